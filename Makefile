@@ -1,0 +1,42 @@
+# Everything runs inside .venv, created on first use with python3 -m venv + pip.
+PYTHON ?= python3
+VENV   := $(CURDIR)/.venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+
+export DAGSTER_HOME := $(CURDIR)/.dagster_home
+export LINEAGE_HOME ?= $(CURDIR)/.lineage
+
+.PHONY: demo test bench lint format install clean
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip check
+	@touch $@
+
+install: $(STAMP)
+
+## demo: local AWS emulator seeded with pipelines and datasets, the sql_repo git remote, and dagster dev on 127.0.0.1:3000
+demo: $(STAMP)
+	$(BIN)/lineage-assets demo
+
+## test: the whole test suite (real DuckDB files, git repositories and a moto server)
+test: $(STAMP)
+	$(BIN)/python -m pytest -q -n 2
+
+## bench: speed and memory benchmarks, printed as ratios against a reference measured in the same run
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+clean:
+	rm -rf $(VENV) .lineage

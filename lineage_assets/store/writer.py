@@ -1,0 +1,370 @@
+"""The single writer: replaces one source's rows atomically, marks failed sources stale,
+records crawl runs, and publishes a read-only copy for readers.
+
+Values always travel as query parameters or Arrow tables, never inside SQL text; table and
+column names come from the store's own catalog, never from records.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from lineage_assets.store.connection import connect
+from lineage_assets.store.errors import RecordError
+from lineage_assets.store.migrate import migrate
+from lineage_assets.store.records import SourceRecords, Upsert, as_row
+
+SOURCE_KEY = "source_key"
+
+_MARK_OK = """
+INSERT INTO sources (source_key, source_kind, display_name, status, row_count, tables,
+                     content_hash, last_run_id, last_success_at, last_attempt_at, last_error)
+VALUES (?, ?, ?, 'ok', ?, ?, ?, ?, ?, ?, NULL)
+ON CONFLICT (source_key) DO UPDATE SET
+    source_kind = excluded.source_kind, display_name = excluded.display_name, status = 'ok',
+    row_count = excluded.row_count, tables = excluded.tables,
+    content_hash = excluded.content_hash, last_run_id = excluded.last_run_id,
+    last_success_at = excluded.last_success_at, last_attempt_at = excluded.last_attempt_at,
+    last_error = NULL
+"""
+
+# A source that never succeeded has no rows to keep: `failed`; otherwise its rows go `stale`.
+_MARK_FAILED = """
+INSERT INTO sources (source_key, source_kind, display_name, status, last_run_id,
+                     last_attempt_at, last_error)
+VALUES (?, ?, ?, 'failed', ?, ?, ?)
+ON CONFLICT (source_key) DO UPDATE SET
+    status = CASE WHEN sources.last_success_at IS NULL THEN 'failed' ELSE 'stale' END,
+    last_run_id = excluded.last_run_id, last_attempt_at = excluded.last_attempt_at,
+    last_error = excluded.last_error
+"""
+
+_LOG_ERROR = """
+INSERT INTO crawl_errors (run_id, source_key, source_kind, occurred_at, error_type, message,
+                          location)
+VALUES (?, ?, ?, ?, ?, ?, ?)
+"""
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware, as the store keeps every timestamp."""
+    return datetime.now(UTC)
+
+
+def quote(identifier: str) -> str:
+    """A DuckDB identifier in double quotes (names come from our catalog, quoted anyway)."""
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def literal(text: str) -> str:
+    """A SQL string literal, for the one statement (ATTACH) that takes no parameters."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+class Catalog:
+    """Tables and their columns as the migrated file has them."""
+
+    def __init__(self, conn: duckdb.DuckDBPyConnection) -> None:
+        rows = conn.execute(
+            "SELECT table_name, column_name, data_type FROM information_schema.columns "
+            "WHERE table_schema = 'main' AND table_name IN "
+            "(SELECT table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE') "
+            "ORDER BY table_name, ordinal_position"
+        ).fetchall()
+        self.columns: dict[str, dict[str, str]] = {}
+        for table, column, data_type in rows:
+            self.columns.setdefault(table, {})[column] = data_type
+
+    @property
+    def source_tables(self) -> list[str]:
+        """Tables whose rows belong to one source each (they have a `source_key` column)."""
+        return sorted(
+            t for t, cols in self.columns.items() if SOURCE_KEY in cols and t != "sources"
+        )
+
+    def check(self, table: str, columns: Iterable[str]) -> dict[str, str]:
+        """The table's column types, after checking that every given column exists."""
+        if table not in self.columns:
+            raise RecordError(f"unknown table {table!r}")
+        known = self.columns[table]
+        unknown = sorted(set(columns) - set(known))
+        if unknown:
+            raise RecordError(f"table {table!r} has no column(s) {unknown}")
+        return known
+
+
+def _to_arrow(table: str, rows: list[dict[str, Any]], types: dict[str, str]) -> pa.Table:
+    """Rows as an Arrow table; JSON columns get their values serialised."""
+    json_columns = {c for c, t in types.items() if t == "JSON"}
+    if json_columns:
+        rows = [
+            {
+                k: (
+                    json.dumps(v, default=str, sort_keys=True)
+                    if k in json_columns and v is not None and not isinstance(v, str)
+                    else v
+                )
+                for k, v in row.items()
+            }
+            for row in rows
+        ]
+    try:
+        return pa.Table.from_pylist(rows)
+    except (pa.ArrowInvalid, pa.ArrowTypeError) as error:
+        raise RecordError(
+            f"rows for table {table!r} do not fit one type per column: {error}"
+        ) from error
+
+
+class LineageStore:
+    """A writable store: one per process at a time, opened with `LineageStore.open`."""
+
+    def __init__(self, conn: duckdb.DuckDBPyConnection, path: Path, published_path: Path | None):
+        self.conn = conn
+        self.path = path
+        self.published_path = published_path
+        self.catalog = Catalog(conn)
+
+    @classmethod
+    @contextmanager
+    def open(
+        cls, path: Path, published_path: Path | None = None, *, lock_timeout_s: float = 30.0
+    ) -> Iterator[LineageStore]:
+        """Open (and migrate) the store; the connection is always closed, even on errors."""
+        conn = connect(Path(path), read_only=False, lock_timeout_s=lock_timeout_s)
+        try:
+            migrate(conn)
+            yield cls(conn, Path(path), Path(published_path) if published_path else None)
+        finally:
+            conn.close()
+
+    # -- crawl runs -------------------------------------------------------------------------
+
+    def begin_run(self, trigger: str, dagster_run_id: str | None = None) -> str:
+        """Record the start of a crawl run and return its id."""
+        run_id = f"{utcnow():%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
+        self.conn.execute(
+            "INSERT INTO crawl_runs (run_id, trigger, dagster_run_id, started_at, status) "
+            "VALUES (?, ?, ?, ?, 'running')",
+            [run_id, trigger, dagster_run_id, utcnow()],
+        )
+        return run_id
+
+    def finish_run(self, run_id: str, status: str | None = None) -> dict[str, Any]:
+        """Close a run: count its sources that succeeded and failed; status defaults from them."""
+        ok, failed = self.conn.execute(
+            "SELECT count(*) FILTER (WHERE status = 'ok'), count(*) FILTER (WHERE status <> 'ok') "
+            "FROM sources WHERE last_run_id = ?",
+            [run_id],
+        ).fetchone()
+        final = status or ("succeeded" if failed == 0 else "partial")
+        self.conn.execute(
+            "UPDATE crawl_runs SET finished_at = ?, status = ?, sources_ok = ?, sources_failed = ? "
+            "WHERE run_id = ?",
+            [utcnow(), final, ok, failed, run_id],
+        )
+        return {"run_id": run_id, "status": final, "sources_ok": ok, "sources_failed": failed}
+
+    # -- writes -----------------------------------------------------------------------------
+
+    @contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """BEGIN … COMMIT, rolled back on any exception so the previous rows stay intact."""
+        self.conn.execute("BEGIN TRANSACTION")
+        try:
+            yield self.conn
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+
+    def replace_source(self, records: SourceRecords, run_id: str | None = None) -> int:
+        """Replace one source's rows in one transaction; returns the number of rows written."""
+        return self.replace_sources([records], run_id)
+
+    def replace_sources(self, batch: Iterable[SourceRecords], run_id: str | None = None) -> int:
+        """Replace several sources in one transaction (fast for many small sources)."""
+        batch = list(batch)
+        if not batch:
+            return 0
+        keys = [records.source_key for records in batch]
+        if len(set(keys)) != len(keys) or not all(keys):
+            raise RecordError(f"source keys must be unique and non-empty in one batch: {keys}")
+        per_table = self._rows_per_table(batch)
+        with self.transaction() as conn:
+            previous = dict(
+                conn.execute(
+                    "SELECT source_key, tables FROM sources WHERE source_key IN (SELECT unnest(?))",
+                    [keys],
+                ).fetchall()
+            )
+            touched = set(per_table) | {t for ts in previous.values() for t in ts or []}
+            for table in sorted(touched & set(self.catalog.source_tables)):
+                delete = f"DELETE FROM {quote(table)} WHERE source_key IN (SELECT unnest(?))"  # noqa: S608
+                conn.execute(delete, [keys])
+            for table, rows in per_table.items():
+                self._insert(table, rows)
+            for records in batch:
+                for upsert in records.history:
+                    self._upsert(upsert)
+                self._mark_ok(records, sum(map(len, records.rows.values())), run_id)
+        return sum(len(rows) for rows in per_table.values())
+
+    def _rows_per_table(self, batch: list[SourceRecords]) -> dict[str, list[dict[str, Any]]]:
+        """Rows grouped by table, each stamped with its source key; validates tables."""
+        per_table: dict[str, list[dict[str, Any]]] = {}
+        owned = set(self.catalog.source_tables)
+        for records in batch:
+            for table, items in records.rows.items():
+                if table not in owned:
+                    raise RecordError(
+                        f"{records.source_key}: table {table!r} is not a per-source table"
+                    )
+                rows = per_table.setdefault(table, [])
+                for item in items:
+                    row = as_row(item)
+                    row[SOURCE_KEY] = records.source_key
+                    rows.append(row)
+        return per_table
+
+    def _insert(self, table: str, rows: list[dict[str, Any]]) -> None:
+        """Insert rows through an Arrow table (fast, and values never touch the SQL text)."""
+        if not rows:
+            return
+        columns = sorted({c for row in rows for c in row})
+        types = self.catalog.check(table, columns)
+        arrow = _to_arrow(table, [{c: row.get(c) for c in columns} for row in rows], types)
+        cols = ", ".join(quote(c) for c in columns)
+        self.conn.register("_incoming_rows", arrow)
+        try:
+            self.conn.execute(
+                f"INSERT INTO {quote(table)} ({cols}) SELECT {cols} FROM _incoming_rows"  # noqa: S608
+            )
+        finally:
+            self.conn.unregister("_incoming_rows")
+
+    def _upsert(self, upsert: Upsert) -> None:
+        """Insert new keys and update existing ones, keeping the `keep` columns."""
+        rows = [as_row(r) for r in upsert.rows]
+        if not rows:
+            return
+        columns = sorted({c for row in rows for c in row} | set(upsert.key_columns))
+        types = self.catalog.check(upsert.table, columns)
+        arrow = _to_arrow(upsert.table, [{c: row.get(c) for c in columns} for row in rows], types)
+        cols = ", ".join(quote(c) for c in columns)
+        keys = ", ".join(quote(c) for c in upsert.key_columns)
+        updates = [c for c in columns if c not in upsert.key_columns and c not in upsert.keep]
+        action = (
+            "DO UPDATE SET " + ", ".join(f"{quote(c)} = excluded.{quote(c)}" for c in updates)
+            if updates
+            else "DO NOTHING"
+        )
+        self.conn.register("_incoming_rows", arrow)
+        try:
+            self.conn.execute(
+                f"INSERT INTO {quote(upsert.table)} ({cols}) SELECT {cols} FROM _incoming_rows "  # noqa: S608
+                f"ON CONFLICT ({keys}) {action}"
+            )
+        finally:
+            self.conn.unregister("_incoming_rows")
+
+    def upsert(self, *upserts: Upsert) -> None:
+        """Upsert keyed history or user-owned rows (e.g. classification overrides) atomically."""
+        with self.transaction():
+            for upsert in upserts:
+                self._upsert(upsert)
+
+    def _mark_ok(self, records: SourceRecords, row_count: int, run_id: str | None) -> None:
+        """The source's bookkeeping row after a successful replace."""
+        now = utcnow()
+        self.conn.execute(
+            _MARK_OK,
+            [
+                records.source_key,
+                records.source_kind,
+                records.display_name,
+                row_count,
+                sorted(records.rows),
+                records.content_hash,
+                run_id,
+                now,
+                now,
+            ],
+        )
+
+    def mark_failed(
+        self,
+        source_key: str,
+        source_kind: str,
+        message: str,
+        *,
+        run_id: str | None = None,
+        error_type: str | None = None,
+        location: str | None = None,
+    ) -> None:
+        """Keep a failed source's last good rows, mark it stale, and log the error.
+
+        A source that never succeeded gets status `failed` (it has no rows to keep).
+        """
+        now = utcnow()
+        with self.transaction() as conn:
+            conn.execute(_MARK_FAILED, [source_key, source_kind, source_key, run_id, now, message])
+            conn.execute(
+                _LOG_ERROR, [run_id, source_key, source_kind, now, error_type, message, location]
+            )
+
+    def remove_source(self, source_key: str) -> None:
+        """Delete a source that no longer exists (a deleted file or pipeline) and its rows."""
+        with self.transaction() as conn:
+            row = conn.execute(
+                "SELECT tables FROM sources WHERE source_key = ?", [source_key]
+            ).fetchone()
+            for table in sorted(set(row[0] or []) & set(self.catalog.source_tables)) if row else []:
+                conn.execute(f"DELETE FROM {quote(table)} WHERE source_key = ?", [source_key])  # noqa: S608
+            conn.execute("DELETE FROM sources WHERE source_key = ?", [source_key])
+
+    # -- reads and publishing ---------------------------------------------------------------
+
+    def table_counts(self) -> dict[str, int]:
+        """Row count of every table, for the health summary."""
+        return {
+            table: self.conn.execute(f"SELECT count(*) FROM {quote(table)}").fetchone()[0]  # noqa: S608
+            for table in sorted(self.catalog.columns)
+        }
+
+    def publish(self) -> Path | None:
+        """Write a read-only copy for readers: DuckDB copies into a temp file, then a rename.
+
+        The copy goes through DuckDB (never a second file handle on the live file: closing one
+        would drop this process's POSIX lock on it). Readers that already have the old copy open
+        keep reading it; new readers see the new one.
+        """
+        if self.published_path is None:
+            return None
+        target = self.published_path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        temporary = target.with_name(f".{target.name}.{os.getpid()}.{uuid.uuid4().hex[:6]}.tmp")
+        alias = "publish_" + uuid.uuid4().hex[:8]
+        (current,) = self.conn.execute("SELECT current_database()").fetchone()
+        try:
+            # ATTACH takes no parameters; the path is ours, quoted as a string literal.
+            self.conn.execute(f"ATTACH {literal(str(temporary))} AS {quote(alias)}")
+            try:
+                self.conn.execute(f"COPY FROM DATABASE {quote(current)} TO {quote(alias)}")
+            finally:
+                self.conn.execute(f"DETACH {quote(alias)}")
+            os.replace(temporary, target)
+        finally:
+            temporary.unlink(missing_ok=True)
+            temporary.with_name(temporary.name + ".wal").unlink(missing_ok=True)
+        return target
