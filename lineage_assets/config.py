@@ -20,29 +20,35 @@ class Setting:
 
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting("LINEAGE_HOME", ".lineage", "Data folder: DuckDB store, published copy, caches."),
     Setting(
-        "LINEAGE_DUCKDB_PATH", "$LINEAGE_HOME/lineage.duckdb", "The DuckDB store (one writer)."
+        "LINEAGE_HOME",
+        ".lineage",
+        "Data folder: the DuckDB store `lineage.duckdb`, its published read-only copy "
+        "`lineage_published.duckdb`, git caches, the emulator's endpoint file.",
     ),
-    Setting(
-        "LINEAGE_PUBLISHED_PATH",
-        "$LINEAGE_HOME/lineage_published.duckdb",
-        "Read-only copy published after each write batch; readers and the CLI use it.",
-    ),
-    Setting("LINEAGE_AWS_REGIONS", "us-east-1", "Comma-separated regions to crawl."),
+    Setting("LINEAGE_AWS_REGIONS", "us-east-1", "Comma-separated AWS regions to crawl."),
     Setting("LINEAGE_SCHEDULE_CRON", "0 2 * * *", "Cron of the nightly crawl."),
-    Setting("LINEAGE_SCHEDULE_TIMEZONE", "UTC", "Timezone of the nightly crawl."),
-    Setting("LINEAGE_SQL_REPO", "$LINEAGE_HOME/sql_repo.git", "Git remote URL or path of the SQL."),
+    Setting("LINEAGE_SCHEDULE_TIMEZONE", "UTC", "Timezone of the nightly crawl's cron."),
+    Setting(
+        "LINEAGE_SQL_REPO",
+        "$LINEAGE_HOME/sql_repo.git",
+        "Git remote (URL or path) holding the warehouse SQL.",
+    ),
     Setting("LINEAGE_SQL_REF", "main", "Branch, tag or commit of the SQL repository."),
     Setting(
         "LINEAGE_GIT_TOKEN_ENV",
         "LINEAGE_GIT_TOKEN",
-        "Name of the variable holding an HTTPS token for the SQL remote (never logged).",
+        "Name of the variable holding an HTTPS token for the SQL remote (never logged or stored).",
     ),
     Setting(
         "AWS_ENDPOINT_URL",
         "(unset: real AWS)",
-        "boto3's standard endpoint override; the demo and tests point it at the emulator.",
+        "boto3's standard endpoint override; `make demo` and the tests point it at the emulator.",
+    ),
+    Setting(
+        "AWS_PROFILE / AWS_ACCESS_KEY_ID …",
+        "(boto3 default chain)",
+        "Credentials come only from boto3's standard chain (profile, env, SSO, instance role).",
     ),
 )
 
@@ -57,15 +63,14 @@ def lineage_home() -> Path:
     return Path(env("LINEAGE_HOME", ".lineage")).expanduser().resolve()
 
 
-def duckdb_path() -> Path:
-    """Path of the writable DuckDB store."""
-    return Path(env("LINEAGE_DUCKDB_PATH", str(lineage_home() / "lineage.duckdb"))).resolve()
+def duckdb_path(home: Path | None = None) -> Path:
+    """The writable DuckDB store inside the data folder."""
+    return (home or lineage_home()) / "lineage.duckdb"
 
 
-def published_path() -> Path:
-    """Path of the read-only published copy of the store."""
-    default = lineage_home() / "lineage_published.duckdb"
-    return Path(env("LINEAGE_PUBLISHED_PATH", str(default))).resolve()
+def published_path(home: Path | None = None) -> Path:
+    """The read-only copy of the store that readers use, inside the data folder."""
+    return (home or lineage_home()) / "lineage_published.duckdb"
 
 
 def aws_regions() -> list[str]:

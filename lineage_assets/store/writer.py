@@ -160,6 +160,15 @@ class LineageStore:
         )
         return run_id
 
+    def run_for(self, dagster_run_id: str, trigger: str) -> str:
+        """The crawl run recorded for an orchestrator run, begun now if there is none yet."""
+        row = self.conn.execute(
+            "SELECT run_id FROM crawl_runs WHERE dagster_run_id = ? "
+            "ORDER BY started_at DESC LIMIT 1",
+            [dagster_run_id],
+        ).fetchone()
+        return row[0] if row else self.begin_run(trigger, dagster_run_id)
+
     def finish_run(self, run_id: str, status: str | None = None) -> dict[str, Any]:
         """Close a run: count its sources that succeeded and failed; status defaults from them."""
         ok, failed = self.conn.execute(

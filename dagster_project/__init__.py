@@ -1,0 +1,1 @@
+"""The thin Dagster layer over `lineage_assets`: resources, assets, checks, jobs, schedules."""

@@ -1,0 +1,1 @@
+"""Assets, one module per domain; each owns its assets and their checks."""

@@ -1,0 +1,17 @@
+"""Jobs: the whole lineage crawl, which the nightly schedule runs."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from dagster_project.assets.store import CRAWL_GROUP, STORE_GROUP
+
+# Source assets of later domains join by living in one of these groups.
+NIGHTLY_GROUPS = (CRAWL_GROUP, "sources", "graph", STORE_GROUP)
+
+lineage_job = dg.define_asset_job(
+    name="lineage_job",
+    selection=dg.AssetSelection.groups(*NIGHTLY_GROUPS),
+    description="The whole crawl: every source, then the graph and the store's published copy.",
+    executor_def=dg.in_process_executor,
+)

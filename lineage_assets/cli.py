@@ -1,0 +1,117 @@
+"""`lineage-assets`: query the published store, run the emulator and the demo.
+
+Later domains add their own subcommands (sql, sagemaker, s3, graph) next to these.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+import duckdb
+
+from lineage_assets import config
+from lineage_assets.store import LineageStore, StoreError, connect_published
+
+
+def _print_rows(columns: list[str], rows: list[tuple[Any, ...]], fmt: str) -> None:
+    """Rows as an aligned text table, a JSON array, or CSV."""
+    if fmt == "json":
+        print(
+            json.dumps(
+                [dict(zip(columns, row, strict=True)) for row in rows], default=str, indent=2
+            )
+        )
+        return
+    if fmt == "csv":
+        writer = csv.writer(sys.stdout)
+        writer.writerow(columns)
+        writer.writerows(rows)
+        return
+    cells = [[("NULL" if v is None else str(v)) for v in row] for row in rows]
+    widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(columns)]
+    print("  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)))
+    print("  ".join("-" * w for w in widths))
+    for row in cells:
+        print("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)))
+    print(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
+
+
+def cmd_query(args: argparse.Namespace) -> int:
+    """Run read-only SQL against the published copy (never the live file, never a lock)."""
+    conn = connect_published(config.published_path())
+    try:
+        result = conn.execute(args.sql)
+        columns = [d[0] for d in result.description or []]
+        _print_rows(columns, result.fetchall(), args.format)
+    finally:
+        conn.close()
+    return 0
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    """Create or migrate the store and publish its read-only copy."""
+    with LineageStore.open(config.duckdb_path(), config.published_path()) as store:
+        published = store.publish()
+    print(f"store {config.duckdb_path()} is migrated; published {published}")
+    return 0
+
+
+def cmd_emulator(args: argparse.Namespace) -> int:
+    """Run the local AWS emulator (moto server seeded with a realistic account)."""
+    from lineage_assets.emulator.server import main as emulator_main
+
+    return emulator_main(args.rest)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """Emulator + demo git remote + `dagster dev`, stopped together on Ctrl-C."""
+    from lineage_assets.demo import main as demo_main
+
+    return demo_main(args.rest)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command line: one subcommand per job a user has."""
+    parser = argparse.ArgumentParser(
+        prog="lineage-assets",
+        description="Lineage for SageMaker pipelines, SQL and S3 datasets, stored in DuckDB.",
+        epilog="Environment: "
+        + "; ".join(f"{s.name} (default {s.default})" for s in config.SETTINGS),
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    query = sub.add_parser("query", help="run SQL over the published store (read-only)")
+    query.add_argument("sql", help='the SQL to run, e.g. "select * from lineage_edges limit 5"')
+    query.add_argument("--format", choices=["table", "json", "csv"], default="table")
+    query.set_defaults(func=cmd_query)
+
+    init = sub.add_parser("init", help="create or migrate the store and publish its copy")
+    init.set_defaults(func=cmd_init)
+
+    for name, func, text in (
+        ("emulator", cmd_emulator, "run the local AWS emulator (see --help after it)"),
+        ("demo", cmd_demo, "emulator + SQL git remote + dagster dev"),
+    ):
+        command = sub.add_parser(name, help=text, add_help=False)
+        command.add_argument("rest", nargs=argparse.REMAINDER)
+        command.set_defaults(func=func)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the console script and of `python -m lineage_assets`."""
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except (StoreError, duckdb.Error) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
