@@ -573,3 +573,16 @@ def test_a_second_writer_waits_for_the_lock_then_proceeds(paths):
     with LineageStore.open(db, lock_timeout_s=60) as store:  # waits about a second, then opens
         store.replace_source(sql_file("a.sql", [("x", "y")]))
     assert holder.wait(timeout=60) == 0
+
+
+def test_error_history_is_bookkeeping_not_a_source_table(paths):
+    db, _ = paths
+    with LineageStore.open(db) as store:
+        store.replace_source(sql_file("a.sql", [("x", "y")]))
+        store.mark_failed("a.sql", "sql_file", "first failure")
+        with pytest.raises(RecordError, match="crawl_errors"):
+            store.replace_source(SourceRecords("a.sql", "sql_file").add("crawl_errors", [{}]))
+        store.replace_source(sql_file("a.sql", [("x", "y")]))  # recovery keeps the history
+        assert store.conn.execute("SELECT message FROM crawl_errors").fetchall() == [
+            ("first failure",)
+        ]

@@ -180,7 +180,7 @@ CREATE TABLE sagemaker_execution_parameters (
 );
 CREATE TABLE sagemaker_steps (
     source_key      VARCHAR NOT NULL,
-    region          VARCHAR,
+    region          VARCHAR NOT NULL,
     pipeline_name   VARCHAR NOT NULL,
     definition_hash VARCHAR,
     step_name       VARCHAR NOT NULL,
@@ -194,7 +194,7 @@ CREATE TABLE sagemaker_steps (
 );
 CREATE TABLE sagemaker_step_edges (
     source_key    VARCHAR NOT NULL,
-    region        VARCHAR,
+    region        VARCHAR NOT NULL,
     pipeline_name VARCHAR NOT NULL,
     from_step     VARCHAR NOT NULL,
     to_step       VARCHAR NOT NULL,
@@ -218,7 +218,7 @@ CREATE TABLE sagemaker_step_runs (
 );
 CREATE TABLE sagemaker_step_io (
     source_key    VARCHAR NOT NULL,
-    region        VARCHAR,
+    region        VARCHAR NOT NULL,
     pipeline_name VARCHAR NOT NULL,
     execution_arn VARCHAR,
     step_name     VARCHAR NOT NULL,
@@ -253,6 +253,8 @@ CREATE TABLE sagemaker_job_metrics (
 CREATE TABLE sagemaker_model_packages (
     source_key        VARCHAR NOT NULL,
     model_package_arn VARCHAR NOT NULL,
+    region            VARCHAR,
+    pipeline_name     VARCHAR,
     group_name        VARCHAR,
     version           INTEGER,
     approval_status   VARCHAR,
@@ -386,12 +388,14 @@ CREATE OR REPLACE VIEW lineage_edges AS
 WITH edges AS (
     SELECT 'table:' || t.source_table AS source_node, 'table:' || t.target_table AS target_node,
            'sql' AS edge_kind, 'parsed' AS provenance, t.source_key,
-           f.path || ':' || t.start_line AS location, f.commit_sha, NULL AS execution_arn
+           f.path || coalesce(':' || t.start_line, '') AS location, f.commit_sha,
+           NULL AS execution_arn
     FROM table_edges t LEFT JOIN sql_files f USING (source_key)
     UNION ALL
     SELECT 'column:' || coalesce(c.source_table || '.', '') || c.source_column,
            'column:' || c.target_table || '.' || c.target_column,
-           CASE WHEN c.is_indirect THEN 'column_' || c.transform ELSE 'column' END,
+           CASE WHEN c.is_indirect THEN 'column_' || coalesce(c.transform, 'indirect')
+                ELSE 'column' END,
            'parsed', c.source_key, f.path, f.commit_sha, NULL
     FROM column_edges c LEFT JOIN sql_files f USING (source_key)
     UNION ALL
@@ -419,11 +423,11 @@ WITH edges AS (
            e.pipeline_name, NULL, NULL
     FROM sagemaker_step_edges e
     UNION ALL
-    SELECT 'step:' || p.region || '/' || p.pipeline_name || '/' || m.step_name,
+    SELECT 'step:' || m.region || '/' || m.pipeline_name || '/' || m.step_name,
            'model_package:' || m.model_package_arn, 'registers', 'observed', m.source_key,
-           p.pipeline_name || '/' || m.step_name, NULL, m.execution_arn
-    FROM sagemaker_model_packages m JOIN sagemaker_pipelines p USING (source_key)
-    WHERE m.step_name IS NOT NULL
+           m.pipeline_name || '/' || m.step_name, NULL, m.execution_arn
+    FROM sagemaker_model_packages m
+    WHERE m.step_name IS NOT NULL AND m.pipeline_name IS NOT NULL AND m.region IS NOT NULL
     UNION ALL
     SELECT 'data:' || coalesce(g.resolved_offline_uri, g.offline_store_uri),
            'feature_group:' || g.region || '/' || g.feature_group_name,

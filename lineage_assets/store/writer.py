@@ -25,6 +25,8 @@ from lineage_assets.store.migrate import migrate
 from lineage_assets.store.records import SourceRecords, Upsert, as_row
 
 SOURCE_KEY = "source_key"
+# Tables that name a source but are the store's own bookkeeping, never replaced by one.
+_BOOKKEEPING = frozenset({"sources", "crawl_errors"})
 
 _MARK_OK = """
 INSERT INTO sources (source_key, source_kind, display_name, status, row_count, tables,
@@ -89,7 +91,7 @@ class Catalog:
     def source_tables(self) -> list[str]:
         """Tables whose rows belong to one source each (they have a `source_key` column)."""
         return sorted(
-            t for t, cols in self.columns.items() if SOURCE_KEY in cols and t != "sources"
+            t for t, cols in self.columns.items() if SOURCE_KEY in cols and t not in _BOOKKEEPING
         )
 
     def check(self, table: str, columns: Iterable[str]) -> dict[str, str]:
