@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import dagster as dg
 import duckdb
 from pydantic import Field
 
-from lineage_assets import config
+from lineage_assets import aws, config
 from lineage_assets.store import LineageStore, connect_published
 
 # Every asset, check or op that opens the DuckDB file for writing declares this pool;
@@ -49,3 +50,19 @@ class LineageStoreResource(dg.ConfigurableResource):
             yield conn
         finally:
             conn.close()
+
+
+class AwsResource(dg.ConfigurableResource):
+    """AWS access: regions to crawl; credentials and endpoint come from boto3's own chain
+    (`AWS_PROFILE`, `AWS_ENDPOINT_URL`, instance roles …), so nothing secret is configured here."""
+
+    regions: str = Field(description="Comma-separated regions to crawl, e.g. us-east-1,eu-west-1.")
+
+    @property
+    def region_list(self) -> list[str]:
+        """The configured regions, in order, without blanks."""
+        return [r.strip() for r in self.regions.split(",") if r.strip()]
+
+    def client(self, service: str, region: str | None = None) -> Any:
+        """A boto3 client with adaptive retries (see `lineage_assets.aws.client`)."""
+        return aws.client(service, region or self.region_list[0])

@@ -13,7 +13,7 @@ CRAWL_GROUP = "crawl"
 STORE_GROUP = "store"
 
 
-def _trigger(context: dg.AssetExecutionContext) -> str:
+def run_trigger(context: dg.AssetExecutionContext) -> str:
     """What started this run: a schedule, a sensor, a backfill or a person."""
     tags = context.run.tags
     if "dagster/schedule_name" in tags:
@@ -33,7 +33,7 @@ def crawl_run(
     context: dg.AssetExecutionContext, lineage_store: LineageStoreResource
 ) -> dg.MaterializeResult:
     with lineage_store.writer() as store:
-        run_id = store.run_for(context.run.run_id, _trigger(context))
+        run_id = store.run_for(context.run.run_id, run_trigger(context))
     context.log.info("crawl run %s opened", run_id)
     return dg.MaterializeResult(
         metadata={"crawl_run_id": run_id, "store": dg.MetadataValue.path(lineage_store.home)}
@@ -71,8 +71,12 @@ def _summary_markdown(run: dict, stale: list[tuple[str, str, str]]) -> str:
     return "\n".join(lines)
 
 
+# Every source asset of the crawl; the health summary closes the run after all of them.
+SOURCE_ASSET_KEYS = ["s3_bucket_posture", "sagemaker_pipeline_inventory"]
+
+
 @dg.asset(
-    deps=[crawl_run],
+    deps=[crawl_run, *SOURCE_ASSET_KEYS],
     group_name=STORE_GROUP,
     kinds={"duckdb"},
     pool=DUCKDB_POOL,
@@ -82,7 +86,7 @@ def lineage_store_health(
     context: dg.AssetExecutionContext, lineage_store: LineageStoreResource
 ) -> dg.MaterializeResult:
     with lineage_store.writer() as store:
-        run_id = store.run_for(context.run.run_id, _trigger(context))
+        run_id = store.run_for(context.run.run_id, run_trigger(context))
         run = store.finish_run(run_id)
         counts = store.table_counts()
         stale = store.conn.execute(
