@@ -65,14 +65,14 @@ def cmd_emulator(args: argparse.Namespace) -> int:
     """Run the local AWS emulator (moto server seeded with a realistic account)."""
     from lineage_assets.emulator.server import main as emulator_main
 
-    return emulator_main(args.rest)
+    return emulator_main(args.extra)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
     """Emulator + demo git remote + `dagster dev`, stopped together on Ctrl-C."""
     from lineage_assets.demo import main as demo_main
 
-    return demo_main(args.rest)
+    return demo_main(args.extra)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -97,15 +97,19 @@ def build_parser() -> argparse.ArgumentParser:
         ("emulator", cmd_emulator, "run the local AWS emulator (see --help after it)"),
         ("demo", cmd_demo, "emulator + SQL git remote + dagster dev"),
     ):
+        # Their own parsers take the remaining arguments (`lineage-assets demo --help`).
         command = sub.add_parser(name, help=text, add_help=False)
-        command.add_argument("rest", nargs=argparse.REMAINDER)
-        command.set_defaults(func=func)
+        command.set_defaults(func=func, delegates=True)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script and of `python -m lineage_assets`."""
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra and not getattr(args, "delegates", False):
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    args.extra = extra
     try:
         return args.func(args)
     except (StoreError, duckdb.Error) as error:

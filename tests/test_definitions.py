@@ -10,7 +10,6 @@ from pathlib import Path
 
 import dagster as dg
 import duckdb
-import pytest
 
 from dagster_project.assets.store import crawl_run, lineage_store_health, no_stale_sources
 from dagster_project.definitions import defs
@@ -109,21 +108,3 @@ def test_the_stale_check_warns_and_lists_failed_sources(tmp_path):
     assert not check.passed
     assert check.severity == dg.AssetCheckSeverity.WARN
     assert "broken.sql:3" in check.metadata["sources"].value
-
-
-def test_the_lineage_job_runs_with_the_store_configured_from_the_environment(tmp_path, monkeypatch):
-    monkeypatch.setenv("LINEAGE_HOME", str(tmp_path))
-    with dg.instance_for_test() as instance:
-        result = defs.resolve_job_def("lineage_job").execute_in_process(instance=instance)
-    assert result.success
-    assert config.published_path(tmp_path).exists()
-    assert config.duckdb_path(tmp_path).exists()
-
-
-def test_an_unset_store_variable_fails_the_run_with_its_name(monkeypatch):
-    monkeypatch.delenv("LINEAGE_HOME", raising=False)
-    with (
-        pytest.raises(dg.DagsterInvalidConfigError, match="LINEAGE_HOME"),
-        dg.instance_for_test() as inst,
-    ):
-        defs.resolve_job_def("lineage_job").execute_in_process(instance=inst)

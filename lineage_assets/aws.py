@@ -1,0 +1,53 @@
+"""AWS access the same way everywhere: boto3's standard credential chain, `AWS_ENDPOINT_URL`
+(honoured by boto3 itself, and passed on to pyarrow, which ignores it), adaptive retries."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+from urllib.parse import urlsplit
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+from pyarrow import fs
+
+
+def client(service: str, region: str | None = None, *, max_attempts: int = 5) -> Any:
+    """A boto3 client; no endpoint or credential arguments, so real AWS works unchanged."""
+    retry_config = Config(
+        retries={"mode": "adaptive", "max_attempts": max_attempts},
+        connect_timeout=5,
+        read_timeout=60,
+        user_agent_extra="lineage-assets",
+    )
+    return boto3.session.Session().client(service, region_name=region, config=retry_config)
+
+
+def error_code(error: BaseException) -> str:
+    """The AWS error code of a failed call (`AccessDenied`, …), or the exception's type name."""
+    if isinstance(error, ClientError):
+        return str(error.response.get("Error", {}).get("Code", "ClientError"))
+    return type(error).__name__
+
+
+AWS_ERRORS = (ClientError, BotoCoreError)
+"""What a boto3 call raises when AWS (or the network) says no."""
+
+
+def s3_endpoint_from_env() -> str | None:
+    """The S3 endpoint boto3 would use: AWS_ENDPOINT_URL_S3, else AWS_ENDPOINT_URL, else None."""
+    return os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL") or None
+
+
+def s3_filesystem(region: str | None = None) -> fs.S3FileSystem:
+    """pyarrow's S3 filesystem pointed where boto3 points (pyarrow 26 ignores the endpoint
+    variables); credentials come from the usual chain."""
+    region = region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
+    endpoint = s3_endpoint_from_env()
+    if not endpoint:
+        return fs.S3FileSystem(region=region)
+    parts = urlsplit(endpoint)
+    return fs.S3FileSystem(
+        region=region, endpoint_override=parts.netloc, scheme=parts.scheme or "https"
+    )

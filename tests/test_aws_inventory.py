@@ -1,0 +1,229 @@
+"""The first AWS sources against the seeded emulator: bucket posture and the pipeline
+inventory, as library calls and as Dagster assets writing a real DuckDB store."""
+
+from __future__ import annotations
+
+import dagster as dg
+import duckdb
+import pytest
+from botocore.exceptions import ClientError
+
+from dagster_project.assets.aws_inventory import s3_bucket_posture, sagemaker_pipeline_inventory
+from dagster_project.assets.store import crawl_run, lineage_store_health, no_stale_sources
+from dagster_project.definitions import defs
+from dagster_project.resources import AwsResource, LineageStoreResource
+from lineage_assets import aws, config, s3_posture, sagemaker_inventory
+from lineage_assets.store import LineageStore
+
+
+def test_bucket_posture_tells_good_from_bad_buckets(aws_env):
+    s3 = aws.client("s3")
+    buckets = s3_posture.list_buckets(s3)
+    assert set(buckets) == set(aws_env.buckets)
+    raw = s3_posture.bucket_posture(s3, "acme-raw-landing")
+    curated = s3_posture.bucket_posture(s3, "acme-curated-lake")
+    assert (raw.encryption, raw.public_access, raw.versioning) == ("none", "none", "Disabled")
+    assert (curated.encryption, curated.public_access, curated.versioning) == (
+        "aws:kms",
+        "blocked",
+        "Enabled",
+    )
+    assert curated.kms_key_id and curated.kms_key_id.startswith("arn:aws:kms:")
+    assert curated.tags and not raw.tags
+    assert raw.errors == {} and curated.errors == {}
+    assert s3_posture.bucket_posture(s3, "acme-eu-analytics").region == "eu-west-1"
+
+
+def test_a_denied_posture_call_is_recorded_not_fatal(aws_env):
+    # moto enforces no IAM here, so AccessDenied is injected on one operation with a botocore
+    # hook; the other four calls still go to the emulator.
+    s3 = aws.client("s3")
+
+    def deny(**_: object) -> None:
+        raise ClientError(
+            {"Error": {"Code": "AccessDenied", "Message": "denied"}}, "GetBucketTagging"
+        )
+
+    s3.meta.events.register("before-call.s3.GetBucketEncryption", deny)
+    posture = s3_posture.bucket_posture(s3, "acme-curated-lake")
+    assert posture.encryption == "unknown"
+    assert (
+        posture.errors.keys() == {"encryption"} and "AccessDenied" in posture.errors["encryption"]
+    )
+    assert (posture.public_access, posture.versioning) == ("blocked", "Enabled")
+
+
+def test_inventory_lists_every_pipeline_with_domain_and_definition(aws_env):
+    found = {}
+    for region in aws_env.regions:
+        sagemaker = aws.client("sagemaker", region)
+        domains = sagemaker_inventory.list_domains(sagemaker, region)
+        for summary in sagemaker_inventory.list_pipeline_summaries(sagemaker):
+            pipeline = sagemaker_inventory.describe_pipeline(sagemaker, region, summary, domains)
+            found[pipeline.name] = pipeline
+    assert {name: p.region for name, p in found.items()} == dict(aws_env.pipelines)
+    tied = {name for name, p in found.items() if p.domain is not None}
+    assert len(tied) == 2 and all(found[n].domain.domain_id == aws_env.domain_id for n in tied)
+    for name, pipeline in found.items():  # never-run pipelines included: definition is current
+        assert pipeline.definition == aws_env.pipeline_definitions[name]
+    assert sagemaker_inventory.definition_hash('{"a": 1, "b": [2]}') == (
+        sagemaker_inventory.definition_hash('{\n  "b": [2],\n  "a": 1\n}')
+    )
+
+
+def test_domain_matching_by_id_name_and_studio_arn_tag():
+    domains = [sagemaker_inventory.Domain("r", "d-abc", "ML-Platform", "arn:…:domain/d-abc")]
+    match = sagemaker_inventory.match_domain
+    assert match({"DomainId": "d-abc"}, domains) is domains[0]
+    assert match({"DomainName": "ml-platform"}, domains) is domains[0]
+    assert match({"sagemaker:domain-arn": "arn:aws:sagemaker:r:1:domain/d-abc"}, domains)
+    assert match({"DomainName": "other"}, domains) is None
+    assert match({}, domains) is None
+
+
+def store_rows(home, sql: str) -> list[tuple]:
+    con = duckdb.connect(str(config.published_path(home)), read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+def materialize(home, regions: str) -> dg.ExecuteInProcessResult:
+    with dg.instance_for_test() as instance:
+        return dg.materialize(
+            [
+                crawl_run,
+                s3_bucket_posture,
+                sagemaker_pipeline_inventory,
+                lineage_store_health,
+                no_stale_sources,
+            ],
+            resources={
+                "lineage_store": LineageStoreResource(lineage_home=str(home)),
+                "aws": AwsResource(regions=regions),
+            },
+            instance=instance,
+        )
+
+
+def test_assets_crawl_the_emulated_account_into_the_store(aws_env, tmp_path):
+    result = materialize(tmp_path, "us-east-1,eu-west-1")
+    assert result.success
+    pipelines = store_rows(
+        tmp_path,
+        "SELECT region, pipeline_name, domain_name, definition_hash IS NOT NULL "
+        "FROM sagemaker_pipelines ORDER BY 1, 2",
+    )
+    assert {(r, n) for r, n, _, _ in pipelines} == {(r, n) for n, r in aws_env.pipelines.items()}
+    assert all(has_hash for *_, has_hash in pipelines)
+    assert store_rows(tmp_path, "SELECT count(*) FROM sagemaker_pipeline_versions")[0][0] == len(
+        aws_env.pipelines
+    )
+    parameters = store_rows(
+        tmp_path,
+        "SELECT name, type, default_value FROM sagemaker_pipeline_parameters p "
+        "JOIN sagemaker_pipelines USING (source_key) WHERE pipeline_name = 'AbalonePipeline'",
+    )
+    assert ("MseThreshold", "Float", "6.0") in parameters
+    postures = dict(store_rows(tmp_path, "SELECT bucket, public_access FROM s3_buckets"))
+    assert postures["acme-raw-landing"] == "none" and postures["acme-curated-lake"] == "blocked"
+    metadata = result.asset_materializations_for_node("sagemaker_pipeline_inventory")[0].metadata
+    assert metadata["dagster/row_count"].value == len(aws_env.pipelines)
+    run = store_rows(tmp_path, "SELECT status, sources_ok, sources_failed FROM crawl_runs")
+    expected_sources = len(aws_env.pipelines) + len(aws_env.buckets) + len(aws_env.regions)
+    assert run == [("succeeded", expected_sources, 0)]
+
+    # a second crawl keeps one version row per unchanged definition, with its first sighting
+    first_seen = store_rows(tmp_path, "SELECT min(first_seen_at) FROM sagemaker_pipeline_versions")
+    assert materialize(tmp_path, "us-east-1,eu-west-1").success
+    assert store_rows(tmp_path, "SELECT count(*) FROM sagemaker_pipeline_versions")[0][0] == len(
+        aws_env.pipelines
+    )
+    assert store_rows(tmp_path, "SELECT min(first_seen_at) FROM sagemaker_pipeline_versions") == (
+        first_seen
+    )
+
+
+def test_a_failing_region_is_recorded_and_the_rest_of_the_crawl_lands(aws_env, tmp_path):
+    # "ap-nowhere-1" is no region moto serves: its calls fail with a server error.
+    result = materialize(tmp_path, "ap-nowhere-1,us-east-1")
+    assert result.success
+    names = {n for (n,) in store_rows(tmp_path, "SELECT pipeline_name FROM sagemaker_pipelines")}
+    assert names == {n for n, r in aws_env.pipelines.items() if r == "us-east-1"}
+    errors = store_rows(tmp_path, "SELECT source_key, status FROM stale_sources")
+    assert errors == [("sagemaker_region:ap-nowhere-1", "failed")]
+    (check,) = result.get_asset_check_evaluations()
+    assert not check.passed
+
+
+class AwsDenyingOnePipeline(AwsResource):
+    """The real emulator, except that DescribePipeline of one pipeline is denied (a botocore
+    hook: moto enforces no IAM), as when a pipeline is deleted or locked down mid-crawl."""
+
+    denied: str
+
+    def client(self, service, region=None):
+        client = super().client(service, region)
+
+        def deny(params, **_):
+            if params.get("PipelineName") == self.denied:
+                raise ClientError(
+                    {"Error": {"Code": "AccessDenied", "Message": "not allowed"}},
+                    "DescribePipeline",
+                )
+
+        client.meta.events.register("provide-client-params.sagemaker.DescribePipeline", deny)
+        return client
+
+
+def test_a_failing_pipeline_keeps_its_last_good_rows_marked_stale(aws_env, tmp_path):
+    assert materialize(tmp_path, "us-east-1").success
+    with dg.instance_for_test() as instance:
+        result = dg.materialize(
+            [crawl_run, sagemaker_pipeline_inventory],
+            resources={
+                "lineage_store": LineageStoreResource(lineage_home=str(tmp_path)),
+                "aws": AwsDenyingOnePipeline(regions="us-east-1", denied="AbalonePipeline"),
+            },
+            instance=instance,
+        )
+    assert result.success  # one pipeline failing never stops the crawl
+    with LineageStore.open(config.duckdb_path(tmp_path)) as store:
+        rows = store.conn.execute(
+            "SELECT p.pipeline_name, s.status, s.last_error FROM sagemaker_pipelines p "
+            "JOIN sources s USING (source_key) ORDER BY 1"
+        ).fetchall()
+    statuses = {name: status for name, status, _ in rows}
+    assert statuses == {
+        "AbalonePipeline": "stale",
+        "CustomerChurnFeatures": "ok",
+        "FraudModelTuning": "ok",
+    }
+    error = next(e for name, _, e in rows if name == "AbalonePipeline")
+    assert "AccessDenied" in error and "sagemaker:us-east-1/AbalonePipeline" in error
+
+
+def test_the_lineage_job_runs_from_the_environment_against_the_emulator(
+    aws_env, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("LINEAGE_HOME", str(tmp_path))
+    monkeypatch.setenv("LINEAGE_AWS_REGIONS", "us-east-1,eu-west-1")
+    with dg.instance_for_test() as instance:
+        result = defs.resolve_job_def("lineage_job").execute_in_process(instance=instance)
+    assert result.success
+    assert store_rows(tmp_path, "SELECT count(*) FROM sagemaker_pipelines")[0][0] == len(
+        aws_env.pipelines
+    )
+
+
+@pytest.mark.parametrize("missing", ["LINEAGE_HOME", "LINEAGE_AWS_REGIONS"])
+def test_an_unset_variable_fails_the_run_naming_it(monkeypatch, tmp_path, missing):
+    monkeypatch.setenv("LINEAGE_HOME", str(tmp_path))
+    monkeypatch.setenv("LINEAGE_AWS_REGIONS", "us-east-1")
+    monkeypatch.delenv(missing)
+    with (
+        pytest.raises(dg.DagsterInvalidConfigError, match=missing),
+        dg.instance_for_test() as instance,
+    ):
+        defs.resolve_job_def("lineage_job").execute_in_process(instance=instance)

@@ -1,0 +1,99 @@
+"""`make demo` end to end: emulator + git remote + `dagster dev` come up, the UI serves the
+assets, and one Ctrl-C (SIGINT to the process group, as a terminal sends it) stops all of it."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+PROJECT = Path(__file__).resolve().parents[1]
+ASSETS_QUERY = '{"query": "{ assetNodes { assetKey { path } } }"}'
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def group_members(pgid: int) -> list[int]:
+    """Live processes in a process group, read from /proc (no psutil needed)."""
+    members = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        state, pgrp = fields[0], int(fields[2])
+        if pgrp == pgid and state != "Z":
+            members.append(int(entry.name))
+    return members
+
+
+def wait_for_assets(port: int, deadline: float) -> list[str]:
+    """Asset keys the UI's GraphQL endpoint serves, once it answers."""
+    while time.monotonic() < deadline:
+        try:
+            request = urllib.request.Request(
+                f"http://127.0.0.1:{port}/graphql",
+                data=ASSETS_QUERY.encode(),
+                headers={"Content-Type": "application/json"},
+            )
+            with urllib.request.urlopen(request, timeout=5) as response:
+                nodes = json.load(response)["data"]["assetNodes"]
+            if nodes:
+                return sorted("/".join(n["assetKey"]["path"]) for n in nodes)
+        except (OSError, KeyError, TypeError, ValueError):
+            pass
+        time.sleep(1)
+    raise TimeoutError("the Dagster UI did not serve its assets in time")
+
+
+def test_demo_starts_everything_and_one_ctrl_c_stops_it(tmp_path):
+    home, dagster_home = tmp_path / "lineage", tmp_path / "dagster_home"
+    dagster_home.mkdir()
+    shutil.copy(PROJECT / ".dagster_home" / "dagster.yaml", dagster_home)
+    port = free_port()
+    env = {**os.environ, "LINEAGE_HOME": str(home), "DAGSTER_HOME": str(dagster_home)}
+    env.pop("AWS_ENDPOINT_URL", None)
+    demo = subprocess.Popen(
+        [sys.executable, "-m", "lineage_assets", "demo", "--port", str(port)],
+        cwd=PROJECT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,  # its own process group, like a terminal job
+    )
+    pgid = demo.pid
+    try:
+        assets = wait_for_assets(port, time.monotonic() + 240)
+        assert {"crawl_run", "lineage_store_health", "sagemaker_pipeline_inventory"} <= set(assets)
+        endpoint = json.loads((home / "emulator.json").read_text())["endpoint_url"]
+        assert endpoint.startswith("http://127.0.0.1:")
+        assert (home / "sql_repo.git" / "HEAD").exists()
+        os.killpg(pgid, signal.SIGINT)  # Ctrl-C
+        output, _ = demo.communicate(timeout=90)
+    finally:
+        if demo.poll() is None:
+            os.killpg(pgid, signal.SIGKILL)
+            demo.wait()
+    assert demo.returncode == 0, output[-3000:]
+    deadline = time.monotonic() + 30
+    while group_members(pgid) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert group_members(pgid) == [], "processes left behind after Ctrl-C"
+    assert not (home / "emulator.json").exists()
+    host, emulator_port = endpoint.removeprefix("http://").split(":")
+    with socket.socket() as probe:
+        assert probe.connect_ex((host, int(emulator_port))) != 0, "emulator still listening"
