@@ -463,6 +463,61 @@ def test_walks_cross_sources_through_the_unified_edge_view(paths):
 # -- the published copy and the writer lock --------------------------------------------------
 
 
+def test_the_walk_index_follows_replaces_and_removals(paths):
+    db, _ = paths
+    with LineageStore.open(db) as store:
+        store.replace_source(sql_file("a.sql", [("x", "y"), ("y", "z")]))
+        store.replace_source(sql_file("b.sql", [("z", "w")]))
+        assert set(walk(store, "downstream", "table:x")) == {"table:y", "table:z", "table:w"}
+        store.replace_source(sql_file("a.sql", [("x", "q")]))
+        assert set(walk(store, "downstream", "table:x")) == {"table:q"}
+        store.remove_source("b.sql")
+        assert walk(store, "upstream", "table:w") == {}
+        index = store.conn.execute(
+            "SELECT source_node, target_node FROM lineage_edge_index ORDER BY 1"
+        ).fetchall()
+        view = store.conn.execute(
+            "SELECT source_node, target_node FROM lineage_edges ORDER BY 1"
+        ).fetchall()
+        assert index == view == [("table:x", "table:q")]
+        store.refresh_edge_index()
+        assert store.conn.execute("SELECT count(*) FROM lineage_edge_index").fetchone()[0] == 1
+
+
+def test_the_published_copy_walks_a_fresh_edge_index(paths):
+    db, published = paths
+    with LineageStore.open(db, published) as store:
+        store.replace_source(sql_file("a.sql", [("x", "y"), ("y", "z")]))
+        store.publish()
+        store.replace_source(sql_file("b.sql", [("z", "w")]))
+        store.publish()
+    con = connect_published(published)
+    try:
+        nodes = con.execute("SELECT node FROM downstream('table:x', 5) ORDER BY depth").fetchall()
+        index = con.execute("SELECT count(*) FROM lineage_edge_index").fetchone()[0]
+        view = con.execute("SELECT count(*) FROM lineage_edges").fetchone()[0]
+    finally:
+        con.close()
+    assert nodes == [("table:y",), ("table:z",), ("table:w",)]
+    assert index == view == 3
+
+
+def test_the_duckdb_copy_fallback_gives_the_same_database(paths, tmp_path):
+    db, _ = paths
+    copy = tmp_path / "fallback.duckdb"
+    with LineageStore.open(db) as store:
+        store.replace_source(sql_file("a.sql", [("x", "y")]))
+        store._copy_database(copy)
+    con = duckdb.connect(str(copy), read_only=True)
+    try:
+        assert con.execute("SELECT node FROM downstream('table:x', 2)").fetchall() == [("table:y",)]
+        assert con.execute("SELECT count(*) FROM schema_migrations").fetchone()[0] == len(
+            MIGRATIONS
+        )
+    finally:
+        con.close()
+
+
 def test_readers_need_a_published_copy(paths):
     db, published = paths
     with pytest.raises(StoreNotPublishedError, match="no published store"):

@@ -442,16 +442,20 @@ SELECT e.*, coalesce(s.status <> 'ok', false) AS is_stale
 FROM edges e LEFT JOIN sources s USING (source_key);
 """
 
-# Graph walks over lineage_edges: each reachable node once, at its shortest depth, with one
-# path that explains it. `USING KEY` plus the anti-join on the recurring table ends on cycles.
+# Graph walks: each reachable node once, at its shortest depth, with one path that explains
+# it. `USING KEY` plus the anti-join on the recurring table ends on cycles. They read
+# `lineage_edge_index`, the view's edges kept as a table that the writer updates per source
+# in the same transaction: walking the view itself rebuilds every node id on every hop.
 WALK_MACROS = """
+CREATE TABLE lineage_edge_index AS SELECT * EXCLUDE (is_stale) FROM lineage_edges LIMIT 0;
+
 CREATE OR REPLACE MACRO downstream(start_node, max_depth) AS TABLE
 WITH RECURSIVE walk(node, depth, path, edge_kind) USING KEY (node) AS (
     SELECT start_node, 0, [start_node], NULL::VARCHAR
     UNION
     SELECT e.target_node, w.depth + 1, list_append(w.path, e.target_node), e.edge_kind
     FROM walk w
-    JOIN lineage_edges e ON e.source_node = w.node
+    JOIN lineage_edge_index e ON e.source_node = w.node
     LEFT JOIN recurring.walk seen ON seen.node = e.target_node
     WHERE w.depth < max_depth AND seen.node IS NULL
 )
@@ -463,7 +467,7 @@ WITH RECURSIVE walk(node, depth, path, edge_kind) USING KEY (node) AS (
     UNION
     SELECT e.source_node, w.depth + 1, list_append(w.path, e.source_node), e.edge_kind
     FROM walk w
-    JOIN lineage_edges e ON e.target_node = w.node
+    JOIN lineage_edge_index e ON e.target_node = w.node
     LEFT JOIN recurring.walk seen ON seen.node = e.source_node
     WHERE w.depth < max_depth AND seen.node IS NULL
 )

@@ -31,7 +31,9 @@ _BOOKKEEPING = frozenset({"sources", "crawl_errors"})
 _MARK_OK = """
 INSERT INTO sources (source_key, source_kind, display_name, status, row_count, tables,
                      content_hash, last_run_id, last_success_at, last_attempt_at, last_error)
-VALUES (?, ?, ?, 'ok', ?, ?, ?, ?, ?, ?, NULL)
+SELECT source_key, source_kind, display_name, 'ok', row_count, tables, content_hash,
+       last_run_id, now, now, NULL
+FROM _batch_sources
 ON CONFLICT (source_key) DO UPDATE SET
     source_kind = excluded.source_kind, display_name = excluded.display_name, status = 'ok',
     row_count = excluded.row_count, tables = excluded.tables,
@@ -39,6 +41,28 @@ ON CONFLICT (source_key) DO UPDATE SET
     last_success_at = excluded.last_success_at, last_attempt_at = excluded.last_attempt_at,
     last_error = NULL
 """
+
+# The walk index follows its sources: rebuilt for exactly the sources of the batch.
+_INDEX_DELETE = (
+    "DELETE FROM lineage_edge_index WHERE source_key IN (SELECT source_key FROM _batch_sources)"
+)
+_INDEX_INSERT = (
+    "INSERT INTO lineage_edge_index SELECT * EXCLUDE (is_stale) FROM lineage_edges "
+    "WHERE source_key IN (SELECT source_key FROM _batch_sources)"
+)
+
+_BOOKKEEPING_SCHEMA = pa.schema(
+    [
+        ("source_key", pa.string()),
+        ("source_kind", pa.string()),
+        ("display_name", pa.string()),
+        ("row_count", pa.int64()),
+        ("tables", pa.list_(pa.string())),
+        ("content_hash", pa.string()),
+        ("last_run_id", pa.string()),
+        ("now", pa.timestamp("us", tz="UTC")),
+    ]
+)
 
 # A source that never succeeded has no rows to keep: `failed`; otherwise its rows go `stale`.
 _MARK_FAILED = """
@@ -131,10 +155,19 @@ def _to_arrow(table: str, rows: list[dict[str, Any]], types: dict[str, str]) -> 
 class LineageStore:
     """A writable store: one per process at a time, opened with `LineageStore.open`."""
 
-    def __init__(self, conn: duckdb.DuckDBPyConnection, path: Path, published_path: Path | None):
+    def __init__(
+        self,
+        conn: duckdb.DuckDBPyConnection,
+        path: Path,
+        published_path: Path | None,
+        file_descriptor: int,
+    ):
         self.conn = conn
         self.path = path
         self.published_path = published_path
+        # Held open from after connect until after close, so publish can copy the file's bytes:
+        # opening and closing a second handle would drop this process's POSIX lock on it.
+        self._fd = file_descriptor
         self.catalog = Catalog(conn)
 
     @classmethod
@@ -144,11 +177,13 @@ class LineageStore:
     ) -> Iterator[LineageStore]:
         """Open (and migrate) the store; the connection is always closed, even on errors."""
         conn = connect(Path(path), read_only=False, lock_timeout_s=lock_timeout_s)
+        fd = os.open(path, os.O_RDONLY)
         try:
             migrate(conn)
-            yield cls(conn, Path(path), Path(published_path) if published_path else None)
+            yield cls(conn, Path(path), Path(published_path) if published_path else None, fd)
         finally:
             conn.close()
+            os.close(fd)  # after DuckDB let go of the file and its lock
 
     # -- crawl runs -------------------------------------------------------------------------
 
@@ -212,24 +247,59 @@ class LineageStore:
         if len(set(keys)) != len(keys) or not all(keys):
             raise RecordError(f"source keys must be unique and non-empty in one batch: {keys}")
         per_table = self._rows_per_table(batch)
-        with self.transaction() as conn:
-            previous = dict(
-                conn.execute(
-                    "SELECT source_key, tables FROM sources WHERE source_key IN (SELECT unnest(?))",
-                    [keys],
-                ).fetchall()
-            )
-            touched = set(per_table) | {t for ts in previous.values() for t in ts or []}
+        with (
+            self.transaction() as conn,
+            self._registered("_batch_sources", self._bookkeeping(batch, run_id)),
+        ):
+            previous = conn.execute(
+                "SELECT DISTINCT unnest(tables) FROM sources "
+                "WHERE source_key IN (SELECT source_key FROM _batch_sources)"
+            ).fetchall()
+            touched = set(per_table) | {table for (table,) in previous}
             for table in sorted(touched & set(self.catalog.source_tables)):
-                delete = f"DELETE FROM {quote(table)} WHERE source_key IN (SELECT unnest(?))"  # noqa: S608
-                conn.execute(delete, [keys])
+                conn.execute(
+                    f"DELETE FROM {quote(table)} "  # noqa: S608
+                    "WHERE source_key IN (SELECT source_key FROM _batch_sources)"
+                )
             for table, rows in per_table.items():
                 self._insert(table, rows)
             for records in batch:
                 for upsert in records.history:
                     self._upsert(upsert)
-                self._mark_ok(records, sum(map(len, records.rows.values())), run_id)
+            conn.execute(_MARK_OK)
+            conn.execute(_INDEX_DELETE)
+            conn.execute(_INDEX_INSERT)
         return sum(len(rows) for rows in per_table.values())
+
+    @staticmethod
+    def _bookkeeping(batch: list[SourceRecords], run_id: str | None) -> pa.Table:
+        """One `sources` row per replaced source, as an Arrow table upserted in one statement."""
+        now = utcnow()
+        return pa.Table.from_pylist(
+            [
+                {
+                    "source_key": records.source_key,
+                    "source_kind": records.source_kind,
+                    "display_name": records.display_name,
+                    "row_count": sum(map(len, records.rows.values())),
+                    "tables": sorted(records.rows),
+                    "content_hash": records.content_hash,
+                    "last_run_id": run_id,
+                    "now": now,
+                }
+                for records in batch
+            ],
+            schema=_BOOKKEEPING_SCHEMA,
+        )
+
+    @contextmanager
+    def _registered(self, name: str, table: pa.Table) -> Iterator[None]:
+        """Expose an Arrow table to SQL under `name` for the duration of the block."""
+        self.conn.register(name, table)
+        try:
+            yield
+        finally:
+            self.conn.unregister(name)
 
     def _rows_per_table(self, batch: list[SourceRecords]) -> dict[str, list[dict[str, Any]]]:
         """Rows grouped by table, each stamped with its source key; validates tables."""
@@ -256,13 +326,10 @@ class LineageStore:
         types = self.catalog.check(table, columns)
         arrow = _to_arrow(table, [{c: row.get(c) for c in columns} for row in rows], types)
         cols = ", ".join(quote(c) for c in columns)
-        self.conn.register("_incoming_rows", arrow)
-        try:
+        with self._registered("_incoming_rows", arrow):
             self.conn.execute(
                 f"INSERT INTO {quote(table)} ({cols}) SELECT {cols} FROM _incoming_rows"  # noqa: S608
             )
-        finally:
-            self.conn.unregister("_incoming_rows")
 
     def _upsert(self, upsert: Upsert) -> None:
         """Insert new keys and update existing ones, keeping the `keep` columns."""
@@ -280,38 +347,17 @@ class LineageStore:
             if updates
             else "DO NOTHING"
         )
-        self.conn.register("_incoming_rows", arrow)
-        try:
+        with self._registered("_incoming_rows", arrow):
             self.conn.execute(
                 f"INSERT INTO {quote(upsert.table)} ({cols}) SELECT {cols} FROM _incoming_rows "  # noqa: S608
                 f"ON CONFLICT ({keys}) {action}"
             )
-        finally:
-            self.conn.unregister("_incoming_rows")
 
     def upsert(self, *upserts: Upsert) -> None:
         """Upsert keyed history or user-owned rows (e.g. classification overrides) atomically."""
         with self.transaction():
             for upsert in upserts:
                 self._upsert(upsert)
-
-    def _mark_ok(self, records: SourceRecords, row_count: int, run_id: str | None) -> None:
-        """The source's bookkeeping row after a successful replace."""
-        now = utcnow()
-        self.conn.execute(
-            _MARK_OK,
-            [
-                records.source_key,
-                records.source_kind,
-                records.display_name,
-                row_count,
-                sorted(records.rows),
-                records.content_hash,
-                run_id,
-                now,
-                now,
-            ],
-        )
 
     def mark_failed(
         self,
@@ -342,6 +388,7 @@ class LineageStore:
             ).fetchone()
             for table in sorted(set(row[0] or []) & set(self.catalog.source_tables)) if row else []:
                 conn.execute(f"DELETE FROM {quote(table)} WHERE source_key = ?", [source_key])  # noqa: S608
+            conn.execute("DELETE FROM lineage_edge_index WHERE source_key = ?", [source_key])
             conn.execute("DELETE FROM sources WHERE source_key = ?", [source_key])
 
     # -- reads and publishing ---------------------------------------------------------------
@@ -353,29 +400,65 @@ class LineageStore:
             for table in sorted(self.catalog.columns)
         }
 
-    def publish(self) -> Path | None:
-        """Write a read-only copy for readers: DuckDB copies into a temp file, then a rename.
+    def refresh_edge_index(self) -> None:
+        """Rebuild the whole walk index from `lineage_edges` (writes keep it current; this is
+        for a migration that changes the view)."""
+        with self.transaction() as conn:
+            conn.execute("DELETE FROM lineage_edge_index")
+            conn.execute(
+                "INSERT INTO lineage_edge_index SELECT * EXCLUDE (is_stale) FROM lineage_edges"
+            )
 
-        The copy goes through DuckDB (never a second file handle on the live file: closing one
-        would drop this process's POSIX lock on it). Readers that already have the old copy open
-        keep reading it; new readers see the new one.
+    def publish(self) -> Path | None:
+        """Checkpoint and atomically replace the read-only copy.
+
+        The copy is the checkpointed file's bytes read through the descriptor held since open,
+        written to a temp file, fsynced and renamed into place. Readers that already have the
+        old copy open keep reading it; new readers see the new one.
         """
         if self.published_path is None:
             return None
+        self.conn.execute("CHECKPOINT")
         target = self.published_path
         target.parent.mkdir(parents=True, exist_ok=True)
         temporary = target.with_name(f".{target.name}.{os.getpid()}.{uuid.uuid4().hex[:6]}.tmp")
-        alias = "publish_" + uuid.uuid4().hex[:8]
-        (current,) = self.conn.execute("SELECT current_database()").fetchone()
         try:
-            # ATTACH takes no parameters; the path is ours, quoted as a string literal.
-            self.conn.execute(f"ATTACH {literal(str(temporary))} AS {quote(alias)}")
-            try:
-                self.conn.execute(f"COPY FROM DATABASE {quote(current)} TO {quote(alias)}")
-            finally:
-                self.conn.execute(f"DETACH {quote(alias)}")
+            if self._wal_is_empty():
+                self._copy_bytes(temporary)
+            else:  # never expected after CHECKPOINT; DuckDB's own copy is always correct
+                self._copy_database(temporary)
             os.replace(temporary, target)
         finally:
             temporary.unlink(missing_ok=True)
             temporary.with_name(temporary.name + ".wal").unlink(missing_ok=True)
         return target
+
+    def _wal_is_empty(self) -> bool:
+        """Whether every change is in the main file (so its bytes are the whole database)."""
+        wal = self.path.with_name(self.path.name + ".wal")
+        return not wal.exists() or wal.stat().st_size == 0
+
+    def _copy_bytes(self, destination: Path, chunk: int = 1 << 22) -> None:
+        """Copy the live file through the held descriptor, then fsync the copy."""
+        size = os.fstat(self._fd).st_size
+        with open(destination, "wb") as out:
+            offset = 0
+            while offset < size:
+                data = os.pread(self._fd, min(chunk, size - offset), offset)
+                if not data:
+                    break
+                out.write(data)
+                offset += len(data)
+            out.flush()
+            os.fsync(out.fileno())
+
+    def _copy_database(self, destination: Path) -> None:
+        """Copy through DuckDB (ATTACH + COPY FROM DATABASE): slower, needs no checkpoint."""
+        alias = "publish_" + uuid.uuid4().hex[:8]
+        (current,) = self.conn.execute("SELECT current_database()").fetchone()
+        # ATTACH takes no parameters; the path is ours, quoted as a string literal.
+        self.conn.execute(f"ATTACH {literal(str(destination))} AS {quote(alias)}")
+        try:
+            self.conn.execute(f"COPY FROM DATABASE {quote(current)} TO {quote(alias)}")
+        finally:
+            self.conn.execute(f"DETACH {quote(alias)}")
