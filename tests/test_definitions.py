@@ -4,6 +4,7 @@ assets materialize in-process against a temporary store."""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +12,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
+from dagster_project.assets import aws_inventory, store
 from dagster_project.assets.store import crawl_run, lineage_store_health, no_stale_sources
 from dagster_project.definitions import defs
 from dagster_project.resources import DUCKDB_POOL, LineageStoreResource
@@ -108,3 +110,16 @@ def test_the_stale_check_warns_and_lists_failed_sources(tmp_path):
     assert not check.passed
     assert check.severity == dg.AssetCheckSeverity.WARN
     assert "broken.sql:3" in check.metadata["sources"].value
+
+
+def test_the_tracked_instance_config_limits_the_duckdb_pool_to_one_writer(tmp_path):
+    shutil.copy(PROJECT / ".dagster_home" / "dagster.yaml", tmp_path)
+    instance = dg.DagsterInstance.from_config(str(tmp_path))
+    try:
+        assert instance.get_concurrency_config().pool_config.default_pool_limit == 1
+        assert instance.run_monitoring_settings["free_slots_after_run_end_seconds"] > 0
+    finally:
+        instance.dispose()
+    writers = [a for a in defs.resolve_all_asset_specs() if "duckdb" in (a.kinds or set())]
+    assets_by_key = {a.key: a for a in dg.load_assets_from_modules([store, aws_inventory])}
+    assert writers and all(assets_by_key[spec.key].op.pool == DUCKDB_POOL for spec in writers)
