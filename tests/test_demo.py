@@ -14,8 +14,9 @@ import time
 import urllib.request
 from pathlib import Path
 
+import duckdb
+
 PROJECT = Path(__file__).resolve().parents[1]
-ASSETS_QUERY = '{"query": "{ assetNodes { assetKey { path } } }"}'
 
 
 def free_port() -> int:
@@ -44,19 +45,56 @@ def wait_for_assets(port: int, deadline: float) -> list[str]:
     """Asset keys the UI's GraphQL endpoint serves, once it answers."""
     while time.monotonic() < deadline:
         try:
-            request = urllib.request.Request(
-                f"http://127.0.0.1:{port}/graphql",
-                data=ASSETS_QUERY.encode(),
-                headers={"Content-Type": "application/json"},
-            )
-            with urllib.request.urlopen(request, timeout=5) as response:
-                nodes = json.load(response)["data"]["assetNodes"]
+            nodes = graphql(port, "{ assetNodes { assetKey { path } } }")["assetNodes"]
             if nodes:
                 return sorted("/".join(n["assetKey"]["path"]) for n in nodes)
         except (OSError, KeyError, TypeError, ValueError):
             pass
         time.sleep(1)
     raise TimeoutError("the Dagster UI did not serve its assets in time")
+
+
+LAUNCH_MUTATION = """
+mutation {
+  launchRun(executionParams: {
+    selector: {repositoryLocationName: "lineage", repositoryName: "__repository__",
+               jobName: "lineage_job"},
+    runConfigData: {}
+  }) { __typename ... on LaunchRunSuccess { run { runId } } ... on PythonError { message } }
+}
+"""
+
+
+def graphql(port: int, query: str) -> dict:
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/graphql",
+        data=json.dumps({"query": query}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.load(response)["data"]
+
+
+def launch_and_wait_for_the_crawl(port: int, home: Path, deadline: float) -> None:
+    """Launch the lineage job as the UI does; the demo's daemon runs it with the demo's
+    environment, and the crawl of both emulated regions lands in the demo's data folder."""
+    launched = graphql(port, LAUNCH_MUTATION)["launchRun"]
+    assert launched["__typename"] == "LaunchRunSuccess", launched
+    published = home / "lineage_published.duckdb"
+    while time.monotonic() < deadline:
+        if published.exists():
+            con = duckdb.connect(str(published), read_only=True)
+            try:
+                regions = con.execute(
+                    "SELECT DISTINCT region FROM sagemaker_pipelines ORDER BY 1"
+                ).fetchall()
+            finally:
+                con.close()
+            if regions:
+                assert regions == [("eu-west-1",), ("us-east-1",)]
+                return
+        time.sleep(1)
+    raise TimeoutError("the demo's lineage job did not publish a crawl in time")
 
 
 def test_demo_starts_everything_and_one_ctrl_c_stops_it(tmp_path):
@@ -82,6 +120,7 @@ def test_demo_starts_everything_and_one_ctrl_c_stops_it(tmp_path):
         endpoint = json.loads((home / "emulator.json").read_text())["endpoint_url"]
         assert endpoint.startswith("http://127.0.0.1:")
         assert (home / "sql_repo.git" / "HEAD").exists()
+        launch_and_wait_for_the_crawl(port, home, time.monotonic() + 180)
         os.killpg(pgid, signal.SIGINT)  # Ctrl-C
         output, _ = demo.communicate(timeout=90)
     finally:
