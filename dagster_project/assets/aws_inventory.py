@@ -7,6 +7,7 @@ stale) and the rest of the crawl goes on.
 import dagster as dg
 
 from dagster_project.assets.store import crawl_run, run_trigger
+from dagster_project.metadata import bullets, table
 from dagster_project.resources import DUCKDB_POOL, AwsResource, LineageStoreResource
 from lineage_assets import s3_posture, sagemaker_inventory
 from lineage_assets.aws import AWS_ERRORS, error_code
@@ -20,10 +21,6 @@ def _fail(store: LineageStore, run_id: str, key: str, kind: str, error: Exceptio
     message = f"{key}: {error_code(error)}: {error}"
     store.mark_failed(key, kind, message, run_id=run_id, error_type=error_code(error))
     return message
-
-
-def _errors_markdown(errors: list[str]) -> dg.MarkdownMetadataValue:
-    return dg.MetadataValue.md("\n".join(f"- {e}" for e in errors) or "none")
 
 
 @dg.asset(
@@ -52,26 +49,22 @@ def s3_bucket_posture(
         context.log.warning(line)
     return dg.MaterializeResult(
         metadata={
-            "buckets": dg.MetadataValue.table(
-                records=[
-                    dg.TableRecord(
-                        {
-                            "bucket": p.bucket,
-                            "region": p.region or "",
-                            "encryption": p.encryption,
-                            "versioning": p.versioning,
-                            "public_access": p.public_access,
-                            "call_errors": len(p.errors),
-                        }
-                    )
-                    for p in postures
-                ]
+            "buckets": table(
+                {
+                    "bucket": p.bucket,
+                    "region": p.region,
+                    "encryption": p.encryption,
+                    "versioning": p.versioning,
+                    "public_access": p.public_access,
+                    "call_errors": len(p.errors),
+                }
+                for p in postures
             ),
             "dagster/row_count": len(postures),
             "unencrypted_or_public": sum(
                 p.encryption == "none" or p.public_access != "blocked" for p in postures
             ),
-            "errors": _errors_markdown(errors),
+            "errors": bullets(errors),
         }
     )
 
@@ -115,21 +108,17 @@ def sagemaker_pipeline_inventory(
         context.log.warning(line)
     return dg.MaterializeResult(
         metadata={
-            "pipelines": dg.MetadataValue.table(
-                records=[
-                    dg.TableRecord(
-                        {
-                            "region": p.region,
-                            "pipeline": p.name,
-                            "domain": p.domain.domain_name if p.domain else "",
-                            "definition_hash": p.definition_hash,
-                        }
-                    )
-                    for p in pipelines
-                ]
+            "pipelines": table(
+                {
+                    "region": p.region,
+                    "pipeline": p.name,
+                    "domain": p.domain.domain_name if p.domain else None,
+                    "definition_hash": p.definition_hash,
+                }
+                for p in pipelines
             ),
             "dagster/row_count": len(pipelines),
             "regions": ", ".join(aws.region_list),
-            "errors": _errors_markdown(errors),
+            "errors": bullets(errors),
         }
     )

@@ -7,6 +7,7 @@ read-only copy that analysts and the CLI query.
 
 import dagster as dg
 
+from dagster_project.metadata import bullets, table
 from dagster_project.resources import DUCKDB_POOL, LineageStoreResource
 
 CRAWL_GROUP = "crawl"
@@ -37,19 +38,6 @@ def crawl_run(
     context.log.info("crawl run %s opened", run_id)
     return dg.MaterializeResult(
         metadata={"crawl_run_id": run_id, "store": dg.MetadataValue.path(lineage_store.home)}
-    )
-
-
-def _counts_table(counts: dict[str, int]) -> dg.TableMetadataValue:
-    """Row counts per store table, as a table the UI renders."""
-    return dg.MetadataValue.table(
-        records=[dg.TableRecord({"table": t, "rows": n}) for t, n in counts.items()],
-        schema=dg.TableSchema(
-            columns=[
-                dg.TableColumn("table", "string"),
-                dg.TableColumn("rows", "int"),
-            ]
-        ),
     )
 
 
@@ -95,7 +83,7 @@ def lineage_store_health(
         published = store.publish()
     return dg.MaterializeResult(
         metadata={
-            "row_counts": _counts_table(counts),
+            "row_counts": table({"table": t, "rows": n} for t, n in counts.items()),
             "dagster/row_count": sum(counts.values()),
             "stale_sources": len(stale),
             "crawl_run": dg.MetadataValue.md(_summary_markdown(run, stale)),
@@ -118,8 +106,6 @@ def no_stale_sources(lineage_store: LineageStoreResource) -> dg.AssetCheckResult
         severity=dg.AssetCheckSeverity.WARN,
         metadata={
             "stale_sources": len(stale),
-            "sources": dg.MetadataValue.md(
-                "\n".join(f"- `{k}` ({s}): {e}" for k, s, e in stale) or "none"
-            ),
+            "sources": bullets(f"`{k}` ({s}): {e}" for k, s, e in stale),
         },
     )
