@@ -12,6 +12,7 @@ import duckdb
 from pydantic import Field
 
 from lineage_assets import aws, config
+from lineage_assets.git_sql.repository import GitSourceConfig, environment_token
 from lineage_assets.store import LineageStore, connect_published
 
 # Every asset, check or op that opens the DuckDB file for writing declares this pool;
@@ -66,3 +67,38 @@ class AwsResource(dg.ConfigurableResource):
     def client(self, service: str, region: str | None = None) -> Any:
         """A boto3 client with adaptive retries (see `lineage_assets.aws.client`)."""
         return aws.client(service, region or self.region_list[0])
+
+
+class SqlRepoResource(dg.ConfigurableResource):
+    """The git repository holding the warehouse SQL. The HTTPS token is read at run time from
+    the environment variable named by `token_env`; it is never part of the configuration."""
+
+    remote: str = Field(description="Git remote URL or local path of the SQL repository.")
+    ref: str = Field(default="main", description="Branch, tag or commit to sync.")
+    subdirectory: str = Field(default="", description="Only files below this folder.")
+    include: list[str] = Field(default=["*.sql", "*.py"], description="Globs of files to read.")
+    exclude: list[str] = Field(default=[], description="Globs of files to skip.")
+    dialect: str = Field(
+        default="", description="Default SQL dialect; empty: the repository's .lineage.toml."
+    )
+    dialect_overrides: dict[str, str] = Field(
+        default={}, description="Glob → dialect, first match wins (before .lineage.toml's)."
+    )
+    token_env: str = Field(default="LINEAGE_GIT_TOKEN", description="Variable with the token.")
+    name: str = Field(
+        default="", description="Stable name in source keys; empty: the remote's last segment."
+    )
+
+    def source_config(self) -> GitSourceConfig:
+        """The library's configuration, with the token taken from the environment now."""
+        return GitSourceConfig(
+            remote=self.remote,
+            ref=self.ref,
+            subdirectory=self.subdirectory,
+            include=tuple(self.include),
+            exclude=tuple(self.exclude),
+            dialect=self.dialect or None,
+            dialect_overrides=tuple(self.dialect_overrides.items()),
+            token=environment_token(self.token_env),
+            name=self.name or None,
+        )

@@ -45,9 +45,10 @@ def s3_filesystem(region: str | None = None) -> fs.S3FileSystem:
     variables); credentials come from the usual chain."""
     region = region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
     endpoint = s3_endpoint_from_env()
+    bounded = {"connect_timeout": 5, "request_timeout": 60}  # a stalled read never hangs
     if not endpoint:
-        return fs.S3FileSystem(region=region)
+        return fs.S3FileSystem(region=region, **bounded)
     parts = urlsplit(endpoint)
     return fs.S3FileSystem(
-        region=region, endpoint_override=parts.netloc, scheme=parts.scheme or "https"
+        region=region, endpoint_override=parts.netloc, scheme=parts.scheme or "https", **bounded
     )

@@ -14,7 +14,7 @@ from typing import Any
 
 import duckdb
 
-from lineage_assets import config
+from lineage_assets import cli_graph, cli_s3, cli_sagemaker, config
 from lineage_assets.store import LineageStore, StoreError, connect_published
 
 
@@ -61,6 +61,29 @@ def cmd_init(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_sql_sync(args: argparse.Namespace) -> int:
+    """Sync the SQL repository into the store outside Dagster and print what changed."""
+    from lineage_assets.git_sql.repository import GitSourceConfig, environment_token
+    from lineage_assets.git_sql.sync import sync_repository
+
+    source = GitSourceConfig(
+        remote=args.repo or config.sql_repo(),
+        ref=args.ref,
+        dialect=args.dialect,
+        token=environment_token(config.env("LINEAGE_GIT_TOKEN_ENV", "LINEAGE_GIT_TOKEN")),
+        name=args.name,
+    )
+    with LineageStore.open(config.duckdb_path(), config.published_path()) as store:
+        run_id = store.begin_run("cli:sql-sync")
+        result = sync_repository(source, store, config.lineage_home() / "git", run_id)
+        store.finish_run(run_id)
+        store.publish()
+    print(json.dumps(result.summary(), indent=2))
+    for line in result.parse_errors + result.warnings:
+        print(line, file=sys.stderr)
+    return 1 if result.error else 0
+
+
 def cmd_emulator(args: argparse.Namespace) -> int:
     """Run the local AWS emulator (moto server seeded with a realistic account)."""
     from lineage_assets.emulator.server import main as emulator_main
@@ -92,6 +115,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     init = sub.add_parser("init", help="create or migrate the store and publish its copy")
     init.set_defaults(func=cmd_init)
+
+    sync = sub.add_parser("sql-sync", help="sync the SQL git repository into the store")
+    sync.add_argument("--repo", help="remote URL or path (default: $LINEAGE_SQL_REPO)")
+    sync.add_argument("--ref", default="main", help="branch, tag or commit (default: main)")
+    sync.add_argument("--dialect", help="default SQL dialect (else the repo's .lineage.toml)")
+    sync.add_argument("--name", help="stable repository name used in source keys")
+    sync.set_defaults(func=cmd_sql_sync)
+
+    cli_sagemaker.register(sub)
+    cli_s3.register(sub)
+    cli_graph.register(sub)
 
     for name, func, text in (
         ("emulator", cmd_emulator, "run the local AWS emulator (see --help after it)"),

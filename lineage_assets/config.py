@@ -32,9 +32,14 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "LINEAGE_SQL_REPO",
         "$LINEAGE_HOME/sql_repo.git",
-        "Git remote (URL or path) holding the warehouse SQL.",
+        "Git remote (URL or path) holding the warehouse SQL; ref, globs and dialects are the "
+        "`sql_repo` resource's settings (dialects also from the repository's .lineage.toml).",
     ),
-    Setting("LINEAGE_SQL_REF", "main", "Branch, tag or commit of the SQL repository."),
+    Setting(
+        "LINEAGE_S3_PREFIXES",
+        "(none)",
+        "Comma-separated extra S3 prefixes sampled with the URIs the crawl finds.",
+    ),
     Setting(
         "LINEAGE_GIT_TOKEN_ENV",
         "LINEAGE_GIT_TOKEN",
@@ -77,3 +82,8 @@ def aws_regions() -> list[str]:
     """Regions to crawl, from `LINEAGE_AWS_REGIONS`."""
     raw = env("LINEAGE_AWS_REGIONS", "us-east-1")
     return [region.strip() for region in raw.split(",") if region.strip()]
+
+
+def sql_repo() -> str:
+    """The SQL repository's remote, from `LINEAGE_SQL_REPO`."""
+    return env("LINEAGE_SQL_REPO", str(lineage_home() / "sql_repo.git"))

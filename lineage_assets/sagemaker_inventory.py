@@ -1,8 +1,5 @@
-"""Which SageMaker pipelines exist, per region: summary, tags, Studio domain, current definition.
-
-The first, cheap layer of the SageMaker crawl. It reads the *current* definition with
-DescribePipeline, so a pipeline that never ran is still known (the original service 404'd).
-"""
+"""Which SageMaker pipelines exist, per region: summaries, tags, Studio domains, and the
+pipeline row, parameters and definition version the crawler stores for each one."""
 
 from __future__ import annotations
 
@@ -12,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from lineage_assets.redact import redact_secrets
 from lineage_assets.store import SourceRecords, Upsert
 
 
@@ -108,24 +106,6 @@ def list_tags(sagemaker: Any, arn: str) -> dict[str, str]:
     return {tag["Key"]: tag["Value"] for page in pages for tag in page.get("Tags", [])}
 
 
-def describe_pipeline(
-    sagemaker: Any, region: str, summary: dict[str, Any], domains: list[Domain]
-) -> Pipeline:
-    """Tags, domain and current definition of one listed pipeline (two calls + tag pages)."""
-    description = sagemaker.describe_pipeline(PipelineName=summary["PipelineName"])
-    tags = list_tags(sagemaker, summary["PipelineArn"])
-    return Pipeline(
-        region=region,
-        name=summary["PipelineName"],
-        arn=summary["PipelineArn"],
-        definition=description.get("PipelineDefinition", ""),
-        tags=tags,
-        domain=match_domain(tags, domains),
-        summary=summary,
-        description=description,
-    )
-
-
 def _parameters(definition: str) -> list[dict[str, Any]]:
     """Declared parameters of a definition; none when it is not JSON."""
     try:
@@ -187,7 +167,7 @@ def pipeline_records(pipeline: Pipeline) -> SourceRecords:
                 {
                     "pipeline_arn": pipeline.arn,
                     "definition_hash": digest,
-                    "definition": _as_json_text(pipeline.definition),
+                    "definition": _stored_definition(pipeline.definition),
                     "first_seen_at": now,
                     "last_seen_at": now,
                 }
@@ -198,13 +178,13 @@ def pipeline_records(pipeline: Pipeline) -> SourceRecords:
     return records
 
 
-def _as_json_text(text: str) -> str:
-    """The definition as JSON text: itself when it parses, else quoted as a JSON string."""
+def _stored_definition(text: str) -> str:
+    """The definition as stored: JSON with secret-looking values masked (a container's
+    `DB_PASSWORD`), or the text quoted as a JSON string when it is not JSON."""
     try:
-        json.loads(text)
+        return json.dumps(redact_secrets(json.loads(text)))
     except ValueError:
         return json.dumps(text)
-    return text
 
 
 def domain_records(region: str, domains: list[Domain]) -> SourceRecords:

@@ -3,17 +3,22 @@ inventory, as library calls and as Dagster assets writing a real DuckDB store.""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import dagster as dg
 import duckdb
 import pytest
 from botocore.exceptions import ClientError
 
-from dagster_project.assets.aws_inventory import s3_bucket_posture, sagemaker_pipeline_inventory
+from dagster_project.assets.aws_inventory import s3_bucket_posture, sagemaker_crawl
 from dagster_project.assets.store import crawl_run, lineage_store_health, no_stale_sources
 from dagster_project.definitions import defs
 from dagster_project.resources import AwsResource, LineageStoreResource
 from lineage_assets import aws, config, s3_posture, sagemaker_inventory
+from lineage_assets.demo_repo import build_demo_remote
 from lineage_assets.store import LineageStore
+
+PROJECT = Path(__file__).resolve().parents[1]
 
 
 def test_bucket_posture_tells_good_from_bad_buckets(aws_env):
@@ -53,19 +58,20 @@ def test_a_denied_posture_call_is_recorded_not_fatal(aws_env):
     assert (posture.public_access, posture.versioning) == ("blocked", "Enabled")
 
 
-def test_inventory_lists_every_pipeline_with_domain_and_definition(aws_env):
+def test_inventory_lists_every_pipeline_with_its_domain(aws_env):
     found = {}
     for region in aws_env.regions:
         sagemaker = aws.client("sagemaker", region)
         domains = sagemaker_inventory.list_domains(sagemaker, region)
         for summary in sagemaker_inventory.list_pipeline_summaries(sagemaker):
-            pipeline = sagemaker_inventory.describe_pipeline(sagemaker, region, summary, domains)
-            found[pipeline.name] = pipeline
-    assert {name: p.region for name, p in found.items()} == dict(aws_env.pipelines)
-    tied = {name for name, p in found.items() if p.domain is not None}
-    assert len(tied) == 2 and all(found[n].domain.domain_id == aws_env.domain_id for n in tied)
-    for name, pipeline in found.items():  # never-run pipelines included: definition is current
-        assert pipeline.definition == aws_env.pipeline_definitions[name]
+            tags = sagemaker_inventory.list_tags(sagemaker, summary["PipelineArn"])
+            found[summary["PipelineName"]] = (
+                region,
+                sagemaker_inventory.match_domain(tags, domains),
+            )
+    assert {name: region for name, (region, _) in found.items()} == dict(aws_env.pipelines)
+    tied = {name for name, (_, domain) in found.items() if domain is not None}
+    assert len(tied) == 2 and all(found[n][1].domain_id == aws_env.domain_id for n in tied)
     assert sagemaker_inventory.definition_hash('{"a": 1, "b": [2]}') == (
         sagemaker_inventory.definition_hash('{\n  "b": [2],\n  "a": 1\n}')
     )
@@ -95,7 +101,7 @@ def materialize(home, regions: str) -> dg.ExecuteInProcessResult:
             [
                 crawl_run,
                 s3_bucket_posture,
-                sagemaker_pipeline_inventory,
+                sagemaker_crawl,
                 lineage_store_health,
                 no_stale_sources,
             ],
@@ -128,7 +134,7 @@ def test_assets_crawl_the_emulated_account_into_the_store(aws_env, tmp_path):
     assert ("MseThreshold", "Float", "6.0") in parameters
     postures = dict(store_rows(tmp_path, "SELECT bucket, public_access FROM s3_buckets"))
     assert postures["acme-raw-landing"] == "none" and postures["acme-curated-lake"] == "blocked"
-    metadata = result.asset_materializations_for_node("sagemaker_pipeline_inventory")[0].metadata
+    metadata = result.asset_materializations_for_node("sagemaker_crawl")[0].metadata
     assert metadata["dagster/row_count"].value == len(aws_env.pipelines)
     run = store_rows(tmp_path, "SELECT status, sources_ok, sources_failed FROM crawl_runs")
     expected_sources = len(aws_env.pipelines) + len(aws_env.buckets) + len(aws_env.regions)
@@ -181,7 +187,7 @@ def test_a_failing_pipeline_keeps_its_last_good_rows_marked_stale(aws_env, tmp_p
     assert materialize(tmp_path, "us-east-1").success
     with dg.instance_for_test() as instance:
         result = dg.materialize(
-            [crawl_run, sagemaker_pipeline_inventory],
+            [crawl_run, sagemaker_crawl],
             resources={
                 "lineage_store": LineageStoreResource(lineage_home=str(tmp_path)),
                 "aws": AwsDenyingOnePipeline(regions="us-east-1", denied="AbalonePipeline"),
@@ -209,18 +215,22 @@ def test_the_lineage_job_runs_from_the_environment_against_the_emulator(
 ):
     monkeypatch.setenv("LINEAGE_HOME", str(tmp_path))
     monkeypatch.setenv("LINEAGE_AWS_REGIONS", "us-east-1,eu-west-1")
+    demo = build_demo_remote(PROJECT / "sql_repo", tmp_path / "sql.git")
+    monkeypatch.setenv("LINEAGE_SQL_REPO", demo.url)
     with dg.instance_for_test() as instance:
         result = defs.resolve_job_def("lineage_job").execute_in_process(instance=instance)
     assert result.success
     assert store_rows(tmp_path, "SELECT count(*) FROM sagemaker_pipelines")[0][0] == len(
         aws_env.pipelines
     )
+    assert store_rows(tmp_path, "SELECT count(*) FROM sql_files")[0][0] > 0
 
 
-@pytest.mark.parametrize("missing", ["LINEAGE_HOME", "LINEAGE_AWS_REGIONS"])
+@pytest.mark.parametrize("missing", ["LINEAGE_HOME", "LINEAGE_AWS_REGIONS", "LINEAGE_SQL_REPO"])
 def test_an_unset_variable_fails_the_run_naming_it(monkeypatch, tmp_path, missing):
     monkeypatch.setenv("LINEAGE_HOME", str(tmp_path))
     monkeypatch.setenv("LINEAGE_AWS_REGIONS", "us-east-1")
+    monkeypatch.setenv("LINEAGE_SQL_REPO", str(tmp_path / "sql.git"))
     monkeypatch.delenv(missing)
     with (
         pytest.raises(dg.DagsterInvalidConfigError, match=missing),

@@ -80,18 +80,25 @@ def launch_and_wait_for_the_crawl(port: int, home: Path, deadline: float) -> Non
     environment, and the crawl of both emulated regions lands in the demo's data folder."""
     launched = graphql(port, LAUNCH_MUTATION)["launchRun"]
     assert launched["__typename"] == "LaunchRunSuccess", launched
+    run_id = launched["run"]["runId"]
     published = home / "lineage_published.duckdb"
     while time.monotonic() < deadline:
         if published.exists():
             con = duckdb.connect(str(published), read_only=True)
             try:
+                finished = con.execute(  # our run, not the discovery sensor's
+                    "SELECT count(*) FROM crawl_runs WHERE status <> 'running' "
+                    "AND dagster_run_id = ?",
+                    [run_id],
+                ).fetchone()[0]
                 regions = con.execute(
                     "SELECT DISTINCT region FROM sagemaker_pipelines ORDER BY 1"
                 ).fetchall()
+                stale = con.execute("SELECT source_key, last_error FROM stale_sources").fetchall()
             finally:
                 con.close()
-            if regions:
-                assert regions == [("eu-west-1",), ("us-east-1",)]
+            if finished:
+                assert regions == [("eu-west-1",), ("us-east-1",)], stale
                 return
         time.sleep(1)
     raise TimeoutError("the demo's lineage job did not publish a crawl in time")
@@ -116,7 +123,14 @@ def test_demo_starts_everything_and_one_ctrl_c_stops_it(tmp_path):
     pgid = demo.pid
     try:
         assets = wait_for_assets(port, time.monotonic() + 240)
-        assert {"crawl_run", "lineage_store_health", "sagemaker_pipeline_inventory"} <= set(assets)
+        expected = {
+            "crawl_run",
+            "sagemaker_crawl",
+            "sql_sources",
+            "lineage_graph",
+            "lineage_store_health",
+        }
+        assert expected <= set(assets)
         endpoint = json.loads((home / "emulator.json").read_text())["endpoint_url"]
         assert endpoint.startswith("http://127.0.0.1:")
         assert (home / "sql_repo.git" / "HEAD").exists()

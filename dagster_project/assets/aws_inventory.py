@@ -1,4 +1,5 @@
-"""First AWS sources: S3 bucket security posture and the SageMaker pipeline inventory.
+"""The account-wide AWS sources of the nightly crawl: S3 bucket security posture and every
+SageMaker pipeline.
 
 One bucket, pipeline or region that fails is recorded (its last good rows kept, marked
 stale) and the rest of the crawl goes on.
@@ -9,8 +10,9 @@ import dagster as dg
 from dagster_project.assets.store import crawl_run, run_trigger
 from dagster_project.metadata import bullets, table
 from dagster_project.resources import DUCKDB_POOL, AwsResource, LineageStoreResource
-from lineage_assets import s3_posture, sagemaker_inventory
+from lineage_assets import s3_posture
 from lineage_assets.aws import AWS_ERRORS, error_code
+from lineage_assets.sagemaker.crawl import crawl_regions
 from lineage_assets.store import LineageStore
 
 SOURCES_GROUP = "sources"
@@ -74,51 +76,35 @@ def s3_bucket_posture(
     group_name=SOURCES_GROUP,
     kinds={"sagemaker", "duckdb"},
     pool=DUCKDB_POOL,
-    description="SageMaker pipelines per region with tags, Studio domain, parameters and the "
-    "current definition's version (never-run pipelines included).",
+    description="Every SageMaker pipeline of every configured region, incrementally (an "
+    "unchanged pipeline costs two API calls): definitions, executions, steps, jobs, models, "
+    "feature groups. The partitioned `sagemaker_pipeline_lineage` crawls one on demand.",
 )
-def sagemaker_pipeline_inventory(
+def sagemaker_crawl(
     context: dg.AssetExecutionContext, lineage_store: LineageStoreResource, aws: AwsResource
 ) -> dg.MaterializeResult:
-    pipelines, errors = [], []
     with lineage_store.writer() as store:
         run_id = store.run_for(context.run.run_id, run_trigger(context))
-        for region in aws.region_list:
-            sagemaker = aws.client("sagemaker", region)
-            try:
-                domains = sagemaker_inventory.list_domains(sagemaker, region)
-                summaries = sagemaker_inventory.list_pipeline_summaries(sagemaker)
-            except AWS_ERRORS as error:
-                key = f"sagemaker_region:{region}"
-                errors.append(_fail(store, run_id, key, "sagemaker_region", error))
-                continue
-            store.replace_source(sagemaker_inventory.domain_records(region, domains), run_id)
-            for summary in summaries:
-                key = sagemaker_inventory.pipeline_source_key(region, summary["PipelineName"])
-                try:
-                    pipeline = sagemaker_inventory.describe_pipeline(
-                        sagemaker, region, summary, domains
-                    )
-                except AWS_ERRORS as error:
-                    errors.append(_fail(store, run_id, key, "sagemaker_pipeline", error))
-                    continue
-                store.replace_source(sagemaker_inventory.pipeline_records(pipeline), run_id)
-                pipelines.append(pipeline)
-    for line in errors:
+        report = crawl_regions(store, aws.client, aws.region_list, run_id=run_id)
+        pipelines = store.conn.execute(
+            "SELECT p.region, p.pipeline_name, p.domain_name, s.status, "
+            "(SELECT e.status FROM sagemaker_executions e WHERE e.source_key = p.source_key "
+            " ORDER BY e.started_at DESC NULLS LAST LIMIT 1) "
+            "FROM sagemaker_pipelines p JOIN sources s USING (source_key) ORDER BY 1, 2"
+        ).fetchall()
+    for line in report.errors:
         context.log.warning(line)
     return dg.MaterializeResult(
         metadata={
             "pipelines": table(
-                {
-                    "region": p.region,
-                    "pipeline": p.name,
-                    "domain": p.domain.domain_name if p.domain else None,
-                    "definition_hash": p.definition_hash,
-                }
-                for p in pipelines
+                {"region": r, "pipeline": n, "domain": d, "source": s, "latest_execution": e}
+                for r, n, d, s, e in pipelines
             ),
             "dagster/row_count": len(pipelines),
+            "crawled": len(report.crawled),
+            "unchanged": len(report.unchanged),
+            "removed": bullets(report.removed),
             "regions": ", ".join(aws.region_list),
-            "errors": bullets(errors),
+            "errors": bullets(report.errors),
         }
     )

@@ -60,11 +60,11 @@ def _summary_markdown(run: dict, stale: list[tuple[str, str, str]]) -> str:
 
 
 # Every source asset of the crawl; the health summary closes the run after all of them.
-SOURCE_ASSET_KEYS = ["s3_bucket_posture", "sagemaker_pipeline_inventory"]
+SOURCE_ASSET_KEYS = ["s3_bucket_posture", "sagemaker_crawl", "sql_lineage", "s3_dataset_schemas"]
 
 
 @dg.asset(
-    deps=[crawl_run, *SOURCE_ASSET_KEYS],
+    deps=[crawl_run, *SOURCE_ASSET_KEYS, "lineage_graph"],
     group_name=STORE_GROUP,
     kinds={"duckdb"},
     pool=DUCKDB_POOL,

@@ -2,6 +2,7 @@
 
 The seeder uses it to turn step Arguments into the job requests it creates and to decide where
 data must exist; the grammar is sagemaker-definitions.md §4 (Get, Std:Join, Std:JsonGet, paths).
+The path grammar and the step-tree walk are shared with the library resolver.
 """
 
 from __future__ import annotations
@@ -12,21 +13,22 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-_PATH_TOKEN = re.compile(r"\.([A-Za-z0-9_]+)|\[(\d+)\]|\['([^']*)'\]")
+from lineage_assets.sagemaker.expressions import (
+    PARAMETER_TYPES,
+    property_path,
+    s3_uris,
+)
+from lineage_assets.sagemaker.expressions import walk_steps as walk_step_tree
+
+__all__ = ["property_path", "s3_uris"]
+
 _STEP_REFERENCE = re.compile(r"Steps\.([A-Za-z0-9_-]+)")
-_NAME_FIELDS = ("OutputName", "InputName", "ChannelName", "MetricName")
 _COMPARISONS = {
     "Equals": lambda left, right: left == right,
     "GreaterThan": lambda left, right: left > right,
     "GreaterThanOrEqualTo": lambda left, right: left >= right,
     "LessThan": lambda left, right: left < right,
     "LessThanOrEqualTo": lambda left, right: left <= right,
-}
-_PARAMETER_TYPES = {
-    "String": str,
-    "Integer": int,
-    "Float": float,
-    "Boolean": lambda v: str(v).lower() == "true",
 }
 
 
@@ -61,27 +63,9 @@ def parameter_values(definition: Mapping[str, Any], passed: Mapping[str, str]) -
     """Typed parameter values of an execution: the passed strings over the declared defaults."""
     values = {}
     for declared in definition.get("Parameters", []):
-        name, cast = declared["Name"], _PARAMETER_TYPES[declared["Type"]]
+        name, cast = declared["Name"], PARAMETER_TYPES[declared["Type"]]
         values[name] = cast(passed[name]) if name in passed else declared.get("DefaultValue")
     return values
-
-
-def _select(container: Any, key: str | int) -> Any:
-    """One path step: a map key, a list index, or a list element by its name field."""
-    if isinstance(container, list) and isinstance(key, str):
-        for element in container:
-            if any(element.get(name) == key for name in _NAME_FIELDS):
-                return element
-        raise KeyError(key)
-    return container[key]
-
-
-def property_path(root: Any, path: str) -> Any:
-    """Walk `.Member`, `[0]` and `['name']` tokens from `root`."""
-    value = root
-    for member, index, name in _PATH_TOKEN.findall(path):
-        value = _select(value, member or name or int(index))
-    return value
 
 
 def _json_path(document: Any, path: str) -> Any:
@@ -148,11 +132,8 @@ def condition_holds(condition: Mapping[str, Any], scope: Scope) -> bool:
 
 def walk_steps(steps: list[Mapping[str, Any]]) -> Iterator[Mapping[str, Any]]:
     """Every step, nested Condition branches included, in definition order."""
-    for item in steps:
+    for item, _, _ in walk_step_tree(steps):
         yield item
-        if item["Type"] == "Condition":
-            yield from walk_steps(item["Arguments"].get("IfSteps", []))
-            yield from walk_steps(item["Arguments"].get("ElseSteps", []))
 
 
 def step_dependencies(item: Mapping[str, Any]) -> set[str]:
@@ -163,22 +144,3 @@ def step_dependencies(item: Mapping[str, Any]) -> set[str]:
     arguments.pop("ElseSteps", None)
     referenced = set(_STEP_REFERENCE.findall(json.dumps([own, arguments])))
     return (referenced | set(item.get("DependsOn", []))) - {item["Name"]}
-
-
-def s3_uris(value: Any) -> list[str]:
-    """Every string starting with s3:// inside a nested value, in order, without duplicates."""
-    found: list[str] = []
-
-    def visit(node: Any) -> None:
-        """Collect from one node."""
-        if isinstance(node, str) and node.startswith("s3://") and node not in found:
-            found.append(node)
-        elif isinstance(node, dict):
-            for child in node.values():
-                visit(child)
-        elif isinstance(node, list):
-            for child in node:
-                visit(child)
-
-    visit(value)
-    return found

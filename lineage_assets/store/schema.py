@@ -480,6 +480,33 @@ SELECT source_key, source_kind, display_name, status, last_success_at, last_atte
 FROM sources WHERE status <> 'ok';
 """
 
+# PII propagated along column edges, and what it exposes (written by the graph build).
+PII = """
+CREATE TABLE pii_tags (
+    source_key  VARCHAR NOT NULL,
+    column_node VARCHAR NOT NULL,
+    owner_node  VARCHAR NOT NULL,
+    pii_class   VARCHAR NOT NULL,
+    seed_node   VARCHAR NOT NULL,
+    hops        INTEGER NOT NULL,
+    path        VARCHAR[] NOT NULL
+);
+CREATE TABLE pii_exposure_paths (
+    source_key  VARCHAR NOT NULL,
+    node        VARCHAR NOT NULL,
+    node_kind   VARCHAR NOT NULL,
+    exposure    VARCHAR NOT NULL,
+    pii_classes VARCHAR[] NOT NULL,
+    via_node    VARCHAR NOT NULL,
+    path        VARCHAR[] NOT NULL
+);
+CREATE OR REPLACE VIEW pii_exposure AS
+SELECT e.node, e.node_kind, e.exposure, e.pii_classes, e.via_node, e.path,
+       m.approval_status, m.group_name AS model_package_group
+FROM pii_exposure_paths e
+LEFT JOIN sagemaker_model_packages m ON e.node = 'model_package:' || m.model_package_arn;
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "core: sources, crawl runs, crawl errors", CORE),
     Migration(2, "sql lineage: files, statements, table and column edges", SQL_LINEAGE),
@@ -487,4 +514,6 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(4, "s3: buckets, datasets, schema versions, classifications", S3_DATASETS),
     Migration(5, "graph: inferred edges, snapshots", GRAPH),
     Migration(6, "views and walk macros", LINEAGE_EDGES_VIEW + STALE_SOURCES_VIEW + WALK_MACROS),
+    # 7 and 8 are reserved for the SageMaker crawl state and the S3 schema crawl.
+    Migration(9, "graph: PII tags and exposure", PII),
 )

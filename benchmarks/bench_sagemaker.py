@@ -1,0 +1,137 @@
+"""The SageMaker crawl of many emulated pipelines: crawler API calls per second against the
+emulator's raw call rate (the very same calls replayed by a bare loop on a plain client, same
+run), and the calls an unchanged pipeline costs on the nightly re-crawl.
+
+Each pipeline has the EU demand definition, one execution and one processing step whose job
+exists, so the crawl makes its full call sequence (describe, executions, tags, execution,
+definition, parameters, steps, job) and writes one store source per pipeline.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import boto3
+from botocore import xform_name
+
+from benchmarks.harness import Result, figure, header, note, report, seconds, timed
+from lineage_assets import aws
+from lineage_assets.emulator import moto_ext
+from lineage_assets.emulator.definitions import ROLE_ARN, eu_demand_definition, sklearn_image
+from lineage_assets.emulator.seed import CREDENTIALS
+from lineage_assets.emulator.server import EmulatorServer
+from lineage_assets.sagemaker.crawl import crawl_region
+from lineage_assets.store import LineageStore
+
+REGION = "us-east-1"
+START = datetime(2026, 11, 1, 2, tzinfo=UTC)
+
+
+def _seed(sagemaker, count: int) -> None:
+    """`count` pipelines, each with one succeeded execution whose one step ran a job."""
+    definition = json.dumps(eu_demand_definition())
+    for index in range(count):
+        name = f"BenchPipeline{index:04d}"
+        sagemaker.create_pipeline(
+            PipelineName=name, PipelineDefinition=definition, RoleArn=ROLE_ARN
+        )
+        arn = sagemaker.start_pipeline_execution(PipelineName=name)["PipelineExecutionArn"]
+        job = f"pipelines-{arn.rsplit('/', 1)[-1]}-preparedemanddata-{index:010d}"
+        job_arn = sagemaker.create_processing_job(
+            ProcessingJobName=job,
+            RoleArn=ROLE_ARN,
+            AppSpecification={"ImageUri": sklearn_image()},
+            ProcessingResources={
+                "ClusterConfig": {
+                    "InstanceCount": 1,
+                    "InstanceType": "ml.m5.xlarge",
+                    "VolumeSizeInGB": 30,
+                }
+            },
+        )["ProcessingJobArn"]
+        end = START + timedelta(minutes=5)
+        step = {
+            "StepName": "PrepareDemandData",
+            "StartTime": START,
+            "EndTime": end,
+            "StepStatus": "Succeeded",
+            "AttemptCount": 1,
+            "Metadata": {"ProcessingJob": {"Arn": job_arn}},
+            "CacheHitResult": {"SourcePipelineExecutionArn": ""},
+        }
+        moto_ext.set_execution_steps(REGION, arn, [step])
+        moto_ext.set_execution_state(REGION, arn, status="Succeeded", start=START, end=end)
+
+
+def _counting_client(calls: Counter, record: list | None = None):
+    """A crawler client (adaptive retries) counting its calls by (operation, pipeline name),
+    and recording each call's operation and parameters for the raw replay."""
+    client = aws.client("sagemaker", REGION)
+
+    def count(model, params, **_):
+        """Count (and record) one call before it is built."""
+        calls[(model.name, params.get("PipelineName"))] += 1
+        if record is not None:
+            record.append((xform_name(model.name), dict(params)))
+
+    client.meta.events.register("before-parameter-build.sagemaker.*", count)
+    return client
+
+
+def run(quick: bool = False) -> list[Result]:
+    """Seed, measure the raw rate, crawl everything, then re-crawl unchanged."""
+    count = 100 if quick else 1000
+    name = "sagemaker"
+    header(name, f"crawl of {count} emulated pipelines vs the emulator's raw call rate")
+    with EmulatorServer(seed=False) as server, tempfile.TemporaryDirectory() as folder:
+        os.environ.update(
+            AWS_ENDPOINT_URL=server.endpoint_url,
+            AWS_ACCESS_KEY_ID=CREDENTIALS["aws_access_key_id"],
+            AWS_SECRET_ACCESS_KEY=CREDENTIALS["aws_secret_access_key"],
+        )
+        seeder = boto3.client(
+            "sagemaker", region_name=REGION, endpoint_url=server.endpoint_url, **CREDENTIALS
+        )
+        seed_time, _ = timed(lambda: _seed(seeder, count))
+        raw_client = aws.client("sagemaker", REGION)
+        raw_calls = 2 * count
+        raw_time, _ = timed(
+            lambda: [
+                raw_client.describe_pipeline(PipelineName=f"BenchPipeline{i % count:04d}")
+                for i in range(raw_calls)
+            ]
+        )
+        raw_rate = raw_calls / raw_time
+        with LineageStore.open(Path(folder) / "lineage.duckdb") as store:
+            calls: Counter = Counter()
+            crawl_time, first = timed(lambda: crawl_region(store, _counting_client(calls), REGION))
+            crawl_calls = sum(calls.values())
+            again: Counter = Counter()
+            recrawl_time, second = timed(
+                lambda: crawl_region(store, _counting_client(again), REGION)
+            )
+    per_pipeline = sum(n for (_, pipeline), n in again.items() if pipeline) / count
+    listing = sum(n for (_, pipeline), n in again.items() if not pipeline)
+    figure("seeding (not measured)", seconds(seed_time))
+    figure("raw replay of the same calls: calls/s (reference)", f"{raw_rate:.0f}")
+    figure("first crawl: pipelines written", str(len(first.crawled)))
+    figure("first crawl: API calls", str(crawl_calls))
+    figure("first crawl: wall time", seconds(crawl_time))
+    figure("first crawl: calls/s incl. store writes", f"{crawl_calls / crawl_time:.0f}")
+    figure("re-crawl: unchanged pipelines", str(len(second.unchanged)))
+    figure("re-crawl: wall time", seconds(recrawl_time))
+    figure("re-crawl: region listing calls (shared)", str(listing))
+    note("crawler and replay use the same client config (adaptive retries), one thread each")
+    return [
+        report(
+            Result(
+                name, "crawl calls/s ÷ raw calls/s", crawl_calls / crawl_time / raw_rate, 0.7, True
+            )
+        ),
+        report(Result(name, "calls per unchanged pipeline on re-crawl", per_pipeline, 2.0)),
+    ]

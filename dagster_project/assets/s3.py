@@ -1,0 +1,228 @@
+"""S3 dataset schemas: every S3 location the crawl found (plus configured prefixes) sampled,
+versioned and classified for PII; drift and DSPM checks; an ad hoc scan job for one URI.
+
+Runs after the bucket posture and SageMaker sources so their URIs and buckets are in the store.
+"""
+
+from typing import Any
+
+import dagster as dg
+from pydantic import Field
+
+from dagster_project.assets.store import crawl_run, run_trigger
+from dagster_project.metadata import bullets, table
+from dagster_project.resources import DUCKDB_POOL, AwsResource, LineageStoreResource
+from lineage_assets import config as settings
+from lineage_assets.s3_schema import CrawlBudget, DatasetSample, SamplingConfig
+from lineage_assets.s3_schema.crawl import (
+    CrawlResult,
+    crawl_datasets,
+    region_filesystems,
+    store_dataset_uris,
+)
+from lineage_assets.s3_schema.queries import exposed_pii, latest_drift
+from lineage_assets.s3_schema.text_reader import HEAD_BYTES
+
+SOURCES_GROUP = "sources"
+# Sources whose rows name the URIs and buckets this asset reads (ordering only).
+UPSTREAM_SOURCE_KEYS = [
+    "s3_bucket_posture",
+    "sagemaker_crawl",
+    "sql_lineage",
+]
+PREFIXES_ENV = "LINEAGE_S3_PREFIXES"
+MAX_SCHEMAS_IN_METADATA = 25
+
+
+class S3SchemaConfig(dg.Config):
+    """How much the crawl may read; prefixes add to the URIs found in the store."""
+
+    prefixes: list[str] = Field(
+        default_factory=list, description=f"Extra S3 prefixes to sample (also ${PREFIXES_ENV})."
+    )
+    max_objects: int = Field(default=5, description="Objects sampled per dataset.")
+    head_bytes: int = Field(default=HEAD_BYTES, description="Bytes read from CSV/JSON heads.")
+    byte_budget: int | None = Field(default=None, description="Crawl-wide byte cap; none if unset.")
+
+    def sampling(self) -> SamplingConfig:
+        """The library's sampling settings."""
+        return SamplingConfig(max_objects=self.max_objects, head_bytes=self.head_bytes)
+
+
+def configured_prefixes(extra: list[str]) -> list[str]:
+    """Run-config prefixes plus the comma-separated `LINEAGE_S3_PREFIXES`."""
+    from_env = [p.strip() for p in settings.env(PREFIXES_ENV, "").split(",") if p.strip()]
+    return [*extra, *from_env]
+
+
+def column_schema(sample: DatasetSample) -> dg.TableSchemaMetadataValue:
+    """A dataset's columns as the UI's table schema (partition columns described as such)."""
+    return dg.MetadataValue.table_schema(
+        dg.TableSchema(
+            columns=[
+                dg.TableColumn(
+                    c.path,
+                    c.type,
+                    description="partition column" if c.is_partition else None,
+                    constraints=dg.TableColumnConstraints(nullable=c.nullable),
+                )
+                for c in sample.columns
+            ]
+        )
+    )
+
+
+def crawl_metadata(result: CrawlResult) -> dict[str, Any]:
+    """Per-dataset summary, a table schema per dataset, bytes and requests, problems."""
+    samples = result.samples
+    metadata: dict[str, Any] = {
+        "datasets": table(
+            {
+                "dataset": s.uri,
+                "format": s.format,
+                "version": s.version,
+                "columns": len(s.columns),
+                "objects": len(s.sampled_from),
+                "bytes_read": s.bytes_read,
+                "error": (s.error or "")[:200],
+            }
+            for s in samples
+        ),
+        "dagster/row_count": len(samples),
+        "bytes_read": result.budget.bytes_read,
+        "requests_made": result.budget.requests_made,
+        "failed": bullets(result.failed.values()),
+        "skipped_by_budget": bullets(result.skipped),
+    }
+    if len(samples) == 1 and samples[0].columns:
+        metadata["dagster/column_schema"] = column_schema(samples[0])
+    for sample in [s for s in samples if s.columns][:MAX_SCHEMAS_IN_METADATA]:
+        metadata[f"schema {sample.uri}"] = column_schema(sample)
+    return metadata
+
+
+@dg.asset(
+    deps=[crawl_run, *UPSTREAM_SOURCE_KEYS],
+    group_name=SOURCES_GROUP,
+    kinds={"s3", "duckdb"},
+    pool=DUCKDB_POOL,
+    description="Schemas of every S3 dataset the pipelines and SQL touch: sampled with bounded "
+    "reads, versioned by content hash, drift classified, columns classified for PII.",
+)
+def s3_dataset_schemas(
+    context: dg.AssetExecutionContext,
+    config: S3SchemaConfig,
+    lineage_store: LineageStoreResource,
+    aws: AwsResource,
+) -> dg.MaterializeResult:
+    region = aws.region_list[0]
+    with lineage_store.writer() as store:
+        run_id = store.run_for(context.run.run_id, run_trigger(context))
+        uris = store_dataset_uris(store.conn) + configured_prefixes(config.prefixes)
+        result = crawl_datasets(
+            store,
+            uris,
+            aws.client("s3"),
+            region_filesystems(region),
+            budget=CrawlBudget(config.byte_budget),
+            config=config.sampling(),
+            run_id=run_id,
+        )
+    for message in [*result.failed.values(), *(f"{u}: skipped by budget" for u in result.skipped)]:
+        context.log.warning(message)
+    context.log.info(
+        "sampled %d datasets, %d bytes in %d requests",
+        len(result.samples),
+        result.budget.bytes_read,
+        result.budget.requests_made,
+    )
+    return dg.MaterializeResult(metadata=crawl_metadata(result))
+
+
+@dg.asset_check(
+    asset=s3_dataset_schemas,
+    pool=DUCKDB_POOL,
+    description="Schema drift found by the latest sample: WARN when only additive (columns "
+    "added, types widened, nullability), ERROR when breaking (removed, changed, partitions).",
+)
+def s3_schema_drift(lineage_store: LineageStoreResource) -> dg.AssetCheckResult:
+    with lineage_store.writer() as store:
+        drift = latest_drift(store.conn)
+    breaking = [d for d in drift if d.breaking]
+    return dg.AssetCheckResult(
+        passed=not drift,
+        severity=dg.AssetCheckSeverity.ERROR if breaking else dg.AssetCheckSeverity.WARN,
+        metadata={
+            "changes": len(drift),
+            "breaking": len(breaking),
+            "drift": bullets(
+                f"{'BREAKING ' if d.breaking else ''}`{d.dataset_uri}` {d.change_kind} "
+                f"`{d.column_path}`: {d.detail}"
+                for d in drift[:100]
+            ),
+        },
+    )
+
+
+@dg.asset_check(
+    asset=s3_dataset_schemas,
+    pool=DUCKDB_POOL,
+    description="Fails when a dataset with PII sits in a bucket without default encryption or "
+    "without a full public-access block (or whose posture is unknown).",
+)
+def s3_pii_bucket_protection(lineage_store: LineageStoreResource) -> dg.AssetCheckResult:
+    with lineage_store.writer() as store:
+        exposed = exposed_pii(store.conn)
+    return dg.AssetCheckResult(
+        passed=not exposed,
+        severity=dg.AssetCheckSeverity.ERROR,
+        metadata={
+            "exposed_datasets": len(exposed),
+            "findings": table(
+                {
+                    "dataset": e.dataset_uri,
+                    "pii": ", ".join(e.pii_classes),
+                    "pii_columns": e.pii_columns,
+                    "encryption": e.encryption,
+                    "public_access": e.public_access,
+                }
+                for e in exposed
+            ),
+        },
+    )
+
+
+class ScanConfig(dg.Config):
+    """One dataset to sample now (the old `POST /datasets/schema/scan`)."""
+
+    s3_uri: str = Field(description="s3://bucket/prefix of the dataset.")
+    max_objects: int = Field(default=5, description="Objects sampled.")
+
+
+@dg.op(pool=DUCKDB_POOL, description="Sample one S3 dataset, store it and publish the store.")
+def scan_s3_dataset(
+    context: dg.OpExecutionContext,
+    config: ScanConfig,
+    lineage_store: LineageStoreResource,
+    aws: AwsResource,
+) -> None:
+    with lineage_store.writer() as store:
+        run_id = store.begin_run("adhoc:s3_schema_scan", context.run_id)
+        result = crawl_datasets(
+            store,
+            [config.s3_uri],
+            aws.client("s3"),
+            region_filesystems(aws.region_list[0]),
+            config=SamplingConfig(max_objects=config.max_objects),
+            run_id=run_id,
+        )
+        store.finish_run(run_id)
+        store.publish()
+    if result.failed:
+        raise dg.Failure(description=next(iter(result.failed.values())))
+    context.add_output_metadata(crawl_metadata(result))
+
+
+@dg.job(description="Sample one S3 dataset now; run config: ops.scan_s3_dataset.config.s3_uri.")
+def s3_schema_scan_job() -> None:
+    scan_s3_dataset()

@@ -1,0 +1,141 @@
+"""SageMaker pipeline lineage: one dynamic partition per pipeline, crawled on demand, or many
+in one run (a single-run backfill: one process, one DuckDB writer). The nightly crawl of every
+pipeline is `sagemaker_crawl` in the lineage job, which shares this crawler.
+
+Unchanged pipelines cost two API calls; metadata is read back from the store, so it shows the
+pipeline's state whether it was re-crawled or not.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable
+
+import dagster as dg
+
+from dagster_project.assets.store import run_trigger
+from dagster_project.metadata import bullets, table
+from dagster_project.partitions import parse_pipeline_partition_key, sagemaker_pipelines
+from dagster_project.resources import DUCKDB_POOL, AwsResource, LineageStoreResource
+from dagster_project.sensors import SAGEMAKER_CRAWL_JOB
+from lineage_assets.sagemaker.crawl import CrawlReport, crawl_listed, list_region
+from lineage_assets.sagemaker.crawler import DEFAULT_EXECUTIONS
+from lineage_assets.sagemaker.views import status_counts, step_table, stored_lineage
+from lineage_assets.sagemaker_inventory import pipeline_source_key
+from lineage_assets.store import LineageStore
+
+SAGEMAKER_GROUP = "sagemaker"
+
+
+class SageMakerCrawlConfig(dg.Config):
+    """Run options: how many latest executions, and whether to ignore the incremental state."""
+
+    executions: int = DEFAULT_EXECUTIONS
+    force: bool = False
+
+
+def _by_region(keys: Iterable[str]) -> dict[str, list[str]]:
+    """Pipeline names grouped by region, from partition keys."""
+    grouped: dict[str, list[str]] = defaultdict(list)
+    for key in keys:
+        region, name = parse_pipeline_partition_key(key)
+        grouped[region].append(name)
+    return grouped
+
+
+def crawl_partitions(
+    store: LineageStore,
+    aws: AwsResource,
+    keys: Iterable[str],
+    *,
+    run_id: str,
+    executions: int,
+    force: bool,
+) -> CrawlReport:
+    """Crawl the pipelines of some partitions: one listing per region, batched writes."""
+    report = CrawlReport()
+    for region, names in _by_region(keys).items():
+        sagemaker = aws.client("sagemaker", region)
+        listed = list_region(store, sagemaker, region, run_id, report)
+        if listed is None:
+            continue
+        domains, summaries = listed
+        wanted = set(names)  # a deleted pipeline is not listed: removed above, sensor retires it
+        chosen = [s for s in summaries if s["PipelineName"] in wanted]
+        report.merge(
+            crawl_listed(
+                store,
+                sagemaker,
+                region,
+                chosen,
+                domains,
+                run_id=run_id,
+                executions=executions,
+                force=force,
+                s3=aws.client("s3", region),
+            )
+        )
+    return report
+
+
+@dg.asset(
+    partitions_def=sagemaker_pipelines,
+    backfill_policy=dg.BackfillPolicy.single_run(),
+    group_name=SAGEMAKER_GROUP,
+    kinds={"sagemaker", "duckdb"},
+    pool=DUCKDB_POOL,
+    description="One SageMaker pipeline's lineage: definition steps and edges, resolved I/O, "
+    "latest executions, jobs, model packages, feature groups.",
+)
+def sagemaker_pipeline_lineage(
+    context: dg.AssetExecutionContext,
+    config: SageMakerCrawlConfig,
+    lineage_store: LineageStoreResource,
+    aws: AwsResource,
+) -> dg.MaterializeResult:
+    keys = list(context.partition_keys)
+    with lineage_store.writer() as store:
+        run_id = store.run_for(context.run.run_id, run_trigger(context))
+        report = crawl_partitions(
+            store, aws, keys, run_id=run_id, executions=config.executions, force=config.force
+        )
+        sources = [pipeline_source_key(*parse_pipeline_partition_key(key)) for key in keys]
+        steps = [
+            {"pipeline": source.removeprefix("sagemaker:"), **row}
+            for source in sources
+            for row in step_table(store.conn, source)
+        ]
+        counts: dict[str, int] = defaultdict(int)
+        for source in sources:
+            for status, count in status_counts(store.conn, source).items():
+                counts[status] += count
+        lineage = stored_lineage(store.conn, sources[0]) if len(sources) == 1 else None
+        store.finish_run(run_id)
+        store.publish()
+    for line in report.errors:
+        context.log.warning(line)
+    metadata = {
+        "steps": table(steps),
+        "status_counts": dict(counts),
+        "crawled": len(report.crawled),
+        "unchanged": len(report.unchanged),
+        "removed": bullets(report.removed),
+        "errors": bullets(report.errors),
+        "warnings": bullets(f"{c.pipeline.name}: {w}" for c in report.crawled for w in c.warnings),
+        "dagster/row_count": len(steps),
+    }
+    if lineage is not None:
+        metadata["lineage"] = dg.MetadataValue.json(lineage)
+    return dg.MaterializeResult(metadata=metadata)
+
+
+sagemaker_lineage_job = dg.define_asset_job(
+    name=SAGEMAKER_CRAWL_JOB,
+    selection=[sagemaker_pipeline_lineage],
+    description="Crawls SageMaker pipelines (the selected partitions) into the store.",
+    executor_def=dg.in_process_executor,
+)
+
+
+__all__ = [
+    "sagemaker_lineage_job",
+    "sagemaker_pipeline_lineage",
+]

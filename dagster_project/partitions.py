@@ -1,0 +1,24 @@
+"""Dynamic partitions: one per SageMaker pipeline, keyed `<region>:<pipeline name>`.
+
+Pipeline names are unique per region, never contain `:`, and regions never do either, so the
+key splits back unambiguously; the sensor registers and retires keys, the store is not read.
+"""
+
+from __future__ import annotations
+
+import dagster as dg
+
+sagemaker_pipelines = dg.DynamicPartitionsDefinition(name="sagemaker_pipelines")
+
+
+def pipeline_partition_key(region: str, name: str) -> str:
+    """`us-east-1:AbalonePipeline`."""
+    return f"{region}:{name}"
+
+
+def parse_pipeline_partition_key(key: str) -> tuple[str, str]:
+    """(region, pipeline name) of a partition key; a clear error for a malformed key."""
+    region, sep, name = key.partition(":")
+    if not sep or not region or not name:
+        raise ValueError(f"partition key {key!r} is not <region>:<pipeline name>")
+    return region, name

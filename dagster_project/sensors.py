@@ -1,0 +1,72 @@
+"""Discovery of SageMaker pipelines: registers new ones as partitions, retires deleted ones.
+
+It only lists pipelines (ListPipelines per region) and never opens DuckDB; a region whose
+listing fails keeps its partitions, so a transient error never retires pipelines.
+"""
+
+import dagster as dg
+
+from dagster_project.partitions import (
+    parse_pipeline_partition_key,
+    pipeline_partition_key,
+    sagemaker_pipelines,
+)
+from dagster_project.resources import AwsResource
+from lineage_assets.aws import AWS_ERRORS, error_code
+from lineage_assets.sagemaker_inventory import list_pipeline_summaries
+
+SAGEMAKER_CRAWL_JOB = "sagemaker_lineage_job"
+
+
+def discovered_keys(aws: AwsResource) -> tuple[set[str], set[str], list[str]]:
+    """Partition keys listed now, regions listed successfully, and listing errors."""
+    keys, regions, errors = set(), set(), []
+    for region in aws.region_list:
+        try:
+            summaries = list_pipeline_summaries(aws.client("sagemaker", region))
+        except AWS_ERRORS as error:
+            errors.append(f"{region}: {error_code(error)}: {error}")
+            continue
+        regions.add(region)
+        keys |= {pipeline_partition_key(region, s["PipelineName"]) for s in summaries}
+    return keys, regions, errors
+
+
+@dg.sensor(
+    job_name=SAGEMAKER_CRAWL_JOB,
+    minimum_interval_seconds=300,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Adds a partition per new SageMaker pipeline and crawls the new ones in one run; "
+    "retires deleted ones.",
+)
+def sagemaker_pipeline_discovery(
+    context: dg.SensorEvaluationContext, aws: AwsResource
+) -> dg.SensorResult:
+    listed, regions, errors = discovered_keys(aws)
+    known = set(context.instance.get_dynamic_partitions(sagemaker_pipelines.name))
+    new = sorted(listed - known)
+    gone = sorted(key for key in known - listed if parse_pipeline_partition_key(key)[0] in regions)
+    for line in errors:
+        context.log.warning("listing failed, partitions kept: %s", line)
+    requests = []
+    if new:
+        requests.append(sagemaker_pipelines.build_add_request(new))
+    if gone:
+        requests.append(sagemaker_pipelines.build_delete_request(gone))
+    return dg.SensorResult(dynamic_partitions_requests=requests, run_requests=crawl_request(new))
+
+
+def crawl_request(new: list[str]) -> list[dg.RunRequest]:
+    """ONE run for every new pipeline, however many (a single-run backfill over the range of
+    keys just appended, in the order they are added), not one process per pipeline."""
+    if not new:
+        return []
+    return [
+        dg.RunRequest(
+            run_key=f"discover-{new[0]}..{new[-1]}-{len(new)}",
+            tags={
+                "dagster/asset_partition_range_start": new[0],
+                "dagster/asset_partition_range_end": new[-1],
+            },
+        )
+    ]

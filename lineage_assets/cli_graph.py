@@ -1,0 +1,151 @@
+"""`lineage-assets graph | graph-diff | impact | pii-exposure`: the graph from the published
+store — a pipeline's or the global snapshot (as of a run), diffs between runs, impact walks,
+and which datasets, feature groups and models carry personal data."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from datetime import datetime
+from typing import Any
+
+from lineage_assets import config
+from lineage_assets.graph import snapshot, svg
+from lineage_assets.store import StoreError, connect_published
+
+VIEW_KEYS = {"pipeline": ("graphPipeline", "graph"), "data": ("graphData",)}
+
+
+def _run_time(conn: Any, run: str) -> datetime:
+    """When a crawl run (by its id or its Dagster run id) finished, for `--as-of`."""
+    row = conn.execute(
+        "SELECT coalesce(finished_at, started_at) FROM crawl_runs "
+        "WHERE run_id = ? OR dagster_run_id = ? ORDER BY started_at DESC LIMIT 1",
+        [run, run],
+    ).fetchone()
+    if row is None:
+        raise StoreError(f"no crawl run {run!r} (the crawl_runs table lists them)")
+    return row[0]
+
+
+def _scope(conn: Any, pipeline: str | None, region: str | None) -> str:
+    """The snapshot scope of a pipeline name (any region unless given), or the global one."""
+    if not pipeline:
+        return snapshot.GLOBAL_SCOPE
+    rows = conn.execute(
+        "SELECT DISTINCT scope FROM graph_snapshots WHERE scope = ? OR (? IS NULL "
+        "AND ends_with(scope, ?) AND starts_with(scope, 'sagemaker:'))",
+        [f"sagemaker:{region}/{pipeline}", region, f"/{pipeline}"],
+    ).fetchall()
+    if len(rows) != 1:
+        found = ", ".join(r[0] for r in rows) or "none"
+        raise StoreError(
+            f"pipeline {pipeline!r}: {len(rows)} snapshots match ({found}); "
+            "give --region or run the lineage_graph asset"
+        )
+    return rows[0][0]
+
+
+def _document(conn: Any, scope: str, as_of: str | None) -> dict[str, Any]:
+    before = _run_time(conn, as_of) if as_of else None
+    document = snapshot.latest(conn, scope, before)
+    if document is None:
+        raise StoreError(f"no graph snapshot of {scope}{f' as of {as_of}' if as_of else ''}")
+    return document
+
+
+def _view(document: dict[str, Any], view: str) -> dict[str, Any]:
+    """The contract keys of one view (the global snapshot has no views)."""
+    if view == "both" or "graphPipeline" not in document:
+        return document
+    keep = VIEW_KEYS[view]
+    return {k: v for k, v in document.items() if k in keep or not k.startswith("graph")}
+
+
+def cmd_graph(args: argparse.Namespace) -> int:
+    """Print a snapshot as JSON or SVG."""
+    conn = connect_published(config.published_path())
+    try:
+        document = _document(conn, _scope(conn, args.pipeline, args.region), args.as_of)
+    finally:
+        conn.close()
+    if args.format == "svg":
+        if "graphPipeline" not in document:
+            raise StoreError("--format svg draws one pipeline: give --pipeline")
+        print(svg.render(document, args.view))
+    else:
+        print(json.dumps(_view(document, args.view), indent=2, sort_keys=True, default=str))
+    return 0
+
+
+def cmd_graph_diff(args: argparse.Namespace) -> int:
+    """Print what changed in a snapshot between two runs."""
+    conn = connect_published(config.published_path())
+    try:
+        scope = _scope(conn, args.pipeline, args.region)
+        old, new = _document(conn, scope, args.run_a), _document(conn, scope, args.run_b)
+    finally:
+        conn.close()
+    print(json.dumps(snapshot.diff(old, new), indent=2))
+    return 0
+
+
+def cmd_impact(args: argparse.Namespace) -> int:
+    """Everything downstream (default) or upstream of a node, nearest first."""
+    macro = "upstream" if args.upstream else "downstream"
+    conn = connect_published(config.published_path())
+    try:
+        rows = conn.execute(
+            f"SELECT node, depth, path FROM {macro}(?, ?) ORDER BY depth, node",  # noqa: S608
+            [args.node, args.depth],
+        ).fetchall()
+    finally:
+        conn.close()
+    for node, depth, path in rows:
+        print(f"{depth}\t{node}\t{' → '.join(path)}")
+    return 0
+
+
+def cmd_pii_exposure(args: argparse.Namespace) -> int:
+    """Datasets, tables, feature groups and model packages that carry personal data."""
+    conn = connect_published(config.published_path())
+    try:
+        result = conn.execute(
+            "SELECT node, node_kind, exposure, pii_classes, approval_status, via_node, path "
+            "FROM pii_exposure ORDER BY node_kind, node"
+        )
+        columns = [d[0] for d in result.description]
+        rows = [dict(zip(columns, r, strict=True)) for r in result.fetchall()]
+    finally:
+        conn.close()
+    print(json.dumps(rows, indent=2, default=str))
+    return 0
+
+
+def register(sub: Any) -> None:
+    """Add the graph commands to the CLI."""
+    graph = sub.add_parser("graph", help="a pipeline's (or the global) lineage snapshot")
+    graph.add_argument("--pipeline", help="pipeline name (default: the global graph)")
+    graph.add_argument("--region", help="the pipeline's region, if its name is not unique")
+    graph.add_argument("--view", choices=["pipeline", "data", "both"], default="both")
+    graph.add_argument("--as-of", help="a crawl run id or Dagster run id")
+    graph.add_argument("--format", choices=["json", "svg"], default="json")
+    graph.set_defaults(func=cmd_graph)
+
+    changed = sub.add_parser("graph-diff", help="what changed in a snapshot between two runs")
+    changed.add_argument("run_a")
+    changed.add_argument("run_b")
+    changed.add_argument("--pipeline")
+    changed.add_argument("--region")
+    changed.set_defaults(func=cmd_graph_diff)
+
+    impact = sub.add_parser("impact", help="everything downstream (or upstream) of a node")
+    impact.add_argument("node", help="a node id, e.g. table:analytics.orders or data:s3://b/p/")
+    direction = impact.add_mutually_exclusive_group()
+    direction.add_argument("--downstream", action="store_true", default=True)
+    direction.add_argument("--upstream", action="store_true")
+    impact.add_argument("--depth", type=int, default=20)
+    impact.set_defaults(func=cmd_impact)
+
+    exposure = sub.add_parser("pii-exposure", help="what contains or was trained on PII")
+    exposure.set_defaults(func=cmd_pii_exposure)

@@ -1,0 +1,66 @@
+"""`lineage-assets s3 schema s3://bucket/prefix [--versions] [--version V]`: a dataset's
+latest or chosen schema version (with PII classes), or its version history, from the
+published store (the old `/datasets/{bucket}/{prefix}/schema` and `/versions`)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from lineage_assets import config
+from lineage_assets.s3_schema import parse_s3_uri
+from lineage_assets.s3_schema.queries import current_version, version_columns, versions
+from lineage_assets.store import connect_published
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add `s3 schema` to the `lineage-assets` command line."""
+    s3 = subparsers.add_parser("s3", help="S3 dataset schemas from the published store")
+    s3_commands = s3.add_subparsers(dest="s3_command", required=True)
+    schema = s3_commands.add_parser("schema", help="a dataset's schema or its versions")
+    schema.add_argument("uri", help="the dataset, s3://bucket/prefix")
+    which = schema.add_mutually_exclusive_group()
+    which.add_argument("--versions", action="store_true", help="list every version")
+    which.add_argument("--version", default=None, help="show this version instead of the latest")
+    schema.add_argument("--format", choices=["table", "json", "csv"], default="table")
+    schema.set_defaults(func=cmd_schema)
+
+
+def _candidates(uri: str) -> list[str]:
+    """The stored spellings to try: as given (normalised), then with/without a trailing `/`."""
+    normalised = parse_s3_uri(uri).uri
+    other = normalised[:-1] if normalised.endswith("/") else normalised + "/"
+    return [normalised, other]
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    """Print the schema or versions; 1 when the dataset or version is unknown."""
+    from lineage_assets.cli import _print_rows  # the shared printer; late to avoid a cycle
+
+    try:
+        candidates = _candidates(args.uri)
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    conn = connect_published(config.published_path())
+    try:
+        for uri in candidates:
+            latest = current_version(conn, uri)
+            if latest is not None:
+                break
+        else:
+            print(f"error: no sampled dataset {args.uri} in the store", file=sys.stderr)
+            return 1
+        if args.versions:
+            _print_rows(*versions(conn, uri), args.format)
+            return 0
+        columns, rows = version_columns(conn, uri, args.version or latest)
+        if not rows:
+            print(f"error: {uri} has no version {args.version}", file=sys.stderr)
+            return 1
+        if args.format == "table":
+            print(f"{uri}  version {args.version or latest}")
+        _print_rows(columns, rows, args.format)
+        return 0
+    finally:
+        conn.close()

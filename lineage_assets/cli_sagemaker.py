@@ -1,0 +1,173 @@
+"""`lineage-assets sagemaker list|lineage`: the old service's pipeline list and lineage JSON,
+read live from SageMaker (boto3's credential chain), or resolved offline from a definition file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from lineage_assets import aws, config
+from lineage_assets.sagemaker.contract import VIEWS, execution_lineage, pipeline_lineage
+from lineage_assets.sagemaker.crawler import crawl_pipeline
+from lineage_assets.sagemaker.records import feature_store_uris
+from lineage_assets.sagemaker_inventory import (
+    list_domains,
+    list_pipeline_summaries,
+    list_tags,
+    match_domain,
+)
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add `sagemaker list` and `sagemaker lineage` to the `lineage-assets` command line."""
+    sagemaker = subparsers.add_parser("sagemaker", help="SageMaker pipelines and their lineage")
+    commands = sagemaker.add_subparsers(dest="sagemaker_command", required=True)
+    listing = commands.add_parser("list", help="pipelines per region with tags and domain")
+    listing.add_argument(
+        "--region", action="append", help="region to list (repeatable); default LINEAGE_AWS_REGIONS"
+    )
+    listing.add_argument("--domain", help="only pipelines of this Studio domain (id or name)")
+    listing.add_argument("--name", help="only pipelines whose name contains this (any case)")
+    listing.set_defaults(func=cmd_list)
+    lineage = commands.add_parser("lineage", help="a pipeline's lineage JSON (graphPipeline/Data)")
+    lineage.add_argument("name", nargs="?", help="pipeline name (not needed with --definition)")
+    lineage.add_argument("--region", help="the pipeline's region; default the first configured")
+    lineage.add_argument("--view", choices=VIEWS, default="both")
+    lineage.add_argument(
+        "--latest-exec", action="store_true", help="resolve with the latest execution's run"
+    )
+    lineage.add_argument("--definition", type=Path, help="resolve this definition JSON offline")
+    lineage.add_argument(
+        "--param", action="append", default=[], metavar="K=V", help="parameter value (offline)"
+    )
+    lineage.set_defaults(func=cmd_lineage)
+
+
+def _print(document: Any) -> None:
+    """JSON on stdout (datetimes as ISO text)."""
+    print(json.dumps(document, indent=2, default=str))
+
+
+def _error(message: str, code: int = 1) -> int:
+    """An error line on stderr; returns the exit code."""
+    print(f"error: {message}", file=sys.stderr)
+    return code
+
+
+def _region_listing(region: str, domain: str | None, name: str | None) -> dict[str, Any]:
+    """One region's pipelines, filtered by name substring and domain id/name."""
+    sagemaker = aws.client("sagemaker", region)
+    try:
+        domains = list_domains(sagemaker, region)
+        pipelines = []
+        for summary in list_pipeline_summaries(sagemaker):
+            if name and name.lower() not in summary["PipelineName"].lower():
+                continue
+            tags = list_tags(sagemaker, summary["PipelineArn"])
+            matched = match_domain(tags, domains)
+            labels = (
+                (matched.domain_id.lower(), (matched.domain_name or "").lower()) if matched else ()
+            )
+            if domain and domain.lower() not in labels:
+                continue
+            pipelines.append(
+                {
+                    "name": summary["PipelineName"],
+                    "arn": summary["PipelineArn"],
+                    "lastModifiedTime": summary.get("LastModifiedTime"),
+                    "lastExecutionTime": summary.get("LastExecutionTime"),
+                    "tags": tags or None,
+                    "matchedDomain": {
+                        "DomainId": matched.domain_id,
+                        "DomainName": matched.domain_name,
+                    }
+                    if matched
+                    else None,
+                }
+            )
+    except aws.AWS_ERRORS as error:
+        return {"region": region, "error": f"{aws.error_code(error)}: {error}", "pipelines": []}
+    return {"region": region, "pipelines": pipelines}
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    """Print the pipelines of every region; a failing region is reported in place."""
+    regions = [r for value in args.region or [] for r in value.split(",") if r] or (
+        config.aws_regions()
+    )
+    _print({"regions": [_region_listing(r, args.domain, args.name) for r in regions]})
+    return 0
+
+
+def _parameters(pairs: list[str]) -> dict[str, str]:
+    """`K=V` pairs as a dict; ValueError naming the bad pair."""
+    values = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise ValueError(f"--param {pair!r} is not K=V")
+        values[key] = value
+    return values
+
+
+def _offline(args: argparse.Namespace) -> int:
+    """Resolve a definition file with the given parameter values."""
+    try:
+        parameters = _parameters(args.param)
+        text = args.definition.read_text(encoding="utf-8")
+    except ValueError as error:
+        return _error(str(error), 2)
+    except OSError as error:
+        return _error(f"cannot read definition {args.definition}: {error.strerror or error}", 2)
+    result = pipeline_lineage(text, parameters, view=args.view)
+    for warning in result["warnings"]:
+        print(f"warning: {args.definition}: {warning}", file=sys.stderr)
+    _print(result)
+    return 0
+
+
+def cmd_lineage(args: argparse.Namespace) -> int:
+    """Print one pipeline's lineage JSON (live, or offline with --definition)."""
+    if args.definition is not None:
+        return _offline(args)
+    if not args.name:
+        return _error("give a pipeline NAME or --definition FILE", 2)
+    if args.param:
+        return _error("--param only applies with --definition (live runs use their own)", 2)
+    region = args.region or config.aws_regions()[0]
+    sagemaker = aws.client("sagemaker", region)
+    try:
+        summary = next(
+            (s for s in list_pipeline_summaries(sagemaker) if s["PipelineName"] == args.name), None
+        )
+        if summary is None:
+            return _error(f"pipeline {args.name!r} not found in {region}")
+        crawl = crawl_pipeline(
+            sagemaker,
+            region,
+            summary,
+            [],
+            executions=1 if args.latest_exec else 0,
+            s3=aws.client("s3", region) if args.latest_exec else None,
+        )
+    except aws.AWS_ERRORS as error:
+        return _error(f"{args.name} in {region}: {aws.error_code(error)}: {error}")
+    assert crawl is not None  # no previous state given, so never "unchanged"
+    if crawl.executions:
+        result = execution_lineage(crawl, crawl.executions[0], args.view)
+    else:
+        result = pipeline_lineage(
+            crawl.pipeline.definition, view=args.view, feature_store_uris=feature_store_uris(crawl)
+        )
+    result["pipeline"] = {
+        "name": crawl.pipeline.name,
+        "arn": crawl.pipeline.arn,
+        "region": region,
+        "lastModifiedTime": summary.get("LastModifiedTime"),
+    }
+    _print(result)
+    return 0

@@ -1,0 +1,1 @@
+"""SQL from git: incremental sync with commit provenance, dbt models and SQL embedded in Python."""

@@ -1,0 +1,247 @@
+"""Graph snapshots: the global node-level graph and one document per pipeline (the original
+service's contract, enriched), hashed, stored only when they change, and diffed.
+
+A snapshot is plain JSON; its content hash is over canonical JSON, so the same lineage built
+twice is the same snapshot and history only grows when something changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from lineage_assets.graph.stitch import node_columns
+from lineage_assets.graph.uris import normalize
+from lineage_assets.store import LineageStore, Upsert
+
+GLOBAL_SCOPE = "global"
+
+
+def canonical(document: Any) -> str:
+    """JSON with sorted keys and no whitespace: equal content, equal text."""
+    return json.dumps(document, sort_keys=True, separators=(",", ":"), default=str)
+
+
+def content_hash(document: Any) -> str:
+    """SHA-256 of the canonical JSON."""
+    return hashlib.sha256(canonical(document).encode()).hexdigest()
+
+
+def _pii_by_owner(conn: Any) -> dict[str, dict[str, list[str]]]:
+    """owner node → column → PII classes, with data nodes keyed by normalized location."""
+    found: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    for owner, column, cls in conn.execute(
+        "SELECT owner_node, column_node, pii_class FROM pii_tags"
+    ).fetchall():
+        name = column.rsplit("#", 1)[-1] if owner.startswith("data:") else column.rsplit(".", 1)[-1]
+        found[_key(owner)][name].add(cls)
+    return {o: {c: sorted(k) for c, k in cols.items()} for o, cols in found.items()}
+
+
+def _key(node: str) -> str:
+    return "data:" + normalize(node.removeprefix("data:")) if node.startswith("data:") else node
+
+
+def global_graph(conn: Any) -> dict[str, Any]:
+    """Every node and edge above column level, with PII classes and stale sources."""
+    edges = conn.execute(
+        "SELECT e.source_node, e.target_node, e.edge_kind, e.provenance, "
+        "bool_or(coalesce(s.status <> 'ok', false)) AS stale "
+        "FROM lineage_edge_index e LEFT JOIN sources s USING (source_key) "
+        "WHERE NOT starts_with(e.source_node, 'column:') "
+        "AND NOT starts_with(e.target_node, 'column:') "
+        "GROUP BY ALL ORDER BY ALL"
+    ).fetchall()
+    pii = _pii_by_owner(conn)
+    ids = sorted({n for s, t, *_ in edges for n in (s, t)})
+    nodes = []
+    for node in ids:
+        entry: dict[str, Any] = {"id": node, "kind": node.split(":", 1)[0]}
+        classes = sorted({c for cs in pii.get(_key(node), {}).values() for c in cs})
+        if classes:
+            entry["pii"] = classes
+        nodes.append(entry)
+    return {
+        "nodes": nodes,
+        "edges": [
+            {"source": s, "target": t, "kind": k, "provenance": p} | ({"stale": True} if x else {})
+            for s, t, k, p, x in edges
+        ],
+        "piiExposure": [
+            {"node": n, "kind": k, "exposure": e, "piiClasses": c, "via": v, "approval": a}
+            for n, k, e, c, v, a in conn.execute(
+                "SELECT node, node_kind, exposure, pii_classes, via_node, approval_status "
+                "FROM pii_exposure ORDER BY ALL"
+            ).fetchall()
+        ],
+    }
+
+
+def _latest_runs(conn: Any, source_key: str) -> dict[str, dict[str, Any]]:
+    """The latest execution's run of each step, in the contract's `run` shape."""
+    rows = conn.execute(
+        "SELECT step_name, status, started_at, ended_at, failure_reason, "
+        "cache_source_execution_arn, job_arn FROM sagemaker_step_runs WHERE source_key = ? "
+        "AND execution_arn = (SELECT execution_arn FROM sagemaker_executions "
+        "WHERE source_key = ? ORDER BY started_at DESC NULLS LAST LIMIT 1)",
+        [source_key, source_key],
+    ).fetchall()
+    runs = {}
+    for step, status, start, end, reason, cached, job in rows:
+        runs[step] = {
+            "status": status,
+            "startTime": start.isoformat() if start else "",
+            "endTime": end.isoformat() if end else "",
+            "elapsedSec": int((end - start).total_seconds()) if start and end else None,
+            "failureReason": reason,
+            "cacheSourceExecutionArn": cached,
+            "jobArn": job,
+        }
+    return runs
+
+
+def pipeline_graph(conn: Any, source_key: str) -> dict[str, Any] | None:
+    """The pipeline's contract (graphPipeline, graph, graphData, summary) plus what the old
+    README promised: per-step `sqlSources`/`sqlTargets`/`hasSql`, and columns with PII."""
+    from lineage_assets.sagemaker.contract import summary
+    from lineage_assets.sagemaker.views import stored_lineage
+
+    document = stored_lineage(conn, source_key, "both")
+    if document is None:
+        return None
+    region, _, pipeline = source_key.removeprefix("sagemaker:").partition("/")
+    runs = _latest_runs(conn, source_key)
+    queries: dict[str, list[str]] = defaultdict(list)
+    for table, step in conn.execute(
+        "SELECT source_node, target_node FROM inferred_edges WHERE edge_kind = 'query' "
+        "AND starts_with(target_node, ?) ORDER BY ALL",
+        [f"step:{region}/{pipeline}/"],
+    ).fetchall():
+        queries[step.rsplit("/", 1)[-1]].append(table.removeprefix("table:"))
+    for node in document["graphPipeline"]["nodes"]:
+        node["run"] = runs.get(node["id"], {"status": "NotRun"})
+        node["sqlSources"], node["sqlTargets"] = queries.get(node["id"], []), []
+        node["hasSql"] = bool(node["sqlSources"])
+    columns = {_key(k): v for k, v in node_columns(conn).items()}
+    pii = _pii_by_owner(conn)
+    for node in document["graphData"]["nodes"]:
+        if node.get("type") == "processNode":
+            node["run"] = runs.get(node.get("stepId", ""), {"status": "NotRun"})
+            continue
+        key = _key(node["id"])
+        known = pii.get(key, {})
+        node["columns"] = [
+            {"name": c, "pii": known.get(c, [])}
+            for c in sorted(columns.get(key, set()) | set(known))
+        ]
+        node["pii"] = sorted({c for cs in known.values() for c in cs})
+    document["summary"] = summary(document["graphPipeline"]["nodes"])
+    document["pipeline"] = {"region": region, "name": pipeline, "sourceKey": source_key}
+    return document
+
+
+def _edge_set(document: dict[str, Any]) -> set[tuple[str, str, str]]:
+    """Edges of any snapshot shape as (source, target, kind)."""
+    if "edges" in document:
+        return {(e["source"], e["target"], e["kind"]) for e in document["edges"]}
+    data = document.get("graphData", {}).get("edges", [])
+    steps = document.get("graphPipeline", {}).get("edges", [])
+    return {(e["source"], e["target"], e["kind"]) for e in data} | {
+        (e["from"], e["to"], e.get("via") or "") for e in steps
+    }
+
+
+def _node_map(document: dict[str, Any]) -> dict[str, list[str]]:
+    """node id → PII classes, for any snapshot shape."""
+    nodes = document.get("nodes") or (
+        document.get("graphData", {}).get("nodes", [])
+        + document.get("graphPipeline", {}).get("nodes", [])
+    )
+    return {n["id"]: list(n.get("pii") or []) for n in nodes}
+
+
+def diff(old: dict[str, Any] | None, new: dict[str, Any]) -> dict[str, list]:
+    """Nodes and edges added and removed, and nodes whose PII classes changed."""
+    before, after = _node_map(old or {}), _node_map(new)
+    old_edges, new_edges = _edge_set(old or {}), _edge_set(new)
+    return {
+        "nodes_added": sorted(set(after) - set(before)),
+        "nodes_removed": sorted(set(before) - set(after)),
+        "edges_added": sorted(map(list, new_edges - old_edges)),
+        "edges_removed": sorted(map(list, old_edges - new_edges)),
+        "pii_changed": sorted(
+            [n, before[n], after[n]] for n in set(before) & set(after) if before[n] != after[n]
+        ),
+    }
+
+
+@dataclass(frozen=True)
+class SavedSnapshot:
+    """The outcome of saving one scope's snapshot."""
+
+    scope: str
+    content_hash: str
+    changed: bool
+    diff: dict[str, list]
+    path: Path | None
+
+
+def latest(conn: Any, scope: str, before: datetime | None = None) -> dict[str, Any] | None:
+    """The newest stored snapshot of a scope (optionally as of a time), or None."""
+    row = conn.execute(
+        "SELECT snapshot FROM graph_snapshots WHERE scope = ? AND (? IS NULL OR created_at <= ?) "
+        "ORDER BY created_at DESC LIMIT 1",
+        [scope, before, before],
+    ).fetchone()
+    return json.loads(row[0]) if row else None
+
+
+def save(
+    store: LineageStore, scope: str, document: dict[str, Any], folder: Path, run_id: str | None
+) -> SavedSnapshot:
+    """Store the snapshot (table and file) unless its hash equals the scope's latest one."""
+    digest = content_hash(document)
+    previous = store.conn.execute(
+        "SELECT content_hash, snapshot FROM graph_snapshots WHERE scope = ? "
+        "ORDER BY created_at DESC LIMIT 1",
+        [scope],
+    ).fetchone()
+    if previous and previous[0] == digest:
+        return SavedSnapshot(scope, digest, False, diff(document, document), None)
+    old = json.loads(previous[1]) if previous else None
+    nodes = len(_node_map(document))
+    store.upsert(
+        Upsert(
+            "graph_snapshots",
+            ("snapshot_id",),
+            [
+                {
+                    "snapshot_id": uuid.uuid4().hex,
+                    "run_id": run_id,
+                    "scope": scope,
+                    "created_at": datetime.now(UTC),
+                    "content_hash": digest,
+                    "node_count": nodes,
+                    "edge_count": len(_edge_set(document)),
+                    "snapshot": canonical(document),
+                }
+            ],
+        )
+    )
+    target = folder / f"{_file_name(scope)}.json"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_suffix(".tmp")
+    temporary.write_text(json.dumps(document, indent=1, sort_keys=True, default=str))
+    temporary.replace(target)
+    return SavedSnapshot(scope, digest, True, diff(old, document), target)
+
+
+def _file_name(scope: str) -> str:
+    """A file name for a scope (`sagemaker:us-east-1/P` → `sagemaker_us-east-1_P`)."""
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in scope)

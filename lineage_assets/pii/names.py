@@ -1,0 +1,258 @@
+"""Column names that say what a column holds, in English, Korean and a few other languages.
+
+A name is split into lower-case words (`customerEmail` → customer, email; `고객_이메일` →
+고객, 이메일) and matched against whole-word phrases, so `email_sha256` still says email; a
+negating word cancels a one-word hit (`product_name`, `email_sent_at`). Korean compounds are
+written without separators (`고객전화번호`), so Korean phrases also match inside a word.
+"""
+
+from __future__ import annotations
+
+import re
+
+# class → phrases; a phrase's space-separated words must appear consecutively in the name.
+NAME_PHRASES: dict[str, tuple[str, ...]] = {
+    "email": (
+        "email",
+        "e mail",
+        "mail address",
+        "email address",
+        "이메일",
+        "메일",
+        "電子メール",
+        "courriel",
+        "correo",
+    ),
+    "phone": (
+        "phone",
+        "phone number",
+        "telephone",
+        "tel",
+        "mobile",
+        "mobile number",
+        "cell",
+        "cellphone",
+        "msisdn",
+        "전화번호",
+        "전화",
+        "휴대폰",
+        "휴대전화",
+        "핸드폰",
+        "연락처",
+        "電話番号",
+        "telefon",
+        "telefono",
+        "téléphone",
+    ),
+    "kr_rrn": (
+        "rrn",
+        "resident registration number",
+        "resident number",
+        "jumin",
+        "jumin no",
+        "주민등록번호",
+        "주민번호",
+        "ssn",
+        "social security number",
+        "national id",
+    ),
+    "person_name": (
+        "full name",
+        "first name",
+        "last name",
+        "given name",
+        "family name",
+        "surname",
+        "customer name",
+        "user name",
+        "person name",
+        "name",
+        "이름",
+        "성명",
+        "고객명",
+        "성함",
+        "氏名",
+        "nombre",
+        "nom",
+        "vorname",
+        "nachname",
+    ),
+    "address": (
+        "address",
+        "street",
+        "street address",
+        "addr",
+        "home address",
+        "zip",
+        "zip code",
+        "postal code",
+        "postcode",
+        "주소",
+        "도로명주소",
+        "우편번호",
+        "住所",
+        "adresse",
+        "direccion",
+        "dirección",
+    ),
+    "date_of_birth": (
+        "birth date",
+        "date of birth",
+        "dob",
+        "birthday",
+        "birthdate",
+        "생년월일",
+        "생일",
+        "生年月日",
+        "geburtsdatum",
+        "fecha de nacimiento",
+    ),
+    "payment_card": (
+        "card number",
+        "card no",
+        "card num",
+        "credit card",
+        "cc number",
+        "pan",
+        "카드번호",
+        "신용카드",
+        "신용카드번호",
+        "クレジットカード",
+    ),
+    "bank_account": (
+        "account number",
+        "bank account",
+        "account no",
+        "iban",
+        "계좌번호",
+        "계좌",
+        "口座番号",
+        "kontonummer",
+    ),
+    "passport": ("passport", "passport number", "passport no", "여권번호", "여권", "旅券番号"),
+    "ip_address": (
+        "ip",
+        "ip address",
+        "ip addr",
+        "ipv4",
+        "ipv6",
+        "client ip",
+        "remote addr",
+        "아이피",
+        "ip주소",
+    ),
+}
+# Words that turn a hit into something else: `file_name`, `product_name`, `email_sent_at`.
+_NEGATING_WORDS = frozenset(
+    {
+        "file",
+        "product",
+        "table",
+        "column",
+        "bucket",
+        "host",
+        "event",
+        "job",
+        "model",
+        "feature",
+        "pipeline",
+        "step",
+        "company",
+        "item",
+        "category",
+        "brand",
+        "store",
+        "shop",
+        "domain",
+        "template",
+        "campaign",
+        "sent",
+        "opened",
+        "verified",
+        "count",
+        "flag",
+        "is",
+        "has",
+        "type",
+        "code",
+        "status",
+        "at",
+        "ts",
+        "country",
+        "city",
+    }
+)
+# Korean compounds that make a Korean hit something else: 파일이름 (file name), 상품명 …
+_NEGATING_KOREAN = (
+    "파일",
+    "상품",
+    "제품",
+    "회사",
+    "테이블",
+    "컬럼",
+    "모델",
+    "브랜드",
+    "매장",
+    "카테고리",
+)
+_HANGUL = re.compile(r"[\uac00-\ud7af]")
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+_SPLIT = re.compile(r"[^0-9a-zA-Z\u00c0-\u024f\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]+")
+_PHRASE_WORDS = {
+    pii_class: [tuple(phrase.split()) for phrase in phrases]
+    for pii_class, phrases in NAME_PHRASES.items()
+}
+
+
+def name_words(column_path: str) -> list[str]:
+    """The lower-case words of the column's last path part (`address.zip` → [zip])."""
+    leaf = column_path.replace("[]", "").rsplit(".", 1)[-1]
+    return [word.lower() for word in _SPLIT.split(_CAMEL.sub(" ", leaf)) if word]
+
+
+def _match_size(words: list[str], phrase: tuple[str, ...]) -> int:
+    """Words matched: the phrase's length when its words appear consecutively, 1 when they
+    appear glued into one word (`birthdate`), 0 when the phrase is absent."""
+    size = len(phrase)
+    if any(tuple(words[i : i + size]) == phrase for i in range(len(words) - size + 1)):
+        return size
+    return 1 if size > 1 and "".join(phrase) in words else 0
+
+
+def _korean_hit(words: list[str]) -> tuple[str | None, str | None] | None:
+    """A Korean phrase inside a Korean word (longest first), or (None, None) when a negating
+    compound is there too; None when no word has one."""
+    for word in (w for w in words if _HANGUL.search(w)):
+        found = [
+            (len(phrase), pii_class, phrase)
+            for pii_class, phrases in NAME_PHRASES.items()
+            for phrase in phrases
+            if _HANGUL.search(phrase) and phrase in word
+        ]
+        if found:
+            if any(negating in word for negating in _NEGATING_KOREAN):
+                return None, None
+            _, pii_class, phrase = max(found)
+            return pii_class, phrase
+    return None
+
+
+def name_class(column_path: str) -> tuple[str | None, str | None]:
+    """(class, matched phrase) the name points to; the longest matching phrase wins, and a
+    negating word (`product_name`, `email_sent_at`) cancels a one-word hit."""
+    words = name_words(column_path)
+    best: tuple[int, str, str] | None = None
+    korean = _korean_hit(words)
+    if korean:
+        return korean
+    for pii_class, phrases in _PHRASE_WORDS.items():
+        for phrase in phrases:
+            size = _match_size(words, phrase)
+            if size and (best is None or size > best[0]):
+                best = (size, pii_class, " ".join(phrase))
+    if best is None:
+        return None, None
+    size, pii_class, phrase = best
+    if size == 1 and _NEGATING_WORDS & (set(words) - {phrase.replace(" ", "")}):
+        return None, None
+    return pii_class, phrase

@@ -1,0 +1,141 @@
+"""CSV and JSON from a bounded head of the object (gzip inflated on the way, also bounded):
+pyarrow infers the types; we only decide where the head ends and what the dialect is."""
+
+from __future__ import annotations
+
+import csv
+import json
+import zlib
+from dataclasses import dataclass
+
+import pyarrow as pa
+import pyarrow.csv as pa_csv
+import pyarrow.json as pa_json
+
+from lineage_assets.s3_schema.formats import ObjectFormat
+from lineage_assets.s3_schema.objects import RangeReader, SampleError, describe_error
+
+HEAD_BYTES = 256 * 1024
+MAX_JSON_DEPTH = 64
+_SNIFF_CHARS = 16 * 1024
+_DELIMITERS = ",\t;|"
+
+
+@dataclass(frozen=True)
+class TextHead:
+    """The decoded start of an object; `complete` when it is the whole object."""
+
+    text: str
+    complete: bool
+
+
+def _inflate(data: bytes, whole: bool, limit: int, uri: str) -> tuple[bytes, bool]:
+    """Gunzip at most `limit` bytes of output; complete only if the stream ended within it."""
+    inflater = zlib.decompressobj(wbits=47)  # gzip or zlib header, auto-detected
+    try:
+        out = inflater.decompress(data, limit)
+    except zlib.error as error:
+        raise SampleError(f"{uri}: not valid gzip: {error}") from error
+    return out, whole and inflater.eof and not inflater.unconsumed_tail
+
+
+def read_head(reader: RangeReader, fmt: ObjectFormat, head_bytes: int = HEAD_BYTES) -> TextHead:
+    """The first `head_bytes` (inflated, if gzip) as text, cut after the last whole line."""
+    raw = reader.read(0, head_bytes)
+    complete = len(raw) >= reader.size
+    if fmt.gzip:
+        raw, complete = _inflate(raw, complete, head_bytes, reader.uri)
+    if b"\x00" in raw:
+        raise SampleError(f"{reader.uri}: binary content (NUL bytes) in a {fmt.format} object")
+    if not complete:
+        end = raw.rfind(b"\n")
+        if end < 0:
+            raise SampleError(f"{reader.uri}: no line end in the first {len(raw)} bytes")
+        raw = raw[: end + 1]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise SampleError(f"{reader.uri}: invalid UTF-8 at byte {error.start}") from error
+    return TextHead(text.removeprefix("\ufeff"), complete)
+
+
+def csv_dialect(text: str, extension: str) -> tuple[str, bool]:
+    """(delimiter, has header) by the standard library's sniffer; `,` and a header if unsure."""
+    sample = text[:_SNIFF_CHARS]
+    sample = sample[: sample.rfind("\n") + 1] or sample
+    sniffer = csv.Sniffer()
+    try:
+        delimiter = sniffer.sniff(sample, delimiters=_DELIMITERS).delimiter
+    except csv.Error:
+        delimiter = "\t" if extension == "tsv" else ","
+    try:
+        header = sniffer.has_header(sample)
+    except csv.Error:
+        header = True
+    return delimiter, header
+
+
+def read_csv(head: TextHead, fmt: ObjectFormat, uri: str) -> pa.Table:
+    """The head as a table: pyarrow.csv with the sniffed delimiter and header."""
+    delimiter, header = csv_dialect(head.text, fmt.extension)
+    data = head.text.encode()
+    try:
+        return pa_csv.read_csv(
+            pa.BufferReader(data),
+            read_options=pa_csv.ReadOptions(
+                autogenerate_column_names=not header, block_size=max(len(data), 1 << 16)
+            ),
+            parse_options=pa_csv.ParseOptions(delimiter=delimiter),
+        )
+    except pa.ArrowException as error:
+        raise SampleError(f"{uri}: CSV not readable: {describe_error(error)}") from error
+
+
+def json_depth(text: str) -> int:
+    """The deepest bracket nesting outside string literals (checked before any parser runs)."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for char in text:
+        if escaped:
+            escaped = False
+        elif in_string:
+            escaped = char == "\\"
+            in_string = char != '"'
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth -= 1
+    return deepest
+
+
+def read_json(head: TextHead, uri: str) -> pa.Table:
+    """JSON lines (pyarrow.json; nested objects become structs, arrays lists), or one whole
+    JSON document of objects when the object is small enough to be read completely."""
+    depth = json_depth(head.text)
+    if depth > MAX_JSON_DEPTH:
+        raise SampleError(f"{uri}: JSON nested {depth} levels deep (limit {MAX_JSON_DEPTH})")
+    data = head.text.encode()
+    try:
+        return pa_json.read_json(
+            pa.BufferReader(data), read_options=pa_json.ReadOptions(block_size=len(data) + 1)
+        )
+    except pa.ArrowException as error:
+        if head.complete:
+            return _whole_document(head.text, uri, error)
+        raise SampleError(f"{uri}: JSON lines not readable: {describe_error(error)}") from error
+
+
+def _whole_document(text: str, uri: str, lines_error: Exception) -> pa.Table:
+    """A pretty-printed JSON object, or array of objects, as a table."""
+    try:
+        document = json.loads(text)
+        records = document if isinstance(document, list) else [document]
+        if not records or not all(isinstance(item, dict) for item in records):
+            raise ValueError("not an object or a list of objects")
+        return pa.Table.from_pylist(records)
+    except (ValueError, pa.ArrowException) as error:
+        reason = f"{describe_error(lines_error)}; {describe_error(error)}"
+        raise SampleError(f"{uri}: JSON not readable: {reason}") from error

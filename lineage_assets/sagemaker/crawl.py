@@ -1,0 +1,245 @@
+"""The SageMaker crawl of whole regions into the store: list, crawl changed pipelines, write.
+
+One failing pipeline or region is recorded with `mark_failed` (last good rows kept) and the
+rest goes on; a pipeline deleted between listing and describing is removed from the store.
+Changed pipelines are written in batches (one transaction per batch, per source if a batch
+fails), since a per-pipeline transaction costs more than the pipeline's API calls.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import duckdb
+
+from lineage_assets.aws import AWS_ERRORS, error_code
+from lineage_assets.sagemaker.crawler import (
+    DEFAULT_EXECUTIONS,
+    CrawlCache,
+    PipelineCrawl,
+    PipelineState,
+    crawl_pipeline,
+)
+from lineage_assets.sagemaker.records import crawl_records, load_states
+from lineage_assets.sagemaker_inventory import (
+    Domain,
+    domain_records,
+    list_domains,
+    list_pipeline_summaries,
+    list_tags,
+    match_domain,
+    pipeline_source_key,
+)
+from lineage_assets.store import LineageStore, SourceRecords, StoreError
+
+PIPELINE_KIND = "sagemaker_pipeline"
+REGION_KIND = "sagemaker_region"
+GONE_CODES = ("ResourceNotFound", "ValidationException")
+GONE_WORDS = ("not exist", "not found", "could not find")
+WRITE_BATCH = 50
+# A malformed answer (a key missing, a wrong type) fails its pipeline, not the crawl.
+PIPELINE_ERRORS = (*AWS_ERRORS, KeyError, TypeError, ValueError)
+
+
+@dataclass
+class CrawlReport:
+    """What one crawl did: pipelines written, skipped as unchanged, removed, and errors."""
+
+    crawled: list[PipelineCrawl] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    def merge(self, other: CrawlReport) -> None:
+        """Add another report's entries to this one."""
+        self.crawled += other.crawled
+        self.unchanged += other.unchanged
+        self.removed += other.removed
+        self.errors += other.errors
+
+
+def _is_gone(error: BaseException) -> bool:
+    """Whether AWS says the pipeline does not exist (any more)."""
+    text = str(error).lower()
+    return error_code(error) in GONE_CODES and any(w in text for w in GONE_WORDS)
+
+
+def _fail(
+    store: LineageStore, key: str, kind: str, error: BaseException, run_id: str | None
+) -> str:
+    """Record a failed source; returns the message for the report."""
+    message = f"{key}: {error_code(error)}: {error}"
+    store.mark_failed(key, kind, message, run_id=run_id, error_type=error_code(error))
+    return message
+
+
+def write_batch(
+    store: LineageStore, batch: list[SourceRecords], run_id: str | None, report: CrawlReport
+) -> None:
+    """Write pipelines in one transaction; if that fails, one by one, marking the bad ones."""
+    if not batch:
+        return
+    try:
+        store.replace_sources(batch, run_id)
+    except (StoreError, duckdb.Error):
+        for records in batch:
+            try:
+                store.replace_source(records, run_id)
+            except (StoreError, duckdb.Error) as error:
+                report.errors.append(_fail(store, records.source_key, PIPELINE_KIND, error, run_id))
+    batch.clear()
+
+
+def crawl_listed(
+    store: LineageStore,
+    sagemaker: Any,
+    region: str,
+    summaries: Iterable[dict[str, Any]],
+    domains: list[Domain],
+    *,
+    run_id: str | None = None,
+    executions: int = DEFAULT_EXECUTIONS,
+    force: bool = False,
+    cache: CrawlCache | None = None,
+    s3: Any = None,
+) -> CrawlReport:
+    """Crawl listed pipelines of one region and write the changed ones in batches (with an
+    `s3` client, evaluation reports are read too)."""
+    report, cache = CrawlReport(), cache if cache is not None else CrawlCache()
+    states = {} if force else load_states(store.conn, region)
+    pending: list[SourceRecords] = []
+    for summary in summaries:
+        key = pipeline_source_key(region, summary["PipelineName"])
+        try:
+            crawl = crawl_pipeline(
+                sagemaker,
+                region,
+                summary,
+                domains,
+                state=states.get(key, PipelineState()),
+                cache=cache,
+                executions=executions,
+                s3=s3,
+            )
+            records = None if crawl is None else crawl_records(crawl)
+        except PIPELINE_ERRORS as error:
+            if _is_gone(error):
+                store.remove_source(key)
+                report.removed.append(key)
+            else:
+                report.errors.append(_fail(store, key, PIPELINE_KIND, error, run_id))
+            continue
+        if crawl is None or records is None:
+            report.unchanged.append(key)
+            continue
+        report.crawled.append(crawl)
+        pending.append(records)
+        if len(pending) >= WRITE_BATCH:
+            write_batch(store, pending, run_id, report)
+    write_batch(store, pending, run_id, report)
+    return report
+
+
+def crawl_one(
+    store: LineageStore,
+    sagemaker: Any,
+    region: str,
+    summary: dict[str, Any],
+    domains: list[Domain],
+    **options: Any,
+) -> CrawlReport:
+    """Crawl one listed pipeline and write it (or record why not)."""
+    return crawl_listed(store, sagemaker, region, [summary], domains, **options)
+
+
+def _selected(
+    sagemaker: Any,
+    summaries: list[dict[str, Any]],
+    domains: list[Domain],
+    names: Iterable[str] | None,
+    domain: str | None,
+) -> list[dict[str, Any]]:
+    """Summaries filtered by exact names and by domain (id or name, case-insensitive)."""
+    wanted = set(names) if names else None
+    chosen = [s for s in summaries if wanted is None or s["PipelineName"] in wanted]
+    if domain is None:
+        return chosen
+    kept = []
+    for summary in chosen:
+        matched = match_domain(list_tags(sagemaker, summary["PipelineArn"]), domains)
+        labels = (matched.domain_id.lower(), (matched.domain_name or "").lower()) if matched else ()
+        if domain.lower() in labels:
+            kept.append(summary)
+    return kept
+
+
+def list_region(
+    store: LineageStore, sagemaker: Any, region: str, run_id: str | None, report: CrawlReport
+) -> tuple[list[Domain], list[dict[str, Any]]] | None:
+    """Domains and pipeline summaries of a region (domains written, deleted pipelines
+    removed); None after recording the region as failed."""
+    try:
+        domains = list_domains(sagemaker, region)
+        summaries = list_pipeline_summaries(sagemaker)
+    except AWS_ERRORS as error:
+        report.errors.append(_fail(store, f"{REGION_KIND}:{region}", REGION_KIND, error, run_id))
+        return None
+    store.replace_source(domain_records(region, domains), run_id)
+    report.removed += remove_unlisted(store, region, summaries)
+    return domains, summaries
+
+
+def crawl_region(
+    store: LineageStore,
+    sagemaker: Any,
+    region: str,
+    *,
+    run_id: str | None = None,
+    names: Iterable[str] | None = None,
+    domain: str | None = None,
+    **options: Any,
+) -> CrawlReport:
+    """Crawl the pipelines of one region (all, or those named / of one domain)."""
+    report = CrawlReport()
+    listed = list_region(store, sagemaker, region, run_id, report)
+    if listed is None:
+        return report
+    domains, summaries = listed
+    chosen = _selected(sagemaker, summaries, domains, names, domain)
+    report.merge(crawl_listed(store, sagemaker, region, chosen, domains, run_id=run_id, **options))
+    return report
+
+
+def remove_unlisted(store: LineageStore, region: str, summaries: list[dict[str, Any]]) -> list[str]:
+    """Delete stored pipelines of a region that its complete listing no longer has."""
+    listed = {pipeline_source_key(region, s["PipelineName"]) for s in summaries}
+    removed = [key for key in stored_pipeline_keys(store.conn, region) if key not in listed]
+    for key in removed:
+        store.remove_source(key)
+    return removed
+
+
+def stored_pipeline_keys(conn: Any, region: str) -> list[str]:
+    """Pipeline source keys the store holds for a region."""
+    rows = conn.execute(
+        "SELECT source_key FROM sources WHERE source_kind = ? AND starts_with(source_key, ?)",
+        [PIPELINE_KIND, pipeline_source_key(region, "")],
+    ).fetchall()
+    return [key for (key,) in rows]
+
+
+def crawl_regions(
+    store: LineageStore,
+    client: Callable[[str, str], Any],
+    regions: Iterable[str],
+    **options: Any,
+) -> CrawlReport:
+    """Crawl every region with `client(service, region)` (SageMaker, and S3 for reports); one
+    failing region never stops the others."""
+    report = CrawlReport()
+    for region in regions:
+        sagemaker, s3 = client("sagemaker", region), client("s3", region)
+        report.merge(crawl_region(store, sagemaker, region, s3=s3, **options))
+    return report

@@ -1,0 +1,332 @@
+"""Crawls one SageMaker pipeline with boto3: current definition, latest executions, their steps,
+jobs, model packages and the feature groups the steps touch.
+
+Incremental: a pipeline whose definition and latest executions match what the store holds, all
+terminal, costs DescribePipeline + ListPipelineExecutions and nothing else. Job descriptions
+already stored for a finished job are reused, and each job is described once per crawl.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from lineage_assets.aws import AWS_ERRORS, error_code
+from lineage_assets.sagemaker.reports import Report, job_reports, property_files
+from lineage_assets.sagemaker.steps import JOB_TYPES
+from lineage_assets.sagemaker_inventory import (
+    Domain,
+    Pipeline,
+    definition_hash,
+    list_tags,
+    match_domain,
+)
+
+TERMINAL_EXECUTION = frozenset({"Succeeded", "Failed", "Stopped"})
+TERMINAL_JOB = frozenset({"Completed", "Failed", "Stopped"})
+DEFAULT_EXECUTIONS = 5
+
+
+@dataclass(frozen=True)
+class PipelineState:
+    """What the store holds from the last crawl of a pipeline (for incremental re-crawls)."""
+
+    definition_hash: str | None = None
+    executions: Mapping[str, str] = field(default_factory=dict)  # arn → status
+    jobs: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # arn → description
+    reports: Mapping[str, tuple[Report, ...]] = field(default_factory=dict)  # job arn → read
+
+
+@dataclass(frozen=True)
+class StepRun:
+    """One ListPipelineExecutionSteps entry, with what its Metadata points at."""
+
+    entry: Mapping[str, Any]
+    job_arn: str | None
+    job_kind: str | None
+    model_package_arn: str | None
+    model_arn: str | None
+
+    @property
+    def name(self) -> str:
+        """The step name."""
+        return str(self.entry.get("StepName"))
+
+    @property
+    def cache_source(self) -> str | None:
+        """The execution whose outputs a cache hit reused; None when the step ran."""
+        source = (self.entry.get("CacheHitResult") or {}).get("SourcePipelineExecutionArn")
+        return source or None
+
+
+@dataclass(frozen=True)
+class Execution:
+    """One crawled execution: summary, definition as run, parameters passed, steps."""
+
+    arn: str
+    summary: Mapping[str, Any]
+    description: Mapping[str, Any]
+    definition: str
+    passed: Mapping[str, str]
+    steps: tuple[StepRun, ...]
+
+    @property
+    def execution_id(self) -> str:
+        """The last segment of the ARN (`Execution.PipelineExecutionId`)."""
+        return self.arn.rsplit("/", 1)[-1]
+
+    @property
+    def status(self) -> str | None:
+        """PipelineExecutionStatus."""
+        return self.summary.get("PipelineExecutionStatus")
+
+
+@dataclass(frozen=True)
+class FeatureGroup:
+    """A described feature group of a region."""
+
+    region: str
+    description: Mapping[str, Any]
+
+    @property
+    def name(self) -> str:
+        """FeatureGroupName."""
+        return str(self.description.get("FeatureGroupName"))
+
+    @property
+    def offline_uri(self) -> str | None:
+        """The configured offline-store S3 URI."""
+        return (
+            (self.description.get("OfflineStoreConfig") or {}).get("S3StorageConfig") or {}
+        ).get("S3Uri")
+
+    @property
+    def resolved_uri(self) -> str | None:
+        """ResolvedOutputS3Uri: where the offline data really lands."""
+        storage = (self.description.get("OfflineStoreConfig") or {}).get("S3StorageConfig") or {}
+        return storage.get("ResolvedOutputS3Uri")
+
+
+@dataclass(frozen=True)
+class PipelineCrawl:
+    """Everything read for one pipeline in one crawl."""
+
+    pipeline: Pipeline
+    executions: tuple[Execution, ...]
+    jobs: Mapping[str, Mapping[str, Any]]  # job arn → description
+    model_packages: Mapping[str, Mapping[str, Any]]  # arn → description
+    feature_groups: tuple[FeatureGroup, ...]
+    warnings: tuple[str, ...] = ()
+    reports: Mapping[str, tuple[Report, ...]] = field(default_factory=dict)  # job arn → reports
+
+
+@dataclass
+class CrawlCache:
+    """Per-crawl memory shared by all pipelines of a region: jobs, packages, feature groups."""
+
+    jobs: dict[str, Mapping[str, Any]] = field(default_factory=dict)
+    model_packages: dict[str, Mapping[str, Any]] = field(default_factory=dict)
+    feature_groups: dict[str, tuple[FeatureGroup, ...]] = field(default_factory=dict)
+    reports: dict[str, tuple[Report, ...]] = field(default_factory=dict)
+
+
+def _step_run(entry: Mapping[str, Any]) -> StepRun:
+    """Pick the job, model package and model ARN out of a step's Metadata."""
+    metadata = entry.get("Metadata") or {}
+    job_arn = job_kind = None
+    for key in JOB_TYPES:
+        if isinstance(metadata.get(key), Mapping) and metadata[key].get("Arn"):
+            job_arn, job_kind = metadata[key]["Arn"], key
+    package = (metadata.get("RegisterModel") or {}).get("Arn")
+    model = (metadata.get("Model") or {}).get("Arn")
+    return StepRun(entry, job_arn, job_kind, package, model)
+
+
+def latest_executions(sagemaker: Any, name: str, count: int) -> list[dict[str, Any]]:
+    """The newest `count` execution summaries in one call (sorted again client-side)."""
+    answer = sagemaker.list_pipeline_executions(
+        PipelineName=name,
+        SortBy="CreationTime",
+        SortOrder="Descending",
+        MaxResults=max(1, min(count, 100)),
+    )
+    summaries = list(answer.get("PipelineExecutionSummaries", []))
+    summaries.sort(key=lambda s: str(s.get("StartTime") or ""), reverse=True)
+    return summaries[:count]
+
+
+def is_unchanged(
+    state: PipelineState | None, digest: str, summaries: list[Mapping[str, Any]]
+) -> bool:
+    """Same definition, same latest executions with the same statuses, all finished."""
+    if state is None or state.definition_hash != digest:
+        return False
+    seen = {s["PipelineExecutionArn"]: s.get("PipelineExecutionStatus") for s in summaries}
+    return seen == dict(state.executions) and all(v in TERMINAL_EXECUTION for v in seen.values())
+
+
+def _paged(sagemaker: Any, operation: str, key: str, **kwargs: Any) -> list[Any]:
+    """Every item of a paginated list operation."""
+    pages = sagemaker.get_paginator(operation).paginate(**kwargs)
+    return [item for page in pages for item in page.get(key, [])]
+
+
+def crawl_execution(sagemaker: Any, summary: Mapping[str, Any]) -> Execution:
+    """Describe one execution: its definition as run, passed parameters and steps."""
+    arn = summary["PipelineExecutionArn"]
+    description = sagemaker.describe_pipeline_execution(PipelineExecutionArn=arn)
+    definition = sagemaker.describe_pipeline_definition_for_execution(PipelineExecutionArn=arn)
+    parameters = _paged(
+        sagemaker,
+        "list_pipeline_parameters_for_execution",
+        "PipelineParameters",
+        PipelineExecutionArn=arn,
+    )
+    steps = _paged(
+        sagemaker,
+        "list_pipeline_execution_steps",
+        "PipelineExecutionSteps",
+        PipelineExecutionArn=arn,
+        SortOrder="Ascending",
+    )
+    return Execution(
+        arn,
+        summary,
+        description,
+        definition.get("PipelineDefinition", ""),
+        {p["Name"]: p.get("Value", "") for p in parameters},
+        tuple(_step_run(step) for step in steps),
+    )
+
+
+def describe_job(
+    sagemaker: Any, arn: str, kind: str, state: PipelineState, cache: CrawlCache
+) -> Mapping[str, Any]:
+    """A job's description: from this crawl, from the store when finished, else one call."""
+    if arn in cache.jobs:
+        return cache.jobs[arn]
+    stored = state.jobs.get(arn)
+    if stored is not None and _job_status(stored) in TERMINAL_JOB:
+        cache.jobs[arn] = stored
+        return stored
+    _, method, parameter = JOB_TYPES[kind]
+    answer = getattr(sagemaker, method)(**{parameter: arn.rsplit("/", 1)[-1]})
+    described = {k: v for k, v in answer.items() if k != "ResponseMetadata"}
+    cache.jobs[arn] = described
+    return described
+
+
+def _job_status(description: Mapping[str, Any]) -> str | None:
+    """The status field of any Describe*Job answer."""
+    return next(
+        (v for k, v in description.items() if k.endswith("JobStatus") and isinstance(v, str)),
+        None,
+    )
+
+
+def describe_model_package(sagemaker: Any, arn: str, cache: CrawlCache) -> Mapping[str, Any]:
+    """A model package version's description, once per crawl."""
+    if arn not in cache.model_packages:
+        answer = sagemaker.describe_model_package(ModelPackageName=arn)
+        cache.model_packages[arn] = {k: v for k, v in answer.items() if k != "ResponseMetadata"}
+    return cache.model_packages[arn]
+
+
+def region_feature_groups(
+    sagemaker: Any, region: str, cache: CrawlCache
+) -> tuple[FeatureGroup, ...]:
+    """Every feature group of the region, described once per crawl (only when first needed)."""
+    if region not in cache.feature_groups:
+        summaries = _paged(sagemaker, "list_feature_groups", "FeatureGroupSummaries")
+        described = []
+        for summary in summaries:
+            answer = sagemaker.describe_feature_group(FeatureGroupName=summary["FeatureGroupName"])
+            described.append(
+                FeatureGroup(region, {k: v for k, v in answer.items() if k != "ResponseMetadata"})
+            )
+        cache.feature_groups[region] = tuple(described)
+    return cache.feature_groups[region]
+
+
+def crawl_pipeline(
+    sagemaker: Any,
+    region: str,
+    summary: Mapping[str, Any],
+    domains: list[Domain],
+    *,
+    state: PipelineState | None = None,
+    cache: CrawlCache | None = None,
+    executions: int = DEFAULT_EXECUTIONS,
+    s3: Any = None,
+) -> PipelineCrawl | None:
+    """Crawl one listed pipeline; None when it is unchanged since `state` (2 calls spent).
+
+    With an `s3` client, the reports that steps' PropertyFiles point at are read (bounded).
+    """
+    cache = cache if cache is not None else CrawlCache()
+    state = state or PipelineState()
+    name = summary["PipelineName"]
+    description = sagemaker.describe_pipeline(PipelineName=name)
+    definition = description.get("PipelineDefinition", "")
+    summaries = latest_executions(sagemaker, name, executions)
+    if is_unchanged(state, definition_hash(definition), summaries):
+        return None
+    arn = summary.get("PipelineArn") or description["PipelineArn"]
+    tags = list_tags(sagemaker, arn)
+    pipeline = Pipeline(
+        region=region,
+        name=name,
+        arn=arn,
+        definition=definition,
+        tags=tags,
+        domain=match_domain(tags, domains),
+        summary=dict(summary),
+        description={k: v for k, v in description.items() if k != "ResponseMetadata"},
+    )
+    runs = tuple(crawl_execution(sagemaker, item) for item in summaries)
+    jobs: dict[str, Mapping[str, Any]] = {}
+    packages: dict[str, Mapping[str, Any]] = {}
+    for run in runs:
+        for step in run.steps:
+            if step.job_arn and step.job_kind:
+                jobs[step.job_arn] = describe_job(
+                    sagemaker, step.job_arn, step.job_kind, state, cache
+                )
+            if step.model_package_arn:
+                packages[step.model_package_arn] = describe_model_package(
+                    sagemaker, step.model_package_arn, cache
+                )
+    warnings: list[str] = []
+    try:
+        groups = region_feature_groups(sagemaker, region, cache)
+    except AWS_ERRORS as error:  # feature groups are optional context, never fatal
+        groups = ()
+        warnings.append(f"feature groups of {region}: {error_code(error)}: {error}")
+    for arn, known in state.reports.items():  # finished jobs' reports never change
+        cache.reports.setdefault(arn, known)
+    reports = evaluation_reports(s3, runs, jobs, cache, warnings) if s3 is not None else {}
+    return PipelineCrawl(pipeline, runs, jobs, packages, groups, tuple(warnings), reports)
+
+
+def evaluation_reports(
+    s3: Any,
+    runs: tuple[Execution, ...],
+    jobs: Mapping[str, Mapping[str, Any]],
+    cache: CrawlCache,
+    warnings: list[str],
+) -> dict[str, tuple[Report, ...]]:
+    """Reports of every job whose step declares PropertyFiles, each job's read once."""
+    found: dict[str, tuple[Report, ...]] = {}
+    for run in runs:
+        declared = property_files(run.definition)
+        for step in run.steps:
+            arn = step.job_arn
+            if not arn or arn not in jobs or step.name not in declared:
+                continue
+            if arn not in cache.reports:
+                reports, problems = job_reports(s3, arn, jobs[arn], declared[step.name])
+                cache.reports[arn] = tuple(reports)
+                warnings.extend(problems)
+            found[arn] = cache.reports[arn]
+    return found

@@ -1,0 +1,261 @@
+"""Pipeline-definition expressions (sagemaker-definitions.md §4) resolved as far as is known.
+
+What is known (parameters, step Arguments, described jobs, execution variables) becomes a value;
+what exists only at run time becomes a brace placeholder such as `{Execution.PipelineExecutionId}`,
+so a definition that never ran still yields comparable URIs. Shared with the emulator's seeder.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+PATH_TOKEN = re.compile(r"\.([A-Za-z0-9_]+)|\[(\d+)\]|\['([^']*)'\]")
+NAME_FIELDS = ("OutputName", "InputName", "ChannelName", "MetricName", "Name")
+EXPRESSION_KEYS = ("Get", "Std:Join", "Std:JsonGet")
+EXPERIMENT_DEFAULTS = {
+    "ExperimentName": {"Get": "Execution.PipelineName"},
+    "TrialName": {"Get": "Execution.PipelineExecutionId"},
+}
+
+
+def select(container: Any, key: str | int) -> Any:
+    """One path step: a map key, a list index, or a list element by its name field."""
+    if isinstance(container, list) and isinstance(key, str):
+        for element in container:
+            if isinstance(element, Mapping) and any(element.get(n) == key for n in NAME_FIELDS):
+                return element
+        raise KeyError(key)
+    return container[key]
+
+
+def property_path(root: Any, path: str) -> Any:
+    """Walk `.Member`, `[0]` and `['name']` tokens from `root` (KeyError/IndexError/TypeError)."""
+    value = root
+    for member, index, name in PATH_TOKEN.findall(path):
+        value = select(value, member or name or int(index))
+    return value
+
+
+def walk_steps(
+    steps: Any, parent: str | None = None, branch: str | None = None
+) -> Iterator[tuple[Mapping[str, Any], str | None, str | None]]:
+    """Every step object with its Condition parent and branch, nested branches included."""
+    for item in steps if isinstance(steps, list) else []:
+        if not isinstance(item, Mapping):
+            continue
+        yield item, parent, branch
+        arguments = item.get("Arguments")
+        name = item.get("Name") if isinstance(item.get("Name"), str) else None
+        if item.get("Type") == "Condition" and isinstance(arguments, Mapping):
+            yield from walk_steps(arguments.get("IfSteps"), name, "IfSteps" if name else None)
+            yield from walk_steps(arguments.get("ElseSteps"), name, "ElseSteps" if name else None)
+
+
+def own_content(item: Mapping[str, Any]) -> dict[str, Any]:
+    """A step's Arguments and step-level extras, without its name and nested branch steps."""
+    content = {k: v for k, v in item.items() if k not in ("Name", "Type", "Arguments")}
+    arguments = item.get("Arguments")
+    if isinstance(arguments, Mapping):
+        content["Arguments"] = {
+            k: v for k, v in arguments.items() if k not in ("IfSteps", "ElseSteps")
+        }
+    return content
+
+
+def step_references(value: Any) -> Iterator[tuple[str, str]]:
+    """(step name, property path) of every `{"Get": "Steps.<name>…"}` inside a value."""
+    if isinstance(value, Mapping):
+        target = value.get("Get")
+        if isinstance(target, str) and target.startswith("Steps."):
+            name, dot, path = target.removeprefix("Steps.").partition(".")
+            name, bracket, rest = name.partition("[")
+            yield name, (bracket + rest + dot + path if bracket else path)
+        for child in value.values():
+            yield from step_references(child)
+    elif isinstance(value, list):
+        for child in value:
+            yield from step_references(child)
+
+
+def s3_uris(value: Any) -> list[str]:
+    """Every string starting with s3:// inside a nested value, in order, without duplicates."""
+    found: list[str] = []
+
+    def visit(node: Any) -> None:
+        """Collect from one node."""
+        if isinstance(node, str) and node.startswith("s3://") and node not in found:
+            found.append(node)
+        elif isinstance(node, Mapping):
+            for child in node.values():
+                visit(child)
+        elif isinstance(node, list):
+            for child in node:
+                visit(child)
+
+    visit(value)
+    return found
+
+
+def text(value: Any) -> str:
+    """How Std:Join renders a value: booleans as JSON (`true`), everything else with str()."""
+    return json.dumps(value) if isinstance(value, bool) else str(value)
+
+
+def is_placeholder(value: Any) -> bool:
+    """Whether a resolved string still holds a run-time-only part."""
+    return isinstance(value, str) and "{" in value and "}" in value
+
+
+@dataclass
+class StaticScope:
+    """What a resolution can see. Unknown things resolve to placeholders, never to errors.
+
+    `arguments`: step name → its definition Arguments (static property root);
+    `runtime`: step name → described properties of a run (job descriptions, ARNs);
+    `execution`: known `Execution.<Var>` values of one execution.
+    """
+
+    parameters: Mapping[str, Any] = field(default_factory=dict)
+    arguments: Mapping[str, Any] = field(default_factory=dict)
+    runtime: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    execution: Mapping[str, str] = field(default_factory=dict)
+    experiment: Mapping[str, Any] | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    def warn(self, message: str) -> None:
+        """Record a warning once."""
+        if message not in self.warnings:
+            self.warnings.append(message)
+
+
+def _step_property(reference: str, scope: StaticScope, seen: frozenset[str]) -> Any:
+    """`Steps.<name><path>`: run-time properties first, then the step's own Arguments."""
+    rest = reference.removeprefix("Steps.")
+    name = re.split(r"[.\[]", rest, maxsplit=1)[0]
+    path = rest[len(name) :]
+    placeholder = "{" + reference + "}"
+    if name not in scope.arguments and name not in scope.runtime:
+        scope.warn(f"reference to unknown step {name!r} in {reference!r}")
+        return placeholder
+    if name in scope.runtime:
+        try:
+            return resolve(property_path(scope.runtime[name], path), scope, seen)
+        except (KeyError, IndexError, TypeError, ValueError):
+            pass
+    if reference in seen or path.startswith(".PropertyFiles"):
+        return placeholder
+    try:
+        found = property_path(scope.arguments.get(name), path)
+    except (KeyError, IndexError, TypeError, ValueError):
+        return placeholder
+    if isinstance(found, (Mapping, list)) and not _is_expression(found):
+        return placeholder  # a whole structure is not a value a URI can hold
+    return resolve(found, scope, seen | {reference})
+
+
+def _get(reference: Any, scope: StaticScope, seen: frozenset[str]) -> Any:
+    """Resolve the string of a `Get`."""
+    if not isinstance(reference, str):
+        scope.warn(f"Get of a non-string {reference!r}")
+        return "{Get:?}"
+    root, _, rest = reference.partition(".")
+    if root == "Parameters":
+        if rest in scope.parameters:
+            return scope.parameters[rest]
+        scope.warn(f"undeclared parameter {rest!r}")
+        return "{" + reference + "}"
+    if root == "Execution":
+        return scope.execution.get(rest, "{" + reference + "}")
+    if root == "PipelineExperimentConfig":
+        config = scope.experiment if isinstance(scope.experiment, Mapping) else {}
+        chosen = config.get(rest, EXPERIMENT_DEFAULTS.get(rest))
+        if chosen is None or reference in seen:
+            return "{" + reference + "}"
+        return resolve(chosen, scope, seen | {reference})
+    if root == "Steps":
+        return _step_property(reference, scope, seen)
+    scope.warn(f"unknown Get root {reference!r}")
+    return "{" + reference + "}"
+
+
+def _json_get(spec: Any, scope: StaticScope, seen: frozenset[str]) -> str:
+    """`Std:JsonGet` reads a file at run time: always a placeholder naming file and path."""
+    if not isinstance(spec, Mapping):
+        scope.warn(f"malformed Std:JsonGet {spec!r}")
+        return "{Std:JsonGet}"
+    source = spec.get("PropertyFile", spec.get("S3Uri"))
+    where = source.get("Get") if isinstance(source, Mapping) and "Get" in source else None
+    if where is None:
+        where = text(resolve(source, scope, seen))
+    return "{Std:JsonGet(" + f"{where}, {spec.get('Path')}" + ")}"
+
+
+def _join(spec: Any, scope: StaticScope, seen: frozenset[str]) -> str:
+    """`Std:Join`: the resolved values as text, joined with `On`."""
+    if not isinstance(spec, Mapping) or not isinstance(spec.get("Values"), list):
+        scope.warn(f"malformed Std:Join {spec!r}")
+        return "{Std:Join}"
+    return str(spec.get("On", "")).join(text(resolve(v, scope, seen)) for v in spec["Values"])
+
+
+def _is_expression(value: Any) -> bool:
+    """Whether a value is a single-key expression object of a form we know or not."""
+    return isinstance(value, Mapping) and len(value) == 1 and next(iter(value)) in EXPRESSION_KEYS
+
+
+def resolve(value: Any, scope: StaticScope, seen: frozenset[str] = frozenset()) -> Any:
+    """`value` with every expression replaced by its value, or by a brace placeholder."""
+    if isinstance(value, list):
+        return [resolve(item, scope, seen) for item in value]
+    if not isinstance(value, Mapping):
+        return value
+    if len(value) == 1:
+        key, spec = next(iter(value.items()))
+        if key == "Get":
+            return _get(spec, scope, seen)
+        if key == "Std:Join":
+            return _join(spec, scope, seen)
+        if key == "Std:JsonGet":
+            return _json_get(spec, scope, seen)
+        if key.startswith("Std:"):
+            scope.warn(f"unknown expression {key!r}")
+            return "{" + key + "}"
+    return {key: resolve(item, scope, seen) for key, item in value.items()}
+
+
+PARAMETER_TYPES = {
+    "String": str,
+    "Integer": int,
+    "Float": float,
+    "Boolean": lambda v: str(v).lower() == "true",
+}
+
+
+def parameter_values(
+    declared: Any, passed: Mapping[str, Any] | None, warnings: list[str] | None = None
+) -> dict[str, Any]:
+    """Typed values: passed strings cast to the declared type, else DefaultValue."""
+    values: dict[str, Any] = {}
+    for item in declared if isinstance(declared, list) else []:
+        if not isinstance(item, Mapping) or not isinstance(item.get("Name"), str):
+            continue
+        kind = item.get("Type")
+        name, cast = item["Name"], PARAMETER_TYPES.get(kind, str) if isinstance(kind, str) else str
+        if passed and name in passed:
+            try:
+                values[name] = cast(passed[name])
+            except (TypeError, ValueError):
+                values[name] = passed[name]
+                if warnings is not None:
+                    warnings.append(f"parameter {name!r}: {passed[name]!r} is not {item['Type']}")
+        else:
+            values[name] = item.get("DefaultValue")
+    for name in set(passed or {}) - set(values):
+        values[name] = (passed or {})[name]
+        if warnings is not None:
+            warnings.append(f"parameter {name!r} is passed but not declared")
+    return values

@@ -1,0 +1,457 @@
+"""A crawled pipeline as store records (one source `sagemaker:<region>/<name>`), and the small
+crawl state read back from the store for the next, incremental crawl."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+from lineage_assets.redact import redact_secrets
+from lineage_assets.sagemaker.crawler import (
+    Execution,
+    FeatureGroup,
+    PipelineCrawl,
+    PipelineState,
+    StepRun,
+)
+from lineage_assets.sagemaker.reports import Report
+from lineage_assets.sagemaker.resolver import ResolvedPipeline, StepIO, resolve_definition
+from lineage_assets.sagemaker_inventory import (
+    definition_hash,
+    pipeline_records,
+    pipeline_source_key,
+)
+from lineage_assets.store import SourceRecords
+
+EDGE_VIA = {
+    "dependsOn": "depends_on",
+    "reference": "reference",
+    "if": "if_branch",
+    "else": "else_branch",
+}
+JOB_TIMES = {
+    "processing": ("ProcessingStartTime", "ProcessingEndTime"),
+    "training": ("TrainingStartTime", "TrainingEndTime"),
+    "transform": ("TransformStartTime", "TransformEndTime"),
+    "tuning": ("CreationTime", "HyperParameterTuningEndTime"),
+    "automl": ("CreationTime", "EndTime"),
+}
+
+
+def _time(value: Any) -> datetime | None:
+    """A timestamp from boto3 (datetime) or from a stored JSON description (ISO text)."""
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, str) and value:
+        try:
+            return datetime.fromisoformat(value)
+        except ValueError:
+            return None
+    return None
+
+
+def _io_row(pipeline: Any, io: StepIO, provenance: str, execution: str | None) -> dict:
+    """One sagemaker_step_io row; only S3 URIs (placeholders allowed) make edges."""
+    return {
+        "region": pipeline.region,
+        "pipeline_name": pipeline.name,
+        "execution_arn": execution,
+        "step_name": io.step,
+        "direction": io.direction,
+        "channel": io.channel,
+        "uri": io.uri if io.is_s3 else None,
+        "data_kind": io.data_kind,
+        "provenance": provenance,
+        "query_string": io.query_string,
+        "expression": io.expression,
+    }
+
+
+def _step_rows(pipeline: Any, digest: str, resolved: ResolvedPipeline) -> list[dict]:
+    """sagemaker_steps rows of one definition."""
+    rows = []
+    for step in resolved.steps:
+        cache = step.item.get("CacheConfig")
+        rows.append(
+            {
+                "region": pipeline.region,
+                "pipeline_name": pipeline.name,
+                "definition_hash": digest,
+                "step_name": step.name,
+                "step_type": step.type,
+                "parent_step": step.parent,
+                "branch": step.branch,
+                "display_name": step.item.get("DisplayName"),
+                "description": step.item.get("Description"),
+                "cache_enabled": bool(cache.get("Enabled")) if isinstance(cache, Mapping) else None,
+                "arguments": redact_secrets(step.arguments),
+            }
+        )
+    return rows
+
+
+def _execution_variables(crawl: PipelineCrawl, run: Execution) -> dict[str, str]:
+    """The `Execution.<Var>` values known for one execution."""
+    start = run.summary.get("StartTime")
+    variables = {
+        "PipelineExecutionId": run.execution_id,
+        "PipelineExecutionArn": run.arn,
+        "PipelineName": crawl.pipeline.name,
+        "PipelineArn": crawl.pipeline.arn,
+    }
+    if isinstance(start, datetime):
+        variables["StartDateTime"] = start.isoformat()
+    return variables
+
+
+def resolve_execution(
+    crawl: PipelineCrawl, run: Execution, stores: Mapping[str, str]
+) -> ResolvedPipeline:
+    """The definition as run, resolved with its parameters, variables and described jobs."""
+    descriptions = {
+        step.name: crawl.jobs[step.job_arn] for step in run.steps if step.job_arn in crawl.jobs
+    }
+    properties: dict[str, dict[str, Any]] = {}
+    for step in run.steps:
+        if step.model_arn:
+            properties[step.name] = {
+                "ModelName": step.model_arn.rsplit("/", 1)[-1],
+                "ModelArn": step.model_arn,
+            }
+        if step.model_package_arn:
+            properties[step.name] = {"ModelPackageArn": step.model_package_arn}
+    return resolve_definition(
+        run.definition,
+        run.passed,
+        execution=_execution_variables(crawl, run),
+        descriptions=descriptions,
+        properties=properties,
+        feature_store_uris=stores,
+    )
+
+
+def execution_differences(crawl: PipelineCrawl, run: Execution) -> list[dict[str, Any]]:
+    """Step I/O whose URI this execution's parameter values changed from the defaults'
+    (same execution variables on both sides, so only overrides show)."""
+    variables = _execution_variables(crawl, run)
+    defaults = resolve_definition(run.definition, execution=variables)
+    actual = resolve_definition(run.definition, run.passed, execution=variables)
+    default_uris = {(io.step, io.direction, io.channel): io.uri for io in defaults.io}
+    return [
+        {
+            "step": io.step,
+            "direction": io.direction,
+            "channel": io.channel,
+            "default": default_uris.get((io.step, io.direction, io.channel)),
+            "actual": io.uri,
+        }
+        for io in actual.io
+        if default_uris.get((io.step, io.direction, io.channel)) != io.uri
+    ]
+
+
+def observed_io(crawl: PipelineCrawl, stores: Mapping[str, str]) -> list[dict]:
+    """Observed I/O of every step that ran; a cache hit's outputs belong to its source run."""
+    rows: dict[tuple, dict] = {}
+    for run in crawl.executions:
+        resolved = resolve_execution(crawl, run, stores)
+        ran = {step.name: step for step in run.steps}
+        for io in resolved.io:
+            step = ran.get(io.step)
+            if step is None:
+                continue  # not executed in this run (branch not taken, or not reached)
+            owner = step.cache_source or run.arn
+            if step.cache_source and io.direction == "input":
+                continue  # a cache hit read nothing in this run
+            row = _io_row(crawl.pipeline, io, "observed", owner)
+            key = (owner, io.step, io.direction, io.channel)
+            rows.setdefault(key, row)
+    return list(rows.values())
+
+
+def _run_row(run: Execution, step: StepRun, types: Mapping[str, str]) -> dict:
+    """One sagemaker_step_runs row."""
+    entry = step.entry
+    outcome = ((entry.get("Metadata") or {}).get("Condition") or {}).get("Outcome")
+    return {
+        "execution_arn": run.arn,
+        "step_name": step.name,
+        "step_type": types.get(step.name),
+        "status": entry.get("StepStatus"),
+        "started_at": entry.get("StartTime"),
+        "ended_at": entry.get("EndTime"),
+        "attempt_count": entry.get("AttemptCount"),
+        "failure_reason": entry.get("FailureReason"),
+        "cache_source_execution_arn": step.cache_source,
+        "job_arn": step.job_arn,
+        "model_package_arn": step.model_package_arn,
+        "condition_outcome": None if outcome is None else str(outcome),
+        "metadata": redact_secrets(entry.get("Metadata") or {}),
+    }
+
+
+def _job_rows(crawl: PipelineCrawl) -> tuple[list[dict], list[dict]]:
+    """sagemaker_jobs and sagemaker_job_metrics rows; a cached job belongs to its source run."""
+    owners: dict[str, tuple[str, str, str]] = {}
+    for run in crawl.executions:
+        for step in run.steps:
+            if step.job_arn and step.job_kind:
+                owner = (step.cache_source or run.arn, step.name, step.job_kind)
+                if step.job_arn not in owners or not step.cache_source:
+                    owners[step.job_arn] = owner
+    jobs, metrics = [], []
+    for arn, (execution, step_name, kind) in owners.items():
+        description = crawl.jobs.get(arn, {})
+        job_type = {"ProcessingJob": "processing", "TrainingJob": "training"}.get(
+            kind, kind.removesuffix("Job").lower()
+        )
+        start_key, end_key = JOB_TIMES.get(job_type, ("CreationTime", "LastModifiedTime"))
+        status = next((v for k, v in description.items() if k.endswith("JobStatus")), None)
+        jobs.append(
+            {
+                "job_arn": arn,
+                "job_type": job_type,
+                "job_name": arn.rsplit("/", 1)[-1],
+                "execution_arn": execution,
+                "step_name": step_name,
+                "status": status,
+                "started_at": _time(description.get(start_key) or description.get("CreationTime")),
+                "ended_at": _time(description.get(end_key)),
+                "failure_reason": description.get("FailureReason") or None,
+                "description": redact_secrets(description),
+            }
+        )
+        for report in crawl.reports.get(arn, ()):
+            metrics += [
+                {
+                    "job_arn": arn,
+                    "metric_name": name,
+                    "value": value,
+                    "origin": f"report:{report.uri}",
+                }
+                for name, value in report.metrics.items()
+            ]
+        for metric in description.get("FinalMetricDataList") or []:
+            metrics.append(
+                {
+                    "job_arn": arn,
+                    "metric_name": metric.get("MetricName"),
+                    "value": metric.get("Value"),
+                    "origin": "FinalMetricDataList",
+                }
+            )
+    return jobs, metrics
+
+
+def _package_rows(crawl: PipelineCrawl) -> list[dict]:
+    """sagemaker_model_packages rows with the registering step (for the `registers` edge)."""
+    rows = {}
+    for run in crawl.executions:
+        for step in run.steps:
+            arn = step.model_package_arn
+            if not arn or arn in rows:
+                continue
+            package = crawl.model_packages.get(arn, {})
+            containers = (package.get("InferenceSpecification") or {}).get("Containers") or [{}]
+            rows[arn] = {
+                "model_package_arn": arn,
+                "region": crawl.pipeline.region,
+                "pipeline_name": crawl.pipeline.name,
+                "group_name": package.get("ModelPackageGroupName"),
+                "version": package.get("ModelPackageVersion"),
+                "approval_status": package.get("ModelApprovalStatus"),
+                "model_data_url": containers[0].get("ModelDataUrl"),
+                "created_at": package.get("CreationTime"),
+                "execution_arn": step.cache_source or run.arn,
+                "step_name": step.name,
+            }
+    return list(rows.values())
+
+
+def linked_feature_groups(
+    groups: Iterable[FeatureGroup], io_rows: list[dict]
+) -> list[FeatureGroup]:
+    """The feature groups whose offline store a step reads or writes (prefix match on URIs)."""
+    uris = [row["uri"] for row in io_rows if row["uri"]]
+    linked = []
+    for group in groups:
+        prefixes = [p.rstrip("/") for p in (group.offline_uri, group.resolved_uri) if p]
+        if any(uri.rstrip("/").startswith(prefix) for uri in uris for prefix in prefixes):
+            linked.append(group)
+    return linked
+
+
+def _feature_rows(groups: list[FeatureGroup]) -> tuple[list[dict], list[dict]]:
+    """feature_groups and features rows."""
+    group_rows, feature_rows = [], []
+    for group in groups:
+        d = group.description
+        offline = d.get("OfflineStoreConfig") or {}
+        catalog = offline.get("DataCatalogConfig") or {}
+        group_rows.append(
+            {
+                "region": group.region,
+                "feature_group_name": group.name,
+                "feature_group_arn": d.get("FeatureGroupArn"),
+                "record_identifier": d.get("RecordIdentifierFeatureName"),
+                "event_time_feature": d.get("EventTimeFeatureName"),
+                "offline_store_uri": group.offline_uri,
+                "resolved_offline_uri": group.resolved_uri,
+                "kms_key_id": (offline.get("S3StorageConfig") or {}).get("KmsKeyId"),
+                "glue_database": catalog.get("Database"),
+                "glue_table": catalog.get("TableName"),
+                "online_store_enabled": (d.get("OnlineStoreConfig") or {}).get("EnableOnlineStore"),
+                "status": d.get("FeatureGroupStatus"),
+                "created_at": d.get("CreationTime"),
+            }
+        )
+        feature_rows += [
+            {
+                "feature_group_name": group.name,
+                "feature_name": f.get("FeatureName"),
+                "feature_type": f.get("FeatureType"),
+            }
+            for f in d.get("FeatureDefinitions") or []
+        ]
+    return group_rows, feature_rows
+
+
+def feature_store_uris(crawl: PipelineCrawl) -> dict[str, str]:
+    """Feature group name → the offline-store URI its data really lands in."""
+    uris = {g.name: g.resolved_uri or g.offline_uri for g in crawl.feature_groups}
+    return {name: uri for name, uri in uris.items() if uri}
+
+
+def crawl_records(crawl: PipelineCrawl) -> SourceRecords:
+    """Every row of one crawled pipeline, as one source replacing the inventory's rows."""
+    pipeline = crawl.pipeline
+    records = pipeline_records(pipeline)
+    stores = feature_store_uris(crawl)
+    current = resolve_definition(pipeline.definition, feature_store_uris=stores)
+    definitions = {definition_hash(pipeline.definition): (pipeline.definition, current)}
+    for run in crawl.executions:
+        digest = definition_hash(run.definition)
+        if digest not in definitions:
+            definitions[digest] = (run.definition, resolve_definition(run.definition))
+            version = pipeline_records(dataclasses.replace(pipeline, definition=run.definition))
+            records.add(
+                "sagemaker_pipeline_parameters", version.rows["sagemaker_pipeline_parameters"]
+            )
+            records.history.extend(version.history)
+    edges = {}
+    for digest, (_, resolved) in definitions.items():
+        records.add("sagemaker_steps", _step_rows(pipeline, digest, resolved))
+        for edge in resolved.edges:
+            key = (edge.from_step, edge.to_step, EDGE_VIA[edge.kind])
+            edges.setdefault(
+                key,
+                {
+                    "region": pipeline.region,
+                    "pipeline_name": pipeline.name,
+                    "from_step": key[0],
+                    "to_step": key[1],
+                    "via": key[2],
+                },
+            )
+    records.add("sagemaker_step_edges", edges.values())
+    io_rows = [_io_row(pipeline, io, "declared", None) for io in current.io]
+    io_rows += observed_io(crawl, stores)
+    records.add("sagemaker_step_io", io_rows)
+    for run in crawl.executions:
+        types = {s.name: s.type for s in definitions[definition_hash(run.definition)][1].steps}
+        records.add("sagemaker_executions", [_execution_row(pipeline.arn, run)])
+        values = definitions[definition_hash(run.definition)][1].parameters
+        records.add(
+            "sagemaker_execution_parameters",
+            [
+                {
+                    "execution_arn": run.arn,
+                    "name": name,
+                    "value": run.passed.get(name, None if value is None else str(value)),
+                    "is_override": name in run.passed,
+                }
+                for name, value in {**values, **run.passed}.items()
+            ],
+        )
+        records.add("sagemaker_step_runs", [_run_row(run, step, types) for step in run.steps])
+    jobs, metrics = _job_rows(crawl)
+    records.add("sagemaker_jobs", jobs).add("sagemaker_job_metrics", metrics)
+    records.add("sagemaker_model_packages", _package_rows(crawl))
+    groups, features = _feature_rows(linked_feature_groups(crawl.feature_groups, io_rows))
+    records.add("feature_groups", groups).add("features", features)
+    return records
+
+
+def _execution_row(pipeline_arn: str, run: Execution) -> dict:
+    """One sagemaker_executions row."""
+    summary, description = run.summary, run.description
+    created_by = description.get("CreatedBy") or {}
+    reason = description.get("FailureReason") or summary.get("PipelineExecutionFailureReason")
+    return {
+        "pipeline_arn": pipeline_arn,
+        "execution_arn": run.arn,
+        "execution_id": run.execution_id,
+        "display_name": summary.get("PipelineExecutionDisplayName"),
+        "status": run.status,
+        "failure_reason": reason if reason and reason != "None" else None,
+        "started_at": summary.get("StartTime") or description.get("CreationTime"),
+        "last_modified_at": description.get("LastModifiedTime"),
+        "definition_hash": definition_hash(run.definition),
+        "created_by": created_by.get("UserProfileName")
+        or created_by.get("IamIdentity", {}).get("Arn")
+        if isinstance(created_by, Mapping)
+        else None,
+    }
+
+
+def load_states(conn: Any, region: str) -> dict[str, PipelineState]:
+    """The last crawl's definition hash, executions, finished jobs and their report metrics
+    of every stored pipeline of a region, keyed by source key (four queries per region)."""
+    prefix = pipeline_source_key(region, "")
+    hashes = conn.execute(
+        "SELECT source_key, definition_hash FROM sagemaker_pipelines "
+        "WHERE starts_with(source_key, ?)",
+        [prefix],
+    ).fetchall()
+    executions: dict[str, dict[str, str]] = {}
+    for key, arn, status in conn.execute(
+        "SELECT source_key, execution_arn, status FROM sagemaker_executions "
+        "WHERE starts_with(source_key, ?)",
+        [prefix],
+    ).fetchall():
+        executions.setdefault(key, {})[arn] = status
+    jobs: dict[str, dict[str, Any]] = {}
+    for key, arn, text in conn.execute(
+        "SELECT source_key, job_arn, description FROM sagemaker_jobs "
+        "WHERE starts_with(source_key, ?) AND status IN ('Completed', 'Failed', 'Stopped')",
+        [prefix],
+    ).fetchall():
+        if text:
+            jobs.setdefault(key, {})[arn] = json.loads(text)
+    reports: dict[str, dict[str, dict[str, dict[str, float]]]] = {}
+    for key, arn, origin, name, value in conn.execute(
+        "SELECT m.source_key, m.job_arn, m.origin, m.metric_name, m.value "
+        "FROM sagemaker_job_metrics m JOIN sagemaker_jobs j USING (source_key, job_arn) "
+        "WHERE starts_with(m.source_key, ?) AND starts_with(m.origin, 'report:') "
+        "AND j.status IN ('Completed', 'Failed', 'Stopped')",
+        [prefix],
+    ).fetchall():
+        reports.setdefault(key, {}).setdefault(arn, {}).setdefault(origin, {})[name] = value
+    return {
+        key: PipelineState(
+            digest,
+            executions.get(key, {}),
+            jobs.get(key, {}),
+            {
+                arn: tuple(
+                    Report(arn, "", origin.removeprefix("report:"), metrics)
+                    for origin, metrics in by_origin.items()
+                )
+                for arn, by_origin in reports.get(key, {}).items()
+            },
+        )
+        for key, digest in hashes
+    }

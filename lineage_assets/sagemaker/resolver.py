@@ -1,0 +1,252 @@
+"""A pipeline definition resolved into typed steps, step I/O and step edges (no AWS calls).
+
+Every step (Condition branches at any depth), its inputs and outputs per step type with URIs
+resolved as far as parameters, step Arguments and (optionally) one execution's described jobs
+allow, and de-duplicated edges from DependsOn, `Steps.X` references and Condition branches.
+Odd definitions never raise: they give warnings.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from lineage_assets.sagemaker.expressions import (
+    StaticScope,
+    own_content,
+    parameter_values,
+    resolve,
+    step_references,
+    walk_steps,
+)
+from lineage_assets.sagemaker.steps import EXTRACTORS, FREE_FORM_TYPES, Channel, step_channels
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of a definition, flattened out of any Condition branch."""
+
+    name: str
+    type: str
+    parent: str | None
+    branch: str | None  # IfSteps | ElseSteps for nested steps
+    item: Mapping[str, Any] = field(repr=False, compare=False)
+
+    @property
+    def arguments(self) -> Any:
+        """The step's Arguments, expressions unresolved."""
+        return self.item.get("Arguments")
+
+
+@dataclass(frozen=True)
+class StepIO:
+    """One input or output of a step with its URI resolved as far as possible."""
+
+    step: str
+    direction: str  # input | output
+    channel: str
+    uri: str | None  # resolved text; may hold `{…}` placeholders; None when not a string
+    data_kind: str
+    expression: Any = None  # the original value when it was an expression, else None
+    query_string: str | None = None
+    engine: str | None = None
+
+    @property
+    def is_s3(self) -> bool:
+        """Whether the URI names an S3 location (possibly with run-time placeholders)."""
+        return isinstance(self.uri, str) and self.uri.startswith("s3://")
+
+
+@dataclass(frozen=True)
+class StepEdge:
+    """A dependency: `kind` is dependsOn, reference, if or else; `properties` are the
+    referenced property paths of a reference edge."""
+
+    from_step: str
+    to_step: str
+    kind: str
+    properties: tuple[str, ...] = ()
+
+    @property
+    def via(self) -> str:
+        """The contract's `via`: dependsOn, if, else, or the first referenced property."""
+        return self.properties[0] if self.kind == "reference" and self.properties else self.kind
+
+
+@dataclass(frozen=True)
+class ResolvedPipeline:
+    """A definition's steps, I/O and edges, the parameter values used, and warnings."""
+
+    steps: tuple[Step, ...]
+    io: tuple[StepIO, ...]
+    edges: tuple[StepEdge, ...]
+    parameters: Mapping[str, Any]
+    warnings: tuple[str, ...]
+    definition: Mapping[str, Any] = field(default_factory=dict, repr=False)
+
+
+def parse_definition(definition: Mapping[str, Any] | str, warnings: list[str]) -> dict[str, Any]:
+    """The definition as a dict; text that is not a JSON object gives a warning and `{}`."""
+    if isinstance(definition, (str, bytes)):
+        try:
+            definition = json.loads(definition)
+        except ValueError as error:
+            warnings.append(f"definition is not JSON: {error}")
+            return {}
+    if not isinstance(definition, Mapping):
+        warnings.append(f"definition is a {type(definition).__name__}, not an object")
+        return {}
+    return dict(definition)
+
+
+def flatten_steps(definition: Mapping[str, Any], warnings: list[str]) -> list[Step]:
+    """Every step once (first wins on a duplicate name), nested branch steps included."""
+    steps: dict[str, Step] = {}
+    if not isinstance(definition.get("Steps"), list):
+        warnings.append("definition has no Steps list")
+    for index, (item, parent, branch) in enumerate(walk_steps(definition.get("Steps"))):
+        name = item.get("Name")
+        if not isinstance(name, str) or not name:
+            name = f"<unnamed-{index + 1}>"
+            warnings.append(f"step #{index + 1} has no Name; called {name}")
+        kind = item.get("Type") if isinstance(item.get("Type"), str) else "Unknown"
+        if name in steps:
+            warnings.append(f"duplicate step name {name!r}: the first one is kept")
+            continue
+        if kind not in EXTRACTORS:
+            warnings.append(f"step {name!r}: unknown step type {kind!r}, S3 arguments kept")
+        steps[name] = Step(name, kind, parent, branch, item)
+    return list(steps.values())
+
+
+def _dependencies(step: Step, known: set[str], warnings: list[str]) -> list[StepEdge]:
+    """DependsOn edges and `Steps.X` reference edges into one step."""
+    edges = []
+    depends = step.item.get("DependsOn") or []
+    for name in [depends] if isinstance(depends, str) else _as_list(depends):
+        if isinstance(name, str) and name in known and name != step.name:
+            edges.append(StepEdge(name, step.name, "dependsOn"))
+        else:
+            warnings.append(f"step {step.name!r} depends on unknown step {name!r}")
+    for name, path in step_references(own_content(step.item)):
+        if name in known and name != step.name:
+            edges.append(StepEdge(name, step.name, "reference", (path,)))
+    if step.parent is not None:
+        edges.append(StepEdge(step.parent, step.name, "if" if step.branch == "IfSteps" else "else"))
+    return edges
+
+
+def _as_list(value: Any) -> list[Any]:
+    """A list as is; anything else as an empty list."""
+    return value if isinstance(value, list) else []
+
+
+def merge_edges(edges: list[StepEdge]) -> list[StepEdge]:
+    """One edge per (from, to, kind), keeping first-seen order and every distinct property."""
+    merged: dict[tuple[str, str, str], StepEdge] = {}
+    for edge in edges:
+        key = (edge.from_step, edge.to_step, edge.kind)
+        if key in merged:
+            previous = merged[key]
+            extra = tuple(p for p in edge.properties if p not in previous.properties)
+            merged[key] = StepEdge(*key, previous.properties + extra)
+        else:
+            merged[key] = edge
+    return list(merged.values())
+
+
+def _is_literal(value: Any) -> bool:
+    """Whether a raw value holds no expression at all."""
+    return not isinstance(value, (Mapping, list))
+
+
+def _channel_io(step: Step, channel: Channel, scope: StaticScope, stores: Mapping) -> StepIO | None:
+    """Resolve one channel; free-form arguments count only when they resolve to S3."""
+    value = channel.value
+    if isinstance(value, Mapping) and set(value) == {"FeatureGroup"}:
+        group = resolve(value["FeatureGroup"], scope)
+        known = stores.get(group) if isinstance(group, str) else None
+        uri = known or "{FeatureGroup." + str(group) + ".OfflineStore}"
+    else:
+        uri = resolve(value, scope)
+    if not isinstance(uri, str):
+        uri = None
+    free_form = step.type in FREE_FORM_TYPES or step.type not in EXTRACTORS
+    if free_form and not (uri and uri.startswith("s3://")):
+        return None
+    return StepIO(
+        step.name,
+        channel.direction,
+        channel.name,
+        uri,
+        channel.data_kind,
+        None if _is_literal(value) else value,
+        channel.query_string,
+        channel.engine,
+    )
+
+
+def _step_io(
+    step: Step,
+    scope: StaticScope,
+    descriptions: Mapping[str, Mapping[str, Any]],
+    stores: Mapping[str, str],
+) -> list[StepIO]:
+    """A step's I/O: from its job's description when described, else from its Arguments."""
+    described = descriptions.get(step.name)
+    if described is not None and step.type in EXTRACTORS:
+        channels = list(EXTRACTORS[step.type]({**step.item, "Arguments": described}))
+    else:
+        channels, _ = step_channels(step.item)
+        if step.type == "Training":  # the model artifact exists only at run time
+            reference = {"Get": f"Steps.{step.name}.ModelArtifacts.S3ModelArtifacts"}
+            channels.append(Channel("output", "model", reference, "model_artifact"))
+    found = [_channel_io(step, channel, scope, stores) for channel in channels]
+    return [io for io in found if io is not None]
+
+
+def resolve_definition(
+    definition: Mapping[str, Any] | str,
+    parameters: Mapping[str, Any] | None = None,
+    *,
+    execution: Mapping[str, str] | None = None,
+    descriptions: Mapping[str, Mapping[str, Any]] | None = None,
+    properties: Mapping[str, Mapping[str, Any]] | None = None,
+    feature_store_uris: Mapping[str, str] | None = None,
+) -> ResolvedPipeline:
+    """Resolve a definition; with `execution` variables and described jobs, for one execution.
+
+    `parameters` are execution values (strings) over the declared defaults; `descriptions` map
+    a step to its Describe*Job answer, `properties` to other run-time properties (ModelName…);
+    `feature_store_uris` map a feature group to its offline-store URI.
+    """
+    warnings: list[str] = []
+    parsed = parse_definition(definition, warnings)
+    values = parameter_values(parsed.get("Parameters"), parameters, warnings)
+    steps = flatten_steps(parsed, warnings) if parsed else []
+    descriptions = descriptions or {}
+    scope = StaticScope(
+        parameters=values,
+        arguments={step.name: step.arguments for step in steps},
+        runtime={**(properties or {}), **descriptions},
+        execution=dict(execution or {}),
+        experiment=parsed.get("PipelineExperimentConfig"),
+    )
+    known = {step.name for step in steps}
+    edges: list[StepEdge] = []
+    io: list[StepIO] = []
+    for step in steps:
+        edges += _dependencies(step, known, warnings)
+        io += _step_io(step, scope, descriptions, feature_store_uris or {})
+        if step.type == "Condition":
+            resolve(own_content(step.item), scope)  # surfaces warnings of the conditions
+    return ResolvedPipeline(
+        tuple(steps),
+        tuple(io),
+        tuple(merge_edges(edges)),
+        values,
+        tuple(dict.fromkeys(warnings + scope.warnings)),
+        parsed,
+    )

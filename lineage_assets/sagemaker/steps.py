@@ -1,0 +1,270 @@
+"""Where each step type keeps the data it reads and writes (sagemaker-definitions.md §3).
+
+Works on a step's Arguments *or* on the Describe*Job answer of its job, which share their shape
+(ProcessingInputs, InputDataConfig, TransformInput …), so declared and observed I/O agree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+CODE_SUFFIXES = (".py", ".sh", ".ipynb", ".r", ".jar", "sourcedir.tar.gz")
+
+
+@dataclass(frozen=True)
+class Channel:
+    """One raw input or output of a step: its name, raw value (maybe an expression) and kind."""
+
+    direction: str  # input | output
+    name: str
+    value: Any
+    data_kind: str = "dataset"
+    query_string: str | None = None
+    engine: str | None = None  # athena | redshift for DatasetDefinition inputs
+
+
+def _dig(value: Any, *keys: str | int) -> Any:
+    """value[k1][k2]… or None when any level is missing or of the wrong kind."""
+    for key in keys:
+        if isinstance(key, int):
+            value = value[key] if isinstance(value, list) and len(value) > key else None
+        else:
+            value = value.get(key) if isinstance(value, Mapping) else None
+        if value is None:
+            return None
+    return value
+
+
+def _items(value: Any) -> list[Mapping[str, Any]]:
+    """The mapping elements of a list (anything else is skipped)."""
+    return [item for item in value if isinstance(item, Mapping)] if isinstance(value, list) else []
+
+
+def _kind(name: str, value: Any, default: str = "dataset") -> str:
+    """`code` for a script input, else the default kind."""
+    if name == "code" or (isinstance(value, str) and value.lower().endswith(CODE_SUFFIXES)):
+        return "code"
+    return default
+
+
+def processing_channels(args: Mapping[str, Any]) -> Iterator[Channel]:
+    """ProcessingInputs (S3 or Athena/Redshift DatasetDefinition) and ProcessingOutputConfig."""
+    for index, item in enumerate(_items(args.get("ProcessingInputs"))):
+        name = str(item.get("InputName") or f"input-{index + 1}")
+        if "S3Input" in item:
+            uri = _dig(item, "S3Input", "S3Uri")
+            yield Channel("input", name, uri, _kind(name, uri))
+        for engine in ("Athena", "Redshift"):
+            spec = _dig(item, "DatasetDefinition", f"{engine}DatasetDefinition")
+            if isinstance(spec, Mapping):
+                query = spec.get("QueryString")
+                yield Channel(
+                    "input",
+                    name,
+                    spec.get("OutputS3Uri"),
+                    "query_result",
+                    query if isinstance(query, str) else None,
+                    engine.lower(),
+                )
+    for index, item in enumerate(_items(_dig(args, "ProcessingOutputConfig", "Outputs"))):
+        name = str(item.get("OutputName") or f"output-{index + 1}")
+        if "FeatureStoreOutput" in item:
+            group = _dig(item, "FeatureStoreOutput", "FeatureGroupName")
+            yield Channel("output", name, {"FeatureGroup": group}, "feature_group")
+        else:
+            yield Channel("output", name, _dig(item, "S3Output", "S3Uri"))
+
+
+def _training_inputs(definition: Mapping[str, Any]) -> Iterator[Channel]:
+    """InputDataConfig channels of a training request or tuning training definition."""
+    for index, item in enumerate(_items(definition.get("InputDataConfig"))):
+        name = str(item.get("ChannelName") or f"channel-{index + 1}")
+        uri = _dig(item, "DataSource", "S3DataSource", "S3Uri")
+        yield Channel("input", name, uri, _kind(name, uri))
+    checkpoint = _dig(definition, "CheckpointConfig", "S3Uri")
+    if checkpoint is not None:
+        yield Channel("output", "checkpoints", checkpoint, "checkpoint")
+
+
+def training_channels(args: Mapping[str, Any]) -> Iterator[Channel]:
+    """Channels, the model output path and (after a run) the model artifact."""
+    yield from _training_inputs(args)
+    output = _dig(args, "OutputDataConfig", "S3OutputPath")
+    if output is not None:
+        yield Channel("output", "output", output, "model_output")
+    artifacts = _dig(args, "ModelArtifacts", "S3ModelArtifacts")
+    if artifacts is not None:
+        yield Channel("output", "model", artifacts, "model_artifact")
+
+
+def tuning_channels(args: Mapping[str, Any]) -> Iterator[Channel]:
+    """TrainingJobDefinition, or each of TrainingJobDefinitions (multi-algorithm)."""
+    definitions = [args["TrainingJobDefinition"]] if "TrainingJobDefinition" in args else []
+    definitions += _items(args.get("TrainingJobDefinitions"))
+    for definition in _items(definitions):
+        yield from _training_inputs(definition)
+        output = _dig(definition, "OutputDataConfig", "S3OutputPath")
+        if output is not None:
+            yield Channel("output", "output", output, "model_output")
+
+
+def transform_channels(args: Mapping[str, Any]) -> Iterator[Channel]:
+    """TransformInput's S3 data source and TransformOutput's path."""
+    source = _dig(args, "TransformInput", "DataSource", "S3DataSource", "S3Uri")
+    if source is not None:
+        yield Channel("input", "input", source)
+    output = _dig(args, "TransformOutput", "S3OutputPath")
+    if output is not None:
+        yield Channel("output", "output", output, "predictions")
+    capture = _dig(args, "DataCaptureConfig", "DestinationS3Uri")
+    if capture is not None:
+        yield Channel("output", "data_capture", capture, "data_capture")
+
+
+def _container_models(containers: list[Mapping[str, Any]]) -> Iterator[Channel]:
+    """ModelDataUrl (or ModelDataSource) of each container."""
+    for index, container in enumerate(containers):
+        name = "model" if index == 0 else f"model-{index + 1}"
+        url = container.get("ModelDataUrl") or _dig(
+            container, "ModelDataSource", "S3DataSource", "S3Uri"
+        )
+        if url is not None:
+            yield Channel("input", name, url, "model_artifact")
+
+
+def model_channels(args: Mapping[str, Any]) -> Iterator[Channel]:
+    """CreateModel: the primary container or each of Containers."""
+    containers = _items([args.get("PrimaryContainer")]) + _items(args.get("Containers"))
+    yield from _container_models(containers)
+
+
+def register_model_channels(args: Mapping[str, Any]) -> Iterator[Channel]:
+    """CreateModelPackage: container models, metric and baseline files, the sample payload."""
+    yield from _container_models(_items(_dig(args, "InferenceSpecification", "Containers")))
+    for section in ("ModelMetrics", "DriftCheckBaselines"):
+        groups = args.get(section)
+        for group, files in groups.items() if isinstance(groups, Mapping) else []:
+            for file_name, spec in files.items() if isinstance(files, Mapping) else []:
+                if isinstance(spec, Mapping) and "S3Uri" in spec:
+                    yield Channel("input", f"{group}.{file_name}", spec["S3Uri"], "report")
+    if args.get("SamplePayloadUrl") is not None:
+        yield Channel("input", "sample_payload", args["SamplePayloadUrl"], "sample")
+
+
+def check_channels(item: Mapping[str, Any]) -> Iterator[Channel]:
+    """QualityCheck/ClarifyCheck: a processing request plus supplied baselines (step level)."""
+    arguments = item.get("Arguments")
+    if isinstance(arguments, Mapping):
+        yield from processing_channels(arguments)
+    for key in ("SuppliedBaselineStatistics", "SuppliedBaselineConstraints"):
+        if item.get(key) is not None:
+            yield Channel("input", key, item[key], "baseline")
+
+
+def automl_channels(args: Mapping[str, Any]) -> Iterator[Channel]:
+    """CreateAutoMLJob (InputDataConfig) or V2 (AutoMLJobInputDataConfig), and the output path."""
+    for key in ("InputDataConfig", "AutoMLJobInputDataConfig"):
+        for index, item in enumerate(_items(args.get(key))):
+            name = str(item.get("ChannelType") or f"channel-{index + 1}")
+            yield Channel("input", name, _dig(item, "DataSource", "S3DataSource", "S3Uri"))
+    output = _dig(args, "OutputDataConfig", "S3OutputPath")
+    if output is not None:
+        yield Channel("output", "output", output, "model_output")
+
+
+def emr_channels(args: Mapping[str, Any]) -> Iterator[Channel]:
+    """The jar, and S3 paths among the Hadoop step's arguments (direction unknown: inputs)."""
+    jar = _dig(args, "StepConfig", "HadoopJarStep", "Jar")
+    if jar is not None:
+        yield Channel("input", "jar", jar, "code")
+    for index, arg in enumerate(_dig(args, "StepConfig", "HadoopJarStep", "Args") or []):
+        yield Channel("input", f"arg-{index}", arg, "argument")
+
+
+def free_form_channels(args: Any, prefix: str = "") -> Iterator[Channel]:
+    """Lambda/Callback/unknown steps: every leaf value, named by its key path (inputs)."""
+    expression = (
+        isinstance(args, Mapping)
+        and len(args) == 1
+        and next(iter(args))
+        in (
+            "Get",
+            "Std:Join",
+            "Std:JsonGet",
+        )
+    )
+    if isinstance(args, Mapping) and not expression:
+        for key, value in args.items():
+            yield from free_form_channels(value, f"{prefix}.{key}" if prefix else str(key))
+    elif isinstance(args, list):
+        for index, value in enumerate(args):
+            yield from free_form_channels(value, f"{prefix}[{index}]")
+    elif prefix:
+        yield Channel("input", prefix, args, "argument")
+
+
+def endpoint_config_channels(args: Mapping[str, Any]) -> Iterator[Channel]:
+    """CreateEndpointConfig: where data capture writes requests and responses."""
+    capture = _dig(args, "DataCaptureConfig", "DestinationS3Uri")
+    if capture is not None:
+        yield Channel("output", "data_capture", capture, "data_capture")
+
+
+def _arguments_only(extract: Callable[[Mapping[str, Any]], Iterator[Channel]]) -> Callable:
+    """Adapt an Arguments extractor to take the whole step object."""
+
+    def on_step(item: Mapping[str, Any]) -> Iterator[Channel]:
+        """Apply `extract` to the step's Arguments when they are a mapping."""
+        arguments = item.get("Arguments")
+        return extract(arguments) if isinstance(arguments, Mapping) else iter(())
+
+    return on_step
+
+
+EXTRACTORS: Mapping[str, Callable[[Mapping[str, Any]], Iterator[Channel]]] = {
+    "Processing": _arguments_only(processing_channels),
+    "Training": _arguments_only(training_channels),
+    "Tuning": _arguments_only(tuning_channels),
+    "Transform": _arguments_only(transform_channels),
+    "Model": _arguments_only(model_channels),
+    "CreateModel": _arguments_only(model_channels),
+    "RegisterModel": _arguments_only(register_model_channels),
+    "QualityCheck": check_channels,
+    "ClarifyCheck": check_channels,
+    "AutoML": _arguments_only(automl_channels),
+    "EMR": _arguments_only(emr_channels),
+    "Lambda": lambda item: free_form_channels(item.get("Arguments")),
+    "Callback": lambda item: free_form_channels(item.get("Arguments")),
+    "Condition": lambda item: iter(()),
+    "Fail": lambda item: iter(()),
+    "EndpointConfig": _arguments_only(endpoint_config_channels),
+    "Endpoint": lambda item: iter(()),
+}
+
+# Step types whose free-form arguments hold values, not data: only S3 strings among them count.
+FREE_FORM_TYPES = frozenset({"Lambda", "Callback", "EMR"})
+
+
+def step_channels(item: Mapping[str, Any]) -> tuple[list[Channel], bool]:
+    """The raw channels of a step object, and whether its type is known."""
+    kind = item.get("Type")
+    extract = EXTRACTORS.get(kind) if isinstance(kind, str) else None
+    if extract is None:
+        return list(free_form_channels(item.get("Arguments"))), False
+    return list(extract(item)), True
+
+
+JOB_TYPES: Mapping[str, tuple[str, str, str]] = {
+    # Metadata key → (job_type, describe method, name parameter)
+    "ProcessingJob": ("processing", "describe_processing_job", "ProcessingJobName"),
+    "TrainingJob": ("training", "describe_training_job", "TrainingJobName"),
+    "TransformJob": ("transform", "describe_transform_job", "TransformJobName"),
+    "TuningJob": (
+        "tuning",
+        "describe_hyper_parameter_tuning_job",
+        "HyperParameterTuningJobName",
+    ),
+    "AutoMLJob": ("automl", "describe_auto_ml_job", "AutoMLJobName"),
+}

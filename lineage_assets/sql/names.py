@@ -1,0 +1,52 @@
+"""How tables, paths and columns are named in lineage: lower-case, unquoted, paths as URIs."""
+
+from __future__ import annotations
+
+from sqlglot import exp
+
+PATH_PREFIXES = ("s3://", "s3a://", "s3n://", "gs://", "abfss://", "hdfs://", "file://", "@")
+
+
+def is_path(text: str) -> bool:
+    """Whether a name is a storage location (an S3/GCS/HDFS URI or a stage), not a table."""
+    return text.lower().startswith(PATH_PREFIXES) or text.startswith("/")
+
+
+def path_name(node: exp.Expr | None) -> str | None:
+    """The URI of a string literal or identifier that holds a storage path, else None."""
+    if node is None:
+        return None
+    text = node.name if isinstance(node, (exp.Literal, exp.Identifier, exp.Var)) else ""
+    text = text.strip()
+    return text if text and is_path(text) else None
+
+
+def table_name(table: exp.Expr, default_db: str | None = None) -> str | None:
+    """`db.table` as written (lower-case), a file path as its URI; None for table functions."""
+    if not isinstance(table, exp.Table):
+        return None
+    this = table.this
+    if isinstance(this, exp.Func):
+        # read_parquet('s3://…') and friends: the file path is the source.
+        for argument in this.iter_expressions():
+            path = path_name(argument)
+            if path:
+                return path
+        return None
+    if not isinstance(this, (exp.Identifier, exp.Var)):
+        return None
+    name = this.name
+    if not name:
+        return None
+    if is_path(name):
+        return name
+    parts = [part.name for part in (table.args.get("catalog"), table.args.get("db")) if part]
+    if not parts and default_db:
+        parts = [default_db]
+    return ".".join([*parts, name]).lower()
+
+
+def column_ref(table: str | None, column: str) -> str:
+    """`table.column`, or the bare column when its table is unknown."""
+    column = column.lower()
+    return f"{table}.{column}" if table else column

@@ -1,0 +1,232 @@
+"""A whole script: statements analysed in order, intermediates dropped, column lineage chained.
+
+A table written and later read (or dropped) by the same script is an intermediate: it leaves
+the script's sources and targets, and edges read from it are replaced by its own origins.
+"""
+
+from __future__ import annotations
+
+from sqlglot import exp
+from sqlglot.dialects.dialect import Dialect
+from sqlglot.errors import ErrorLevel, ParseError
+from sqlglot.parser import Parser
+
+from lineage_assets.sql import transforms
+from lineage_assets.sql.analysis import Analysis, Context
+from lineage_assets.sql.catalog import Catalog
+from lineage_assets.sql.columns import STAR, Origins, add_origin
+from lineage_assets.sql.names import column_ref
+from lineage_assets.sql.records import ColumnEdge, ScriptLineage, StatementLineage
+from lineage_assets.sql.split import LineIndex, Piece, split_statements
+from lineage_assets.sql.statements import analyse
+
+Written = dict[str, dict[str, Origins]]  # table -> column -> origins in script sources
+
+
+def extract_lineage(
+    sql: str, dialect: str | None = None, schema: dict | None = None
+) -> ScriptLineage:
+    """Table and column lineage of every statement of `sql` and of the script as a whole.
+
+    Never raises on bad SQL: a statement that cannot be parsed or analysed carries an `error`
+    naming its line, and the other statements are still analysed.
+    """
+    try:
+        sql_dialect = Dialect.get_or_raise(dialect)
+    except ValueError as error:
+        return _failed_script(sql, f"line 1: unknown dialect {dialect!r}: {error}")
+    lines = LineIndex(sql)
+    context = Context(sql_dialect, Catalog(sql_dialect, schema))
+    parser = sql_dialect.parser(error_level=ErrorLevel.IMMEDIATE)
+    chain = ScriptChain()
+    statements = []
+    for piece in split_statements(sql, sql_dialect, lines):
+        analysis, error = _analyse_piece(piece, sql, parser, context)
+        statements.append(chain.add(piece, analysis, error))
+    return chain.result(statements)
+
+
+def _failed_script(sql: str, message: str) -> ScriptLineage:
+    """A script that could not be analysed at all (e.g. an unknown dialect)."""
+    end = sql.count("\n") + 1
+    statement = StatementLineage("UNKNOWN", [], [], [], 1, end, message)
+    return ScriptLineage([], [], [], [statement], [])
+
+
+def _analyse_piece(
+    piece: Piece, sql: str, parser: Parser, context: Context
+) -> tuple[Analysis | None, str | None]:
+    """Parse and analyse one statement; any failure becomes an error message with its line."""
+    if piece.error:
+        return None, piece.error
+    try:
+        trees = parser.parse(piece.tokens, sql)
+    except ParseError as error:
+        return None, _parse_message(error, piece.start_line)
+    except Exception as error:  # sqlglot can fail in other ways on odd input
+        return None, f"line {piece.start_line}: cannot parse: {_first_line(error)}"
+    tree = next((t for t in trees if t is not None and not isinstance(t, exp.Semicolon)), None)
+    if tree is None:
+        return None, None
+    try:
+        return analyse(tree, context), None
+    except Exception as error:  # one statement's failure never stops the script
+        return None, f"line {piece.start_line}: cannot analyse: {_first_line(error)}"
+
+
+def _parse_message(error: ParseError, start_line: int) -> str:
+    """`line N: <sqlglot's description>` for the first error of a statement."""
+    details = error.errors[0] if error.errors else {}
+    line = details.get("line") or start_line
+    description = details.get("description") or _first_line(error)
+    col = details.get("col")
+    where = f"line {line}" + (f", col {col}" if col else "")
+    return f"{where}: {description}"
+
+
+def _first_line(error: BaseException) -> str:
+    """The first line of an exception's message, shortened."""
+    text = str(error) or type(error).__name__
+    return text.splitlines()[0][:200]
+
+
+class ScriptChain:
+    """Accumulates statements in order and chains column lineage through intermediates."""
+
+    def __init__(self) -> None:
+        self.written: Written = {}
+        self.intermediates: set[str] = set()
+        self.dropped_only: set[str] = set()
+        self.targets: dict[str, None] = {}
+        self.sources: dict[str, None] = {}
+        self.edges: list[tuple[str, str, Origins]] = []
+        self.warnings: list[str] = []
+
+    def add(self, piece: Piece, analysis: Analysis | None, error: str | None) -> StatementLineage:
+        """Record one statement; its own lineage is returned unchained."""
+        if analysis is None:
+            kind = "UNKNOWN" if error else "EMPTY"
+            return StatementLineage(kind, [], [], [], piece.start_line, piece.end_line, error)
+        for source in analysis.sources:
+            if source in self.written:
+                self.intermediates.add(source)
+            self.sources.setdefault(source, None)
+        resolved = [
+            (table, column, self._resolve(origins))
+            for edge in analysis.edges
+            for table, column, origins in self._expand_star(edge.table, edge.column, edge.origins)
+        ]
+        for table in analysis.dropped:
+            if table in self.written:
+                self.intermediates.add(table)
+                del self.written[table]
+            elif table not in self.targets:
+                self.dropped_only.add(table)
+        if not analysis.dropped:
+            self._write(analysis, resolved)
+        warnings = [f"line {piece.start_line}: {w}" for w in analysis.warnings]
+        self.warnings.extend(warnings)
+        return StatementLineage(
+            kind=analysis.kind,
+            targets=list(analysis.targets),
+            sources=list(analysis.sources),
+            column_lineage=_column_edges((e.table, e.column, e.origins) for e in analysis.edges),
+            start_line=piece.start_line,
+            end_line=piece.end_line,
+            indirect_lineage=[
+                ColumnEdge(column_ref(target, STAR), column_ref(*source), label)
+                for (target, source), label in analysis.indirect.items()
+            ],
+            warnings=warnings,
+        )
+
+    def _write(self, analysis: Analysis, resolved: list[tuple[str, str, Origins]]) -> None:
+        """Remember what the statement wrote, for later statements that read it."""
+        for target in analysis.targets:
+            self.targets.setdefault(target, None)
+            self.dropped_only.discard(target)
+            if analysis.replaces or target not in self.written:
+                self.written[target] = {}
+        for table, column, origins in resolved:
+            columns = self.written.setdefault(table, {})
+            merged = columns.setdefault(column, {})
+            for source, transform in origins.items():
+                add_origin(merged, source, transform)
+            self.edges.append((table, column, origins))
+
+    def _expand_star(
+        self, table: str, column: str, origins: Origins
+    ) -> list[tuple[str, str, Origins]]:
+        """`t.* <- s.*` where the script wrote `s` column by column: one edge per column."""
+        if column != STAR:
+            return [(table, column, origins)]
+        edges: list[tuple[str, str, Origins]] = []
+        rest: Origins = {}
+        for (source, source_column), transform in origins.items():
+            known = self.written.get(source) if source and source_column == STAR else None
+            if known and STAR not in known:
+                edges.extend((table, c, {(source, c): transform}) for c in known)
+            else:
+                rest[(source, source_column)] = transform
+        if rest:
+            edges.append((table, column, rest))
+        return edges
+
+    def _resolve(self, origins: Origins) -> Origins:
+        """Origins with columns of intermediate tables replaced by where those came from."""
+        resolved: Origins = {}
+        for (table, column), transform in origins.items():
+            upstream = self._upstream(table, column)
+            if upstream is None:
+                add_origin(resolved, (table, column), transform)
+                continue
+            for source, inner in upstream.items():
+                add_origin(resolved, source, transforms.chain(transform, inner))
+        return resolved
+
+    def _upstream(self, table: str | None, column: str) -> Origins | None:
+        """What a column of a table written earlier in the script came from; None if unknown."""
+        columns = self.written.get(table) if table else None
+        if not columns:
+            return None
+        if column in columns:
+            return columns[column]
+        if column == STAR:
+            merged: Origins = {}
+            for origins in columns.values():
+                for source, transform in origins.items():
+                    add_origin(merged, source, transform)
+            return merged
+        star = columns.get(STAR)
+        if star:
+            return {
+                ((src_table, column) if src_column == STAR else (src_table, src_column)): t
+                for (src_table, src_column), t in star.items()
+            }
+        return None
+
+    def result(self, statements: list[StatementLineage]) -> ScriptLineage:
+        """The script's lineage: intermediates left out, edges chained end to end."""
+        hidden = self.intermediates | self.dropped_only
+        targets = [t for t in self.targets if t not in hidden]
+        sources = [s for s in self.sources if s not in hidden]
+        kept = [(t, c, o) for t, c, o in self.edges if t not in hidden]
+        return ScriptLineage(
+            targets=targets,
+            sources=sources,
+            column_lineage=_column_edges(kept),
+            statements=statements,
+            warnings=self.warnings,
+        )
+
+
+def _column_edges(edges) -> list[ColumnEdge]:
+    """Flatten (table, column, origins) into edges, one per (target, source) pair."""
+    merged: dict[tuple[str, str], str] = {}
+    for table, column, origins in edges:
+        target = column_ref(table, column)
+        for source, transform in origins.items():
+            key = (target, column_ref(*source))
+            known = merged.get(key)
+            merged[key] = transform if known is None else transforms.parallel(known, transform)
+    return [ColumnEdge(target, source, transform) for (target, source), transform in merged.items()]

@@ -1,0 +1,122 @@
+"""Statements that move data between tables and storage paths: COPY, Redshift/Athena UNLOAD,
+and statements sqlglot keeps as text (MySQL REPLACE INTO is read as the INSERT it is)."""
+
+from __future__ import annotations
+
+from sqlglot import exp
+from sqlglot.tokens import TokenType
+
+from lineage_assets.sql.analysis import Analysis, Context, Edge
+from lineage_assets.sql.columns import STAR
+from lineage_assets.sql.dml import insert
+from lineage_assets.sql.names import path_name
+from lineage_assets.sql.queries import query_lineage, write_query
+from lineage_assets.sql.transforms import IDENTITY
+
+
+def copy_statement(statement: exp.Copy, context: Context) -> Analysis:
+    """COPY t FROM 'path' (load), COPY t TO 'path' / COPY INTO @stage FROM (query) (unload)."""
+    this = statement.this
+    if isinstance(this, exp.Schema):
+        this = this.this
+    files = statement.args.get("files") or []
+    loading = bool(statement.args.get("kind"))
+    if isinstance(this, (exp.Subquery, exp.Query)) and not loading:
+        target = next((p for p in (path_name(f) for f in files) if p), None)
+        analysis = Analysis(kind="COPY", targets=[target] if target else [])
+        write_query(analysis, target, query_lineage(this, context), None, context, learn=False)
+        return analysis
+    this_name = context.name(this) if isinstance(this, exp.Table) and not _is_stage(this) else None
+    this_path = path_name(this.this) if isinstance(this, exp.Table) else path_name(this)
+    analysis = Analysis(kind="COPY")
+    if loading and this_name:
+        analysis.targets.append(this_name)
+        for file in files:
+            path = path_name(file)
+            if path:
+                analysis.sources.append(path)
+                analysis.edges.append(Edge(this_name, STAR, {(path, STAR): IDENTITY}))
+            elif isinstance(file, exp.Table) and context.name(file):
+                analysis.sources.append(context.name(file) or "")
+        return analysis
+    target = this_path if loading else None
+    if not loading:
+        target = next((p for p in (path_name(f) for f in files) if p), None)
+        if this_name:
+            analysis.sources.append(this_name)
+            if target:
+                analysis.edges.append(Edge(target, STAR, {(this_name, STAR): IDENTITY}))
+    if target:
+        analysis.targets.append(target)
+    for file in files:
+        query = file.this if isinstance(file, exp.Subquery) else file
+        if isinstance(query, exp.Query):
+            write_query(analysis, target, query_lineage(query, context), None, context, learn=False)
+        elif isinstance(file, exp.Table) and context.name(file):
+            analysis.sources.append(context.name(file) or "")
+            if target:
+                analysis.edges.append(Edge(target, STAR, {(context.name(file), STAR): IDENTITY}))
+    return analysis
+
+
+def _is_stage(table: exp.Table) -> bool:
+    """Whether a COPY target is a Snowflake stage (`@stage/path`), i.e. a storage location."""
+    return table.this.name.startswith("@")
+
+
+def _command_text(statement: exp.Command) -> str:
+    """The text after a command's keyword (sqlglot keeps a string or a literal)."""
+    rest = statement.expression
+    if isinstance(rest, exp.Expr):
+        return rest.name
+    return str(rest or "")
+
+
+def command(statement: exp.Command, context: Context) -> Analysis:
+    """Statements sqlglot keeps as text: UNLOAD is analysed, the rest only recognised."""
+    name = str(statement.this).upper()
+    if name == "UNLOAD":
+        return _unload(statement, context)
+    text = _command_text(statement)
+    if name == "REPLACE" and text.upper().startswith("INTO"):
+        parsed = context.dialect.parse(f"INSERT {text}")[0]  # MySQL REPLACE INTO = INSERT
+        if isinstance(parsed, exp.Insert):
+            analysis = insert(parsed, context)
+            analysis.kind = "REPLACE"
+            return analysis
+    analysis = Analysis(kind=name)
+    if name in ("SELECT", "WITH", "INSERT", "CREATE", "MERGE", "UPDATE", "DELETE"):
+        analysis.warnings.append(f"{name} statement not understood by sqlglot; no lineage")
+    return analysis
+
+
+def _unload(statement: exp.Command, context: Context) -> Analysis:
+    """Redshift UNLOAD ('query') TO 's3://…': the query's lineage written to the path."""
+    analysis = Analysis(kind="UNLOAD")
+    text = _command_text(statement)
+    tokens = context.dialect.tokenize(text)
+    if len(tokens) < 3 or tokens[0].token_type != TokenType.L_PAREN:
+        raise ValueError("UNLOAD without a (query)")
+    depth, close = 0, len(tokens) - 1
+    for index, token in enumerate(tokens):
+        depth += {TokenType.L_PAREN: 1, TokenType.R_PAREN: -1}.get(token.token_type, 0)
+        if depth == 0:
+            close = index
+            break
+    if close == 2 and tokens[1].token_type == TokenType.STRING:
+        query_text = tokens[1].text  # Redshift: UNLOAD ('select …')
+    else:
+        query_text = text[tokens[1].start : tokens[close].start]  # Athena: UNLOAD (SELECT …)
+    target = None
+    rest = tokens[close + 1 :]
+    for index, token in enumerate(rest[:-1]):
+        if token.text.upper() == "TO" and rest[index + 1].token_type == TokenType.STRING:
+            target = rest[index + 1].text
+            break
+    if target:
+        analysis.targets.append(target)
+    query = context.dialect.parse(query_text)[0]
+    if not isinstance(query, exp.Query):
+        raise ValueError("UNLOAD query is not a SELECT")
+    write_query(analysis, target, query_lineage(query, context), None, context, learn=False)
+    return analysis

@@ -1,0 +1,113 @@
+"""The SageMaker Dagster layer against the seeded emulator and a temporary store: discovery
+sensor, one partition on demand, and the nightly single-run crawl of every partition."""
+
+from __future__ import annotations
+
+import dagster as dg
+import duckdb
+import pytest
+
+from dagster_project.assets.sagemaker import (
+    sagemaker_lineage_job,
+    sagemaker_pipeline_lineage,
+)
+from dagster_project.partitions import (
+    parse_pipeline_partition_key,
+    pipeline_partition_key,
+    sagemaker_pipelines,
+)
+from dagster_project.resources import DUCKDB_POOL, AwsResource, LineageStoreResource
+from dagster_project.sensors import sagemaker_pipeline_discovery
+from lineage_assets import config
+
+
+@pytest.fixture
+def resources(aws_env, tmp_path):
+    return {
+        "lineage_store": LineageStoreResource(lineage_home=str(tmp_path)),
+        "aws": AwsResource(regions=",".join(aws_env.regions)),
+    }
+
+
+def all_keys(account):
+    return sorted(
+        pipeline_partition_key(region, name) for name, region in account.pipelines.items()
+    )
+
+
+def test_partition_keys_round_trip():
+    assert parse_pipeline_partition_key(pipeline_partition_key("eu-west-1", "A-b_1")) == (
+        "eu-west-1",
+        "A-b_1",
+    )
+    with pytest.raises(ValueError, match="not <region>:<pipeline name>"):
+        parse_pipeline_partition_key("no-separator")
+
+
+def test_discovery_adds_new_pipelines_and_retires_deleted_ones(aws_env, resources):
+    with dg.instance_for_test() as instance:
+        instance.add_dynamic_partitions(sagemaker_pipelines.name, ["us-east-1:DeletedPipeline"])
+        context = dg.build_sensor_context(instance=instance, resources={"aws": resources["aws"]})
+        result = sagemaker_pipeline_discovery(context)
+    added, deleted = result.dynamic_partitions_requests
+    assert sorted(added.partition_keys) == all_keys(aws_env)
+    assert list(deleted.partition_keys) == ["us-east-1:DeletedPipeline"]
+    (request,) = result.run_requests  # one run for all new pipelines, not one per pipeline
+    keys = sorted(added.partition_keys)
+    assert request.tags["dagster/asset_partition_range_start"] == keys[0]
+    assert request.tags["dagster/asset_partition_range_end"] == keys[-1]
+
+
+def test_one_partition_on_demand_writes_its_pipeline_and_lineage(aws_env, resources, tmp_path):
+    key = pipeline_partition_key("us-east-1", "AbalonePipeline")
+    assert sagemaker_pipeline_lineage.op.pool == DUCKDB_POOL
+    with dg.instance_for_test() as instance:
+        instance.add_dynamic_partitions(sagemaker_pipelines.name, [key])
+        result = dg.materialize(
+            [sagemaker_pipeline_lineage], partition_key=key, instance=instance, resources=resources
+        )
+    assert result.success
+    metadata = result.asset_materializations_for_node("sagemaker_pipeline_lineage")[0].metadata
+    assert metadata["crawled"].value == 1 and metadata["status_counts"].value["Failed"] == 1
+    lineage = metadata["lineage"].value
+    assert len(lineage["graphPipeline"]["nodes"]) == 8
+    steps = {row.data["step"]: row.data for row in metadata["steps"].value.records}
+    assert steps["AbaloneTransform"]["latest_status"] == "Failed"
+    assert steps["AbaloneProcess"]["cached"] is True
+    with duckdb.connect(str(config.published_path(tmp_path)), read_only=True) as conn:
+        sources = conn.execute(
+            "SELECT source_key FROM sources WHERE source_kind = 'sagemaker_pipeline'"
+        ).fetchall()
+    assert sources == [("sagemaker:us-east-1/AbalonePipeline",)]
+
+
+def test_a_range_of_partitions_is_crawled_in_one_run(aws_env, resources, tmp_path):
+    with dg.instance_for_test() as instance:
+        instance.add_dynamic_partitions(sagemaker_pipelines.name, all_keys(aws_env))
+        keys = sagemaker_pipelines.get_partition_keys(dynamic_partitions_store=instance)
+        tags = {
+            "dagster/asset_partition_range_start": keys[0],
+            "dagster/asset_partition_range_end": keys[-1],
+        }
+        job = dg.Definitions(
+            assets=[sagemaker_pipeline_lineage], jobs=[sagemaker_lineage_job], resources=resources
+        ).resolve_job_def(sagemaker_lineage_job.name)
+        result = job.execute_in_process(instance=instance, tags=tags)
+        assert result.success
+        materialized = instance.get_materialized_partitions(sagemaker_pipeline_lineage.key)
+    assert materialized == set(all_keys(aws_env))
+    with duckdb.connect(str(config.published_path(tmp_path)), read_only=True) as conn:
+        count = conn.execute(
+            "SELECT count(*) FROM sources WHERE source_kind = 'sagemaker_pipeline'"
+        ).fetchone()
+    assert count == (len(aws_env.pipelines),)
+
+
+def test_the_code_location_has_the_partitioned_job_and_the_discovery_sensor():
+    from dagster_project.definitions import defs
+
+    with dg.instance_for_test():  # loading may touch the current instance: a throw-away one
+        dg.Definitions.validate_loadable(defs)
+        job = defs.resolve_job_def(sagemaker_lineage_job.name)
+    assert job.partitions_def == sagemaker_pipelines
+    assert defs.get_sensor_def("sagemaker_pipeline_discovery").job_name == job.name
