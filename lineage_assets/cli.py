@@ -14,7 +14,7 @@ from typing import Any
 
 import duckdb
 
-from lineage_assets import cli_graph, cli_s3, cli_sagemaker, config
+from lineage_assets import cli_graph, cli_s3, cli_sagemaker, cli_sql, config
 from lineage_assets.store import LineageStore, StoreError, connect_published
 
 
@@ -126,6 +126,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_sagemaker.register(sub)
     cli_s3.register(sub)
     cli_graph.register(sub)
+    cli_sql.register(sub)
 
     for name, func, text in (
         ("emulator", cmd_emulator, "run the local AWS emulator (see --help after it)"),

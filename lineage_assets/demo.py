@@ -18,14 +18,9 @@ from pathlib import Path
 
 from lineage_assets import config
 from lineage_assets.demo_repo import build_demo_remote
+from lineage_assets.emulator import EMULATOR_ENV, emulator_environment
 
 PROJECT = Path(__file__).resolve().parents[1]
-DEMO_CREDENTIALS = {
-    # The emulator accepts any credentials; these keep boto3 from looking for real ones.
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "AWS_DEFAULT_REGION": "us-east-1",
-}
 DEMO_REGIONS = "us-east-1,eu-west-1"
 
 
@@ -67,9 +62,7 @@ def _interrupt(signum: int, frame: object) -> None:
 def demo_environment(endpoint_url: str, sql_remote: Path, home: Path) -> dict[str, str]:
     """The environment Dagster runs in: emulator endpoint, demo credentials, data folder."""
     return {
-        **os.environ,
-        **DEMO_CREDENTIALS,
-        "AWS_ENDPOINT_URL": endpoint_url,
+        **emulator_environment(endpoint_url, os.environ),
         "LINEAGE_HOME": str(home),
         "LINEAGE_AWS_REGIONS": os.environ.get("LINEAGE_AWS_REGIONS", DEMO_REGIONS),
         "LINEAGE_SQL_REPO": str(sql_remote),
@@ -104,7 +97,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "--port",
             str(args.emulator_port),
         ],
-        env={**os.environ, **DEMO_CREDENTIALS},
+        env={**os.environ, **EMULATOR_ENV},
     )
     dagster: subprocess.Popen | None = None
     # Ctrl-C reaches every child directly; the launcher only waits and cleans up. A no-op

@@ -2,22 +2,13 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 
 import pytest
 
+from lineage_assets.emulator import NOT_FOR_EMULATOR, emulator_environment
 from lineage_assets.emulator.seed import SeededAccount
 from lineage_assets.emulator.server import EmulatorServer
-
-FAKE_AWS_ENV = {
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "AWS_DEFAULT_REGION": "us-east-1",
-    "AWS_CONFIG_FILE": os.devnull,
-    "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
-}
-UNSET_AWS_ENV = ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_REGION", "AWS_ENDPOINT_URL_S3")
 
 
 @pytest.fixture(scope="session")
@@ -28,15 +19,19 @@ def emulator() -> Iterator[tuple[EmulatorServer, SeededAccount]]:
         yield server, server.account
 
 
+def point_at_emulator(patch: pytest.MonkeyPatch, endpoint_url: str) -> None:
+    """Set (and undo after the test) the environment that sends every AWS client to it."""
+    for name in NOT_FOR_EMULATOR:
+        patch.delenv(name, raising=False)
+    for name, value in emulator_environment(endpoint_url, {}).items():
+        patch.setenv(name, value)
+
+
 @pytest.fixture
 def aws_env(
     monkeypatch: pytest.MonkeyPatch, emulator: tuple[EmulatorServer, SeededAccount]
 ) -> SeededAccount:
     """Point `boto3.client(...)` at the emulator with fake credentials; returns the account."""
     server, account = emulator
-    for name in UNSET_AWS_ENV:
-        monkeypatch.delenv(name, raising=False)
-    for name, value in FAKE_AWS_ENV.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.setenv("AWS_ENDPOINT_URL", server.endpoint_url)
+    point_at_emulator(monkeypatch, server.endpoint_url)
     return account

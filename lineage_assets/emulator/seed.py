@@ -18,8 +18,8 @@ import boto3
 import pyarrow as pa
 from botocore.config import Config
 
+from lineage_assets.emulator import EMULATOR_ENV, moto_ext
 from lineage_assets.emulator import datasets as ds
-from lineage_assets.emulator import moto_ext
 from lineage_assets.emulator.definitions import (
     ABALONE_GROUP,
     ABALONE_INPUT_DATA,
@@ -57,7 +57,10 @@ from lineage_assets.emulator.runner import (
 from lineage_assets.emulator.storage import ObjectWriter, child_uri
 
 LARGE_PARQUET_ROWS = 2_000_000
-CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
+CREDENTIALS = {
+    "aws_access_key_id": EMULATOR_ENV["AWS_ACCESS_KEY_ID"],
+    "aws_secret_access_key": EMULATOR_ENV["AWS_SECRET_ACCESS_KEY"],
+}
 ORDERS_LARGE_DAY = date(2026, 11, 1)
 ORDERS_SMALL_DAYS = (date(2026, 10, 30), date(2026, 10, 31))
 ABALONE_LATE_BATCH = f"s3://{CURATED_BUCKET}/abalone/batch-2026-11-10/"

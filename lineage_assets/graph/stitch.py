@@ -2,7 +2,8 @@
 
 - the same location spelled differently, and prefixes that contain each other;
 - Athena/Redshift QueryString inputs of pipeline steps to the tables they read;
-- a feature group to its offline data, a model package to its model data;
+- a feature group to its offline data, a model package to its model data, an execution to
+  the steps it ran;
 - columns with the same name across those joins (table ↔ its location, a step's input ↔ its
   output), so column lineage, and PII, continue from SQL through S3 into pipelines.
 """
@@ -100,6 +101,19 @@ def table_data_edges(conn: Any) -> list[Edge]:
             "SELECT DISTINCT table_name, location_uri FROM table_locations "
             "WHERE direction = 'location'",
         )
+    ]
+
+
+def execution_edges(conn: Any) -> list[Edge]:
+    """Each crawled execution to the steps it ran (status in the reason), so runs are nodes."""
+    rows = _rows(
+        conn,
+        "SELECT DISTINCT r.execution_arn, p.region, p.pipeline_name, r.step_name, r.status "
+        "FROM sagemaker_step_runs r JOIN sagemaker_pipelines p USING (source_key)",
+    )
+    return [
+        Edge(f"execution:{arn}", f"step:{region}/{pipeline}/{step}", "ran", status or "unknown")
+        for arn, region, pipeline, step, status in rows
     ]
 
 
@@ -203,6 +217,7 @@ def stitch(conn: Any) -> list[Edge]:
         *location,
         *query_edges(conn),
         *table_data_edges(conn),
+        *execution_edges(conn),
         *catalog_edges(conn),
         *column_edges(conn, location),
     ]

@@ -69,7 +69,8 @@ class QueryColumns:
         columns_of: Callable[[str | None], list[str] | None],
     ) -> None:
         self.root = root
-        self.name_of = name_of
+        self._name_of = name_of
+        self._names: dict[int, str | None] = {}
         self.columns_of = columns_of
         self.scope_by_query: dict[int, Scope] = {}
         self._memo: dict[tuple[int, str], Origins] = {}
@@ -78,6 +79,13 @@ class QueryColumns:
         self.scopes = list(root.traverse())
         for scope in self.scopes:
             self.scope_by_query[id(scope.expression)] = scope
+
+    def name_of(self, table: exp.Table) -> str | None:
+        """A table's lineage name, computed once per table node."""
+        key = id(table)
+        if key not in self._names:
+            self._names[key] = self._name_of(table)
+        return self._names[key]
 
     # -- outputs ------------------------------------------------------------------------
 

@@ -82,9 +82,13 @@ def _static_partitions(table: exp.Expr) -> set[str]:
 
 
 def _assignments(
-    pairs: list[tuple[str, exp.Expr]], target_table: exp.Table, joins: list[exp.Expr]
+    statement: exp.Expr,
+    pairs: list[tuple[str, exp.Expr]],
+    target_table: exp.Table,
+    joins: list[exp.Expr],
 ) -> exp.Select:
-    """A SELECT of assigned values (aliased _c0, _c1…) over the target and its sources."""
+    """A SELECT of assigned values (aliased _c0, _c1…) over the target and its sources,
+    keeping the statement's WITH so its CTEs stay CTEs."""
     select = exp.Select(
         expressions=[exp.alias_(value, f"_c{i}") for i, (_, value) in enumerate(pairs)]
         or [exp.Literal.number(1)],
@@ -92,6 +96,9 @@ def _assignments(
     )
     if joins:
         select.set("joins", joins)
+    with_ = statement.args.get("with_")
+    if with_ is not None:
+        select.set("with_", with_)
     return select
 
 
@@ -146,7 +153,9 @@ def merge(statement: exp.Merge, context: Context) -> Analysis:
     if conditions and on is not None:
         on = exp.and_(on, *conditions)
     joins = [exp.Join(this=using, on=on)] if using is not None else []
-    _dml_lineage(analysis, target, pairs, _assignments(pairs, target_table, joins), context)
+    _dml_lineage(
+        analysis, target, pairs, _assignments(statement, pairs, target_table, joins), context
+    )
     return analysis
 
 
@@ -189,7 +198,7 @@ def update(statement: exp.Update, context: Context) -> Analysis:
     target = context.name(target_table) if isinstance(target_table, exp.Table) else None
     analysis = Analysis(kind="UPDATE", targets=[target] if target else [], replaces=False)
     pairs = [(a.this.name, a.expression) for a in statement.expressions if isinstance(a, exp.EQ)]
-    select = _assignments(pairs, scanned, joins)
+    select = _assignments(statement, pairs, scanned, joins)
     where = statement.args.get("where")
     if where is not None:
         select.set("where", where)
@@ -214,7 +223,7 @@ def delete(statement: exp.Delete, context: Context) -> Analysis:
     target = context.name(table) if isinstance(table, exp.Table) else None
     analysis = Analysis(kind="DELETE", targets=[target] if target else [], replaces=False)
     joins = [exp.Join(this=t) for t in statement.args.get("using") or []]
-    select = _assignments([], table, joins)
+    select = _assignments(statement, [], table, joins)
     where = statement.args.get("where")
     if where is not None:
         select.set("where", where)

@@ -7,10 +7,9 @@ from collections.abc import Callable
 
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
-from sqlglot.optimizer.normalize_identifiers import normalize_identifiers
 from sqlglot.optimizer.qualify_columns import qualify_columns
 from sqlglot.optimizer.qualify_tables import qualify_tables
-from sqlglot.optimizer.scope import Scope, build_scope
+from sqlglot.optimizer.scope import build_scope
 
 from lineage_assets.sql.analysis import Analysis, Context, Edge, QueryResult
 from lineage_assets.sql.columns import STAR, QueryColumns
@@ -19,7 +18,7 @@ from lineage_assets.sql.columns import STAR, QueryColumns
 def query_lineage(
     query: exp.Expr, context: Context, written_as: list[str] | None = None
 ) -> QueryResult:
-    """Qualify a query in place, scope it, and resolve every output column once.
+    """Normalise (and where needed qualify) a query in place, scope it, resolve its outputs.
 
     `written_as` are the target columns the outputs are written to, by position.
     """
@@ -27,8 +26,7 @@ def query_lineage(
     warnings: list[str] = []
     while isinstance(query, exp.Subquery) and not query.alias:
         query = query.this  # CREATE TABLE t AS (SELECT …)
-    query = normalize_identifiers(query, dialect=dialect)
-    if needs_qualifying(query):
+    if normalize_and_check(query, context):
         query = qualify_tables(query, db=context.default_db, dialect=dialect)
         try:
             query = qualify_columns(query, context.catalog, expand_alias_refs=True)
@@ -40,24 +38,30 @@ def query_lineage(
     resolver = QueryColumns(root, context.name, context.catalog.columns_of)
     outputs = resolver.outputs(written_as)
     indirect = resolver.indirect()
-    sources = _scope_tables(resolver.scopes, context)
+    sources = _scope_tables(resolver)
     if resolver.unresolved:
         names = ", ".join(sorted(resolver.unresolved)[:10])
         warnings.append(f"columns not resolved to a table: {names}")
     return QueryResult(outputs, sources, indirect, warnings)
 
 
-def needs_qualifying(query: exp.Expr) -> bool:
-    """Whether sqlglot's qualifier must run first: stars to expand, USING joins, struct
-    fields (`t.s.f`), unaliased derived tables, or a projection reading an earlier alias.
+def normalize_and_check(query: exp.Expr, context: Context) -> bool:
+    """In one walk, put each identifier as the dialect resolves it (`Foo` is `foo` in
+    Postgres, `FOO` in Snowflake, as sqlglot's `normalize_identifiers` does) and tell whether
+    sqlglot's qualifier must run: stars to expand, USING joins, struct fields (`t.s.f`),
+    UNNEST / LATERAL / PIVOT, unaliased derived tables, a projection reading an earlier alias.
 
     Otherwise the scope resolver reads the tree as parsed, which costs half as much.
     """
+    normalize = context.dialect.normalize_identifier
+    needed = False
     for node in query.walk():
-        check = _QUALIFY_SIGNALS.get(type(node))
-        if check is not None and check(node):
-            return True
-    return False
+        if type(node) is exp.Identifier:
+            normalize(node)
+        elif not needed:
+            check = _QUALIFY_SIGNALS.get(type(node))
+            needed = check is not None and check(node)
+    return needed
 
 
 def _is_from_source(node: exp.Expr) -> bool:
@@ -67,14 +71,14 @@ def _is_from_source(node: exp.Expr) -> bool:
 
 def _reads_own_alias(select: exp.Select) -> bool:
     """Whether a SELECT refers to one of its own projection aliases (lateral alias refs)."""
-    aliases = {p.alias for p in select.expressions if isinstance(p, exp.Alias)}
+    aliases = {p.alias.lower() for p in select.expressions if isinstance(p, exp.Alias)}
     if not aliases:
         return False
     for clause in (*select.expressions, select.args.get("where"), select.args.get("qualify")):
         if clause is None:
             continue
         for column in clause.find_all(exp.Column):
-            if not column.table and column.name in aliases and column is not clause.this:
+            if not column.table and column.name.lower() in aliases and column is not clause.this:
                 return True
     return False
 
@@ -92,13 +96,13 @@ _QUALIFY_SIGNALS: dict[type[exp.Expr], Callable[[exp.Expr], bool]] = {
 }
 
 
-def _scope_tables(scopes: list[Scope], context: Context) -> list[str]:
+def _scope_tables(resolver: QueryColumns) -> list[str]:
     """The real tables (not CTEs, not subquery aliases) read anywhere in the scopes."""
     names: dict[str, None] = {}
-    for scope in scopes:
+    for scope in resolver.scopes:
         for source in scope.sources.values():
             if isinstance(source, exp.Table):
-                name = context.name(source)
+                name = resolver.name_of(source)
                 if name:
                     names[name] = None
     return list(names)

@@ -199,3 +199,26 @@ CREATE TABLE "Sales"."Daily" AS SELECT "Amount" AS amt FROM "Sales"."Raw";
 -- dialect: spark
 -- edges: t.a <- s.a identity
 WITH c AS (SELECT a FROM s) INSERT OVERWRITE TABLE t SELECT a FROM c;
+
+-- case: tsql cte before merge is not a source
+-- dialect: tsql
+-- targets: dbo.t
+-- sources: dbo.s
+-- edges: dbo.t.v <- dbo.s.v identity
+WITH src AS (SELECT id, v FROM dbo.s)
+MERGE INTO dbo.t AS tgt USING src ON tgt.id = src.id
+WHEN MATCHED THEN UPDATE SET tgt.v = src.v;
+
+-- case: postgres cte before update
+-- dialect: postgres
+-- targets: t
+-- sources: s
+-- edges: t.total <- s.v aggregate
+WITH x AS (SELECT id, sum(v) AS tot FROM s GROUP BY id)
+UPDATE t SET total = x.tot FROM x WHERE t.id = x.id;
+
+-- case: postgres cte before delete
+-- dialect: postgres
+-- targets: t
+-- sources: s
+WITH old AS (SELECT id FROM s WHERE d < now()) DELETE FROM t WHERE id IN (SELECT id FROM old);
