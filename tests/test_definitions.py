@@ -109,7 +109,7 @@ def test_the_stale_check_warns_and_lists_failed_sources(tmp_path):
     (check,) = result.get_asset_check_evaluations()
     assert not check.passed
     assert check.severity == dg.AssetCheckSeverity.WARN
-    assert "broken.sql:3" in check.metadata["sources"].value
+    assert "broken.sql:3" in check.metadata["details"].value
 
 
 def test_the_tracked_instance_config_limits_the_duckdb_pool_to_one_writer(tmp_path):

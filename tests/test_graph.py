@@ -456,7 +456,7 @@ def test_the_asset_saves_snapshots_and_its_check_fails_on_an_approved_model(stor
     assert f"model_package:{PACKAGE}" in metadata["summary"].value
     (check,) = result.get_asset_check_evaluations()
     assert not check.passed and check.severity == dg.AssetCheckSeverity.ERROR
-    assert PACKAGE in check.metadata["model_packages"].value
+    assert PACKAGE in check.metadata["details"].value
     assert (home / "graph" / "global.json").exists()
 
 

@@ -62,7 +62,7 @@ def test_sql_assets_sync_the_demo_repository_then_parse_nothing_again(tmp_path, 
     assert [(e["file"], e["line"]) for e in errors] == [("broken/99_syntax_error.sql", 9)]
     (check,) = first.get_asset_check_evaluations()
     assert not check.passed and check.severity == dg.AssetCheckSeverity.WARN
-    assert "broken/99_syntax_error.sql:9" in check.metadata["statements"].value
+    assert "broken/99_syntax_error.sql:9" in check.metadata["details"].value
 
     edges = published_rows(
         home,

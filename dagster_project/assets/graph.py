@@ -4,7 +4,7 @@ changed, and show the result (summary, diff, pictures) in the Dagster UI."""
 import dagster as dg
 
 from dagster_project.assets.store import SOURCE_ASSET_KEYS, crawl_run, run_trigger
-from dagster_project.metadata import bullets, table
+from dagster_project.metadata import bullets, listing_check, table
 from dagster_project.resources import DUCKDB_POOL, LineageStoreResource
 from lineage_assets.graph import snapshot, svg
 from lineage_assets.graph.build import build_graph
@@ -115,11 +115,9 @@ def no_approved_model_trained_on_pii(lineage_store: LineageStoreResource) -> dg.
             "SELECT node, pii_classes, via_node FROM pii_exposure WHERE exposure = 'trained_on' "
             "AND approval_status = 'Approved' ORDER BY node"
         ).fetchall()
-    return dg.AssetCheckResult(
-        passed=not rows,
+    return listing_check(
+        rows,
+        lambda row: f"`{row[0]}` ({', '.join(row[1])}) via `{row[2]}`",
         severity=dg.AssetCheckSeverity.ERROR,
-        metadata={
-            "approved_on_pii": len(rows),
-            "model_packages": bullets(f"`{n}` ({', '.join(c)}) via `{v}`" for n, c, v in rows),
-        },
+        count="approved_on_pii",
     )

@@ -5,7 +5,7 @@ and the `parse_inline_sql` job stores SQL given in its run config (never execute
 import dagster as dg
 
 from dagster_project.assets.store import crawl_run, run_trigger
-from dagster_project.metadata import bullets, table
+from dagster_project.metadata import bullets, listing_check, table
 from dagster_project.resources import DUCKDB_POOL, LineageStoreResource, SqlRepoResource
 from lineage_assets.git_sql.inline import inline_records
 from lineage_assets.git_sql.sync import sync_repository
@@ -103,13 +103,11 @@ def sql_lineage(lineage_store: LineageStoreResource) -> dg.MaterializeResult:
 def sql_statements_parse(lineage_store: LineageStoreResource) -> dg.AssetCheckResult:
     with lineage_store.reader() as conn:
         errors = conn.execute(_PARSE_ERRORS_SQL).fetchall()
-    return dg.AssetCheckResult(
-        passed=not errors,
+    return listing_check(
+        errors,
+        lambda row: f"`{row[0]}:{row[1]}`: {row[2]}",
         severity=dg.AssetCheckSeverity.WARN,
-        metadata={
-            "failed_statements": len(errors),
-            "statements": bullets(f"`{f}:{n}`: {e}" for f, n, e in errors),
-        },
+        count="failed_statements",
     )
 
 

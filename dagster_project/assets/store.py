@@ -7,7 +7,7 @@ read-only copy that analysts and the CLI query.
 
 import dagster as dg
 
-from dagster_project.metadata import bullets, table
+from dagster_project.metadata import listing_check, table
 from dagster_project.resources import DUCKDB_POOL, LineageStoreResource
 
 CRAWL_GROUP = "crawl"
@@ -101,11 +101,9 @@ def no_stale_sources(lineage_store: LineageStoreResource) -> dg.AssetCheckResult
         stale = conn.execute(
             "SELECT source_key, status, last_error FROM stale_sources ORDER BY source_key"
         ).fetchall()
-    return dg.AssetCheckResult(
-        passed=not stale,
+    return listing_check(
+        stale,
+        lambda row: f"`{row[0]}` ({row[1]}): {row[2]}",
         severity=dg.AssetCheckSeverity.WARN,
-        metadata={
-            "stale_sources": len(stale),
-            "sources": bullets(f"`{k}` ({s}): {e}" for k, s, e in stale),
-        },
+        count="stale_sources",
     )
