@@ -264,3 +264,12 @@ def test_an_override_wins_and_none_means_not_pii():
     assert cleared.pii_class is None and cleared.masked_example is None
     assert cleared.evidence["override"]["detected"] == "email"
     assert apply_override(detected, "phone").pii_class == "phone"
+
+
+def test_a_masked_column_name_is_not_pii_unless_its_values_are():
+    hashes = ["5d41402abc4b2a76b9719d911017c592", "7d793037a0760186574b0282f2f435e7"]
+    assert classify_column("email_hash", "string", hashes).pii_class is None
+    assert classify_column("phone_masked", "string", []).pii_class is None
+    assert classify_column("email", "string", []).pii_class == "email"
+    leaked = ["kim@example.com", "lee@example.org", "park@example.net"]
+    assert classify_column("email_hash", "string", leaked).pii_class == "email"

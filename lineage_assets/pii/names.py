@@ -180,6 +180,22 @@ _NEGATING_WORDS = frozenset(
         "ts",
         "country",
         "city",
+        # the column holds a masked form, not the value (`email_hash`, `phone_masked`);
+        # sampled values still decide if they look like the real thing
+        "hash",
+        "hashed",
+        "sha",
+        "sha1",
+        "sha256",
+        "md5",
+        "digest",
+        "mask",
+        "masked",
+        "redacted",
+        "encrypted",
+        "tokenized",
+        "pseudonymized",
+        "anonymized",
     }
 )
 # Korean compounds that make a Korean hit something else: 파일이름 (file name), 상품명 …
