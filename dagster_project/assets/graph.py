@@ -11,6 +11,8 @@ from lineage_assets.graph.build import build_graph
 
 GRAPH_GROUP = "graph"
 PICTURES = 6  # pipelines drawn in the metadata (the rest are in the snapshot files)
+# Metadata lives forever in Dagster's event log: larger snapshots are linked, not embedded.
+MAX_EMBEDDED_SNAPSHOT = 200_000
 
 
 def _pipeline_keys(conn) -> list[str]:
@@ -20,6 +22,13 @@ def _pipeline_keys(conn) -> list[str]:
             "SELECT source_key FROM sagemaker_pipelines ORDER BY source_key"
         ).fetchall()
     ]
+
+
+def _embedded(document: dict, folder) -> dg.MetadataValue:
+    """The global snapshot as JSON in the UI, or its file when it is too large to embed."""
+    if len(snapshot.canonical(document)) <= MAX_EMBEDDED_SNAPSHOT:
+        return dg.MetadataValue.json(document)
+    return dg.MetadataValue.path(str(folder / "global.json"))
 
 
 def _summary_markdown(build, saved, stale) -> str:
@@ -87,6 +96,7 @@ def lineage_graph(
                 for s in saved
             ),
             "diff": dg.MetadataValue.json(changes),
+            "snapshot": _embedded(documents[snapshot.GLOBAL_SCOPE], folder),
             "global_counts": dg.MetadataValue.json(
                 {
                     "nodes": len(documents[snapshot.GLOBAL_SCOPE]["nodes"]),
