@@ -41,16 +41,23 @@ def group_members(pgid: int) -> list[int]:
     return members
 
 
-def wait_for_assets(port: int, deadline: float) -> list[str]:
+def polls(attempts: int, pause_s: float = 1.0):
+    """Up to `attempts` tries, pausing between them: a bounded wait, not a measurement."""
+    for attempt in range(attempts):
+        if attempt:
+            time.sleep(pause_s)
+        yield attempt
+
+
+def wait_for_assets(port: int, attempts: int) -> list[str]:
     """Asset keys the UI's GraphQL endpoint serves, once it answers."""
-    while time.monotonic() < deadline:
+    for _ in polls(attempts):
         try:
             nodes = graphql(port, "{ assetNodes { assetKey { path } } }")["assetNodes"]
             if nodes:
                 return sorted("/".join(n["assetKey"]["path"]) for n in nodes)
         except (OSError, KeyError, TypeError, ValueError):
             pass
-        time.sleep(1)
     raise TimeoutError("the Dagster UI did not serve its assets in time")
 
 
@@ -75,14 +82,14 @@ def graphql(port: int, query: str) -> dict:
         return json.load(response)["data"]
 
 
-def launch_and_wait_for_the_crawl(port: int, home: Path, deadline: float) -> None:
+def launch_and_wait_for_the_crawl(port: int, home: Path, attempts: int) -> None:
     """Launch the lineage job as the UI does; the demo's daemon runs it with the demo's
     environment, and the crawl of both emulated regions lands in the demo's data folder."""
     launched = graphql(port, LAUNCH_MUTATION)["launchRun"]
     assert launched["__typename"] == "LaunchRunSuccess", launched
     run_id = launched["run"]["runId"]
     published = home / "lineage_published.duckdb"
-    while time.monotonic() < deadline:
+    for _ in polls(attempts):
         if published.exists():
             con = duckdb.connect(str(published), read_only=True)
             try:
@@ -100,7 +107,6 @@ def launch_and_wait_for_the_crawl(port: int, home: Path, deadline: float) -> Non
             if finished:
                 assert regions == [("eu-west-1",), ("us-east-1",)], stale
                 return
-        time.sleep(1)
     raise TimeoutError("the demo's lineage job did not publish a crawl in time")
 
 
@@ -122,7 +128,7 @@ def test_demo_starts_everything_and_one_ctrl_c_stops_it(tmp_path):
     )
     pgid = demo.pid
     try:
-        assets = wait_for_assets(port, time.monotonic() + 240)
+        assets = wait_for_assets(port, attempts=240)
         expected = {
             "crawl_run",
             "sagemaker_crawl",
@@ -134,7 +140,7 @@ def test_demo_starts_everything_and_one_ctrl_c_stops_it(tmp_path):
         endpoint = json.loads((home / "emulator.json").read_text())["endpoint_url"]
         assert endpoint.startswith("http://127.0.0.1:")
         assert (home / "sql_repo.git" / "HEAD").exists()
-        launch_and_wait_for_the_crawl(port, home, time.monotonic() + 180)
+        launch_and_wait_for_the_crawl(port, home, attempts=180)
         os.killpg(pgid, signal.SIGINT)  # Ctrl-C
         output, _ = demo.communicate(timeout=90)
     finally:
@@ -142,9 +148,9 @@ def test_demo_starts_everything_and_one_ctrl_c_stops_it(tmp_path):
             os.killpg(pgid, signal.SIGKILL)
             demo.wait()
     assert demo.returncode == 0, output[-3000:]
-    deadline = time.monotonic() + 30
-    while group_members(pgid) and time.monotonic() < deadline:
-        time.sleep(0.5)
+    for _ in polls(60, pause_s=0.5):
+        if not group_members(pgid):
+            break
     assert group_members(pgid) == [], "processes left behind after Ctrl-C"
     assert not (home / "emulator.json").exists()
     host, emulator_port = endpoint.removeprefix("http://").split(":")
