@@ -318,8 +318,9 @@ class LineageStore:
                     rows.append(row)
         return per_table
 
-    def _insert(self, table: str, rows: list[dict[str, Any]]) -> None:
-        """Insert rows through an Arrow table (fast, and values never touch the SQL text)."""
+    def _insert(self, table: str, rows: list[dict[str, Any]], conflict: str = "") -> None:
+        """Insert rows through an Arrow table (fast, and values never touch the SQL text);
+        `conflict` is an optional `ON CONFLICT …` clause."""
         if not rows:
             return
         columns = sorted({c for row in rows for c in row})
@@ -328,30 +329,25 @@ class LineageStore:
         cols = ", ".join(quote(c) for c in columns)
         with self._registered("_incoming_rows", arrow):
             self.conn.execute(
-                f"INSERT INTO {quote(table)} ({cols}) SELECT {cols} FROM _incoming_rows"  # noqa: S608
+                f"INSERT INTO {quote(table)} ({cols}) SELECT {cols} FROM _incoming_rows "  # noqa: S608
+                + conflict
             )
 
     def _upsert(self, upsert: Upsert) -> None:
         """Insert new keys and update existing ones, keeping the `keep` columns."""
         rows = [as_row(r) for r in upsert.rows]
-        if not rows:
-            return
-        columns = sorted({c for row in rows for c in row} | set(upsert.key_columns))
-        types = self.catalog.check(upsert.table, columns)
-        arrow = _to_arrow(upsert.table, [{c: row.get(c) for c in columns} for row in rows], types)
-        cols = ", ".join(quote(c) for c in columns)
-        keys = ", ".join(quote(c) for c in upsert.key_columns)
-        updates = [c for c in columns if c not in upsert.key_columns and c not in upsert.keep]
+        for row in rows:  # every row names its key, even as NULL
+            for key in upsert.key_columns:
+                row.setdefault(key, None)
+        columns = {c for row in rows for c in row}
+        updates = sorted(columns - set(upsert.key_columns) - set(upsert.keep))
         action = (
             "DO UPDATE SET " + ", ".join(f"{quote(c)} = excluded.{quote(c)}" for c in updates)
             if updates
             else "DO NOTHING"
         )
-        with self._registered("_incoming_rows", arrow):
-            self.conn.execute(
-                f"INSERT INTO {quote(upsert.table)} ({cols}) SELECT {cols} FROM _incoming_rows "  # noqa: S608
-                f"ON CONFLICT ({keys}) {action}"
-            )
+        keys = ", ".join(quote(c) for c in upsert.key_columns)
+        self._insert(upsert.table, rows, f"ON CONFLICT ({keys}) {action}")
 
     def upsert(self, *upserts: Upsert) -> None:
         """Upsert keyed history or user-owned rows (e.g. classification overrides) atomically."""
