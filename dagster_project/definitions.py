@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import dagster as dg
 
-from dagster_project.assets import aws_inventory, graph, s3, sagemaker, sql, store
+from dagster_project.assets import graph, s3, sagemaker, sql, store
 from dagster_project.jobs import lineage_job
 from dagster_project.resources import AwsResource, LineageStoreResource, SqlRepoResource
 from dagster_project.schedules import nightly_lineage
 from dagster_project.sensors import sagemaker_pipeline_discovery
 
-DOMAINS = [store, aws_inventory, sql, sagemaker, s3, graph]
+DOMAINS = [store, sql, sagemaker, s3, graph]
 
 defs = dg.Definitions(
     assets=dg.load_assets_from_modules(DOMAINS),

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from lineage_assets.aws import AWS_ERRORS, error_code
-from lineage_assets.store import SourceRecords
+from lineage_assets.store import LineageStore, SourceRecords
 
 # Answers that mean "not configured", not "failed".
 _NOT_CONFIGURED = {
@@ -121,3 +121,25 @@ def list_buckets(s3: Any) -> list[str]:
     return [
         b["Name"] for page in s3.get_paginator("list_buckets").paginate() for b in page["Buckets"]
     ]
+
+
+def crawl_buckets(
+    store: LineageStore, s3: Any, run_id: str | None = None
+) -> tuple[list[BucketPosture], list[str]]:
+    """Every bucket's posture into the store; a bucket that fails keeps its last good row,
+    marked stale, and the others go on. Returns the postures read and the error lines."""
+    postures, errors = [], []
+    for bucket in list_buckets(s3):
+        key = f"s3_bucket:{bucket}"
+        try:
+            posture = bucket_posture(s3, bucket)
+        except AWS_ERRORS as error:
+            message = f"{key}: {error_code(error)}: {error}"
+            store.mark_failed(
+                key, "s3_bucket", message, run_id=run_id, error_type=error_code(error)
+            )
+            errors.append(message)
+            continue
+        store.replace_source(posture_records(posture), run_id)
+        postures.append(posture)
+    return postures, errors

@@ -10,7 +10,8 @@ import duckdb
 import pytest
 from botocore.exceptions import ClientError
 
-from dagster_project.assets.aws_inventory import s3_bucket_posture, sagemaker_crawl
+from dagster_project.assets.s3 import s3_bucket_posture
+from dagster_project.assets.sagemaker import sagemaker_crawl
 from dagster_project.assets.store import crawl_run, lineage_store_health, no_stale_sources
 from dagster_project.definitions import defs
 from dagster_project.resources import AwsResource, LineageStoreResource

@@ -13,8 +13,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from dagster_project.assets.aws_inventory import s3_bucket_posture
 from dagster_project.assets.s3 import (
+    s3_bucket_posture,
     s3_dataset_schemas,
     s3_pii_bucket_protection,
     s3_schema_drift,

@@ -1,7 +1,9 @@
-"""S3 dataset schemas: every S3 location the crawl found (plus configured prefixes) sampled,
-versioned and classified for PII; drift and DSPM checks; an ad hoc scan job for one URI.
+"""S3: every bucket's security posture, and every S3 location the crawl found (plus configured
+prefixes) sampled, versioned and classified for PII; drift and DSPM checks; an ad hoc scan job
+for one URI.
 
-Runs after the bucket posture and SageMaker sources so their URIs and buckets are in the store.
+Schemas run after the bucket posture and SageMaker sources, so their URIs and buckets are in
+the store; one bucket or dataset that fails is recorded, stale, and the rest go on.
 """
 
 from typing import Any
@@ -13,6 +15,7 @@ from dagster_project.assets.store import crawl_run, run_trigger
 from dagster_project.metadata import bullets, table
 from dagster_project.resources import DUCKDB_POOL, AwsResource, LineageStoreResource
 from lineage_assets import config as settings
+from lineage_assets.s3_posture import crawl_buckets
 from lineage_assets.s3_schema import CrawlBudget, DatasetSample, SamplingConfig
 from lineage_assets.s3_schema.crawl import (
     CrawlResult,
@@ -99,6 +102,43 @@ def crawl_metadata(result: CrawlResult) -> dict[str, Any]:
     for sample in [s for s in samples if s.columns][:MAX_SCHEMAS_IN_METADATA]:
         metadata[f"schema {sample.uri}"] = column_schema(sample)
     return metadata
+
+
+@dg.asset(
+    deps=[crawl_run],
+    group_name=SOURCES_GROUP,
+    kinds={"s3", "duckdb"},
+    pool=DUCKDB_POOL,
+    description="Default encryption, versioning, public-access block and tags of every bucket.",
+)
+def s3_bucket_posture(
+    context: dg.AssetExecutionContext, lineage_store: LineageStoreResource, aws: AwsResource
+) -> dg.MaterializeResult:
+    with lineage_store.writer() as store:
+        run_id = store.run_for(context.run.run_id, run_trigger(context))
+        postures, errors = crawl_buckets(store, aws.client("s3"), run_id)
+    for line in errors:
+        context.log.warning(line)
+    return dg.MaterializeResult(
+        metadata={
+            "buckets": table(
+                {
+                    "bucket": p.bucket,
+                    "region": p.region,
+                    "encryption": p.encryption,
+                    "versioning": p.versioning,
+                    "public_access": p.public_access,
+                    "call_errors": len(p.errors),
+                }
+                for p in postures
+            ),
+            "dagster/row_count": len(postures),
+            "unencrypted_or_public": sum(
+                p.encryption == "none" or p.public_access != "blocked" for p in postures
+            ),
+            "errors": bullets(errors),
+        }
+    )
 
 
 @dg.asset(

@@ -1,6 +1,7 @@
-"""SageMaker pipeline lineage: one dynamic partition per pipeline, crawled on demand, or many
-in one run (a single-run backfill: one process, one DuckDB writer). The nightly crawl of every
-pipeline is `sagemaker_crawl` in the lineage job, which shares this crawler.
+"""SageMaker pipeline lineage. Nightly, `sagemaker_crawl` (in the lineage job) crawls every
+pipeline of every region in one process; `sagemaker_pipeline_lineage` has one dynamic
+partition per pipeline, crawled on demand, or many in one run (a single-run backfill: one
+process, one DuckDB writer). Both use the same crawler.
 
 Unchanged pipelines cost two API calls; metadata is read back from the store, so it shows the
 pipeline's state whether it was re-crawled or not.
@@ -11,12 +12,12 @@ from collections.abc import Iterable
 
 import dagster as dg
 
-from dagster_project.assets.store import run_trigger
+from dagster_project.assets.store import crawl_run, run_trigger
 from dagster_project.metadata import bullets, table
 from dagster_project.partitions import parse_pipeline_partition_key, sagemaker_pipelines
 from dagster_project.resources import DUCKDB_POOL, AwsResource, LineageStoreResource
 from dagster_project.sensors import SAGEMAKER_CRAWL_JOB
-from lineage_assets.sagemaker.crawl import CrawlReport, crawl_listed, list_region
+from lineage_assets.sagemaker.crawl import CrawlReport, crawl_listed, crawl_regions, list_region
 from lineage_assets.sagemaker.crawler import DEFAULT_EXECUTIONS
 from lineage_assets.sagemaker.views import status_counts, step_table, stored_lineage
 from lineage_assets.sagemaker_inventory import pipeline_source_key
@@ -74,6 +75,45 @@ def crawl_partitions(
             )
         )
     return report
+
+
+@dg.asset(
+    deps=[crawl_run],
+    group_name="sources",
+    kinds={"sagemaker", "duckdb"},
+    pool=DUCKDB_POOL,
+    description="Every SageMaker pipeline of every configured region, incrementally (an "
+    "unchanged pipeline costs two API calls): definitions, executions, steps, jobs, models, "
+    "feature groups. The partitioned `sagemaker_pipeline_lineage` crawls one on demand.",
+)
+def sagemaker_crawl(
+    context: dg.AssetExecutionContext, lineage_store: LineageStoreResource, aws: AwsResource
+) -> dg.MaterializeResult:
+    with lineage_store.writer() as store:
+        run_id = store.run_for(context.run.run_id, run_trigger(context))
+        report = crawl_regions(store, aws.client, aws.region_list, run_id=run_id)
+        pipelines = store.conn.execute(
+            "SELECT p.region, p.pipeline_name, p.domain_name, s.status, "
+            "(SELECT e.status FROM sagemaker_executions e WHERE e.source_key = p.source_key "
+            " ORDER BY e.started_at DESC NULLS LAST LIMIT 1) "
+            "FROM sagemaker_pipelines p JOIN sources s USING (source_key) ORDER BY 1, 2"
+        ).fetchall()
+    for line in report.errors:
+        context.log.warning(line)
+    return dg.MaterializeResult(
+        metadata={
+            "pipelines": table(
+                {"region": r, "pipeline": n, "domain": d, "source": s, "latest_execution": e}
+                for r, n, d, s, e in pipelines
+            ),
+            "dagster/row_count": len(pipelines),
+            "crawled": len(report.crawled),
+            "unchanged": len(report.unchanged),
+            "removed": bullets(report.removed),
+            "regions": ", ".join(aws.region_list),
+            "errors": bullets(report.errors),
+        }
+    )
 
 
 @dg.asset(
