@@ -1,4 +1,4 @@
-"""The first AWS sources against the seeded emulator: bucket posture and the pipeline
+"""The account-wide AWS sources against the seeded emulator: bucket posture and the SageMaker
 inventory, as library calls and as Dagster assets writing a real DuckDB store."""
 
 from __future__ import annotations
