@@ -111,7 +111,7 @@ def lineage_json(resolved: ResolvedPipeline, view: str = "both") -> dict[str, An
     if view in ("data", "both"):
         result["graphData"] = graph_data(resolved)
     result["parameters"] = dict(resolved.parameters)
-    result["warnings"] = list(resolved.warnings)
+    result["warnings"] = resolved.messages
     return result
 
 

@@ -9,13 +9,23 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from lineage_assets.sagemaker.bounds import (
+    MAX_EXPRESSION_DEPTH,
+    MAX_RESOLVE_OPERATIONS,
+    MAX_RESOLVE_SECONDS,
+    MAX_VALUE_CHARS,
+    PipelineWarning,
+)
+
 PATH_TOKEN = re.compile(r"\.([A-Za-z0-9_]+)|\[(\d+)\]|\['([^']*)'\]")
 NAME_FIELDS = ("OutputName", "InputName", "ChannelName", "MetricName", "Name")
 EXPRESSION_KEYS = ("Get", "Std:Join", "Std:JsonGet")
+UNRESOLVED = "{Unresolved}"
 EXPERIMENT_DEFAULTS = {
     "ExperimentName": {"Get": "Execution.PipelineName"},
     "TrialName": {"Get": "Execution.PipelineExecutionId"},
@@ -117,6 +127,8 @@ class StaticScope:
     `arguments`: step name → its definition Arguments (static property root);
     `runtime`: step name → described properties of a run (job descriptions, ARNs);
     `execution`: known `Execution.<Var>` values of one execution.
+    Each resolution step spends one of `operations`; once they or `seconds` run out, the rest
+    resolves to placeholders (a Join of Joins could otherwise double its work per level).
     """
 
     parameters: Mapping[str, Any] = field(default_factory=dict)
@@ -124,26 +136,44 @@ class StaticScope:
     runtime: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     execution: Mapping[str, str] = field(default_factory=dict)
     experiment: Mapping[str, Any] | None = None
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[PipelineWarning] = field(default_factory=list)
+    operations: int = MAX_RESOLVE_OPERATIONS
+    seconds: float = MAX_RESOLVE_SECONDS
+    _deadline: float | None = field(default=None, repr=False)
 
-    def warn(self, message: str) -> None:
+    def warn(self, code: str, message: str) -> None:
         """Record a warning once."""
-        if message not in self.warnings:
-            self.warnings.append(message)
+        warning = PipelineWarning(code, message)
+        if warning not in self.warnings:
+            self.warnings.append(warning)
+
+    def spend(self) -> bool:
+        """Take one resolution step from the budget; False (and one warning) when spent."""
+        if self._deadline is None:
+            self._deadline = time.monotonic() + self.seconds
+        self.operations -= 1
+        if self.operations >= 0 and (self.operations % 1024 or time.monotonic() < self._deadline):
+            return True
+        self.operations = -1
+        self.warn(
+            "resolution_budget",
+            f"expressions need more than {MAX_RESOLVE_OPERATIONS} steps or "
+            f"{self.seconds:.0f} s to resolve; the rest are placeholders",
+        )
+        return False
 
 
-def _step_property(reference: str, scope: StaticScope, seen: frozenset[str]) -> Any:
+def _step_property(reference: str, scope: StaticScope, seen: frozenset[str], depth: int) -> Any:
     """`Steps.<name><path>`: run-time properties first, then the step's own Arguments."""
     rest = reference.removeprefix("Steps.")
     name = re.split(r"[.\[]", rest, maxsplit=1)[0]
     path = rest[len(name) :]
     placeholder = "{" + reference + "}"
     if name not in scope.arguments and name not in scope.runtime:
-        scope.warn(f"reference to unknown step {name!r} in {reference!r}")
-        return placeholder
+        return placeholder  # the resolver warns about references to unknown steps
     if name in scope.runtime:
         try:
-            return resolve(property_path(scope.runtime[name], path), scope, seen)
+            return resolve(property_path(scope.runtime[name], path), scope, seen, depth + 1)
         except (KeyError, IndexError, TypeError, ValueError):
             pass
     if reference in seen or path.startswith(".PropertyFiles"):
@@ -154,19 +184,25 @@ def _step_property(reference: str, scope: StaticScope, seen: frozenset[str]) -> 
         return placeholder
     if isinstance(found, (Mapping, list)) and not _is_expression(found):
         return placeholder  # a whole structure is not a value a URI can hold
-    return resolve(found, scope, seen | {reference})
+    return resolve(found, scope, seen | {reference}, depth + 1)
 
 
-def _get(reference: Any, scope: StaticScope, seen: frozenset[str]) -> Any:
+def _shown(value: Any, limit: int = 200) -> str:
+    """A value's repr for a warning, cut to `limit` characters."""
+    shown = repr(value)
+    return shown if len(shown) <= limit else shown[:limit] + "…"
+
+
+def _get(reference: Any, scope: StaticScope, seen: frozenset[str], depth: int) -> Any:
     """Resolve the string of a `Get`."""
     if not isinstance(reference, str):
-        scope.warn(f"Get of a non-string {reference!r}")
+        scope.warn("malformed_expression", f"Get of a non-string {_shown(reference)}")
         return "{Get:?}"
     root, _, rest = reference.partition(".")
     if root == "Parameters":
         if rest in scope.parameters:
             return scope.parameters[rest]
-        scope.warn(f"undeclared parameter {rest!r}")
+        scope.warn("unknown_parameter", f"undeclared parameter {rest!r}")
         return "{" + reference + "}"
     if root == "Execution":
         return scope.execution.get(rest, "{" + reference + "}")
@@ -175,31 +211,46 @@ def _get(reference: Any, scope: StaticScope, seen: frozenset[str]) -> Any:
         chosen = config.get(rest, EXPERIMENT_DEFAULTS.get(rest))
         if chosen is None or reference in seen:
             return "{" + reference + "}"
-        return resolve(chosen, scope, seen | {reference})
+        return resolve(chosen, scope, seen | {reference}, depth + 1)
     if root == "Steps":
-        return _step_property(reference, scope, seen)
-    scope.warn(f"unknown Get root {reference!r}")
+        return _step_property(reference, scope, seen, depth)
+    scope.warn("malformed_expression", f"unknown Get root {_shown(reference)}")
     return "{" + reference + "}"
 
 
-def _json_get(spec: Any, scope: StaticScope, seen: frozenset[str]) -> str:
+def _json_get(spec: Any, scope: StaticScope, seen: frozenset[str], depth: int) -> str:
     """`Std:JsonGet` reads a file at run time: always a placeholder naming file and path."""
     if not isinstance(spec, Mapping):
-        scope.warn(f"malformed Std:JsonGet {spec!r}")
+        scope.warn("malformed_expression", f"malformed Std:JsonGet {_shown(spec)}")
         return "{Std:JsonGet}"
     source = spec.get("PropertyFile", spec.get("S3Uri"))
     where = source.get("Get") if isinstance(source, Mapping) and "Get" in source else None
     if where is None:
-        where = text(resolve(source, scope, seen))
-    return "{Std:JsonGet(" + f"{where}, {spec.get('Path')}" + ")}"
+        where = text(resolve(source, scope, seen, depth + 1))
+    return _bounded("{Std:JsonGet(" + f"{where}, {spec.get('Path')}" + ")}", scope)
 
 
-def _join(spec: Any, scope: StaticScope, seen: frozenset[str]) -> str:
-    """`Std:Join`: the resolved values as text, joined with `On`."""
+def _join(spec: Any, scope: StaticScope, seen: frozenset[str], depth: int) -> str:
+    """`Std:Join`: the resolved values as text, joined with `On` (at most MAX_VALUE_CHARS)."""
     if not isinstance(spec, Mapping) or not isinstance(spec.get("Values"), list):
-        scope.warn(f"malformed Std:Join {spec!r}")
+        scope.warn("malformed_expression", f"malformed Std:Join {_shown(spec)}")
         return "{Std:Join}"
-    return str(spec.get("On", "")).join(text(resolve(v, scope, seen)) for v in spec["Values"])
+    separator, parts, size = str(spec.get("On", "")), [], 0
+    for value in spec["Values"]:
+        part = text(resolve(value, scope, seen, depth + 1))
+        parts.append(part)
+        size += len(part) + len(separator)
+        if size > MAX_VALUE_CHARS:
+            break
+    return _bounded(separator.join(parts), scope)
+
+
+def _bounded(value: str, scope: StaticScope) -> str:
+    """A resolved string cut to MAX_VALUE_CHARS, with a warning when cut."""
+    if len(value) <= MAX_VALUE_CHARS:
+        return value
+    scope.warn("value_too_long", f"a resolved value is longer than {MAX_VALUE_CHARS} characters")
+    return value[:MAX_VALUE_CHARS] + "{Truncated}"
 
 
 def _is_expression(value: Any) -> bool:
@@ -207,24 +258,38 @@ def _is_expression(value: Any) -> bool:
     return isinstance(value, Mapping) and len(value) == 1 and next(iter(value)) in EXPRESSION_KEYS
 
 
-def resolve(value: Any, scope: StaticScope, seen: frozenset[str] = frozenset()) -> Any:
-    """`value` with every expression replaced by its value, or by a brace placeholder."""
-    if isinstance(value, list):
-        return [resolve(item, scope, seen) for item in value]
-    if not isinstance(value, Mapping):
+def resolve(
+    value: Any, scope: StaticScope, seen: frozenset[str] = frozenset(), depth: int = 0
+) -> Any:
+    """`value` with every expression replaced by its value, or by a brace placeholder.
+
+    `depth` counts nesting and `Steps.X` hops; past MAX_EXPRESSION_DEPTH, or once the scope's
+    budget is spent, a value resolves to `{Unresolved}`.
+    """
+    if not isinstance(value, (Mapping, list)):
         return value
+    if depth > MAX_EXPRESSION_DEPTH:
+        scope.warn(
+            "expression_too_deep",
+            f"an expression nests or refers on more than {MAX_EXPRESSION_DEPTH} levels",
+        )
+        return UNRESOLVED
+    if not scope.spend():
+        return UNRESOLVED
+    if isinstance(value, list):
+        return [resolve(item, scope, seen, depth + 1) for item in value]
     if len(value) == 1:
         key, spec = next(iter(value.items()))
         if key == "Get":
-            return _get(spec, scope, seen)
+            return _get(spec, scope, seen, depth)
         if key == "Std:Join":
-            return _join(spec, scope, seen)
+            return _join(spec, scope, seen, depth)
         if key == "Std:JsonGet":
-            return _json_get(spec, scope, seen)
-        if key.startswith("Std:"):
-            scope.warn(f"unknown expression {key!r}")
+            return _json_get(spec, scope, seen, depth)
+        if isinstance(key, str) and key.startswith("Std:"):
+            scope.warn("unknown_expression", f"unknown expression {_shown(key)}")
             return "{" + key + "}"
-    return {key: resolve(item, scope, seen) for key, item in value.items()}
+    return {key: resolve(item, scope, seen, depth + 1) for key, item in value.items()}
 
 
 PARAMETER_TYPES = {
@@ -236,7 +301,7 @@ PARAMETER_TYPES = {
 
 
 def parameter_values(
-    declared: Any, passed: Mapping[str, Any] | None, warnings: list[str] | None = None
+    declared: Any, passed: Mapping[str, Any] | None, warnings: list[PipelineWarning] | None = None
 ) -> dict[str, Any]:
     """Typed values: passed strings cast to the declared type, else DefaultValue."""
     values: dict[str, Any] = {}
@@ -251,11 +316,20 @@ def parameter_values(
             except (TypeError, ValueError):
                 values[name] = passed[name]
                 if warnings is not None:
-                    warnings.append(f"parameter {name!r}: {passed[name]!r} is not {item['Type']}")
+                    warnings.append(
+                        PipelineWarning(
+                            "parameter_type",
+                            f"parameter {name!r}: {_shown(passed[name])} is not {item['Type']}",
+                        )
+                    )
         else:
             values[name] = item.get("DefaultValue")
     for name in set(passed or {}) - set(values):
         values[name] = (passed or {})[name]
         if warnings is not None:
-            warnings.append(f"parameter {name!r} is passed but not declared")
+            warnings.append(
+                PipelineWarning(
+                    "undeclared_parameter", f"parameter {name!r} is passed but not declared"
+                )
+            )
     return values

@@ -3,16 +3,23 @@
 Every step (Condition branches at any depth), its inputs and outputs per step type with URIs
 resolved as far as parameters, step Arguments and (optionally) one execution's described jobs
 allow, and de-duplicated edges from DependsOn, `Steps.X` references and Condition branches.
-Odd definitions never raise: they give warnings.
+Odd definitions never raise: they give warnings (a code and a message each), and what is
+read is bounded (`bounds`): characters, nesting, steps, expression depth and resolution work.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from graphlib import CycleError, TopologicalSorter
 from typing import Any
 
+from lineage_assets.sagemaker.bounds import (
+    MAX_STEPS,
+    BoundExceeded,
+    PipelineWarning,
+    load_definition,
+)
 from lineage_assets.sagemaker.expressions import (
     StaticScope,
     own_content,
@@ -83,56 +90,90 @@ class ResolvedPipeline:
     io: tuple[StepIO, ...]
     edges: tuple[StepEdge, ...]
     parameters: Mapping[str, Any]
-    warnings: tuple[str, ...]
+    warnings: tuple[PipelineWarning, ...]
     definition: Mapping[str, Any] = field(default_factory=dict, repr=False)
 
+    @property
+    def messages(self) -> list[str]:
+        """The warnings' messages, as the contract shows them."""
+        return [warning.message for warning in self.warnings]
 
-def parse_definition(definition: Mapping[str, Any] | str, warnings: list[str]) -> dict[str, Any]:
-    """The definition as a dict; text that is not a JSON object gives a warning and `{}`."""
+
+def _warn(warnings: list[PipelineWarning], code: str, message: str) -> None:
+    """Add one coded warning."""
+    warnings.append(PipelineWarning(code, message))
+
+
+def parse_definition(
+    definition: Mapping[str, Any] | str | bytes, warnings: list[PipelineWarning]
+) -> dict[str, Any]:
+    """The definition as a dict; text that is empty, too large or deep, not JSON or not an
+    object gives a warning and `{}`."""
     if isinstance(definition, (str, bytes)):
+        if not definition.strip():
+            _warn(warnings, "empty_definition", "definition is empty")
+            return {}
         try:
-            definition = json.loads(definition)
+            definition = load_definition(definition)
+        except BoundExceeded as error:
+            _warn(warnings, error.code, f"definition not read: {error}")
+            return {}
         except ValueError as error:
-            warnings.append(f"definition is not JSON: {error}")
+            _warn(warnings, "not_json", f"definition is not JSON: {error}")
             return {}
     if not isinstance(definition, Mapping):
-        warnings.append(f"definition is a {type(definition).__name__}, not an object")
+        _warn(warnings, "not_object", f"definition is a {type(definition).__name__}, not an object")
         return {}
     return dict(definition)
 
 
-def flatten_steps(definition: Mapping[str, Any], warnings: list[str]) -> list[Step]:
-    """Every step once (first wins on a duplicate name), nested branch steps included."""
+def flatten_steps(definition: Mapping[str, Any], warnings: list[PipelineWarning]) -> list[Step]:
+    """Every step once (first wins on a duplicate name), nested branch steps included; at
+    most MAX_STEPS."""
     steps: dict[str, Step] = {}
     if not isinstance(definition.get("Steps"), list):
-        warnings.append("definition has no Steps list")
+        _warn(warnings, "no_steps", "definition has no Steps list")
     for index, (item, parent, branch) in enumerate(walk_steps(definition.get("Steps"))):
+        if index >= MAX_STEPS:
+            _warn(warnings, "too_many_steps", f"more than {MAX_STEPS} steps: the rest are skipped")
+            break
         name = item.get("Name")
         if not isinstance(name, str) or not name:
             name = f"<unnamed-{index + 1}>"
-            warnings.append(f"step #{index + 1} has no Name; called {name}")
+            _warn(warnings, "unnamed_step", f"step #{index + 1} has no Name; called {name}")
         kind = item.get("Type") if isinstance(item.get("Type"), str) else "Unknown"
         if name in steps:
-            warnings.append(f"duplicate step name {name!r}: the first one is kept")
+            _warn(warnings, "duplicate_step", f"duplicate step name {name!r}: the first is kept")
             continue
         if kind not in EXTRACTORS:
-            warnings.append(f"step {name!r}: unknown step type {kind!r}, S3 arguments kept")
+            _warn(
+                warnings,
+                "unknown_step_type",
+                f"step {name!r}: unknown step type {kind!r}, S3 arguments kept",
+            )
         steps[name] = Step(name, kind, parent, branch, item)
     return list(steps.values())
 
 
-def _dependencies(step: Step, known: set[str], warnings: list[str]) -> list[StepEdge]:
-    """DependsOn edges and `Steps.X` reference edges into one step."""
+def _dependencies(step: Step, known: set[str], warnings: list[PipelineWarning]) -> list[StepEdge]:
+    """DependsOn edges and `Steps.X` reference edges into one step; a missing step or a step
+    depending on itself is a warning."""
     edges = []
     depends = step.item.get("DependsOn") or []
     for name in [depends] if isinstance(depends, str) else _as_list(depends):
-        if isinstance(name, str) and name in known and name != step.name:
+        if name == step.name:
+            _warn(warnings, "dependency_cycle", f"step {step.name!r} depends on itself")
+        elif isinstance(name, str) and name in known:
             edges.append(StepEdge(name, step.name, "dependsOn"))
         else:
-            warnings.append(f"step {step.name!r} depends on unknown step {name!r}")
+            _warn(warnings, "unknown_step", f"step {step.name!r} depends on unknown step {name!r}")
     for name, path in step_references(own_content(step.item)):
-        if name in known and name != step.name:
+        if name == step.name:
+            _warn(warnings, "dependency_cycle", f"step {step.name!r} refers to itself ({path})")
+        elif name in known:
             edges.append(StepEdge(name, step.name, "reference", (path,)))
+        else:
+            _warn(warnings, "unknown_step", f"step {step.name!r} refers to unknown step {name!r}")
     if step.parent is not None:
         edges.append(StepEdge(step.parent, step.name, "if" if step.branch == "IfSteps" else "else"))
     return edges
@@ -155,6 +196,19 @@ def merge_edges(edges: list[StepEdge]) -> list[StepEdge]:
         else:
             merged[key] = edge
     return list(merged.values())
+
+
+def dependency_cycle(edges: list[StepEdge]) -> list[str] | None:
+    """One cycle among DependsOn and reference edges (`[A, B, A]`), or None."""
+    order: TopologicalSorter[str] = TopologicalSorter()
+    for edge in edges:
+        if edge.kind in ("dependsOn", "reference"):
+            order.add(edge.to_step, edge.from_step)
+    try:
+        order.prepare()
+    except CycleError as error:
+        return [str(name) for name in error.args[1]]
+    return None
 
 
 def _is_literal(value: Any) -> bool:
@@ -222,7 +276,7 @@ def resolve_definition(
     a step to its Describe*Job answer, `properties` to other run-time properties (ModelName…);
     `feature_store_uris` map a feature group to its offline-store URI.
     """
-    warnings: list[str] = []
+    warnings: list[PipelineWarning] = []
     parsed = parse_definition(definition, warnings)
     values = parameter_values(parsed.get("Parameters"), parameters, warnings)
     steps = flatten_steps(parsed, warnings) if parsed else []
@@ -242,10 +296,14 @@ def resolve_definition(
         io += _step_io(step, scope, descriptions, feature_store_uris or {})
         if step.type == "Condition":
             resolve(own_content(step.item), scope)  # surfaces warnings of the conditions
+    merged = merge_edges(edges)
+    cycle = dependency_cycle(merged)
+    if cycle:
+        _warn(warnings, "dependency_cycle", "steps depend on each other: " + " → ".join(cycle))
     return ResolvedPipeline(
         tuple(steps),
         tuple(io),
-        tuple(merge_edges(edges)),
+        tuple(merged),
         values,
         tuple(dict.fromkeys(warnings + scope.warnings)),
         parsed,
