@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import dagster as dg
 
-from dagster_project.assets.store import CRAWL_GROUP, STORE_GROUP
+from dagster_project.names import CRAWL_GROUP, GRAPH_GROUP, SOURCES_GROUP, STORE_GROUP
 
 # Source assets of later domains join by living in one of these groups.
-NIGHTLY_GROUPS = (CRAWL_GROUP, "sources", "graph", STORE_GROUP)
+NIGHTLY_GROUPS = (CRAWL_GROUP, SOURCES_GROUP, GRAPH_GROUP, STORE_GROUP)
 
 lineage_job = dg.define_asset_job(
     name="lineage_job",

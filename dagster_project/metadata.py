@@ -1,17 +1,42 @@
 """Small builders for the metadata the Dagster UI renders (tables, markdown lists)."""
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import dagster as dg
 
+# Dagster's table cell types, by the Python type of the first value in a column.
+_CELL_TYPES: tuple[tuple[type, str], ...] = ((bool, "bool"), (int, "int"), (float, "float"))
 
-def table(rows: Iterable[Mapping[str, Any]]) -> dg.TableMetadataValue:
-    """Rows of plain values as a UI table (None shown as an empty cell)."""
+
+def _cell(value: Any) -> str | int | float | bool:
+    """A value the UI's table accepts: None as an empty cell, anything unusual as text."""
+    if value is None:
+        return ""
+    return value if isinstance(value, str | int | float | bool) else str(value)
+
+
+def _column_type(records: list[dict[str, Any]], name: str) -> str:
+    """The UI type of a column, from its first non-empty value (text when there is none)."""
+    for record in records:
+        value = record.get(name)
+        if value is None or value == "":
+            continue
+        return next((kind for cls, kind in _CELL_TYPES if isinstance(value, cls)), "string")
+    return "string"
+
+
+def table(rows: Iterable[Mapping[str, Any]], columns: Sequence[str]) -> dg.TableMetadataValue:
+    """Rows of plain values as a UI table, always with a schema: `columns` first (so an empty
+    table still has its header, which Dagster requires), then any other key the rows carry."""
+    records = [dict(row) for row in rows]
+    names = list(dict.fromkeys([*columns, *(key for row in records for key in row)]))
+    schema = dg.TableSchema(
+        columns=[dg.TableColumn(name, _column_type(records, name)) for name in names]
+    )
     return dg.MetadataValue.table(
-        records=[
-            dg.TableRecord({k: "" if v is None else v for k, v in row.items()}) for row in rows
-        ]
+        records=[dg.TableRecord({n: _cell(row.get(n)) for n in names}) for row in records],
+        schema=schema,
     )
 
 

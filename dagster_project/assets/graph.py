@@ -1,21 +1,35 @@
 """The final asset: stitch every source into one graph, propagate PII, save snapshots that
-changed, and show the result (summary, diff, pictures) in the Dagster UI."""
+changed, and show the result (summary, diff, pictures, pipeline warnings) in the Dagster UI."""
+
+from pathlib import Path
+from typing import Any
 
 import dagster as dg
 
-from dagster_project.assets.store import SOURCE_ASSET_KEYS, crawl_run, run_trigger
+from dagster_project.assets.store import crawl_run, run_trigger
 from dagster_project.metadata import bullets, listing_check, table
+from dagster_project.names import GRAPH_GROUP, SOURCE_ASSET_KEYS
 from dagster_project.resources import DUCKDB_POOL, LineageStoreResource
 from lineage_assets.graph import snapshot, svg
-from lineage_assets.graph.build import build_graph
+from lineage_assets.graph.build import GraphBuild, build_graph
 
-GRAPH_GROUP = "graph"
 PICTURES = 6  # pipelines drawn in the metadata (the rest are in the snapshot files)
 # Metadata lives forever in Dagster's event log: larger snapshots are linked, not embedded.
 MAX_EMBEDDED_SNAPSHOT = 200_000
+MAX_LISTED = 100  # warnings and failures listed in the metadata (all are in the snapshots)
+SNAPSHOT_COLUMNS = (
+    "scope",
+    "changed",
+    "hash",
+    "nodes_added",
+    "edges_added",
+    "edges_removed",
+    "pii_changed",
+    "warnings",
+)
 
 
-def _pipeline_keys(conn) -> list[str]:
+def _pipeline_keys(conn: Any) -> list[str]:
     return [
         k
         for (k,) in conn.execute(
@@ -24,31 +38,71 @@ def _pipeline_keys(conn) -> list[str]:
     ]
 
 
-def _embedded(document: dict, folder) -> dg.MetadataValue:
+def _code(text: str) -> str:
+    """Any text (a pipeline name, a node id) as one markdown code span that it cannot leave."""
+    return "`" + " ".join(text.replace("`", "'").split()) + "`"
+
+
+def _embedded(document: dict, folder: Path) -> dg.MetadataValue:
     """The global snapshot as JSON in the UI, or its file when it is too large to embed."""
     if len(snapshot.canonical(document)) <= MAX_EMBEDDED_SNAPSHOT:
         return dg.MetadataValue.json(document)
-    return dg.MetadataValue.path(str(folder / "global.json"))
+    return dg.MetadataValue.path(str(snapshot.file_path(folder, snapshot.GLOBAL_SCOPE)))
 
 
-def _summary_markdown(build, saved, stale) -> str:
+def _summary_markdown(
+    build: GraphBuild,
+    saved: list[snapshot.SavedSnapshot],
+    stale: list[tuple[str, str]],
+    unsaved: list[str],
+) -> str:
     """Counts, PII exposure and stale sources, as markdown the UI renders."""
     exposed = [e for e in build.exposures if e.node_kind in ("feature_group", "model_package")]
     lines = [
         f"**{len(build.inferred)}** inferred edges, **{len(build.tags)}** PII column tags, "
-        f"**{len(saved)}** snapshots ({sum(s.changed for s in saved)} changed).",
+        f"**{len(saved)}** snapshots ({sum(s.changed for s in saved)} changed, "
+        f"{len(unsaved)} not saved).",
         "",
         "| exposed | how | PII | via |",
         "|---|---|---|---|",
         *[
-            f"| `{e.node}` | {e.exposure} | {', '.join(e.pii_classes)} | `{e.via_node}` |"
+            f"| {_code(e.node)} | {e.exposure} | {', '.join(e.pii_classes)} | {_code(e.via_node)} |"
             for e in exposed
         ],
         "",
         f"**Stale sources:** {len(stale)}",
-        *[f"- `{key}`: {error}" for key, error in stale],
+        *[f"- {_code(key)}: {_code(error or '')}" for key, error in stale[:MAX_LISTED]],
     ]
     return "\n".join(lines)
+
+
+def pipeline_warnings(documents: dict[str, dict[str, Any]]) -> list[str]:
+    """`scope: warning` for every warning a pipeline snapshot carries (definitions that are
+    not JSON, empty, cyclic or name missing steps), in scope order."""
+    return [
+        f"{scope}: {warning}"
+        for scope, document in documents.items()
+        for warning in document.get("warnings") or []
+    ]
+
+
+def save_snapshots(
+    store: Any, documents: dict[str, dict[str, Any]], folder: Path, run_id: str | None
+) -> tuple[list[snapshot.SavedSnapshot], list[str]]:
+    """Save every scope's snapshot; one that cannot be written (a full disk, a file system
+    refusing the name) is reported and left for the next run, the others are saved."""
+    saved, unsaved = [], []
+    for scope, document in documents.items():
+        try:
+            saved.append(snapshot.save(store, scope, document, folder, run_id))
+        except (OSError, ValueError) as error:
+            unsaved.append(f"{scope}: {type(error).__name__}: {error}")
+    return saved, unsaved
+
+
+def _picture(scope: str, document: dict[str, Any]) -> str:
+    """One pipeline's picture as markdown: its name as text, the drawing as a data URI."""
+    return f"**{_code(scope)}**\n\n![pipeline]({svg.data_uri(svg.render(document, 'both'))})"
 
 
 @dg.asset(
@@ -70,47 +124,55 @@ def lineage_graph(
         for key in _pipeline_keys(store.conn):
             if (document := snapshot.pipeline_graph(store.conn, key)) is not None:
                 documents[key] = document
-        saved = [snapshot.save(store, s, d, folder, run_id) for s, d in documents.items()]
+        saved, unsaved = save_snapshots(store, documents, folder, run_id)
         stale = store.conn.execute(
             "SELECT source_key, last_error FROM stale_sources ORDER BY 1"
         ).fetchall()
         store.publish()
-    pictures = [
-        f"**{scope}**\n\n![{scope}]({svg.data_uri(svg.render(document, 'both'))})"
-        for scope, document in list(documents.items())[1 : PICTURES + 1]
-    ]
+    for line in unsaved:
+        context.log.error("snapshot not saved, retried next run: %s", line)
+    warnings = pipeline_warnings(documents)
+    pictures = [_picture(scope, doc) for scope, doc in list(documents.items())[1 : PICTURES + 1]]
     changes = {s.scope: s.diff for s in saved if s.changed}
+    global_document = documents[snapshot.GLOBAL_SCOPE]
     return dg.MaterializeResult(
         metadata={
-            "summary": dg.MetadataValue.md(_summary_markdown(build, saved, stale)),
+            "summary": dg.MetadataValue.md(_summary_markdown(build, saved, stale, unsaved)),
             "snapshots": table(
-                {
-                    "scope": s.scope,
-                    "changed": s.changed,
-                    "hash": s.content_hash[:12],
-                    "nodes_added": len(s.diff["nodes_added"]),
-                    "edges_added": len(s.diff["edges_added"]),
-                    "edges_removed": len(s.diff["edges_removed"]),
-                    "pii_changed": len(s.diff["pii_changed"]),
-                }
-                for s in saved
+                (
+                    {
+                        "scope": s.scope,
+                        "changed": s.changed,
+                        "hash": s.content_hash[:12],
+                        "nodes_added": len(s.diff["nodes_added"]),
+                        "edges_added": len(s.diff["edges_added"]),
+                        "edges_removed": len(s.diff["edges_removed"]),
+                        "pii_changed": len(s.diff["pii_changed"]),
+                        "warnings": len(documents[s.scope].get("warnings") or []),
+                    }
+                    for s in saved
+                ),
+                SNAPSHOT_COLUMNS,
             ),
             "diff": dg.MetadataValue.json(changes),
-            "snapshot": _embedded(documents[snapshot.GLOBAL_SCOPE], folder),
+            "snapshot": _embedded(global_document, folder),
             "global_counts": dg.MetadataValue.json(
                 {
-                    "nodes": len(documents[snapshot.GLOBAL_SCOPE]["nodes"]),
-                    "edges": len(documents[snapshot.GLOBAL_SCOPE]["edges"]),
-                    "pii_exposure": len(documents[snapshot.GLOBAL_SCOPE]["piiExposure"]),
+                    "nodes": len(global_document["nodes"]),
+                    "edges": len(global_document["edges"]),
+                    "pii_exposure": len(global_document["piiExposure"]),
                 }
             ),
             "pictures": dg.MetadataValue.md("\n\n".join(pictures) or "no pipelines crawled"),
             "snapshot_folder": dg.MetadataValue.path(str(folder)),
             "pii_exposure": bullets(
-                f"`{e.node}` {e.exposure} {', '.join(e.pii_classes)}"
+                f"{_code(e.node)} {e.exposure} {', '.join(e.pii_classes)}"
                 for e in build.exposures
                 if e.node_kind in ("feature_group", "model_package")
             ),
+            "pipeline_warnings": bullets(_code(line) for line in warnings[:MAX_LISTED]),
+            "pipeline_warning_count": len(warnings),
+            "snapshots_not_saved": bullets(_code(line) for line in unsaved[:MAX_LISTED]),
         }
     )
 

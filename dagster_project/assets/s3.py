@@ -13,6 +13,7 @@ from pydantic import Field
 
 from dagster_project.assets.store import crawl_run, run_trigger
 from dagster_project.metadata import bullets, table
+from dagster_project.names import S3_BUCKET_POSTURE, SAGEMAKER_CRAWL, SOURCES_GROUP, SQL_LINEAGE
 from dagster_project.resources import DUCKDB_POOL, AwsResource, LineageStoreResource
 from lineage_assets import config as settings
 from lineage_assets.s3_posture import crawl_buckets
@@ -26,15 +27,14 @@ from lineage_assets.s3_schema.crawl import (
 from lineage_assets.s3_schema.queries import exposed_pii, latest_drift
 from lineage_assets.s3_schema.text_reader import HEAD_BYTES
 
-SOURCES_GROUP = "sources"
 # Sources whose rows name the URIs and buckets this asset reads (ordering only).
-UPSTREAM_SOURCE_KEYS = [
-    "s3_bucket_posture",
-    "sagemaker_crawl",
-    "sql_lineage",
-]
+UPSTREAM_SOURCE_KEYS = (S3_BUCKET_POSTURE, SAGEMAKER_CRAWL, SQL_LINEAGE)
 PREFIXES_ENV = "LINEAGE_S3_PREFIXES"
 MAX_SCHEMAS_IN_METADATA = 25
+# Column headers of the metadata tables (shown even when a table is empty).
+DATASET_COLUMNS = ("dataset", "format", "version", "columns", "objects", "bytes_read", "error")
+BUCKET_COLUMNS = ("bucket", "region", "encryption", "versioning", "public_access", "call_errors")
+FINDING_COLUMNS = ("dataset", "pii", "pii_columns", "encryption", "public_access")
 
 
 class S3SchemaConfig(dg.Config):
@@ -80,16 +80,19 @@ def crawl_metadata(result: CrawlResult) -> dict[str, Any]:
     samples = result.samples
     metadata: dict[str, Any] = {
         "datasets": table(
-            {
-                "dataset": s.uri,
-                "format": s.format,
-                "version": s.version,
-                "columns": len(s.columns),
-                "objects": len(s.sampled_from),
-                "bytes_read": s.bytes_read,
-                "error": (s.error or "")[:200],
-            }
-            for s in samples
+            (
+                {
+                    "dataset": s.uri,
+                    "format": s.format,
+                    "version": s.version,
+                    "columns": len(s.columns),
+                    "objects": len(s.sampled_from),
+                    "bytes_read": s.bytes_read,
+                    "error": (s.error or "")[:200],
+                }
+                for s in samples
+            ),
+            DATASET_COLUMNS,
         ),
         "dagster/row_count": len(samples),
         "bytes_read": result.budget.bytes_read,
@@ -122,15 +125,18 @@ def s3_bucket_posture(
     return dg.MaterializeResult(
         metadata={
             "buckets": table(
-                {
-                    "bucket": p.bucket,
-                    "region": p.region,
-                    "encryption": p.encryption,
-                    "versioning": p.versioning,
-                    "public_access": p.public_access,
-                    "call_errors": len(p.errors),
-                }
-                for p in postures
+                (
+                    {
+                        "bucket": p.bucket,
+                        "region": p.region,
+                        "encryption": p.encryption,
+                        "versioning": p.versioning,
+                        "public_access": p.public_access,
+                        "call_errors": len(p.errors),
+                    }
+                    for p in postures
+                ),
+                BUCKET_COLUMNS,
             ),
             "dagster/row_count": len(postures),
             "unencrypted_or_public": sum(
@@ -219,14 +225,17 @@ def s3_pii_bucket_protection(lineage_store: LineageStoreResource) -> dg.AssetChe
         metadata={
             "exposed_datasets": len(exposed),
             "findings": table(
-                {
-                    "dataset": e.dataset_uri,
-                    "pii": ", ".join(e.pii_classes),
-                    "pii_columns": e.pii_columns,
-                    "encryption": e.encryption,
-                    "public_access": e.public_access,
-                }
-                for e in exposed
+                (
+                    {
+                        "dataset": e.dataset_uri,
+                        "pii": ", ".join(e.pii_classes),
+                        "pii_columns": e.pii_columns,
+                        "encryption": e.encryption,
+                        "public_access": e.public_access,
+                    }
+                    for e in exposed
+                ),
+                FINDING_COLUMNS,
             ),
         },
     )

@@ -14,6 +14,7 @@ import dagster as dg
 
 from dagster_project.assets.store import crawl_run, run_trigger
 from dagster_project.metadata import bullets, table
+from dagster_project.names import SAGEMAKER_GROUP, SOURCES_GROUP
 from dagster_project.partitions import parse_pipeline_partition_key, sagemaker_pipelines
 from dagster_project.resources import DUCKDB_POOL, AwsResource, LineageStoreResource
 from dagster_project.sensors import SAGEMAKER_CRAWL_JOB
@@ -23,7 +24,17 @@ from lineage_assets.sagemaker.views import status_counts, step_table, stored_lin
 from lineage_assets.sagemaker_inventory import pipeline_source_key
 from lineage_assets.store import LineageStore
 
-SAGEMAKER_GROUP = "sagemaker"
+# Column headers of the metadata tables (shown even when a table is empty).
+PIPELINE_COLUMNS = ("region", "pipeline", "domain", "source", "latest_execution")
+STEP_COLUMNS = (
+    "pipeline",
+    "step",
+    "type",
+    "branch_of",
+    "latest_status",
+    "cached",
+    "failure_reason",
+)
 
 
 class SageMakerCrawlConfig(dg.Config):
@@ -79,7 +90,7 @@ def crawl_partitions(
 
 @dg.asset(
     deps=[crawl_run],
-    group_name="sources",
+    group_name=SOURCES_GROUP,
     kinds={"sagemaker", "duckdb"},
     pool=DUCKDB_POOL,
     description="Every SageMaker pipeline of every configured region, incrementally (an "
@@ -103,8 +114,11 @@ def sagemaker_crawl(
     return dg.MaterializeResult(
         metadata={
             "pipelines": table(
-                {"region": r, "pipeline": n, "domain": d, "source": s, "latest_execution": e}
-                for r, n, d, s, e in pipelines
+                (
+                    {"region": r, "pipeline": n, "domain": d, "source": s, "latest_execution": e}
+                    for r, n, d, s, e in pipelines
+                ),
+                PIPELINE_COLUMNS,
             ),
             "dagster/row_count": len(pipelines),
             "crawled": len(report.crawled),
@@ -153,7 +167,7 @@ def sagemaker_pipeline_lineage(
     for line in report.errors:
         context.log.warning(line)
     metadata = {
-        "steps": table(steps),
+        "steps": table(steps, STEP_COLUMNS),
         "status_counts": dict(counts),
         "crawled": len(report.crawled),
         "unchanged": len(report.unchanged),

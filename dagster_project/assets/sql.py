@@ -6,11 +6,11 @@ import dagster as dg
 
 from dagster_project.assets.store import crawl_run, run_trigger
 from dagster_project.metadata import bullets, listing_check, table
+from dagster_project.names import SOURCES_GROUP
 from dagster_project.resources import DUCKDB_POOL, LineageStoreResource, SqlRepoResource
 from lineage_assets.git_sql.inline import inline_records
 from lineage_assets.git_sql.sync import sync_repository
 
-SOURCES_GROUP = "sources"
 TOP_TABLES = 15
 
 _TOP_TABLES_SQL = """
@@ -23,6 +23,7 @@ SELECT table_name, count(*) FILTER (WHERE side = 'in') AS written_from,
 FROM ends GROUP BY table_name ORDER BY count(*) DESC, table_name LIMIT ?
 """
 
+PARSE_ERROR_COLUMNS = ("file", "line", "error")
 _PARSE_ERRORS_SQL = """
 SELECT coalesce(f.path, st.source_key) AS file, st.start_line AS line, st.error
 FROM sql_statements st LEFT JOIN sql_files f USING (source_key)
@@ -94,7 +95,10 @@ def sql_lineage(lineage_store: LineageStoreResource) -> dg.MaterializeResult:
                 "| table | written from | read by |\n|---|---|---|\n"
                 + "\n".join(f"| `{t}` | {w} | {r} |" for t, w, r in top)
             ),
-            "parse_errors": table({"file": f, "line": n, "error": e} for f, n, e in errors),
+            "parse_errors": table(
+                ({"file": f, "line": n, "error": e} for f, n, e in errors),
+                PARSE_ERROR_COLUMNS,
+            ),
         }
     )
 

@@ -8,10 +8,8 @@ read-only copy that analysts and the CLI query.
 import dagster as dg
 
 from dagster_project.metadata import listing_check, table
+from dagster_project.names import CRAWL_GROUP, LINEAGE_GRAPH, SOURCE_ASSET_KEYS, STORE_GROUP
 from dagster_project.resources import DUCKDB_POOL, LineageStoreResource
-
-CRAWL_GROUP = "crawl"
-STORE_GROUP = "store"
 
 
 def run_trigger(context: dg.AssetExecutionContext) -> str:
@@ -59,12 +57,8 @@ def _summary_markdown(run: dict, stale: list[tuple[str, str, str]]) -> str:
     return "\n".join(lines)
 
 
-# Every source asset of the crawl; the health summary closes the run after all of them.
-SOURCE_ASSET_KEYS = ["s3_bucket_posture", "sagemaker_crawl", "sql_lineage", "s3_dataset_schemas"]
-
-
 @dg.asset(
-    deps=[crawl_run, *SOURCE_ASSET_KEYS, "lineage_graph"],
+    deps=[crawl_run, *SOURCE_ASSET_KEYS, LINEAGE_GRAPH],
     group_name=STORE_GROUP,
     kinds={"duckdb"},
     pool=DUCKDB_POOL,
@@ -83,7 +77,9 @@ def lineage_store_health(
         published = store.publish()
     return dg.MaterializeResult(
         metadata={
-            "row_counts": table({"table": t, "rows": n} for t, n in counts.items()),
+            "row_counts": table(
+                ({"table": t, "rows": n} for t, n in counts.items()), ("table", "rows")
+            ),
             "dagster/row_count": sum(counts.values()),
             "stale_sources": len(stale),
             "crawl_run": dg.MetadataValue.md(_summary_markdown(run, stale)),

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import re
+import unicodedata
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass
@@ -21,6 +24,8 @@ from lineage_assets.graph.uris import normalize
 from lineage_assets.store import LineageStore, Upsert
 
 GLOBAL_SCOPE = "global"
+SLUG_CHARS = 80  # readable part of a snapshot file name; the hash makes it unique
+HASH_CHARS = 20  # hex digits of SHA-256 (80 bits) after the slug
 
 
 def canonical(document: Any) -> str:
@@ -183,13 +188,13 @@ def diff(old: dict[str, Any] | None, new: dict[str, Any]) -> dict[str, list]:
 
 @dataclass(frozen=True)
 class SavedSnapshot:
-    """The outcome of saving one scope's snapshot."""
+    """The outcome of saving one scope's snapshot: its file always exists afterwards."""
 
     scope: str
     content_hash: str
     changed: bool
     diff: dict[str, list]
-    path: Path | None
+    path: Path
 
 
 def latest(conn: Any, scope: str, before: datetime | None = None) -> dict[str, Any] | None:
@@ -202,20 +207,75 @@ def latest(conn: Any, scope: str, before: datetime | None = None) -> dict[str, A
     return json.loads(row[0]) if row else None
 
 
+def file_name(scope: str) -> str:
+    """The snapshot file of a scope: a readable ASCII slug of at most `SLUG_CHARS` plus a hash
+    of the exact scope, so any name (256 characters, `/`, `..`, unicode) gives a short, safe
+    name of its own (`a/b` and `a_b` differ). The global scope is plainly `global.json`."""
+    if scope == GLOBAL_SCOPE:
+        return f"{GLOBAL_SCOPE}.json"
+    ascii_text = unicodedata.normalize("NFKD", scope).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^A-Za-z0-9.-]+", "_", ascii_text).strip("._-")[:SLUG_CHARS].rstrip("._-")
+    digest = hashlib.sha256(scope.encode("utf-8", "surrogatepass")).hexdigest()[:HASH_CHARS]
+    return f"{slug or 'scope'}-{digest}.json"
+
+
+def file_path(folder: Path, scope: str) -> Path:
+    """Where a scope's snapshot file lives: directly inside `folder`, never elsewhere."""
+    target = folder / file_name(scope)
+    if target.parent != folder or target.name in ("", ".", ".."):
+        raise ValueError(f"snapshot file name for {scope!r} leaves {folder}")
+    return target
+
+
+def render(document: dict[str, Any]) -> bytes:
+    """The snapshot file's bytes: indented, sorted JSON."""
+    return json.dumps(document, indent=1, sort_keys=True, default=str).encode()
+
+
+def write_file(target: Path, content: bytes) -> bool:
+    """Make `target` hold `content`: written to a temporary file beside it, flushed to disk
+    and renamed over it, so a crash leaves the old file or the new one, never half of either.
+    Returns False when the file already held exactly these bytes (nothing written)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        if target.read_bytes() == content:
+            return False
+    except FileNotFoundError:
+        pass
+    temporary = target.with_name(f".{uuid.uuid4().hex}.tmp")
+    try:
+        with temporary.open("xb") as handle:
+            handle.write(content)
+            handle.flush()
+            os.fsync(handle.fileno())
+        temporary.replace(target)
+    finally:
+        temporary.unlink(missing_ok=True)
+    directory = os.open(target.parent, os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
+    return True
+
+
 def save(
     store: LineageStore, scope: str, document: dict[str, Any], folder: Path, run_id: str | None
 ) -> SavedSnapshot:
-    """Store the snapshot (table and file) unless its hash equals the scope's latest one."""
+    """Store the snapshot unless its hash equals the scope's latest one: the file first, then
+    its row, so a row always has its file; an unchanged snapshot whose file is missing or
+    differs (a crash between the two, a deleted file) gets its file rewritten."""
     digest = content_hash(document)
+    target = file_path(folder, scope)
     previous = store.conn.execute(
         "SELECT content_hash, snapshot FROM graph_snapshots WHERE scope = ? "
         "ORDER BY created_at DESC LIMIT 1",
         [scope],
     ).fetchone()
+    write_file(target, render(document))
     if previous and previous[0] == digest:
-        return SavedSnapshot(scope, digest, False, diff(document, document), None)
+        return SavedSnapshot(scope, digest, False, diff(document, document), target)
     old = json.loads(previous[1]) if previous else None
-    nodes = len(_node_map(document))
     store.upsert(
         Upsert(
             "graph_snapshots",
@@ -227,21 +287,11 @@ def save(
                     "scope": scope,
                     "created_at": datetime.now(UTC),
                     "content_hash": digest,
-                    "node_count": nodes,
+                    "node_count": len(_node_map(document)),
                     "edge_count": len(_edge_set(document)),
                     "snapshot": canonical(document),
                 }
             ],
         )
     )
-    target = folder / f"{_file_name(scope)}.json"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = target.with_suffix(".tmp")
-    temporary.write_text(json.dumps(document, indent=1, sort_keys=True, default=str))
-    temporary.replace(target)
     return SavedSnapshot(scope, digest, True, diff(old, document), target)
-
-
-def _file_name(scope: str) -> str:
-    """A file name for a scope (`sagemaker:us-east-1/P` → `sagemaker_us-east-1_P`)."""
-    return "".join(c if c.isalnum() or c in "-_." else "_" for c in scope)
