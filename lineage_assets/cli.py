@@ -15,7 +15,9 @@ from typing import Any
 import duckdb
 
 from lineage_assets import cli_graph, cli_s3, cli_sagemaker, cli_sql, config
+from lineage_assets.api import command as api_command
 from lineage_assets.store import LineageStore, StoreError, connect_published
+from lineage_assets.store.console import run_read_query
 
 
 def _print_rows(columns: list[str], rows: list[tuple[Any, ...]], fmt: str) -> None:
@@ -41,15 +43,23 @@ def _print_rows(columns: list[str], rows: list[tuple[Any, ...]], fmt: str) -> No
     print(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
 
 
+QUERY_USAGE = (
+    'usage: lineage-assets query "SELECT ..." (read-only SQL over the published store; '
+    'try "SHOW TABLES")'
+)
+
+
 def cmd_query(args: argparse.Namespace) -> int:
-    """Run read-only SQL against the published copy (never the live file, never a lock)."""
+    """Run vetted read-only SQL against the published copy (never the live file, never a lock)."""
+    if not args.sql.strip():
+        print(QUERY_USAGE, file=sys.stderr)
+        return 2
     conn = connect_published(config.published_path())
     try:
-        result = conn.execute(args.sql)
-        columns = [d[0] for d in result.description or []]
-        _print_rows(columns, result.fetchall(), args.format)
+        result = run_read_query(conn, args.sql)
     finally:
         conn.close()
+    _print_rows(result.columns, result.rows, args.format)
     return 0
 
 
@@ -127,6 +137,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_s3.register(sub)
     cli_graph.register(sub)
     cli_sql.register(sub)
+    api_command.register(sub)
 
     for name, func, text in (
         ("emulator", cmd_emulator, "run the local AWS emulator (see --help after it)"),
@@ -136,6 +147,12 @@ def build_parser() -> argparse.ArgumentParser:
         command = sub.add_parser(name, help=text, add_help=False)
         command.set_defaults(func=func, delegates=True)
     return parser
+
+
+def one_line(error: BaseException) -> str:
+    """An error's message on one line (DuckDB adds the query's text and a caret below it)."""
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    return lines[0] if lines else type(error).__name__
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -148,7 +165,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return args.func(args)
     except (StoreError, duckdb.Error) as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(f"error: {one_line(error)}", file=sys.stderr)
         return 2
 
 

@@ -11,6 +11,17 @@ from lineage_assets.store.errors import StoreLockedError, StoreNotPublishedError
 
 _LOCK_MESSAGE = "Could not set lock"
 
+# Readers of the published copy touch nothing but that file: no other file or URL, no extension
+# installed or loaded, no Python object scanned, and no statement may change these settings.
+READER_CONFIG: dict[str, str | bool] = {
+    "enable_external_access": False,
+    "autoinstall_known_extensions": False,
+    "autoload_known_extensions": False,
+    "allow_community_extensions": False,
+    "python_enable_replacements": False,
+    "lock_configuration": True,
+}
+
 
 def connect(
     path: Path, *, read_only: bool, lock_timeout_s: float = 30.0
@@ -36,10 +47,10 @@ def connect(
 
 
 def connect_published(path: Path) -> duckdb.DuckDBPyConnection:
-    """A read-only connection to the published copy; never takes the writer's lock."""
+    """A read-only, locked-down connection to the published copy; never takes the writer's lock."""
     if not path.exists():
         raise StoreNotPublishedError(
-            f"no published store at {path} yet: run a crawl (e.g. materialize the lineage job) "
-            "so that the writer publishes one"
+            f"no published store at {path} yet (the data folder is $LINEAGE_HOME): run "
+            "`lineage-assets init` or a crawl (e.g. materialize the lineage job) to publish one"
         )
-    return duckdb.connect(str(path), read_only=True)
+    return duckdb.connect(str(path), read_only=True, config=dict(READER_CONFIG))

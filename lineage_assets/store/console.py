@@ -1,0 +1,200 @@
+"""Read-only SQL over the published copy: only read statements run, vetted by DuckDB's parser first.
+
+The connection is already locked down (no file or network access, no extensions, configuration
+locked); this module is the second wall. Every statement is classified by DuckDB's own parser
+before any of them runs, and a SELECT's syntax tree is walked so that table functions with side
+effects (logging to files, checkpoints, executing SQL held in a string) are refused by name.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import duckdb
+
+from lineage_assets.store.errors import StoreError
+
+READ_FORMS = "SELECT, FROM, WITH, VALUES, TABLE, DESCRIBE, SHOW, SUMMARIZE, EXPLAIN"
+
+# Table functions a read query may call besides the store's own table macros: generators and
+# catalog introspection. Everything else (read_*, glob, query, query_table, enable_logging,
+# checkpoint, arrow_scan, which_secret, ...) is refused before it runs.
+SAFE_TABLE_FUNCTIONS = frozenset(
+    {
+        "range",
+        "generate_series",
+        "unnest",
+        "repeat",
+        "repeat_row",
+        "json_each",
+        "json_tree",
+        "summary",
+        "histogram",
+        "histogram_values",
+        "icu_calendar_names",
+        "pg_timezone_names",
+        "duckdb_columns",
+        "duckdb_constraints",
+        "duckdb_databases",
+        "duckdb_dependencies",
+        "duckdb_functions",
+        "duckdb_indexes",
+        "duckdb_keywords",
+        "duckdb_memory",
+        "duckdb_optimizers",
+        "duckdb_schemas",
+        "duckdb_sequences",
+        "duckdb_settings",
+        "duckdb_tables",
+        "duckdb_temporary_files",
+        "duckdb_types",
+        "duckdb_variables",
+        "duckdb_views",
+        "pragma_collations",
+        "pragma_database_size",
+        "pragma_metadata_info",
+        "pragma_platform",
+        "pragma_show",
+        "pragma_storage_info",
+        "pragma_table_info",
+        "pragma_version",
+    }
+)
+
+# Scalar functions that would run SQL the vetting never saw.
+REFUSED_SCALAR_FUNCTIONS = frozenset({"json_execute_serialized_sql", "json_deserialize_sql"})
+
+# A table name that a replacement scan would read as a file or URL ('/etc/passwd', 'x.csv').
+_PATH_LIKE = re.compile(r"[/\\:~]|\.[A-Za-z0-9]+$")
+_TOKEN = re.compile(r"\w+|\S")
+_ANALYZE = ("ANALYZE", "ANALYSE")
+
+
+class RefusedStatementError(StoreError):
+    """The console was given something other than a read query; nothing ran."""
+
+
+@dataclass(frozen=True)
+class QueryResult:
+    """Column names and rows of the last statement run."""
+
+    columns: list[str]
+    rows: list[tuple[Any, ...]]
+
+
+def _walk(node: Any) -> Iterator[dict[str, Any]]:
+    """Every object in a serialized syntax tree, depth first."""
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            yield item
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+
+
+def _store_table_macros(conn: duckdb.DuckDBPyConnection) -> frozenset[str]:
+    """The table macros the store defines (e.g. `downstream`, `upstream`)."""
+    rows = conn.execute(
+        "SELECT function_name FROM duckdb_functions() "
+        "WHERE NOT internal AND function_type = 'table_macro'"
+    ).fetchall()
+    return frozenset(name.lower() for (name,) in rows)
+
+
+def _serialized_select(conn: duckdb.DuckDBPyConnection, text: str) -> dict[str, Any]:
+    """DuckDB's syntax tree of one SELECT (parsing only); refused when it is not a SELECT."""
+    raw = conn.execute("SELECT json_serialize_sql(?::VARCHAR)", [text]).fetchone()
+    try:
+        tree = json.loads(raw[0] if raw else "{}")
+    except (RecursionError, ValueError) as error:
+        raise RefusedStatementError("refused: the query is too deeply nested to vet") from error
+    if tree.get("error"):
+        raise RefusedStatementError(f"refused: {tree.get('error_message', 'not a read query')}")
+    return tree
+
+
+def _vet_select(conn: duckdb.DuckDBPyConnection, text: str, macros: frozenset[str]) -> None:
+    """Refuse a SELECT that calls a table function with effects or scans a path or URL."""
+    for node in _walk(_serialized_select(conn, text)):
+        kind = node.get("type")
+        if kind == "TABLE_FUNCTION":
+            function = node.get("function") or {}
+            name = str(function.get("function_name", "")).lower()
+            if name not in SAFE_TABLE_FUNCTIONS and name not in macros:
+                raise RefusedStatementError(
+                    f"refused: table function {name}() is not available in the console "
+                    "(it reads files or the network, or changes the session)"
+                )
+        elif kind == "FUNCTION":
+            name = str(node.get("function_name", "")).lower()
+            if name in REFUSED_SCALAR_FUNCTIONS:
+                raise RefusedStatementError(f"refused: {name}() is not available in the console")
+        elif kind == "BASE_TABLE" and _PATH_LIKE.search(str(node.get("table_name", ""))):
+            raise RefusedStatementError(
+                f"refused: {node.get('table_name')!r} reads a file or URL; "
+                "the console reads only the store's tables and views"
+            )
+
+
+def _explained_text(text: str) -> str | None:
+    """The statement after `EXPLAIN [ANALYZE] [(options)]`, or None when it is not one."""
+    words = [(start, _TOKEN.match(text, start)) for start, _ in duckdb.tokenize(text)]
+    tokens = [(start, match.group().upper() if match else "") for start, match in words]
+    if not tokens or tokens[0][1] != "EXPLAIN":
+        return None
+    index = 1
+    if index < len(tokens) and tokens[index][1] in _ANALYZE:
+        index += 1
+    if index < len(tokens) and tokens[index][1] == "(":
+        depth = 0
+        while index < len(tokens):
+            depth += {"(": 1, ")": -1}.get(tokens[index][1], 0)
+            index += 1
+            if depth == 0:
+                break
+    return text[tokens[index][0] :] if index < len(tokens) else None
+
+
+def read_statements(conn: duckdb.DuckDBPyConnection, sql: str) -> list[str]:
+    """The statements of `sql`, each a vetted read query; refuses the whole input otherwise."""
+    statements = conn.extract_statements(sql)
+    if not statements:
+        raise RefusedStatementError("no SQL statement given (only comments or semicolons)")
+    macros = _store_table_macros(conn)
+    vetted: list[str] = []
+    for number, statement in enumerate(statements, start=1):
+        kind = statement.type.name
+        text = statement.query
+        if kind == "EXPLAIN":
+            inner = _explained_text(text)
+            inner_statements = conn.extract_statements(inner) if inner else []
+            if len(inner_statements) != 1 or inner_statements[0].type.name != "SELECT":
+                raise RefusedStatementError(
+                    f"refused: statement {number} explains something other than a read query"
+                )
+            _vet_select(conn, inner_statements[0].query, macros)
+        elif kind == "SELECT":
+            _vet_select(conn, text, macros)
+        else:
+            raise RefusedStatementError(
+                f"refused: statement {number} is {kind}; the console is read-only and runs "
+                f"only {READ_FORMS}; nothing ran"
+            )
+        vetted.append(text)
+    return vetted
+
+
+def run_read_query(conn: duckdb.DuckDBPyConnection, sql: str) -> QueryResult:
+    """Vet every statement of `sql`, then run them in order; the last one's rows."""
+    vetted = read_statements(conn, sql)
+    result = QueryResult([], [])
+    for text in vetted:
+        relation = conn.execute(text)
+        result = QueryResult([d[0] for d in relation.description or []], relation.fetchall())
+    return result
