@@ -507,6 +507,28 @@ FROM pii_exposure_paths e
 LEFT JOIN sagemaker_model_packages m ON e.node = 'model_package:' || m.model_package_arn;
 """
 
+# Oddities found in a pipeline's definitions, executions and reports, kept with the pipeline.
+SAGEMAKER_WARNINGS = """
+CREATE TABLE sagemaker_pipeline_warnings (
+    source_key    VARCHAR NOT NULL,
+    region        VARCHAR NOT NULL,
+    pipeline_name VARCHAR NOT NULL,
+    execution_arn VARCHAR,
+    code          VARCHAR NOT NULL,
+    message       VARCHAR NOT NULL
+);
+"""
+
+# The process that owns a crawl run, so that the next run can close one whose owner died.
+CRAWL_RUN_OWNERS = """
+ALTER TABLE crawl_runs ADD COLUMN owner_host VARCHAR;
+ALTER TABLE crawl_runs ADD COLUMN owner_pid BIGINT;
+ALTER TABLE crawl_runs ADD COLUMN owner_boot_id VARCHAR;
+ALTER TABLE crawl_runs ADD COLUMN owner_started VARCHAR;
+ALTER TABLE crawl_runs ADD COLUMN last_activity_at TIMESTAMPTZ;
+ALTER TABLE crawl_runs ADD COLUMN status_reason VARCHAR;
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "core: sources, crawl runs, crawl errors", CORE),
     Migration(2, "sql lineage: files, statements, table and column edges", SQL_LINEAGE),
@@ -516,4 +538,6 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(6, "views and walk macros", LINEAGE_EDGES_VIEW + STALE_SOURCES_VIEW + WALK_MACROS),
     # 7 and 8 are reserved for the SageMaker crawl state and the S3 schema crawl.
     Migration(9, "graph: PII tags and exposure", PII),
+    Migration(20, "sagemaker: pipeline warnings", SAGEMAKER_WARNINGS),
+    Migration(21, "crawl runs: owner process, last activity, status reason", CRAWL_RUN_OWNERS),
 )
