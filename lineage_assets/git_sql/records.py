@@ -95,7 +95,7 @@ def file_records(
                     "targets": statement.targets,
                     "sources": statement.sources,
                     "error": statement.error,
-                    "sql_text": "\n".join(text_lines[start - 1 : end]) or None,
+                    "sql_text": statement.sql_text or None,
                 }
             )
             tables += [

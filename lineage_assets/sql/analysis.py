@@ -10,6 +10,7 @@ from sqlglot.dialects.dialect import Dialect
 
 from lineage_assets.sql.catalog import Catalog
 from lineage_assets.sql.columns import Origins, Source
+from lineage_assets.sql.limits import Deadline
 from lineage_assets.sql.names import table_name
 
 
@@ -38,11 +39,13 @@ class Analysis:
 
 @dataclass
 class Context:
-    """What later statements of a script depend on: the dialect, known columns, USE."""
+    """What later statements of a script depend on: the dialect, known columns, USE; and the
+    deadline of the statement being analysed."""
 
     dialect: Dialect
     catalog: Catalog
     default_db: str | None = None
+    deadline: Deadline = field(default_factory=Deadline)
 
     def name(self, table: exp.Expr) -> str | None:
         """A table's lineage name under the current default database."""

@@ -59,7 +59,8 @@ class QueryColumns:
     """Resolves the output columns of a scope tree to base-table columns.
 
     `name_of` names an `exp.Table` (None for table functions); `columns_of` gives the known
-    columns of a named table (None when unknown).
+    columns of a named table (None when unknown); `check` raises once the statement's time
+    is up, and is called before each scope column is resolved.
     """
 
     def __init__(
@@ -67,8 +68,10 @@ class QueryColumns:
         root: Scope,
         name_of: Callable[[exp.Table], str | None],
         columns_of: Callable[[str | None], list[str] | None],
+        check: Callable[[], None] = lambda: None,
     ) -> None:
         self.root = root
+        self.check = check
         self._name_of = name_of
         self._names: dict[int, str | None] = {}
         self.columns_of = columns_of
@@ -170,6 +173,7 @@ class QueryColumns:
         found = self._memo.get(key)
         if found is not None:
             return found
+        self.check()
         self._memo[key] = {}  # a recursive CTE reaching itself adds nothing
         result = self._compute(scope, name)
         self._memo[key] = result

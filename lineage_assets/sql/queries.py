@@ -32,10 +32,11 @@ def query_lineage(
             query = qualify_columns(query, context.catalog, expand_alias_refs=True)
         except SqlglotError as error:
             warnings.append(f"columns partly resolved ({str(error).splitlines()[0][:120]})")
+    context.deadline.check()
     root = build_scope(query)
     if root is None:
         return QueryResult([], _plain_tables(query, context), {}, warnings)
-    resolver = QueryColumns(root, context.name, context.catalog.columns_of)
+    resolver = QueryColumns(root, context.name, context.catalog.columns_of, context.deadline.check)
     outputs = resolver.outputs(written_as)
     indirect = resolver.indirect()
     sources = _scope_tables(resolver)

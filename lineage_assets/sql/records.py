@@ -24,7 +24,8 @@ class StatementLineage:
     """Lineage of one statement: what it writes and reads, its column edges, where it is.
 
     `indirect_lineage` holds columns that only filter, join or group (transform `filter`,
-    `join`, `group`), kept apart from the value edges of `column_lineage`.
+    `join`, `group`), kept apart from the value edges of `column_lineage`. `sql_text` is the
+    statement's own text, bounded (`text_truncated` when cut, with a marker at its end).
     """
 
     kind: str
@@ -36,6 +37,8 @@ class StatementLineage:
     error: str | None = None
     indirect_lineage: list[ColumnEdge] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    sql_text: str = ""
+    text_truncated: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         """The statement as plain JSON-serialisable values."""
@@ -49,6 +52,8 @@ class StatementLineage:
             "end_line": self.end_line,
             "error": self.error,
             "warnings": list(self.warnings),
+            "sql_text": self.sql_text,
+            "text_truncated": self.text_truncated,
         }
 
 

@@ -15,6 +15,15 @@ from lineage_assets.sql import transforms
 from lineage_assets.sql.analysis import Analysis, Context
 from lineage_assets.sql.catalog import Catalog
 from lineage_assets.sql.columns import STAR, Origins, add_origin
+from lineage_assets.sql.limits import (
+    MAX_DEPTH,
+    MAX_STATEMENT_CHARS,
+    SHALLOW_DEPTH,
+    Deadline,
+    StatementTimeout,
+    bounded_text,
+    recursion_headroom,
+)
 from lineage_assets.sql.names import column_ref
 from lineage_assets.sql.records import ColumnEdge, ScriptLineage, StatementLineage
 from lineage_assets.sql.split import LineIndex, Piece, split_statements
@@ -42,7 +51,8 @@ def extract_lineage(
     statements = []
     for piece in split_statements(sql, sql_dialect, lines):
         analysis, error = _analyse_piece(piece, sql, parser, context)
-        statements.append(chain.add(piece, analysis, error))
+        text, truncated = bounded_text(sql, piece.start, piece.end)
+        statements.append(chain.add(piece, analysis, error, text, truncated))
     return chain.result(statements)
 
 
@@ -56,22 +66,50 @@ def _failed_script(sql: str, message: str) -> ScriptLineage:
 def _analyse_piece(
     piece: Piece, sql: str, parser: Parser, context: Context
 ) -> tuple[Analysis | None, str | None]:
-    """Parse and analyse one statement; any failure becomes an error message with its line."""
+    """Parse and analyse one statement within its bounds; any failure (RecursionError and
+    MemoryError included) becomes an error message naming its line."""
     if piece.error:
         return None, piece.error
+    line = piece.start_line
+    if piece.size > MAX_STATEMENT_CHARS:
+        return None, f"line {line}: statement too large to analyse ({piece.size:,} characters)"
+    if piece.depth > MAX_DEPTH:
+        return None, f"line {line}: statement nested deeper than {MAX_DEPTH} levels"
+    if piece.depth > SHALLOW_DEPTH:
+        with recursion_headroom():
+            return _parse_and_analyse(piece, sql, parser, context)
+    return _parse_and_analyse(piece, sql, parser, context)
+
+
+def _parse_and_analyse(
+    piece: Piece, sql: str, parser: Parser, context: Context
+) -> tuple[Analysis | None, str | None]:
+    """Parse one statement and analyse its tree; failures become messages naming its line."""
+    line = piece.start_line
     try:
         trees = parser.parse(piece.tokens, sql)
     except ParseError as error:
-        return None, _parse_message(error, piece.start_line)
+        return None, _parse_message(error, line)
+    except RecursionError:
+        return None, f"line {line}: statement nested too deeply to parse"
+    except MemoryError:
+        return None, f"line {line}: out of memory parsing the statement"
     except Exception as error:  # sqlglot can fail in other ways on odd input
-        return None, f"line {piece.start_line}: cannot parse: {_first_line(error)}"
+        return None, f"line {line}: cannot parse: {_first_line(error)}"
     tree = next((t for t in trees if t is not None and not isinstance(t, exp.Semicolon)), None)
     if tree is None:
         return None, None
+    context.deadline = Deadline()
     try:
         return analyse(tree, context), None
+    except StatementTimeout as error:
+        return None, f"line {line}: cannot analyse: {error}"
+    except RecursionError:
+        return None, f"line {line}: statement nested too deeply to analyse"
+    except MemoryError:
+        return None, f"line {line}: out of memory analysing the statement"
     except Exception as error:  # one statement's failure never stops the script
-        return None, f"line {piece.start_line}: cannot analyse: {_first_line(error)}"
+        return None, f"line {line}: cannot analyse: {_first_line(error)}"
 
 
 def _parse_message(error: ParseError, start_line: int) -> str:
@@ -102,11 +140,21 @@ class ScriptChain:
         self.edges: list[tuple[str, str, Origins]] = []
         self.warnings: list[str] = []
 
-    def add(self, piece: Piece, analysis: Analysis | None, error: str | None) -> StatementLineage:
-        """Record one statement; its own lineage is returned unchained."""
+    def add(
+        self,
+        piece: Piece,
+        analysis: Analysis | None,
+        error: str | None,
+        text: str = "",
+        truncated: bool = False,
+    ) -> StatementLineage:
+        """Record one statement (with its bounded text); its own lineage is returned unchained."""
         if analysis is None:
             kind = "UNKNOWN" if error else "EMPTY"
-            return StatementLineage(kind, [], [], [], piece.start_line, piece.end_line, error)
+            return StatementLineage(
+                kind, [], [], [], piece.start_line, piece.end_line, error,
+                sql_text=text, text_truncated=truncated,
+            )  # fmt: skip
         for source in analysis.sources:
             if source in self.written:
                 self.intermediates.add(source)
@@ -138,6 +186,8 @@ class ScriptChain:
                 for (target, source), label in analysis.indirect.items()
             ],
             warnings=warnings,
+            sql_text=text,
+            text_truncated=truncated,
         )
 
     def _write(self, analysis: Analysis, resolved: list[tuple[str, str, Origins]]) -> None:

@@ -1,13 +1,17 @@
-"""A script cut into statements with sqlglot's tokenizer: tokens and 1-based lines of each.
+"""A script cut into statements with sqlglot's tokenizer: tokens, lines and text of each.
 
-The script is tokenized once; statements are the runs of tokens between semicolons. Text the
-tokenizer cannot read (an unterminated string or comment) ends the script in one bad piece.
+The script is tokenized once; statements are the runs of tokens between semicolons (and T-SQL
+`GO` lines). Text the tokenizer cannot read (an unterminated string or comment) ends the script
+in one bad piece. Each piece knows its own character span, so its text never depends on the
+lines it shares with other statements, and its nesting depth, so a statement too deep for the
+parser becomes an error before the parser recurses.
 """
 
 from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from sqlglot.dialects.dialect import Dialect
@@ -15,17 +19,29 @@ from sqlglot.errors import TokenError
 from sqlglot.tokens import Token, TokenType
 
 _NEWLINE = re.compile("\n")
+_TEXT = re.compile(r"[^\s;]")
 _GO_TOKENS = (TokenType.VAR, TokenType.COMMAND)
+_OPENING = (TokenType.L_PAREN, TokenType.L_BRACKET, TokenType.CASE)
+_CLOSING = (TokenType.R_PAREN, TokenType.R_BRACKET, TokenType.END)
 
 
 @dataclass(frozen=True)
 class Piece:
-    """One statement's tokens and lines; `error` when its text could not be tokenized."""
+    """One statement's tokens, lines and character span [start, end); `error` when its text
+    could not be tokenized. `depth` is its deepest nesting of parentheses, brackets and CASE."""
 
     tokens: list[Token]
     start_line: int
     end_line: int
     error: str | None = None
+    start: int = 0
+    end: int = 0
+    depth: int = 0
+
+    @property
+    def size(self) -> int:
+        """The statement's length in characters."""
+        return self.end - self.start
 
 
 class LineIndex:
@@ -39,51 +55,75 @@ class LineIndex:
         return bisect_right(self.newlines, offset - 1) + 1
 
 
-def split_statements(sql: str, dialect: Dialect, lines: LineIndex) -> list[Piece]:
-    """The statements of a script in order, each with its tokens and start/end line."""
-    tokenizer = dialect.tokenizer()
-    failure: str | None = None
-    try:
-        tokens = tokenizer.tokenize(sql)
-    except TokenError as error:
-        tokens = list(tokenizer.tokens)
-        failure = str(error).split("\n", 1)[0]
-    pieces: list[Piece] = []
+def split_statements(sql: str, dialect: Dialect, lines: LineIndex) -> Iterator[Piece]:
+    """The statements of a script in order, each with its tokens, lines, span and depth.
+
+    Pieces are produced one at a time and the script's token list lets go of the tokens
+    behind them, so a caller that keeps only results holds one statement's tokens at a time.
+    """
+    tokens, failure = _tokenize(sql, dialect)
     current: list[Token] = []
+    depth = deepest = 0
+    last_end = 0
     for index, token in enumerate(tokens):
-        if token.token_type == TokenType.SEMICOLON or _is_batch_separator(tokens, index):
+        if index > 1:
+            tokens[index - 2] = None  # a GO check looks one token back
+        if token is None:
+            continue
+        kind = token.token_type
+        if kind == TokenType.SEMICOLON or _is_batch_separator(tokens, index):
             if current:
-                pieces.append(_piece(current, lines))
+                piece = _piece(current, lines, deepest)
+                last_end = piece.end
+                yield piece
             current = []
-        else:
-            current.append(token)
+            depth = deepest = 0
+            continue
+        current.append(token)
+        if kind in _OPENING:
+            depth += 1
+            deepest = max(deepest, depth)
+        elif kind in _CLOSING and depth:
+            depth -= 1
+    tokens.clear()
     if failure is not None:
-        start = lines.line(current[0].start) if current else _line_after(pieces, sql, lines)
+        offset = current[0].start if current else _offset_after(last_end, sql)
+        start = lines.line(offset)
         end = max(start, lines.line(len(sql) - 1)) if sql else start
         message = f"line {start}: cannot tokenize the statement: {failure[:200]}"
-        pieces.append(Piece([], start, end, message))
+        yield Piece([], start, end, message, offset, len(sql))
     elif current:
-        pieces.append(_piece(current, lines))
-    return pieces
+        yield _piece(current, lines, deepest)
 
 
-def _is_batch_separator(tokens: list[Token], index: int) -> bool:
+def _tokenize(sql: str, dialect: Dialect) -> tuple[list[Token | None], str | None]:
+    """The script's tokens, and the tokenizer's complaint when it stopped early."""
+    tokenizer = dialect.tokenizer()
+    try:
+        return list(tokenizer.tokenize(sql)), None
+    except TokenError as error:
+        return list(tokenizer.tokens), str(error).split("\n", 1)[0]
+
+
+def _is_batch_separator(tokens: list[Token | None], index: int) -> bool:
     """T-SQL's `GO`: a line holding only GO ends a batch, like a semicolon."""
     token = tokens[index]
-    if token.token_type not in _GO_TOKENS or token.text.upper() != "GO":
+    if token is None or token.token_type not in _GO_TOKENS or token.text.upper() != "GO":
         return False
-    before = tokens[index - 1].line if index else 0
-    after = tokens[index + 1].line if index + 1 < len(tokens) else token.line + 1
+    previous = tokens[index - 1] if index else None
+    following = tokens[index + 1] if index + 1 < len(tokens) else None
+    before = previous.line if previous is not None else 0
+    after = following.line if following is not None else token.line + 1
     return before < token.line < after
 
 
-def _piece(tokens: list[Token], lines: LineIndex) -> Piece:
+def _piece(tokens: list[Token], lines: LineIndex, depth: int) -> Piece:
     """A statement of well-formed tokens."""
-    return Piece(tokens, lines.line(tokens[0].start), lines.line(tokens[-1].end))
+    start, end = tokens[0].start, tokens[-1].end + 1
+    return Piece(tokens, lines.line(start), lines.line(end - 1), None, start, end, depth)
 
 
-def _line_after(pieces: list[Piece], sql: str, lines: LineIndex) -> int:
-    """The first line after the last complete statement (where an unreadable one starts)."""
-    if not pieces:
-        return 1
-    return min(pieces[-1].end_line + 1, lines.line(max(len(sql) - 1, 0)))
+def _offset_after(last_end: int, sql: str) -> int:
+    """Where an unreadable statement starts: the first text after the last complete one."""
+    found = _TEXT.search(sql, last_end)
+    return found.start() if found else max(len(sql) - 1, 0)
