@@ -12,7 +12,7 @@ import pytest
 
 from lineage_assets import aws
 from lineage_assets.emulator import datasets as ds
-from lineage_assets.s3_schema.crawl import crawl_datasets, region_filesystems
+from lineage_assets.s3_schema.crawl import crawl_datasets, region_readers
 from lineage_assets.store import LineageStore, Upsert
 
 
@@ -30,7 +30,7 @@ def customers_prefix(account) -> str:
 
 def crawl(store: LineageStore, *uris: str):
     """One crawl through the real client and filesystem."""
-    return crawl_datasets(store, uris, aws.client("s3"), region_filesystems())
+    return crawl_datasets(store, uris, aws.client("s3"), region_readers())
 
 
 def classes(store: LineageStore, uri: str) -> dict[str, str | None]:

@@ -14,7 +14,7 @@ import pytest
 
 from lineage_assets import aws, config
 from lineage_assets.cli_s3 import register
-from lineage_assets.s3_schema.crawl import crawl_datasets, region_filesystems
+from lineage_assets.s3_schema.crawl import crawl_datasets, region_readers
 from lineage_assets.store import LineageStore
 
 
@@ -40,7 +40,7 @@ def published(aws_env, tmp_path, monkeypatch):
         pq.write_table(pa.table(columns), sink)
         s3.put_object(Bucket=name, Key="people/a.parquet", Body=sink.getvalue())
         with LineageStore.open(config.duckdb_path(), config.published_path()) as store:
-            samples += crawl_datasets(store, [uri], s3, region_filesystems()).samples
+            samples += crawl_datasets(store, [uri], s3, region_readers()).samples
             store.publish()
     return uri, [s.version for s in samples]
 

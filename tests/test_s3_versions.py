@@ -12,7 +12,7 @@ import pytest
 
 from lineage_assets import aws, s3_posture
 from lineage_assets.s3_schema import ColumnSchema, diff, is_breaking, schema_version
-from lineage_assets.s3_schema.crawl import crawl_datasets, region_filesystems, store_dataset_uris
+from lineage_assets.s3_schema.crawl import crawl_datasets, region_readers, store_dataset_uris
 from lineage_assets.s3_schema.records import source_key
 from lineage_assets.store import LineageStore, SourceRecords
 
@@ -42,7 +42,7 @@ def put_parquet(s3, bucket: str, key: str, table: pa.Table) -> None:
 
 def crawl(store: LineageStore, *uris: str):
     """One crawl of the given datasets through the real client and filesystem."""
-    return crawl_datasets(store, uris, aws.client("s3"), region_filesystems())
+    return crawl_datasets(store, uris, aws.client("s3"), region_readers())
 
 
 def drift_of(store: LineageStore, uri: str, to_version: str) -> dict[str, str]:
@@ -212,18 +212,18 @@ def test_uris_come_from_step_io_feature_groups_and_table_locations(store):
     assert store_dataset_uris(store.conn) == ["s3://b/fg/123/data", "s3://b/in/", "s3a://b/t/"]
 
 
-def test_each_bucket_is_read_through_its_regions_filesystem(aws_env, store):
+def test_each_bucket_is_read_through_its_regions_client(aws_env, store):
     eu_bucket = next(b for b, region in aws_env.buckets.items() if region == "eu-west-1")
     s3 = aws.client("s3")
     store.replace_source(s3_posture.posture_records(s3_posture.bucket_posture(s3, eu_bucket)))
     eu_uri = next(u for u in aws_env.objects if u.startswith(f"s3://{eu_bucket}/"))
     regions_asked: list[str | None] = []
 
-    def filesystems(region: str | None):
+    def readers(region: str | None):
         regions_asked.append(region)
-        return aws.s3_filesystem(region)
+        return aws.client("s3", region)
 
-    result = crawl_datasets(store, [eu_uri, aws_env.large_parquet_uri], s3, filesystems)
+    result = crawl_datasets(store, [eu_uri, aws_env.large_parquet_uri], s3, readers)
     assert regions_asked == ["eu-west-1", None]  # the curated bucket's posture is not stored
     assert len(result.samples) == 2 and not result.failed
 

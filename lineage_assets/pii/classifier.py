@@ -13,6 +13,7 @@ from lineage_assets.pii.detectors import DETECTORS
 from lineage_assets.pii.masking import mask
 from lineage_assets.pii.names import name_class
 
+MAX_VALUE_CHARS = 256  # longer values are no kind of personal data the detectors know
 MIN_VALUE_RATIO = 0.8  # share of sampled values that must validate for values alone to decide
 CONTRADICTION_RATIO = 0.2  # below this, values overrule a name that has a detector
 BIRTH_YEAR_SPREAD = 20  # years a date column must span to be birth dates without a name hit
@@ -35,10 +36,14 @@ class ColumnClassification:
 
 
 def _value_matches(values: Sequence[str]) -> tuple[Counter[str], dict[str, str]]:
-    """Per class, how many values validate (first detector wins), and one example each."""
+    """Per class, how many values validate (first detector wins), and one example each;
+    a value longer than `MAX_VALUE_CHARS` runs no detector (it cannot match, and a huge
+    hostile string should cost nothing)."""
     counts: Counter[str] = Counter()
     examples: dict[str, str] = {}
     for value in values:
+        if len(value) > MAX_VALUE_CHARS:
+            continue
         for pii_class, detect in DETECTORS.items():
             if detect(value):
                 counts[pii_class] += 1
@@ -49,7 +54,7 @@ def _value_matches(values: Sequence[str]) -> tuple[Counter[str], dict[str, str]]
 
 def _year_spread(values: Sequence[str]) -> int:
     """Years between the earliest and latest `YYYY-…` value (birth dates spread over decades)."""
-    years = [int(v[:4]) for v in values if v[:4].isdigit()]
+    years = [int(v[:4]) for v in values if v[:4].isascii() and v[:4].isdigit()]
     return max(years) - min(years) if years else 0
 
 

@@ -2,6 +2,7 @@
 
 Formats are checked strictly and check digits where they exist (Korean RRN, Luhn, IBAN
 mod-97), so order numbers, product codes and timestamps that merely look similar fail.
+Digits are ASCII digits only (`re.ASCII`): superscripts and Arabic-Indic digits never reach `int()`.
 """
 
 from __future__ import annotations
@@ -25,16 +26,17 @@ _RRN_CENTURY = {
     "9": 1800,
     "0": 1800,
 }
-_EMAIL = re.compile(r"[A-Za-z0-9._%+'-]{1,64}@(?:[A-Za-z0-9-]{1,63}\.)+[A-Za-z]{2,24}")
-_RRN = re.compile(r"(\d{6})-?(\d{7})")
+_EMAIL = re.compile(r"[A-Za-z0-9._%+'-]{1,64}@(?:[A-Za-z0-9-]{1,63}\.)+[A-Za-z]{2,24}", re.ASCII)
+_RRN = re.compile(r"(\d{6})-?(\d{7})", re.ASCII)
 # Korean numbers: mobile 010/011/016-019, Seoul 02, regional 031-064, internet 070, 050x.
 _KR_PHONE = re.compile(
     r"(?:\+82[ -]?(?:0?(?:1[016789]|2|[3-6][1-5]|70)))[ -]?\d{3,4}[ -]?\d{4}"
     r"|0(?:1[016789]|2|[3-6][1-5]|70)-\d{3,4}-\d{4}"
-    r"|01[016789]\d{7,8}"
+    r"|01[016789]\d{7,8}",
+    re.ASCII,
 )
 # Other countries: only with the + country code, as real exports write them.
-_INTL_PHONE = re.compile(r"\+(?!82)[1-9]\d{0,2}(?:[ .-]?\(?\d{1,4}\)?){2,5}")
+_INTL_PHONE = re.compile(r"\+(?!82)[1-9]\d{0,2}(?:[ .-]?\(?\d{1,4}\)?){2,5}", re.ASCII)
 _CARD_SEPARATORS = re.compile(r"[ -]")
 _CARD_PREFIXES = (
     ("4",),
@@ -48,7 +50,7 @@ _CARD_PREFIXES = (
     ("9410",),
 )
 _CARD_PREFIX_SET = tuple(p for group in _CARD_PREFIXES for p in group)
-_IBAN = re.compile(r"[A-Z]{2}\d{2}[A-Z0-9]{11,30}")
+_IBAN = re.compile(r"[A-Z]{2}\d{2}[A-Z0-9]{11,30}", re.ASCII)
 _IBAN_LENGTHS = {
     "DE": 22,
     "GB": 22,
@@ -67,7 +69,7 @@ _IBAN_LENGTHS = {
     "FI": 18,
     "PT": 25,
 }
-_DATE = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T]00:00(?::00)?)?")
+_DATE = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T]00:00(?::00)?)?", re.ASCII)
 OLDEST_BIRTH_YEAR = 1900
 YOUNGEST_AGE = 14
 
@@ -118,6 +120,7 @@ def is_payment_card(value: str) -> bool:
     digits = _CARD_SEPARATORS.sub("", value.strip())
     return (
         13 <= len(digits) <= 19
+        and digits.isascii()
         and digits.isdigit()
         and digits.startswith(_CARD_PREFIX_SET)
         and luhn_valid(digits)

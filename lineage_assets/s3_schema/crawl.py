@@ -1,5 +1,9 @@
 """Sampling many datasets into the store: which URIs, one source per dataset, one bad dataset
-never stopping the rest, and a crawl-wide byte budget that skips (and records) what is left."""
+never stopping the rest, and a crawl-wide byte budget that skips (and records) what is left.
+
+A dataset where nothing could be read (every object failed, or the budget ran out) keeps its
+last good schema and classifications, marked stale with the error naming the objects.
+"""
 
 from __future__ import annotations
 
@@ -15,8 +19,10 @@ from lineage_assets import aws
 from lineage_assets.aws import AWS_ERRORS, error_code
 from lineage_assets.s3_schema.budget import BudgetExhausted, CrawlBudget
 from lineage_assets.s3_schema.listing import parse_s3_uri
+from lineage_assets.s3_schema.objects import describe_error
 from lineage_assets.s3_schema.records import (
     SOURCE_KIND,
+    StoredSchema,
     classify_sample,
     dataset_records,
     overrides_for,
@@ -52,16 +58,19 @@ def store_dataset_uris(conn: Any) -> list[str]:
     )
 
 
-def region_filesystems(default_region: str | None = None) -> Callable[[str | None], Any]:
-    """pyarrow S3 filesystems by bucket region, each made once (endpoint and credentials as
-    boto3 has them); an unknown region uses `default_region`."""
+def region_readers(default_region: str | None = None) -> Callable[[str | None], Any]:
+    """S3 clients that read objects, by bucket region, each made once; an unknown region uses
+    `default_region`."""
 
     @functools.cache
-    def filesystem(region: str | None) -> Any:
-        """The filesystem for one region."""
-        return aws.s3_filesystem(region or default_region)
+    def reader(region: str | None) -> Any:
+        """The client for one region."""
+        return aws.client("s3", region or default_region)
 
-    return filesystem
+    return reader
+
+
+region_filesystems = region_readers  # the name the Dagster assets import
 
 
 def bucket_regions(conn: Any) -> dict[str, str]:
@@ -83,48 +92,106 @@ def dataset_uris(uris: Iterable[str]) -> list[str]:
     return list(seen)
 
 
+def _unreadable(sample: DatasetSample, previous: StoredSchema | None) -> str | None:
+    """Why the sample must not replace the dataset's rows: nothing was readable and either
+    objects failed (or were skipped) or a good schema is already stored; None otherwise."""
+    if sample.version is not None or (previous is None and sample.error is None):
+        return None
+    return sample.error or f"{sample.uri}: no readable data objects ({sample.format})"
+
+
+def _first_failed_object(sample: DatasetSample) -> str | None:
+    """The URI of the first object that could not be read, for the error row's location."""
+    failed = [o.key for o in sample.objects if o.error]
+    return sample.location.uri_of(failed[0]) if failed else None
+
+
+def _record_failure(
+    store: LineageStore,
+    result: CrawlResult,
+    uri: str,
+    failure: tuple[str, str, str | None],
+    run_id: str | None,
+) -> None:
+    """Record a dataset's failure (message, error type, location); its last good rows stay,
+    marked stale."""
+    message, error_type, location = failure
+    result.failed[uri] = message
+    store.mark_failed(
+        source_key(uri),
+        SOURCE_KIND,
+        message,
+        run_id=run_id,
+        error_type=error_type,
+        location=location,
+    )
+
+
+def _sample_and_store(
+    store: LineageStore,
+    uri: str,
+    s3: Any,
+    reader: Any,
+    result: CrawlResult,
+    config: SamplingConfig,
+    run_id: str | None,
+) -> tuple[str, str, str | None] | DatasetSample:
+    """Sample one dataset and replace its rows; the failure instead when nothing was readable."""
+    sample = sample_dataset(uri, s3, reader, result.budget, config)
+    previous = previous_schema(store.conn, uri)
+    unreadable = _unreadable(sample, previous)
+    if unreadable is not None:
+        return unreadable, "NothingReadable", _first_failed_object(sample)
+    classifications = classify_sample(sample, overrides_for(store.conn, uri))
+    store.replace_source(dataset_records(sample, previous, classifications), run_id)
+    return sample
+
+
 def crawl_datasets(
     store: LineageStore,
     uris: Iterable[str],
     s3: Any,
-    filesystems: Callable[[str | None], Any],
+    readers: Callable[[str | None], Any],
     *,
     budget: CrawlBudget | None = None,
     config: SamplingConfig | None = None,
     run_id: str | None = None,
 ) -> CrawlResult:
     """Sample each dataset and replace its source; failures keep the last good rows (stale).
-    `filesystems` maps a bucket's region (from `s3_buckets`, None if unknown) to pyarrow's
-    filesystem, so buckets in other regions are read through their own endpoint."""
+    `readers` maps a bucket's region (from `s3_buckets`, None if unknown) to the S3 client
+    that reads its objects, so buckets in other regions are read through their own endpoint.
+    Whatever one dataset raises becomes its error row; the next dataset is still sampled."""
     result = CrawlResult(budget or CrawlBudget())
+    config = config or SamplingConfig()
     regions = bucket_regions(store.conn)
     for uri in dataset_uris(uris):
-        key = source_key(uri)
-        filesystem = filesystems(regions.get(parse_s3_uri(uri).bucket))
+        failure: tuple[str, str, str | None]
         try:
-            sample = sample_dataset(uri, s3, filesystem, result.budget, config or SamplingConfig())
+            reader = readers(regions.get(parse_s3_uri(uri).bucket))
+            outcome = _sample_and_store(store, uri, s3, reader, result, config, run_id)
         except BudgetExhausted as error:
             result.skipped.append(uri)
             store.mark_failed(
-                key, SOURCE_KIND, str(error), run_id=run_id, error_type="BudgetExhausted"
+                source_key(uri),
+                SOURCE_KIND,
+                str(error),
+                run_id=run_id,
+                error_type="BudgetExhausted",
             )
             continue
         except AWS_ERRORS as error:
-            message = f"{uri}: {error_code(error)}: {error}"
-            result.failed[uri] = message
-            store.mark_failed(
-                key, SOURCE_KIND, message, run_id=run_id, error_type=error_code(error)
-            )
-            continue
-        try:
-            classifications = classify_sample(sample, overrides_for(store.conn, uri))
-            records = dataset_records(sample, previous_schema(store.conn, uri), classifications)
-            store.replace_source(records, run_id)
+            code = error_code(error)
+            failure = (f"{uri}: {code}: {describe_error(error)}", code, None)
         except (RecordError, duckdb.Error) as error:
-            message = f"{uri}: not stored: {error}"
-            result.failed[uri] = message
-            store.mark_failed(key, SOURCE_KIND, message, run_id=run_id, error_type="RecordError")
-            continue
-        # The sampled values were only for classification: drop them before the sample lives on.
-        result.samples.append(dataclasses.replace(sample, values={}))
+            failure = (f"{uri}: not stored: {describe_error(error)}", "RecordError", None)
+        except Exception as error:  # RecursionError, MemoryError, a reader bug: this dataset's
+            kind = type(error).__name__
+            failure = (f"{uri}: {kind}: {describe_error(error)}", kind, None)
+        else:
+            if isinstance(outcome, DatasetSample):
+                # The sampled values were only for classification: drop them now.
+                result.samples.append(dataclasses.replace(outcome, values={}))
+                continue
+            failure = outcome
+        _record_failure(store, result, uri, failure, run_id)
     return result

@@ -14,17 +14,32 @@ _FORMATS = {
     "jsonl": "json",
     "ndjson": "json",
 }
-_GZIP = ("gz", "gzip")
+# A compression suffix on a text format; `part-0.snappy.parquet` is Parquet (it compresses
+# its own pages), so these only apply as the last suffix.
+_COMPRESSION = {
+    "gz": "gzip",
+    "gzip": "gzip",
+    "bz2": "bzip2",
+    "zst": "zstd",
+    "zstd": "zstd",
+    "snappy": "snappy",
+}
 SUPPORTED = frozenset(_FORMATS.values())
 
 
 @dataclass(frozen=True)
 class ObjectFormat:
-    """`format` is parquet | csv | json | unsupported; `extension` is what decided it."""
+    """`format` is parquet | csv | json | unsupported; `extension` is what decided it;
+    `compression` the codec of a compressed text object (gzip, bzip2, zstd, snappy)."""
 
     format: str
     extension: str
-    gzip: bool = False
+    compression: str | None = None
+
+    @property
+    def gzip(self) -> bool:
+        """Whether the object is gzip-compressed."""
+        return self.compression == "gzip"
 
     @property
     def supported(self) -> bool:
@@ -35,8 +50,11 @@ class ObjectFormat:
 def detect_format(key: str) -> ObjectFormat:
     """Format from the file name: `a.csv.gz` is gzip CSV, `part-0.snappy.parquet` is Parquet."""
     parts = key.rsplit("/", 1)[-1].lower().split(".")[1:]
-    gzip = bool(parts) and parts[-1] in _GZIP
-    if gzip:
+    compression = _COMPRESSION.get(parts[-1]) if parts else None
+    if compression:
         parts = parts[:-1]
     extension = parts[-1] if parts else ""
-    return ObjectFormat(_FORMATS.get(extension, "unsupported"), extension, gzip)
+    fmt = _FORMATS.get(extension, "unsupported")
+    if fmt == "parquet" and compression:
+        return ObjectFormat("unsupported", f"{extension}.{compression}")
+    return ObjectFormat(fmt, extension, compression)

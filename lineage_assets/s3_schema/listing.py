@@ -36,12 +36,14 @@ class S3Location:
 
 @dataclass(frozen=True)
 class ObjectInfo:
-    """One listed object: key, size, modification time and its Hive partition values."""
+    """One listed object: key, size, modification time, its Hive partition values and the
+    ETag the listing saw (reads are pinned to it)."""
 
     key: str
     size: int
     last_modified: datetime
     partitions: tuple[tuple[str, str], ...] = ()
+    etag: str | None = None
 
 
 def parse_s3_uri(uri: str) -> S3Location:
@@ -102,6 +104,7 @@ def list_objects(
                 item["Size"],
                 item["LastModified"],
                 hive_partitions(item["Key"], location.prefix),
+                item.get("ETag"),
             )
             for item in page.get("Contents", [])
         ]
@@ -127,7 +130,14 @@ def _within(objects: list[ObjectInfo], prefix: str) -> list[ObjectInfo]:
 
 def choose_sample(objects: Iterable[ObjectInfo], limit: int) -> list[ObjectInfo]:
     """Up to `limit` objects, newest first, taking one per partition in turn so the sample
-    spreads over partitions instead of filling up from the newest one."""
+    spreads over partitions instead of filling up from the newest one; empty objects (the
+    part files Spark writes for empty partitions) only when nothing else is there."""
+    objects = list(objects)
+    return _spread([o for o in objects if o.size > 0], limit) or _spread(objects, limit)
+
+
+def _spread(objects: list[ObjectInfo], limit: int) -> list[ObjectInfo]:
+    """Newest first, one per partition in turn."""
     groups: dict[tuple[tuple[str, str], ...], list[ObjectInfo]] = {}
     for item in sorted(objects, key=lambda o: (o.last_modified, o.key), reverse=True):
         groups.setdefault(item.partitions, []).append(item)

@@ -1,19 +1,26 @@
-"""Ranged reads of one S3 object through pyarrow's filesystem, every request counted.
+"""Ranged reads of one S3 object through boto3, every request counted and pinned to the ETag
+the listing saw.
 
-pyarrow's S3 file issues one HEAD when opened and one ranged GET per `read_at`; we count the
-same, so `bytes_read` is the body bytes that crossed the wire.
+boto3 addresses every key exactly as S3 stores it (`a//b`, `x/../y`, a leading `/`, URL-like
+keys), where a filesystem layer normalises or refuses them; `If-Match` makes an object that
+changed (or vanished) after the listing an error naming it instead of a mixed read. The body
+is read up to the requested length even if a server ignores the range.
 """
 
 from __future__ import annotations
 
 import re
+import time
 from typing import Any
 
+from lineage_assets.aws import AWS_ERRORS, error_code
 from lineage_assets.s3_schema.budget import ReadCounter
 
 _ROW_ECHO = re.compile(r"(columns, got \d+):.*$")
 _QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
 MAX_MESSAGE = 300
+_CHANGED = {"PreconditionFailed", "412"}
+_GONE = {"NoSuchKey", "404"}
 
 
 class SampleError(Exception):
@@ -28,31 +35,60 @@ def describe_error(error: BaseException) -> str:
 
 
 class RangeReader:
-    """One open object: `read(offset, length)` fetches exactly that range and counts it."""
+    """One listed object: `read(offset, length)` fetches exactly that range and counts it."""
 
-    def __init__(self, filesystem: Any, bucket: str, key: str, size: int, counter: ReadCounter):
+    def __init__(
+        self,
+        s3: Any,
+        bucket: str,
+        key: str,
+        size: int,
+        counter: ReadCounter,
+        *,
+        etag: str | None = None,
+        deadline: float | None = None,
+    ):
         self.uri = f"s3://{bucket}/{key}"
         self.size = size
         self._counter = counter
-        self._file = None
-        self._path = f"{bucket}/{key}"
-        self._filesystem = filesystem
+        self._s3 = s3
+        self._bucket = bucket
+        self._key = key
+        self._etag = etag
+        self._deadline = deadline
 
     def read(self, offset: int, length: int) -> bytes:
-        """Bytes [offset, offset+length) clipped to the object; one GET (plus HEAD on first use)."""
+        """Bytes [offset, offset+length) clipped to the object; one ranged GET."""
         length = max(0, min(length, self.size - offset))
         if length == 0:
             return b""
         self._counter.reserve(length, self.uri)
-        if self._file is None:
-            self._file = self._filesystem.open_input_file(self._path)
-            self._counter.request()  # the HEAD pyarrow makes to learn the size
-        data = self._file.read_at(length, offset)
+        if self._deadline is not None and time.monotonic() > self._deadline:
+            raise SampleError(f"{self.uri}: time limit for one object exceeded")
+        pinned = {"IfMatch": self._etag} if self._etag else {}
+        try:
+            response = self._s3.get_object(
+                Bucket=self._bucket,
+                Key=self._key,
+                Range=f"bytes={offset}-{offset + length - 1}",
+                **pinned,
+            )
+            body = response["Body"]
+            try:
+                data = body.read(length)
+            finally:
+                body.close()
+        except AWS_ERRORS as error:
+            self._counter.request()
+            raise SampleError(f"{self.uri}: {self._describe(error)}") from error
         self._counter.request(len(data))
         return data
 
-    def close(self) -> None:
-        """Release the pyarrow file handle, if one was opened."""
-        if self._file is not None:
-            self._file.close()
-            self._file = None
+    def _describe(self, error: BaseException) -> str:
+        """Why a GET failed, saying so when the object changed or vanished after listing."""
+        code = error_code(error)
+        if code in _CHANGED:
+            return f"changed since it was listed (ETag is no longer {self._etag})"
+        if code in _GONE:
+            return "deleted since it was listed"
+        return f"{code}: {describe_error(error)}"

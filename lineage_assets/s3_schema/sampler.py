@@ -6,10 +6,12 @@ classifier and are never part of a record the store keeps.
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime
+from datetime import time as time_of_day
 from typing import Any
 
 import pyarrow as pa
@@ -18,6 +20,12 @@ import pyarrow.types as pt
 
 from lineage_assets.s3_schema.budget import BudgetExhausted, CrawlBudget, ReadCounter
 from lineage_assets.s3_schema.formats import detect_format
+from lineage_assets.s3_schema.limits import (
+    MAX_SECONDS_PER_OBJECT,
+    MAX_VALUE_CHARS,
+    SchemaRefused,
+    check_schema,
+)
 from lineage_assets.s3_schema.listing import (
     ObjectInfo,
     S3Location,
@@ -37,17 +45,31 @@ from lineage_assets.s3_schema.union import (
 from lineage_assets.s3_schema.versions import schema_version
 
 VALUES_PER_COLUMN = 200
+MAX_HEAD_BYTES = 16 * 1024 * 1024
+MAX_OBJECTS = 100
 
 
 @dataclass(frozen=True)
 class SamplingConfig:
-    """How much to read: objects per dataset, CSV/JSON head size, Parquet tail probe, and
-    how many keys to list at most (a listing page is 1,000 keys and one request)."""
+    """How much to read: objects per dataset, CSV/JSON head size, Parquet tail probe, how
+    many keys to list at most (a listing page is 1,000 keys and one request) and the wall
+    time one object may take. Values beyond the hard bounds are clamped to them."""
 
     max_objects: int = 5
     head_bytes: int = HEAD_BYTES
     parquet_probe_bytes: int = TAIL_PROBE_BYTES
     max_listed_objects: int = 100_000
+    seconds_per_object: float = MAX_SECONDS_PER_OBJECT
+
+    def __post_init__(self) -> None:
+        clamp = {
+            "max_objects": min(max(self.max_objects, 1), MAX_OBJECTS),
+            "head_bytes": min(max(self.head_bytes, 1024), MAX_HEAD_BYTES),
+            "parquet_probe_bytes": min(max(self.parquet_probe_bytes, 8), MAX_HEAD_BYTES),
+            "max_listed_objects": max(self.max_listed_objects, 1),
+        }
+        for name, value in clamp.items():
+            object.__setattr__(self, name, value)
 
 
 @dataclass(frozen=True)
@@ -112,19 +134,30 @@ def _read_object(
 ) -> tuple[pa.Schema, pa.Table | None, str]:
     """(schema, sampled rows or None, format) of one object, within the configured bounds."""
     fmt = detect_format(info.key)
+    if info.size == 0:
+        raise SampleError(f"{reader.uri}: empty object (0 bytes), no schema to read")
     if fmt.format == "parquet":
-        return read_parquet_schema(reader, config.parquet_probe_bytes), None, "parquet"
-    head = read_head(reader, fmt, config.head_bytes)
-    table = read_csv(head, fmt, reader.uri) if fmt.format == "csv" else read_json(head, reader.uri)
-    return table.schema, table, fmt.format
+        schema, table = read_parquet_schema(reader, config.parquet_probe_bytes), None
+    else:
+        head = read_head(reader, fmt, config.head_bytes)
+        is_csv = fmt.format == "csv"
+        table = read_csv(head, fmt, reader.uri) if is_csv else read_json(head, reader.uri)
+        schema = table.schema
+    try:
+        check_schema(schema)
+    except SchemaRefused as error:
+        raise SampleError(f"{reader.uri}: schema refused: {error}") from error
+    return schema, table, fmt.format
 
 
 def value_text(value: object) -> str:
-    """A sampled value as text; a midnight timestamp (how readers infer `1990-01-31`) as a date."""
+    """A sampled value as text, cut after `MAX_VALUE_CHARS` + 1 characters (longer is no
+    kind of personal data the detectors know); a midnight timestamp (how readers infer
+    `1990-01-31`) as a date."""
     if isinstance(value, datetime):
-        is_midnight = value.time() == time() and value.tzinfo is None
+        is_midnight = value.time() == time_of_day() and value.tzinfo is None
         return value.date().isoformat() if is_midnight else value.isoformat()
-    return str(value)
+    return str(value)[: MAX_VALUE_CHARS + 1]
 
 
 def column_values(table: pa.Table, limit: int = VALUES_PER_COLUMN) -> dict[str, list[str]]:
@@ -145,49 +178,64 @@ def column_values(table: pa.Table, limit: int = VALUES_PER_COLUMN) -> dict[str, 
 
 @dataclass(frozen=True)
 class _ObjectRead:
-    """One object's outcome: its result row, and its schema and rows when it was readable."""
+    """One object's outcome: its result row, and its schema and sampled values (in memory
+    only) when it was readable."""
 
     result: ObjectResult
     schema: pa.Schema | None = None
-    table: pa.Table | None = None
+    values: dict[str, list[str]] = field(default_factory=dict, repr=False)
 
 
 def _sample_object(
-    filesystem: Any,
+    s3: Any,
     location: S3Location,
     info: ObjectInfo,
     counter: ReadCounter,
     config: SamplingConfig,
 ) -> _ObjectRead:
     """Read one object within bounds; a bad object becomes an error result, never an
-    exception (only `BudgetExhausted` propagates, to stop the dataset)."""
+    exception, whatever it raises (only `BudgetExhausted` propagates, to stop the dataset)."""
     fmt = detect_format(info.key)
     if not fmt.supported:
         return _ObjectRead(ObjectResult(info.key, f"unsupported:{fmt.extension}", 0, None, True))
     before = counter.bytes_read
-    reader = RangeReader(filesystem, location.bucket, info.key, info.size, counter)
+    deadline = time.monotonic() + config.seconds_per_object
+    reader = RangeReader(
+        s3, location.bucket, info.key, info.size, counter, etag=info.etag, deadline=deadline
+    )
     try:
         schema, table, kind = _read_object(reader, info, config)
+        values = column_values(table) if table is not None else {}
+    except BudgetExhausted:
+        raise
     except SampleError as error:
         message = str(error).removeprefix(f"{reader.uri}: ")
-    except (OSError, pa.ArrowException) as error:  # S3 read failures surfaced by pyarrow
-        message = describe_error(error)
+    except RecursionError:
+        message = "nested too deeply to read (RecursionError)"
+    except MemoryError:
+        message = "ran out of memory while reading (MemoryError)"
+    except Exception as error:  # any reader failure is this object's error, not the crawl's
+        message = f"{type(error).__name__}: {describe_error(error)}"
     else:
-        return _ObjectRead(ObjectResult(info.key, kind, counter.bytes_read - before), schema, table)
-    finally:
-        reader.close()
+        if time.monotonic() > deadline:
+            message = f"took longer than {config.seconds_per_object:g} s"
+        else:
+            read = ObjectResult(info.key, kind, counter.bytes_read - before)
+            return _ObjectRead(read, schema, values)
     return _ObjectRead(ObjectResult(info.key, fmt.format, counter.bytes_read - before, message))
 
 
 def sample_dataset(
     uri: str,
     s3: Any,
-    filesystem: Any,
+    reader: Any | None = None,
     budget: CrawlBudget | None = None,
     config: SamplingConfig | None = None,
 ) -> DatasetSample:
-    """Sample one dataset. Listing failures raise (the caller keeps the last good rows);
-    a bad object is recorded in its `ObjectResult` and the others are still read."""
+    """Sample one dataset: list with `s3`, read objects with `reader` (the S3 client for the
+    bucket's region; `s3` when None). Listing failures raise (the caller keeps the last good
+    rows); a bad object is recorded in its `ObjectResult` and the others are still read."""
+    reader = reader or s3
     config = config or SamplingConfig()
     location = parse_s3_uri(uri)
     counter = ReadCounter(budget or CrawlBudget())
@@ -199,7 +247,7 @@ def sample_dataset(
     skipped = [listing.truncation_note(uri)] if listing.truncated else []
     for info in sample:
         try:
-            reads.append(_sample_object(filesystem, location, info, counter, config))
+            reads.append(_sample_object(reader, location, info, counter, config))
         except BudgetExhausted as error:
             done = {read.result.key for read in reads}
             skipped.append(str(error))
@@ -219,15 +267,15 @@ def sample_dataset(
         requests_made=counter.requests_made,
         sampled_at=datetime.now(UTC),
         skipped=tuple(skipped),
-        values=_sampled_values([r.table for r in readable if r.table is not None]),
+        values=_sampled_values([r.values for r in readable]),
     )
 
 
-def _sampled_values(tables: list[pa.Table]) -> dict[str, list[str]]:
+def _sampled_values(per_object: list[dict[str, list[str]]]) -> dict[str, list[str]]:
     """Up to `VALUES_PER_COLUMN` values per column over the sampled heads (in memory only)."""
     values: dict[str, list[str]] = {}
-    for table in tables:
-        for name, column in column_values(table).items():
+    for columns in per_object:
+        for name, column in columns.items():
             kept = values.setdefault(name, [])
             kept.extend(column[: VALUES_PER_COLUMN - len(kept)])
     return values

@@ -1,22 +1,29 @@
-"""CSV and JSON from a bounded head of the object (gzip inflated on the way, also bounded):
-pyarrow infers the types; we only decide where the head ends and what the dialect is."""
+"""CSV and JSON from a bounded head of the object (decompressed on the way, also bounded):
+pyarrow infers the types; we only decide where the head ends and what the dialect is.
+
+Bounds: `head_bytes` fetched and at most `head_bytes` decompressed; a line longer than the
+head is refused; the header may name at most `MAX_COLUMNS` columns; brackets may nest at most
+`MAX_NESTING` deep (checked before any parser runs); at most `MAX_SAMPLE_ROWS` rows are kept.
+"""
 
 from __future__ import annotations
 
 import csv
 import json
-import zlib
 from dataclasses import dataclass
 
 import pyarrow as pa
 import pyarrow.csv as pa_csv
 import pyarrow.json as pa_json
 
+from lineage_assets.pii.detectors import DETECTORS
+from lineage_assets.s3_schema.compression import CorruptStream, inflate
 from lineage_assets.s3_schema.formats import ObjectFormat
+from lineage_assets.s3_schema.limits import MAX_COLUMNS, MAX_NESTING, MAX_SAMPLE_ROWS
 from lineage_assets.s3_schema.objects import RangeReader, SampleError, describe_error
 
 HEAD_BYTES = 256 * 1024
-MAX_JSON_DEPTH = 64
+MAX_JSON_DEPTH = MAX_NESTING
 _SNIFF_CHARS = 16 * 1024
 _DELIMITERS = ",\t;|"
 
@@ -29,38 +36,43 @@ class TextHead:
     complete: bool
 
 
-def _inflate(data: bytes, whole: bool, limit: int, uri: str) -> tuple[bytes, bool]:
-    """Gunzip at most `limit` bytes of output; complete only if the stream ended within it."""
-    inflater = zlib.decompressobj(wbits=47)  # gzip or zlib header, auto-detected
-    try:
-        out = inflater.decompress(data, limit)
-    except zlib.error as error:
-        raise SampleError(f"{uri}: not valid gzip: {error}") from error
-    return out, whole and inflater.eof and not inflater.unconsumed_tail
-
-
 def read_head(reader: RangeReader, fmt: ObjectFormat, head_bytes: int = HEAD_BYTES) -> TextHead:
-    """The first `head_bytes` (inflated, if gzip) as text, cut after the last whole line."""
+    """The first `head_bytes` (decompressed, if compressed) as text, cut after the last whole
+    line."""
     raw = reader.read(0, head_bytes)
     complete = len(raw) >= reader.size
-    if fmt.gzip:
-        raw, complete = _inflate(raw, complete, head_bytes, reader.uri)
+    what = f"a {fmt.format} object"
+    if fmt.compression:
+        fetched = len(raw)
+        try:
+            inflated = inflate(fmt.compression, raw, complete, head_bytes)
+        except CorruptStream as error:
+            raise SampleError(f"{reader.uri}: {error}") from error
+        raw, complete = inflated.data, inflated.complete
+        what += f" ({fmt.compression}: {len(raw)} bytes from the first {fetched} compressed)"
     if b"\x00" in raw:
-        raise SampleError(f"{reader.uri}: binary content (NUL bytes) in a {fmt.format} object")
+        raise SampleError(f"{reader.uri}: binary content (NUL bytes) in {what}")
     if not complete:
         end = raw.rfind(b"\n")
         if end < 0:
-            raise SampleError(f"{reader.uri}: no line end in the first {len(raw)} bytes")
+            raise SampleError(f"{reader.uri}: no line end in the first {len(raw)} bytes of {what}")
         raw = raw[: end + 1]
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
-        raise SampleError(f"{reader.uri}: invalid UTF-8 at byte {error.start}") from error
+        raise SampleError(f"{reader.uri}: invalid UTF-8 at byte {error.start} of {what}") from error
     return TextHead(text.removeprefix("\ufeff"), complete)
 
 
+def _looks_like_data(cells: list[str]) -> bool:
+    """Whether a would-be header row holds a value a PII detector validates (an email, a card
+    number): then it is data, and must not become (and be stored as) column names."""
+    return any(detect(cell) for cell in cells if len(cell) <= 256 for detect in DETECTORS.values())
+
+
 def csv_dialect(text: str, extension: str) -> tuple[str, bool]:
-    """(delimiter, has header) by the standard library's sniffer; `,` and a header if unsure."""
+    """(delimiter, has header) by the standard library's sniffer; `,` and a header if unsure;
+    never a header whose cells look like personal data."""
     sample = text[:_SNIFF_CHARS]
     sample = sample[: sample.rfind("\n") + 1] or sample
     sniffer = csv.Sniffer()
@@ -72,15 +84,24 @@ def csv_dialect(text: str, extension: str) -> tuple[str, bool]:
         header = sniffer.has_header(sample)
     except csv.Error:
         header = True
+    first_line = sample.split("\n", 1)[0]
+    if header and _looks_like_data(next(csv.reader([first_line], delimiter=delimiter), [])):
+        header = False
     return delimiter, header
 
 
 def read_csv(head: TextHead, fmt: ObjectFormat, uri: str) -> pa.Table:
     """The head as a table: pyarrow.csv with the sniffed delimiter and header."""
     delimiter, header = csv_dialect(head.text, fmt.extension)
+    first_line = head.text.split("\n", 1)[0]
+    if first_line.count(delimiter) >= MAX_COLUMNS:
+        raise SampleError(
+            f"{uri}: {first_line.count(delimiter) + 1} columns in the first line "
+            f"(limit {MAX_COLUMNS})"
+        )
     data = head.text.encode()
     try:
-        return pa_csv.read_csv(
+        table = pa_csv.read_csv(
             pa.BufferReader(data),
             read_options=pa_csv.ReadOptions(
                 autogenerate_column_names=not header, block_size=max(len(data), 1 << 16)
@@ -89,6 +110,7 @@ def read_csv(head: TextHead, fmt: ObjectFormat, uri: str) -> pa.Table:
         )
     except pa.ArrowException as error:
         raise SampleError(f"{uri}: CSV not readable: {describe_error(error)}") from error
+    return table.slice(0, MAX_SAMPLE_ROWS)
 
 
 def json_depth(text: str) -> int:
@@ -119,13 +141,14 @@ def read_json(head: TextHead, uri: str) -> pa.Table:
         raise SampleError(f"{uri}: JSON nested {depth} levels deep (limit {MAX_JSON_DEPTH})")
     data = head.text.encode()
     try:
-        return pa_json.read_json(
+        table = pa_json.read_json(
             pa.BufferReader(data), read_options=pa_json.ReadOptions(block_size=len(data) + 1)
         )
     except pa.ArrowException as error:
-        if head.complete:
-            return _whole_document(head.text, uri, error)
-        raise SampleError(f"{uri}: JSON lines not readable: {describe_error(error)}") from error
+        if not head.complete:
+            raise SampleError(f"{uri}: JSON lines not readable: {describe_error(error)}") from error
+        table = _whole_document(head.text, uri, error)
+    return table.slice(0, MAX_SAMPLE_ROWS)
 
 
 def _whole_document(text: str, uri: str, lines_error: Exception) -> pa.Table:
@@ -135,7 +158,7 @@ def _whole_document(text: str, uri: str, lines_error: Exception) -> pa.Table:
         records = document if isinstance(document, list) else [document]
         if not records or not all(isinstance(item, dict) for item in records):
             raise ValueError("not an object or a list of objects")
-        return pa.Table.from_pylist(records)
+        return pa.Table.from_pylist(records[:MAX_SAMPLE_ROWS])
     except (ValueError, pa.ArrowException) as error:
         reason = f"{describe_error(lines_error)}; {describe_error(error)}"
         raise SampleError(f"{uri}: JSON not readable: {reason}") from error
