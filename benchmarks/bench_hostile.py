@@ -1,0 +1,200 @@
+"""Hostile input: peak memory and store growth of a sync whose one file holds thousands of
+statements on one line, and a fuzz run of mutated inputs through every public parser.
+
+The sync runs in a child process (so a runaway sync is killed at a cap instead of taking the
+machine) and is compared with a bare `import lineage_assets.sql` child measured in the same run.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import git
+
+from benchmarks import hostile_fuzz
+from benchmarks.harness import Result, figure, header, mib, note, report
+
+ACTOR = git.Actor("Bench", "bench@example.com")
+STATEMENT = "SELECT 1 AS c;"
+RSS_CAP_BYTES = 3 << 30  # a child above this is killed: the goal is 300 MB, the old code took 20 GB
+SYNC_TIMEOUT_S = 900.0
+RSS_GOAL_MIB = 300.0
+GROWTH_GOAL = 2.0
+
+
+@dataclass(frozen=True)
+class ChildRun:
+    """How one child process ended: exit status, peak RSS, wall time, and whether it was killed."""
+
+    returncode: int
+    peak_rss_bytes: int
+    seconds: float
+    killed_reason: str | None
+    stderr_tail: str
+
+
+def _rss_bytes(pid: int) -> int:
+    """The current resident set size of a live process (0 once it is gone)."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
+
+
+def run_child(argv: list[str], env: dict[str, str], cap_bytes: int, timeout_s: float) -> ChildRun:
+    """Run `argv`, killing it above `cap_bytes` RSS or after `timeout_s`; its own peak RSS."""
+    start = time.perf_counter()
+    process = subprocess.Popen(
+        argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True
+    )
+    reason: list[str] = []
+    stderr_chunks: list[bytes] = []
+    reader = threading.Thread(
+        target=lambda: stderr_chunks.append(process.stderr.read() if process.stderr else b""),
+        daemon=True,
+    )
+    reader.start()
+
+    def watch() -> None:
+        while process.poll() is None:
+            if _rss_bytes(process.pid) > cap_bytes:
+                reason.append(f"killed above the {mib(cap_bytes)} RSS cap")
+            elif time.perf_counter() - start > timeout_s:
+                reason.append(f"killed after {timeout_s:.0f} s")
+            if reason:
+                os.killpg(process.pid, signal.SIGKILL)
+                return
+            time.sleep(0.05)
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    _, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    watcher.join()
+    reader.join()
+    tail = b"".join(stderr_chunks).decode(errors="replace").strip().splitlines()[-3:]
+    return ChildRun(
+        returncode=process.returncode,
+        peak_rss_bytes=usage.ru_maxrss * 1024,
+        seconds=time.perf_counter() - start,
+        killed_reason=reason[0] if reason else None,
+        stderr_tail=" | ".join(tail),
+    )
+
+
+def one_line_repository(root: Path, statements: int) -> tuple[Path, int]:
+    """A bare repository whose single file holds `statements` statements on one line."""
+    work = git.Repo.init(root / "work", initial_branch="main")
+    path = Path(work.working_dir, "many.sql")
+    path.write_text(STATEMENT * statements + "\n")
+    work.index.add([str(path)])
+    work.index.commit("many statements on one line", author=ACTOR, committer=ACTOR)
+    bare = root / "remote.git"
+    git.Repo.init(bare, bare=True, initial_branch="main")
+    work.create_remote("origin", str(bare)).push("HEAD:main")
+    return bare, path.stat().st_size
+
+
+def _cli(*args: str) -> list[str]:
+    """The command line run as a child with this interpreter."""
+    return [sys.executable, "-m", "lineage_assets", *args]
+
+
+def measure_sync(root: Path, statements: int) -> tuple[ChildRun, int, int, int]:
+    """Sync a one-line repository in a child: its run, the file size, store and copy growth."""
+    home = root / "home"
+    env = {**os.environ, "LINEAGE_HOME": str(home)}
+    env.pop("LINEAGE_SQL_REPO", None)
+    bare, file_size = one_line_repository(root, statements)
+    init = run_child(_cli("init"), env, RSS_CAP_BYTES, 120.0)
+    if init.returncode != 0:
+        raise RuntimeError(f"init failed: {init.stderr_tail}")
+    store, published = home / "lineage.duckdb", home / "lineage_published.duckdb"
+    store_before, published_before = store.stat().st_size, published.stat().st_size
+    sync = run_child(
+        _cli("sql-sync", "--repo", str(bare), "--dialect", "duckdb"),
+        env,
+        RSS_CAP_BYTES,
+        SYNC_TIMEOUT_S,
+    )
+    store_growth = store.stat().st_size - store_before
+    published_growth = published.stat().st_size - published_before
+    return sync, file_size, store_growth, published_growth
+
+
+def reference_import() -> ChildRun:
+    """A child that only imports the SQL engine: the floor of any sync's memory."""
+    return run_child(
+        [sys.executable, "-c", "import lineage_assets.sql"], dict(os.environ), RSS_CAP_BYTES, 120.0
+    )
+
+
+def memory_results(quick: bool) -> list[Result]:
+    """Peak RSS and store growth of syncs of 5,000 and 100,000 statements on one line."""
+    name = "hostile"
+    sizes = (5_000,) if quick else (5_000, 100_000)
+    header(name, "sync of one file holding N statements on one line (child process)")
+    reference = reference_import()
+    figure("peak RSS of `import lineage_assets.sql` (ref)", mib(reference.peak_rss_bytes))
+    results: list[Result] = []
+    for count in sizes:
+        with tempfile.TemporaryDirectory() as folder:
+            sync, file_size, store_growth, published_growth = measure_sync(Path(folder), count)
+        label = f"{count:,} statements"
+        figure(f"{label}: file size", f"{file_size:,} bytes")
+        outcome = sync.killed_reason or f"exit {sync.returncode}"
+        figure(f"{label}: sync", f"{sync.seconds:.1f} s, {outcome}")
+        figure(f"{label}: peak RSS", mib(sync.peak_rss_bytes))
+        figure(f"{label}: store growth", f"{store_growth:,} bytes")
+        figure(f"{label}: published copy growth", f"{published_growth:,} bytes")
+        if sync.killed_reason:
+            note(f"{label}: the sync did not finish, so its store growth is not measured")
+        if sync.returncode not in (0, 1) and sync.stderr_tail:
+            note(f"{label}: {sync.stderr_tail[:200]}")
+        results.append(
+            report(
+                Result(
+                    name,
+                    f"{count // 1000}k: peak RSS ÷ import ref",
+                    sync.peak_rss_bytes / reference.peak_rss_bytes,
+                    None,
+                )
+            )
+        )
+        results.append(
+            report(
+                Result(
+                    name,
+                    f"{count // 1000}k: peak RSS MiB ÷ {RSS_GOAL_MIB:.0f} MiB",
+                    sync.peak_rss_bytes / 2**20 / RSS_GOAL_MIB,
+                    1.0,
+                )
+            )
+        )
+        results.append(
+            report(
+                Result(
+                    name,
+                    f"{count // 1000}k: store growth ÷ file size",
+                    float("inf") if sync.killed_reason else store_growth / file_size,
+                    GROWTH_GOAL,
+                )
+            )
+        )
+    return results
+
+
+def run(quick: bool = False) -> list[Result]:
+    """The memory benchmark, then the fuzz run."""
+    return memory_results(quick) + hostile_fuzz.run(quick)
