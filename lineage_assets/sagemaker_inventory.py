@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from lineage_assets.redact import redact_secrets
+from lineage_assets.sagemaker.bounds import load_definition
 from lineage_assets.store import SourceRecords, Upsert
 
 
@@ -56,12 +57,13 @@ def pipeline_source_key(region: str, name: str) -> str:
 
 
 def definition_hash(definition: str) -> str:
-    """Same JSON content → same hash; text that is not JSON is hashed as is."""
+    """Same JSON content → same hash; text that is not JSON (or out of the definition bounds)
+    is hashed as is."""
     try:
-        canonical = json.dumps(json.loads(definition), sort_keys=True, separators=(",", ":"))
+        canonical = json.dumps(load_definition(definition), sort_keys=True, separators=(",", ":"))
     except ValueError:
         canonical = definition
-    return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+    return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
 def list_domains(sagemaker: Any, region: str) -> list[Domain]:
@@ -109,8 +111,10 @@ def list_tags(sagemaker: Any, arn: str) -> dict[str, str]:
 def _parameters(definition: str) -> list[dict[str, Any]]:
     """Declared parameters of a definition; none when it is not JSON."""
     try:
-        declared = json.loads(definition).get("Parameters") or []
+        declared = load_definition(definition).get("Parameters") or []
     except (ValueError, AttributeError):
+        return []
+    if not isinstance(declared, list):
         return []
     return [
         {
@@ -182,7 +186,7 @@ def _stored_definition(text: str) -> str:
     """The definition as stored: JSON with secret-looking values masked (a container's
     `DB_PASSWORD`), or the text quoted as a JSON string when it is not JSON."""
     try:
-        return json.dumps(redact_secrets(json.loads(text)))
+        return json.dumps(redact_secrets(load_definition(text)))
     except ValueError:
         return json.dumps(text)
 

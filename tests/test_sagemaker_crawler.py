@@ -361,7 +361,19 @@ def test_an_unreadable_report_is_a_warning_not_a_failure(aws_env, store):
     report = crawl_regions(store, make, ["us-east-1"])
     assert report.errors == [] and len(report.crawled) == 3
     abalone = next(c for c in report.crawled if c.pipeline.name == seeded.ABALONE_PIPELINE)
-    assert any("AccessDenied" in w and "evaluation.json" in w for w in abalone.warnings)
+    assert any(
+        w.code == "report_unreadable"
+        and "AccessDenied" in w.message
+        and "evaluation.json" in w.message
+        for w in abalone.warnings
+    )
+    stored = rows(
+        store,
+        "SELECT code, execution_arn FROM sagemaker_pipeline_warnings WHERE source_key = ?",
+        ABALONE_KEY,
+    )
+    runs = {run.arn for run in aws_env.executions_of(seeded.ABALONE_PIPELINE)}
+    assert any(code == "report_unreadable" and arn in runs for code, arn in stored)
 
 
 def test_filters_by_name_and_studio_domain(aws_env, store):

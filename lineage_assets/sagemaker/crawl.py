@@ -1,7 +1,9 @@
 """The SageMaker crawl of whole regions into the store: list, crawl changed pipelines, write.
 
 One failing pipeline or region is recorded with `mark_failed` (last good rows kept) and the
-rest goes on; a pipeline deleted between listing and describing is removed from the store.
+rest goes on, whatever it raised (RecursionError and MemoryError included); a part of a
+pipeline that failed on its own (an execution, a job, a report file) is an error row naming it
+while the pipeline lands. A pipeline deleted between listing and describing is removed.
 Changed pipelines are written in batches (one transaction per batch, per source if a batch
 fails), since a per-pipeline transaction costs more than the pipeline's API calls.
 """
@@ -12,12 +14,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-import duckdb
-
-from lineage_assets.aws import AWS_ERRORS, error_code
+from lineage_assets.aws import error_code
+from lineage_assets.sagemaker.bounds import BoundExceeded, clip
 from lineage_assets.sagemaker.crawler import (
     DEFAULT_EXECUTIONS,
     CrawlCache,
+    CrawlItemError,
     PipelineCrawl,
     PipelineState,
     crawl_pipeline,
@@ -32,15 +34,13 @@ from lineage_assets.sagemaker_inventory import (
     match_domain,
     pipeline_source_key,
 )
-from lineage_assets.store import LineageStore, SourceRecords, StoreError
+from lineage_assets.store import LineageStore, SourceRecords
 
 PIPELINE_KIND = "sagemaker_pipeline"
 REGION_KIND = "sagemaker_region"
 GONE_CODES = ("ResourceNotFound", "ValidationException")
 GONE_WORDS = ("not exist", "not found", "could not find")
 WRITE_BATCH = 50
-# A malformed answer (a key missing, a wrong type) fails its pipeline, not the crawl.
-PIPELINE_ERRORS = (*AWS_ERRORS, KeyError, TypeError, ValueError)
 
 
 @dataclass
@@ -66,13 +66,42 @@ def _is_gone(error: BaseException) -> bool:
     return error_code(error) in GONE_CODES and any(w in text for w in GONE_WORDS)
 
 
+def _where(error: BaseException) -> tuple[str, str | None]:
+    """The error type and the part of a source an error names (an ARN, `definition`)."""
+    if isinstance(error, CrawlItemError):
+        return error_code(error.error), error.location
+    if isinstance(error, BoundExceeded):
+        return error.code, "definition"
+    return error_code(error), None
+
+
 def _fail(
     store: LineageStore, key: str, kind: str, error: BaseException, run_id: str | None
 ) -> str:
-    """Record a failed source; returns the message for the report."""
-    message = f"{key}: {error_code(error)}: {error}"
-    store.mark_failed(key, kind, message, run_id=run_id, error_type=error_code(error))
+    """Record a failed source (its last good rows kept, stale); returns the report's line."""
+    error_type, location = _where(error)
+    message = clip(f"{key}: {error_type}: {error}")
+    store.mark_failed(key, kind, message, run_id=run_id, error_type=error_type, location=location)
     return message
+
+
+def _log_parts(
+    store: LineageStore, key: str, crawl: PipelineCrawl, run_id: str | None
+) -> list[str]:
+    """Error rows for the parts of a landed pipeline that failed on their own."""
+    lines = []
+    for item in crawl.errors:
+        message = clip(f"{key}: {item.message}")
+        store.log_error(
+            key,
+            PIPELINE_KIND,
+            message,
+            run_id=run_id,
+            error_type=item.error_type,
+            location=item.location,
+        )
+        lines.append(message)
+    return lines
 
 
 def write_batch(
@@ -83,11 +112,11 @@ def write_batch(
         return
     try:
         store.replace_sources(batch, run_id)
-    except (StoreError, duckdb.Error):
+    except Exception:  # retried one by one below
         for records in batch:
             try:
                 store.replace_source(records, run_id)
-            except (StoreError, duckdb.Error) as error:
+            except Exception as error:  # one source at most
                 report.errors.append(_fail(store, records.source_key, PIPELINE_KIND, error, run_id))
     batch.clear()
 
@@ -124,7 +153,7 @@ def crawl_listed(
                 s3=s3,
             )
             records = None if crawl is None else crawl_records(crawl)
-        except PIPELINE_ERRORS as error:
+        except Exception as error:  # one pipeline never stops the crawl
             if _is_gone(error):
                 store.remove_source(key)
                 report.removed.append(key)
@@ -135,6 +164,7 @@ def crawl_listed(
             report.unchanged.append(key)
             continue
         report.crawled.append(crawl)
+        report.errors += _log_parts(store, key, crawl, run_id)
         pending.append(records)
         if len(pending) >= WRITE_BATCH:
             write_batch(store, pending, run_id, report)
@@ -183,11 +213,11 @@ def list_region(
     try:
         domains = list_domains(sagemaker, region)
         summaries = list_pipeline_summaries(sagemaker)
-    except AWS_ERRORS as error:
+        store.replace_source(domain_records(region, domains), run_id)
+        report.removed += remove_unlisted(store, region, summaries)
+    except Exception as error:  # one region never stops the others
         report.errors.append(_fail(store, f"{REGION_KIND}:{region}", REGION_KIND, error, run_id))
         return None
-    store.replace_source(domain_records(region, domains), run_id)
-    report.removed += remove_unlisted(store, region, summaries)
     return domains, summaries
 
 
@@ -207,7 +237,11 @@ def crawl_region(
     if listed is None:
         return report
     domains, summaries = listed
-    chosen = _selected(sagemaker, summaries, domains, names, domain)
+    try:
+        chosen = _selected(sagemaker, summaries, domains, names, domain)
+    except Exception as error:  # one region never stops the others
+        report.errors.append(_fail(store, f"{REGION_KIND}:{region}", REGION_KIND, error, run_id))
+        return report
     report.merge(crawl_listed(store, sagemaker, region, chosen, domains, run_id=run_id, **options))
     return report
 

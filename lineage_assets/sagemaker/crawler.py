@@ -4,6 +4,11 @@ jobs, model packages and the feature groups the steps touch.
 Incremental: a pipeline whose definition and latest executions match what the store holds, all
 terminal, costs DescribePipeline + ListPipelineExecutions and nothing else. Job descriptions
 already stored for a finished job are reused, and each job is described once per crawl.
+
+A definition beyond the bounds (`bounds`) fails its pipeline (BoundExceeded). AWS refusing an
+execution, job or model package fails the pipeline too, naming the part (CrawlItemError), so
+its last good rows stay; any other failure of one part skips that part with an ItemError and a
+warning, and the rest of the pipeline lands.
 """
 
 from __future__ import annotations
@@ -13,7 +18,20 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lineage_assets.aws import AWS_ERRORS, error_code
-from lineage_assets.sagemaker.reports import Report, job_reports, property_files
+from lineage_assets.sagemaker.bounds import (
+    MAX_STEPS,
+    BoundExceeded,
+    PipelineWarning,
+    clip,
+    load_definition,
+)
+from lineage_assets.sagemaker.expressions import walk_steps
+from lineage_assets.sagemaker.reports import (
+    ItemError,
+    Report,
+    job_reports,
+    property_files,
+)
 from lineage_assets.sagemaker.steps import JOB_TYPES
 from lineage_assets.sagemaker_inventory import (
     Domain,
@@ -26,6 +44,15 @@ from lineage_assets.sagemaker_inventory import (
 TERMINAL_EXECUTION = frozenset({"Succeeded", "Failed", "Stopped"})
 TERMINAL_JOB = frozenset({"Completed", "Failed", "Stopped"})
 DEFAULT_EXECUTIONS = 5
+
+
+class CrawlItemError(Exception):
+    """AWS refused one part of a pipeline (`location`: an execution, job or package ARN)."""
+
+    def __init__(self, location: str, error: BaseException) -> None:
+        super().__init__(f"{location}: {error_code(error)}: {error}")
+        self.location = location
+        self.error = error
 
 
 @dataclass(frozen=True)
@@ -117,8 +144,9 @@ class PipelineCrawl:
     jobs: Mapping[str, Mapping[str, Any]]  # job arn → description
     model_packages: Mapping[str, Mapping[str, Any]]  # arn → description
     feature_groups: tuple[FeatureGroup, ...]
-    warnings: tuple[str, ...] = ()
+    warnings: tuple[PipelineWarning, ...] = ()
     reports: Mapping[str, tuple[Report, ...]] = field(default_factory=dict)  # job arn → reports
+    errors: tuple[ItemError, ...] = ()  # parts skipped, each an error row naming the part
 
 
 @dataclass
@@ -249,6 +277,80 @@ def region_feature_groups(
     return cache.feature_groups[region]
 
 
+def check_definition(definition: str) -> None:
+    """BoundExceeded when a definition is too large, nests too deep or has too many steps.
+    Text that is not JSON passes: it lands with a warning."""
+    try:
+        parsed = load_definition(definition)
+    except BoundExceeded:
+        raise
+    except ValueError:
+        return
+    if isinstance(parsed, Mapping):
+        count = sum(1 for _ in walk_steps(parsed.get("Steps")))
+        if count > MAX_STEPS:
+            raise BoundExceeded(
+                "too_many_steps", f"definition has {count} steps (at most {MAX_STEPS})"
+            )
+
+
+@dataclass
+class _Problems:
+    """Warnings and skipped parts collected while crawling one pipeline."""
+
+    warnings: list[PipelineWarning] = field(default_factory=list)
+    errors: list[ItemError] = field(default_factory=list)
+
+    def skipped(self, kind: str, location: str, error: BaseException, execution: str | None):
+        """Record a part that failed with something other than an AWS refusal."""
+        message = clip(f"{kind} {location} not read: {error_code(error)}: {error}")
+        self.errors.append(ItemError(location, error_code(error), message))
+        self.warnings.append(PipelineWarning(f"{kind}_failed", message, execution))
+
+
+def _executions(
+    sagemaker: Any, summaries: list[Mapping[str, Any]], problems: _Problems
+) -> tuple[Execution, ...]:
+    """Each execution crawled on its own: AWS refusing one fails the pipeline (naming it),
+    anything else skips it."""
+    runs = []
+    for summary in summaries:
+        arn = str(summary.get("PipelineExecutionArn"))
+        try:
+            runs.append(crawl_execution(sagemaker, summary))
+        except AWS_ERRORS as error:
+            raise CrawlItemError(arn, error) from error
+        except Exception as error:  # one execution never stops its pipeline
+            problems.skipped("execution", arn, error, arn)
+    return tuple(runs)
+
+
+def _described(
+    sagemaker: Any,
+    runs: tuple[Execution, ...],
+    state: PipelineState,
+    cache: CrawlCache,
+    problems: _Problems,
+) -> tuple[dict[str, Mapping[str, Any]], dict[str, Mapping[str, Any]]]:
+    """The jobs and model packages the steps of the runs point at, each on its own."""
+    jobs: dict[str, Mapping[str, Any]] = {}
+    packages: dict[str, Mapping[str, Any]] = {}
+    for run in runs:
+        for step in run.steps:
+            arn = step.job_arn
+            try:
+                if arn and step.job_kind:
+                    jobs[arn] = describe_job(sagemaker, arn, step.job_kind, state, cache)
+                arn = step.model_package_arn
+                if arn:
+                    packages[arn] = describe_model_package(sagemaker, arn, cache)
+            except AWS_ERRORS as error:
+                raise CrawlItemError(str(arn), error) from error
+            except Exception as error:  # one job never stops its pipeline
+                problems.skipped("job", str(arn), error, run.arn)
+    return jobs, packages
+
+
 def crawl_pipeline(
     sagemaker: Any,
     region: str,
@@ -268,7 +370,10 @@ def crawl_pipeline(
     state = state or PipelineState()
     name = summary["PipelineName"]
     description = sagemaker.describe_pipeline(PipelineName=name)
-    definition = description.get("PipelineDefinition", "")
+    definition = description.get("PipelineDefinition") or ""
+    if not isinstance(definition, str):
+        raise TypeError(f"PipelineDefinition is a {type(definition).__name__}, not text")
+    check_definition(definition)
     summaries = latest_executions(sagemaker, name, executions)
     if is_unchanged(state, definition_hash(definition), summaries):
         return None
@@ -284,29 +389,28 @@ def crawl_pipeline(
         summary=dict(summary),
         description={k: v for k, v in description.items() if k != "ResponseMetadata"},
     )
-    runs = tuple(crawl_execution(sagemaker, item) for item in summaries)
-    jobs: dict[str, Mapping[str, Any]] = {}
-    packages: dict[str, Mapping[str, Any]] = {}
-    for run in runs:
-        for step in run.steps:
-            if step.job_arn and step.job_kind:
-                jobs[step.job_arn] = describe_job(
-                    sagemaker, step.job_arn, step.job_kind, state, cache
-                )
-            if step.model_package_arn:
-                packages[step.model_package_arn] = describe_model_package(
-                    sagemaker, step.model_package_arn, cache
-                )
-    warnings: list[str] = []
+    problems = _Problems()
+    runs = _executions(sagemaker, summaries, problems)
+    jobs, packages = _described(sagemaker, runs, state, cache, problems)
     try:
         groups = region_feature_groups(sagemaker, region, cache)
-    except AWS_ERRORS as error:  # feature groups are optional context, never fatal
+    except Exception as error:  # feature groups are optional context
         groups = ()
-        warnings.append(f"feature groups of {region}: {error_code(error)}: {error}")
+        message = clip(f"feature groups of {region}: {error_code(error)}: {error}")
+        problems.warnings.append(PipelineWarning("feature_groups_unreadable", message))
     for arn, known in state.reports.items():  # finished jobs' reports never change
         cache.reports.setdefault(arn, known)
-    reports = evaluation_reports(s3, runs, jobs, cache, warnings) if s3 is not None else {}
-    return PipelineCrawl(pipeline, runs, jobs, packages, groups, tuple(warnings), reports)
+    reports = evaluation_reports(s3, runs, jobs, cache, problems) if s3 is not None else {}
+    return PipelineCrawl(
+        pipeline,
+        runs,
+        jobs,
+        packages,
+        groups,
+        tuple(problems.warnings),
+        reports,
+        tuple(problems.errors),
+    )
 
 
 def evaluation_reports(
@@ -314,7 +418,7 @@ def evaluation_reports(
     runs: tuple[Execution, ...],
     jobs: Mapping[str, Mapping[str, Any]],
     cache: CrawlCache,
-    warnings: list[str],
+    problems: _Problems,
 ) -> dict[str, tuple[Report, ...]]:
     """Reports of every job whose step declares PropertyFiles, each job's read once."""
     found: dict[str, tuple[Report, ...]] = {}
@@ -325,8 +429,11 @@ def evaluation_reports(
             if not arn or arn not in jobs or step.name not in declared:
                 continue
             if arn not in cache.reports:
-                reports, problems = job_reports(s3, arn, jobs[arn], declared[step.name])
+                reports, warnings, errors = job_reports(
+                    s3, arn, jobs[arn], declared[step.name], run.arn
+                )
                 cache.reports[arn] = tuple(reports)
-                warnings.extend(problems)
+                problems.warnings.extend(warnings)
+                problems.errors.extend(errors)
             found[arn] = cache.reports[arn]
     return found

@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from lineage_assets.redact import redact_secrets
+from lineage_assets.sagemaker.bounds import PipelineWarning, clip
 from lineage_assets.sagemaker.crawler import (
     Execution,
     FeatureGroup,
@@ -325,6 +326,40 @@ def feature_store_uris(crawl: PipelineCrawl) -> dict[str, str]:
     return {name: uri for name, uri in uris.items() if uri}
 
 
+def warning_rows(
+    crawl: PipelineCrawl,
+    current: ResolvedPipeline,
+    definitions: Mapping[str, tuple[str, ResolvedPipeline]],
+) -> list[dict]:
+    """sagemaker_pipeline_warnings rows: the current definition's (no execution), each
+    execution's definition's that the current one does not have, and the crawl's own."""
+    rows: dict[tuple, dict] = {}
+
+    def add(warning: PipelineWarning, execution: str | None) -> None:
+        """One row per (execution, code, message)."""
+        message = clip(warning.message)
+        rows.setdefault(
+            (execution, warning.code, message),
+            {
+                "region": crawl.pipeline.region,
+                "pipeline_name": crawl.pipeline.name,
+                "execution_arn": execution,
+                "code": warning.code,
+                "message": message,
+            },
+        )
+
+    for warning in current.warnings:
+        add(warning, None)
+    for run in crawl.executions:
+        for warning in definitions[definition_hash(run.definition)][1].warnings:
+            if warning not in current.warnings:
+                add(warning, run.arn)
+    for warning in crawl.warnings:
+        add(warning, warning.execution_arn)
+    return list(rows.values())
+
+
 def crawl_records(crawl: PipelineCrawl) -> SourceRecords:
     """Every row of one crawled pipeline, as one source replacing the inventory's rows."""
     pipeline = crawl.pipeline
@@ -357,6 +392,7 @@ def crawl_records(crawl: PipelineCrawl) -> SourceRecords:
                 },
             )
     records.add("sagemaker_step_edges", edges.values())
+    records.add("sagemaker_pipeline_warnings", warning_rows(crawl, current, definitions))
     io_rows = [_io_row(pipeline, io, "declared", None) for io in current.io]
     io_rows += observed_io(crawl, stores)
     records.add("sagemaker_step_io", io_rows)

@@ -3,20 +3,39 @@
 A PropertyFile names an output of a Processing step and a file in it (`evaluation.json`); the
 job's description gives the output's S3 URI. Numeric leaves become `a.b.c` metrics, so nested
 SageMaker reports (`regression_metrics.mse.value`) count, unlike in the original service.
+A report is read within bounds (bytes, nesting); one that is unreadable or not JSON is a
+warning, any other failure an error naming the object: neither stops the pipeline.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from lineage_assets.aws import AWS_ERRORS, error_code
+from lineage_assets.sagemaker.bounds import (
+    MAX_JSON_DEPTH,
+    MAX_REPORT_BYTES,
+    BoundExceeded,
+    PipelineWarning,
+    bounded_json,
+    clip,
+    load_definition,
+)
 from lineage_assets.sagemaker.expressions import walk_steps
 
-MAX_REPORT_BYTES = 256 * 1024
 MAX_METRICS = 200
+
+
+@dataclass(frozen=True)
+class ItemError:
+    """A part of a pipeline's crawl that failed (an execution, a job, a report file): the
+    pipeline still lands; this becomes an error row naming the part."""
+
+    location: str  # execution ARN, job ARN or s3:// URI
+    error_type: str
+    message: str
 
 
 @dataclass(frozen=True)
@@ -30,7 +49,8 @@ class Report:
 
 
 def numeric_leaves(document: Any, prefix: str = "") -> Iterator[tuple[str, float]]:
-    """(dotted path, number) of every int/float leaf; booleans are not metrics."""
+    """(dotted path, number) of every int/float leaf; booleans are not metrics (the document's
+    depth is bounded when it is read)."""
     if isinstance(document, Mapping):
         for key, value in document.items():
             yield from numeric_leaves(value, f"{prefix}.{key}" if prefix else str(key))
@@ -38,14 +58,18 @@ def numeric_leaves(document: Any, prefix: str = "") -> Iterator[tuple[str, float
         for index, value in enumerate(document):
             yield from numeric_leaves(value, f"{prefix}[{index}]")
     elif isinstance(document, (int, float)) and not isinstance(document, bool) and prefix:
-        yield prefix, float(document)
+        try:
+            yield prefix, float(document)
+        except OverflowError:  # an integer beyond any float is no metric
+            return
 
 
 def property_files(definition: str) -> dict[str, list[Mapping[str, Any]]]:
-    """Step name → its declared PropertyFiles, from a definition's text (none if not JSON)."""
+    """Step name → its declared PropertyFiles, from a definition's text (none if not JSON or
+    out of bounds)."""
     try:
-        parsed = json.loads(definition)
-    except ValueError:
+        parsed = load_definition(definition)
+    except ValueError:  # BoundExceeded included
         return {}
     found = {}
     for item, _, _ in walk_steps(parsed.get("Steps") if isinstance(parsed, Mapping) else None):
@@ -64,30 +88,49 @@ def _output_uri(job: Mapping[str, Any], output_name: Any) -> str | None:
 
 
 def read_report(s3: Any, uri: str) -> Any:
-    """The JSON document at an S3 URI, reading at most MAX_REPORT_BYTES (ValueError if cut)."""
+    """The JSON document at an S3 URI: at most MAX_REPORT_BYTES are read (a larger object is
+    BoundExceeded, not cut), nested at most MAX_JSON_DEPTH; ValueError when not JSON."""
     bucket, _, key = uri.removeprefix("s3://").partition("/")
-    answer = s3.get_object(Bucket=bucket, Key=key, Range=f"bytes=0-{MAX_REPORT_BYTES - 1}")
-    return json.loads(answer["Body"].read())
+    answer = s3.get_object(Bucket=bucket, Key=key, Range=f"bytes=0-{MAX_REPORT_BYTES}")
+    body = answer["Body"]
+    try:
+        data = body.read(MAX_REPORT_BYTES + 1)
+    finally:
+        body.close()
+    return bounded_json(data, f"report {uri}", MAX_REPORT_BYTES, MAX_JSON_DEPTH)
 
 
 def job_reports(
-    s3: Any, job_arn: str, job: Mapping[str, Any], files: list[Mapping[str, Any]]
-) -> tuple[list[Report], list[str]]:
-    """The reports of one job's property files, and warnings for those that could not be read."""
-    reports, warnings = [], []
+    s3: Any,
+    job_arn: str,
+    job: Mapping[str, Any],
+    files: list[Mapping[str, Any]],
+    execution_arn: str | None = None,
+) -> tuple[list[Report], list[PipelineWarning], list[ItemError]]:
+    """The reports of one job's property files; a report that cannot be read (AWS said no,
+    too large or deep, not JSON) is a warning, any other failure an error naming the object."""
+    reports, warnings, errors = [], [], []
     for declared in files:
         folder = _output_uri(job, declared.get("OutputName"))
-        if not folder or not declared.get("FilePath"):
+        if not folder or not isinstance(folder, str) or not declared.get("FilePath"):
             continue
         uri = f"{folder.rstrip('/')}/{declared['FilePath']}"
         try:
             document = read_report(s3, uri)
+            metrics = dict(list(numeric_leaves(document))[:MAX_METRICS])
         except AWS_ERRORS as error:
-            warnings.append(f"report {uri}: {error_code(error)}: {error}")
+            message = clip(f"report {uri}: {error_code(error)}: {error}")
+            warnings.append(PipelineWarning("report_unreadable", message, execution_arn))
+            continue
+        except BoundExceeded as error:
+            warnings.append(PipelineWarning(f"report_{error.code}", str(error), execution_arn))
             continue
         except ValueError as error:
-            warnings.append(f"report {uri}: not JSON within {MAX_REPORT_BYTES} bytes: {error}")
+            message = clip(f"report {uri}: not JSON: {error}")
+            warnings.append(PipelineWarning("report_not_json", message, execution_arn))
             continue
-        metrics = dict(list(numeric_leaves(document))[:MAX_METRICS])
+        except Exception as error:  # one report never stops its pipeline
+            errors.append(ItemError(uri, error_code(error), clip(f"report {uri}: {error!r}")))
+            continue
         reports.append(Report(job_arn, str(declared.get("PropertyFileName")), uri, metrics))
-    return reports, warnings
+    return reports, warnings, errors

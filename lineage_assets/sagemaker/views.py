@@ -58,7 +58,24 @@ def status_counts(conn: Any, source_key: str) -> dict[str, int]:
     return {str(status): count for status, count in rows}
 
 
+def stored_warnings(conn: Any, source_key: str) -> list[dict[str, Any]]:
+    """The warnings the last crawl of a pipeline stored (definition, executions, reports)."""
+    rows = conn.execute(
+        "SELECT execution_arn, code, message FROM sagemaker_pipeline_warnings "
+        "WHERE source_key = ? ORDER BY execution_arn NULLS FIRST, code, message",
+        [source_key],
+    ).fetchall()
+    return [{"execution": arn, "code": code, "message": message} for arn, code, message in rows]
+
+
 def stored_lineage(conn: Any, source_key: str, view: str = "both") -> dict[str, Any] | None:
-    """The lineage JSON of the stored current definition (defaults for parameters)."""
+    """The lineage JSON of the stored current definition (defaults for parameters), with the
+    warnings the crawl stored (they include the definition's own, and unreadable executions,
+    jobs and reports; a store written before warnings were stored shows the resolver's)."""
     definition = stored_definition(conn, source_key)
-    return None if definition is None else pipeline_lineage(definition, view=view)
+    if definition is None:
+        return None
+    document = pipeline_lineage(definition, view=view)
+    stored = [w["message"] for w in stored_warnings(conn, source_key)]
+    document["warnings"] = list(dict.fromkeys(stored)) or document["warnings"]
+    return document

@@ -1,5 +1,5 @@
 """The single writer: replaces one source's rows atomically, marks failed sources stale,
-records crawl runs, and publishes a read-only copy for readers.
+records crawl runs (closing those whose process died), and publishes a read-only copy.
 
 Values always travel as query parameters or Arrow tables, never inside SQL text; table and
 column names come from the store's own catalog, never from records.
@@ -12,7 +12,7 @@ import os
 import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,9 +22,16 @@ import pyarrow as pa
 from lineage_assets.store.connection import connect
 from lineage_assets.store.errors import RecordError
 from lineage_assets.store.migrate import migrate
+from lineage_assets.store.owner import ProcessIdentity
 from lineage_assets.store.records import SourceRecords, Upsert, as_row
 
 SOURCE_KEY = "source_key"
+# A run owned by a process on another host (whose liveness we cannot see) is closed as dead
+# after this long without writing anything.
+ABANDONED_AFTER = timedelta(hours=24)
+# The status_reason prefix of runs closed because their process was gone.
+ABANDONED = "abandoned: "
+MAX_MESSAGE_CHARS = 4_000
 # Tables that name a source but are the store's own bookkeeping, never replaced by one.
 _BOOKKEEPING = frozenset({"sources", "crawl_errors"})
 
@@ -85,6 +92,12 @@ VALUES (?, ?, ?, ?, ?, ?, ?)
 def utcnow() -> datetime:
     """The current time, timezone-aware, as the store keeps every timestamp."""
     return datetime.now(UTC)
+
+
+def storable_text(text: str, limit: int = MAX_MESSAGE_CHARS) -> str:
+    """Text any column accepts: lone surrogates replaced, cut to `limit` characters."""
+    text = text.encode("utf-8", "replace").decode("utf-8")
+    return text if len(text) <= limit else text[:limit] + f"… ({len(text)} chars)"
 
 
 def quote(identifier: str) -> str:
@@ -188,38 +201,115 @@ class LineageStore:
     # -- crawl runs -------------------------------------------------------------------------
 
     def begin_run(self, trigger: str, dagster_run_id: str | None = None) -> str:
-        """Record the start of a crawl run and return its id."""
+        """Record the start of a crawl run owned by this process and return its id; runs
+        left `running` by a process that is gone are closed as `failed` first."""
         run_id = f"{utcnow():%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
+        self.fail_dead_runs(noticed_by=run_id)
+        owner = ProcessIdentity.current()
+        now = utcnow()
         self.conn.execute(
-            "INSERT INTO crawl_runs (run_id, trigger, dagster_run_id, started_at, status) "
-            "VALUES (?, ?, ?, ?, 'running')",
-            [run_id, trigger, dagster_run_id, utcnow()],
-        )
+            "INSERT INTO crawl_runs (run_id, trigger, dagster_run_id, started_at, status, "
+            "owner_host, owner_pid, owner_boot_id, owner_started, last_activity_at) "
+            "VALUES (?, ?, ?, ?, 'running', ?, ?, ?, ?, ?)",
+            [run_id, trigger, dagster_run_id, now, owner.host, owner.pid, owner.boot_id,
+             owner.started, now],
+        )  # fmt: skip
         return run_id
 
     def run_for(self, dagster_run_id: str, trigger: str) -> str:
-        """The crawl run recorded for an orchestrator run, begun now if there is none yet."""
+        """The crawl run recorded for an orchestrator run, begun now if there is none yet.
+
+        Continuing a run makes this process its owner (an orchestrator may run its steps in
+        several processes), and revives it if a sweep closed it meanwhile as abandoned.
+        """
         row = self.conn.execute(
             "SELECT run_id FROM crawl_runs WHERE dagster_run_id = ? "
             "ORDER BY started_at DESC LIMIT 1",
             [dagster_run_id],
         ).fetchone()
-        return row[0] if row else self.begin_run(trigger, dagster_run_id)
+        if row is None:
+            return self.begin_run(trigger, dagster_run_id)
+        owner = ProcessIdentity.current()
+        self.conn.execute(
+            "UPDATE crawl_runs SET owner_host = ?, owner_pid = ?, owner_boot_id = ?, "
+            "owner_started = ?, last_activity_at = ?, status = 'running', finished_at = NULL, "
+            "status_reason = NULL WHERE run_id = ? AND (status = 'running' OR "
+            "(status = 'failed' AND starts_with(status_reason, ?)))",
+            [owner.host, owner.pid, owner.boot_id, owner.started, utcnow(), row[0], ABANDONED],
+        )
+        return row[0]
 
-    def finish_run(self, run_id: str, status: str | None = None) -> dict[str, Any]:
-        """Close a run: count its sources that succeeded and failed; status defaults from them."""
+    def _source_counts(self, run_id: str) -> tuple[int, int]:
+        """Sources whose last attempt was this run: (ok, not ok)."""
         ok, failed = self.conn.execute(
             "SELECT count(*) FILTER (WHERE status = 'ok'), count(*) FILTER (WHERE status <> 'ok') "
             "FROM sources WHERE last_run_id = ?",
             [run_id],
         ).fetchone()
+        return ok, failed
+
+    def finish_run(self, run_id: str, status: str | None = None) -> dict[str, Any]:
+        """Close a run: count its sources that succeeded and failed; status defaults from them."""
+        ok, failed = self._source_counts(run_id)
         final = status or ("succeeded" if failed == 0 else "partial")
         self.conn.execute(
-            "UPDATE crawl_runs SET finished_at = ?, status = ?, sources_ok = ?, sources_failed = ? "
-            "WHERE run_id = ?",
-            [utcnow(), final, ok, failed, run_id],
+            "UPDATE crawl_runs SET finished_at = ?, status = ?, sources_ok = ?, "
+            "sources_failed = ?, status_reason = NULL, last_activity_at = ? WHERE run_id = ?",
+            [utcnow(), final, ok, failed, utcnow(), run_id],
         )
         return {"run_id": run_id, "status": final, "sources_ok": ok, "sources_failed": failed}
+
+    def fail_dead_runs(
+        self, *, noticed_by: str | None = None, abandoned_after: timedelta = ABANDONED_AFTER
+    ) -> list[str]:
+        """Close as `failed` every `running` run whose owner process is gone: on this host, the
+        pid no longer runs (or is another process now, or the machine rebooted); on another
+        host, nothing was written for `abandoned_after`. Returns the closed run ids."""
+        rows = self.conn.execute(
+            "SELECT run_id, owner_host, owner_pid, owner_boot_id, owner_started, "
+            "coalesce(last_activity_at, started_at) FROM crawl_runs WHERE status = 'running'"
+        ).fetchall()
+        now, closed = utcnow(), []
+        for run_id, host, pid, boot, started, active in rows:
+            reason = self._death(host, pid, boot, started, now - active, abandoned_after)
+            if reason is None:
+                continue
+            if noticed_by:
+                reason += f" (closed by run {noticed_by})"
+            ok, failed = self._source_counts(run_id)
+            self.conn.execute(
+                "UPDATE crawl_runs SET status = 'failed', finished_at = ?, status_reason = ?, "
+                "sources_ok = ?, sources_failed = ? WHERE run_id = ? AND status = 'running'",
+                [now, ABANDONED + reason, ok, failed, run_id],
+            )
+            closed.append(run_id)
+        return closed
+
+    @staticmethod
+    def _death(
+        host: str | None,
+        pid: int | None,
+        boot: str | None,
+        started: str | None,
+        idle: timedelta,
+        abandoned_after: timedelta,
+    ) -> str | None:
+        """Why a running run's owner is gone, or None while it may still be alive."""
+        if host is None or pid is None:
+            return "no owner process was recorded for it (written before owners were tracked)"
+        alive = ProcessIdentity(host, pid, boot, started).is_alive()
+        if alive is False:
+            return f"its process {pid} on {host} ended without finishing it"
+        if alive is None and idle > abandoned_after:
+            return f"its process {pid} on {host} wrote nothing for {idle}"
+        return None
+
+    def _touch(self, run_id: str | None) -> None:
+        """Note that a run is still writing (for runs owned on other hosts)."""
+        if run_id is not None:
+            self.conn.execute(
+                "UPDATE crawl_runs SET last_activity_at = ? WHERE run_id = ?", [utcnow(), run_id]
+            )
 
     # -- writes -----------------------------------------------------------------------------
 
@@ -269,6 +359,7 @@ class LineageStore:
             conn.execute(_MARK_OK)
             conn.execute(_INDEX_DELETE)
             conn.execute(_INDEX_INSERT)
+            self._touch(run_id)
         return sum(len(rows) for rows in per_table.values())
 
     @staticmethod
@@ -369,12 +460,33 @@ class LineageStore:
 
         A source that never succeeded gets status `failed` (it has no rows to keep).
         """
-        now = utcnow()
+        now, message = utcnow(), storable_text(message)
+        location = None if location is None else storable_text(location)
         with self.transaction() as conn:
             conn.execute(_MARK_FAILED, [source_key, source_kind, source_key, run_id, now, message])
             conn.execute(
                 _LOG_ERROR, [run_id, source_key, source_kind, now, error_type, message, location]
             )
+            self._touch(run_id)
+
+    def log_error(
+        self,
+        source_key: str,
+        source_kind: str,
+        message: str,
+        *,
+        run_id: str | None = None,
+        error_type: str | None = None,
+        location: str | None = None,
+    ) -> None:
+        """Log an error about one part of a source that still landed (an execution, a report
+        file), without changing the source's status."""
+        location = None if location is None else storable_text(location)
+        self.conn.execute(
+            _LOG_ERROR,
+            [run_id, source_key, source_kind, utcnow(), error_type, storable_text(message),
+             location],
+        )  # fmt: skip
 
     def remove_source(self, source_key: str) -> None:
         """Delete a source that no longer exists (a deleted file or pipeline) and its rows."""
