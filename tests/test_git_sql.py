@@ -276,12 +276,13 @@ def test_dbt_models_are_rendered_into_model_lineage(remote, store, tmp_path):
     result = sync(remote, store, tmp_path)
     assert result.parse_errors == []
     edges = set(rows(store, "SELECT source_table, target_table FROM table_edges"))
+    # dbt's default generate_schema_name under the default target (schema `analytics`).
     assert edges == {
-        ("landing.orders", "staging.stg_orders"),
-        ("staging.stg_orders", "mart.revenue"),
-        ("landing.users_v2", "mart.revenue"),
+        ("landing.orders", "analytics_staging.stg_orders"),
+        ("analytics_staging.stg_orders", "analytics_mart.revenue"),
+        ("landing.users_v2", "analytics_mart.revenue"),
     }
-    assert ("mart.revenue", "total", "amount", "aggregate") in set(
+    assert ("analytics_mart.revenue", "total", "amount", "aggregate") in set(
         rows(
             store,
             "SELECT target_table, target_column, source_column, transform FROM column_edges",

@@ -1,57 +1,97 @@
-"""Turn one repository file into parsed SQL units: a `.sql` file, a dbt model (rendered), or
-the literal SQL strings of a Python file. SQL is parsed by the engine, never executed."""
+"""Turn one repository file into parsed SQL units: a `.sql` file, a dbt node (rendered in the
+sandbox), or the literal SQL strings of a Python file. SQL is parsed by the engine, never
+executed.
+
+A dbt model's table edges are the `ref()`/`source()` calls its render recorded (dbt's declared
+dependencies), whether or not the rendered SQL parses; its column edges come from that SQL.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
 
-from lineage_assets.git_sql import dbt
+from lineage_assets.git_sql.dbt import (
+    DbtError,
+    DbtGraph,
+    DbtNode,
+    DbtProject,
+    DbtSettings,
+    ManifestNode,
+    read_manifest,
+    read_projects,
+    render_project,
+)
+from lineage_assets.git_sql.dbt.naming import table_name
 from lineage_assets.git_sql.embedded import find_embedded_sql
 from lineage_assets.git_sql.records import ParsedUnit
-from lineage_assets.sql import ScriptLineage, StatementLineage, extract_lineage
+from lineage_assets.sql import ColumnEdge, ScriptLineage, StatementLineage, extract_lineage
+
+DBT_INPUTS = (".sql", ".yml", ".yaml", ".csv", "manifest.json")
+DBT_MANAGED = ("model", "snapshot", "seed", "macro", "test", "analysis", "package", "build")
+MAX_STATEMENT_TEXT = 100_000
+CREATE_KIND = {"view": "VIEW", "ephemeral": "VIEW"}
 
 
-@dataclass(frozen=True)
+@dataclass
 class DbtContext:
-    """The dbt projects of the commit and every model's relation, for rendering refs."""
+    """The dbt projects of the commit; each project is rendered once, when first needed."""
 
-    projects: tuple[dbt.DbtProject, ...] = ()
-    relations: Mapping[str, str] = field(default_factory=dict)
+    projects: tuple[DbtProject, ...] = ()
+    files: Mapping[str, str] = field(default_factory=dict)
+    settings: DbtSettings = field(default_factory=DbtSettings)
+    manifests: Mapping[str, Mapping[str, ManifestNode]] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+    _graphs: dict[str, DbtGraph] = field(default_factory=dict)
 
-    def project_of(self, path: str) -> dbt.DbtProject | None:
-        """The project that owns a model path, if any."""
-        return next((p for p in self.projects if p.owns(path)), None)
+    def project_of(self, path: str) -> DbtProject | None:
+        """The project whose files dbt reads the path as (model, macro, seed, test…), if any."""
+        for project in self.projects:
+            if project.kind_of(path) in DBT_MANAGED:
+                return project
+        return None
+
+    def graph(self, project: DbtProject) -> DbtGraph:
+        """The project's nodes, rendered on first use."""
+        if project.root not in self._graphs:
+            self._graphs[project.root] = render_project(
+                project, self.files, self.settings, self.manifests.get(project.root)
+            )
+            self.problems += self._graphs[project.root].warnings
+        return self._graphs[project.root]
+
+    def graphs(self) -> list[DbtGraph]:
+        """Every project's graph (renders those not rendered yet)."""
+        return [self.graph(p) for p in self.projects]
 
 
-def dbt_context(files: Mapping[str, str]) -> tuple[DbtContext, list[str]]:
-    """Projects (from each dbt_project.yml and the YAML beside it) and model relations."""
-    projects, problems = [], []
-    for path, text in files.items():
-        if PurePosixPath(path).name != "dbt_project.yml":
-            continue
-        root = str(PurePosixPath(path).parent).removeprefix(".")
-        ymls = {
-            p: t
-            for p, t in files.items()
-            if p.endswith((".yml", ".yaml")) and p != path and p.startswith(root)
-        }
-        try:
-            projects.append(dbt.read_project(path, text, ymls))
-        except dbt.DbtError as error:
-            problems.append(str(error))
-    relations = {}
+def _manifest_for(
+    project: DbtProject, files: Mapping[str, str], settings: DbtSettings
+) -> tuple[str, str] | None:
+    candidates = [project.join("target/manifest.json"), project.join("manifest.json")]
+    if settings.manifest_path:
+        candidates.insert(0, settings.manifest_path.strip("/"))
+    return next(((p, files[p]) for p in candidates if p in files), None)
+
+
+def dbt_context(
+    files: Mapping[str, str], settings: DbtSettings | None = None
+) -> tuple[DbtContext, list[str]]:
+    """Projects (each dbt_project.yml, its packages and property YAML) and manifests found."""
+    settings = settings or DbtSettings()
+    projects, problems = read_projects(files)
+    manifests = {}
     for project in projects:
-        for path, text in files.items():
-            if path.endswith(".sql") and project.owns(path):
-                try:
-                    config = dbt.model_config(project, path, text)
-                except dbt.DbtError as error:
-                    problems.append(str(error))
-                    continue
-                relations[PurePosixPath(path).stem] = dbt.relation(path, config)
-    return DbtContext(tuple(projects), relations), problems
+        found = _manifest_for(project, files, settings)
+        if found is None:
+            continue
+        try:
+            manifests[project.root] = read_manifest(*found)
+        except DbtError as error:
+            problems.append(str(error))
+    context = DbtContext(tuple(projects), files, settings, manifests)
+    return context, problems
 
 
 def _failed_unit(message: str, line: int = 1) -> ParsedUnit:
@@ -63,25 +103,111 @@ def _failed_unit(message: str, line: int = 1) -> ParsedUnit:
     return ParsedUnit(ScriptLineage([], [], [], [statement], []))
 
 
+def _source_line(lines: tuple[int, ...], line: int) -> int:
+    if not lines:
+        return max(line, 1)
+    return lines[min(max(line, 1), len(lines)) - 1]
+
+
+def _edges(edges: list[ColumnEdge], naming: DbtSettings) -> list[ColumnEdge]:
+    return [
+        ColumnEdge(_qualified(e.target, naming), _qualified(e.source, naming), e.transform)
+        for e in edges
+    ]
+
+
+def _qualified(column: str, naming: DbtSettings) -> str:
+    table, dot, name = column.rpartition(".")
+    return f"{table_name(table, naming.target)}.{name}" if dot else column
+
+
+def node_statement(node: DbtNode, dialect: str | None, settings: DbtSettings) -> StatementLineage:
+    """One dbt node as a statement: it writes its relation from its declared dependencies."""
+    kind = f"CREATE {CREATE_KIND.get(node.materialized, 'TABLE')} AS"
+    parsed: StatementLineage | None = None
+    if node.sql.strip():
+        script = extract_lineage(f"CREATE {kind.split()[1]} {node.relation} AS {node.sql}", dialect)
+        parsed = next(iter(script.statements), None)
+    error, line = node.error, node.error_line
+    if error is None and parsed is not None and parsed.error:
+        error, line = parsed.error, _source_line(node.source_lines, parsed.start_line)
+    pairs = zip(node.source_lines, node.sql.split("\n"), strict=False)
+    content = [number for number, text in pairs if text.strip()]
+    start = content[0] if content else (line or 1)
+    end = max(content[-1] if content else start, start)
+    return StatementLineage(
+        kind=parsed.kind if parsed is not None and not parsed.error else kind,
+        targets=[node.relation],
+        sources=list(node.depends_on),
+        column_lineage=_edges(parsed.column_lineage, settings) if parsed else [],
+        indirect_lineage=_edges(parsed.indirect_lineage, settings) if parsed else [],
+        start_line=start,
+        end_line=end,
+        error=f"line {line}: {error}" if error and line else error,
+        warnings=list(node.warnings),
+        sql_text=node.sql[:MAX_STATEMENT_TEXT],
+        text_truncated=len(node.sql) > MAX_STATEMENT_TEXT,
+    )
+
+
+def _normalised(lineage: ScriptLineage, settings: DbtSettings) -> ScriptLineage:
+    """Hand-written names in the same form as dbt's (the target's database left implicit)."""
+    if not settings.target.database:
+        return lineage
+
+    def fix(statement: StatementLineage) -> StatementLineage:
+        return replace(
+            statement,
+            targets=[table_name(t, settings.target) for t in statement.targets],
+            sources=[table_name(s, settings.target) for s in statement.sources],
+            column_lineage=_edges(statement.column_lineage, settings),
+            indirect_lineage=_edges(statement.indirect_lineage, settings),
+        )
+
+    return replace(lineage, statements=[fix(s) for s in lineage.statements])
+
+
 def parse_file(
     path: str, text: str, dialect: str | None, context: DbtContext
 ) -> tuple[list[ParsedUnit], list[str]]:
     """The file's SQL units, parsed, and warnings about SQL that could not be read."""
+    settings = context.settings
     if path.endswith(".py"):
         found, skipped = find_embedded_sql(text, path)
         units = [
             ParsedUnit(
-                extract_lineage(item.sql, item.dialect or dialect), item.line - 1,
+                _normalised(extract_lineage(item.sql, item.dialect or dialect), settings),
+                item.line - 1,
                 item.dialect or dialect,
             )
             for item in found
-        ]  # fmt: skip
+        ]
         return units, [f"{path}:{s.line}: {s.reason}" for s in skipped]
     project = context.project_of(path)
     if project is not None:
-        try:
-            _, sql = dbt.render_model(project, path, text, context.relations)
-        except dbt.DbtError as error:
-            return [_failed_unit(str(error))], []
-        return [ParsedUnit(extract_lineage(sql, dialect), 0, dialect)], []
-    return [ParsedUnit(extract_lineage(text, dialect), 0, dialect)], []
+        return _dbt_units(project, path, dialect, context)
+    return [ParsedUnit(_normalised(extract_lineage(text, dialect), settings), 0, dialect)], []
+
+
+def _dbt_units(
+    project: DbtProject, path: str, dialect: str | None, context: DbtContext
+) -> tuple[list[ParsedUnit], list[str]]:
+    """A dbt file: its nodes as statements; macros, tests, analyses and build output give none."""
+    nodes = context.graph(project).nodes_of(path)
+    if not nodes:
+        return [], []
+    statements = [node_statement(n, dialect, context.settings) for n in nodes]
+    lineage = ScriptLineage(
+        targets=[t for s in statements for t in s.targets],
+        sources=[t for s in statements for t in s.sources],
+        column_lineage=[e for s in statements for e in s.column_lineage],
+        statements=statements,
+        warnings=[w for s in statements for w in s.warnings],
+    )
+    warnings = [f"{path}: {w}" for s in statements for w in s.warnings]
+    return [ParsedUnit(lineage, 0, dialect)], warnings
+
+
+def is_dbt_input(path: str) -> bool:
+    """Whether a file feeds dbt rendering (read even when it is not an included file)."""
+    return path.endswith(DBT_INPUTS) or PurePosixPath(path).name == "dbt_project.yml"

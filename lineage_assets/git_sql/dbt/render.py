@@ -1,0 +1,625 @@
+"""dbt's parse-time context inside the sandbox: macros of the project, its packages and `dbt`,
+`adapter.dispatch`, `ref`/`source` recorded as dbt records them, `config` in both forms.
+
+One `ProjectRenderer` per project lives in the render worker; `render_request` turns a file
+into `RenderedNode`s. Refs and `this` render as placeholders the collector resolves later.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import itertools
+import json
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import jinja2
+import yaml
+from jinja2.sandbox import SecurityError
+
+from lineage_assets.git_sql.dbt import sandbox
+from lineage_assets.git_sql.dbt.builtins import INTERNAL_MACROS
+from lineage_assets.git_sql.dbt.lines import mark_lines
+from lineage_assets.git_sql.dbt.records import (
+    PLACEHOLDER_CLOSE,
+    PLACEHOLDER_OPEN,
+    NodeRequest,
+    RefCall,
+    RenderBundle,
+    RenderedNode,
+)
+from lineage_assets.git_sql.dbt.sandbox import DbtSandbox, RecordingUndefined, RenderLimitError
+
+ADAPTER_PARENTS = {
+    "redshift": ("postgres",),
+    "databricks": ("spark",),
+    "athena": ("trino",),
+    "materialize": ("postgres",),
+}
+NAMING_MACROS = ("generate_schema_name", "generate_alias_name", "generate_database_name")
+MACRO_NAME = re.compile(r"\{%-?\s*macro\s+(\w+)")
+# Exceptions a failing macro must not swallow: the sandbox and the bounds stay in charge.
+FATAL = (SecurityError, RenderLimitError, RecursionError, MemoryError)
+
+
+class ReturnValue(Exception):
+    """dbt's `return(value)`: raised in a macro, caught by its caller."""
+
+    def __init__(self, value: Any) -> None:
+        super().__init__()
+        self.value = value
+
+
+class CompilerError(Exception):
+    """`exceptions.raise_compiler_error` and friends, raised by a template."""
+
+
+def _placeholder(key: str) -> str:
+    return f"{PLACEHOLDER_OPEN}{key}{PLACEHOLDER_CLOSE}"
+
+
+class RelationStub:
+    """What `ref()`, `this` and `api.Relation.create` return: a relation whose parts are
+    placeholders until every node's name is known."""
+
+    def __init__(self, key: str) -> None:
+        self._key = key
+
+    def __str__(self) -> str:
+        return _placeholder(self._key)
+
+    def __html__(self) -> str:
+        return str(self)
+
+    @property
+    def database(self) -> str:
+        return _placeholder(f"{self._key}.database")
+
+    @property
+    def schema(self) -> str:
+        return _placeholder(f"{self._key}.schema")
+
+    @property
+    def identifier(self) -> str:
+        return _placeholder(f"{self._key}.identifier")
+
+    name = table = identifier
+
+    def render(self) -> str:
+        return str(self)
+
+    def include(self, *args: Any, **kwargs: Any) -> RelationStub:
+        return self
+
+    quote = incorporate = include
+
+
+class LiteralRelation(RelationStub):
+    """A relation whose name is known as written (`source()`, `api.Relation.create`)."""
+
+    def __init__(self, database: str | None, schema: str | None, identifier: str | None) -> None:
+        super().__init__("")
+        self._parts = (database or "", schema or "", identifier or "")
+
+    def __str__(self) -> str:
+        return ".".join(p for p in self._parts if p)
+
+    @property
+    def database(self) -> str:
+        return self._parts[0]
+
+    @property
+    def schema(self) -> str:
+        return self._parts[1]
+
+    @property
+    def identifier(self) -> str:
+        return self._parts[2]
+
+    name = table = identifier
+
+
+@dataclass
+class NodeState:
+    """What rendering the current node recorded."""
+
+    refs: list[RefCall] = field(default_factory=list)
+    sources: list[tuple[str, str]] = field(default_factory=list)
+    config: dict[str, Any] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    depth: int = 0
+
+
+class ParseConfig:
+    """`config` at parse time: `config(k=v)` and `config({...})` record; `get` gives '' as dbt."""
+
+    def __init__(self, renderer: ProjectRenderer) -> None:
+        self._renderer = renderer
+
+    def __call__(self, *args: Any, **kwargs: Any) -> str:
+        values: dict[str, Any] = {}
+        for arg in args:
+            if isinstance(arg, Mapping):
+                values.update(arg)
+        values.update(kwargs)
+        self._renderer.state.config.update(values)
+        return ""
+
+    def get(self, *args: Any, **kwargs: Any) -> str:
+        return ""
+
+    require = get
+
+    def set(self, *args: Any, **kwargs: Any) -> str:
+        return ""
+
+    def persist_relation_docs(self) -> bool:
+        return False
+
+    persist_column_docs = persist_relation_docs
+
+
+class Namespace:
+    """A package's macros by attribute (`dbt_utils.star`); a missing one is recorded, not fatal."""
+
+    def __init__(self, package: str, macros: Mapping[str, Callable[..., Any]]) -> None:
+        self._package = package
+        self._macros = macros
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        found = self._macros.get(name)
+        return found if found is not None else RecordingUndefined(name=f"{self._package}.{name}")
+
+    def __getitem__(self, name: str) -> Any:
+        return getattr(self, name)
+
+
+class Adapter:
+    """`adapter` at parse time: dispatch resolves macros, introspection finds nothing."""
+
+    def __init__(self, renderer: ProjectRenderer) -> None:
+        self._renderer = renderer
+
+    def dispatch(self, macro_name: str, macro_namespace: str | None = None) -> Any:
+        return self._renderer.dispatch(str(macro_name), macro_namespace)
+
+    def get_relation(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+    load_relation = get_relation
+
+    def get_columns_in_relation(self, *args: Any, **kwargs: Any) -> list:
+        return []
+
+    list_relations_without_caching = get_columns_in_relation
+
+    def quote(self, identifier: Any) -> str:
+        return f'"{identifier}"'
+
+    def type(self) -> str:
+        return self._renderer.bundle.target.type
+
+    def already_exists(self, *args: Any, **kwargs: Any) -> bool:
+        return False
+
+    def check_schema_exists(self, *args: Any, **kwargs: Any) -> bool:
+        return False
+
+
+def _safe_modules() -> dict[str, Any]:
+    """dbt's `modules` as plain namespaces of their functions: never the module objects, which
+    lead back to `sys` and `os` through their own imports."""
+
+    def pick(module: Any, names: str) -> Namespace:
+        return Namespace(module.__name__, {n: getattr(module, n) for n in names.split()})
+
+    return {
+        "datetime": pick(datetime, "date datetime time timedelta timezone"),
+        "re": pick(
+            re,
+            "compile match fullmatch search findall finditer sub subn split escape "
+            "IGNORECASE MULTILINE DOTALL VERBOSE I M S X",
+        ),
+        "itertools": pick(itertools, "chain combinations groupby islice product permutations"),
+        "pytz": Namespace("pytz", {"utc": datetime.UTC, "UTC": datetime.UTC}),
+    }
+
+
+def _exceptions() -> Namespace:
+    def raise_error(message: Any = "", *args: Any, **kwargs: Any) -> None:
+        raise CompilerError(str(message))
+
+    def warn(*args: Any, **kwargs: Any) -> str:
+        return ""
+
+    return Namespace(
+        "exceptions",
+        {
+            "raise_compiler_error": raise_error,
+            "raise_not_implemented": raise_error,
+            "raise_fail_fast_error": raise_error,
+            "raise_database_error": raise_error,
+            "warn": warn,
+        },
+    )
+
+
+def _return(value: Any = None) -> None:
+    raise ReturnValue(value)
+
+
+def _noop(*args: Any, **kwargs: Any) -> str:
+    return ""
+
+
+def _undefined_result(*args: Any, **kwargs: Any) -> RecordingUndefined:
+    return RecordingUndefined(name="run_query")
+
+
+def _statement(*args: Any, caller: Any = None, **kwargs: Any) -> str:
+    return ""
+
+
+class ProjectRenderer:
+    """A project's macros loaded once; renders one file at a time with a fresh `NodeState`."""
+
+    def __init__(self, bundle: RenderBundle) -> None:
+        self.bundle = bundle
+        self.env = DbtSandbox(bundle.limits)
+        self.state = NodeState()
+        self.model_info: dict[str, Any] = {}
+        self.packages = ("dbt", bundle.root_package, *bundle.packages)
+        self.macros: dict[str, dict[str, jinja2.runtime.Macro]] = {p: {} for p in self.packages}
+        self.wrappers = {p: {} for p in self.packages}
+        self.load_warnings: list[str] = []
+        self.base = self._base_context()
+        templates = self._compile_macro_files()
+        self._register(templates)
+
+    def _base_context(self) -> dict[str, Any]:
+        target = self.bundle.target.as_context()
+        return {
+            "ref": self._ref,
+            "source": self._source,
+            "config": ParseConfig(self),
+            "var": self._var,
+            "env_var": self._env_var,
+            "target": target,
+            "this": RelationStub("this"),
+            "model": self.model_info,
+            "execute": False,
+            "flags": {"FULL_REFRESH": False, "WHICH": "parse", "STORE_FAILURES": False},
+            "is_incremental": lambda *a, **k: False,
+            "should_full_refresh": lambda *a, **k: False,
+            "run_query": _undefined_result,
+            "load_result": _undefined_result,
+            "statement": _statement,
+            "store_result": _noop,
+            "adapter": Adapter(self),
+            "api": {"Relation": Namespace("api.Relation", {"create": LiteralRelation})},
+            "exceptions": _exceptions(),
+            "log": _noop,
+            "print": _noop,
+            "return": _return,
+            "modules": _safe_modules(),
+            "fromjson": lambda s, default=None: _guard_parse(json.loads, s, default),
+            "tojson": lambda v, **k: json.dumps(v, default=str),
+            "fromyaml": lambda s, default=None: _guard_parse(yaml.safe_load, s, default),
+            "toyaml": lambda v, **k: yaml.safe_dump(v),
+            "zip": zip,
+            "set": set,
+            "local_md5": lambda s: hashlib.md5(str(s).encode(), usedforsecurity=False).hexdigest(),
+            "invocation_id": "00000000-0000-0000-0000-000000000000",
+            "run_started_at": datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC),
+            "dbt_version": "1.10.0",
+            "graph": {"nodes": {}, "sources": {}, "exposures": {}, "metrics": {}, "macros": {}},
+            "selected_resources": [],
+            "project_name": self.bundle.root_package,
+            "database": target["database"],
+            "schema": target["schema"],
+        }
+
+    def _compile_macro_files(self) -> list[tuple[str, str, str, jinja2.Template]]:
+        files = [("dbt", "<dbt>", INTERNAL_MACROS)]
+        files += [(m.package, m.path, m.text) for m in self.bundle.macro_files]
+        compiled = []
+        for package, path, text in files:
+            if len(text) > self.bundle.limits.max_template_chars:
+                self.load_warnings.append(f"{path}: macro file too large, skipped")
+                continue
+            try:
+                compiled.append((package, path, text, self.env.from_string(text)))
+            except jinja2.TemplateSyntaxError as error:
+                self.load_warnings.append(f"{path}:{error.lineno}: macro syntax: {error.message}")
+            except Exception as error:
+                self.load_warnings.append(f"{path}: macro file unreadable: {error}")
+        return compiled
+
+    def _register(self, templates: list[tuple[str, str, str, jinja2.Template]]) -> None:
+        """Wrappers first (so macros can call macros defined later), then the macro objects."""
+        for package, _, text, _ in templates:
+            for name in MACRO_NAME.findall(text):
+                self.wrappers.setdefault(package, {})[name] = self._wrapper(package, name)
+        for package, path, _, template in templates:
+            try:
+                module = template.make_module(self.context_for(package))
+            except FATAL:
+                raise
+            except Exception as error:
+                self.load_warnings.append(f"{path}: macro file failed to load: {error}")
+                continue
+            for name, value in vars(module).items():
+                if isinstance(value, jinja2.runtime.Macro):
+                    self.macros.setdefault(package, {})[name] = value
+
+    def context_for(self, package: str) -> dict[str, Any]:
+        """The names a template of `package` sees: its own macros, then root's, then dbt's."""
+        context = dict(self.base)
+        context.update(self.wrappers["dbt"])
+        context.update(self.wrappers[self.bundle.root_package])
+        context.update(self.wrappers.get(package, {}))
+        for name in self.packages:
+            context[name] = Namespace(name, self.wrappers.get(name, {}))
+        return context
+
+    def _wrapper(self, package: str, name: str) -> Callable[..., Any]:
+        def call(*args: Any, **kwargs: Any) -> Any:
+            macro = self.macros.get(package, {}).get(name)
+            if macro is None:
+                sandbox.MISSING.record(f"{package}.{name}")
+                return ""
+            if self.state.depth >= self.bundle.limits.max_macro_depth:
+                raise RenderLimitError(
+                    f"macro calls nested deeper than {self.bundle.limits.max_macro_depth}"
+                )
+            self.state.depth += 1
+            try:
+                return macro(*args, **kwargs)
+            except ReturnValue as returned:
+                return returned.value
+            except FATAL:
+                raise
+            except Exception as error:
+                self.state.warnings.append(f"macro {package}.{name} failed: {error}")
+                return ""
+            finally:
+                self.state.depth -= 1
+
+        call.__name__ = name
+        return call
+
+    def dispatch(self, name: str, namespace: str | None) -> Any:
+        """dbt's dispatch: search order per namespace, then `<adapter>__`, parents, `default__`."""
+        root = self.bundle.root_package
+        if namespace in self.bundle.dispatch:
+            order = list(self.bundle.dispatch[namespace])
+        elif namespace:
+            order = [root, namespace] if namespace in self.macros else [root]
+        else:
+            order = [root, *self.packages]
+        adapter = self.bundle.target.type
+        prefixes = (adapter, *ADAPTER_PARENTS.get(adapter, ()), "default")
+        for package in order:
+            found = self.macros.get(package, {})
+            for prefix in prefixes:
+                candidate = f"{prefix}__{name}"
+                if candidate in found:
+                    return self.wrappers[package][candidate]
+        return RecordingUndefined(name=f"{namespace or root}.{name}")
+
+    def _ref(self, *args: Any, v: Any = None, version: Any = None, **kwargs: Any) -> Any:
+        names = [str(a) for a in args]
+        if not names:
+            return RecordingUndefined(name="ref")
+        version = v if v is not None else version
+        self.state.refs.append(
+            RefCall(
+                names[-1],
+                names[0] if len(names) > 1 else None,
+                None if version is None else str(version),
+            )
+        )
+        return RelationStub(f"ref{len(self.state.refs) - 1}")
+
+    def _source(self, source_name: Any, table_name: Any) -> Any:
+        key = (str(source_name), str(table_name))
+        self.state.sources.append(key)
+        return RelationStub(f"source{len(self.state.sources) - 1}")
+
+    def _var(self, name: Any, default: Any = None) -> Any:
+        package = self.model_info.get("package_name")
+        scoped = self.bundle.package_variables.get(package or "", {})
+        if name in scoped:
+            return scoped[name]
+        return self.bundle.variables.get(name, default)
+
+    def _env_var(self, name: Any, default: Any = None) -> Any:
+        """Only allowed variables (the `DBT_ENV_` prefix or the allow-list) ever resolve."""
+        name = str(name)
+        if name in self.bundle.environment:
+            return self.bundle.environment[name]
+        if default is not None:
+            return default
+        return f"env_var_{re.sub(r'[^a-z0-9_]', '_', name.lower())}"
+
+    def render_request(self, request: NodeRequest) -> list[RenderedNode]:
+        """Every node a file defines (one model, or each snapshot block), names resolved."""
+        if request.resource_type == "seed":
+            return [self._finish(request, request.name, "", NodeState(), None)]
+        if len(request.text) > self.bundle.limits.max_template_chars:
+            return [self._failed(request, "template too large", 1)]
+        sandbox.MISSING.names = []
+        self.state = NodeState()
+        self._set_model(request, request.name)
+        try:
+            template = self.env.from_string(mark_lines(request.text))
+        except jinja2.TemplateSyntaxError as error:
+            return [self._failed(request, f"Jinja syntax: {error.message}", error.lineno)]
+        if request.resource_type == "snapshot":
+            return self._render_snapshots(request, template)
+        sql, error = self._run(lambda: sandbox.bounded_render(
+            template, self.context_for(request.package), self.bundle.limits
+        ))  # fmt: skip
+        return [self._finish(request, request.name, sql or "", self.state, error)]
+
+    def _render_snapshots(
+        self, request: NodeRequest, template: jinja2.Template
+    ) -> list[RenderedNode]:
+        try:
+            module = template.make_module(self.context_for(request.package))
+        except FATAL as error:
+            return [self._failed(request, _describe(error), _error_line(error))]
+        except Exception as error:
+            return [self._failed(request, _describe(error), _error_line(error))]
+        found = []
+        for name, macro in vars(module).items():
+            if not (name.startswith("snapshot_") and isinstance(macro, jinja2.runtime.Macro)):
+                continue
+            snapshot = name.removeprefix("snapshot_")
+            sandbox.MISSING.names = []
+            self.state = NodeState()
+            self._set_model(request, snapshot)
+            sql, error = self._run(lambda m=macro: str(m()))
+            found.append(self._finish(request, snapshot, sql or "", self.state, error))
+        return found
+
+    def _run(self, render: Callable[[], str]) -> tuple[str | None, tuple[str, int | None] | None]:
+        """Run a render; any exception becomes the node's error with the file line if known."""
+        try:
+            return render(), None
+        except ReturnValue as returned:
+            return str(returned.value or ""), None
+        except Exception as error:
+            return None, (_describe(error), _error_line(error))
+
+    def _set_model(self, request: NodeRequest, name: str) -> None:
+        self.model_info.clear()
+        self.model_info.update(self._node(request, name, {}))
+
+    def _node(self, request: NodeRequest, name: str, config: Mapping[str, Any]) -> dict:
+        return {
+            "name": name,
+            "resource_type": request.resource_type,
+            "package_name": request.package,
+            "unique_id": f"{request.resource_type}.{request.package}.{name}",
+            "path": request.path,
+            "original_file_path": request.path,
+            "fqn": [*request.fqn[:-1], name] if request.fqn else [name],
+            "config": dict(config),
+            "version": None,
+            "tags": list(config.get("tags") or []) if isinstance(config, Mapping) else [],
+        }
+
+    def _finish(
+        self,
+        request: NodeRequest,
+        name: str,
+        sql: str,
+        state: NodeState,
+        error: tuple[str, int | None] | None,
+    ) -> RenderedNode:
+        config = {**request.base_config, **state.config, **request.override_config}
+        warnings = list(state.warnings)
+        try:
+            database, schema, alias = self._names(request, name, config)
+        except Exception as naming_error:
+            warnings.append(f"relation name: {_describe(naming_error)}")
+            target = self.bundle.target
+            database, schema, alias = target.database, target.schema, name
+        return RenderedNode(
+            path=request.path,
+            package=request.package,
+            resource_type=request.resource_type,
+            name=name,
+            fqn=tuple([*request.fqn[:-1], name]) if request.fqn else (name,),
+            sql=sql,
+            refs=tuple(state.refs),
+            sources=tuple(state.sources),
+            config=_plain(config),
+            database=database,
+            schema=schema,
+            alias=alias,
+            missing_macros=tuple(sandbox.MISSING.names),
+            warnings=tuple(warnings),
+            error=error[0] if error else None,
+            error_line=error[1] if error else None,
+        )
+
+    def _failed(self, request: NodeRequest, message: str, line: int | None) -> RenderedNode:
+        return self._finish(request, request.name, "", NodeState(), (message, line))
+
+    def _names(
+        self, request: NodeRequest, name: str, config: Mapping[str, Any]
+    ) -> tuple[str, str, str]:
+        """(database, schema, alias) through the generate_*_name macros dbt would pick."""
+        self.state = NodeState()
+        node = self._node(request, name, config)
+        self.model_info.clear()
+        self.model_info.update(node)
+        legacy_snapshot = request.resource_type == "snapshot" and config.get("target_schema")
+        if legacy_snapshot:
+            schema = str(config["target_schema"])
+            database = str(config.get("target_database") or self.bundle.target.database)
+        else:
+            schema = self._name_macro("generate_schema_name", request, config.get("schema"), node)
+            database = self._name_macro(
+                "generate_database_name", request, config.get("database"), node
+            )
+        alias = self._name_macro("generate_alias_name", request, config.get("alias"), node)
+        return database, schema, alias or name
+
+    def _name_macro(
+        self, macro: str, request: NodeRequest, custom: Any, node: Mapping[str, Any]
+    ) -> str:
+        """Root project override, else the node's package's, else dbt's default."""
+        for package in (self.bundle.root_package, request.package, "dbt"):
+            if macro in self.macros.get(package, {}):
+                value = self.wrappers[package][macro](None if custom is None else custom, node)
+                return "" if value is None else str(value).strip()
+        return ""
+
+
+def _guard_parse(parse: Callable[[str], Any], text: Any, default: Any) -> Any:
+    try:
+        return parse(str(text))
+    except Exception:
+        return default
+
+
+def _plain(value: Any, depth: int = 0) -> Any:
+    """A config value as plain data (what the parent process may receive)."""
+    if depth > 20:
+        return None
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v, depth + 1) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set)):
+        return [_plain(v, depth + 1) for v in value]
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    return str(value)
+
+
+def _describe(error: BaseException) -> str:
+    kind = type(error).__name__
+    text = str(error)[:500]
+    return f"{kind}: {text}" if text else kind
+
+
+def _error_line(error: BaseException) -> int | None:
+    """The template line of an exception, from Jinja's rewritten traceback."""
+    line = getattr(error, "lineno", None)
+    if isinstance(line, int):
+        return line
+    traceback = error.__traceback__
+    found = None
+    while traceback is not None:
+        code = traceback.tb_frame.f_code
+        if code.co_filename == "<template>":
+            found = traceback.tb_lineno
+        traceback = traceback.tb_next
+    return found

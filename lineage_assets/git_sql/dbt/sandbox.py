@@ -1,0 +1,167 @@
+"""The Jinja sandbox every dbt template renders in: dbt's own `SandboxedEnvironment` (mutable
+lists, as dbt macros need), refusals that stay loud, bounded operators, output and macro depth.
+
+Templates are data: nothing rendered may reach a module, a file, the network or the process.
+"""
+
+from __future__ import annotations
+
+import types
+from dataclasses import dataclass
+from typing import Any
+
+import jinja2
+import jinja2.ext
+import jinja2.nodes as nodes
+from jinja2.sandbox import SandboxedEnvironment, SecurityError
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Per-model bounds of a render (time and memory are enforced by the render worker)."""
+
+    max_output_chars: int = 5_000_000
+    max_template_chars: int = 2_000_000
+    max_macro_depth: int = 64
+    max_sequence: int = 1_000_000
+    max_exponent: int = 256
+    timeout_seconds: float = 10.0
+    memory_bytes: int = 1 << 30
+
+
+class RenderLimitError(Exception):
+    """A template went past a bound (output, macro depth, sequence size)."""
+
+
+class MissingCalls:
+    """Calls to macros that do not exist, recorded instead of failing (see `RecordingUndefined`)."""
+
+    def __init__(self) -> None:
+        self.names: list[str] = []
+
+    def record(self, name: str) -> None:
+        """Remember one missing macro by its dotted name."""
+        if name not in self.names:
+            self.names.append(name)
+
+
+MISSING = MissingCalls()
+
+
+class RecordingUndefined(jinja2.Undefined):
+    """dbt's lax Undefined, except that a sandbox refusal raises and calling it is a no-op.
+
+    A macro from a package that is not installed (`dbt_utils.star(ref('x'))`) is undefined:
+    calling it records the name and returns nothing, so its arguments (already evaluated, so
+    their refs and sources recorded) still count and the model keeps rendering.
+    """
+
+    __slots__ = ()
+
+    def __init__(
+        self,
+        hint: str | None = None,
+        obj: Any = jinja2.utils.missing,
+        name: str | None = None,
+        exc: type[Exception] = jinja2.exceptions.UndefinedError,
+    ) -> None:
+        if exc is SecurityError:
+            raise SecurityError(hint or f"access to attribute {name!r} is unsafe")
+        super().__init__(hint, obj, name, exc)
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return RecordingUndefined(name=f"{self._undefined_name}.{name}")
+
+    def __getitem__(self, key: Any) -> RecordingUndefined:
+        return self
+
+    def __call__(self, *args: Any, **kwargs: Any) -> RecordingUndefined:
+        MISSING.record(str(self._undefined_name))
+        return self
+
+
+def _sized(value: Any) -> int | None:
+    """The length of a sequence-like operand, else None."""
+    return len(value) if isinstance(value, (str, bytes, list, tuple)) else None
+
+
+class DbtSandbox(SandboxedEnvironment):
+    """dbt's sandbox plus bounds on `*`, `+`, `**` and a refusal of every module object."""
+
+    intercepted_binops = frozenset({"*", "+", "**", "%"})
+
+    def __init__(self, limits: Limits, **options: Any) -> None:
+        super().__init__(
+            undefined=RecordingUndefined,
+            extensions=["jinja2.ext.do", "jinja2.ext.loopcontrols", DbtBlocks],
+            keep_trailing_newline=True,
+            autoescape=False,
+            **options,
+        )
+        self.limits = limits
+
+    def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
+        """No dunder or private name, no module, no frame or code object, ever."""
+        if isinstance(value, (types.ModuleType, types.FrameType, types.CodeType)):
+            return False
+        if isinstance(obj, types.ModuleType):
+            return False
+        return super().is_safe_attribute(obj, attr, value)
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        """Arithmetic with a bound on the size it can build (`'x' * 10**9`, `9 ** 9 ** 9`)."""
+        cap = self.limits.max_sequence
+        if operator == "**":
+            if isinstance(right, int) and abs(right) > self.limits.max_exponent:
+                raise RenderLimitError(f"exponent {right} is above {self.limits.max_exponent}")
+        elif operator == "*":
+            for seq, count in ((left, right), (right, left)):
+                size = _sized(seq)
+                if size is not None and isinstance(count, int) and size * count > cap:
+                    raise RenderLimitError(f"repetition builds more than {cap} items")
+        elif operator == "+":
+            sizes = (_sized(left), _sized(right))
+            if None not in sizes and sum(s or 0 for s in sizes) > cap:
+                raise RenderLimitError(f"concatenation builds more than {cap} items")
+        elif operator == "%" and isinstance(left, str) and len(left) > cap:
+            raise RenderLimitError("format string too long")
+        return super().call_binop(context, operator, left, right)
+
+
+class DbtBlocks(jinja2.ext.Extension):
+    """dbt's block tags (`snapshot`, `materialization`, `test`, `docs`, …) as macros.
+
+    `{% snapshot orders_snap %}…{% endsnapshot %}` defines the macro `snapshot_orders_snap`.
+    """
+
+    tags = {"snapshot", "materialization", "test", "docs", "data_test", "unit_test"}
+
+    def parse(self, parser: Any) -> nodes.Macro:
+        token = next(parser.stream)
+        node = nodes.Macro(lineno=token.lineno)
+        node.args, node.defaults = [], []
+        node.name = f"{token.value}_{parser.parse_assign_target(name_only=True).name}"
+        if token.value in ("test", "data_test"):
+            parser.parse_signature(node)
+        while parser.stream.skip_if("comma"):
+            key = parser.parse_assign_target(name_only=True).name
+            parser.stream.expect("assign")
+            value = parser.parse_expression()
+            if key == "adapter" and isinstance(value, nodes.Const):
+                node.name += f"_{value.value}"
+        node.body = parser.parse_statements((f"name:end{token.value}",), drop_needle=True)
+        return node
+
+
+def bounded_render(template: jinja2.Template, context: dict[str, Any], limits: Limits) -> str:
+    """The template's output, refused once it passes the output bound (streamed, not built)."""
+    parts: list[str] = []
+    size = 0
+    for chunk in template.generate(context):
+        size += len(chunk)
+        if size > limits.max_output_chars:
+            raise RenderLimitError(f"output above {limits.max_output_chars} characters")
+        parts.append(chunk)
+    return "".join(parts)
