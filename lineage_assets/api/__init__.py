@@ -1,0 +1,1 @@
+"""The read-only HTTP API and the interactive viewer (`lineage-assets serve`)."""

@@ -1,0 +1,299 @@
+// The lineage viewer: draws GET /lineage with Cytoscape.js and a dagre layered layout.
+// Everything shown is text from the API, inserted with textContent (never as HTML).
+"use strict";
+
+const state = { pipeline: null, region: null, view: "both", doc: null };
+const $ = (id) => document.getElementById(id);
+const params = new URLSearchParams(location.search);
+
+function elide(text, max) {
+  // Keep both ends of a long name (its identifying tail above all), drop the middle.
+  if (!text || text.length <= max) return text || "";
+  const tail = Math.ceil(max * 0.6), head = max - tail - 1;
+  return text.slice(0, head) + "…" + text.slice(text.length - tail);
+}
+
+function shortUri(uri) {
+  if (!uri) return "";
+  const parts = uri.replace(/^s3:\/\//, "").replace(/\/$/, "").split("/");
+  return parts.length <= 2 ? parts.join("/") : parts[0] + "/…/" + parts.slice(-2).join("/");
+}
+
+function statusClass(run) {
+  const status = (run && run.status) || "NotRun";
+  if (status === "Succeeded") return "succeeded";
+  if (status === "Failed" || status === "Stopped") return "failed";
+  if (status === "Executing" || status === "Starting" || status === "Stopping") return "executing";
+  return "notrun";
+}
+
+function elements(doc, view) {
+  const nodes = [], edges = [];
+  if (view !== "pipeline" && doc.graphData) {
+    for (const n of doc.graphData.nodes) {
+      const cls = [n.kind || "data"];
+      if (n.kind === "process") cls.push(statusClass(n.run));
+      if (n.pii && n.pii.length) cls.push("pii");
+      if (n.placeholder) cls.push("placeholder");
+      const label = n.kind === "data" ? shortUri(n.uri) : n.label;
+      nodes.push({ data: { id: n.id, label: elide(label, 42), full: n.label, ref: n }, classes: cls.join(" ") });
+    }
+    for (const e of doc.graphData.edges) {
+      edges.push({ data: { id: e.id || e.source + "->" + e.target, source: e.source, target: e.target, ref: e }, classes: e.kind });
+    }
+  }
+  if (view === "pipeline" && doc.graphPipeline) {
+    for (const n of doc.graphPipeline.nodes) {
+      nodes.push({ data: { id: "process:" + n.id, label: elide(n.label, 42), full: n.label, ref: n }, classes: "process " + statusClass(n.run) });
+    }
+    for (const e of doc.graphPipeline.edges) {
+      edges.push({ data: { id: "dep:" + e.from + "->" + e.to + ":" + e.kind, source: "process:" + e.from, target: "process:" + e.to, ref: e }, classes: "dep" });
+    }
+  }
+  if (view === "both" && doc.graphPipeline) {
+    const ids = new Set(nodes.map((n) => n.data.id));
+    for (const e of doc.graphPipeline.edges) {
+      const source = "process:" + e.from, target = "process:" + e.to;
+      if (ids.has(source) && ids.has(target)) {
+        edges.push({ data: { id: "dep:" + e.from + "->" + e.to + ":" + e.kind, source, target, ref: e }, classes: "dep" });
+      }
+    }
+  }
+  return nodes.concat(edges);
+}
+
+const STYLE = [
+  { selector: "node", style: { label: "data(label)", "font-size": 11, "text-wrap": "wrap", "text-max-width": 170, "text-valign": "center", "text-halign": "center", width: 190, height: 40, shape: "round-rectangle", "background-color": "#e3f2fd", "border-width": 2, "border-color": "#1565c0", color: "#1d2430" } },
+  { selector: "node.process", style: { shape: "rectangle", "font-weight": "bold" } },
+  { selector: "node.succeeded", style: { "background-color": "#c8e6c9", "border-color": "#2e7d32" } },
+  { selector: "node.failed", style: { "background-color": "#ffcdd2", "border-color": "#c62828", "border-width": 4 } },
+  { selector: "node.executing", style: { "background-color": "#fff3c4", "border-color": "#f9a825" } },
+  { selector: "node.notrun", style: { "background-color": "#eceff1", "border-color": "#90a4ae", "border-style": "dashed" } },
+  { selector: "node.pii", style: { "background-color": "#e9d5ff", "border-color": "#7b2cbf", "border-width": 4 } },
+  { selector: "node.placeholder", style: { "border-style": "dotted" } },
+  { selector: "node.table", style: { shape: "barrel", "background-color": "#fff8e1", "border-color": "#8d6e63" } },
+  { selector: "node.model", style: { shape: "hexagon", "background-color": "#e0f2f1", "border-color": "#00695c" } },
+  { selector: "edge", style: { width: 2, "curve-style": "bezier", "target-arrow-shape": "triangle", "line-color": "#1565c0", "target-arrow-color": "#1565c0" } },
+  { selector: "edge.write, edge.registers", style: { "line-color": "#2e7d32", "target-arrow-color": "#2e7d32" } },
+  { selector: "edge.dep", style: { "line-style": "dashed", "line-color": "#8a94a6", "target-arrow-color": "#8a94a6" } },
+  { selector: "edge.within", style: { "line-style": "dotted", "line-color": "#7b2cbf", "target-arrow-color": "#7b2cbf" } },
+  { selector: "edge.query", style: { "line-color": "#8d6e63", "target-arrow-color": "#8d6e63" } },
+  { selector: ".faded", style: { opacity: 0.15 } },
+  { selector: ".match", style: { "overlay-color": "#ffb300", "overlay-opacity": 0.35, "overlay-padding": 6 } },
+  { selector: "node:selected", style: { "overlay-color": "#1d2430", "overlay-opacity": 0.2 } },
+];
+
+const cy = cytoscape({ container: $("cy"), style: STYLE, wheelSensitivity: 0.3, minZoom: 0.05 });
+window.cy = cy;
+
+function draw() {
+  const doc = state.doc;
+  cy.elements().remove();
+  if (!doc) return;
+  cy.add(elements(doc, state.view));
+  cy.layout({ name: "dagre", rankDir: "LR", nodeSep: 18, rankSep: 70, animate: false }).run();
+  cy.fit(undefined, 30);
+  const s = doc.summary || {};
+  const run = doc.execution ? ` · execution ${doc.execution.id || ""} (${doc.execution.status})` : " · current definition, not run";
+  $("status").textContent = `${s.overallStatus || ""}${run} · ${cy.nodes().length} nodes`;
+  document.body.dataset.rendered = state.view;
+  applySearch();
+}
+
+async function getJson(url) {
+  const response = await fetch(url);
+  const body = await response.json();
+  if (!response.ok) throw new Error((body.detail && body.detail.message) || JSON.stringify(body.detail));
+  return body;
+}
+
+async function load() {
+  if (!state.pipeline) return;
+  const q = new URLSearchParams({ pipeline: state.pipeline, view: "both", includeLatestExec: $("latest").checked });
+  if (state.region) q.set("region", state.region);
+  if (params.get("execution")) q.set("execution", params.get("execution"));
+  $("status").textContent = "loading…";
+  try {
+    state.doc = await getJson("/lineage?" + q);
+    draw();
+  } catch (error) {
+    state.doc = null;
+    cy.elements().remove();
+    $("status").textContent = String(error.message || error);
+  }
+}
+
+function el(tag, text, cls) {
+  const node = document.createElement(tag);
+  if (text !== undefined && text !== null) node.textContent = String(text);
+  if (cls) node.className = cls;
+  return node;
+}
+
+function table(rows, headers) {
+  const t = el("table");
+  if (headers) {
+    const tr = el("tr");
+    headers.forEach((h) => tr.appendChild(el("th", h)));
+    t.appendChild(tr);
+  }
+  for (const row of rows) {
+    const tr = el("tr");
+    row.forEach((cell) => {
+      const td = el("td");
+      if (cell instanceof Node) td.appendChild(cell); else td.textContent = cell === null || cell === undefined ? "" : String(cell);
+      tr.appendChild(td);
+    });
+    t.appendChild(tr);
+  }
+  return t;
+}
+
+function badges(list, cls) {
+  const span = el("span");
+  (list || []).forEach((item) => span.appendChild(el("span", item, "badge " + cls)));
+  return span;
+}
+
+function section(panel, title, content) {
+  panel.appendChild(el("h3", title));
+  panel.appendChild(content);
+}
+
+function stepOf(id) {
+  const nodes = (state.doc.graphPipeline || { nodes: [] }).nodes;
+  return nodes.find((n) => n.id === id);
+}
+
+function showStep(panel, step) {
+  const run = step.run || {};
+  panel.appendChild(el("h2", step.label || step.id));
+  panel.appendChild(badges([run.status || "NotRun"], run.status || ""));
+  section(panel, "Run", table([
+    ["type", step.type], ["start", run.startTime], ["end", run.endTime], ["elapsed (s)", run.elapsedSec],
+    ["job", run.jobName], ["cache hit", run.cacheHit ? "yes: " + run.cacheSourceExecutionArn : "no"],
+    ["failure", run.failureReason],
+  ].filter((r) => r[1] !== undefined && r[1] !== null && r[1] !== "")));
+  const metrics = Object.entries(run.metrics || {});
+  if (metrics.length) section(panel, "Metrics", table(metrics));
+  if (step.registry) section(panel, "Registered model", table([["package", step.registry.modelPackageArn], ["approval", step.registry.approval]]));
+  if (step.sql) {
+    const box = el("div", null, "sql");
+    if (step.sql.query) box.appendChild(el("pre", step.sql.query));
+    for (const source of step.sql.sources || []) {
+      for (const where of source.definedIn || []) {
+        box.appendChild(el("div", `${source.table} ← ${where.file}:${where.line ?? ""}:${(where.commit || "").slice(0, 12)}`, "sql-origin"));
+      }
+    }
+    section(panel, "SQL", box);
+  }
+  const io = (step.inputs || []).map((i) => ["in: " + i.name, typeof i.uri === "string" ? i.uri : JSON.stringify(i.uri)])
+    .concat((step.outputs || []).map((o) => ["out: " + o.name, typeof o.uri === "string" ? o.uri : JSON.stringify(o.uri)]));
+  if (io.length) section(panel, "Inputs and outputs", table(io));
+}
+
+function showData(panel, node) {
+  panel.appendChild(el("h2", node.uri || node.label));
+  if (node.pii && node.pii.length) panel.appendChild(badges(node.pii, "pii"));
+  if (node.featureGroup) panel.appendChild(el("div", "feature group offline store: " + node.featureGroup));
+  if (node.placeholder) panel.appendChild(el("div", "placeholder: resolved only when the pipeline runs", "hint"));
+  const schema = node.schema || { columns: [] };
+  const rows = schema.columns.map((c) => [c.name, c.type, badges(c.pii, "pii")]);
+  section(panel, `Columns${schema.version ? " (schema " + schema.version + ")" : ""}`,
+    rows.length ? table(rows, ["column", "type", "PII"]) : el("p", "no sampled schema", "hint"));
+  const s3 = (node.meta || {}).s3;
+  if (s3) {
+    const tags = Object.entries(s3.tags || {}).map(([k, v]) => k + "=" + v).join(", ");
+    section(panel, "Bucket posture", table([["bucket", s3.bucket], ["region", s3.region], ["encryption", s3.encryption],
+      ["versioning", s3.versioning], ["public access block", s3.publicAccess], ["tags", tags]]));
+  }
+}
+
+function showOther(panel, node) {
+  panel.appendChild(el("h2", node.label));
+  if (node.kind === "model") section(panel, "Model package", table([["arn", node.modelPackageArn], ["approval", node.approval]]));
+  if (node.kind === "table") {
+    section(panel, "SQL", table((node.sql || []).map((w) => [`${w.file}:${w.line ?? ""}`, (w.commit || "").slice(0, 12)]), ["file:line", "commit"]));
+  }
+}
+
+function showNode(node) {
+  const panel = $("panel");
+  panel.replaceChildren();
+  const ref = node.data("ref");
+  if (node.hasClass("process")) showStep(panel, stepOf(ref.stepId || ref.id) || ref);
+  else if (node.hasClass("data")) showData(panel, ref);
+  else showOther(panel, ref);
+  cy.elements().removeClass("faded");
+  const related = node.predecessors().union(node.successors()).union(node);
+  cy.elements().not(related).addClass("faded");
+}
+
+function edgeText(e) {
+  const ref = e.data("ref");
+  if (ref.kind === "read") return `read: ${ref.uri} → ${e.target().data("full")} (${(ref.channels || []).join(", ")})`;
+  if (ref.kind === "write") return `write: ${e.source().data("full")} → ${ref.uri} (${(ref.channels || []).join(", ")})`;
+  if (ref.kind === "within") return `written inside ${e.target().data("full")}, which is read as a whole`;
+  if (ref.from) return `${ref.from} → ${ref.to} (${ref.via}${ref.label ? ": " + ref.label : ""})`;
+  return `${ref.kind}: ${e.source().data("full")} → ${e.target().data("full")}`;
+}
+
+function applySearch() {
+  const term = $("search").value.trim().toLowerCase();
+  cy.elements().removeClass("match");
+  if (!term) return;
+  const hits = cy.nodes().filter((n) => String(n.data("full")).toLowerCase().includes(term) || n.id().toLowerCase().includes(term));
+  hits.addClass("match");
+  if (hits.length) cy.fit(hits, 60);
+}
+
+cy.on("tap", "node", (event) => showNode(event.target));
+cy.on("tap", (event) => { if (event.target === cy) cy.elements().removeClass("faded"); });
+cy.on("mouseover", "edge", (event) => {
+  const tip = $("tooltip");
+  tip.textContent = edgeText(event.target);
+  tip.hidden = false;
+  tip.style.left = event.originalEvent.clientX + 12 + "px";
+  tip.style.top = event.originalEvent.clientY + 12 + "px";
+});
+cy.on("mouseout", "edge", () => { $("tooltip").hidden = true; });
+
+document.querySelectorAll("#views button").forEach((button) => button.addEventListener("click", () => {
+  state.view = button.dataset.view;
+  document.querySelectorAll("#views button").forEach((b) => b.classList.toggle("active", b === button));
+  draw();
+}));
+$("search").addEventListener("input", applySearch);
+$("latest").addEventListener("change", load);
+$("pipeline").addEventListener("change", () => {
+  const [region, name] = $("pipeline").value.split("/");
+  state.region = region; state.pipeline = name;
+  load();
+});
+
+(async function start() {
+  try {
+    const listing = await getJson("/sagemaker/pipelines");
+    const select = $("pipeline");
+    for (const region of listing.regions) {
+      for (const p of region.pipelines) {
+        const option = el("option", `${p.name} (${region.region})`);
+        option.value = region.region + "/" + p.name;
+        select.appendChild(option);
+      }
+    }
+    const wanted = params.get("pipeline");
+    const region = params.get("region");
+    const choice = [...select.options].find((o) => o.value.split("/")[1] === wanted && (!region || o.value.startsWith(region + "/"))) || select.options[0];
+    if (!choice) { $("status").textContent = "no pipelines crawled yet"; return; }
+    select.value = choice.value;
+    [state.region, state.pipeline] = choice.value.split("/");
+    if (params.get("view")) {
+      const button = document.querySelector(`#views button[data-view="${params.get("view")}"]`);
+      if (button) { state.view = button.dataset.view; document.querySelectorAll("#views button").forEach((b) => b.classList.toggle("active", b === button)); }
+    }
+    await load();
+  } catch (error) {
+    $("status").textContent = String(error.message || error);
+  }
+})();

@@ -1,0 +1,315 @@
+"""The other read answers of the contract: pipeline listing, lineage per domain, dataset
+schemas, impact walks, PII exposure and snapshot history, in the original service's shapes
+where it had one. Read-only, parameterised, bounded."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from lineage_assets.contract import reads
+from lineage_assets.contract.builder import Request, build_lineage
+from lineage_assets.contract.reads import UnknownName, iso
+from lineage_assets.graph.uris import normalize
+
+MAX_IMPACT_DEPTH = 30
+MAX_IMPACT_NODES = 5000
+MAX_GRAPH_EDGES = 20000
+
+
+def list_pipelines(
+    conn: Any,
+    regions: list[str] | None = None,
+    *,
+    include_latest_execution: bool = False,
+    name: str | None = None,
+    domain_name: str | None = None,
+    domain_id: str | None = None,
+) -> dict[str, Any]:
+    """`/sagemaker/pipelines`: pipelines grouped by region, filtered like the original."""
+    found = reads.pipelines(conn)
+    wanted = {r for r in regions or [] if r}
+    latest = {}
+    if include_latest_execution:
+        for key, arn, status, start, modified in conn.execute(
+            "SELECT source_key, execution_arn, status, started_at, last_modified_at FROM ("
+            "SELECT *, row_number() OVER (PARTITION BY source_key "
+            "ORDER BY started_at DESC NULLS LAST, execution_arn) AS n "
+            "FROM sagemaker_executions) WHERE n = 1"
+        ).fetchall():
+            latest[key] = {
+                "arn": arn,
+                "status": status,
+                "startTime": iso(start),
+                "lastModifiedTime": iso(modified),
+            }
+    by_region: dict[str, list[dict[str, Any]]] = {region: [] for region in sorted(wanted)}
+    for pipeline in found:
+        if wanted and pipeline.region not in wanted:
+            continue
+        if name and name.lower() not in pipeline.name.lower():
+            continue
+        tag_domain = pipeline.tags.get("DomainName")
+        if domain_name and domain_name.lower() not in {
+            (pipeline.domain_name or "").lower(),
+            (tag_domain or "").lower(),
+        }:
+            continue
+        if domain_id and pipeline.domain_id != domain_id:
+            continue
+        entry: dict[str, Any] = {
+            "name": pipeline.name,
+            "arn": pipeline.arn,
+            "lastModifiedTime": iso(pipeline.last_modified),
+            "tags": pipeline.tags or None,
+            "matchedDomain": {"DomainId": pipeline.domain_id, "DomainName": pipeline.domain_name}
+            if pipeline.domain_id
+            else None,
+        }
+        if include_latest_execution:
+            entry["latestExecution"] = latest.get(pipeline.source_key, {})
+        by_region.setdefault(pipeline.region, []).append(entry)
+    return {
+        "regions": [
+            {"region": region, "pipelines": items} for region, items in sorted(by_region.items())
+        ]
+    }
+
+
+def lineage_by_domain(
+    conn: Any, region: str, domain: str, *, view: str = "both", include_latest: bool = False
+) -> dict[str, Any]:
+    """`/lineage/by-domain`: every pipeline of a Studio domain (matched case-insensitively by
+    name, or by id), each ok with its document or not ok with its error."""
+    members = [
+        p
+        for p in reads.pipelines(conn)
+        if p.region == region
+        and domain.lower() in {(p.domain_name or "").lower(), (p.domain_id or "").lower()}
+    ]
+    if not members:
+        known = conn.execute(
+            "SELECT DISTINCT domain_name FROM sagemaker_pipelines "
+            "WHERE region = ? AND domain_name IS NOT NULL",
+            [region],
+        ).fetchall()
+        raise UnknownName(f"domain with pipelines in {region}", domain, [d for (d,) in known])
+    results = []
+    for pipeline in members:
+        try:
+            document = build_lineage(
+                conn,
+                Request(
+                    pipeline.name, pipeline.region, view, include_latest_execution=include_latest
+                ),
+            )
+            results.append({"pipeline": pipeline.name, "ok": True, "data": document})
+        except LookupError as error:
+            results.append({"pipeline": pipeline.name, "ok": False, "error": str(error)})
+    return {"region": region, "domain": domain, "count": len(results), "results": results}
+
+
+def _dataset_uri(conn: Any, bucket: str, prefix: str) -> str:
+    """The stored dataset at s3://bucket/prefix (any trailing-slash spelling)."""
+    wanted = normalize(f"s3://{bucket}/{prefix}")
+    rows = conn.execute(
+        "SELECT dataset_uri FROM s3_datasets WHERE bucket = ? ORDER BY dataset_uri", [bucket]
+    ).fetchall()
+    for (uri,) in rows:
+        if normalize(uri) == wanted:
+            return uri
+    known = conn.execute("SELECT dataset_uri FROM s3_datasets ORDER BY 1").fetchall()
+    raise UnknownName("dataset", f"s3://{bucket}/{prefix}", [u for (u,) in known])
+
+
+def dataset_schema(
+    conn: Any, bucket: str, prefix: str, version: str | None = None
+) -> dict[str, Any]:
+    """`/datasets/{bucket}/{prefix}/schema`: the latest (or a given) schema version."""
+    uri = _dataset_uri(conn, bucket, prefix)
+    row = conn.execute(
+        "SELECT version, CAST(schema AS VARCHAR), last_seen_at, sampled_from "
+        "FROM s3_schema_versions WHERE dataset_uri = ? AND (? IS NULL OR version = ?) "
+        "ORDER BY last_seen_at DESC NULLS LAST LIMIT 1",
+        [uri, version, version],
+    ).fetchone()
+    if row is None:
+        versions = conn.execute(
+            "SELECT version FROM s3_schema_versions WHERE dataset_uri = ?", [uri]
+        ).fetchall()
+        raise UnknownName(f"schema version of {uri}", version or "latest", [v for (v,) in versions])
+    found, text, seen, sampled = row
+    columns = conn.execute(
+        "SELECT column_path, column_type, nullable, is_partition FROM s3_schema_columns "
+        "WHERE dataset_uri = ? AND version = ? ORDER BY column_path",
+        [uri, found],
+    ).fetchall()
+    fmt = conn.execute(
+        "SELECT format FROM s3_datasets WHERE dataset_uri = ? LIMIT 1", [uri]
+    ).fetchone()
+    try:
+        document = json.loads(text)
+    except ValueError:
+        document = None
+    return {
+        "dataset_id": uri,
+        "version": found,
+        "policy": {"sampledFrom": list(sampled or []), "lastSeenAt": iso(seen)},
+        "schema": {
+            "format": fmt[0] if fmt else None,
+            "fields": {c: {"types": [t]} for c, t, _, _ in columns},
+            "columns": [
+                {"name": c, "type": t, "nullable": n, "partition": p} for c, t, n, p in columns
+            ],
+            "document": document,
+        },
+    }
+
+
+def schema_versions(conn: Any, bucket: str, prefix: str) -> list[dict[str, Any]]:
+    """`…/schema/versions`: every schema version of a dataset, newest first."""
+    uri = _dataset_uri(conn, bucket, prefix)
+    rows = conn.execute(
+        "SELECT version, first_seen_at, last_seen_at, sampled_from FROM s3_schema_versions "
+        "WHERE dataset_uri = ? ORDER BY last_seen_at DESC NULLS LAST, version",
+        [uri],
+    ).fetchall()
+    return [
+        {
+            "version": version,
+            "sampled_at": iso(last),
+            "policy": {"firstSeenAt": iso(first), "sampledFrom": list(sampled or [])},
+        }
+        for version, first, last, sampled in rows
+    ]
+
+
+def known_node(conn: Any, node: str) -> None:
+    """Raise UnknownName (with close matches) unless the node is in the graph."""
+    hit = conn.execute(
+        "SELECT 1 FROM lineage_edge_index WHERE source_node = ? OR target_node = ? LIMIT 1",
+        [node, node],
+    ).fetchone()
+    if hit:
+        return
+    prefix = node.split(":", 1)[0] + ":" if ":" in node else ""
+    candidates = conn.execute(
+        "SELECT DISTINCT n FROM (SELECT source_node AS n FROM lineage_edge_index "
+        "UNION SELECT target_node FROM lineage_edge_index) WHERE starts_with(n, ?) LIMIT 20000",
+        [prefix],
+    ).fetchall()
+    raise UnknownName("node", node, [c for (c,) in candidates])
+
+
+def impact(conn: Any, node: str, direction: str = "downstream", depth: int = 10) -> dict:
+    """`/impact`: every node reachable downstream (or upstream), nearest first."""
+    if direction not in ("downstream", "upstream"):
+        raise ValueError("direction must be downstream or upstream")
+    depth = max(1, min(depth, MAX_IMPACT_DEPTH))
+    known_node(conn, node)
+    macro = "downstream" if direction == "downstream" else "upstream"
+    rows = conn.execute(
+        f"SELECT node, depth, path, edge_kind FROM {macro}(?, ?) "  # noqa: S608 (fixed name)
+        "ORDER BY depth, node LIMIT ?",
+        [node, depth, MAX_IMPACT_NODES],
+    ).fetchall()
+    return {
+        "node": node,
+        "direction": direction,
+        "depth": depth,
+        "nodes": [{"node": n, "depth": d, "path": list(p), "edgeKind": k} for n, d, p, k in rows],
+    }
+
+
+def pii_exposure(conn: Any) -> dict[str, Any]:
+    """`/pii-exposure`: what contains or was trained on personal data, and why."""
+    rows = conn.execute(
+        "SELECT e.node, e.node_kind, e.exposure, e.pii_classes, e.via_node, p.path, "
+        "e.approval_status FROM pii_exposure e LEFT JOIN pii_exposure_paths p "
+        "USING (node, exposure, via_node) ORDER BY ALL"
+    ).fetchall()
+    return {
+        "items": [
+            {
+                "node": n,
+                "kind": k,
+                "exposure": e,
+                "piiClasses": list(c),
+                "via": v,
+                "path": list(p or []),
+                "approval": a,
+            }
+            for n, k, e, c, v, p, a in rows
+        ]
+    }
+
+
+def global_graph(conn: Any) -> dict[str, Any]:
+    """`/graph`: the newest stored global snapshot (every node above column level)."""
+    row = conn.execute(
+        "SELECT CAST(snapshot AS VARCHAR) FROM graph_snapshots WHERE scope = 'global' "
+        "ORDER BY created_at DESC LIMIT 1"
+    ).fetchone()
+    document = json.loads(row[0]) if row else {"nodes": [], "edges": []}
+    edges = document.get("edges", [])
+    document["truncated"] = len(edges) > MAX_GRAPH_EDGES
+    document["edges"] = edges[:MAX_GRAPH_EDGES]
+    return document
+
+
+def snapshots(conn: Any, scope: str | None = None, limit: int = 100) -> dict[str, Any]:
+    """`/snapshots`: stored snapshots, newest first, without their bodies."""
+    rows = conn.execute(
+        "SELECT snapshot_id, scope, created_at, content_hash, node_count, edge_count, run_id "
+        "FROM graph_snapshots WHERE ? IS NULL OR scope = ? ORDER BY created_at DESC LIMIT ?",
+        [scope, scope, max(1, min(limit, 1000))],
+    ).fetchall()
+    return {
+        "items": [
+            {
+                "snapshotId": i,
+                "scope": s,
+                "createdAt": iso(c),
+                "contentHash": h,
+                "nodeCount": n,
+                "edgeCount": e,
+                "runId": r,
+            }
+            for i, s, c, h, n, e, r in rows
+        ]
+    }
+
+
+def _snapshot(conn: Any, scope: str, snapshot_id: str | None, offset: int) -> tuple:
+    if snapshot_id:
+        row = conn.execute(
+            "SELECT snapshot_id, CAST(snapshot AS VARCHAR) FROM graph_snapshots "
+            "WHERE scope = ? AND snapshot_id = ?",
+            [scope, snapshot_id],
+        ).fetchone()
+        if row is None:
+            ids = conn.execute(
+                "SELECT snapshot_id FROM graph_snapshots WHERE scope = ?", [scope]
+            ).fetchall()
+            raise UnknownName(f"snapshot of {scope}", snapshot_id, [i for (i,) in ids])
+        return row[0], json.loads(row[1])
+    row = conn.execute(
+        "SELECT snapshot_id, CAST(snapshot AS VARCHAR) FROM graph_snapshots WHERE scope = ? "
+        "ORDER BY created_at DESC LIMIT 1 OFFSET ?",
+        [scope, offset],
+    ).fetchone()
+    return (row[0], json.loads(row[1])) if row else (None, None)
+
+
+def snapshot_diff(
+    conn: Any, scope: str, old: str | None = None, new: str | None = None
+) -> dict[str, Any]:
+    """`/snapshots/diff`: what changed between two snapshots of a scope (default: the last two)."""
+    from lineage_assets.graph.snapshot import diff
+
+    scopes = [s for (s,) in conn.execute("SELECT DISTINCT scope FROM graph_snapshots").fetchall()]
+    if scope not in scopes:
+        raise UnknownName("snapshot scope", scope, scopes)
+    new_id, new_doc = _snapshot(conn, scope, new, 0)
+    old_id, old_doc = _snapshot(conn, scope, old, 1)
+    return {"scope": scope, "from": old_id, "to": new_id, "diff": diff(old_doc, new_doc or {})}

@@ -1,0 +1,352 @@
+"""Parameterised read-backs the contract is assembled from: one pipeline, one execution, and
+the datasets, buckets, PII and SQL its steps touch. Read-only; every query names its table."""
+
+from __future__ import annotations
+
+import difflib
+import json
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from lineage_assets.graph.uris import normalize
+
+CLOSE_MATCHES = 5
+
+
+class UnknownName(LookupError):
+    """A pipeline, execution, node or snapshot the store does not know, with close matches."""
+
+    def __init__(self, kind: str, name: str, known: Iterable[str]) -> None:
+        self.kind, self.name = kind, name
+        self.matches = difflib.get_close_matches(name, list(known), n=CLOSE_MATCHES, cutoff=0.5)
+        hint = f"; close matches: {', '.join(self.matches)}" if self.matches else ""
+        super().__init__(f"unknown {kind} {name!r}{hint}")
+
+
+def iso(value: Any) -> str | None:
+    """ISO-8601 text of a timestamp, or None."""
+    return value.isoformat() if isinstance(value, datetime) else None
+
+
+def _json(value: Any) -> Any:
+    """A DuckDB JSON column as Python (it arrives as text)."""
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
+
+
+@dataclass(frozen=True)
+class PipelineRow:
+    """The current state of one crawled pipeline."""
+
+    source_key: str
+    region: str
+    name: str
+    arn: str | None
+    display_name: str | None
+    last_modified: datetime | None
+    domain_id: str | None
+    domain_name: str | None
+    tags: dict[str, str]
+    definition_hash: str | None
+
+
+@dataclass(frozen=True)
+class ExecutionRow:
+    """One execution of a pipeline, with the definition it ran."""
+
+    arn: str
+    execution_id: str | None
+    status: str | None
+    started_at: datetime | None
+    definition_hash: str | None
+    failure_reason: str | None
+    display_name: str | None
+
+
+@dataclass(frozen=True)
+class StepRunRow:
+    """One step of one execution, with its job's metrics."""
+
+    step: str
+    status: str | None
+    started_at: datetime | None
+    ended_at: datetime | None
+    failure_reason: str | None
+    cache_source: str | None
+    job_arn: str | None
+    job_name: str | None
+    model_package_arn: str | None
+    attempt_count: int | None
+    metadata: dict[str, Any]
+    description: dict[str, Any] | None
+    metrics: dict[str, float] = field(default_factory=dict)
+    report: str | None = None
+
+
+_PIPELINE_SELECT = (
+    "SELECT source_key, region, pipeline_name, pipeline_arn, display_name, last_modified_at, "
+    "domain_id, domain_name, CAST(tags AS VARCHAR), definition_hash FROM sagemaker_pipelines "
+)
+
+
+def _pipeline(row: tuple) -> PipelineRow:
+    tags = _json(row[8])
+    return PipelineRow(*row[:8], tags if isinstance(tags, dict) else {}, row[9])
+
+
+def pipelines(conn: Any) -> list[PipelineRow]:
+    """Every crawled pipeline, by region then name."""
+    rows = conn.execute(_PIPELINE_SELECT + "ORDER BY region, pipeline_name").fetchall()
+    return [_pipeline(row) for row in rows]
+
+
+def find_pipeline(conn: Any, name: str, region: str | None = None) -> PipelineRow:
+    """The pipeline of that name (in that region); UnknownName with close matches if none."""
+    rows = conn.execute(
+        _PIPELINE_SELECT
+        + "WHERE pipeline_name = ? AND (? IS NULL OR region = ?) ORDER BY region LIMIT 1",
+        [name, region, region],
+    ).fetchall()
+    if rows:
+        return _pipeline(rows[0])
+    known = conn.execute(
+        "SELECT DISTINCT pipeline_name FROM sagemaker_pipelines WHERE ? IS NULL OR region = ?",
+        [region, region],
+    ).fetchall()
+    where = f" in {region}" if region else ""
+    raise UnknownName(f"pipeline{where}", name, [n for (n,) in known])
+
+
+def definition(conn: Any, pipeline_arn: str | None, digest: str | None) -> str | None:
+    """The definition JSON text a pipeline had under that hash."""
+    row = conn.execute(
+        "SELECT CAST(definition AS VARCHAR) FROM sagemaker_pipeline_versions "
+        "WHERE pipeline_arn = ? AND definition_hash = ? LIMIT 1",
+        [pipeline_arn, digest],
+    ).fetchone()
+    return row[0] if row else None
+
+
+def executions(conn: Any, source_key: str) -> list[ExecutionRow]:
+    """A pipeline's executions, newest first."""
+    rows = conn.execute(
+        "SELECT execution_arn, execution_id, status, started_at, definition_hash, "
+        "failure_reason, display_name FROM sagemaker_executions WHERE source_key = ? "
+        "ORDER BY started_at DESC NULLS LAST, execution_arn",
+        [source_key],
+    ).fetchall()
+    return [ExecutionRow(*row) for row in rows]
+
+
+def find_execution(found: list[ExecutionRow], wanted: str) -> ExecutionRow:
+    """An execution by ARN or id; UnknownName with close matches if none."""
+    for run in found:
+        if wanted in (run.arn, run.execution_id):
+            return run
+    raise UnknownName("execution", wanted, [r.execution_id or r.arn for r in found])
+
+
+def execution_parameters(conn: Any, source_key: str, execution_arn: str) -> dict[str, str]:
+    """The parameter values passed to an execution (overrides only; defaults fill the rest)."""
+    rows = conn.execute(
+        "SELECT name, value FROM sagemaker_execution_parameters "
+        "WHERE source_key = ? AND execution_arn = ? AND is_override ORDER BY name",
+        [source_key, execution_arn],
+    ).fetchall()
+    return {name: value for name, value in rows if value is not None}
+
+
+def step_runs(conn: Any, source_key: str, execution_arn: str) -> dict[str, StepRunRow]:
+    """Each step of an execution with its job description and metrics."""
+    rows = conn.execute(
+        "SELECT r.step_name, r.status, r.started_at, r.ended_at, r.failure_reason, "
+        "r.cache_source_execution_arn, r.job_arn, j.job_name, r.model_package_arn, "
+        "r.attempt_count, CAST(r.metadata AS VARCHAR), CAST(j.description AS VARCHAR) "
+        "FROM sagemaker_step_runs r LEFT JOIN sagemaker_jobs j "
+        "ON j.source_key = r.source_key AND j.job_arn = lower(r.job_arn) "
+        "WHERE r.source_key = ? AND r.execution_arn = ? ORDER BY r.step_name",
+        [source_key, execution_arn],
+    ).fetchall()
+    metrics: dict[str, dict[str, float]] = defaultdict(dict)
+    reports: dict[str, str] = {}
+    for job, name, value, origin in conn.execute(
+        "SELECT job_arn, metric_name, value, origin FROM sagemaker_job_metrics "
+        "WHERE source_key = ? ORDER BY job_arn, metric_name",
+        [source_key],
+    ).fetchall():
+        metrics[job][name] = value
+        if origin and origin.startswith("report:"):
+            reports.setdefault(job, origin.removeprefix("report:"))
+    runs = {}
+    for row in rows:
+        job = (row[6] or "").lower()
+        metadata, description = _json(row[10]), _json(row[11])
+        runs[row[0]] = StepRunRow(
+            *row[:10],
+            metadata if isinstance(metadata, dict) else {},
+            description if isinstance(description, dict) else None,
+            dict(metrics.get(job, {})),
+            reports.get(job),
+        )
+    return runs
+
+
+def feature_store_uris(conn: Any, region: str) -> dict[str, str]:
+    """Feature group name → the offline-store URI its data really lands in."""
+    rows = conn.execute(
+        "SELECT feature_group_name, coalesce(resolved_offline_uri, offline_store_uri) "
+        "FROM feature_groups WHERE region = ? AND coalesce(resolved_offline_uri, "
+        "offline_store_uri) IS NOT NULL ORDER BY ALL",
+        [region],
+    ).fetchall()
+    return dict(rows)
+
+
+def offline_store_aliases(conn: Any, region: str) -> dict[str, tuple[str, str]]:
+    """Normalized configured offline-store URI → (resolved URI, feature group): reading the
+    configured prefix reads the group's offline data, so both name one dataset."""
+    rows = conn.execute(
+        "SELECT offline_store_uri, resolved_offline_uri, feature_group_name FROM feature_groups "
+        "WHERE region = ? AND offline_store_uri IS NOT NULL AND resolved_offline_uri IS NOT NULL "
+        "ORDER BY ALL",
+        [region],
+    ).fetchall()
+    return {normalize(configured): (resolved, name) for configured, resolved, name in rows}
+
+
+def model_packages(conn: Any, arns: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """Model packages by ARN: group, version, approval, model data."""
+    wanted = sorted(set(arns))
+    if not wanted:
+        return {}
+    rows = conn.execute(
+        "SELECT model_package_arn, group_name, version, approval_status, model_data_url "
+        "FROM sagemaker_model_packages WHERE list_contains(?, model_package_arn)",
+        [wanted],
+    ).fetchall()
+    return {
+        arn: {"group": group, "version": version, "approval": approval, "modelDataUrl": url}
+        for arn, group, version, approval, url in rows
+    }
+
+
+def buckets(conn: Any, names: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """Bucket posture rows by bucket name."""
+    wanted = sorted(set(names))
+    if not wanted:
+        return {}
+    rows = conn.execute(
+        "SELECT bucket, region, encryption, kms_key_id, versioning, public_access, "
+        "CAST(tags AS VARCHAR), checked_at FROM s3_buckets WHERE list_contains(?, bucket)",
+        [wanted],
+    ).fetchall()
+    found = {}
+    for bucket, region, encryption, kms, versioning, public, tags, checked in rows:
+        parsed = _json(tags)
+        found[bucket] = {
+            "region": region,
+            "encryption": encryption,
+            "kmsKeyId": kms,
+            "versioning": versioning,
+            "publicAccess": public,
+            "tags": parsed if isinstance(parsed, dict) else {},
+            "checkedAt": iso(checked),
+        }
+    return found
+
+
+def pii_by_location(conn: Any) -> dict[str, dict[str, set[str]]]:
+    """Normalized data location → column → PII classes (propagated tags)."""
+    found: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    for owner, column, cls in conn.execute(
+        "SELECT owner_node, column_node, pii_class FROM pii_tags "
+        "WHERE starts_with(owner_node, 'data:')"
+    ).fetchall():
+        found[normalize(owner.removeprefix("data:"))][column.rsplit("#", 1)[-1]].add(cls)
+    return found
+
+
+def schemas_by_location(conn: Any, locations: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """Normalized data location → its latest sampled schema (version and columns)."""
+    wanted = set(locations)
+    if not wanted:
+        return {}
+    found: dict[str, dict[str, Any]] = {}
+    rows = conn.execute(
+        "SELECT d.dataset_uri, d.schema_version, d.format, c.column_path, c.column_type "
+        "FROM s3_datasets d LEFT JOIN s3_schema_columns c "
+        "ON c.dataset_uri = d.dataset_uri AND c.version = d.schema_version "
+        "WHERE d.schema_version IS NOT NULL ORDER BY d.dataset_uri, c.column_path"
+    ).fetchall()
+    for uri, version, fmt, column, kind in rows:
+        location = normalize(uri)
+        if location not in wanted:
+            continue
+        entry = found.setdefault(location, {"version": version, "format": fmt, "columns": []})
+        if column is not None:
+            entry["columns"].append({"name": column, "type": kind})
+    return found
+
+
+def step_queries(conn: Any, region: str, pipeline: str) -> dict[str, list[str]]:
+    """Step → tables its Athena/Redshift query reads (the graph's `query` edges)."""
+    found: dict[str, list[str]] = defaultdict(list)
+    for table, step in conn.execute(
+        "SELECT source_node, target_node FROM inferred_edges WHERE edge_kind = 'query' "
+        "AND starts_with(target_node, ?) ORDER BY ALL",
+        [f"step:{region}/{pipeline}/"],
+    ).fetchall():
+        found[step.rsplit("/", 1)[-1]].append(table.removeprefix("table:"))
+    return found
+
+
+def sql_definitions(conn: Any, tables: Iterable[str]) -> dict[str, list[dict[str, Any]]]:
+    """Table → the SQL files (file, line, commit) whose statements write it."""
+    wanted = sorted({f"table:{t}" for t in tables})
+    if not wanted:
+        return {}
+    found: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for target, location, commit in conn.execute(
+        "SELECT DISTINCT target_node, location, commit_sha FROM lineage_edge_index "
+        "WHERE provenance = 'parsed' AND list_contains(?, target_node) "
+        "AND NOT starts_with(source_node, 'column:') ORDER BY ALL",
+        [wanted],
+    ).fetchall():
+        path, _, line = (location or "").rpartition(":")
+        entry = {
+            "file": path or location,
+            "line": int(line) if line.isdigit() else None,
+            "commit": commit,
+        }
+        if entry not in found[target.removeprefix("table:")]:
+            found[target.removeprefix("table:")].append(entry)
+    return found
+
+
+def domain(conn: Any, region: str, domain_id: str | None) -> dict[str, Any]:
+    """The Studio domain's details in the original's DescribeDomain key names, or {}."""
+    if not domain_id:
+        return {}
+    row = conn.execute(
+        "SELECT domain_arn, domain_id, domain_name, status, created_at, url "
+        "FROM sagemaker_domains WHERE region = ? AND domain_id = ? LIMIT 1",
+        [region, domain_id],
+    ).fetchone()
+    if row is None:
+        return {}
+    arn, ident, name, status, created, url = row
+    return {
+        "DomainArn": arn,
+        "DomainId": ident,
+        "DomainName": name,
+        "Status": status,
+        "CreationTime": iso(created),
+        "Url": url,
+    }
