@@ -5,31 +5,82 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import unquote
 
 SECRET_KEY = re.compile(
     r"pass(word|wd)?|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|credential|auth",
     re.IGNORECASE,
 )
 MASK = "***"
-_URL_USERINFO = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)[^/@\s]+@")
+# Everything between `scheme://` and the last `@` of a run of non-blank characters: a password
+# may hold `/`, `?`, `#` or `@`, so the user part cannot end at the first of them.
+_URL_USERINFO = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)\S*@")
+_SCHEME = re.compile(r"^(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*)://(?P<rest>.*)$", re.DOTALL)
+_SCP_LIKE = re.compile(r"^(?P<user>[^/]*)@(?P<rest>[^/:]+:.*)$", re.DOTALL)
+# Schemes whose user name is an account, not a secret (`ssh://git@host/x`).
+_ACCOUNT_SCHEMES = frozenset({"ssh", "git+ssh", "ssh+git"})
+
+
+@dataclass(frozen=True)
+class SplitUrl:
+    """A remote URL cut into what may be shown and the credentials it carried, if any."""
+
+    public: str
+    credentials: str | None = None
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """Every form of the credentials that might appear in text (raw, decoded, password)."""
+        if not self.credentials:
+            return ()
+        forms = {self.credentials, unquote(self.credentials)}
+        for form in list(forms):
+            user, colon, password = form.partition(":")
+            forms.update(p for p in (password, user if not colon else "") if len(p) >= 4)
+        return tuple(sorted(forms, key=len, reverse=True))
+
+
+def split_credentials(url: str) -> SplitUrl:
+    """The URL without user name, password, token or query, and what was removed.
+
+    The user part runs to the last `@` (a password may hold any character); an `ssh://`
+    account name without a password is kept; a query string (`?private_token=…`) counts as a
+    credential. Local paths and `file://` URLs are returned unchanged.
+    """
+    matched = _SCHEME.match(url)
+    if matched is None:
+        scp = _SCP_LIKE.match(url)
+        if scp is None or ":" not in scp["user"]:
+            return SplitUrl(url)
+        return SplitUrl(scp["rest"], scp["user"])
+    scheme, rest = matched["scheme"], matched["rest"]
+    if scheme.lower() == "file":
+        return SplitUrl(url)
+    removed: list[str] = []
+    user, at, host_and_path = rest.rpartition("@")
+    if at and not (scheme.lower() in _ACCOUNT_SCHEMES and not set(user) & set(":/?#")):
+        removed.append(user)
+        rest = host_and_path
+    query = rest.find("?")
+    if query >= 0:
+        removed.append(rest[query + 1 :])
+        rest = rest[:query]
+    if not removed:
+        return SplitUrl(url)
+    return SplitUrl(f"{scheme}://{rest}", "@".join(removed))
 
 
 def public_url(url: str) -> str:
     """A URL without user name, password or token (`https://tok@host/x` → `https://host/x`)."""
-    parts = urlsplit(url)
-    if not parts.netloc or "@" not in parts.netloc:
-        return url
-    host = parts.netloc.rsplit("@", 1)[1]
-    return urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
+    return split_credentials(url).public
 
 
 def redact(text: str, secrets: Iterable[str | None] = ()) -> str:
     """`text` with every secret replaced by `***` and credentials stripped from URLs."""
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, "***")
+    for secret in sorted((s for s in secrets if s), key=len, reverse=True):
+        text = text.replace(secret, MASK)
     return _URL_USERINFO.sub(r"\g<scheme>***@", text)
 
 

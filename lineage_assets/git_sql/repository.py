@@ -3,7 +3,8 @@ commit that last changed each file. gitpython drives the git binary; no shell, n
 other than the configured remote.
 
 An HTTPS token never enters a URL or a command line: it travels to git in the
-`GIT_CONFIG_*` environment as an `http.extraHeader`, and every error is redacted.
+`GIT_CONFIG_*` environment as an `http.extraHeader`, and every error is redacted. A remote URL
+that carries credentials itself is refused: the configuration only ever keeps its public form.
 """
 
 from __future__ import annotations
@@ -12,16 +13,24 @@ import base64
 import fnmatch
 import hashlib
 import os
+import re
 import shutil
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from functools import cached_property
 from pathlib import Path, PurePosixPath
 
 import git
 from git.exc import GitError
 
-from lineage_assets.redact import public_url, redact
+from lineage_assets.git_sql.history import Change, decode_path, deleting_commits, last_changes
+from lineage_assets.redact import public_url, redact, split_credentials
+
+__all__ = ["Change", "Checkout", "GitSourceConfig", "GitSourceError", "RepoFile", "fetch"]
+
+DEFAULT_TOKEN_ENV = "LINEAGE_GIT_TOKEN"
+SYMLINK_MODE = "120000"
+CACHE_NAME_CHARS = 48
 
 
 class GitSourceError(Exception):
@@ -41,6 +50,15 @@ class GitSourceConfig:
     dialect_overrides: tuple[tuple[str, str], ...] = ()  # (glob, dialect), first match wins
     token: str | None = field(default=None, repr=False)
     name: str | None = None
+    token_env: str = DEFAULT_TOKEN_ENV
+    credentials_in_remote: bool = field(default=False, repr=False)
+
+    def __post_init__(self) -> None:
+        """Keep only the public form of the remote; remember that credentials were cut off."""
+        split = split_credentials(self.remote)
+        if split.credentials is not None:
+            object.__setattr__(self, "remote", split.public)
+            object.__setattr__(self, "credentials_in_remote", True)
 
     @property
     def repo_name(self) -> str:
@@ -54,6 +72,16 @@ class GitSourceConfig:
     def public_remote(self) -> str:
         """The remote as it may be shown: no credentials."""
         return public_url(self.remote)
+
+    def refusal(self) -> str | None:
+        """Why the configuration cannot be used as given, if it cannot (credentials in the URL)."""
+        if not self.credentials_in_remote:
+            return None
+        return (
+            f"git remote {self.public_remote}: credentials in the remote URL are refused; "
+            f"remove them from the URL and put the token in the environment variable "
+            f"named by token_env (${self.token_env})"
+        )
 
     def dialect_for(self, path: str) -> str | None:
         """The dialect of one file: the first matching override, else the default."""
@@ -80,19 +108,25 @@ def _matches(path: str, pattern: str) -> bool:
 
 @dataclass(frozen=True)
 class RepoFile:
-    """A file at the synced commit, identified by its blob."""
+    """A file at the synced commit, identified by its blob; `mode` tells links from files."""
 
     path: str
     blob_sha: str
+    mode: str = "100644"
+    size: int | None = None
+
+    @property
+    def is_symlink(self) -> bool:
+        """A symbolic link: its blob is the target's name, which is never followed."""
+        return self.mode == SYMLINK_MODE
 
 
 @dataclass(frozen=True)
-class Change:
-    """The last commit that touched a file: provenance for every statement in it."""
+class Submodule:
+    """A submodule (gitlink) at the synced commit: a commit of another repository, not fetched."""
 
+    path: str
     commit_sha: str
-    author: str
-    time: datetime
 
 
 @dataclass(frozen=True)
@@ -102,16 +136,30 @@ class Checkout:
     repo: git.Repo
     commit_sha: str
 
+    @cached_property
+    def _tree(self) -> tuple[list[RepoFile], list[Submodule]]:
+        """Blobs (with mode and size) and submodules at the commit, from one `ls-tree`."""
+        listing = self.repo.git.ls_tree(
+            "-r", "-l", "-z", "--full-tree", self.commit_sha, stdout_as_string=False
+        )
+        files, submodules = [], []
+        for entry in filter(None, listing.split(b"\0")):
+            meta, _, raw_path = entry.partition(b"\t")
+            mode, kind, sha, size = meta.decode("ascii").split()
+            path = decode_path(raw_path)
+            if kind == "blob":
+                files.append(RepoFile(path, sha, mode, int(size) if size.isdigit() else None))
+            elif kind == "commit":
+                submodules.append(Submodule(path, sha))
+        return sorted(files, key=lambda f: f.path), sorted(submodules, key=lambda s: s.path)
+
     def listing(self) -> list[RepoFile]:
         """Every file at the commit with its blob SHA, sorted by path (no working tree needed)."""
-        listing = self.repo.git.ls_tree("-r", "-z", self.commit_sha)
-        files = []
-        for entry in filter(None, listing.split("\0")):
-            meta, path = entry.split("\t", 1)
-            _, kind, sha = meta.split()
-            if kind == "blob":
-                files.append(RepoFile(path, sha))
-        return sorted(files, key=lambda f: f.path)
+        return list(self._tree[0])
+
+    def submodules(self) -> list[Submodule]:
+        """Submodules at the commit (their content lives in other repositories)."""
+        return list(self._tree[1])
 
     def files(self, config: GitSourceConfig) -> list[RepoFile]:
         """The files the configuration wants (subdirectory, include and exclude globs)."""
@@ -120,6 +168,16 @@ class Checkout:
     def read(self, blob_sha: str) -> bytes:
         """A blob's content."""
         return self.repo.odb.stream(bytes.fromhex(blob_sha)).read()
+
+    @property
+    def is_shallow(self) -> bool:
+        """Whether the history is cut (a shallow remote): provenance stops at the boundary."""
+        return Path(self.repo.git_dir, "shallow").exists()
+
+    @property
+    def _git(self) -> list[str]:
+        """The git command line for plumbing on this repository (no shell, no config of ours)."""
+        return [self.repo.git.GIT_PYTHON_GIT_EXECUTABLE or "git", "--git-dir", self.repo.git_dir]
 
     def is_ancestor(self, older: str, newer: str) -> bool:
         """Whether `older` is in the history of `newer` (False when `older` is gone)."""
@@ -130,35 +188,26 @@ class Checkout:
         return True
 
     def last_changes(self, paths: Iterable[str]) -> dict[str, Change]:
-        """The commit that last changed each path, from one walk of the history."""
-        wanted = set(paths)
-        found: dict[str, Change] = {}
-        if not wanted:
-            return found
-        log = self.repo.git.log(
-            "--format=%x01%H%x00%an%x00%aI", "--name-only", "-z", self.commit_sha
-        )
-        for record in filter(None, log.split("\x01")):
-            header, _, names = record.partition("\0\n")
-            sha, author, when = header.split("\0")
-            for name in filter(None, (n.strip("\n") for n in names.split("\0"))):
-                if name in wanted and name not in found:
-                    found[name] = Change(sha, author, datetime.fromisoformat(when))
-            if len(found) == len(wanted):
-                break
-        return found
+        """The commit that last changed each path (merges included), from one history walk."""
+        return last_changes(self._git, self.commit_sha, paths)
+
+    def deleting_commits(self, since: str | None, paths: Iterable[str]) -> dict[str, str]:
+        """The commit between `since` and the synced commit that deleted each path, if known."""
+        return deleting_commits(self._git, since, self.commit_sha, paths)
 
     def deleting_commit(self, since: str | None, path: str) -> str | None:
         """The commit between `since` and the synced commit that deleted `path`, if known."""
-        if since is None:
-            return None
+        return self.deleting_commits(since, [path]).get(path)
+
+    def changed_since(self, since: str) -> list[str] | None:
+        """Paths that differ between `since` and the synced commit (None when unknown)."""
         try:
-            out = self.repo.git.log(
-                "-1", "--format=%H", "--diff-filter=D", f"{since}..{self.commit_sha}", "--", path
+            out = self.repo.git.diff(
+                "--name-only", "--no-renames", "-z", since, self.commit_sha, stdout_as_string=False
             )
         except GitError:
             return None
-        return out.strip() or None
+        return [decode_path(p) for p in out.split(b"\0") if p]
 
 
 def _auth_environment(config: GitSourceConfig) -> dict[str, str]:
@@ -175,9 +224,11 @@ def _auth_environment(config: GitSourceConfig) -> dict[str, str]:
 
 
 def cache_dir_for(config: GitSourceConfig, cache_root: Path) -> Path:
-    """One cached clone per remote, named so two remotes never share it."""
+    """One cached clone per remote, named so two remotes never share it: a bounded, plain
+    rendering of the name (no `/`, no `..`) and a digest of the public remote."""
     digest = hashlib.sha256(config.public_remote.encode()).hexdigest()[:12]
-    return cache_root / f"{config.repo_name}-{digest}.git"
+    plain = re.sub(r"[^A-Za-z0-9._-]+", "_", config.repo_name).strip("._")[:CACHE_NAME_CHARS]
+    return cache_root / f"{plain or 'repo'}-{digest}.git"
 
 
 def _open_cache(config: GitSourceConfig, cache: Path) -> git.Repo:
@@ -197,6 +248,9 @@ def _open_cache(config: GitSourceConfig, cache: Path) -> git.Repo:
 
 def fetch(config: GitSourceConfig, cache_root: Path) -> Checkout:
     """Fetch the remote into the cache (history rewrites included) and resolve the ref."""
+    refusal = config.refusal()
+    if refusal is not None:
+        raise GitSourceError(refusal)
     cache = cache_dir_for(config, cache_root)
     secrets = [config.token]
     try:
@@ -207,6 +261,7 @@ def fetch(config: GitSourceConfig, cache_root: Path) -> Checkout:
             "--force",
             "--prune",
             "--tags",
+            "--update-shallow",
             "origin",
             "+refs/heads/*:refs/remotes/origin/*",
         )

@@ -2,8 +2,14 @@
 
 Files are keyed by path and blob SHA: a sync with no new commit parses nothing, a commit that
 changes one file re-parses that file only, deleted files lose their lineage, renamed files
-move. A rewritten history (force-push) is detected and answered with a full resync. If the
-remote cannot be read, the last good lineage stays, marked stale.
+move. A rewritten history (force-push) is detected and answered with a full resync. The
+decisions are a pure plan (`plan.plan_sync`); this module gathers its inputs and applies it.
+
+No file stops a sync: a file that cannot be read is stored with an error row saying why, and a
+file whose parsing raises (recursion and memory errors included) keeps its last good lineage,
+marked stale, with the error naming file and line. If the sync fails as a whole (the remote
+cannot be read, the store refuses a write), every file of the repository keeps its last good
+lineage, marked stale with the error.
 """
 
 from __future__ import annotations
@@ -13,21 +19,27 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from git.exc import GitError
-
 from lineage_assets.git_sql.collect import DbtContext, dbt_context, parse_file
-from lineage_assets.git_sql.records import file_records
+from lineage_assets.git_sql.content import FileContent, load
+from lineage_assets.git_sql.plan import DBT_FILES, CheckoutState, StoredState, SyncPlan, plan_sync
+from lineage_assets.git_sql.records import ParsedUnit, file_records
 from lineage_assets.git_sql.repository import (
+    Change,
     Checkout,
     GitSourceConfig,
     GitSourceError,
     RepoFile,
     fetch,
 )
+from lineage_assets.redact import redact
+from lineage_assets.sql import ScriptLineage, StatementLineage
 from lineage_assets.store import LineageStore, SourceRecords
 
 BATCH = 200
-DBT_FILES = ("dbt_project.yml", ".yml", ".yaml")
+SKIPPED_KIND = "SKIPPED"
+MAX_ERROR_CHARS = 2000
+
+__all__ = ["DBT_FILES", "SyncResult", "sync_repository"]
 
 
 @dataclass
@@ -45,6 +57,8 @@ class SyncResult:
     unchanged: int = 0
     statements_parsed: int = 0
     parse_errors: list[str] = field(default_factory=list)  # "path:line: message"
+    skipped: list[str] = field(default_factory=list)  # "path: reason" (links, binaries, …)
+    failed_files: list[str] = field(default_factory=list)  # "path:line: error" (kept stale)
     warnings: list[str] = field(default_factory=list)
     error: str | None = None
 
@@ -60,6 +74,8 @@ class SyncResult:
             "files_deleted": len(self.deleted),
             "files_renamed": len(self.renamed),
             "files_unchanged": self.unchanged,
+            "files_skipped": len(self.skipped),
+            "files_failed": len(self.failed_files),
             "statements_parsed": self.statements_parsed,
             "parse_errors": len(self.parse_errors),
             "error": self.error,
@@ -76,27 +92,33 @@ def file_source_key(config: GitSourceConfig, path: str) -> str:
     return f"sql:{config.repo_name}/{path}"
 
 
-def _stored_files(store: LineageStore, config: GitSourceConfig) -> dict[str, str]:
-    """path → blob SHA of the files stored for this repository (failed files excluded)."""
+# -- the store's side ---------------------------------------------------------------------------
+
+
+def stored_state(store: LineageStore, config: GitSourceConfig) -> StoredState:
+    """The last synced commit and every stored file (blob `None` when not current)."""
+    prefix = file_source_key(config, "")
     rows = store.conn.execute(
-        "SELECT f.path, f.blob_sha FROM sql_files f JOIN sources s USING (source_key) "
-        "WHERE starts_with(f.source_key, ?) AND s.status = 'ok'",
-        [file_source_key(config, "")],
+        "SELECT f.path, CASE WHEN s.status = 'ok' THEN f.blob_sha END "
+        "FROM sources s LEFT JOIN sql_files f USING (source_key) "
+        "WHERE starts_with(s.source_key, ?)",
+        [prefix],
     ).fetchall()
-    return dict(rows)
-
-
-def _stored_commit(store: LineageStore, config: GitSourceConfig) -> str | None:
+    keys = store.conn.execute(
+        "SELECT source_key FROM sources WHERE starts_with(source_key, ?)", [prefix]
+    ).fetchall()
+    files: dict[str, str | None] = {key.removeprefix(prefix): None for (key,) in keys}
+    files.update((path, blob) for path, blob in rows if path is not None)
     row = store.conn.execute(
         "SELECT content_hash FROM sources WHERE source_key = ?", [repo_source_key(config)]
     ).fetchone()
-    return row[0] if row else None
+    return StoredState(row[0] if row else None, files)
 
 
 def _mark_repository_stale(
     store: LineageStore, config: GitSourceConfig, message: str, run_id: str | None
 ) -> None:
-    """The remote failed: every file keeps its last good lineage, marked stale."""
+    """The sync failed: every file keeps its last good lineage, marked stale."""
     store.mark_failed(repo_source_key(config), "git_repository", message, run_id=run_id)
     keys = store.conn.execute(
         "SELECT source_key FROM sources WHERE starts_with(source_key, ?)",
@@ -104,6 +126,9 @@ def _mark_repository_stale(
     ).fetchall()
     for (key,) in keys:
         store.mark_failed(key, "sql_file", message, run_id=run_id)
+
+
+# -- the checkout's side ------------------------------------------------------------------------
 
 
 def _dbt_context(checkout: Checkout, config: GitSourceConfig) -> tuple[DbtContext, list[str]]:
@@ -118,60 +143,230 @@ def _dbt_context(checkout: Checkout, config: GitSourceConfig) -> tuple[DbtContex
         if any(f.path.startswith(r if r != "." else "") for r in roots)
         and f.path.endswith((".sql", *DBT_FILES))
     ]
-    texts = {f.path: checkout.read(f.blob_sha).decode("utf-8", "replace") for f in relevant}
+    texts = {}
+    for file in relevant:
+        content = load(file, checkout.read)
+        if content.text is not None:
+            texts[file.path] = content.text
     return dbt_context(texts)
 
 
-def _batches(items: list[SourceRecords]) -> Iterator[list[SourceRecords]]:
-    for start in range(0, len(items), BATCH):
-        yield items[start : start + BATCH]
+def checkout_state(
+    checkout: Checkout, config: GitSourceConfig, stored: StoredState, context: DbtContext
+) -> CheckoutState:
+    """The planning facts of the checkout: wanted files, rewrite, paths changed, dbt models."""
+    files = {f.path: f for f in checkout.files(config)}
+    rewritten = bool(stored.commit and not checkout.is_ancestor(stored.commit, checkout.commit_sha))
+    changed = None
+    if stored.commit and not rewritten:
+        listed = checkout.changed_since(stored.commit)
+        changed = frozenset(listed) if listed is not None else None
+    return CheckoutState(
+        commit=checkout.commit_sha,
+        files=files,
+        rewritten=rewritten,
+        changed_paths=changed,
+        dbt_models=frozenset(p for p in files if context.project_of(p)),
+    )
+
+
+def _notes(checkout: Checkout, config: GitSourceConfig) -> list[str]:
+    """What the sync cannot see, said once: submodules and a shallow history."""
+    notes = [
+        f"{s.path}: submodule (commit {s.commit_sha[:12]}) skipped: its files live in "
+        "another repository"
+        for s in checkout.submodules()
+        if not config.subdirectory or s.path.startswith(config.subdirectory.strip("/") + "/")
+    ]
+    if checkout.is_shallow:
+        notes.append(
+            "the history is shallow: files older than its boundary are credited to the "
+            "boundary commit"
+        )
+    return notes
+
+
+# -- one file -----------------------------------------------------------------------------------
+
+
+def _error_unit(kind: str, message: str, line: int = 1) -> ParsedUnit:
+    """A file-level outcome (a skipped file) reported like a statement with an error."""
+    statement = StatementLineage(
+        kind=kind, targets=[], sources=[], column_lineage=[],
+        start_line=line, end_line=line, error=message,
+    )  # fmt: skip
+    return ParsedUnit(ScriptLineage([], [], [], [statement], []))
+
+
+def error_line(error: BaseException) -> int:
+    """The line an exception points at, when it knows one (Jinja, YAML, Python syntax)."""
+    for attribute in ("lineno", "line"):
+        value = getattr(error, attribute, None)
+        if isinstance(value, int) and value > 0:
+            return value
+    mark = getattr(error, "problem_mark", None)  # YAML
+    return int(getattr(mark, "line", 0)) + 1 if mark is not None else 1
+
+
+def describe(error: BaseException, secrets: list[str | None]) -> str:
+    """An exception as one bounded line, with secrets masked."""
+    text = str(error).strip().splitlines()[0] if str(error).strip() else ""
+    message = f"{type(error).__name__}: {text}" if text else type(error).__name__
+    return redact(message[:MAX_ERROR_CHARS], secrets)
+
+
+def _records(
+    config: GitSourceConfig,
+    file: RepoFile,
+    change: Change | None,
+    units: list[ParsedUnit],
+    text: str,
+) -> SourceRecords:
+    return file_records(
+        file_source_key(config, file.path),
+        config.public_remote,
+        file.path,
+        file.blob_sha,
+        change,
+        units,
+        text.splitlines(),
+    )
+
+
+def _parse(
+    checkout: Checkout,
+    config: GitSourceConfig,
+    file: RepoFile,
+    changes: dict[str, Change],
+    context: DbtContext,
+    result: SyncResult,
+) -> SourceRecords:
+    """One file's records; its statement errors and warnings are added to `result`."""
+    content: FileContent = load(file, checkout.read)
+    result.warnings += content.warnings
+    if content.text is None:
+        reason = content.skipped or "not read"
+        result.skipped.append(f"{file.path}: {reason}")
+        result.parse_errors.append(f"{file.path}:1: {reason}")
+        return _records(
+            config, file, changes.get(file.path), [_error_unit(SKIPPED_KIND, reason)], ""
+        )
+    units, warnings = parse_file(file.path, content.text, config.dialect_for(file.path), context)
+    result.warnings += warnings
+    records = _records(config, file, changes.get(file.path), units, content.text)
+    statements = records.rows["sql_statements"]
+    result.statements_parsed += len(statements)
+    result.parse_errors += [
+        f"{file.path}:{s['start_line']}: {s['error']}" for s in statements if s["error"]
+    ]
+    return records
+
+
+def _parsed_batches(
+    checkout: Checkout,
+    config: GitSourceConfig,
+    plan: SyncPlan,
+    context: DbtContext,
+    result: SyncResult,
+    failures: dict[str, str],
+) -> Iterator[list[SourceRecords]]:
+    """Parsed files in batches; a file whose parsing raises is left out and named in `failures`."""
+    changes = checkout.last_changes(f.path for f in plan.parse)
+    batch: list[SourceRecords] = []
+    for file in plan.parse:
+        try:
+            batch.append(_parse(checkout, config, file, changes, context, result))
+        except Exception as error:
+            failures[file.path] = (
+                f"{file.path}:{error_line(error)}: {describe(error, [config.token])}"
+            )
+        if len(batch) >= BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _write(
+    store: LineageStore,
+    batch: list[SourceRecords],
+    run_id: str | None,
+    failures: dict[str, str],
+    paths: dict[str, str],
+) -> None:
+    """Write a batch in one transaction; if it is refused, each file alone, naming the bad one."""
+    try:
+        store.replace_sources(batch, run_id)
+        return
+    except Exception:
+        pass
+    for records in batch:
+        try:
+            store.replace_source(records, run_id)
+        except Exception as error:
+            path = paths[records.source_key]
+            failures[path] = f"{path}:1: the store refused the file's rows: {describe(error, [])}"
+
+
+# -- the sync -----------------------------------------------------------------------------------
 
 
 def sync_repository(
     config: GitSourceConfig, store: LineageStore, cache_root: Path, run_id: str | None = None
 ) -> SyncResult:
-    """Fetch, diff against what the store holds, parse what changed, write it, drop what went."""
+    """Fetch, plan against what the store holds, parse what changed, write it, drop what went."""
     result = SyncResult(remote=config.public_remote)
     try:
         checkout = fetch(config, cache_root)
-    except GitSourceError as error:
-        result.error = str(error)
+        _apply(checkout, config, store, run_id, result)
+    except Exception as error:
+        result.error = (
+            str(error) if isinstance(error, GitSourceError) else describe(error, [config.token])
+        )
         _mark_repository_stale(store, config, result.error, run_id)
-        return result
-    config = with_repository_settings(config, checkout)
-    result.commit = checkout.commit_sha
-    result.previous_commit = _stored_commit(store, config)
-    result.rewritten = bool(
-        result.previous_commit
-        and not checkout.is_ancestor(result.previous_commit, checkout.commit_sha)
-    )
-    current = {f.path: f for f in checkout.files(config)}
-    stored = _stored_files(store, config)
-    # After a history rewrite nothing stored is trusted: every file is parsed again.
-    to_parse = [f for p, f in current.items() if result.rewritten or stored.get(p) != f.blob_sha]
-    context, problems = _dbt_context(checkout, config)
-    result.warnings += problems
-    if any(f.path.endswith(DBT_FILES) for f in to_parse) or _dbt_changed(checkout, result):
-        to_parse += [f for p, f in current.items() if context.project_of(p) and f not in to_parse]
-    gone = [p for p in stored if p not in current]
-    moved_from = {stored[p]: p for p in gone}
-    for file in to_parse:
-        if file.path in stored:
-            result.changed.append(file.path)
-        elif file.blob_sha in moved_from:
-            result.renamed.append((moved_from.pop(file.blob_sha), file.path))
-        else:
-            result.added.append(file.path)
-    result.unchanged = len(current) - len(to_parse)
+    return result
 
-    changes = checkout.last_changes(f.path for f in to_parse)
-    parsed = [_parse(checkout, config, f, changes, context, result) for f in to_parse]
-    for batch in _batches(parsed):
-        store.replace_sources(batch, run_id)
-    for path in gone:
+
+def _apply(
+    checkout: Checkout,
+    config: GitSourceConfig,
+    store: LineageStore,
+    run_id: str | None,
+    result: SyncResult,
+) -> None:
+    """Plan the sync of a fetched checkout and carry the plan out."""
+    config = with_repository_settings(config, checkout)
+    stored = stored_state(store, config)
+    context, problems = _dbt_context(checkout, config)
+    result.warnings += problems + _notes(checkout, config)
+    facts = checkout_state(checkout, config, stored, context)
+    plan = plan_sync(stored, facts)
+    result.commit, result.previous_commit, result.rewritten = (
+        checkout.commit_sha,
+        stored.commit,
+        facts.rewritten,
+    )
+    result.added, result.changed = list(plan.added), list(plan.changed)
+    result.renamed, result.unchanged = list(plan.renamed), plan.unchanged
+
+    failures: dict[str, str] = {}
+    paths = {file_source_key(config, f.path): f.path for f in plan.parse}
+    for batch in _parsed_batches(checkout, config, plan, context, result, failures):
+        _write(store, batch, run_id, failures, paths)
+    for path, message in sorted(failures.items()):
+        result.failed_files.append(message)
+        store.mark_failed(
+            file_source_key(config, path),
+            "sql_file",
+            message,
+            run_id=run_id,
+            error_type="file_failed",
+            location=message.split(": ", 1)[0],
+        )
+    for path in plan.remove:
         store.remove_source(file_source_key(config, path))
-        if path not in {old for old, _ in result.renamed}:
-            result.deleted.append((path, checkout.deleting_commit(result.previous_commit, path)))
+    deleting = checkout.deleting_commits(stored.commit, plan.deleted)
+    result.deleted = [(path, deleting.get(path)) for path in plan.deleted]
     store.replace_source(
         SourceRecords(
             repo_source_key(config),
@@ -181,7 +376,6 @@ def sync_repository(
         ),
         run_id,
     )
-    return result
 
 
 SETTINGS_FILE = ".lineage.toml"
@@ -199,55 +393,22 @@ def with_repository_settings(config: GitSourceConfig, checkout: Checkout) -> Git
     entry = next((f for f in checkout.listing() if f.path == root + SETTINGS_FILE), None)
     if entry is None:
         return config
+    content = load(entry, checkout.read)
     try:
-        settings = tomllib.loads(checkout.read(entry.blob_sha).decode()).get("sql", {})
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError):
+        settings = tomllib.loads(content.text or "").get("sql", {})
+    except tomllib.TOMLDecodeError:
         return config
-    overrides = tuple((str(k), str(v)) for k, v in (settings.get("dialects") or {}).items())
+    if not isinstance(settings, dict):
+        return config
+    dialects = settings.get("dialects")
+    overrides = (
+        tuple((str(k), str(v)) for k, v in (dialects or {}).items())
+        if isinstance(dialects, dict)
+        else ()
+    )
+    dialect = settings.get("dialect")
     return replace(
         config,
-        dialect=config.dialect or settings.get("dialect"),
+        dialect=config.dialect or (str(dialect) if dialect else None),
         dialect_overrides=config.dialect_overrides + overrides,
     )
-
-
-def _dbt_changed(checkout: Checkout, result: SyncResult) -> bool:
-    """Whether a dbt YAML file changed since the last sync (it changes every model's refs)."""
-    if not result.previous_commit or result.rewritten:
-        return False
-    try:
-        names = checkout.repo.git.diff(
-            "--name-only", result.previous_commit, checkout.commit_sha
-        ).splitlines()
-    except GitError:  # an unreadable diff only costs a re-parse of the dbt models
-        return True
-    return any(name.endswith(DBT_FILES) for name in names)
-
-
-def _parse(
-    checkout: Checkout,
-    config: GitSourceConfig,
-    file: RepoFile,
-    changes: dict,
-    context: DbtContext,
-    result: SyncResult,
-) -> SourceRecords:
-    """One file's records; its statement errors and warnings are added to `result`."""
-    text = checkout.read(file.blob_sha).decode("utf-8", "replace")
-    units, warnings = parse_file(file.path, text, config.dialect_for(file.path), context)
-    result.warnings += warnings
-    records = file_records(
-        file_source_key(config, file.path),
-        config.public_remote,
-        file.path,
-        file.blob_sha,
-        changes.get(file.path),
-        units,
-        text.splitlines(),
-    )
-    statements = records.rows["sql_statements"]
-    result.statements_parsed += len(statements)
-    result.parse_errors += [
-        f"{file.path}:{s['start_line']}: {s['error']}" for s in statements if s["error"]
-    ]
-    return records
