@@ -34,6 +34,7 @@ class Analysis:
     indirect: dict[tuple[str, Source], str] = field(default_factory=dict)
     replaces: bool = True  # True: the targets' previous contents are gone (CTAS, rename)
     dropped: list[str] = field(default_factory=list)
+    renamed: list[tuple[str, str]] = field(default_factory=list)  # (old, new) table names
     warnings: list[str] = field(default_factory=list)
 
 

@@ -1,5 +1,9 @@
 """DDL: CREATE TABLE [AS] / [MATERIALIZED] VIEW / EXTERNAL TABLE … LOCATION / LIKE / CLONE,
-ALTER TABLE RENAME / SWAP / SET LOCATION, DROP, USE, TRUNCATE and Spark CACHE TABLE."""
+ALTER TABLE RENAME / SWAP / SET LOCATION, DROP, USE, TRUNCATE and Spark CACHE TABLE.
+
+DELETE, TRUNCATE, CACHE TABLE t and ALTER … RENAME move no data: they are listed as statements
+with no read or write lineage (a rename carries what the script itself wrote to the new name).
+"""
 
 from __future__ import annotations
 
@@ -124,10 +128,8 @@ def alter(statement: exp.Alter, context: Context) -> Analysis:
                 continue
             if "." not in new_name and "." in name and isinstance(new, exp.Table):
                 new_name = f"{name.rsplit('.', 1)[0]}.{new_name}"  # RENAME keeps the schema
-            edge = Edge(new_name, STAR, {(name, STAR): IDENTITY})
-            return Analysis(
-                kind="ALTER TABLE RENAME", targets=[new_name], sources=[name], edges=[edge]
-            )
+            # A rename moves no data: only what the script wrote under the old name moves.
+            return Analysis(kind="ALTER TABLE RENAME", renamed=[(name, new_name)])
         if isinstance(action, exp.SwapTable) and name:
             other = context.name(action.this) if isinstance(action.this, exp.Table) else None
             if other:
@@ -183,9 +185,8 @@ def use(statement: exp.Use, context: Context) -> Analysis:
 
 
 def truncate(statement: exp.TruncateTable, context: Context) -> Analysis:
-    """TRUNCATE empties its tables."""
-    names = [n for n in (context.name(t) for t in statement.expressions) if n]
-    return Analysis(kind="TRUNCATE", targets=names, replaces=True)
+    """TRUNCATE empties its tables and moves no data: no read or write lineage."""
+    return Analysis(kind="TRUNCATE")
 
 
 def load_data(statement: exp.LoadData, context: Context) -> Analysis:

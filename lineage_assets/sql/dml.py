@@ -38,6 +38,8 @@ def insert(statement: exp.Insert, context: Context) -> Analysis:
         if target:
             analysis.edges.append(Edge(target, STAR, {(source, STAR): IDENTITY}))
         return analysis
+    if isinstance(query, exp.Values):
+        query = _values_query(query)
     if not isinstance(query, exp.Query):
         return analysis
     with_ = statement.args.get("with_")
@@ -54,6 +56,24 @@ def insert(statement: exp.Insert, context: Context) -> Analysis:
     result = query_lineage(query, context, columns)
     write_query(analysis, target, result, columns, context, learn=False)
     return analysis
+
+
+def _values_query(values: exp.Values) -> exp.Query | None:
+    """VALUES rows that hold scalar subqueries as a UNION ALL of one SELECT per row, so the
+    subqueries' columns reach the inserted columns by position; None when no row reads a table."""
+    if values.find(exp.Subquery, exp.Query) is None:
+        return None
+    rows = [
+        exp.Select(expressions=[exp.alias_(v, f"_c{i}") for i, v in enumerate(row.expressions)])
+        for row in values.expressions
+        if isinstance(row, exp.Tuple)
+    ]
+    if not rows:
+        return None
+    query: exp.Query = rows[0]
+    for row in rows[1:]:
+        query = exp.union(query, row, distinct=False)
+    return query
 
 
 def multi_insert(statement: exp.Expr, context: Context) -> Analysis:
@@ -218,15 +238,5 @@ def _aliased_target(target: exp.Expr, from_source: exp.Expr) -> exp.Table | None
 
 
 def delete(statement: exp.Delete, context: Context) -> Analysis:
-    """DELETE writes its table and reads its USING and subquery tables."""
-    table = statement.this
-    target = context.name(table) if isinstance(table, exp.Table) else None
-    analysis = Analysis(kind="DELETE", targets=[target] if target else [], replaces=False)
-    joins = [exp.Join(this=t) for t in statement.args.get("using") or []]
-    select = _assignments(statement, [], table, joins)
-    where = statement.args.get("where")
-    if where is not None:
-        select.set("where", where)
-    result = query_lineage(select, context)
-    analysis.sources.extend(s for s in result.sources if s != target)
-    return analysis
+    """DELETE removes rows and moves no data: listed, with no read or write lineage."""
+    return Analysis(kind="DELETE", replaces=False)

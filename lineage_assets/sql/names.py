@@ -4,7 +4,26 @@ from __future__ import annotations
 
 from sqlglot import exp
 
-PATH_PREFIXES = ("s3://", "s3a://", "s3n://", "gs://", "abfss://", "hdfs://", "file://", "@")
+PATH_PREFIXES = (
+    "s3://",
+    "s3a://",
+    "s3n://",
+    "gs://",
+    "gcs://",
+    "abfs://",
+    "abfss://",
+    "wasb://",
+    "wasbs://",
+    "azure://",
+    "adl://",
+    "oss://",
+    "hdfs://",
+    "dbfs:/",
+    "file://",
+    "https://",
+    "http://",
+    "@",
+)
 
 
 def is_path(text: str) -> bool:
@@ -19,6 +38,15 @@ def path_name(node: exp.Expr | None) -> str | None:
     text = node.name if isinstance(node, (exp.Literal, exp.Identifier, exp.Var)) else ""
     text = text.strip()
     return text if text and is_path(text) else None
+
+
+def location_name(node: exp.Expr | None) -> str | None:
+    """A COPY/LOAD location: a quoted string (any URL or path) or a stage, else None."""
+    if isinstance(node, exp.Table) and not node.args.get("db"):
+        node = node.this
+    if isinstance(node, exp.Literal) and node.is_string:
+        return node.name.strip() or None
+    return path_name(node)
 
 
 def table_name(table: exp.Expr, default_db: str | None = None) -> str | None:

@@ -57,12 +57,30 @@ def normalize_and_check(query: exp.Expr, context: Context) -> bool:
     normalize = context.dialect.normalize_identifier
     needed = False
     for node in query.walk():
-        if type(node) is exp.Identifier:
+        kind = type(node)
+        if kind is exp.Identifier:
             normalize(node)
-        elif not needed:
-            check = _QUALIFY_SIGNALS.get(type(node))
+            continue
+        if kind is exp.Select:
+            _name_expressions(node, context)
+        if not needed:
+            check = _QUALIFY_SIGNALS.get(kind)
             needed = check is not None and check(node)
     return needed
+
+
+def _name_expressions(select: exp.Select, context: Context) -> None:
+    """Name each unaliased expression column by its text (`col1 + col2`, `max(col1)`), the
+    name the SQL lineage tools and MySQL give it, before the qualifier would call it `_col_0`."""
+    for projection in list(select.expressions):
+        if isinstance(projection, _NAMED) or projection.alias:
+            continue
+        alias = exp.Alias(alias=exp.to_identifier(projection.sql(context.dialect), quoted=True))
+        projection.replace(alias)
+        alias.set("this", projection)
+
+
+_NAMED = (exp.Alias, exp.Column, exp.Star, exp.Literal, exp.Dot)
 
 
 def _is_from_source(node: exp.Expr) -> bool:
@@ -124,16 +142,24 @@ def _plain_tables(node: exp.Expr, context: Context) -> list[str]:
 
 def select(statement: exp.Query, context: Context) -> Analysis:
     """A SELECT reads tables; with INTO (T-SQL, Postgres) it also creates one."""
-    into = statement.args.get("into") if isinstance(statement, exp.Select) else None
-    if into is not None and isinstance(into.this, exp.Table):
+    holder = _leftmost_select(statement)
+    into = holder.args.get("into") if holder is not None else None
+    if into is not None and isinstance(into.this, exp.Table) and holder is not None:
         target = context.name(into.this)
-        statement.set("into", None)
+        holder.set("into", None)
         result = query_lineage(statement, context)
         analysis = Analysis(kind="SELECT INTO", targets=[target] if target else [])
         write_query(analysis, target, result, None, context)
         return analysis
     result = query_lineage(statement, context)
     return Analysis(kind="SELECT", sources=result.sources, warnings=result.warnings)
+
+
+def _leftmost_select(query: exp.Expr) -> exp.Select | None:
+    """The SELECT that names a query's columns (and holds T-SQL's INTO in a UNION)."""
+    while isinstance(query, (exp.SetOperation, exp.Subquery)):
+        query = query.this
+    return query if isinstance(query, exp.Select) else None
 
 
 def write_query(

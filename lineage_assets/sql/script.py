@@ -172,6 +172,8 @@ class ScriptChain:
                 self.dropped_only.add(table)
         if not analysis.dropped:
             self._write(analysis, resolved)
+        for old, new in analysis.renamed:
+            self._rename(old, new)
         warnings = [f"line {piece.start_line}: {w}" for w in analysis.warnings]
         self.warnings.extend(warnings)
         return StatementLineage(
@@ -203,6 +205,14 @@ class ScriptChain:
             for source, transform in origins.items():
                 add_origin(merged, source, transform)
             self.edges.append((table, column, origins))
+
+    def _rename(self, old: str, new: str) -> None:
+        """ALTER … RENAME: what the script wrote under `old` is now under `new`."""
+        if old not in self.written:
+            return
+        self.written[new] = self.written.pop(old)
+        self.targets = {new if t == old else t: None for t in self.targets}
+        self.edges = [(new if t == old else t, c, o) for t, c, o in self.edges]
 
     def _expand_star(
         self, table: str, column: str, origins: Origins

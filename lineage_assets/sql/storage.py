@@ -9,7 +9,7 @@ from sqlglot.tokens import TokenType
 from lineage_assets.sql.analysis import Analysis, Context, Edge
 from lineage_assets.sql.columns import STAR
 from lineage_assets.sql.dml import insert
-from lineage_assets.sql.names import path_name
+from lineage_assets.sql.names import location_name, path_name
 from lineage_assets.sql.queries import query_lineage, write_query
 from lineage_assets.sql.transforms import IDENTITY
 
@@ -22,7 +22,7 @@ def copy_statement(statement: exp.Copy, context: Context) -> Analysis:
     files = statement.args.get("files") or []
     loading = bool(statement.args.get("kind"))
     if isinstance(this, (exp.Subquery, exp.Query)) and not loading:
-        target = next((p for p in (path_name(f) for f in files) if p), None)
+        target = next((p for p in (location_name(f) for f in files) if p), None)
         analysis = Analysis(kind="COPY", targets=[target] if target else [])
         write_query(analysis, target, query_lineage(this, context), None, context, learn=False)
         return analysis
@@ -32,7 +32,7 @@ def copy_statement(statement: exp.Copy, context: Context) -> Analysis:
     if loading and this_name:
         analysis.targets.append(this_name)
         for file in files:
-            path = path_name(file)
+            path = location_name(file)
             if path:
                 analysis.sources.append(path)
                 analysis.edges.append(Edge(this_name, STAR, {(path, STAR): IDENTITY}))
@@ -41,7 +41,7 @@ def copy_statement(statement: exp.Copy, context: Context) -> Analysis:
         return analysis
     target = this_path if loading else None
     if not loading:
-        target = next((p for p in (path_name(f) for f in files) if p), None)
+        target = next((p for p in (location_name(f) for f in files) if p), None)
         if this_name:
             analysis.sources.append(this_name)
             if target:

@@ -137,21 +137,22 @@ UPDATE t SET flag = 1 WHERE id = 3;
 -- edges: dbo.orders.region <- dbo.customers.region identity
 UPDATE o SET region = c.region FROM dbo.orders o JOIN dbo.customers c ON c.id = o.customer_id;
 
--- case: delete simple
+-- case: delete simple moves no data
 -- kinds: DELETE
--- targets: t
+-- targets: none
 -- sources: none
 DELETE FROM t WHERE id < 10;
 
--- case: delete using
+-- case: delete using moves no data
 -- dialect: postgres
--- targets: orders
--- sources: blocked
+-- kinds: DELETE
+-- targets: none
+-- sources: none
 DELETE FROM orders USING blocked b WHERE orders.customer_id = b.customer_id;
 
--- case: delete with subquery
--- targets: orders
--- sources: blocked_customers
+-- case: delete with subquery moves no data
+-- targets: none
+-- sources: none
 DELETE FROM orders WHERE customer_id IN (SELECT id FROM blocked_customers);
 
 -- case: external table location links path
@@ -210,13 +211,22 @@ COPY t TO '/tmp/out.csv';
 -- sources: @landing/events/
 COPY INTO raw.events FROM @landing/events/;
 
--- case: alter table rename
+-- case: alter table rename alone moves no data
 -- dialect: athena
 -- kinds: ALTER TABLE RENAME
--- targets: db.new_t
--- sources: db.old_t
--- edges: db.new_t.* <- db.old_t.* identity
+-- targets: none
+-- sources: none
+-- edges: none
 ALTER TABLE db.old_t RENAME TO db.new_t;
+
+-- case: rename carries what the script wrote to the new name
+-- dialect: hive
+-- kinds: INSERT OVERWRITE, ALTER TABLE RENAME
+-- targets: db.t3
+-- sources: db.t2
+-- edges: db.t3.a <- db.t2.a identity
+INSERT OVERWRITE TABLE db.t1 SELECT a FROM db.t2;
+ALTER TABLE db.t1 RENAME TO db.t3;
 
 -- case: snowflake swap
 -- dialect: snowflake
@@ -231,9 +241,9 @@ ALTER TABLE a SWAP WITH b;
 -- sources: none
 DROP TABLE IF EXISTS old_stuff;
 
--- case: truncate
+-- case: truncate moves no data
 -- kinds: TRUNCATE
--- targets: t
+-- targets: none
 -- sources: none
 TRUNCATE TABLE t;
 

@@ -59,10 +59,10 @@ CREATE TABLE rpt.t DISTKEY(a) AS SELECT a FROM pub.s;
 -- edges: rpt.t.v <- pub.s.v expression
 INSERT INTO rpt.t SELECT NVL(v, 0) AS v FROM pub.s;
 
--- case: redshift delete using
+-- case: redshift delete using moves no data
 -- dialect: redshift
--- targets: pub.t
--- sources: pub.d
+-- targets: none
+-- sources: none
 DELETE FROM pub.t USING pub.d WHERE pub.t.id = pub.d.id;
 
 -- case: snowflake ctas with iff

@@ -217,8 +217,9 @@ WHEN MATCHED THEN UPDATE SET tgt.v = src.v;
 WITH x AS (SELECT id, sum(v) AS tot FROM s GROUP BY id)
 UPDATE t SET total = x.tot FROM x WHERE t.id = x.id;
 
--- case: postgres cte before delete
+-- case: postgres cte before delete moves no data
 -- dialect: postgres
--- targets: t
--- sources: s
+-- kinds: DELETE
+-- targets: none
+-- sources: none
 WITH old AS (SELECT id FROM s WHERE d < now()) DELETE FROM t WHERE id IN (SELECT id FROM old);
