@@ -10,12 +10,12 @@ import csv
 import json
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import duckdb
 
 from lineage_assets import cli_graph, cli_s3, cli_sagemaker, cli_sql, config
-from lineage_assets.api import command as api_command
 from lineage_assets.store import LineageStore, StoreError, connect_published
 from lineage_assets.store.console import run_read_query
 
@@ -76,8 +76,16 @@ def cmd_sql_sync(args: argparse.Namespace) -> int:
     from lineage_assets.git_sql.repository import GitSourceConfig, environment_token
     from lineage_assets.git_sql.sync import sync_repository
 
+    remote = args.repo or config.sql_repo()
+    if not args.repo and not config.env("LINEAGE_SQL_REPO", "") and not Path(remote).exists():
+        print(
+            f"error: no SQL repository: set LINEAGE_SQL_REPO or pass --repo "
+            f"(the default {remote} does not exist)",
+            file=sys.stderr,
+        )
+        return 2
     source = GitSourceConfig(
-        remote=args.repo or config.sql_repo(),
+        remote=remote,
         ref=args.ref,
         dialect=args.dialect,
         token=environment_token(config.env("LINEAGE_GIT_TOKEN_ENV", "LINEAGE_GIT_TOKEN")),
@@ -137,7 +145,6 @@ def build_parser() -> argparse.ArgumentParser:
     cli_s3.register(sub)
     cli_graph.register(sub)
     cli_sql.register(sub)
-    api_command.register(sub)
 
     for name, func, text in (
         ("emulator", cmd_emulator, "run the local AWS emulator (see --help after it)"),
@@ -164,9 +171,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     args.extra = extra
     try:
         return args.func(args)
-    except (StoreError, duckdb.Error) as error:
+    except (StoreError, duckdb.Error, OSError) as error:
         print(f"error: {one_line(error)}", file=sys.stderr)
         return 2
+    except Exception as error:
+        if sys.flags.dev_mode:  # `python -X dev -m lineage_assets …` shows the traceback
+            raise
+        print(f"error: {type(error).__name__}: {one_line(error)}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -60,3 +60,50 @@ def test_sql_sync_of_a_missing_remote_exits_1_naming_it(home, capsys):
 def test_unknown_arguments_are_refused(home):
     with pytest.raises(SystemExit):
         main(["query", "select 1", "--bogus"])
+
+
+READERS = [
+    ["query", "select 1"],
+    ["s3", "schema", "s3://bucket/prefix/"],
+    ["graph"],
+    ["graph-diff", "1", "2"],
+    ["impact", "s3://bucket/prefix/"],
+    ["pii-exposure"],
+]
+
+
+@pytest.mark.parametrize("argv", READERS, ids=[a[0] for a in READERS])
+def test_every_reader_without_a_store_says_so_in_one_line(home, capsys, argv):
+    assert main(argv) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err.count("\n") == 1
+    assert "lineage_published.duckdb" in err and "LINEAGE_HOME" in err
+
+
+@pytest.mark.parametrize("argv", [["init"], ["query", "select 1"], ["graph"]])
+def test_a_data_folder_that_is_a_file_is_one_line(tmp_path, monkeypatch, capsys, argv):
+    not_a_folder = tmp_path / "file"
+    not_a_folder.write_text("x")
+    monkeypatch.setenv("LINEAGE_HOME", str(not_a_folder))
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and err.count("\n") == 1 and str(not_a_folder) in err
+
+
+def test_sql_sync_without_a_repository_names_the_variable_and_writes_nothing(
+    home, capsys, monkeypatch
+):
+    monkeypatch.delenv("LINEAGE_SQL_REPO", raising=False)
+    assert main(["sql-sync"]) == 2
+    err = capsys.readouterr().err
+    assert "LINEAGE_SQL_REPO" in err and err.count("\n") == 1
+    assert list(home.iterdir()) == []
+
+
+def test_an_unexpected_error_is_one_line_without_a_traceback(home, capsys, monkeypatch):
+    def broken(*args, **kwargs):
+        raise KeyError("boom")
+
+    monkeypatch.setattr("lineage_assets.cli.LineageStore.open", broken)
+    assert main(["init"]) == 1
+    assert capsys.readouterr().err == "error: KeyError: 'boom'\n"
