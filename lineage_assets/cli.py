@@ -60,6 +60,11 @@ def cmd_query(args: argparse.Namespace) -> int:
     finally:
         conn.close()
     _print_rows(result.columns, result.rows, args.format)
+    if result.truncated:
+        print(
+            f"note: only the first {len(result.rows):,} rows are shown; add a LIMIT or aggregate",
+            file=sys.stderr,
+        )
     return 0
 
 
@@ -90,6 +95,7 @@ def cmd_sql_sync(args: argparse.Namespace) -> int:
         dialect=args.dialect,
         token=environment_token(config.env("LINEAGE_GIT_TOKEN_ENV", "LINEAGE_GIT_TOKEN")),
         name=args.name,
+        token_env=config.env("LINEAGE_GIT_TOKEN_ENV", "LINEAGE_GIT_TOKEN"),
     )
     with LineageStore.open(config.duckdb_path(), config.published_path()) as store:
         run_id = store.begin_run("cli:sql-sync")

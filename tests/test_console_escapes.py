@@ -290,3 +290,11 @@ def test_any_error_is_one_line_and_exit_2(console, capsys, sql):
     assert main(["query", sql]) == 2
     out, err = capsys.readouterr()
     assert out == "" and err.startswith("error: ") and err.count("\n") == 1, err
+
+
+def test_a_huge_result_is_cut_with_a_note(console, capsys, monkeypatch):
+    monkeypatch.setattr("lineage_assets.store.console.MAX_ROWS", 50)
+    assert main(["query", "SELECT * FROM range(1000000000000)", "--format", "csv"]) == 0
+    out, err = capsys.readouterr()
+    assert len(out.splitlines()) == 51
+    assert err.startswith("note: only the first 50 rows")

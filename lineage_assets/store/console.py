@@ -18,6 +18,7 @@ import duckdb
 
 from lineage_assets.store.errors import StoreError
 
+MAX_ROWS = 100_000  # rows fetched into memory for printing; the rest is left off, with a note
 READ_FORMS = "SELECT, FROM, WITH, VALUES, TABLE, DESCRIBE, SHOW, SUMMARIZE, EXPLAIN"
 
 # Table functions a read query may call besides the store's own table macros: generators and
@@ -80,10 +81,11 @@ class RefusedStatementError(StoreError):
 
 @dataclass(frozen=True)
 class QueryResult:
-    """Column names and rows of the last statement run."""
+    """Column names and rows of the last statement run; `truncated` when rows were left off."""
 
     columns: list[str]
     rows: list[tuple[Any, ...]]
+    truncated: bool = False
 
 
 def _walk(node: Any) -> Iterator[dict[str, Any]]:
@@ -190,11 +192,17 @@ def read_statements(conn: duckdb.DuckDBPyConnection, sql: str) -> list[str]:
     return vetted
 
 
-def run_read_query(conn: duckdb.DuckDBPyConnection, sql: str) -> QueryResult:
-    """Vet every statement of `sql`, then run them in order; the last one's rows."""
+def run_read_query(
+    conn: duckdb.DuckDBPyConnection, sql: str, max_rows: int | None = None
+) -> QueryResult:
+    """Vet every statement of `sql`, then run them in order; up to `max_rows` rows of the last
+    (default `MAX_ROWS`)."""
+    max_rows = MAX_ROWS if max_rows is None else max_rows
     vetted = read_statements(conn, sql)
     result = QueryResult([], [])
     for text in vetted:
         relation = conn.execute(text)
-        result = QueryResult([d[0] for d in relation.description or []], relation.fetchall())
+        rows = relation.fetchmany(max_rows + 1)
+        columns = [d[0] for d in relation.description or []]
+        result = QueryResult(columns, rows[:max_rows], truncated=len(rows) > max_rows)
     return result
