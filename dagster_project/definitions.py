@@ -1,4 +1,6 @@
-"""Assembles the code location; nothing here does I/O."""
+"""Assembles the code location when Dagster loads it (not at import): nothing here reads the
+environment or does I/O until `defs()` is called, and the resources read their variables only
+when a run or a sensor tick starts."""
 
 from __future__ import annotations
 
@@ -12,20 +14,26 @@ from dagster_project.sensors import sagemaker_pipeline_discovery
 
 DOMAINS = [store, sql, sagemaker, s3, graph]
 
-defs = dg.Definitions(
-    assets=dg.load_assets_from_modules(DOMAINS),
-    asset_checks=dg.load_asset_checks_from_modules(DOMAINS),
-    jobs=[
-        lineage_job,
-        sagemaker.sagemaker_lineage_job,
-        sql.parse_inline_sql,
-        s3.s3_schema_scan_job,
-    ],
-    schedules=[nightly_lineage],
-    sensors=[sagemaker_pipeline_discovery],
-    resources={
-        "lineage_store": LineageStoreResource(lineage_home=dg.EnvVar("LINEAGE_HOME")),
-        "aws": AwsResource(regions=dg.EnvVar("LINEAGE_AWS_REGIONS")),
-        "sql_repo": SqlRepoResource(remote=dg.EnvVar("LINEAGE_SQL_REPO")),
-    },
-)
+
+@dg.definitions
+def defs() -> dg.Definitions:
+    """The code location: assets and checks of every domain, jobs, the nightly schedule (its
+    cron read now, at load), the discovery sensor, and resources taking their settings from
+    `LINEAGE_HOME`, `LINEAGE_AWS_REGIONS` and `LINEAGE_SQL_REPO` at run time."""
+    return dg.Definitions(
+        assets=dg.load_assets_from_modules(DOMAINS),
+        asset_checks=dg.load_asset_checks_from_modules(DOMAINS),
+        jobs=[
+            lineage_job,
+            sagemaker.sagemaker_lineage_job,
+            sql.parse_inline_sql,
+            s3.s3_schema_scan_job,
+        ],
+        schedules=[nightly_lineage()],
+        sensors=[sagemaker_pipeline_discovery],
+        resources={
+            "lineage_store": LineageStoreResource(),
+            "aws": AwsResource(),
+            "sql_repo": SqlRepoResource(),
+        },
+    )

@@ -1,8 +1,10 @@
-"""Dagster resources, configured from environment variables with `EnvVar`."""
+"""Dagster resources. Their required settings default to environment variables read when a
+run (or sensor tick) starts, never at import; an unset one fails the run with one line naming
+every missing variable, and makes the sensor skip with that line."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -20,18 +22,98 @@ from lineage_assets.store import LineageStore, connect_published
 DUCKDB_POOL = "lineage_duckdb"
 
 
-class LineageStoreResource(dg.ConfigurableResource):
+class ConfigurationMissing(dg.Failure):
+    """A run (or tick) that cannot start: its description is the one line naming each unset
+    variable. Not retried: only the environment can fix it."""
+
+
+def configuration_missing(names: Iterable[str]) -> ConfigurationMissing:
+    """The failure for unset `names`: it names every variable Dagster runs need that is unset
+    (not only the first one found), so one fix makes the run work."""
+    wanted = set(names)
+    unset = set(config.missing(config.DAGSTER_VARIABLES))
+    named = [n for n in config.DAGSTER_VARIABLES if n in wanted | unset]
+    named += sorted(wanted - set(named))
+    return ConfigurationMissing(description=config.missing_message(named), allow_retries=False)
+
+
+def setting(value: str, variable: str) -> str:
+    """A resource's setting when given, else its environment variable's value (read now)."""
+    resolved = value.strip() or config.env(variable, "").strip()
+    if not resolved:
+        raise configuration_missing([variable])
+    return resolved
+
+
+class EnvironmentSettings(dg.ConfigurableResource):
+    """A resource whose empty settings come from environment variables at run time."""
+
+    def variables(self) -> dict[str, str]:
+        """Setting name → the variable it defaults to."""
+        return {}
+
+    def missing_variables(self) -> list[str]:
+        """The variables this resource would read and finds unset."""
+        return [
+            variable
+            for name, variable in self.variables().items()
+            if not str(getattr(self, name)).strip() and config.missing([variable])
+        ]
+
+
+def require(*resources: EnvironmentSettings) -> None:
+    """Fail now, before anything is written, when any of these resources lacks a variable."""
+    names = [n for resource in resources for n in resource.missing_variables()]
+    if names:
+        raise configuration_missing(names)
+
+
+# The code location's resource keys → (setting, the variable it falls back to).
+ENVIRONMENT_SETTINGS: dict[str, tuple[str, str]] = {
+    "lineage_store": ("lineage_home", "LINEAGE_HOME"),
+    "aws": ("regions", "LINEAGE_AWS_REGIONS"),
+    "sql_repo": ("remote", "LINEAGE_SQL_REPO"),
+}
+
+
+def require_for_run(context: dg.AssetExecutionContext, store: EnvironmentSettings) -> None:
+    """At a run's first step, fail when any resource the run's steps use would read an unset
+    variable, so a run lacking configuration stops before any step works and names them all.
+    Only when the store itself comes from the environment (as in the code location): resources
+    given explicitly (tests, scripts) are checked by each step that uses them."""
+    if any(str(getattr(store, name)).strip() for name in store.variables()):
+        return
+    needed = context.job_def.get_required_resource_defs()
+    given = (context.run.run_config or {}).get("resources") or {}
+    names = [
+        variable
+        for key, (name, variable) in ENVIRONMENT_SETTINGS.items()
+        if key in needed
+        and not str(((given.get(key) or {}).get("config") or {}).get(name) or "").strip()
+        and config.missing([variable])
+    ]
+    if names:
+        raise configuration_missing(names)
+
+
+class LineageStoreResource(EnvironmentSettings):
     """The DuckDB lineage store: a writer for assets, the published copy for readers."""
 
-    lineage_home: str = Field(description="Data folder holding lineage.duckdb and its copy.")
+    lineage_home: str = Field(
+        default="",
+        description="Data folder holding lineage.duckdb and its copy; empty: $LINEAGE_HOME.",
+    )
     lock_timeout_s: float = Field(
         default=120.0, description="How long a writer waits for the lock."
     )
 
+    def variables(self) -> dict[str, str]:
+        return {"lineage_home": "LINEAGE_HOME"}
+
     @property
     def home(self) -> Path:
         """The data folder as an absolute path (relative values resolve against the cwd)."""
-        return Path(self.lineage_home).expanduser().resolve()
+        return Path(setting(self.lineage_home, "LINEAGE_HOME")).expanduser().resolve()
 
     @contextmanager
     def writer(self) -> Iterator[LineageStore]:
@@ -53,27 +135,41 @@ class LineageStoreResource(dg.ConfigurableResource):
             conn.close()
 
 
-class AwsResource(dg.ConfigurableResource):
+class AwsResource(EnvironmentSettings):
     """AWS access: regions to crawl; credentials and endpoint come from boto3's own chain
     (`AWS_PROFILE`, `AWS_ENDPOINT_URL`, instance roles …), so nothing secret is configured here."""
 
-    regions: str = Field(description="Comma-separated regions to crawl, e.g. us-east-1,eu-west-1.")
+    regions: str = Field(
+        default="",
+        description="Comma-separated regions to crawl, e.g. us-east-1,eu-west-1; "
+        "empty: $LINEAGE_AWS_REGIONS.",
+    )
+
+    def variables(self) -> dict[str, str]:
+        return {"regions": "LINEAGE_AWS_REGIONS"}
 
     @property
     def region_list(self) -> list[str]:
-        """The configured regions, in order, without blanks."""
-        return [r.strip() for r in self.regions.split(",") if r.strip()]
+        """The configured regions, in order, without blanks (at least one)."""
+        raw = setting(self.regions, "LINEAGE_AWS_REGIONS")
+        regions = [r.strip() for r in raw.split(",") if r.strip()]
+        if not regions:
+            raise configuration_missing(["LINEAGE_AWS_REGIONS"])
+        return regions
 
     def client(self, service: str, region: str | None = None) -> Any:
         """A boto3 client with adaptive retries (see `lineage_assets.aws.client`)."""
         return aws.client(service, region or self.region_list[0])
 
 
-class SqlRepoResource(dg.ConfigurableResource):
+class SqlRepoResource(EnvironmentSettings):
     """The git repository holding the warehouse SQL. The HTTPS token is read at run time from
     the environment variable named by `token_env`; it is never part of the configuration."""
 
-    remote: str = Field(description="Git remote URL or local path of the SQL repository.")
+    remote: str = Field(
+        default="",
+        description="Git remote URL or local path of the SQL repository; empty: $LINEAGE_SQL_REPO.",
+    )
     ref: str = Field(default="main", description="Branch, tag or commit to sync.")
     subdirectory: str = Field(default="", description="Only files below this folder.")
     include: list[str] = Field(default=["*.sql", "*.py"], description="Globs of files to read.")
@@ -89,10 +185,13 @@ class SqlRepoResource(dg.ConfigurableResource):
         default="", description="Stable name in source keys; empty: the remote's last segment."
     )
 
+    def variables(self) -> dict[str, str]:
+        return {"remote": "LINEAGE_SQL_REPO"}
+
     def source_config(self) -> GitSourceConfig:
         """The library's configuration, with the token taken from the environment now."""
         return GitSourceConfig(
-            remote=self.remote,
+            remote=setting(self.remote, "LINEAGE_SQL_REPO"),
             ref=self.ref,
             subdirectory=self.subdirectory,
             include=tuple(self.include),
@@ -101,4 +200,5 @@ class SqlRepoResource(dg.ConfigurableResource):
             dialect_overrides=tuple(self.dialect_overrides.items()),
             token=environment_token(self.token_env),
             name=self.name or None,
+            token_env=self.token_env,
         )

@@ -1,4 +1,5 @@
-"""The nightly crawl; cron and timezone come from the environment (read, never I/O)."""
+"""The nightly crawl; its cron and timezone come from the environment when the code location
+loads (`defs()`), never at import."""
 
 from __future__ import annotations
 
@@ -7,11 +8,18 @@ import dagster as dg
 from dagster_project.jobs import lineage_job
 from lineage_assets.config import env
 
-nightly_lineage = dg.ScheduleDefinition(
-    name="nightly_lineage",
-    job=lineage_job,
-    cron_schedule=env("LINEAGE_SCHEDULE_CRON", "0 2 * * *"),
-    execution_timezone=env("LINEAGE_SCHEDULE_TIMEZONE", "UTC"),
-    default_status=dg.DefaultScheduleStatus.RUNNING,
-    description="Materializes the whole lineage job every night.",
-)
+DEFAULT_CRON = "0 2 * * *"
+DEFAULT_TIMEZONE = "UTC"
+
+
+def nightly_lineage() -> dg.ScheduleDefinition:
+    """The schedule materializing the whole lineage job, at `LINEAGE_SCHEDULE_CRON` in
+    `LINEAGE_SCHEDULE_TIMEZONE`."""
+    return dg.ScheduleDefinition(
+        name="nightly_lineage",
+        job=lineage_job,
+        cron_schedule=env("LINEAGE_SCHEDULE_CRON", DEFAULT_CRON),
+        execution_timezone=env("LINEAGE_SCHEDULE_TIMEZONE", DEFAULT_TIMEZONE),
+        default_status=dg.DefaultScheduleStatus.RUNNING,
+        description="Materializes the whole lineage job every night.",
+    )

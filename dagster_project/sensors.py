@@ -1,7 +1,8 @@
 """Discovery of SageMaker pipelines: registers new ones as partitions, retires deleted ones.
 
 It only lists pipelines (ListPipelines per region) and never opens DuckDB; a region whose
-listing fails keeps its partitions, so a transient error never retires pipelines.
+listing fails keeps its partitions, so a transient error never retires pipelines. Without its
+configuration it skips, naming the missing variables, instead of failing every tick.
 """
 
 import dagster as dg
@@ -11,7 +12,7 @@ from dagster_project.partitions import (
     pipeline_partition_key,
     sagemaker_pipelines,
 )
-from dagster_project.resources import AwsResource
+from dagster_project.resources import AwsResource, ConfigurationMissing
 from lineage_assets.aws import AWS_ERRORS, error_code
 from lineage_assets.sagemaker_inventory import list_pipeline_summaries
 
@@ -41,8 +42,11 @@ def discovered_keys(aws: AwsResource) -> tuple[set[str], set[str], list[str]]:
 )
 def sagemaker_pipeline_discovery(
     context: dg.SensorEvaluationContext, aws: AwsResource
-) -> dg.SensorResult:
-    listed, regions, errors = discovered_keys(aws)
+) -> dg.SensorResult | dg.SkipReason:
+    try:
+        listed, regions, errors = discovered_keys(aws)
+    except ConfigurationMissing as missing:
+        return dg.SkipReason(missing.description)
     known = set(context.instance.get_dynamic_partitions(sagemaker_pipelines.name))
     new = sorted(listed - known)
     gone = sorted(key for key in known - listed if parse_pipeline_partition_key(key)[0] in regions)

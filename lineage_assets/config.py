@@ -6,6 +6,7 @@ One place lists every variable, so the README's configuration table and the code
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,6 +57,42 @@ SETTINGS: tuple[Setting, ...] = (
         "Credentials come only from boto3's standard chain (profile, env, SSO, instance role).",
     ),
 )
+
+
+# What a Dagster run cannot guess: where the store lives, which regions and which SQL remote.
+# The CLI has defaults for them; Dagster runs require them, so nothing lands by accident in a
+# folder relative to wherever `dagster dev` was started.
+DAGSTER_VARIABLES: tuple[str, ...] = ("LINEAGE_HOME", "LINEAGE_AWS_REGIONS", "LINEAGE_SQL_REPO")
+
+
+class MissingConfiguration(Exception):
+    """Required variables are unset; the message is one line naming each of them."""
+
+    def __init__(self, names: Iterable[str]) -> None:
+        self.names = tuple(names)
+        super().__init__(missing_message(self.names))
+
+
+def missing(names: Iterable[str]) -> list[str]:
+    """The variables among `names` that are unset or blank, in the given order."""
+    return [name for name in names if not os.environ.get(name, "").strip()]
+
+
+def missing_message(names: Iterable[str]) -> str:
+    """One line naming every missing variable and where they are described."""
+    listed = ", ".join(names)
+    return (
+        f"missing configuration: set {listed} "
+        "(environment variables; the README's Configuration table describes them)"
+    )
+
+
+def require(name: str) -> str:
+    """The variable's value; `MissingConfiguration` naming it when it is unset or blank."""
+    value = os.environ.get(name, "").strip()
+    if not value:
+        raise MissingConfiguration([name])
+    return value
 
 
 def env(name: str, default: str) -> str:

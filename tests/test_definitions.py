@@ -11,10 +11,17 @@ from pathlib import Path
 
 import dagster as dg
 import duckdb
+import pytest
 
 from dagster_project.assets.store import crawl_run, lineage_store_health, no_stale_sources
 from dagster_project.definitions import defs
-from dagster_project.resources import DUCKDB_POOL, LineageStoreResource
+from dagster_project.resources import (
+    DUCKDB_POOL,
+    AwsResource,
+    LineageStoreResource,
+    SqlRepoResource,
+    require,
+)
 from lineage_assets import config
 from lineage_assets.store.schema import MIGRATIONS
 
@@ -22,14 +29,15 @@ PROJECT = Path(__file__).resolve().parents[1]
 
 
 def test_definitions_load_with_the_expected_jobs_schedules_and_pools():
-    dg.Definitions.validate_loadable(defs)
-    repo = defs.get_repository_def()
+    loaded = defs()
+    dg.Definitions.validate_loadable(loaded)
+    repo = loaded.get_repository_def()
     assert {j.name for j in repo.get_all_jobs()} >= {"lineage_job"}
     schedule = repo.get_schedule_def("nightly_lineage")
     assert schedule.cron_schedule == "0 2 * * *"
     assert schedule.execution_timezone == "UTC"
     assert schedule.job_name == "lineage_job"
-    job_assets = defs.resolve_job_def("lineage_job").asset_layer.executable_asset_keys
+    job_assets = loaded.resolve_job_def("lineage_job").asset_layer.executable_asset_keys
     assert {crawl_run.key, lineage_store_health.key} <= set(job_assets)
     for asset in (crawl_run, lineage_store_health):
         assert asset.op.pool == DUCKDB_POOL, f"{asset.key} writes DuckDB without the pool"
@@ -47,7 +55,7 @@ def test_importing_definitions_does_no_io(tmp_path):
     }
     code = (
         "from dagster_project.definitions import defs;"
-        "s = defs.get_repository_def().get_schedule_def('nightly_lineage');"
+        "s = defs().get_repository_def().get_schedule_def('nightly_lineage');"
         "print(s.cron_schedule, s.execution_timezone)"
     )
     out = subprocess.run(
@@ -120,6 +128,140 @@ def test_the_tracked_instance_config_limits_the_duckdb_pool_to_one_writer(tmp_pa
         assert instance.run_monitoring_settings["free_slots_after_run_end_seconds"] > 0
     finally:
         instance.dispose()
-    writers = [a for a in defs.assets if "duckdb" in (a.specs_by_key[a.key].kinds or set())]
+    writers = [a for a in defs().assets if "duckdb" in (a.specs_by_key[a.key].kinds or set())]
     assert len(writers) >= 5
     assert all(asset.op.pool == DUCKDB_POOL for asset in writers), "a DuckDB writer lacks the pool"
+
+
+# -- configuration: read at run time, missing variables named on one line ---------------------
+
+UNSET_LINE = (
+    "missing configuration: set LINEAGE_HOME, LINEAGE_AWS_REGIONS, LINEAGE_SQL_REPO "
+    "(environment variables; the README's Configuration table describes them)"
+)
+
+
+@pytest.fixture
+def unconfigured(monkeypatch, tmp_path):
+    """No Dagster variable set, started from an empty folder (where `.lineage` would land)."""
+    for name in config.DAGSTER_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def test_importing_the_code_location_reads_no_configuration():
+    """Importing every module reads no LINEAGE_* or AWS_* variable; loading (`defs()`) reads
+    only the schedule's cron and timezone, never the store, regions or remote."""
+    code = """
+import os, sys
+read = []
+class Watched(dict):
+    def get(self, key, default=None):
+        read.append(key)
+        return super().get(key, default)
+    def __getitem__(self, key):
+        read.append(key)
+        return super().__getitem__(key)
+    def __contains__(self, key):
+        read.append(key)
+        return super().__contains__(key)
+os.environ = Watched(os.environ)
+import dagster_project.definitions as module
+ours = lambda: sorted({k for k in read if k.startswith(("LINEAGE_", "AWS_"))})
+print(ours())
+read.clear()
+module.defs()
+print(ours())
+"""
+    env = {k: v for k, v in os.environ.items() if k not in config.DAGSTER_VARIABLES}
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
+    at_import, at_load = out.stdout.splitlines()
+    assert at_import == "[]"
+    assert at_load == "['LINEAGE_SCHEDULE_CRON', 'LINEAGE_SCHEDULE_TIMEZONE']"
+
+
+def test_every_sensor_skips_with_the_one_line_when_variables_are_unset(unconfigured):
+    loaded = defs()
+    assert loaded.sensors
+    with dg.instance_for_test() as instance:
+        for sensor in loaded.sensors:
+            context = dg.build_sensor_context(instance=instance, resources=loaded.resources)
+            result = sensor(context)
+            assert isinstance(result, dg.SkipReason), sensor.name
+            assert result.skip_message == UNSET_LINE
+    assert list(unconfigured.iterdir()) == []
+
+
+def test_a_run_without_variables_fails_with_one_line_naming_each_and_writes_nothing(
+    unconfigured,
+):
+    with dg.instance_for_test() as instance:
+        result = (
+            defs()
+            .resolve_job_def("lineage_job")
+            .execute_in_process(instance=instance, raise_on_error=False)
+        )
+    assert not result.success
+    (failure,) = [e for e in result.all_events if e.event_type == dg.DagsterEventType.STEP_FAILURE]
+    assert failure.step_key == "crawl_run"  # the first step: nothing else started
+    data = failure.step_failure_data
+    assert data.user_failure_data.description == UNSET_LINE
+    assert data.error.message.strip().endswith(UNSET_LINE)
+    assert "\n" not in data.error.message.strip()
+    run_failure = next(
+        e for e in result.all_events if e.event_type == dg.DagsterEventType.RUN_FAILURE
+    )
+    assert run_failure.event_specific_data.error.message.strip().endswith(UNSET_LINE)
+    assert list(unconfigured.iterdir()) == []
+
+
+@pytest.mark.parametrize("missing", config.DAGSTER_VARIABLES)
+def test_the_first_step_names_a_variable_a_later_step_needs(unconfigured, missing, monkeypatch):
+    values = {
+        "LINEAGE_HOME": str(unconfigured / "home"),
+        "LINEAGE_AWS_REGIONS": "us-east-1",
+        "LINEAGE_SQL_REPO": str(unconfigured / "sql.git"),
+    }
+    for name, value in values.items():
+        if name != missing:
+            monkeypatch.setenv(name, value)
+    with dg.instance_for_test() as instance:
+        result = (
+            defs()
+            .resolve_job_def("lineage_job")
+            .execute_in_process(instance=instance, raise_on_error=False)
+        )
+    (failure,) = [e for e in result.all_events if e.event_type == dg.DagsterEventType.STEP_FAILURE]
+    assert failure.step_key == "crawl_run"
+    assert failure.step_failure_data.user_failure_data.description == config.missing_message(
+        [missing]
+    )
+    assert not (unconfigured / "home" / "lineage.duckdb").exists()
+
+
+@pytest.mark.parametrize("missing", config.DAGSTER_VARIABLES)
+def test_one_unset_variable_is_named_alone(unconfigured, missing):
+    values = {
+        "LINEAGE_HOME": str(unconfigured / "home"),
+        "LINEAGE_AWS_REGIONS": "us-east-1",
+        "LINEAGE_SQL_REPO": str(unconfigured / "sql.git"),
+    }
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in values.items():
+            if name != missing:
+                patch.setenv(name, value)
+        with pytest.raises(dg.Failure) as raised:
+            require(LineageStoreResource(), AwsResource(), SqlRepoResource())
+    assert raised.value.description == config.missing_message([missing])
+    assert not raised.value.allow_retries
+
+
+def test_explicit_settings_need_no_variables(unconfigured):
+    resource = LineageStoreResource(lineage_home=str(unconfigured / "home"))
+    require(resource, AwsResource(regions="eu-west-1"), SqlRepoResource(remote="x.git"))
+    assert resource.home == (unconfigured / "home").resolve()
+    with pytest.raises(dg.Failure, match=r"missing configuration: set .*LINEAGE_AWS_REGIONS"):
+        _ = AwsResource(regions=" , ").region_list

@@ -30,8 +30,10 @@ def crawled(emulator, tmp_path_factory):
         patch.setenv("LINEAGE_AWS_REGIONS", "us-east-1,eu-west-1")
         patch.setenv("LINEAGE_SQL_REPO", remote.url)
         with dg.instance_for_test() as instance:
-            result = defs.resolve_job_def("lineage_job").execute_in_process(
-                instance=instance, raise_on_error=False
+            result = (
+                defs()
+                .resolve_job_def("lineage_job")
+                .execute_in_process(instance=instance, raise_on_error=False)
             )
     assert result.success
     checks = {c.check_name: c.passed for c in result.get_asset_check_evaluations()}

@@ -107,7 +107,8 @@ def test_the_code_location_has_the_partitioned_job_and_the_discovery_sensor():
     from dagster_project.definitions import defs
 
     with dg.instance_for_test():  # loading may touch the current instance: a throw-away one
-        dg.Definitions.validate_loadable(defs)
-        job = defs.resolve_job_def(sagemaker_lineage_job.name)
+        loaded = defs()
+        dg.Definitions.validate_loadable(loaded)
+        job = loaded.resolve_job_def(sagemaker_lineage_job.name)
     assert job.partitions_def == sagemaker_pipelines
-    assert defs.get_sensor_def("sagemaker_pipeline_discovery").job_name == job.name
+    assert loaded.get_sensor_def("sagemaker_pipeline_discovery").job_name == job.name

@@ -14,7 +14,7 @@ from pydantic import Field
 from dagster_project.assets.store import crawl_run, run_trigger
 from dagster_project.metadata import bullets, table
 from dagster_project.names import S3_BUCKET_POSTURE, SAGEMAKER_CRAWL, SOURCES_GROUP, SQL_LINEAGE
-from dagster_project.resources import DUCKDB_POOL, AwsResource, LineageStoreResource
+from dagster_project.resources import DUCKDB_POOL, AwsResource, LineageStoreResource, require
 from lineage_assets import config as settings
 from lineage_assets.s3_posture import crawl_buckets
 from lineage_assets.s3_schema import CrawlBudget, DatasetSample, SamplingConfig
@@ -117,6 +117,7 @@ def crawl_metadata(result: CrawlResult) -> dict[str, Any]:
 def s3_bucket_posture(
     context: dg.AssetExecutionContext, lineage_store: LineageStoreResource, aws: AwsResource
 ) -> dg.MaterializeResult:
+    require(lineage_store, aws)
     with lineage_store.writer() as store:
         run_id = store.run_for(context.run.run_id, run_trigger(context))
         postures, errors = crawl_buckets(store, aws.client("s3"), run_id)
@@ -161,6 +162,7 @@ def s3_dataset_schemas(
     lineage_store: LineageStoreResource,
     aws: AwsResource,
 ) -> dg.MaterializeResult:
+    require(lineage_store, aws)
     region = aws.region_list[0]
     with lineage_store.writer() as store:
         run_id = store.run_for(context.run.run_id, run_trigger(context))
@@ -174,6 +176,7 @@ def s3_dataset_schemas(
             config=config.sampling(),
             run_id=run_id,
         )
+        store.publish()  # its checks read the published copy, never the writer's file
     for message in [*result.failed.values(), *(f"{u}: skipped by budget" for u in result.skipped)]:
         context.log.warning(message)
     context.log.info(
@@ -187,13 +190,12 @@ def s3_dataset_schemas(
 
 @dg.asset_check(
     asset=s3_dataset_schemas,
-    pool=DUCKDB_POOL,
     description="Schema drift found by the latest sample: WARN when only additive (columns "
     "added, types widened, nullability), ERROR when breaking (removed, changed, partitions).",
 )
 def s3_schema_drift(lineage_store: LineageStoreResource) -> dg.AssetCheckResult:
-    with lineage_store.writer() as store:
-        drift = latest_drift(store.conn)
+    with lineage_store.reader() as conn:
+        drift = latest_drift(conn)
     breaking = [d for d in drift if d.breaking]
     return dg.AssetCheckResult(
         passed=not drift,
@@ -212,13 +214,12 @@ def s3_schema_drift(lineage_store: LineageStoreResource) -> dg.AssetCheckResult:
 
 @dg.asset_check(
     asset=s3_dataset_schemas,
-    pool=DUCKDB_POOL,
     description="Fails when a dataset with PII sits in a bucket without default encryption or "
     "without a full public-access block (or whose posture is unknown).",
 )
 def s3_pii_bucket_protection(lineage_store: LineageStoreResource) -> dg.AssetCheckResult:
-    with lineage_store.writer() as store:
-        exposed = exposed_pii(store.conn)
+    with lineage_store.reader() as conn:
+        exposed = exposed_pii(conn)
     return dg.AssetCheckResult(
         passed=not exposed,
         severity=dg.AssetCheckSeverity.ERROR,
@@ -255,6 +256,7 @@ def scan_s3_dataset(
     lineage_store: LineageStoreResource,
     aws: AwsResource,
 ) -> None:
+    require(lineage_store, aws)
     with lineage_store.writer() as store:
         run_id = store.begin_run("adhoc:s3_schema_scan", context.run_id)
         result = crawl_datasets(

@@ -16,7 +16,7 @@ from dagster_project.assets.store import crawl_run, run_trigger
 from dagster_project.metadata import bullets, table
 from dagster_project.names import SAGEMAKER_GROUP, SOURCES_GROUP
 from dagster_project.partitions import parse_pipeline_partition_key, sagemaker_pipelines
-from dagster_project.resources import DUCKDB_POOL, AwsResource, LineageStoreResource
+from dagster_project.resources import DUCKDB_POOL, AwsResource, LineageStoreResource, require
 from dagster_project.sensors import SAGEMAKER_CRAWL_JOB
 from lineage_assets.sagemaker.crawl import CrawlReport, crawl_listed, crawl_regions, list_region
 from lineage_assets.sagemaker.crawler import DEFAULT_EXECUTIONS
@@ -100,6 +100,7 @@ def crawl_partitions(
 def sagemaker_crawl(
     context: dg.AssetExecutionContext, lineage_store: LineageStoreResource, aws: AwsResource
 ) -> dg.MaterializeResult:
+    require(lineage_store, aws)
     with lineage_store.writer() as store:
         run_id = store.run_for(context.run.run_id, run_trigger(context))
         report = crawl_regions(store, aws.client, aws.region_list, run_id=run_id)
@@ -146,6 +147,7 @@ def sagemaker_pipeline_lineage(
     aws: AwsResource,
 ) -> dg.MaterializeResult:
     keys = list(context.partition_keys)
+    require(lineage_store, aws)
     with lineage_store.writer() as store:
         run_id = store.run_for(context.run.run_id, run_trigger(context))
         report = crawl_partitions(

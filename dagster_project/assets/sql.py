@@ -7,7 +7,7 @@ import dagster as dg
 from dagster_project.assets.store import crawl_run, run_trigger
 from dagster_project.metadata import bullets, listing_check, table
 from dagster_project.names import SOURCES_GROUP
-from dagster_project.resources import DUCKDB_POOL, LineageStoreResource, SqlRepoResource
+from dagster_project.resources import DUCKDB_POOL, LineageStoreResource, SqlRepoResource, require
 from lineage_assets.git_sql.inline import inline_records
 from lineage_assets.git_sql.sync import sync_repository
 
@@ -43,6 +43,7 @@ def sql_sources(
     lineage_store: LineageStoreResource,
     sql_repo: SqlRepoResource,
 ) -> dg.MaterializeResult:
+    require(lineage_store, sql_repo)
     with lineage_store.writer() as store:
         run_id = store.run_for(context.run.run_id, run_trigger(context))
         result = sync_repository(

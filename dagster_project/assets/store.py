@@ -9,7 +9,7 @@ import dagster as dg
 
 from dagster_project.metadata import listing_check, table
 from dagster_project.names import CRAWL_GROUP, LINEAGE_GRAPH, SOURCE_ASSET_KEYS, STORE_GROUP
-from dagster_project.resources import DUCKDB_POOL, LineageStoreResource
+from dagster_project.resources import DUCKDB_POOL, LineageStoreResource, require_for_run
 
 
 def run_trigger(context: dg.AssetExecutionContext) -> str:
@@ -31,6 +31,7 @@ def run_trigger(context: dg.AssetExecutionContext) -> str:
 def crawl_run(
     context: dg.AssetExecutionContext, lineage_store: LineageStoreResource
 ) -> dg.MaterializeResult:
+    require_for_run(context, lineage_store)
     with lineage_store.writer() as store:
         run_id = store.run_for(context.run.run_id, run_trigger(context))
     context.log.info("crawl run %s opened", run_id)
