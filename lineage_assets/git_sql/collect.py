@@ -8,6 +8,7 @@ dependencies), whether or not the rendered SQL parses; its column edges come fro
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
@@ -28,6 +29,7 @@ from lineage_assets.git_sql.embedded import find_embedded_sql
 from lineage_assets.git_sql.records import ParsedUnit
 from lineage_assets.sql import ColumnEdge, ScriptLineage, StatementLineage, extract_lineage
 
+ERROR_LINE = re.compile(r"line (\d+)")
 DBT_INPUTS = (".sql", ".yml", ".yaml", ".csv", "manifest.json")
 DBT_MANAGED = ("model", "snapshot", "seed", "macro", "test", "analysis", "package", "build")
 MAX_STATEMENT_TEXT = 100_000
@@ -121,6 +123,16 @@ def _qualified(column: str, naming: DbtSettings) -> str:
     return f"{table_name(table, naming.target)}.{name}" if dot else column
 
 
+def _mapped_error(parsed: StatementLineage, lines: tuple[int, ...]) -> tuple[str, int]:
+    """The engine's error with its rendered line replaced by the source file's line."""
+    message = parsed.error or ""
+    found = ERROR_LINE.match(message)
+    rendered = int(found.group(1)) if found else parsed.start_line
+    line = _source_line(lines, rendered)
+    rest = message[found.end() :] if found else f": {message}"
+    return f"line {line}{rest}", line
+
+
 def node_statement(node: DbtNode, dialect: str | None, settings: DbtSettings) -> StatementLineage:
     """One dbt node as a statement: it writes its relation from its declared dependencies."""
     kind = f"CREATE {CREATE_KIND.get(node.materialized, 'TABLE')} AS"
@@ -128,9 +140,12 @@ def node_statement(node: DbtNode, dialect: str | None, settings: DbtSettings) ->
     if node.sql.strip():
         script = extract_lineage(f"CREATE {kind.split()[1]} {node.relation} AS {node.sql}", dialect)
         parsed = next(iter(script.statements), None)
-    error, line = node.error, node.error_line
+    error = (
+        f"line {node.error_line}: {node.error}" if node.error and node.error_line else node.error
+    )
+    line = node.error_line
     if error is None and parsed is not None and parsed.error:
-        error, line = parsed.error, _source_line(node.source_lines, parsed.start_line)
+        error, line = _mapped_error(parsed, node.source_lines)
     pairs = zip(node.source_lines, node.sql.split("\n"), strict=False)
     content = [number for number, text in pairs if text.strip()]
     start = content[0] if content else (line or 1)
@@ -143,7 +158,7 @@ def node_statement(node: DbtNode, dialect: str | None, settings: DbtSettings) ->
         indirect_lineage=_edges(parsed.indirect_lineage, settings) if parsed else [],
         start_line=start,
         end_line=end,
-        error=f"line {line}: {error}" if error and line else error,
+        error=error,
         warnings=list(node.warnings),
         sql_text=node.sql[:MAX_STATEMENT_TEXT],
         text_truncated=len(node.sql) > MAX_STATEMENT_TEXT,

@@ -7,7 +7,7 @@ Everything here is plain data (picklable): the worker receives a `RenderBundle` 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from lineage_assets.git_sql.dbt.sandbox import Limits
@@ -123,3 +123,52 @@ class RenderedNode:
     warnings: tuple[str, ...] = ()
     error: str | None = None
     error_line: int | None = None
+
+
+def bundle_to_json(bundle: RenderBundle) -> dict[str, Any]:
+    """The bundle as JSON-ready data (the worker speaks JSON, never pickle)."""
+    return {
+        "root_package": bundle.root_package,
+        "packages": list(bundle.packages),
+        "macro_files": [[m.package, m.path, m.text] for m in bundle.macro_files],
+        "variables": dict(bundle.variables),
+        "package_variables": {k: dict(v) for k, v in bundle.package_variables.items()},
+        "dispatch": {k: list(v) for k, v in bundle.dispatch.items()},
+        "target": asdict(bundle.target),
+        "environment": dict(bundle.environment),
+        "limits": asdict(bundle.limits),
+    }
+
+
+def bundle_from_json(data: Mapping[str, Any]) -> RenderBundle:
+    """The inverse of `bundle_to_json`."""
+    return RenderBundle(
+        root_package=data["root_package"],
+        packages=tuple(data["packages"]),
+        macro_files=tuple(MacroFile(*m) for m in data["macro_files"]),
+        variables=data["variables"],
+        package_variables=data["package_variables"],
+        dispatch={k: tuple(v) for k, v in data["dispatch"].items()},
+        target=Target(**data["target"]),
+        environment=data["environment"],
+        limits=Limits(**data["limits"]),
+    )
+
+
+def request_from_json(data: Mapping[str, Any]) -> NodeRequest:
+    """A request as the worker receives it."""
+    return NodeRequest(**{**data, "fqn": tuple(data["fqn"])})
+
+
+def node_from_json(data: Mapping[str, Any]) -> RenderedNode:
+    """A rendered node as the parent receives it (the worker's output is data, checked)."""
+    return RenderedNode(
+        **{
+            **data,
+            "fqn": tuple(str(p) for p in data["fqn"]),
+            "refs": tuple(RefCall(**r) for r in data["refs"]),
+            "sources": tuple((str(s), str(t)) for s, t in data["sources"]),
+            "missing_macros": tuple(str(m) for m in data["missing_macros"]),
+            "warnings": tuple(str(w) for w in data["warnings"]),
+        }
+    )
