@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -107,3 +109,18 @@ def test_an_unexpected_error_is_one_line_without_a_traceback(home, capsys, monke
     monkeypatch.setattr("lineage_assets.cli.LineageStore.open", broken)
     assert main(["init"]) == 1
     assert capsys.readouterr().err == "error: KeyError: 'boom'\n"
+
+
+def test_a_reader_that_stops_early_gets_no_error(home):
+    """`lineage-assets query … | head -1`: no broken-pipe message, no traceback."""
+    assert main(["init"]) == 0
+    process = subprocess.Popen(
+        [sys.executable, "-m", "lineage_assets", "query", "SELECT * FROM range(200000)"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert process.stdout is not None and process.stderr is not None
+    assert process.stdout.readline().strip() == b"range"
+    process.stdout.close()
+    assert process.stderr.read() == b""
+    assert process.wait(timeout=60) == 0

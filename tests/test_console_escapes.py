@@ -128,6 +128,17 @@ ESCAPES = [
     ("RESET lock_configuration", "SET"),
     ("SET VARIABLE x = 1", "SET"),
     ("PRAGMA enable_profiling", "PRAGMA"),
+    ("PRAGMA import_database('{home}')", "file system operations are disabled"),
+    ("PRAGMA copy_database('lineage_published', 'memory')", "TRANSACTION"),
+    ("PRAGMA add_parquet_key('k', '0123456789112345')", "PRAGMA"),
+    ("PRAGMA json_execute_serialized_sql(json_serialize_sql('COPY (SELECT 1) TO ''x'''))", "Only"),
+    (
+        "PRAGMA json_execute_serialized_sql(json_serialize_sql("
+        "'SELECT * FROM read_text(''{home}/secret.csv'')'))",
+        "read_text",
+    ),
+    ("PRAGMA all_profiling_output", "profiling_output"),
+    ("SELECT * FROM histogram('{home}/secret.csv', a)", "histogram"),
     ("PRAGMA profiling_output = '{home}/profile.txt'", "SET"),
     ("USE memory", "SET"),
     ("INSTALL httpfs", "LOAD"),

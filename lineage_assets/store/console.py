@@ -16,14 +16,15 @@ from typing import Any
 
 import duckdb
 
+from lineage_assets.store.connection import READER_CONFIG
 from lineage_assets.store.errors import StoreError
 
 MAX_ROWS = 100_000  # rows fetched into memory for printing; the rest is left off, with a note
 READ_FORMS = "SELECT, FROM, WITH, VALUES, TABLE, DESCRIBE, SHOW, SUMMARIZE, EXPLAIN"
 
 # Table functions a read query may call besides the store's own table macros: generators and
-# catalog introspection. Everything else (read_*, glob, query, query_table, enable_logging,
-# checkpoint, arrow_scan, which_secret, ...) is refused before it runs.
+# catalog introspection. Everything else (read_*, glob, query, query_table, histogram (it calls
+# query_table), enable_logging, checkpoint, arrow_scan, which_secret, ...) is refused unrun.
 SAFE_TABLE_FUNCTIONS = frozenset(
     {
         "range",
@@ -34,8 +35,6 @@ SAFE_TABLE_FUNCTIONS = frozenset(
         "json_each",
         "json_tree",
         "summary",
-        "histogram",
-        "histogram_values",
         "icu_calendar_names",
         "pg_timezone_names",
         "duckdb_columns",
@@ -164,25 +163,38 @@ def _explained_text(text: str) -> str | None:
 
 
 def read_statements(conn: duckdb.DuckDBPyConnection, sql: str) -> list[str]:
-    """The statements of `sql`, each a vetted read query; refuses the whole input otherwise."""
-    statements = conn.extract_statements(sql)
+    """The statements of `sql`, each a vetted read query; refuses the whole input otherwise.
+
+    Parsing happens on a scratch in-memory connection as locked down as `conn`: DuckDB expands
+    some PRAGMAs while it parses, and there they reach nothing.
+    """
+    macros = _store_table_macros(conn)
+    scratch = duckdb.connect(":memory:", config=dict(READER_CONFIG))
+    try:
+        return _vetted(scratch, sql, macros)
+    finally:
+        scratch.close()
+
+
+def _vetted(parser: duckdb.DuckDBPyConnection, sql: str, macros: frozenset[str]) -> list[str]:
+    """Each statement's text once it is known to be a read query (see `read_statements`)."""
+    statements = parser.extract_statements(sql)
     if not statements:
         raise RefusedStatementError("no SQL statement given (only comments or semicolons)")
-    macros = _store_table_macros(conn)
     vetted: list[str] = []
     for number, statement in enumerate(statements, start=1):
         kind = statement.type.name
         text = statement.query
         if kind == "EXPLAIN":
             inner = _explained_text(text)
-            inner_statements = conn.extract_statements(inner) if inner else []
+            inner_statements = parser.extract_statements(inner) if inner else []
             if len(inner_statements) != 1 or inner_statements[0].type.name != "SELECT":
                 raise RefusedStatementError(
                     f"refused: statement {number} explains something other than a read query"
                 )
-            _vet_select(conn, inner_statements[0].query, macros)
+            _vet_select(parser, inner_statements[0].query, macros)
         elif kind == "SELECT":
-            _vet_select(conn, text, macros)
+            _vet_select(parser, text, macros)
         else:
             raise RefusedStatementError(
                 f"refused: statement {number} is {kind}; the console is read-only and runs "
