@@ -100,8 +100,7 @@ def _diff_requests(commits: Iterable[Commit]) -> Iterator[bytes]:
 def _feed(stdin: IO[bytes], lines: Iterable[bytes]) -> None:
     """Write the requests; a reader that stopped early closes the pipe, which ends this."""
     try:
-        for line in lines:
-            stdin.write(line)
+        stdin.write(b"".join(lines))
         stdin.close()
     except (BrokenPipeError, ValueError, OSError):
         return
@@ -145,7 +144,12 @@ def changed_paths(git: Sequence[str], commits: list[Commit]) -> Iterator[set[str
 
 
 def last_changes(git: Sequence[str], head: str, paths: Iterable[str]) -> dict[str, Change]:
-    """The commit that last changed each path (git's simplified history), in one walk."""
+    """The commit that last changed each path (git's simplified history), in one walk.
+
+    Paths travel down the history as sets: at each commit the set loses the paths the commit
+    changed (they are found) and the rest moves on to the first parent that has them as they
+    are, so the work per commit is the size of its diff, not the number of paths.
+    """
     wanted = set(paths)
     if not wanted:
         return {}
@@ -156,24 +160,49 @@ def last_changes(git: Sequence[str], head: str, paths: Iterable[str]) -> dict[st
     for commit in commits:
         sections = [next(diffs, set()) for _ in commit.parents or ("",)]
         here = pending.pop(commit.sha, None)
-        for path in here or ():
-            parent = _treesame_parent(path, commit.parents, sections)
-            if parent is not None:
-                pending.setdefault(parent, set()).add(path)
-            elif commit.parents or path in sections[0]:  # a root adds what it has
-                found[path] = commit.change()
+        if here:
+            _walk_commit(commit, here, sections, pending, found)
         if not pending:
             break
     diffs.close()
     return found
 
 
-def _treesame_parent(path: str, parents: tuple[str, ...], sections: list[set[str]]) -> str | None:
-    """The first parent that has the path exactly as the commit has it, if any."""
-    for parent, changed in zip(parents, sections, strict=False):
-        if path not in changed:
-            return parent
-    return None
+def _walk_commit(
+    commit: Commit,
+    here: set[str],
+    sections: list[set[str]],
+    pending: dict[str, set[str]],
+    found: dict[str, Change],
+) -> None:
+    """Settle the paths that reached `commit`: found here, or passed to a treesame parent."""
+    if not commit.parents:  # a root (or shallow boundary) adds what it has
+        found.update(dict.fromkeys(here & sections[0], commit.change()))
+        return
+    for parent, changed in zip(commit.parents, sections, strict=False):
+        differing = (
+            here & changed if len(here) > len(changed) else {p for p in here if p in changed}
+        )
+        here.difference_update(differing)
+        _join(pending, parent, here)
+        here = differing
+        if not here:
+            return
+    found.update(dict.fromkeys(here, commit.change()))  # no parent has them: changed here
+
+
+def _join(pending: dict[str, set[str]], commit: str, paths: set[str]) -> None:
+    """Add `paths` to those pending at `commit`, merging the smaller set into the larger."""
+    if not paths:
+        return
+    present = pending.get(commit)
+    if present is None:
+        pending[commit] = paths
+    elif len(present) >= len(paths):
+        present |= paths
+    else:
+        paths |= present
+        pending[commit] = paths
 
 
 def deleting_commits(
