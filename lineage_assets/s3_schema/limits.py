@@ -60,6 +60,8 @@ def check_schema(
     max_name_chars: int = MAX_NAME_CHARS,
 ) -> int:
     """The schema's leaf-column count; `SchemaRefused` when it exceeds a bound."""
+    if len(schema) > max_columns:
+        raise SchemaRefused(f"more than {max_columns} columns")
     leaves = 0
     stack = [(field, 1) for field in schema]
     while stack:

@@ -70,28 +70,37 @@ def _looks_like_data(cells: list[str]) -> bool:
     return any(detect(cell) for cell in cells if len(cell) <= 256 for detect in DETECTORS.values())
 
 
+class _DelimiterSniffer(csv.Sniffer):
+    """The standard sniffer's header test with the delimiter already decided: `has_header`
+    otherwise sniffs again without the allowed delimiters and may split `col1` on `1`."""
+
+    def __init__(self, delimiter: str) -> None:
+        super().__init__()
+        self.dialect = type("_Dialect", (csv.excel,), {"delimiter": delimiter})
+
+    def sniff(self, sample: str, delimiters: str | None = None) -> type[csv.Dialect]:
+        """The decided dialect, whatever the sample."""
+        return self.dialect
+
+
 def csv_dialect(text: str, extension: str) -> tuple[str, bool]:
-    """(delimiter, has header) by the standard library's sniffer; `,` and a header if unsure;
-    never a header whose cells look like personal data."""
+    """(delimiter, has header) by the standard library's sniffer; `,` and a header if unsure."""
     sample = text[:_SNIFF_CHARS]
     sample = sample[: sample.rfind("\n") + 1] or sample
-    sniffer = csv.Sniffer()
     try:
-        delimiter = sniffer.sniff(sample, delimiters=_DELIMITERS).delimiter
+        delimiter = csv.Sniffer().sniff(sample, delimiters=_DELIMITERS).delimiter
     except csv.Error:
         delimiter = "\t" if extension == "tsv" else ","
     try:
-        header = sniffer.has_header(sample)
+        header = _DelimiterSniffer(delimiter).has_header(sample)
     except csv.Error:
         header = True
-    first_line = sample.split("\n", 1)[0]
-    if header and _looks_like_data(next(csv.reader([first_line], delimiter=delimiter), [])):
-        header = False
     return delimiter, header
 
 
 def read_csv(head: TextHead, fmt: ObjectFormat, uri: str) -> pa.Table:
-    """The head as a table: pyarrow.csv with the sniffed delimiter and header."""
+    """The head as a table: pyarrow.csv with the sniffed delimiter and header; a header row
+    whose cells look like personal data is read as data (and never stored as names)."""
     delimiter, header = csv_dialect(head.text, fmt.extension)
     first_line = head.text.split("\n", 1)[0]
     if first_line.count(delimiter) >= MAX_COLUMNS:
@@ -99,6 +108,8 @@ def read_csv(head: TextHead, fmt: ObjectFormat, uri: str) -> pa.Table:
             f"{uri}: {first_line.count(delimiter) + 1} columns in the first line "
             f"(limit {MAX_COLUMNS})"
         )
+    if header and _looks_like_data(next(csv.reader([first_line], delimiter=delimiter), [])):
+        header = False
     data = head.text.encode()
     try:
         table = pa_csv.read_csv(
@@ -113,9 +124,19 @@ def read_csv(head: TextHead, fmt: ObjectFormat, uri: str) -> pa.Table:
     return table.slice(0, MAX_SAMPLE_ROWS)
 
 
-def json_depth(text: str) -> int:
-    """The deepest bracket nesting outside string literals (checked before any parser runs)."""
-    depth = deepest = 0
+@dataclass(frozen=True)
+class JsonShape:
+    """What a scan outside string literals finds: the deepest bracket nesting and the most
+    keys (`:`) in one record (a line's object, or an element of a top-level array)."""
+
+    depth: int
+    keys_per_record: int
+
+
+def json_shape(text: str) -> JsonShape:
+    """The text's nesting and widest record, found before any parser runs (pyarrow takes
+    seconds over a line of 100,000 keys, Python's parser recurses)."""
+    depth = deepest = keys = widest = 0
     in_string = escaped = False
     for char in text:
         if escaped:
@@ -125,20 +146,29 @@ def json_depth(text: str) -> int:
             in_string = char != '"'
         elif char == '"':
             in_string = True
+        elif char == ":":
+            keys += 1
+            widest = max(widest, keys)
         elif char in "[{":
             depth += 1
             deepest = max(deepest, depth)
         elif char in "]}":
             depth -= 1
-    return deepest
+            if depth <= 1:
+                keys = 0
+    return JsonShape(deepest, widest)
 
 
 def read_json(head: TextHead, uri: str) -> pa.Table:
     """JSON lines (pyarrow.json; nested objects become structs, arrays lists), or one whole
     JSON document of objects when the object is small enough to be read completely."""
-    depth = json_depth(head.text)
-    if depth > MAX_JSON_DEPTH:
-        raise SampleError(f"{uri}: JSON nested {depth} levels deep (limit {MAX_JSON_DEPTH})")
+    shape = json_shape(head.text)
+    if shape.depth > MAX_JSON_DEPTH:
+        raise SampleError(f"{uri}: JSON nested {shape.depth} levels deep (limit {MAX_JSON_DEPTH})")
+    if shape.keys_per_record > MAX_COLUMNS:
+        raise SampleError(
+            f"{uri}: a JSON record with {shape.keys_per_record} keys (limit {MAX_COLUMNS})"
+        )
     data = head.text.encode()
     try:
         table = pa_json.read_json(
