@@ -312,3 +312,34 @@ def test_fetch_resolves_merge_heads_and_last_changes_has_one_entry_per_path(work
     changes = checkout.last_changes([*paths, "no/such/file.sql"])
     assert sorted(changes) == sorted(paths)
     assert all(changes[p].commit_sha == work.git_last_change(p) for p in paths)
+
+
+def test_odd_file_names_sync_with_provenance(work, store, tmp_path):
+    names = [
+        "new\nline.sql",
+        "\x01ctrl.sql",
+        "tab\there.sql",
+        "café ü/ñ.sql",
+        ":colon.sql",
+        "n" * 240 + ".sql",
+    ]
+    folder = Path(work.repo.working_dir)
+    for index, name in enumerate(names):
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text(SQL.format(name=f"odd{index}"))
+    (folder / "latin\xe9.sql".encode("latin-1").decode("utf-8", "surrogateescape")).write_text(
+        SQL.format(name="latin")
+    )
+    work.run("add", "-A")
+    sha = work.commit("odd names", author="Uma")
+    work.push()
+    result = sync(work, store, tmp_path)
+    assert result.error is None, result.error
+    stored = provenance(store)
+    assert set(names) <= set(stored) and "latin\ufffd.sql" in stored
+    assert {value for value in stored.values()} == {(sha, "Uma")}
+    assert result.statements_parsed == len(names) + 1
+    work.run("rm", "-q", "\x01ctrl.sql")
+    deleting = work.commit("drop one")
+    work.push()
+    assert sync(work, store, tmp_path).deleted == [("\x01ctrl.sql", deleting)]

@@ -9,6 +9,7 @@ as roots. Two git processes serve the whole walk, however many files and merges 
 
 from __future__ import annotations
 
+import re
 import subprocess
 import threading
 from collections.abc import Iterable, Iterator, Sequence
@@ -17,6 +18,7 @@ from datetime import datetime
 from typing import IO
 
 CHUNK = 1 << 16
+_COMMIT_HEADER = re.compile(rb"\x01[0-9a-f]{40}(?:[0-9a-f]{24})?")
 DIFF_TREE_OPTIONS = (
     "--stdin",
     "-r",
@@ -221,11 +223,10 @@ def deleting_commits(
     found: dict[str, str] = {}
     commit = None
     for token in result.stdout.split(b"\0"):
-        token = token.lstrip(b"\n")
-        if token.startswith(b"\x01"):
-            commit = token[1:].decode("ascii").strip()
+        if _COMMIT_HEADER.fullmatch(token):
+            commit = token[1:].decode("ascii")
             continue
-        path = decode_path(token)
+        path = decode_path(token.removeprefix(b"\n"))
         if commit and path in wanted and path not in found:
             found[path] = commit
     return found
