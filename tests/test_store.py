@@ -4,6 +4,8 @@ real processes)."""
 
 from __future__ import annotations
 
+import os
+import socket
 import subprocess
 import sys
 import textwrap
@@ -642,3 +644,108 @@ def test_error_history_is_bookkeeping_not_a_source_table(paths):
         assert store.conn.execute("SELECT message FROM crawl_errors").fetchall() == [
             ("first failure",)
         ]
+
+
+# -- runs whose process died -----------------------------------------------------------------
+
+OWN_A_RUN = """
+import sys
+from pathlib import Path
+from lineage_assets.store import LineageStore, SourceRecords
+
+with LineageStore.open(Path(sys.argv[1])) as store:
+    run = store.begin_run("cli:test")
+    edge = {"source_table": "a", "target_table": "b"}
+    store.replace_source(SourceRecords("first.sql", "sql_file").add("table_edges", [edge]), run)
+    if sys.argv[2] == "mid-write":  # killed inside an open write transaction
+        store.conn.execute("BEGIN TRANSACTION")
+        store.conn.execute("DELETE FROM table_edges")
+        print(run, flush=True)
+        sys.stdin.read()
+print(run, flush=True)
+sys.stdin.read()  # alive, between writes, the store closed
+"""
+
+
+def owned_run(db: Path, mode: str) -> tuple[subprocess.Popen, str]:
+    """A process that began a run in `db` and now waits (holding the store when mid-write)."""
+    process = subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(OWN_A_RUN), str(db), mode],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    return process, process.stdout.readline().strip()
+
+
+def run_row(store: LineageStore, run_id: str) -> tuple:
+    return store.conn.execute(
+        "SELECT status, status_reason, finished_at IS NOT NULL FROM crawl_runs WHERE run_id = ?",
+        [run_id],
+    ).fetchone()
+
+
+def test_a_run_killed_mid_write_is_failed_by_the_next_run(paths):
+    db, _ = paths
+    writer, killed = owned_run(db, "mid-write")
+    writer.kill()  # SIGKILL: no finally, no finish_run, the transaction open
+    writer.wait()
+    with LineageStore.open(db) as store:
+        assert run_row(store, killed)[0] == "running"  # as the dead process left it
+        fresh = store.begin_run("test")
+        status, reason, finished = run_row(store, killed)
+        assert (status, finished) == ("failed", True)
+        assert f"process {writer.pid}" in reason and "ended without finishing" in reason
+        assert fresh in reason  # names the run that noticed
+        assert run_row(store, fresh)[0] == "running"
+        # the committed write stayed, the open transaction did not
+        assert edges_of(store, "first.sql") == [("a", "b")]
+
+
+def test_a_run_whose_process_lives_stays_running_until_it_dies(paths):
+    db, _ = paths
+    owner, alive = owned_run(db, "between-writes")
+    try:
+        with LineageStore.open(db) as store:
+            store.begin_run("test")
+            assert run_row(store, alive) == ("running", None, False)
+    finally:
+        owner.kill()
+        owner.wait()
+    with LineageStore.open(db) as store:
+        store.begin_run("test")
+        assert run_row(store, alive)[0] == "failed"
+
+
+def test_reused_pids_other_hosts_and_unowned_runs(paths):
+    db, _ = paths
+    with LineageStore.open(db) as store:
+        current = store.begin_run("test")  # owned by this process: alive
+        old = datetime(2020, 1, 1, tzinfo=UTC)
+        now = datetime.now(UTC)
+        store.conn.executemany(
+            "INSERT INTO crawl_runs (run_id, started_at, status, owner_host, owner_pid, "
+            "owner_started, last_activity_at) VALUES (?, ?, 'running', ?, ?, ?, ?)",
+            [
+                ("reused", old, socket.gethostname(), os.getpid(), "1", old),
+                ("far-idle", old, "another-host", 1, None, old),
+                ("far-busy", old, "another-host", 1, None, now),
+                ("unowned", old, None, None, None, None),
+            ],
+        )
+        assert sorted(store.fail_dead_runs()) == ["far-idle", "reused", "unowned"]
+        assert run_row(store, "far-busy")[0] == run_row(store, current)[0] == "running"
+        assert "wrote nothing" in run_row(store, "far-idle")[1]
+
+
+def test_an_orchestrator_run_continued_elsewhere_is_revived(paths):
+    db, _ = paths
+    with LineageStore.open(db) as store:
+        run = store.run_for("dagster-1", "manual")
+        store.conn.execute(
+            "UPDATE crawl_runs SET owner_pid = -1 WHERE run_id = ?", [run]
+        )  # its first step's process exited
+        assert store.fail_dead_runs() == [run]
+        assert store.run_for("dagster-1", "manual") == run  # a later step continues it
+        assert run_row(store, run) == ("running", None, False)
+        assert store.finish_run(run)["status"] == "succeeded"

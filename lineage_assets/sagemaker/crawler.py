@@ -335,9 +335,12 @@ def _described(
     """The jobs and model packages the steps of the runs point at, each on its own."""
     jobs: dict[str, Mapping[str, Any]] = {}
     packages: dict[str, Mapping[str, Any]] = {}
+    failed: set[str | None] = set()  # a cached step points at the same failing job: once
     for run in runs:
         for step in run.steps:
             arn = step.job_arn
+            if arn in failed or step.model_package_arn in failed:
+                continue
             try:
                 if arn and step.job_kind:
                     jobs[arn] = describe_job(sagemaker, arn, step.job_kind, state, cache)
@@ -347,6 +350,7 @@ def _described(
             except AWS_ERRORS as error:
                 raise CrawlItemError(str(arn), error) from error
             except Exception as error:  # one job never stops its pipeline
+                failed.add(arn)
                 problems.skipped("job", str(arn), error, run.arn)
     return jobs, packages
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -32,6 +33,8 @@ ABANDONED_AFTER = timedelta(hours=24)
 # The status_reason prefix of runs closed because their process was gone.
 ABANDONED = "abandoned: "
 MAX_MESSAGE_CHARS = 4_000
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_ESCAPED_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
 # Tables that name a source but are the store's own bookkeeping, never replaced by one.
 _BOOKKEEPING = frozenset({"sources", "crawl_errors"})
 
@@ -96,8 +99,20 @@ def utcnow() -> datetime:
 
 def storable_text(text: str, limit: int = MAX_MESSAGE_CHARS) -> str:
     """Text any column accepts: lone surrogates replaced, cut to `limit` characters."""
-    text = text.encode("utf-8", "replace").decode("utf-8")
+    text = _SURROGATE.sub("\ufffd", text)
     return text if len(text) <= limit else text[:limit] + f"… ({len(text)} chars)"
+
+
+def _valid_utf8(value: Any) -> Any:
+    """A value whose strings (at any depth) have their lone surrogates replaced by U+FFFD:
+    JSON text may hold `\\ud800`, which no UTF-8 column can store."""
+    if isinstance(value, str):
+        return _SURROGATE.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {_valid_utf8(k): _valid_utf8(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_valid_utf8(item) for item in value]
+    return value
 
 
 def quote(identifier: str) -> str:
@@ -142,23 +157,31 @@ class Catalog:
         return known
 
 
+def _json_text(value: Any) -> str:
+    """A JSON column's text: values serialised, and escaped lone surrogates (`\\ud800`, valid
+    in Python's JSON, refused by DuckDB's) replaced by U+FFFD."""
+    text = value if isinstance(value, str) else json.dumps(value, default=str, sort_keys=True)
+    if _ESCAPED_SURROGATE.search(text) is None:
+        return text
+    try:
+        return json.dumps(_valid_utf8(json.loads(text)), default=str, sort_keys=True)
+    except ValueError:
+        return text  # not JSON: DuckDB says so, naming the table
+
+
 def _to_arrow(table: str, rows: list[dict[str, Any]], types: dict[str, str]) -> pa.Table:
     """Rows as an Arrow table; JSON columns get their values serialised."""
     json_columns = {c for c, t in types.items() if t == "JSON"}
     if json_columns:
         rows = [
-            {
-                k: (
-                    json.dumps(v, default=str, sort_keys=True)
-                    if k in json_columns and v is not None and not isinstance(v, str)
-                    else v
-                )
-                for k, v in row.items()
-            }
+            {k: _json_text(v) if k in json_columns and v is not None else v for k, v in row.items()}
             for row in rows
         ]
     try:
-        return pa.Table.from_pylist(rows)
+        try:
+            return pa.Table.from_pylist(rows)
+        except UnicodeEncodeError:  # rare: replace lone surrogates only then
+            return pa.Table.from_pylist([_valid_utf8(row) for row in rows])
     except (pa.ArrowInvalid, pa.ArrowTypeError) as error:
         raise RecordError(
             f"rows for table {table!r} do not fit one type per column: {error}"
