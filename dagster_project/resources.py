@@ -184,6 +184,17 @@ class SqlRepoResource(EnvironmentSettings):
     name: str = Field(
         default="", description="Stable name in source keys; empty: the remote's last segment."
     )
+    dbt_target: str = Field(
+        default="", description="dbt target models are named for; empty: .lineage.toml, else prod."
+    )
+    dbt_database: str = Field(default="", description="The dbt target's database; empty: none.")
+    dbt_schema: str = Field(default="", description="The dbt target's schema; empty: analytics.")
+    dbt_env_allow: list[str] = Field(
+        default=[], description="Env variables dbt templates may read besides DBT_ENV_*."
+    )
+    dbt_manifest: str = Field(
+        default="", description="Path of a dbt manifest.json in the repository, if not target/."
+    )
 
     def variables(self) -> dict[str, str]:
         return {"remote": "LINEAGE_SQL_REPO"}
@@ -201,4 +212,9 @@ class SqlRepoResource(EnvironmentSettings):
             token=environment_token(self.token_env),
             name=self.name or None,
             token_env=self.token_env,
+            dbt_target=self.dbt_target or None,
+            dbt_database=self.dbt_database or None,
+            dbt_schema=self.dbt_schema or None,
+            dbt_env_allow=tuple(self.dbt_env_allow),
+            dbt_manifest=self.dbt_manifest or None,
         )

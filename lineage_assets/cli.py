@@ -97,6 +97,9 @@ def cmd_sql_sync(args: argparse.Namespace) -> int:
         token=environment_token(config.env("LINEAGE_GIT_TOKEN_ENV", "LINEAGE_GIT_TOKEN")),
         name=args.name,
         token_env=config.env("LINEAGE_GIT_TOKEN_ENV", "LINEAGE_GIT_TOKEN"),
+        dbt_target=args.dbt_target,
+        dbt_database=args.dbt_database,
+        dbt_schema=args.dbt_schema,
     )
     with LineageStore.open(config.duckdb_path(), config.published_path()) as store:
         run_id = store.begin_run("cli:sql-sync")
@@ -146,6 +149,9 @@ def build_parser() -> argparse.ArgumentParser:
     sync.add_argument("--ref", default="main", help="branch, tag or commit (default: main)")
     sync.add_argument("--dialect", help="default SQL dialect (else the repo's .lineage.toml)")
     sync.add_argument("--name", help="stable repository name used in source keys")
+    sync.add_argument("--dbt-target", help="dbt target name models are named for (default: prod)")
+    sync.add_argument("--dbt-database", help="the dbt target's database (default: none)")
+    sync.add_argument("--dbt-schema", help="the dbt target's schema (default: analytics)")
     sync.set_defaults(func=cmd_sql_sync)
 
     cli_sagemaker.register(sub)

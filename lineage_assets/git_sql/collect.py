@@ -20,6 +20,7 @@ from lineage_assets.git_sql.dbt import (
     DbtProject,
     DbtSettings,
     ManifestNode,
+    Target,
     read_manifest,
     read_projects,
     render_project,
@@ -27,6 +28,7 @@ from lineage_assets.git_sql.dbt import (
 from lineage_assets.git_sql.dbt.naming import table_name
 from lineage_assets.git_sql.embedded import find_embedded_sql
 from lineage_assets.git_sql.records import ParsedUnit
+from lineage_assets.git_sql.repository import GitSourceConfig
 from lineage_assets.sql import ColumnEdge, ScriptLineage, StatementLineage, extract_lineage
 
 ERROR_LINE = re.compile(r"line (\d+)")
@@ -34,6 +36,44 @@ DBT_INPUTS = (".sql", ".yml", ".yaml", ".csv", "manifest.json")
 DBT_MANAGED = ("model", "snapshot", "seed", "macro", "test", "analysis", "package", "build")
 MAX_STATEMENT_TEXT = 100_000
 CREATE_KIND = {"view": "VIEW", "ephemeral": "VIEW"}
+ADAPTER_OF_DIALECT = {"tsql": "sqlserver", "spark2": "spark", "postgres": "postgres"}
+DBT_KEYS = {
+    "target": "dbt_target",
+    "database": "dbt_database",
+    "schema": "dbt_schema",
+    "manifest": "dbt_manifest",
+}
+
+
+def dbt_settings(config: GitSourceConfig) -> DbtSettings:
+    """How the repository's dbt projects are named: the configured target, else the default
+    (`prod`, schema `analytics`, no database); the adapter follows the SQL dialect."""
+    default = Target()
+    adapter = ADAPTER_OF_DIALECT.get(config.dialect or "", config.dialect or default.type)
+    target = Target(
+        name=config.dbt_target or default.name,
+        schema=config.dbt_schema or default.schema,
+        database=config.dbt_database or default.database,
+        type=adapter,
+    )
+    return DbtSettings(
+        target=target, env_allow=tuple(config.dbt_env_allow), manifest_path=config.dbt_manifest
+    )
+
+
+def with_dbt_settings(config: GitSourceConfig, table: object) -> GitSourceConfig:
+    """`[dbt]` keys of `.lineage.toml` (target, database, schema, manifest, env_allow) fill
+    what the configuration leaves open."""
+    if not isinstance(table, Mapping):
+        return config
+    values: dict[str, object] = {}
+    for key, field_name in DBT_KEYS.items():
+        if getattr(config, field_name) is None and isinstance(table.get(key), str):
+            values[field_name] = table[key]
+    allow = table.get("env_allow")
+    if isinstance(allow, list) and not config.dbt_env_allow:
+        values["dbt_env_allow"] = tuple(str(name) for name in allow)
+    return replace(config, **values) if values else config
 
 
 @dataclass

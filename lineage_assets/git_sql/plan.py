@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from lineage_assets.git_sql.repository import RepoFile
 
-DBT_FILES = ("dbt_project.yml", ".yml", ".yaml")
+DBT_FILES = ("dbt_project.yml", ".yml", ".yaml", ".csv", "manifest.json")  # seeds name models too
 
 
 @dataclass(frozen=True)

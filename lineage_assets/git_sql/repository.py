@@ -52,6 +52,13 @@ class GitSourceConfig:
     name: str | None = None
     token_env: str = DEFAULT_TOKEN_ENV
     credentials_in_remote: bool = field(default=False, repr=False)
+    # dbt: the target models are named for (default: `prod`, schema `analytics`, no
+    # database), env variables templates may read besides DBT_ENV_*, a manifest.json path.
+    dbt_target: str | None = None
+    dbt_database: str | None = None
+    dbt_schema: str | None = None
+    dbt_env_allow: tuple[str, ...] = ()
+    dbt_manifest: str | None = None
 
     def __post_init__(self) -> None:
         """Keep only the public form of the remote; remember that credentials were cut off."""

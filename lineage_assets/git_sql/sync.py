@@ -19,7 +19,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from lineage_assets.git_sql.collect import DbtContext, dbt_context, parse_file
+from lineage_assets.git_sql.collect import (
+    DBT_INPUTS,
+    DbtContext,
+    dbt_context,
+    dbt_settings,
+    parse_file,
+    with_dbt_settings,
+)
 from lineage_assets.git_sql.content import FileContent, load
 from lineage_assets.git_sql.plan import DBT_FILES, CheckoutState, StoredState, SyncPlan, plan_sync
 from lineage_assets.git_sql.records import ParsedUnit, file_records
@@ -141,14 +148,14 @@ def _dbt_context(checkout: Checkout, config: GitSourceConfig) -> tuple[DbtContex
         f
         for f in listing
         if any(f.path.startswith(r if r != "." else "") for r in roots)
-        and f.path.endswith((".sql", *DBT_FILES))
+        and f.path.endswith(DBT_INPUTS)
     ]
     texts = {}
     for file in relevant:
         content = load(file, checkout.read)
         if content.text is not None:
             texts[file.path] = content.text
-    return dbt_context(texts)
+    return dbt_context(texts, dbt_settings(config))
 
 
 def checkout_state(
@@ -388,6 +395,9 @@ def with_repository_settings(config: GitSourceConfig, checkout: Checkout) -> Git
     dialect = "athena"
     [sql.dialects]
     "redshift/*" = "redshift"
+    [dbt]
+    target = "prod"      # with schema/database: the target dbt models are named for
+    env_allow = ["TEAM"] # env variables templates may read besides DBT_ENV_*
     """
     root = f"{config.subdirectory.strip('/')}/" if config.subdirectory else ""
     entry = next((f for f in checkout.listing() if f.path == root + SETTINGS_FILE), None)
@@ -395,9 +405,11 @@ def with_repository_settings(config: GitSourceConfig, checkout: Checkout) -> Git
         return config
     content = load(entry, checkout.read)
     try:
-        settings = tomllib.loads(content.text or "").get("sql", {})
+        document = tomllib.loads(content.text or "")
     except tomllib.TOMLDecodeError:
         return config
+    config = with_dbt_settings(config, document.get("dbt"))
+    settings = document.get("sql", {})
     if not isinstance(settings, dict):
         return config
     dialects = settings.get("dialects")
