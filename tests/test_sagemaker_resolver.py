@@ -714,3 +714,72 @@ def test_randomly_damaged_seeded_definitions_never_raise():
             else:
                 parent[path[-1]] = copy.deepcopy(rng.choice(JUNK))
         json.dumps(pipeline_lineage(document, {"BatchData": "s3://z/"}))
+
+
+# --------------------------------------------------------------------------- hostile definitions
+
+
+def codes(definition):
+    return {w.code for w in resolve_definition(definition).warnings}
+
+
+def test_a_definition_nested_200000_deep_is_a_warning_not_a_recursion_error():
+    text = '{"Steps": ' + "[" * 200_000 + "]" * 200_000 + "}"
+    resolved = resolve_definition(text)
+    assert resolved.steps == () and codes(text) == {"too_deep"}
+    assert "200001 deep" in pipeline_lineage(text)["warnings"][0]
+
+
+def test_a_join_of_joins_is_bounded_in_work_and_size():
+    steps = []
+    for index in range(60):  # each output joins the previous one twice: 2**60 without bounds
+        previous = output_ref(f"S{index - 1}", "o") if index else f"{BUCKET}/x"
+        steps.append(processing(f"S{index}", {}, {"o": join("/", previous, previous)}))
+    resolved = resolve_definition({"Steps": steps})
+    assert {"resolution_budget", "value_too_long"} <= {w.code for w in resolved.warnings}
+    assert max(len(io.uri or "") for io in resolved.io) <= 65_536 + len("{Truncated}")
+
+
+def test_a_long_reference_chain_stops_at_the_expression_depth():
+    steps = [processing("S0", {}, {"o": f"{BUCKET}/x"})]
+    steps += [processing(f"S{i}", {}, {"o": output_ref(f"S{i - 1}", "o")}) for i in range(1, 300)]
+    resolved = resolve_definition({"Steps": steps})
+    uris = {io.step: io.uri for io in resolved.io}
+    assert uris["S10"] == f"{BUCKET}/x" and uris["S299"] == "{Unresolved}"
+    assert "expression_too_deep" in {w.code for w in resolved.warnings}
+    assert len(resolved.edges) == 299
+
+
+def test_too_many_steps_are_cut_with_a_warning():
+    steps = [processing(f"S{i}", {}, {}) for i in range(1_001)]
+    resolved = resolve_definition({"Steps": steps})
+    assert len(resolved.steps) == 1_000 and "too_many_steps" in {w.code for w in resolved.warnings}
+
+
+@pytest.mark.parametrize(
+    ("steps", "cycle"),
+    [
+        ([processing("A", {}, {}, DependsOn=["B"]), processing("B", {}, {}, DependsOn=["A"])], "A"),
+        (
+            [
+                processing("A", {"i": output_ref("C", "o")}, {"o": f"{BUCKET}/a"}),
+                processing("B", {"i": output_ref("A", "o")}, {"o": f"{BUCKET}/b"}),
+                processing("C", {"i": output_ref("B", "o")}, {"o": f"{BUCKET}/c"}),
+            ],
+            "C",
+        ),
+        ([processing("A", {}, {}, DependsOn=["A"])], "itself"),
+    ],
+)
+def test_dependency_cycles_are_warnings(steps, cycle):
+    resolved = resolve_definition({"Steps": steps})
+    found = [w.message for w in resolved.warnings if w.code == "dependency_cycle"]
+    assert found and cycle in found[0]
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [("", "empty_definition"), ("{oops", "not_json"), ("null", "not_object"), ("{}", "no_steps")],
+)
+def test_definitions_that_are_not_pipelines_are_coded(text, code):
+    assert code in codes(text)

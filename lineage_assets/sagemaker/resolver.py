@@ -278,8 +278,9 @@ def resolve_definition(
     """
     warnings: list[PipelineWarning] = []
     parsed = parse_definition(definition, warnings)
+    is_object = not warnings  # nothing to flatten when the text was no JSON object
     values = parameter_values(parsed.get("Parameters"), parameters, warnings)
-    steps = flatten_steps(parsed, warnings) if parsed else []
+    steps = flatten_steps(parsed, warnings) if is_object else []
     descriptions = descriptions or {}
     scope = StaticScope(
         parameters=values,
