@@ -316,3 +316,15 @@ def test_a_recursive_dbt_macro_does_not_abort_the_sync_or_leave_the_model_ok(
     ).fetchone()[0]
     assert errors > 0 or states.get(model, ("failed",))[0] in ("stale", "failed")
     assert result.error is None or states["git:r"][0] != "ok"
+
+
+def test_a_remote_or_ref_that_would_run_a_command_is_refused(remote, store, tmp_path):
+    marker = tmp_path / "pwned"
+    result = sync(remote, store, tmp_path, url=f"ext::sh -c touch% {marker}", name="ext")
+    assert result.error and "ext" in result.error
+    assert not marker.exists()
+    remote.write("a.sql", SQL.format(name="a"))
+    remote.commit("one")
+    option = sync(remote, store, tmp_path, ref=f"--output={marker}", name="opt")
+    assert option.error and "is not a branch, tag or commit name" in option.error
+    assert not marker.exists()

@@ -31,6 +31,9 @@ __all__ = ["Change", "Checkout", "GitSourceConfig", "GitSourceError", "RepoFile"
 DEFAULT_TOKEN_ENV = "LINEAGE_GIT_TOKEN"
 SYMLINK_MODE = "120000"
 CACHE_NAME_CHARS = 48
+ALLOWED_PROTOCOLS = "file:git:http:https:ssh"
+FETCH_TIMEOUT_SECONDS = 1800.0
+STALL_SECONDS = 120
 
 
 class GitSourceError(Exception):
@@ -217,16 +220,24 @@ class Checkout:
         return [decode_path(p) for p in out.split(b"\0") if p]
 
 
-def _auth_environment(config: GitSourceConfig) -> dict[str, str]:
-    """git config passed through the environment: the token as an HTTP header, never a URL."""
-    env = {"GIT_TERMINAL_PROMPT": "0", "GIT_ASKPASS": "true", "GCM_INTERACTIVE": "never"}
+def _git_environment(config: GitSourceConfig) -> dict[str, str]:
+    """How git runs for a fetch: never prompting, only ordinary transports (no `ext::`),
+    giving up on a stalled transfer, and the token as an HTTP header (never in a URL)."""
+    env = {
+        "GIT_TERMINAL_PROMPT": "0",
+        "GIT_ASKPASS": "true",
+        "GCM_INTERACTIVE": "never",
+        "GIT_ALLOW_PROTOCOL": ALLOWED_PROTOCOLS,
+        "GIT_SSH_COMMAND": os.environ.get("GIT_SSH_COMMAND") or "ssh -o BatchMode=yes",
+    }
+    settings = [("http.lowSpeedLimit", "1000"), ("http.lowSpeedTime", str(STALL_SECONDS))]
     if config.token and config.remote.startswith("https://"):
         basic = base64.b64encode(f"x-access-token:{config.token}".encode()).decode()
-        env.update(
-            GIT_CONFIG_COUNT="1",
-            GIT_CONFIG_KEY_0="http.extraHeader",
-            GIT_CONFIG_VALUE_0=f"Authorization: Basic {basic}",
-        )
+        settings.append(("http.extraHeader", f"Authorization: Basic {basic}"))
+    env["GIT_CONFIG_COUNT"] = str(len(settings))
+    for index, (key, value) in enumerate(settings):
+        env[f"GIT_CONFIG_KEY_{index}"] = key
+        env[f"GIT_CONFIG_VALUE_{index}"] = value
     return env
 
 
@@ -262,7 +273,7 @@ def fetch(config: GitSourceConfig, cache_root: Path) -> Checkout:
     secrets = [config.token]
     try:
         repo = _open_cache(config, cache)
-        repo.git.update_environment(**_auth_environment(config))
+        repo.git.update_environment(**_git_environment(config))
         repo.git.remote("set-url", "origin", public_url(config.remote))
         repo.git.fetch(
             "--force",
@@ -271,6 +282,7 @@ def fetch(config: GitSourceConfig, cache_root: Path) -> Checkout:
             "--update-shallow",
             "origin",
             "+refs/heads/*:refs/remotes/origin/*",
+            kill_after_timeout=FETCH_TIMEOUT_SECONDS,
         )
         commit = _resolve(repo, config.ref)
     except (GitError, OSError, ValueError) as error:
@@ -282,7 +294,9 @@ def fetch(config: GitSourceConfig, cache_root: Path) -> Checkout:
 
 
 def _resolve(repo: git.Repo, ref: str) -> str:
-    """A branch, tag or commit as a commit SHA."""
+    """A branch, tag or commit as a commit SHA (never an option: no leading `-`)."""
+    if not ref or ref.startswith("-"):
+        raise ValueError(f"ref {ref!r} is not a branch, tag or commit name")
     for candidate in (f"refs/remotes/origin/{ref}", f"refs/tags/{ref}", ref):
         try:
             return repo.git.rev_parse("--verify", "--quiet", f"{candidate}^{{commit}}")
