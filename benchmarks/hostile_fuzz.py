@@ -165,6 +165,10 @@ def hostile_sql(count: int, rng: random.Random, scale: float = 1) -> Iterator[tu
             "huge line of joins",
             "SELECT 1 FROM t0 " + " ".join(f"JOIN t{i} ON t{i}.a = t0.a" for i in range(1, 2_000)),
         ),
+        (
+            "joins without ON",  # sqlglot backtracks over each: time doubles per JOIN
+            "SELECT a FROM t " + " ".join(f"JOIN t{i}" for i in range(10 + int(10 * scale))),
+        ),
         ("empty", ""),
         ("whitespace", " \n\t\r " * 1_000),
     ]
