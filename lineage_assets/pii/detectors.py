@@ -182,3 +182,16 @@ DETECTORS: dict[str, Callable[[str], bool]] = {
     "phone": is_phone,
     "date_of_birth": is_birth_date,
 }
+
+# Classes whose values identify a person on their own; dates and IP addresses are left out,
+# since `2024-01-01` or `10.0.0.1` are reasonable column names in pivoted reports.
+IDENTIFYING = ("email", "kr_rrn", "payment_card", "bank_account", "phone")
+MAX_NAME_CHECK_CHARS = 256
+
+
+def identifying_class(text: str) -> str | None:
+    """The class of an identifying value (`IDENTIFYING`) the text validates as, else None:
+    used on would-be column names, which are stored, so a value must never become one."""
+    if len(text) > MAX_NAME_CHECK_CHARS:
+        return None
+    return next((name for name in IDENTIFYING if DETECTORS[name](text)), None)

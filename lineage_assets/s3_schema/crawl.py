@@ -94,8 +94,10 @@ def dataset_uris(uris: Iterable[str]) -> list[str]:
 
 def _unreadable(sample: DatasetSample, previous: StoredSchema | None) -> str | None:
     """Why the sample must not replace the dataset's rows: nothing was readable and either
-    objects failed (or were skipped) or a good schema is already stored; None otherwise."""
-    if sample.version is not None or (previous is None and sample.error is None):
+    objects failed (or were skipped) or a good schema is already stored; None otherwise
+    (a prefix with no data objects yet is stored as such, with its note)."""
+    objects_failed = any(o.error for o in sample.objects) or bool(sample.skipped)
+    if sample.version is not None or (previous is None and not objects_failed):
         return None
     return sample.error or f"{sample.uri}: no readable data objects ({sample.format})"
 

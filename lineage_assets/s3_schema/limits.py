@@ -81,3 +81,13 @@ def check_schema(
                 raise SchemaRefused(f"more than {max_columns} columns")
         stack += [(child, depth + 1) for child in children]
     return leaves
+
+
+def field_names(schema: pa.Schema) -> list[str]:
+    """Every field name in the schema, nested ones too (list items' `item` included)."""
+    names, stack = [], list(schema)
+    while stack:
+        field = stack.pop()
+        names.append(field.name)
+        stack += _children(field.type)
+    return names

@@ -18,6 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.types as pt
 
+from lineage_assets.pii.detectors import identifying_class
 from lineage_assets.s3_schema.budget import BudgetExhausted, CrawlBudget, ReadCounter
 from lineage_assets.s3_schema.formats import detect_format
 from lineage_assets.s3_schema.limits import (
@@ -25,6 +26,7 @@ from lineage_assets.s3_schema.limits import (
     MAX_VALUE_CHARS,
     SchemaRefused,
     check_schema,
+    field_names,
 )
 from lineage_assets.s3_schema.listing import (
     ObjectInfo,
@@ -147,6 +149,11 @@ def _read_object(
         check_schema(schema)
     except SchemaRefused as error:
         raise SampleError(f"{reader.uri}: schema refused: {error}") from error
+    named_by_value = next(filter(None, map(identifying_class, field_names(schema))), None)
+    if named_by_value:
+        raise SampleError(
+            f"{reader.uri}: a field is named by a value ({named_by_value}); not stored"
+        )
     return schema, table, fmt.format
 
 

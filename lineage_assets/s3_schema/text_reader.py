@@ -16,7 +16,7 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 import pyarrow.json as pa_json
 
-from lineage_assets.pii.detectors import DETECTORS
+from lineage_assets.pii.detectors import identifying_class
 from lineage_assets.s3_schema.compression import CorruptStream, inflate
 from lineage_assets.s3_schema.formats import ObjectFormat
 from lineage_assets.s3_schema.limits import MAX_COLUMNS, MAX_NESTING, MAX_SAMPLE_ROWS
@@ -65,9 +65,9 @@ def read_head(reader: RangeReader, fmt: ObjectFormat, head_bytes: int = HEAD_BYT
 
 
 def _looks_like_data(cells: list[str]) -> bool:
-    """Whether a would-be header row holds a value a PII detector validates (an email, a card
-    number): then it is data, and must not become (and be stored as) column names."""
-    return any(detect(cell) for cell in cells if len(cell) <= 256 for detect in DETECTORS.values())
+    """Whether a would-be header row holds an identifying value (an email, a card number):
+    then it is data, and must not become (and be stored as) column names."""
+    return any(identifying_class(cell) for cell in cells)
 
 
 class _DelimiterSniffer(csv.Sniffer):
