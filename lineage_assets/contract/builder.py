@@ -301,6 +301,7 @@ def _pipeline_graph(ctx: _Context, resolved: ResolvedPipeline) -> tuple[dict, li
             }
         sources, destination, block = _sql_block(ctx, step.name, own, queries, defined)
         node["hasSql"], node["sqlDst"], node["sqlSources"] = bool(block), destination, sources
+        node["sqlTargets"] = []  # steps read SQL results; tables are written by SQL files
         if block:
             node["sql"] = block
         nodes.append(node)
@@ -446,6 +447,9 @@ def _data_graph(ctx: _Context, resolved: ResolvedPipeline, pipeline_nodes: list[
                 for name in sorted(set(columns) | set(pii))
             ],
         }
+        entry["columns"] = [
+            {"name": c["name"], "pii": c["pii"]} for c in entry["schema"]["columns"]
+        ]
         group = identity.feature_groups.get(location)
         if group:
             entry["featureGroup"] = group

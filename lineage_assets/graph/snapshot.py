@@ -19,7 +19,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from lineage_assets.graph.stitch import node_columns
 from lineage_assets.graph.uris import normalize
 from lineage_assets.store import LineageStore, Upsert
 
@@ -88,67 +87,16 @@ def global_graph(conn: Any) -> dict[str, Any]:
     }
 
 
-def _latest_runs(conn: Any, source_key: str) -> dict[str, dict[str, Any]]:
-    """The latest execution's run of each step, in the contract's `run` shape."""
-    rows = conn.execute(
-        "SELECT step_name, status, started_at, ended_at, failure_reason, "
-        "cache_source_execution_arn, job_arn FROM sagemaker_step_runs WHERE source_key = ? "
-        "AND execution_arn = (SELECT execution_arn FROM sagemaker_executions "
-        "WHERE source_key = ? ORDER BY started_at DESC NULLS LAST LIMIT 1)",
-        [source_key, source_key],
-    ).fetchall()
-    runs = {}
-    for step, status, start, end, reason, cached, job in rows:
-        runs[step] = {
-            "status": status,
-            "startTime": start.isoformat() if start else "",
-            "endTime": end.isoformat() if end else "",
-            "elapsedSec": int((end - start).total_seconds()) if start and end else None,
-            "failureReason": reason,
-            "cacheSourceExecutionArn": cached,
-            "jobArn": job,
-        }
-    return runs
-
-
 def pipeline_graph(conn: Any, source_key: str) -> dict[str, Any] | None:
-    """The pipeline's contract (graphPipeline, graph, graphData, summary) plus what the old
-    README promised: per-step `sqlSources`/`sqlTargets`/`hasSql`, and columns with PII."""
-    from lineage_assets.sagemaker.contract import summary
-    from lineage_assets.sagemaker.views import stored_lineage
+    """The pipeline's lineage contract as of its latest execution (the same document the API
+    and the CLI serve), or None if the pipeline or its definition is unknown."""
+    from lineage_assets.contract import Request, UnknownName, build_lineage
 
-    document = stored_lineage(conn, source_key, "both")
-    if document is None:
-        return None
     region, _, pipeline = source_key.removeprefix("sagemaker:").partition("/")
-    runs = _latest_runs(conn, source_key)
-    queries: dict[str, list[str]] = defaultdict(list)
-    for table, step in conn.execute(
-        "SELECT source_node, target_node FROM inferred_edges WHERE edge_kind = 'query' "
-        "AND starts_with(target_node, ?) ORDER BY ALL",
-        [f"step:{region}/{pipeline}/"],
-    ).fetchall():
-        queries[step.rsplit("/", 1)[-1]].append(table.removeprefix("table:"))
-    for node in document["graphPipeline"]["nodes"]:
-        node["run"] = runs.get(node["id"], {"status": "NotRun"})
-        node["sqlSources"], node["sqlTargets"] = queries.get(node["id"], []), []
-        node["hasSql"] = bool(node["sqlSources"])
-    columns = {_key(k): v for k, v in node_columns(conn).items()}
-    pii = _pii_by_owner(conn)
-    for node in document["graphData"]["nodes"]:
-        if node.get("type") == "processNode":
-            node["run"] = runs.get(node.get("stepId", ""), {"status": "NotRun"})
-            continue
-        key = _key(node["id"])
-        known = pii.get(key, {})
-        node["columns"] = [
-            {"name": c, "pii": known.get(c, [])}
-            for c in sorted(columns.get(key, set()) | set(known))
-        ]
-        node["pii"] = sorted({c for cs in known.values() for c in cs})
-    document["summary"] = summary(document["graphPipeline"]["nodes"])
-    document["pipeline"] = {"region": region, "name": pipeline, "sourceKey": source_key}
-    return document
+    try:
+        return build_lineage(conn, Request(pipeline, region, "both"))
+    except UnknownName:
+        return None
 
 
 def _edge_set(document: dict[str, Any]) -> set[tuple[str, str, str]]:

@@ -13,10 +13,12 @@ function elide(text, max) {
   return text.slice(0, head) + "…" + text.slice(text.length - tail);
 }
 
-function shortUri(uri) {
+function dataLabel(uri) {
+  // Two lines: the identifying end of the key (last two segments), then the bucket.
   if (!uri) return "";
-  const parts = uri.replace(/^s3:\/\//, "").replace(/\/$/, "").split("/");
-  return parts.length <= 2 ? parts.join("/") : parts[0] + "/…/" + parts.slice(-2).join("/");
+  const parts = uri.replace(/^[a-z0-9]+:\/\//i, "").replace(/\/$/, "").split("/");
+  const bucket = parts[0], tail = parts.slice(1).slice(-2).join("/");
+  return tail ? elide(tail, 30) + "\n" + elide(bucket, 30) : elide(bucket, 30);
 }
 
 function statusClass(run) {
@@ -35,8 +37,8 @@ function elements(doc, view) {
       if (n.kind === "process") cls.push(statusClass(n.run));
       if (n.pii && n.pii.length) cls.push("pii");
       if (n.placeholder) cls.push("placeholder");
-      const label = n.kind === "data" ? shortUri(n.uri) : n.label;
-      nodes.push({ data: { id: n.id, label: elide(label, 42), full: n.label, ref: n }, classes: cls.join(" ") });
+      const label = n.kind === "data" ? dataLabel(n.uri) : elide(n.label, 30);
+      nodes.push({ data: { id: n.id, label, full: n.label, ref: n }, classes: cls.join(" ") });
     }
     for (const e of doc.graphData.edges) {
       edges.push({ data: { id: e.id || e.source + "->" + e.target, source: e.source, target: e.target, ref: e }, classes: e.kind });
@@ -44,7 +46,7 @@ function elements(doc, view) {
   }
   if (view === "pipeline" && doc.graphPipeline) {
     for (const n of doc.graphPipeline.nodes) {
-      nodes.push({ data: { id: "process:" + n.id, label: elide(n.label, 42), full: n.label, ref: n }, classes: "process " + statusClass(n.run) });
+      nodes.push({ data: { id: "process:" + n.id, label: elide(n.label, 30), full: n.label, ref: n }, classes: "process " + statusClass(n.run) });
     }
     for (const e of doc.graphPipeline.edges) {
       edges.push({ data: { id: "dep:" + e.from + "->" + e.to + ":" + e.kind, source: "process:" + e.from, target: "process:" + e.to, ref: e }, classes: "dep" });
@@ -54,7 +56,8 @@ function elements(doc, view) {
     const ids = new Set(nodes.map((n) => n.data.id));
     for (const e of doc.graphPipeline.edges) {
       const source = "process:" + e.from, target = "process:" + e.to;
-      if (ids.has(source) && ids.has(target)) {
+      // Data edges already show references; draw only the order-only dependencies.
+      if (ids.has(source) && ids.has(target) && e.kind !== "reference") {
         edges.push({ data: { id: "dep:" + e.from + "->" + e.to + ":" + e.kind, source, target, ref: e }, classes: "dep" });
       }
     }
@@ -63,7 +66,7 @@ function elements(doc, view) {
 }
 
 const STYLE = [
-  { selector: "node", style: { label: "data(label)", "font-size": 11, "text-wrap": "wrap", "text-max-width": 170, "text-valign": "center", "text-halign": "center", width: 190, height: 40, shape: "round-rectangle", "background-color": "#e3f2fd", "border-width": 2, "border-color": "#1565c0", color: "#1d2430" } },
+  { selector: "node", style: { label: "data(label)", "font-size": 11, "text-wrap": "wrap", "text-max-width": 200, "text-valign": "center", "text-halign": "center", width: 210, height: 42, shape: "round-rectangle", "background-color": "#e3f2fd", "border-width": 2, "border-color": "#1565c0", color: "#1d2430" } },
   { selector: "node.process", style: { shape: "rectangle", "font-weight": "bold" } },
   { selector: "node.succeeded", style: { "background-color": "#c8e6c9", "border-color": "#2e7d32" } },
   { selector: "node.failed", style: { "background-color": "#ffcdd2", "border-color": "#c62828", "border-width": 4 } },
@@ -83,6 +86,7 @@ const STYLE = [
   { selector: "node:selected", style: { "overlay-color": "#1d2430", "overlay-opacity": 0.2 } },
 ];
 
+const MIN_READABLE_ZOOM = 0.6;
 const cy = cytoscape({ container: $("cy"), style: STYLE, wheelSensitivity: 0.3, minZoom: 0.05 });
 window.cy = cy;
 
@@ -93,6 +97,12 @@ function draw() {
   cy.add(elements(doc, state.view));
   cy.layout({ name: "dagre", rankDir: "LR", nodeSep: 18, rankSep: 70, animate: false }).run();
   cy.fit(undefined, 30);
+  if (cy.zoom() < MIN_READABLE_ZOOM) {
+    // Too wide to read whole: keep labels legible and start at the sources (left).
+    const box = cy.elements().boundingBox();
+    cy.zoom(MIN_READABLE_ZOOM);
+    cy.pan({ x: 30 - box.x1 * MIN_READABLE_ZOOM, y: cy.height() / 2 - ((box.y1 + box.y2) / 2) * MIN_READABLE_ZOOM });
+  }
   const s = doc.summary || {};
   const run = doc.execution ? ` · execution ${doc.execution.id || ""} (${doc.execution.status})` : " · current definition, not run";
   $("status").textContent = `${s.overallStatus || ""}${run} · ${cy.nodes().length} nodes`;
@@ -264,6 +274,7 @@ document.querySelectorAll("#views button").forEach((button) => button.addEventLi
   draw();
 }));
 $("search").addEventListener("input", applySearch);
+$("fit").addEventListener("click", () => cy.fit(undefined, 30));
 $("latest").addEventListener("change", load);
 $("pipeline").addEventListener("change", () => {
   const [region, name] = $("pipeline").value.split("/");

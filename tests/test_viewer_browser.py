@@ -1,0 +1,138 @@
+"""The viewer in a real browser (Playwright driving Debian's chromium) on the crawled demo
+store: the graph renders, the view toggle changes what is drawn, a step shows its SQL with
+file:line:commit, a dataset its PII columns, and the page asks nothing of the network."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import threading
+import time
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+import uvicorn
+from playwright.sync_api import sync_playwright
+
+from lineage_assets.api.app import bounded_app
+from tests.test_api_lineage import crawl_demo
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"]
+
+
+@pytest.fixture(scope="module")
+def base_url(emulator, tmp_path_factory):
+    """The API on uvicorn in a thread, on a free port, over a freshly crawled store."""
+    server_, _ = emulator
+    published = crawl_demo(server_, tmp_path_factory.mktemp("viewer"))
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = uvicorn.Server(
+        uvicorn.Config(bounded_app(published), host="127.0.0.1", port=port, log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    for _ in range(200):
+        if server.started:
+            break
+        time.sleep(0.05)
+    assert server.started
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
+        pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium (.ci/run does)")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, base_url):
+    """A page that may only talk to the local server; anything else is recorded and refused."""
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    tab = context.new_page()
+    tab.blocked = []
+
+    def guard(route):
+        if urlparse(route.request.url).hostname == "127.0.0.1":
+            return route.continue_()
+        tab.blocked.append(route.request.url)
+        return route.abort()
+
+    tab.route("**/*", guard)
+    yield tab
+    context.close()
+
+
+def rendered(page, view):
+    page.wait_for_selector(f"body[data-rendered='{view}']")
+    return page.evaluate("cy.nodes().map(n => n.id())")
+
+
+def click_node(page, node_id):
+    box = page.locator("#cy").bounding_box()
+    page.evaluate(f"cy.fit(cy.$id({node_id!r}), 200)")
+    point = page.evaluate(f"cy.$id({node_id!r}).renderedPosition()")
+    page.mouse.click(box["x"] + point["x"], box["y"] + point["y"])
+    return page.locator("#panel")
+
+
+def test_viewer_draws_toggles_and_explains_nodes(page, base_url, tmp_path):
+    page.goto(f"{base_url}/?pipeline=CustomerChurnFeatures&region=us-east-1")
+    both = rendered(page, "both")
+    steps = {"PrepareCustomerFeatures", "TrainChurnModel", "RegisterChurnModel-RegisterModel"}
+    assert {f"process:{s}" for s in steps} <= set(both)
+    assert any(n.startswith("data:") for n in both)
+    page.screenshot(path=tmp_path / "both.png")
+
+    page.click("#views button[data-view='pipeline']")
+    pipeline = rendered(page, "pipeline")
+    assert set(pipeline) == {f"process:{s}" for s in steps}
+    assert page.evaluate("cy.edges().length") >= 2
+    # layered left to right: the first step sits left of the model registration
+    x = page.evaluate("id => cy.$id(id).position().x", "process:PrepareCustomerFeatures")
+    assert x < page.evaluate(
+        "id => cy.$id(id).position().x", "process:RegisterChurnModel-RegisterModel"
+    )
+
+    page.click("#views button[data-view='data']")
+    data = rendered(page, "data")
+    assert set(data) > set(pipeline) and not page.evaluate("cy.edges('.dep').length")
+
+    panel = click_node(page, "process:PrepareCustomerFeatures")
+    page.wait_for_function("document.querySelector('#panel h2') !== null")
+    text = panel.inner_text()
+    assert "SELECT customer_id" in text
+    assert "athena/04_customer_features.sql:" in text
+    assert "Succeeded" in text
+    page.screenshot(path=tmp_path / "step.png")
+
+    panel = click_node(page, "data:s3://acme-raw-landing/customers/")
+    page.wait_for_function("document.querySelector('#panel h2').textContent.includes('acme-raw')")
+    text = panel.inner_text()
+    assert "kr_rrn" in text and "email" in text
+    assert "public access block" in text
+    page.screenshot(path=tmp_path / "dataset.png")
+    assert page.blocked == []
+
+
+def test_unknown_pipeline_in_the_url_falls_back_and_search_highlights(page, base_url):
+    page.goto(f"{base_url}/?pipeline=NoSuchPipeline")
+    assert rendered(page, "both")
+    page.fill("#search", "TrainChurn")
+    page.select_option("#pipeline", "us-east-1/CustomerChurnFeatures")
+    page.wait_for_function("cy.$id('process:TrainChurnModel').length === 1")
+    page.fill("#search", "TrainChurn")
+    matches = page.evaluate("cy.nodes('.match').map(n => n.id())")
+    assert "process:TrainChurnModel" in matches
+    assert "process:PrepareCustomerFeatures" not in matches
+    assert page.blocked == []
