@@ -309,3 +309,19 @@ def test_a_huge_result_is_cut_with_a_note(console, capsys, monkeypatch):
     out, err = capsys.readouterr()
     assert len(out.splitlines()) == 51
     assert err.startswith("note: only the first 50 rows")
+
+
+def _readme_examples() -> list[str]:
+    """The SQL of the README's example queries, one statement each."""
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    section = readme.split("## Example queries", 1)[1]
+    block = section.split("```sql", 1)[1].split("```", 1)[0]
+    return [statement.strip() for statement in block.split(";") if statement.strip()]
+
+
+def test_the_readme_example_queries_run_in_the_console(console, capsys):
+    examples = _readme_examples()
+    assert len(examples) >= 6
+    for sql in examples:
+        assert main(["query", sql]) == 0, capsys.readouterr().err
+    assert capsys.readouterr().err == ""
