@@ -325,3 +325,16 @@ def test_the_readme_example_queries_run_in_the_console(console, capsys):
     for sql in examples:
         assert main(["query", sql]) == 0, capsys.readouterr().err
     assert capsys.readouterr().err == ""
+
+
+def test_no_setting_or_function_reveals_a_process_secret(console, capsys, monkeypatch):
+    token, key = "ghp_console_token_5a1f", "aws_console_secret_77c2"
+    monkeypatch.setenv("LINEAGE_GIT_TOKEN", token)
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", key)
+    assert main(["query", "SELECT name, value FROM duckdb_settings()", "--format", "csv"]) == 0
+    assert main(["query", "SELECT current_setting('s3_secret_access_key')"]) == 2
+    assert main(["query", "SELECT getenv('LINEAGE_GIT_TOKEN')"]) == 2
+    assert main(["query", "SELECT * FROM duckdb_secrets()"]) == 2
+    out, err = capsys.readouterr()
+    assert "enable_external_access,false" in out
+    assert token not in out + err and key not in out + err
