@@ -95,3 +95,16 @@ def test_a_model_already_chosen_is_not_parsed_twice():
         changed_paths=frozenset({"m/schema.yml", "m/a.sql"}),
     )
     assert parsed(result) == ["m/a.sql", "m/b.sql"] and result.changed == ("m/a.sql", "m/b.sql")
+
+
+def test_prefetch_groups_are_bounded_in_files_and_bytes(monkeypatch):
+    from lineage_assets.git_sql import sync
+
+    monkeypatch.setattr(sync, "BATCH", 3)
+    monkeypatch.setattr(sync, "PREFETCH_BYTES", 100)
+    sized = [
+        RepoFile(f"f{i}.sql", str(i), size=size) for i, size in enumerate([60, 50, 10, 10, 10, 10])
+    ]
+    huge = RepoFile("huge.sql", "h", size=10**12)  # never read with a group
+    groups = [[f.path for f in group] for group in sync.prefetch_chunks([*sized, huge])]
+    assert groups == [["f0.sql"], ["f1.sql", "f2.sql", "f3.sql"], ["f4.sql", "f5.sql", "huge.sql"]]

@@ -15,6 +15,7 @@ import hashlib
 import os
 import re
 import shutil
+import subprocess
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -178,6 +179,31 @@ class Checkout:
     def read(self, blob_sha: str) -> bytes:
         """A blob's content."""
         return self.repo.odb.stream(bytes.fromhex(blob_sha)).read()
+
+    def read_blobs(self, blob_shas: Iterable[str]) -> dict[str, bytes]:
+        """Many blobs from one `git cat-file --batch` run (one round trip, not one per blob);
+        the caller bounds the total size. Missing objects are left out."""
+        wanted = list(dict.fromkeys(blob_shas))
+        if not wanted:
+            return {}
+        out = subprocess.run(
+            [*self._git, "cat-file", "--batch"],
+            input="".join(f"{sha}\n" for sha in wanted).encode(),
+            capture_output=True,
+            check=True,
+        ).stdout
+        blobs, at = {}, 0
+        for sha in wanted:
+            end = out.index(b"\n", at)
+            header = out[at:end].split()
+            at = end + 1
+            if len(header) == 3 and header[1] == b"blob":
+                size = int(header[2])
+                blobs[sha] = out[at : at + size]
+                at += size + 1
+            elif len(header) == 3:  # another kind of object: skip its content
+                at += int(header[2]) + 1
+        return blobs
 
     @property
     def is_shallow(self) -> bool:

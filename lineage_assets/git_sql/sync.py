@@ -15,10 +15,11 @@ lineage, marked stale with the error.
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from lineage_assets.git_sql import content
 from lineage_assets.git_sql.collect import (
     DBT_INPUTS,
     DbtContext,
@@ -43,6 +44,7 @@ from lineage_assets.sql import ScriptLineage, StatementLineage
 from lineage_assets.store import LineageStore, SourceRecords
 
 BATCH = 200
+PREFETCH_BYTES = 32 * 1024 * 1024
 SKIPPED_KIND = "SKIPPED"
 MAX_ERROR_CHARS = 2000
 
@@ -151,10 +153,13 @@ def _dbt_context(checkout: Checkout, config: GitSourceConfig) -> tuple[DbtContex
         and f.path.endswith(DBT_INPUTS)
     ]
     texts = {}
-    for file in relevant:
-        content = load(file, checkout.read)
-        if content.text is not None:
-            texts[file.path] = content.text
+    for chunk in prefetch_chunks(relevant):
+        blobs = checkout.read_blobs(f.blob_sha for f in chunk if _worth_prefetching(f))
+        reader = _Reader(checkout, blobs)
+        for file in chunk:
+            loaded = load(file, reader.read)
+            if loaded.text is not None:
+                texts[file.path] = loaded.text
     return dbt_context(texts, dbt_settings(config))
 
 
@@ -241,7 +246,7 @@ def _records(
 
 
 def _parse(
-    checkout: Checkout,
+    checkout: Checkout | _Reader,
     config: GitSourceConfig,
     file: RepoFile,
     changes: dict[str, Change],
@@ -249,18 +254,18 @@ def _parse(
     result: SyncResult,
 ) -> SourceRecords:
     """One file's records; its statement errors and warnings are added to `result`."""
-    content: FileContent = load(file, checkout.read)
-    result.warnings += content.warnings
-    if content.text is None:
-        reason = content.skipped or "not read"
+    loaded: FileContent = load(file, checkout.read)
+    result.warnings += loaded.warnings
+    if loaded.text is None:
+        reason = loaded.skipped or "not read"
         result.skipped.append(f"{file.path}: {reason}")
         result.parse_errors.append(f"{file.path}:1: {reason}")
         return _records(
             config, file, changes.get(file.path), [_error_unit(SKIPPED_KIND, reason)], ""
         )
-    units, warnings = parse_file(file.path, content.text, config.dialect_for(file.path), context)
+    units, warnings = parse_file(file.path, loaded.text, config.dialect_for(file.path), context)
     result.warnings += warnings
-    records = _records(config, file, changes.get(file.path), units, content.text)
+    records = _records(config, file, changes.get(file.path), units, loaded.text)
     statements = records.rows["sql_statements"]
     result.statements_parsed += len(statements)
     result.parse_errors += [
@@ -279,19 +284,52 @@ def _parsed_batches(
 ) -> Iterator[list[SourceRecords]]:
     """Parsed files in batches; a file whose parsing raises is left out and named in `failures`."""
     changes = checkout.last_changes(f.path for f in plan.parse)
-    batch: list[SourceRecords] = []
-    for file in plan.parse:
-        try:
-            batch.append(_parse(checkout, config, file, changes, context, result))
-        except Exception as error:
-            failures[file.path] = (
-                f"{file.path}:{error_line(error)}: {describe(error, [config.token])}"
-            )
-        if len(batch) >= BATCH:
+    for chunk in prefetch_chunks(plan.parse):
+        blobs = checkout.read_blobs(f.blob_sha for f in chunk if _worth_prefetching(f))
+        reader = _Reader(checkout, blobs)
+        batch: list[SourceRecords] = []
+        for file in chunk:
+            try:
+                batch.append(_parse(reader, config, file, changes, context, result))
+            except Exception as error:
+                failures[file.path] = (
+                    f"{file.path}:{error_line(error)}: {describe(error, [config.token])}"
+                )
+        del blobs, reader
+        if batch:
             yield batch
-            batch = []
-    if batch:
-        yield batch
+
+
+def prefetch_chunks(files: Iterable[RepoFile]) -> Iterator[list[RepoFile]]:
+    """Files in groups of at most `BATCH` files and `PREFETCH_BYTES` bytes of content."""
+    chunk: list[RepoFile] = []
+    size = 0
+    for file in files:
+        weight = file.size if _worth_prefetching(file) else 0
+        if chunk and (len(chunk) >= BATCH or size + weight > PREFETCH_BYTES):
+            yield chunk
+            chunk, size = [], 0
+        chunk.append(file)
+        size += weight
+    if chunk:
+        yield chunk
+
+
+def _worth_prefetching(file: RepoFile) -> bool:
+    """Whether a file's blob is read with its group (known size, within the byte bound)."""
+    return file.size is not None and file.size <= content.MAX_FILE_BYTES
+
+
+@dataclass(frozen=True)
+class _Reader:
+    """Blob contents from a prefetched group, else from the repository one by one."""
+
+    checkout: Checkout
+    blobs: dict[str, bytes]
+
+    def read(self, blob_sha: str) -> bytes:
+        found = self.blobs.get(blob_sha)
+        return found if found is not None else self.checkout.read(blob_sha)
 
 
 def _write(
@@ -403,9 +441,9 @@ def with_repository_settings(config: GitSourceConfig, checkout: Checkout) -> Git
     entry = next((f for f in checkout.listing() if f.path == root + SETTINGS_FILE), None)
     if entry is None:
         return config
-    content = load(entry, checkout.read)
+    loaded = load(entry, checkout.read)
     try:
-        document = tomllib.loads(content.text or "")
+        document = tomllib.loads(loaded.text or "")
     except tomllib.TOMLDecodeError:
         return config
     config = with_dbt_settings(config, document.get("dbt"))
