@@ -133,7 +133,9 @@ def test_recursion_through_project_macros_is_bounded(rendered):
 def test_a_template_that_exhausts_memory_fails_alone(rendered):
     nodes, _, _ = rendered
     error = nodes["doubling_memory"].error or ""
-    assert "MemoryError" in error or "render output" in error or "render process ended" in error
+    # the memory cap answers first; on a loaded machine the deadline may (both are bounds)
+    bounds = ("MemoryError", "render process ended", "render took over")
+    assert any(bound in error for bound in bounds), error
 
 
 def test_modules_are_namespaces_of_functions_never_module_objects(rendered):

@@ -79,7 +79,17 @@ class RecordingUndefined(jinja2.Undefined):
 
     def __call__(self, *args: Any, **kwargs: Any) -> RecordingUndefined:
         MISSING.record(str(self._undefined_name))
-        return self
+        return MissingResult(name=f"{self._undefined_name}()")
+
+
+class MissingResult(RecordingUndefined):
+    """What a missing macro returns: `null` where it is written out (macros mostly stand for
+    an expression, so the SQL around them still parses), nothing when iterated or tested."""
+
+    __slots__ = ()
+
+    def __str__(self) -> str:
+        return "null"
 
 
 def _sized(value: Any) -> int | None:
