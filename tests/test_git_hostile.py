@@ -328,3 +328,18 @@ def test_a_remote_or_ref_that_would_run_a_command_is_refused(remote, store, tmp_
     option = sync(remote, store, tmp_path, ref=f"--output={marker}", name="opt")
     assert option.error and "is not a branch, tag or commit name" in option.error
     assert not marker.exists()
+
+
+def test_python_too_deep_for_the_parser_is_reported_not_crashed_on(remote, store, tmp_path):
+    remote.write("jobs/chain.py", "x = " + "1 + " * 200_000 + "1\n")
+    remote.write("jobs/nul.py", "x = 1\n" * 2000 + "\0\n")
+    remote.write("jobs/ok.py", 'spark.sql("INSERT INTO mart.ok SELECT id FROM raw.ok")\n')
+    remote.commit("python")
+    result = sync(remote, store, tmp_path, name="r")
+    assert result.error is None and result.failed_files == []
+    assert sorted(result.warnings) == [
+        "jobs/chain.py:1: Python source not readable: RecursionError",
+        "jobs/nul.py:1: Python syntax error: source code string cannot contain null bytes",
+    ]
+    edges = store.conn.execute("SELECT source_table, target_table FROM table_edges").fetchall()
+    assert edges == [("raw.ok", "mart.ok")]

@@ -65,6 +65,9 @@ def find_embedded_sql(
         tree = ast.parse(source, filename=path)
     except SyntaxError as error:
         return [], [Skipped("<file>", error.lineno or 1, f"Python syntax error: {error.msg}")]
+    except (RecursionError, MemoryError, ValueError) as error:  # too deep, too big, NUL bytes
+        reason = f"Python source not readable: {type(error).__name__}"
+        return [], [Skipped("<file>", 1, reason)]
     found, skipped = [], []
     for node in ast.walk(tree):
         if not isinstance(node, ast.Call):
