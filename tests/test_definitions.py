@@ -265,3 +265,33 @@ def test_explicit_settings_need_no_variables(unconfigured):
     assert resource.home == (unconfigured / "home").resolve()
     with pytest.raises(dg.Failure, match=r"missing configuration: set .*LINEAGE_AWS_REGIONS"):
         _ = AwsResource(regions=" , ").region_list
+
+
+def test_the_first_asset_closes_a_crawl_run_whose_process_died(tmp_path):
+    """A crawl killed mid-run (its process gone) is marked failed by the next Dagster run."""
+    code = (  # begin a run, then die without closing anything
+        "import os, sys; from pathlib import Path; from lineage_assets.store import LineageStore;"
+        "opened = LineageStore.open(Path(sys.argv[1])); store = opened.__enter__();"
+        "print(store.begin_run('killed'), flush=True); store.conn.execute('CHECKPOINT');"
+        "os._exit(0)"
+    )
+    died = subprocess.run(
+        [sys.executable, "-c", code, str(config.duckdb_path(tmp_path))],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    with dg.instance_for_test() as instance:
+        result = dg.materialize(
+            [crawl_run],
+            resources={"lineage_store": LineageStoreResource(lineage_home=str(tmp_path))},
+            instance=instance,
+        )
+    assert result.success
+    with LineageStoreResource(lineage_home=str(tmp_path)).writer() as store:
+        rows = dict(
+            store.conn.execute(
+                "SELECT run_id, status || ' ' || status_reason FROM crawl_runs"
+            ).fetchall()
+        )
+    assert rows[died].startswith("failed abandoned: its process")
