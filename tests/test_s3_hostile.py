@@ -235,6 +235,12 @@ def test_odd_keys_are_read_exactly_as_listed(bucket):
     assert {o.key: o.error for o in result.objects if o.key != "odd/y.csv"} == dict.fromkeys(odd)
     paths = {c.path for c in result.columns}
     assert paths == {f"col{i}" for i in range(len(odd))} | {"wrong"}
+    for key in ("odd/q?x=1#frag.csv", "odd/ctl\x01\t.csv"):  # a URI naming one odd object
+        assert sample(f"s3://{name}/{key}").sampled_from == [key]
+    s3.put_object(Bucket=name, Key="esc/\x1b[2J\u202ered.csv", Body=b"\x00")
+    escaped = sample(f"s3://{name}/esc/")
+    assert escaped.error.startswith(f"s3://{name}/esc/\\x1b[2J\\u202ered.csv: binary content")
+    assert "\x1b" not in escaped.error and "\u202e" not in escaped.error
 
 
 def test_objects_changed_or_deleted_after_listing_are_error_rows(bucket):

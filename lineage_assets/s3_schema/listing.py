@@ -7,7 +7,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 from lineage_assets.s3_schema.budget import ReadCounter
 
@@ -15,6 +14,19 @@ from lineage_assets.s3_schema.budget import ReadCounter
 _IGNORED_NAMES = ("_SUCCESS", "_SUCCESS.crc", "_committed", "_started", ".DS_Store")
 _IGNORED_SUFFIXES = (".crc", "$folder$", "/")
 _IGNORED_PARTS = ("_temporary", ".spark-staging", "_spark_metadata", ".hive-staging")
+
+
+def printable(key: str) -> str:
+    """A key fit for messages and logs: control and format characters (terminal escapes,
+    right-to-left overrides) written as `\\x1b`-style escapes, everything else unchanged."""
+    if key.isprintable():
+        return key
+    return "".join(
+        c
+        if c.isprintable() or c == " "
+        else c.encode("unicode_escape", "backslashreplace").decode()
+        for c in key
+    )
 
 
 @dataclass(frozen=True)
@@ -30,8 +42,8 @@ class S3Location:
         return f"s3://{self.bucket}/{self.prefix}"
 
     def uri_of(self, key: str) -> str:
-        """The URI of one object in the bucket."""
-        return f"s3://{self.bucket}/{key}"
+        """The URI of one object in the bucket, as shown in messages (`printable`)."""
+        return f"s3://{self.bucket}/{printable(key)}"
 
 
 @dataclass(frozen=True)
@@ -47,11 +59,15 @@ class ObjectInfo:
 
 
 def parse_s3_uri(uri: str) -> S3Location:
-    """`s3://bucket/prefix` (also `s3a://`, `s3n://`) as a location; ValueError otherwise."""
-    parts = urlsplit(uri.strip())
-    if parts.scheme not in ("s3", "s3a", "s3n") or not parts.netloc:
+    """`s3://bucket/prefix` (also `s3a://`, `s3n://`) as a location; ValueError otherwise.
+
+    Split by hand, not as a URL: a key may hold `?`, `#`, `%2F` or a tab, all of which URL
+    parsing would drop or rewrite (and then list another prefix)."""
+    scheme, separator, rest = uri.strip().partition("://")
+    bucket, _, prefix = rest.partition("/")
+    if not separator or scheme.lower() not in ("s3", "s3a", "s3n") or not bucket:
         raise ValueError(f"not an S3 URI: {uri!r}")
-    return S3Location(parts.netloc, parts.path.lstrip("/"))
+    return S3Location(bucket, prefix.lstrip("/"))
 
 
 def is_ignored(key: str) -> bool:

@@ -123,8 +123,7 @@ class DatasetSample:
     @property
     def error(self) -> str | None:
         """Object errors and skipped reads as one line per problem; None when clean."""
-        bucket = self.location.bucket
-        problems = [f"s3://{bucket}/{o.key}: {o.error}" for o in self.objects if o.error]
+        problems = [f"{self.location.uri_of(o.key)}: {o.error}" for o in self.objects if o.error]
         problems += list(self.skipped)
         if not self.objects and not self.skipped:
             problems.append(f"{self.uri}: no data objects under the prefix")
