@@ -343,3 +343,17 @@ def test_python_too_deep_for_the_parser_is_reported_not_crashed_on(remote, store
     ]
     edges = store.conn.execute("SELECT source_table, target_table FROM table_edges").fetchall()
     assert edges == [("raw.ok", "mart.ok")]
+
+
+def test_inline_sql_that_breaks_the_engine_is_stored_as_an_error(monkeypatch, store):
+    from lineage_assets.git_sql import inline
+
+    def explode(sql, dialect=None):
+        raise MemoryError
+
+    monkeypatch.setattr(inline, "extract_lineage", explode)
+    records = inline.inline_records("nightly", "SELECT 1")
+    store.replace_source(records)
+    assert store.conn.execute("SELECT kind, error FROM sql_statements").fetchall() == [
+        ("UNKNOWN", "MemoryError")
+    ]
