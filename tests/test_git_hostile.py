@@ -234,6 +234,7 @@ def test_an_exception_in_one_file_keeps_its_last_lineage_stale_and_the_rest_land
         "jinja.sql:7: TemplateSyntaxError: unexpected '}'",
         "new.sql:1: RecursionError: maximum recursion depth exceeded",
     ]
+    assert set(result.failed_files) <= set(result.parse_errors)  # printed and logged with them
     states = status(store)
     assert states["sql:r/fine.sql"][0] == "ok" and states["git:r"][0] == "ok"
     assert states["sql:r/deep.sql"][0] == "stale" and states["sql:r/new.sql"][0] == "failed"

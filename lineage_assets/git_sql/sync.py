@@ -65,7 +65,7 @@ class SyncResult:
     renamed: list[tuple[str, str]] = field(default_factory=list)  # (old, new)
     unchanged: int = 0
     statements_parsed: int = 0
-    parse_errors: list[str] = field(default_factory=list)  # "path:line: message"
+    parse_errors: list[str] = field(default_factory=list)  # "path:line: message", all errors
     skipped: list[str] = field(default_factory=list)  # "path: reason" (links, binaries, …)
     failed_files: list[str] = field(default_factory=list)  # "path:line: error" (kept stale)
     warnings: list[str] = field(default_factory=list)
@@ -400,6 +400,7 @@ def _apply(
         _write(store, batch, run_id, failures, paths)
     for path, message in sorted(failures.items()):
         result.failed_files.append(message)
+        result.parse_errors.append(message)
         store.mark_failed(
             file_source_key(config, path),
             "sql_file",
