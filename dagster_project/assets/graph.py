@@ -76,14 +76,34 @@ def _summary_markdown(
     return "\n".join(lines)
 
 
-def pipeline_warnings(documents: dict[str, dict[str, Any]]) -> list[str]:
-    """`scope: warning` for every warning a pipeline snapshot carries (definitions that are
-    not JSON, empty, cyclic or name missing steps), in scope order."""
-    return [
-        f"{scope}: {warning}"
-        for scope, document in documents.items()
-        for warning in document.get("warnings") or []
+WARNING_COLUMNS = ("pipeline", "execution", "code", "message")
+
+
+def pipeline_warnings(conn: Any, documents: dict[str, dict[str, Any]]) -> list[dict[str, str]]:
+    """Every warning the crawl stored per pipeline (definitions that are not JSON, empty,
+    cyclic or name missing steps; unreadable executions, jobs, reports), and any other one a
+    pipeline snapshot carries, once each, in pipeline order."""
+    rows = [
+        {"pipeline": key, "execution": arn or "", "code": code, "message": message}
+        for key, arn, code, message in conn.execute(
+            "SELECT source_key, execution_arn, code, message FROM sagemaker_pipeline_warnings "
+            "ORDER BY source_key, execution_arn NULLS FIRST, code, message"
+        ).fetchall()
     ]
+    seen = {(row["pipeline"], row["message"]) for row in rows}
+    for scope, document in documents.items():
+        for warning in document.get("warnings") or []:
+            if (scope, str(warning)) not in seen:
+                seen.add((scope, str(warning)))
+                rows.append(
+                    {
+                        "pipeline": scope,
+                        "execution": "",
+                        "code": getattr(warning, "code", ""),
+                        "message": str(warning),
+                    }
+                )
+    return sorted(rows, key=lambda row: row["pipeline"])
 
 
 def save_snapshots(
@@ -125,13 +145,13 @@ def lineage_graph(
             if (document := snapshot.pipeline_graph(store.conn, key)) is not None:
                 documents[key] = document
         saved, unsaved = save_snapshots(store, documents, folder, run_id)
+        warnings = pipeline_warnings(store.conn, documents)
         stale = store.conn.execute(
             "SELECT source_key, last_error FROM stale_sources ORDER BY 1"
         ).fetchall()
         store.publish()
     for line in unsaved:
         context.log.error("snapshot not saved, retried next run: %s", line)
-    warnings = pipeline_warnings(documents)
     pictures = [_picture(scope, doc) for scope, doc in list(documents.items())[1 : PICTURES + 1]]
     changes = {s.scope: s.diff for s in saved if s.changed}
     global_document = documents[snapshot.GLOBAL_SCOPE]
@@ -170,7 +190,7 @@ def lineage_graph(
                 for e in build.exposures
                 if e.node_kind in ("feature_group", "model_package")
             ),
-            "pipeline_warnings": bullets(_code(line) for line in warnings[:MAX_LISTED]),
+            "pipeline_warnings": table(warnings[:MAX_LISTED], WARNING_COLUMNS),
             "pipeline_warning_count": len(warnings),
             "snapshots_not_saved": bullets(_code(line) for line in unsaved[:MAX_LISTED]),
         }
