@@ -22,6 +22,7 @@ from lineage_assets.s3_schema.limits import MAX_COLUMNS
 from lineage_assets.s3_schema.parquet_reader import MAX_FOOTER_BYTES, TAIL_PROBE_BYTES
 from lineage_assets.s3_schema.records import source_key
 from lineage_assets.s3_schema.text_reader import HEAD_BYTES
+from lineage_assets.s3_schema.thrift_scan import MAX_FOOTER_STRUCTS
 from lineage_assets.store import LineageStore
 
 GIB = 1 << 30
@@ -166,7 +167,7 @@ def test_hostile_parquet_footers_are_refused_before_pyarrow_parses_them(bucket):
     assert "truncated or not Parquet" in errors["truncated.parquet"]
     assert "encrypted" in errors["encrypted.parquet"]
     assert "too deeply nested" in errors["deep.parquet"]
-    assert "more than 250000 metadata structs" in errors["row-groups.parquet"]
+    assert f"more than {MAX_FOOTER_STRUCTS} metadata structs" in errors["row-groups.parquet"]
     assert f"more than {MAX_COLUMNS} columns" in errors["wide.parquet"]
     assert errors["many-groups-ok.parquet"] is None and errors["good.parquet"] is None
     assert {c.path for c in result.columns} == {"x", "y"}

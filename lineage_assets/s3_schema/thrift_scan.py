@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-MAX_FOOTER_STRUCTS = 250_000
+MAX_FOOTER_STRUCTS = 150_000
 MAX_THRIFT_DEPTH = 64
 
 _STOP, _TRUE, _FALSE, _BYTE, _I16, _I32, _I64, _DOUBLE, _BINARY = range(9)
