@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed-stamp
 export DAGSTER_HOME := $(CURDIR)/.dagster_home
 export LINEAGE_HOME ?= $(CURDIR)/.lineage
 
-.PHONY: demo test bench lint format install clean
+.PHONY: demo serve test bench lint format install clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,9 +18,13 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-## demo: local AWS emulator seeded with pipelines and datasets, the sql_repo git remote, and dagster dev on 127.0.0.1:3000
+## demo: local AWS emulator seeded with pipelines and datasets, the sql_repo git remote, dagster dev on 127.0.0.1:3000 and the lineage API + viewer on 127.0.0.1:8300
 demo: $(STAMP)
 	$(BIN)/lineage-assets demo
+
+## serve: the read-only lineage API and viewer on 127.0.0.1:8300 over the published store
+serve: $(STAMP)
+	$(BIN)/lineage-assets serve
 
 ## test: the whole test suite (real DuckDB files, git repositories and a moto server)
 test: $(STAMP)

@@ -1,4 +1,5 @@
-"""`make demo`: the local AWS emulator, the SQL git remote and `dagster dev`, as one unit.
+"""`make demo`: the local AWS emulator, the SQL git remote, `dagster dev` and the lineage API
+with its viewer (`lineage-assets serve`), as one unit.
 
 Ctrl-C stops all of them: the terminal sends SIGINT to every process of the group, and this
 launcher waits for Dagster, then makes sure the emulator is gone (no orphans).
@@ -78,6 +79,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--no-dagster", action="store_true", help="only the emulator and the git remote"
     )
+    parser.add_argument("--api-port", type=int, default=8300, help="lineage API and viewer port")
     args = parser.parse_args(argv)
 
     home = config.lineage_home()
@@ -100,6 +102,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         env={**os.environ, **EMULATOR_ENV},
     )
     dagster: subprocess.Popen | None = None
+    api: subprocess.Popen | None = None
     # Ctrl-C reaches every child directly; the launcher only waits and cleans up. A no-op
     # handler, not SIG_IGN: an ignored signal would stay ignored in the children we start.
     previous = signal.signal(signal.SIGINT, _ignore)
@@ -128,11 +131,19 @@ def main(argv: Sequence[str] | None = None) -> int:
             env=environment,
         )
         print(f"Dagster UI: http://127.0.0.1:{args.port}", flush=True)
+        api = subprocess.Popen(
+            [sys.executable, "-m", "lineage_assets", "serve", "--port", str(args.api_port)],
+            cwd=PROJECT,
+            env=environment,
+        )
+        print(f"Lineage API and viewer: http://127.0.0.1:{args.api_port}", flush=True)
         return dagster.wait()
     except KeyboardInterrupt:
         return 0
     finally:
         if dagster is not None:
             stop(dagster, timeout_s=30)
+        if api is not None:
+            stop(api)
         stop(emulator)
         signal.signal(signal.SIGINT, previous)

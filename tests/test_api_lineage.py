@@ -9,7 +9,6 @@ from collections import defaultdict
 from pathlib import Path
 
 import dagster as dg
-import duckdb
 import pytest
 from fastapi.testclient import TestClient
 
@@ -19,6 +18,7 @@ from lineage_assets.api.app import create_app
 from lineage_assets.api.limits import RequestLimits
 from lineage_assets.contract.schema import validation_errors
 from lineage_assets.demo_repo import build_demo_remote
+from lineage_assets.store import connect_published
 from tests.conftest import point_at_emulator
 
 PROJECT = Path(__file__).resolve().parents[1]
@@ -142,7 +142,7 @@ def test_without_an_execution_the_current_definition_has_no_run_data(client):
 
 def executions_of(published, pipeline):
     """Execution ids of a pipeline, newest first, read from the store itself."""
-    with duckdb.connect(str(published), read_only=True) as conn:
+    with connect_published(published) as conn:
         rows = conn.execute(
             "SELECT execution_id FROM sagemaker_executions WHERE pipeline_arn LIKE ? "
             "ORDER BY started_at DESC",

@@ -10,6 +10,7 @@ a trace); the trace goes to the server log only.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import metadata
@@ -55,6 +56,31 @@ def _csv(value: str | None) -> list[str]:
     return [part.strip() for part in (value or "").split(",") if part.strip()]
 
 
+class PublishedStore:
+    """One read-only connection to the published copy, reopened when the writer replaces the
+    file (publishing renames a new file into place, so an open one stays consistent); each
+    request reads through its own cursor."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._lock = threading.Lock()
+        self._conn: duckdb.DuckDBPyConnection | None = None
+        self._identity: tuple[int, int] | None = None
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        """A cursor on the newest published copy (StoreError if there is none)."""
+        try:
+            stat = self.path.stat()
+            identity = (stat.st_ino, stat.st_mtime_ns)
+        except FileNotFoundError:
+            identity = None
+        with self._lock:
+            if self._conn is None or identity != self._identity:
+                self._conn = connect_published(self.path)  # the old one closes when unused
+                self._identity = identity
+            return self._conn.cursor()
+
+
 def create_app(published: Path | None = None) -> FastAPI:
     """The API over one published store file (default: the configured data folder's)."""
     store_path = published or config.published_path()
@@ -65,16 +91,18 @@ def create_app(published: Path | None = None) -> FastAPI:
         description="Read-only lineage of SageMaker pipelines, SQL and S3 datasets. " + WRITE_JOBS,
     )
 
+    published_store = PublishedStore(store_path)
+
     @contextmanager
     def connection() -> Iterator[duckdb.DuckDBPyConnection]:
         try:
-            conn = connect_published(store_path)
+            cursor = published_store.cursor()
         except StoreError as error:
             raise HTTPException(503, {"type": "NotPublished", "message": str(error)}) from None
         try:
-            yield conn
+            yield cursor
         finally:
-            conn.close()
+            cursor.close()
 
     @app.exception_handler(UnknownName)
     async def unknown(request: Request, error: UnknownName) -> JSONResponse:
