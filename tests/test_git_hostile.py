@@ -358,3 +358,23 @@ def test_inline_sql_that_breaks_the_engine_is_stored_as_an_error(monkeypatch, st
     assert store.conn.execute("SELECT kind, error FROM sql_statements").fetchall() == [
         ("UNKNOWN", "MemoryError")
     ]
+
+
+@pytest.mark.parametrize(
+    ("settings", "problem"),
+    [
+        ("[sql]\ndialect = " + "[" * 50_000 + "]" * 50_000 + "\n", "RecursionError"),
+        ("[sql\ndialect = 'athena'\n", "TOMLDecodeError"),
+    ],
+)
+def test_an_unreadable_settings_file_is_reported_and_ignored(
+    remote, store, tmp_path, settings, problem
+):
+    remote.write(".lineage.toml", settings)
+    remote.write("a.sql", SQL.format(name="a"))
+    remote.commit("settings")
+    result = sync(remote, store, tmp_path, name="r")
+    assert result.error is None
+    assert [w.split(": ignored: ")[1].split(":")[0] for w in result.warnings] == [problem]
+    assert result.warnings[0].startswith(".lineage.toml:1: ignored: ")
+    assert status(store)["sql:r/a.sql"][0] == "ok"

@@ -380,7 +380,7 @@ def _apply(
     result: SyncResult,
 ) -> None:
     """Plan the sync of a fetched checkout and carry the plan out."""
-    config = with_repository_settings(config, checkout)
+    config = with_repository_settings(config, checkout, result.warnings)
     stored = stored_state(store, config)
     context, problems = _dbt_context(checkout, config)
     result.warnings += problems + _notes(checkout, config)
@@ -427,7 +427,9 @@ def _apply(
 SETTINGS_FILE = ".lineage.toml"
 
 
-def with_repository_settings(config: GitSourceConfig, checkout: Checkout) -> GitSourceConfig:
+def with_repository_settings(
+    config: GitSourceConfig, checkout: Checkout, problems: list[str] | None = None
+) -> GitSourceConfig:
     """Dialects declared in the repository's `.lineage.toml` fill what the config leaves open:
 
     [sql]
@@ -437,6 +439,8 @@ def with_repository_settings(config: GitSourceConfig, checkout: Checkout) -> Git
     [dbt]
     target = "prod"      # with schema/database: the target dbt models are named for
     env_allow = ["TEAM"] # env variables templates may read besides DBT_ENV_*
+
+    A settings file that cannot be read is reported in `problems` and ignored.
     """
     root = f"{config.subdirectory.strip('/')}/" if config.subdirectory else ""
     entry = next((f for f in checkout.listing() if f.path == root + SETTINGS_FILE), None)
@@ -445,7 +449,9 @@ def with_repository_settings(config: GitSourceConfig, checkout: Checkout) -> Git
     loaded = load(entry, checkout.read)
     try:
         document = tomllib.loads(loaded.text or "")
-    except tomllib.TOMLDecodeError:
+    except (tomllib.TOMLDecodeError, RecursionError, MemoryError) as error:
+        if problems is not None:
+            problems.append(f"{entry.path}:{error_line(error)}: ignored: {describe(error, [])}")
         return config
     config = with_dbt_settings(config, document.get("dbt"))
     settings = document.get("sql", {})
