@@ -67,7 +67,7 @@ def test_model_edges_match_dbt_parse(rendered):
     _, expected = expected_graph(target_name)
     ours = {(up, n.relation) for n in graph.nodes for up in n.depends_on}
     assert ours == expected
-    assert len(expected) == 19
+    assert len(expected) == 20
 
 
 def test_relation_names_match_dbt_parse(rendered):
@@ -213,3 +213,32 @@ def test_a_committed_manifest_is_authoritative_and_its_compiled_code_feeds_colum
     edges = {(e.target, e.source) for e in statement.column_lineage}
     # through the ephemeral model dbt inlined as a CTE: only the compiled code has it
     assert ("core.customers.first_order", "staging.stg_orders.order_date") in edges
+
+
+def test_jinja_in_project_and_source_yaml_renders_as_dbt_renders_it(monkeypatch):
+    monkeypatch.setenv("DBT_ENV_RAW_DATABASE", "raw_prod")
+    monkeypatch.setenv("RAW_SCHEMA_SECRET", "must_not_render")
+    files = {
+        "dbt_project.yml": (
+            "name: p\nmodels:\n  p:\n    legacy:\n"
+            "      +enabled: \"{{ var('load_legacy', false) }}\"\n"
+        ),
+        "models/sources.yml": (
+            "sources:\n  - name: raw\n"
+            "    database: \"{{ env_var('DBT_ENV_RAW_DATABASE') }}\"\n"
+            "    schema: \"{{ env_var('RAW_SCHEMA_SECRET', 'landing') }}\"\n"
+            "    tables: [{name: orders}]\n"
+        ),
+        "models/orders.sql": (
+            "{{ config(post_hook=\"analyze {{ ref('audit') }}\") }}\n"
+            "select * from {{ source('raw', 'orders') }}"
+        ),
+        "models/audit.sql": "select 1 as x",
+        "models/legacy/old.sql": "select * from {{ ref('orders') }}",
+    }
+    context, _ = dbt_context(files)
+    graph = context.graph(context.projects[0])
+    nodes = {n.unique_id: n for n in graph.nodes}
+    assert "model.p.old" not in nodes
+    assert nodes["source.p.raw.orders"].relation == "raw_prod.landing.orders"
+    assert set(nodes["model.p.orders"].depends_on) == {"raw_prod.landing.orders", "analytics.audit"}

@@ -135,6 +135,22 @@ def _requests(
                     override_config=override,
                 )
             )
+    for owner in _all_projects(project):
+        for table in owner.sources:
+            fields = {"database": table.database, "schema": table.schema}
+            fields["identifier"] = table.identifier
+            if any("{" in str(v) for v in fields.values()):  # `{{ env_var('RAW_DB') }}`
+                requests.append(
+                    NodeRequest(
+                        path=table.path,
+                        package=owner.name,
+                        resource_type="source",
+                        name=f"{table.source}.{table.table}",
+                        text="",
+                        fqn=(owner.name, table.source, table.table),
+                        base_config=fields,
+                    )
+                )
     return requests, macros
 
 
@@ -197,9 +213,7 @@ class _Resolver:
 
     def __init__(self, project: DbtProject, target: Target, rendered: list[RenderedNode]) -> None:
         self.project, self.target = project, target
-        self.rendered = [
-            r for r in rendered if r.config.get("enabled", True) not in (False, "false")
-        ]
+        self.rendered = [r for r in rendered if _enabled(r.config) and r.resource_type != "source"]
         self.warnings: list[str] = []
         self.parts: dict[tuple[str, str], tuple[str, str, str]] = {}
         for node in self.rendered:
@@ -211,6 +225,14 @@ class _Resolver:
                     str(table.database or target.database),
                     table.schema,
                     table.identifier,
+                )
+        for node in rendered:  # sources whose names are written as Jinja, rendered
+            if node.resource_type == "source":
+                source, _, table_name = node.name.partition(".")
+                self.sources[(node.package, source, table_name)] = (
+                    node.database,
+                    node.schema,
+                    node.alias,
                 )
 
     def _parts(self, node: RenderedNode) -> tuple[str, str, str]:
@@ -304,6 +326,11 @@ class _Resolver:
     def _properties(self, node: RenderedNode) -> Mapping[str, Any]:
         owner = next((p for p in _all_projects(self.project) if p.name == node.package), None)
         return owner.properties.get(node.name, {}) if owner else {}
+
+
+def _enabled(config: Mapping[str, Any]) -> bool:
+    """dbt's `enabled` config, which may arrive as a rendered string."""
+    return str(config.get("enabled", True)).strip().lower() not in ("false", "0", "no")
 
 
 def _default_kind(node: RenderedNode) -> str:

@@ -19,6 +19,8 @@ RESOURCE_TREES = {
     "analysis": "analyses",
 }
 MAX_YAML_CHARS = 5_000_000
+MAX_YAML_VALUES = 1_000_000
+MAX_YAML_DEPTH = 200
 
 
 class DbtError(Exception):
@@ -149,16 +151,35 @@ def _under(path: str, folder: str) -> bool:
     return folder in ("", ".") or path.startswith(f"{folder}/")
 
 
+def _expanded_size(value: Any, budget: int, depth: int = 0) -> int:
+    """How many values a YAML document holds once its aliases are expanded, up to `budget`
+    (a "billion laughs" document is small as text and enormous once walked)."""
+    if depth > MAX_YAML_DEPTH:
+        raise DbtError(f"nested deeper than {MAX_YAML_DEPTH} levels")
+    used = 1
+    children = value.values() if isinstance(value, Mapping) else value
+    if isinstance(value, (Mapping, list)):
+        for child in children:
+            used += _expanded_size(child, budget - used, depth + 1)
+            if used > budget:
+                raise DbtError(f"expands to more than {MAX_YAML_VALUES} values")
+    return used
+
+
 def load_yaml(path: str, text: str) -> Any:
-    """Safe YAML (no tags that build objects), bounded in size."""
+    """Safe YAML (no tags that build objects), bounded in size, depth and alias expansion."""
     if len(text) > MAX_YAML_CHARS:
         raise DbtError(f"{path}: YAML file above {MAX_YAML_CHARS} characters, skipped")
     try:
-        return yaml.safe_load(text)
+        document = yaml.safe_load(text)
+        _expanded_size(document, MAX_YAML_VALUES)
     except yaml.YAMLError as error:
         raise DbtError(f"{path}: invalid YAML: {error}") from None
     except RecursionError:
         raise DbtError(f"{path}: YAML nested too deeply") from None
+    except DbtError as error:
+        raise DbtError(f"{path}: YAML {error}, skipped") from None
+    return document
 
 
 def resource_config(

@@ -39,7 +39,8 @@ ADAPTER_PARENTS = {
     "athena": ("trino",),
     "materialize": ("postgres",),
 }
-NAMING_MACROS = ("generate_schema_name", "generate_alias_name", "generate_database_name")
+HOOK_KEYS = ("pre_hook", "post_hook", "pre-hook", "post-hook")
+MAX_HOOKS = 50
 MACRO_NAME = re.compile(r"\{%-?\s*macro\s+(\w+)")
 # Exceptions a failing macro must not swallow: the sandbox and the bounds stay in charge.
 FATAL = (SecurityError, RenderLimitError, RecursionError, MemoryError)
@@ -449,7 +450,7 @@ class ProjectRenderer:
 
     def render_request(self, request: NodeRequest) -> list[RenderedNode]:
         """Every node a file defines (one model, or each snapshot block), names resolved."""
-        if request.resource_type == "seed":
+        if request.resource_type in ("seed", "source"):
             return [self._finish(request, request.name, "", NodeState(), None)]
         if len(request.text) > self.bundle.limits.max_template_chars:
             return [self._failed(request, "template too large", 1)]
@@ -524,6 +525,8 @@ class ProjectRenderer:
         error: tuple[str, int | None] | None,
     ) -> RenderedNode:
         config = {**request.base_config, **state.config, **request.override_config}
+        config = self._render_config_strings(request, config, state)
+        self._render_hooks(request, config, state)
         warnings = list(state.warnings)
         try:
             database, schema, alias = self._names(request, name, config)
@@ -550,6 +553,54 @@ class ProjectRenderer:
             error_line=error[1] if error else None,
         )
 
+    def _render_config_strings(
+        self, request: NodeRequest, config: Mapping[str, Any], state: NodeState
+    ) -> dict[str, Any]:
+        """Config values written as Jinja (`+enabled: "{{ var('x', false) }}"` in
+        dbt_project.yml) rendered as dbt renders them; hooks render later, per run."""
+        rendered = dict(config)
+        context = None
+        for key, value in config.items():
+            if key in HOOK_KEYS or not isinstance(value, str) or "{" not in value:
+                continue
+            if "{{" not in value and "{%" not in value:
+                continue
+            context = context or self.context_for(request.package)
+            self.state = state
+            text, error = self._run(
+                lambda v=value, c=context: sandbox.bounded_render(
+                    self.env.from_string(v), c, self.bundle.limits
+                )
+            )
+            if error:
+                state.warnings.append(f"config {key}: {error[0]}")
+            else:
+                rendered[key] = (text or "").strip()
+        return rendered
+
+    def _render_hooks(
+        self, request: NodeRequest, config: Mapping[str, Any], state: NodeState
+    ) -> None:
+        """Hooks render at parse time too: their refs are dependencies of the node (dbt)."""
+        hooks: list[Any] = []
+        for key in HOOK_KEYS:
+            value = config.get(key)
+            hooks += value if isinstance(value, list) else [value]
+        texts = [h.get("sql") if isinstance(h, Mapping) else h for h in hooks]
+        texts = [t for t in texts if isinstance(t, str) and ("{{" in t or "{%" in t)]
+        if not texts:
+            return
+        self.state = state
+        context = self.context_for(request.package)
+        for text in texts[:MAX_HOOKS]:
+            _, error = self._run(
+                lambda t=text: sandbox.bounded_render(
+                    self.env.from_string(t), context, self.bundle.limits
+                )
+            )
+            if error:
+                state.warnings.append(f"hook: {error[0]}")
+
     def _failed(self, request: NodeRequest, message: str, line: int | None) -> RenderedNode:
         return self._finish(request, request.name, "", NodeState(), (message, line))
 
@@ -561,6 +612,9 @@ class ProjectRenderer:
         node = self._node(request, name, config)
         self.model_info.clear()
         self.model_info.update(node)
+        if request.resource_type == "source":  # sources skip the naming macros
+            database = config.get("database") or self.bundle.target.database
+            return str(database), str(config.get("schema")), str(config.get("identifier"))
         legacy_snapshot = request.resource_type == "snapshot" and config.get("target_schema")
         if legacy_snapshot:
             schema = str(config["target_schema"])
