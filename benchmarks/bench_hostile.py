@@ -21,6 +21,7 @@ import git
 
 from benchmarks import hostile_fuzz
 from benchmarks.harness import Result, figure, header, mib, note, report
+from lineage_assets.store import connect_published
 
 ACTOR = git.Actor("Bench", "bench@example.com")
 STATEMENT = "SELECT 1 AS c;"
@@ -93,11 +94,19 @@ def run_child(argv: list[str], env: dict[str, str], cap_bytes: int, timeout_s: f
     )
 
 
-def one_line_repository(root: Path, statements: int) -> tuple[Path, int]:
+def one_line(statements: int, distinct: bool) -> str:
+    """`statements` statements on one line: the issue's `SELECT 1 AS c;` repeated, or each
+    different (`SELECT 7 AS c7;`) so that DuckDB's compression cannot fold the stored text."""
+    if not distinct:
+        return STATEMENT * statements + "\n"
+    return "".join(f"SELECT {i} AS c{i};" for i in range(statements)) + "\n"
+
+
+def one_line_repository(root: Path, statements: int, distinct: bool) -> tuple[Path, int]:
     """A bare repository whose single file holds `statements` statements on one line."""
     work = git.Repo.init(root / "work", initial_branch="main")
     path = Path(work.working_dir, "many.sql")
-    path.write_text(STATEMENT * statements + "\n")
+    path.write_text(one_line(statements, distinct))
     work.index.add([str(path)])
     work.index.commit("many statements on one line", author=ACTOR, committer=ACTOR)
     bare = root / "remote.git"
@@ -111,12 +120,38 @@ def _cli(*args: str) -> list[str]:
     return [sys.executable, "-m", "lineage_assets", *args]
 
 
-def measure_sync(root: Path, statements: int) -> tuple[ChildRun, int, int, int]:
+@dataclass(frozen=True)
+class SyncMeasure:
+    """One sync of a one-line repository: the child's run, the file, the store afterwards."""
+
+    run: ChildRun
+    file_size: int
+    store_growth: int
+    published_growth: int
+    statements_stored: int
+    text_chars_stored: int
+
+
+def _stored_statements(published: Path) -> tuple[int, int]:
+    """Statements in the published copy and the characters of their stored text."""
+    if not published.exists():
+        return 0, 0
+    conn = connect_published(published)
+    try:
+        row = conn.execute(
+            "SELECT count(*), coalesce(sum(length(sql_text)), 0) FROM sql_statements"
+        ).fetchone()
+    finally:
+        conn.close()
+    return (int(row[0]), int(row[1])) if row else (0, 0)
+
+
+def measure_sync(root: Path, statements: int, distinct: bool = False) -> SyncMeasure:
     """Sync a one-line repository in a child: its run, the file size, store and copy growth."""
     home = root / "home"
     env = {**os.environ, "LINEAGE_HOME": str(home)}
     env.pop("LINEAGE_SQL_REPO", None)
-    bare, file_size = one_line_repository(root, statements)
+    bare, file_size = one_line_repository(root, statements, distinct)
     init = run_child(_cli("init"), env, RSS_CAP_BYTES, 120.0)
     if init.returncode != 0:
         raise RuntimeError(f"init failed: {init.stderr_tail}")
@@ -128,9 +163,15 @@ def measure_sync(root: Path, statements: int) -> tuple[ChildRun, int, int, int]:
         RSS_CAP_BYTES,
         SYNC_TIMEOUT_S,
     )
-    store_growth = store.stat().st_size - store_before
-    published_growth = published.stat().st_size - published_before
-    return sync, file_size, store_growth, published_growth
+    stored, chars = _stored_statements(published)
+    return SyncMeasure(
+        run=sync,
+        file_size=file_size,
+        store_growth=store.stat().st_size - store_before,
+        published_growth=published.stat().st_size - published_before,
+        statements_stored=stored,
+        text_chars_stored=chars,
+    )
 
 
 def reference_import() -> ChildRun:
@@ -140,11 +181,9 @@ def reference_import() -> ChildRun:
     )
 
 
-def _ratios(
-    count: int, sync: ChildRun, reference: ChildRun, growth: int, size: int
-) -> list[Result]:
+def _ratios(tag: str, sync: ChildRun, reference: ChildRun, growth: int, size: int) -> list[Result]:
     """The ratios of one sync: RSS against the import and the goal, net growth against the file."""
-    name, tag = "hostile", f"{count // 1000}k"
+    name = "hostile"
     unfinished = sync.killed_reason is not None
     return [
         Result(
@@ -171,30 +210,37 @@ def memory_results(quick: bool) -> list[Result]:
     Two references measured in the same run: a child that only imports the SQL engine (RSS),
     and the sync of a one-statement file (the store's fixed growth: DuckDB allocates whole
     blocks per table written, which dwarfs a small file). Net growth is growth minus that."""
-    sizes = (5_000,) if quick else (5_000, 100_000)
+    sizes = ((5_000, False),) if quick else ((5_000, False), (100_000, False), (100_000, True))
     header("hostile", "sync of one file holding N statements on one line (child process)")
     reference = reference_import()
     figure("peak RSS of `import lineage_assets.sql` (ref)", mib(reference.peak_rss_bytes))
     with tempfile.TemporaryDirectory() as folder:
-        _, _, fixed_growth, _ = measure_sync(Path(folder), 1)
+        fixed_growth = measure_sync(Path(folder), 1).store_growth
     figure("store growth of a 1-statement sync (ref)", f"{fixed_growth:,} bytes")
     results: list[Result] = []
-    for count in sizes:
+    for count, distinct in sizes:
         with tempfile.TemporaryDirectory() as folder:
-            sync, file_size, store_growth, published_growth = measure_sync(Path(folder), count)
-        label = f"{count:,} statements"
-        figure(f"{label}: file size", f"{file_size:,} bytes")
+            measure = measure_sync(Path(folder), count, distinct)
+        sync = measure.run
+        label = f"{count:,} {'distinct ' if distinct else ''}statements"
+        figure(f"{label}: file size", f"{measure.file_size:,} bytes")
         outcome = sync.killed_reason or f"exit {sync.returncode}"
         figure(f"{label}: sync", f"{sync.seconds:.1f} s, {outcome}")
         figure(f"{label}: peak RSS", mib(sync.peak_rss_bytes))
-        figure(f"{label}: store growth", f"{store_growth:,} bytes")
-        figure(f"{label}: published copy growth", f"{published_growth:,} bytes")
+        figure(f"{label}: store growth", f"{measure.store_growth:,} bytes")
+        figure(f"{label}: published copy growth", f"{measure.published_growth:,} bytes")
+        figure(
+            f"{label}: stored",
+            f"{measure.statements_stored:,} statements, "
+            f"{measure.text_chars_stored:,} characters of text",
+        )
         if sync.killed_reason:
             note(f"{label}: the sync did not finish, so its store growth is not measured")
         if sync.returncode not in (0, 1) and sync.stderr_tail:
             note(f"{label}: {sync.stderr_tail[:200]}")
-        net = max(0, store_growth - fixed_growth)
-        results += _ratios(count, sync, reference, net, file_size)
+        net = max(0, measure.store_growth - fixed_growth)
+        tag = f"{count // 1000}k{' distinct' if distinct else ''}"
+        results += _ratios(tag, sync, reference, net, measure.file_size)
     for result in results:
         report(result)
     return results
