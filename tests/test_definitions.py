@@ -295,3 +295,24 @@ def test_the_first_asset_closes_a_crawl_run_whose_process_died(tmp_path):
             ).fetchall()
         )
     assert rows[died].startswith("failed abandoned: its process")
+
+
+SENSOR = "sagemaker_pipeline_discovery"
+
+
+def test_the_dagster_cli_previews_the_sensor_as_a_skip_without_traceback(tmp_path):
+    """What `dagster dev` does on every tick, through Dagster's own code server."""
+    env = {k: v for k, v in os.environ.items() if k not in config.DAGSTER_VARIABLES}
+    env["DAGSTER_HOME"] = str(tmp_path)
+    result = subprocess.run(
+        [sys.executable, "-m", "dagster", "sensor", "preview", SENSOR, "-w", "workspace.yaml"],
+        cwd=PROJECT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-2000:]
+    assert UNSET_LINE in output
+    assert "Traceback" not in output and "Stack Trace" not in output
