@@ -47,6 +47,7 @@ class Context:
     catalog: Catalog
     default_db: str | None = None
     deadline: Deadline = field(default_factory=Deadline)
+    in_routine: bool = False  # inside a procedure body: SELECT … INTO names variables
 
     def name(self, table: exp.Expr) -> str | None:
         """A table's lineage name under the current default database."""

@@ -15,6 +15,7 @@ MAX_STATEMENT_CHARS = 1 << 20  # larger statements are reported, not parsed
 MAX_DEPTH = 100  # parentheses, brackets and CASE levels of one statement
 SHALLOW_DEPTH = 20  # statements this shallow are parsed within the default recursion limit
 MAX_SECONDS = 20.0  # analysis time of one statement, checked as the resolver goes
+MAX_ROUTINE_NESTING = 4  # routine bodies quoted inside routine bodies
 MAX_TEXT_CHARS = 1 << 16  # the statement text kept with its lineage
 TRUNCATED_MARKER = "\n-- [statement text truncated: {size} characters in all]"
 

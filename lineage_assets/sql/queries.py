@@ -144,7 +144,9 @@ def select(statement: exp.Query, context: Context) -> Analysis:
     """A SELECT reads tables; with INTO (T-SQL, Postgres) it also creates one."""
     holder = _leftmost_select(statement)
     into = holder.args.get("into") if holder is not None else None
-    if into is not None and isinstance(into.this, exp.Table) and holder is not None:
+    if into is not None and holder is not None and _into_variables(context):
+        holder.set("into", None)  # PL/pgSQL, Snowflake Scripting: SELECT … INTO variables
+    elif into is not None and isinstance(into.this, exp.Table) and holder is not None:
         target = context.name(into.this)
         holder.set("into", None)
         result = query_lineage(statement, context)
@@ -153,6 +155,11 @@ def select(statement: exp.Query, context: Context) -> Analysis:
         return analysis
     result = query_lineage(statement, context)
     return Analysis(kind="SELECT", sources=result.sources, warnings=result.warnings)
+
+
+def _into_variables(context: Context) -> bool:
+    """Whether SELECT … INTO assigns variables (procedure bodies outside T-SQL)."""
+    return context.in_routine and type(context.dialect).__name__.lower() != "tsql"
 
 
 def _leftmost_select(query: exp.Expr) -> exp.Select | None:

@@ -6,6 +6,8 @@ the script's sources and targets, and edges read from it are replaced by its own
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect
 from sqlglot.errors import ErrorLevel, ParseError
@@ -13,10 +15,12 @@ from sqlglot.parser import Parser
 
 from lineage_assets.sql import transforms
 from lineage_assets.sql.analysis import Analysis, Context
+from lineage_assets.sql.blocks import BlockState, Routine, expand
 from lineage_assets.sql.catalog import Catalog
 from lineage_assets.sql.columns import STAR, Origins, add_origin
 from lineage_assets.sql.limits import (
     MAX_DEPTH,
+    MAX_ROUTINE_NESTING,
     MAX_STATEMENT_CHARS,
     SHALLOW_DEPTH,
     Deadline,
@@ -44,16 +48,64 @@ def extract_lineage(
         sql_dialect = Dialect.get_or_raise(dialect)
     except ValueError as error:
         return _failed_script(sql, f"line 1: unknown dialect {dialect!r}: {error}")
-    lines = LineIndex(sql)
     context = Context(sql_dialect, Catalog(sql_dialect, schema))
-    parser = sql_dialect.parser(error_level=ErrorLevel.IMMEDIATE)
-    chain = ScriptChain()
-    statements = []
-    for piece in split_statements(sql, sql_dialect, lines):
-        analysis, error = _analyse_piece(piece, sql, parser, context)
+    runner = ScriptRunner(context, sql_dialect.parser(error_level=ErrorLevel.IMMEDIATE))
+    runner.run(sql, BlockState(type(sql_dialect).__name__.lower(), sql_dialect.tokenize))
+    return runner.chain.result(runner.statements)
+
+
+class ScriptRunner:
+    """Analyses a script's statements in order, and the bodies of the routines it creates
+    as scripts of their own (lines counted in the enclosing text)."""
+
+    def __init__(self, context: Context, parser: Parser) -> None:
+        self.context = context
+        self.parser = parser
+        self.chain = ScriptChain()
+        self.statements: list[StatementLineage] = []
+
+    def run(self, sql: str, state: BlockState, line_offset: int = 0, nesting: int = 0) -> None:
+        """Analyse every statement of `sql`, whose line 1 is line `line_offset + 1`."""
+        lines = LineIndex(sql)
+        for piece in split_statements(sql, self.context.dialect, lines):
+            for part in expand(piece, sql, lines, state):
+                if isinstance(part, Routine):
+                    self._routine(part, sql, lines, state, line_offset, nesting)
+                    continue
+                self.context.in_routine = state.in_routine
+                shifted = _shift(part, line_offset)
+                analysis, error = _analyse_piece(shifted, sql, self.parser, self.context)
+                text, truncated = bounded_text(sql, part.start, part.end)
+                self.statements.append(self.chain.add(shifted, analysis, error, text, truncated))
+
+    def _routine(
+        self,
+        routine: Routine,
+        sql: str,
+        lines: LineIndex,
+        state: BlockState,
+        line_offset: int,
+        nesting: int,
+    ) -> None:
+        """A CREATE PROCEDURE / FUNCTION header, then its quoted body's statements."""
+        piece = _shift(routine.piece, line_offset)
         text, truncated = bounded_text(sql, piece.start, piece.end)
-        statements.append(chain.add(piece, analysis, error, text, truncated))
-    return chain.result(statements)
+        analysis = Analysis(kind=routine.kind)
+        self.statements.append(self.chain.add(piece, analysis, None, text, truncated))
+        if routine.body is None or nesting >= MAX_ROUTINE_NESTING:
+            return
+        body_state = BlockState(state.dialect, state.tokenizer, in_routine=True)
+        offset = line_offset + lines.line(routine.body_start) - 1
+        self.run(routine.body, body_state, offset, nesting + 1)
+
+
+def _shift(piece: Piece, line_offset: int) -> Piece:
+    """A piece with its lines counted in the enclosing text."""
+    if not line_offset:
+        return piece
+    return replace(
+        piece, start_line=piece.start_line + line_offset, end_line=piece.end_line + line_offset
+    )
 
 
 def _failed_script(sql: str, message: str) -> ScriptLineage:
@@ -89,7 +141,7 @@ def _parse_and_analyse(
     try:
         trees = parser.parse(piece.tokens, sql)
     except ParseError as error:
-        return None, _parse_message(error, line)
+        return None, _parse_message(error, piece)
     except RecursionError:
         return None, f"line {line}: statement nested too deeply to parse"
     except MemoryError:
@@ -112,10 +164,13 @@ def _parse_and_analyse(
         return None, f"line {line}: cannot analyse: {_first_line(error)}"
 
 
-def _parse_message(error: ParseError, start_line: int) -> str:
-    """`line N: <sqlglot's description>` for the first error of a statement."""
+def _parse_message(error: ParseError, piece: Piece) -> str:
+    """`line N: <sqlglot's description>` for the first error of a statement (its line in the
+    enclosing text, for a statement of a routine body)."""
     details = error.errors[0] if error.errors else {}
-    line = details.get("line") or start_line
+    line = piece.start_line
+    if details.get("line") and piece.tokens:
+        line = details["line"] - piece.tokens[0].line + piece.start_line
     description = details.get("description") or _first_line(error)
     col = details.get("col")
     where = f"line {line}" + (f", col {col}" if col else "")

@@ -117,6 +117,19 @@ def _is_batch_separator(tokens: list[Token | None], index: int) -> bool:
     return before < token.line < after
 
 
+def nesting_depth(tokens: list[Token]) -> int:
+    """The deepest nesting of parentheses, brackets and CASE in a run of tokens."""
+    depth = deepest = 0
+    for token in tokens:
+        kind = token.token_type
+        if kind in _OPENING:
+            depth += 1
+            deepest = max(deepest, depth)
+        elif kind in _CLOSING and depth:
+            depth -= 1
+    return deepest
+
+
 def _piece(tokens: list[Token], lines: LineIndex, depth: int) -> Piece:
     """A statement of well-formed tokens."""
     start, end = tokens[0].start, tokens[-1].end + 1

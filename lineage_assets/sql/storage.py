@@ -3,6 +3,8 @@ and statements sqlglot keeps as text (MySQL REPLACE INTO is read as the INSERT i
 
 from __future__ import annotations
 
+import re
+
 from sqlglot import exp
 from sqlglot.tokens import TokenType
 
@@ -73,20 +75,56 @@ def _command_text(statement: exp.Command) -> str:
 
 
 def command(statement: exp.Command, context: Context) -> Analysis:
-    """Statements sqlglot keeps as text: UNLOAD is analysed, the rest only recognised."""
+    """Statements sqlglot keeps as text: UNLOAD, REPLACE INTO, COPY written with line
+    continuations and partition exchange are analysed; the rest are `UNSUPPORTED`, with a
+    warning naming the statement, never dropped."""
     name = str(statement.this).upper()
+    text = _command_text(statement)
     if name == "UNLOAD":
         return _unload(statement, context)
-    text = _command_text(statement)
     if name == "REPLACE" and text.upper().startswith("INTO"):
         parsed = context.dialect.parse(f"INSERT {text}")[0]  # MySQL REPLACE INTO = INSERT
         if isinstance(parsed, exp.Insert):
             analysis = insert(parsed, context)
             analysis.kind = "REPLACE"
             return analysis
-    analysis = Analysis(kind=name)
-    if name in ("SELECT", "WITH", "INSERT", "CREATE", "MERGE", "UPDATE", "DELETE"):
-        analysis.warnings.append(f"{name} statement not understood by sqlglot; no lineage")
+    if name == "COPY" and _CONTINUATION.search(text):
+        parsed = context.dialect.parse(f"COPY {_CONTINUATION.sub(' ', text)}")[0]
+        if isinstance(parsed, exp.Copy):
+            return copy_statement(parsed, context)
+    if name == "ALTER":
+        exchange = _exchange_partition(text, context)
+        if exchange is not None:
+            return exchange
+    if name in _CONTROL:
+        return Analysis(kind=name)
+    analysis = Analysis(kind="UNSUPPORTED")
+    first = text.split(maxsplit=1)[0].upper() if text.strip() else ""
+    what = f"{name} {first}".strip() if name in ("CREATE", "ALTER", "DROP") else name
+    analysis.warnings.append(f"{what[:60]} statement kept as text by the parser; no lineage")
+    return analysis
+
+
+_CONTINUATION = re.compile(r"\\[ \t]*\r?\n")  # psql-style `\` at the end of a line
+_CONTROL = frozenset(("BEGIN", "END", "COMMIT", "ROLLBACK", "START", "SAVEPOINT", "RELEASE"))
+_EXCHANGE = re.compile(
+    r"^TABLE\s+(?P<target>\S+)\s+EXCHANGE\s+PARTITION\b.*?\bWITH\s+TABLE\s+(?P<source>[^\s;]+)",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+def _exchange_partition(text: str, context: Context) -> Analysis | None:
+    """Hive/Oracle `ALTER TABLE t EXCHANGE PARTITION (…) WITH TABLE s`: s's data moves into t."""
+    found = _EXCHANGE.match(text.strip())
+    if found is None:
+        return None
+    target = context.name(exp.to_table(found["target"], dialect=context.dialect))
+    source = context.name(exp.to_table(found["source"], dialect=context.dialect))
+    analysis = Analysis(kind="ALTER TABLE EXCHANGE PARTITION", replaces=False)
+    if target and source:
+        analysis.targets.append(target)
+        analysis.sources.append(source)
+        analysis.edges.append(Edge(target, STAR, {(source, STAR): IDENTITY}))
     return analysis
 
 
