@@ -343,3 +343,17 @@ def test_odd_file_names_sync_with_provenance(work, store, tmp_path):
     deleting = work.commit("drop one")
     work.push()
     assert sync(work, store, tmp_path).deleted == [("\x01ctrl.sql", deleting)]
+
+
+def test_a_master_repository_syncs_with_the_default_ref(tmp_path, store):
+    bare = git.Repo.init(tmp_path / "old.git", bare=True, initial_branch="master")
+    work = git.Repo.init(tmp_path / "old", initial_branch="master")
+    Path(work.working_dir, "a.sql").write_text(SQL.format(name="a"))
+    work.index.add(["a.sql"])
+    sha = work.index.commit("one").hexsha
+    work.create_remote("origin", bare.git_dir).push("HEAD:master")
+    config = GitSourceConfig(remote=(tmp_path / "old.git").as_uri())
+    result = sync_repository(config, store, tmp_path / "cache")
+    assert result.error is None and result.commit == sha
+    missing = GitSourceConfig(remote=config.remote, ref="develop")
+    assert "ref 'develop' not found" in sync_repository(missing, store, tmp_path / "cache").error

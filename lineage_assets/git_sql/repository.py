@@ -30,6 +30,7 @@ from lineage_assets.redact import public_url, redact, split_credentials
 __all__ = ["Change", "Checkout", "GitSourceConfig", "GitSourceError", "RepoFile", "fetch"]
 
 DEFAULT_TOKEN_ENV = "LINEAGE_GIT_TOKEN"
+DEFAULT_REF = "main"
 SYMLINK_MODE = "120000"
 CACHE_NAME_CHARS = 48
 ALLOWED_PROTOCOLS = "file:git:http:https:ssh"
@@ -46,7 +47,7 @@ class GitSourceConfig:
     """Where the SQL lives and which files count."""
 
     remote: str
-    ref: str = "main"
+    ref: str = DEFAULT_REF
     subdirectory: str = ""
     include: tuple[str, ...] = ("*.sql", "*.py")
     exclude: tuple[str, ...] = ()
@@ -310,13 +311,28 @@ def fetch(config: GitSourceConfig, cache_root: Path) -> Checkout:
             "+refs/heads/*:refs/remotes/origin/*",
             kill_after_timeout=FETCH_TIMEOUT_SECONDS,
         )
-        commit = _resolve(repo, config.ref)
+        commit = _resolve_or_default_branch(repo, config.ref)
     except (GitError, OSError, ValueError) as error:
         detail = redact(str(getattr(error, "stderr", "") or error), secrets).strip()
         raise GitSourceError(
             f"git remote {config.public_remote} (ref {config.ref}): {_first_line(detail)}"
         ) from None
     return Checkout(repo, commit)
+
+
+def _resolve_or_default_branch(repo: git.Repo, ref: str) -> str:
+    """The ref as a commit; when the default `main` does not exist, the remote's own default
+    branch (a `master` repository syncs without configuration)."""
+    try:
+        return _resolve(repo, ref)
+    except ValueError:
+        if ref != DEFAULT_REF:
+            raise
+        try:
+            repo.git.remote("set-head", "origin", "--auto", kill_after_timeout=STALL_SECONDS)
+            return repo.git.rev_parse("--verify", "--quiet", "refs/remotes/origin/HEAD^{commit}")
+        except GitError:
+            raise ValueError(f"ref {ref!r} not found (no such branch, tag or commit)") from None
 
 
 def _resolve(repo: git.Repo, ref: str) -> str:
