@@ -208,6 +208,7 @@ def hostile_prefixes() -> dict[str, bytes]:
         ).encode()
         + b"\n",
         "csv-endless-line/a.csv": b"a," * (8 << 20),
+        "csv-sniffer-quadratic/a.csv": b', "' * 80_000 + b"\n" + b'a,"b\n' * 20_000,
     }
 
 
