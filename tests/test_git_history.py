@@ -357,3 +357,13 @@ def test_a_master_repository_syncs_with_the_default_ref(tmp_path, store):
     assert result.error is None and result.commit == sha
     missing = GitSourceConfig(remote=config.remote, ref="develop")
     assert "ref 'develop' not found" in sync_repository(missing, store, tmp_path / "cache").error
+
+
+def test_overlapping_fetches_into_one_cache_all_succeed(work, tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    tangled_history(work)
+    config = GitSourceConfig(remote=work.url)
+    with ThreadPoolExecutor(4) as pool:
+        commits = list(pool.map(lambda _: fetch(config, tmp_path / "cache").commit_sha, range(4)))
+    assert set(commits) == {work.repo.head.commit.hexsha}

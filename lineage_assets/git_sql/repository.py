@@ -10,13 +10,15 @@ that carries credentials itself is refused: the configuration only ever keeps it
 from __future__ import annotations
 
 import base64
+import fcntl
 import fnmatch
 import hashlib
 import os
 import re
 import shutil
 import subprocess
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path, PurePosixPath
@@ -299,25 +301,43 @@ def fetch(config: GitSourceConfig, cache_root: Path) -> Checkout:
     cache = cache_dir_for(config, cache_root)
     secrets = [config.token]
     try:
-        repo = _open_cache(config, cache)
-        repo.git.update_environment(**_git_environment(config))
-        repo.git.remote("set-url", "origin", public_url(config.remote))
-        repo.git.fetch(
-            "--force",
-            "--prune",
-            "--tags",
-            "--update-shallow",
-            "origin",
-            "+refs/heads/*:refs/remotes/origin/*",
-            kill_after_timeout=FETCH_TIMEOUT_SECONDS,
-        )
-        commit = _resolve_or_default_branch(repo, config.ref)
+        with _cache_lock(cache):
+            return Checkout(*_fetch_into(config, cache))
     except (GitError, OSError, ValueError) as error:
         detail = redact(str(getattr(error, "stderr", "") or error), secrets).strip()
         raise GitSourceError(
             f"git remote {config.public_remote} (ref {config.ref}): {_first_line(detail)}"
         ) from None
-    return Checkout(repo, commit)
+
+
+@contextmanager
+def _cache_lock(cache: Path) -> Iterator[None]:
+    """One fetch at a time into a cached clone (a CLI sync and a Dagster run may overlap)."""
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    with open(cache.with_name(cache.name + ".lock"), "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _fetch_into(config: GitSourceConfig, cache: Path) -> tuple[git.Repo, str]:
+    """Open (or create) the cache, fetch every branch and tag, resolve the ref."""
+    repo = _open_cache(config, cache)
+    repo.git.update_environment(**_git_environment(config))
+    repo.git.remote("set-url", "origin", public_url(config.remote))
+    repo.git.fetch(
+        "--force",
+        "--prune",
+        "--tags",
+        "--update-shallow",
+        "origin",
+        "+refs/heads/*:refs/remotes/origin/*",
+        kill_after_timeout=FETCH_TIMEOUT_SECONDS,
+    )
+    commit = _resolve_or_default_branch(repo, config.ref)
+    return repo, commit
 
 
 def _resolve_or_default_branch(repo: git.Repo, ref: str) -> str:
