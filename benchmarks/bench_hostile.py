@@ -174,10 +174,10 @@ def measure_sync(root: Path, statements: int, distinct: bool = False) -> SyncMea
     )
 
 
-def reference_import() -> ChildRun:
-    """A child that only imports the SQL engine: the floor of any sync's memory."""
+def reference_import(modules: str) -> ChildRun:
+    """A child that only imports `modules`: the floor of any sync's memory."""
     return run_child(
-        [sys.executable, "-c", "import lineage_assets.sql"], dict(os.environ), RSS_CAP_BYTES, 120.0
+        [sys.executable, "-c", f"import {modules}"], dict(os.environ), RSS_CAP_BYTES, 120.0
     )
 
 
@@ -212,8 +212,10 @@ def memory_results(quick: bool) -> list[Result]:
     blocks per table written, which dwarfs a small file). Net growth is growth minus that."""
     sizes = ((5_000, False),) if quick else ((5_000, False), (100_000, False), (100_000, True))
     header("hostile", "sync of one file holding N statements on one line (child process)")
-    reference = reference_import()
+    reference = reference_import("lineage_assets.sql")
     figure("peak RSS of `import lineage_assets.sql` (ref)", mib(reference.peak_rss_bytes))
+    floor = reference_import("lineage_assets.cli, lineage_assets.git_sql.sync")
+    figure("peak RSS of importing what a sync imports", mib(floor.peak_rss_bytes))
     with tempfile.TemporaryDirectory() as folder:
         fixed_growth = measure_sync(Path(folder), 1).store_growth
     figure("store growth of a 1-statement sync (ref)", f"{fixed_growth:,} bytes")
@@ -227,6 +229,10 @@ def memory_results(quick: bool) -> list[Result]:
         outcome = sync.killed_reason or f"exit {sync.returncode}"
         figure(f"{label}: sync", f"{sync.seconds:.1f} s, {outcome}")
         figure(f"{label}: peak RSS", mib(sync.peak_rss_bytes))
+        figure(
+            f"{label}: peak RSS above the import floor",
+            mib(sync.peak_rss_bytes - floor.peak_rss_bytes),
+        )
         figure(f"{label}: store growth", f"{measure.store_growth:,} bytes")
         figure(f"{label}: published copy growth", f"{measure.published_growth:,} bytes")
         figure(
