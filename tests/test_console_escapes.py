@@ -146,7 +146,7 @@ ESCAPES = [
     ("LOAD httpfs", "LOAD"),
     ("INSTALL httpfs FROM '{web}'", "LOAD"),
     ("LOAD '{home}/evil.duckdb_extension'", "LOAD"),
-    ("UPDATE EXTENSIONS", "refused"),
+    ("UPDATE EXTENSIONS", "statement 1 is UPDATE EXTENSIONS"),
     ("CREATE TABLE t (a INT)", "CREATE"),
     ("CREATE TEMP TABLE t (a INT)", "CREATE"),
     ("CREATE MACRO m() AS 1", "CREATE"),

@@ -183,8 +183,9 @@ def _vetted(parser: duckdb.DuckDBPyConnection, sql: str, macros: frozenset[str])
         raise RefusedStatementError("no SQL statement given (only comments or semicolons)")
     vetted: list[str] = []
     for number, statement in enumerate(statements, start=1):
-        kind = statement.type.name
-        text = statement.query
+        kind, text = statement.type.name, statement.query
+        if not kind.isidentifier():  # DuckDB names some kinds "???" (e.g. UPDATE EXTENSIONS)
+            kind = " ".join(text.split()[:2]).upper() or "UNKNOWN"
         if kind == "EXPLAIN":
             inner = _explained_text(text)
             inner_statements = parser.extract_statements(inner) if inner else []
