@@ -146,6 +146,7 @@ def test_hostile_parquet_footers_are_refused_before_pyarrow_parses_them(bucket):
         "footer-over-bound.parquet": oversized + b"PAR1",
         "random-footer.parquet": with_footer(bytes(range(256)) * 16),
         "list-bomb.parquet": list_bomb,
+        "nested-lists.parquet": with_footer(b"\x19" * 100_000 + b"\x00"),
         "truncated.parquet": good[: len(good) - 3],
         "encrypted.parquet": good[:-4] + b"PARE",
         "deep.parquet": parquet(pa.table({"x": pa.array([None], deep)})),
@@ -164,6 +165,7 @@ def test_hostile_parquet_footers_are_refused_before_pyarrow_parses_them(bucket):
     assert f"exceeds {MAX_FOOTER_BYTES}" in errors["footer-over-bound.parquet"]
     assert "Parquet footer" in errors["random-footer.parquet"]
     assert "claims 999999 elements past the footer's end" in errors["list-bomb.parquet"]
+    assert "containers nested deeper than 64" in errors["nested-lists.parquet"]
     assert "truncated or not Parquet" in errors["truncated.parquet"]
     assert "encrypted" in errors["encrypted.parquet"]
     assert "too deeply nested" in errors["deep.parquet"]

@@ -69,15 +69,17 @@ def _value(cursor: _Cursor, kind: int, depth: int) -> None:
         cursor.skip(8)
     elif kind == _BINARY:
         cursor.skip(cursor.varint())
+    elif kind in (_LIST, _SET, _MAP) and depth >= MAX_THRIFT_DEPTH:
+        raise FooterRefused(f"containers nested deeper than {MAX_THRIFT_DEPTH}")
     elif kind in (_LIST, _SET):
         header = cursor.byte()
         size = header >> 4 if header >> 4 != 15 else cursor.varint()
-        _elements(cursor, header & 0x0F, size, depth)
+        _elements(cursor, header & 0x0F, size, depth + 1)
     elif kind == _MAP:
         size = cursor.varint()
         if size:
             types = cursor.byte()
-            _elements(cursor, types >> 4, size, depth, types & 0x0F)
+            _elements(cursor, types >> 4, size, depth + 1, types & 0x0F)
     elif kind == _STRUCT:
         _struct(cursor, depth + 1)
     else:
@@ -117,7 +119,8 @@ def _struct(cursor: _Cursor, depth: int) -> None:
 
 def footer_structs(thrift: bytes, max_structs: int = MAX_FOOTER_STRUCTS) -> int:
     """How many structs the footer's FileMetaData holds; `FooterRefused` when it is malformed,
-    nested deeper than `MAX_THRIFT_DEPTH` or holds more than `max_structs`."""
+    nests structs or containers deeper than `MAX_THRIFT_DEPTH` or holds more than
+    `max_structs`."""
     cursor = _Cursor(thrift, max_structs)
     _struct(cursor, 1)
     return cursor.structs
