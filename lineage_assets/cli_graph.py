@@ -29,13 +29,16 @@ def _run_time(conn: Any, run: str) -> datetime:
 
 
 def _scope(conn: Any, pipeline: str | None, region: str | None) -> str:
-    """The snapshot scope of a pipeline name (any region unless given), or the global one."""
+    """The snapshot scope of a pipeline name (any region unless given), or the global one.
+    The name matches whole (`b` never finds `a/b`): a scope is `sagemaker:<region>/<name>`
+    and regions hold no `/`."""
     if not pipeline:
         return snapshot.GLOBAL_SCOPE
     rows = conn.execute(
         "SELECT DISTINCT scope FROM graph_snapshots WHERE scope = ? OR (? IS NULL "
-        "AND ends_with(scope, ?) AND starts_with(scope, 'sagemaker:'))",
-        [f"sagemaker:{region}/{pipeline}", region, f"/{pipeline}"],
+        "AND starts_with(scope, 'sagemaker:') AND substr(scope, strpos(scope, '/') + 1) = ?) "
+        "ORDER BY scope",
+        [f"sagemaker:{region}/{pipeline}", region, pipeline],
     ).fetchall()
     if len(rows) != 1:
         found = ", ".join(r[0] for r in rows) or "none"

@@ -177,7 +177,9 @@ def snapshot_rows(home: Path) -> dict[str, int]:
         return dict(rows.fetchall())
 
 
-def test_names_differing_by_slash_and_underscore_get_their_own_snapshot_files(home):
+def test_names_differing_by_slash_and_underscore_get_their_own_snapshot_files(
+    home, monkeypatch, capsys
+):
     assert materialize_graph(home).success
     folder = home / "graph"
     scopes = [f"sagemaker:us-east-1/{name}" for name in ODD_NAMES]
@@ -189,6 +191,13 @@ def test_names_differing_by_slash_and_underscore_get_their_own_snapshot_files(ho
     assert sorted(p.name for p in home.iterdir()) == sorted(
         ["graph", "lineage.duckdb", "lineage_published.duckdb"]
     )
+
+    monkeypatch.setenv("LINEAGE_HOME", str(home))
+    for name in ODD_NAMES:
+        assert main(["graph", "--pipeline", name]) == 0
+        assert json.loads(capsys.readouterr().out)["pipeline"]["name"] == name
+    assert main(["graph", "--pipeline", "b"]) == 2  # a whole name, never the end of `a/b`
+    assert "0 snapshots match" in capsys.readouterr().err
 
 
 def test_a_snapshot_whose_file_cannot_be_written_has_no_row_and_is_saved_next_run(home):
