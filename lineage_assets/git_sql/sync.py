@@ -108,16 +108,12 @@ def stored_state(store: LineageStore, config: GitSourceConfig) -> StoredState:
     """The last synced commit and every stored file (blob `None` when not current)."""
     prefix = file_source_key(config, "")
     rows = store.conn.execute(
-        "SELECT f.path, CASE WHEN s.status = 'ok' THEN f.blob_sha END "
+        "SELECT s.source_key, CASE WHEN s.status = 'ok' THEN f.blob_sha END "
         "FROM sources s LEFT JOIN sql_files f USING (source_key) "
         "WHERE starts_with(s.source_key, ?)",
         [prefix],
     ).fetchall()
-    keys = store.conn.execute(
-        "SELECT source_key FROM sources WHERE starts_with(source_key, ?)", [prefix]
-    ).fetchall()
-    files: dict[str, str | None] = {key.removeprefix(prefix): None for (key,) in keys}
-    files.update((path, blob) for path, blob in rows if path is not None)
+    files = {key.removeprefix(prefix): blob for key, blob in rows}
     row = store.conn.execute(
         "SELECT content_hash FROM sources WHERE source_key = ?", [repo_source_key(config)]
     ).fetchone()
