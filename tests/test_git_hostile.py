@@ -324,6 +324,10 @@ def test_a_remote_or_ref_that_would_run_a_command_is_refused(remote, store, tmp_
     result = sync(remote, store, tmp_path, url=f"ext::sh -c touch% {marker}", name="ext")
     assert result.error and "ext" in result.error
     assert not marker.exists()
+    upload = sync(remote, store, tmp_path, url=f"--upload-pack=touch {marker}", name="up")
+    assert upload.error and "is not a URL or a path" in upload.error
+    proxy = sync(remote, store, tmp_path, url=f"ssh://-oProxyCommand=touch%20{marker}/x", name="p")
+    assert proxy.error and "blocked" in proxy.error
     remote.write("a.sql", SQL.format(name="a"))
     remote.commit("one")
     option = sync(remote, store, tmp_path, ref=f"--output={marker}", name="opt")

@@ -298,6 +298,8 @@ def fetch(config: GitSourceConfig, cache_root: Path) -> Checkout:
     refusal = config.refusal()
     if refusal is not None:
         raise GitSourceError(refusal)
+    if config.remote.startswith("-") or not config.remote.strip():
+        raise GitSourceError(f"git remote {config.public_remote!r} is not a URL or a path")
     cache = cache_dir_for(config, cache_root)
     secrets = [config.token]
     try:
