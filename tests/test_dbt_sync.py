@@ -62,8 +62,9 @@ def test_sync_stores_dbt_edges_named_for_the_configured_target(remote, tmp_path)
         first = sync_repository(config, store, tmp_path / "cache")
         assert first.error is None
         edges = set(
-            store.conn.execute("SELECT DISTINCT source_table, target_table FROM table_edges")
-            .fetchall()
+            store.conn.execute(
+                "SELECT DISTINCT source_table, target_table FROM table_edges"
+            ).fetchall()
         )
         dev = Target(name="dev", schema="dbt_ana", database="dev")
         assert edges == expected_edges(dev)
@@ -84,3 +85,26 @@ def test_sync_stores_dbt_edges_named_for_the_configured_target(remote, tmp_path)
         work.git.push("origin", "HEAD:main")
         third = sync_repository(config, store, tmp_path / "cache")
         assert "warehouse/models/marts/dim_customers.sql" in third.changed
+
+
+def test_seeds_and_sources_are_stored_as_nodes_with_their_columns(remote, tmp_path):
+    _, url = remote
+    config = GitSourceConfig(remote=url, name="warehouse")
+    with LineageStore.open(tmp_path / "lineage.duckdb") as store:
+        sync_repository(config, store, tmp_path / "cache")
+        rows = store.conn.execute(
+            "SELECT unique_id, resource_type, relation, columns FROM dbt_nodes"
+        ).fetchall()
+    nodes = {uid: (kind, relation, columns) for uid, kind, relation, columns in rows}
+    assert nodes["seed.shop.country_codes"] == (
+        "seed", "reference.country_codes", ["code", "name", "region"],
+    )  # fmt: skip
+    assert nodes["source.shop.stripe.charges"][1:] == (
+        "payments_db.stripe.charges", ["id", "order_id", "amount_cents", "created"],
+    )  # fmt: skip
+    assert nodes["snapshot.shop.customers_snapshot"][:2] == (
+        "snapshot",
+        "snapshots.customers_snapshot",
+    )
+    assert not any(uid.startswith(("test.", "analysis.", "macro.")) for uid in nodes)
+    assert len([u for u in nodes if u.startswith("model.")]) == 11

@@ -30,6 +30,7 @@ from lineage_assets.git_sql.embedded import find_embedded_sql
 from lineage_assets.git_sql.records import ParsedUnit
 from lineage_assets.git_sql.repository import GitSourceConfig
 from lineage_assets.sql import ColumnEdge, ScriptLineage, StatementLineage, extract_lineage
+from lineage_assets.store import SourceRecords
 
 ERROR_LINE = re.compile(r"line (\d+)")
 DBT_INPUTS = (".sql", ".yml", ".yaml", ".csv", "manifest.json")
@@ -261,6 +262,32 @@ def _dbt_units(
     )
     warnings = [f"{path}: {w}" for s in statements for w in s.warnings]
     return [ParsedUnit(lineage, 0, dialect)], warnings
+
+
+def dbt_project_records(context: DbtContext, repo_name: str) -> list[SourceRecords]:
+    """The nodes of every project rendered in this sync, one source per project."""
+    found = []
+    for root, graph in sorted(context._graphs.items()):
+        rows = [
+            {
+                "project": graph.project.name,
+                "unique_id": node.unique_id,
+                "resource_type": node.resource_type,
+                "package": node.package,
+                "name": node.name,
+                "relation": node.relation,
+                "path": node.path,
+                "materialized": None if node.resource_type == "source" else node.materialized,
+                "columns": list(node.columns),
+                "depends_on": list(node.depends_on),
+                "error": f"line {node.error_line}: {node.error}" if node.error else None,
+                "warnings": list(node.warnings),
+            }
+            for node in graph.nodes
+        ]
+        key = f"dbt:{repo_name}/{root or '.'}"
+        found.append(SourceRecords(key, "dbt_project", graph.project.name).add("dbt_nodes", rows))
+    return found
 
 
 def is_dbt_input(path: str) -> bool:

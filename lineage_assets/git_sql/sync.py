@@ -24,6 +24,7 @@ from lineage_assets.git_sql.collect import (
     DBT_INPUTS,
     DbtContext,
     dbt_context,
+    dbt_project_records,
     dbt_settings,
     parse_file,
     with_dbt_settings,
@@ -407,6 +408,8 @@ def _apply(
         )
     for path in plan.remove:
         store.remove_source(file_source_key(config, path))
+    for records in dbt_project_records(context, config.repo_name):
+        store.replace_source(records, run_id)
     deleting = checkout.deleting_commits(stored.commit, plan.deleted)
     result.deleted = [(path, deleting.get(path)) for path in plan.deleted]
     store.replace_source(

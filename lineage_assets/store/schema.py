@@ -529,6 +529,25 @@ ALTER TABLE crawl_runs ADD COLUMN last_activity_at TIMESTAMPTZ;
 ALTER TABLE crawl_runs ADD COLUMN status_reason VARCHAR;
 """
 
+# dbt projects as dbt lists them: models, snapshots, seeds and sources, with their columns.
+DBT_NODES = """
+CREATE TABLE dbt_nodes (
+    source_key    VARCHAR NOT NULL,
+    project       VARCHAR NOT NULL,
+    unique_id     VARCHAR NOT NULL,
+    resource_type VARCHAR NOT NULL,
+    package       VARCHAR,
+    name          VARCHAR,
+    relation      VARCHAR NOT NULL,
+    path          VARCHAR,
+    materialized  VARCHAR,
+    columns       VARCHAR[],
+    depends_on    VARCHAR[],
+    error         VARCHAR,
+    warnings      VARCHAR[]
+);
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "core: sources, crawl runs, crawl errors", CORE),
     Migration(2, "sql lineage: files, statements, table and column edges", SQL_LINEAGE),
@@ -540,4 +559,5 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(9, "graph: PII tags and exposure", PII),
     Migration(20, "sagemaker: pipeline warnings", SAGEMAKER_WARNINGS),
     Migration(21, "crawl runs: owner process, last activity, status reason", CRAWL_RUN_OWNERS),
+    Migration(50, "dbt: project nodes with columns", DBT_NODES),
 )
