@@ -13,6 +13,7 @@ import dagster as dg
 import duckdb
 import pytest
 
+from dagster_project import names
 from dagster_project.assets.store import crawl_run, lineage_store_health, no_stale_sources
 from dagster_project.definitions import defs
 from dagster_project.resources import (
@@ -316,3 +317,14 @@ def test_the_dagster_cli_previews_the_sensor_as_a_skip_without_traceback(tmp_pat
     assert result.returncode == 0, output[-2000:]
     assert UNSET_LINE in output
     assert "Traceback" not in output and "Stack Trace" not in output
+
+
+def test_the_shared_asset_keys_and_groups_name_real_assets():
+    loaded = defs()
+    keys = {key for assets in loaded.assets for key in assets.keys}
+    constants = {v for v in vars(names).values() if isinstance(v, dg.AssetKey)}
+    assert constants and constants <= keys
+    assert set(names.SOURCE_ASSET_KEYS) <= constants
+    groups = {assets.group_names_by_key[key] for assets in loaded.assets for key in assets.keys}
+    declared = {v for k, v in vars(names).items() if k.endswith("_GROUP")}
+    assert declared == groups
