@@ -123,23 +123,38 @@ def list_buckets(s3: Any) -> list[str]:
     ]
 
 
+LISTING_SOURCE = "s3_bucket:*"
+"""The source that carries the error when the account's buckets cannot be listed at all
+(`*` is never part of a bucket name)."""
+
+
 def crawl_buckets(
     store: LineageStore, s3: Any, run_id: str | None = None
 ) -> tuple[list[BucketPosture], list[str]]:
     """Every bucket's posture into the store; a bucket that fails keeps its last good row,
-    marked stale, and the others go on. Returns the postures read and the error lines."""
+    marked stale, and the others go on; an account whose buckets cannot be listed is one
+    error row (`LISTING_SOURCE`), cleared by the next listing that works. Returns the
+    postures read and the error lines (both empty for an account with no bucket)."""
+    try:
+        buckets = list_buckets(s3)
+    except AWS_ERRORS as error:
+        message = f"s3:ListBuckets: {error_code(error)}: {error}"
+        store.mark_failed(
+            LISTING_SOURCE, "s3_bucket", message, run_id=run_id, error_type=error_code(error)
+        )
+        return [], [message]
+    store.remove_source(LISTING_SOURCE)
     postures, errors = [], []
-    for bucket in list_buckets(s3):
+    for bucket in buckets:
         key = f"s3_bucket:{bucket}"
         try:
             posture = bucket_posture(s3, bucket)
-        except AWS_ERRORS as error:
-            message = f"{key}: {error_code(error)}: {error}"
-            store.mark_failed(
-                key, "s3_bucket", message, run_id=run_id, error_type=error_code(error)
-            )
+            store.replace_source(posture_records(posture), run_id)
+        except Exception as error:  # AWS refusals and anything odd in one bucket's answers
+            code = error_code(error)
+            message = f"{key}: {code}: {error}"
+            store.mark_failed(key, "s3_bucket", message, run_id=run_id, error_type=code)
             errors.append(message)
             continue
-        store.replace_source(posture_records(posture), run_id)
         postures.append(posture)
     return postures, errors

@@ -7,9 +7,10 @@ import uuid
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 
 from lineage_assets import aws
-from lineage_assets.s3_posture import crawl_buckets
+from lineage_assets.s3_posture import LISTING_SOURCE, crawl_buckets
 from lineage_assets.s3_schema import CrawlBudget
 from lineage_assets.s3_schema.crawl import crawl_datasets, region_readers, store_dataset_uris
 from lineage_assets.s3_schema.queries import exposed_pii, latest_drift
@@ -24,9 +25,10 @@ def store(tmp_path):
         yield opened
 
 
-def empty_account_s3():
-    """An S3 client acting in another account of the emulator, one that has no bucket."""
-    role = "arn:aws:iam::210987654321:role/empty-account"
+def other_account_s3(account: str = "210987654321"):
+    """An S3 client acting in another account of the emulator (none of the seeded buckets,
+    and buckets made there do not show in the seeded account)."""
+    role = f"arn:aws:iam::{account}:role/other-account"
     credentials = aws.client("sts").assume_role(RoleArn=role, RoleSessionName="empty")[
         "Credentials"
     ]
@@ -39,7 +41,7 @@ def empty_account_s3():
 
 
 def test_an_account_with_no_bucket_crawls_to_empty_results(aws_env, store):
-    s3 = empty_account_s3()
+    s3 = other_account_s3()
     assert s3.list_buckets()["Buckets"] == []
     assert crawl_buckets(store, s3) == ([], [])
     uris = store_dataset_uris(store.conn)
@@ -52,7 +54,7 @@ def test_an_account_with_no_bucket_crawls_to_empty_results(aws_env, store):
 
 
 def test_a_crawl_where_nothing_could_be_sampled(aws_env, store):
-    s3 = aws.client("s3")
+    s3 = other_account_s3("210987654322")
     name = f"s3e-{uuid.uuid4().hex[:12]}"
     s3.create_bucket(Bucket=name)
     s3.put_object(Bucket=name, Key="markers/_SUCCESS", Body=b"")
@@ -60,7 +62,7 @@ def test_a_crawl_where_nothing_could_be_sampled(aws_env, store):
     s3.put_object(Bucket=name, Key="broken/a.parquet", Body=b"not parquet at all")
     uris = [f"s3://{name}/nothing/", f"s3://{name}/markers/", f"s3://{name}/models/"]
     broken = f"s3://{name}/broken/"
-    result = crawl_datasets(store, [*uris, broken], s3, region_readers())
+    result = crawl_datasets(store, [*uris, broken], s3, lambda region: s3)
     assert [s.uri for s in result.samples] == uris
     for sample in result.samples:
         assert sample.columns == () and sample.version is None and sample.sampled_from == []
@@ -77,5 +79,27 @@ def test_a_crawl_where_nothing_could_be_sampled(aws_env, store):
         "SELECT status FROM sources WHERE source_key = ?", [f"s3_dataset:{broken}"]
     ).fetchone()
     assert status == ("failed",)  # never sampled, so nothing to keep
-    spent = crawl_datasets(store, uris, s3, region_readers(), budget=CrawlBudget(max_bytes=0))
+    spent = crawl_datasets(store, uris, s3, lambda region: s3, budget=CrawlBudget(max_bytes=0))
     assert spent.samples == [] and spent.skipped == uris
+
+
+def test_an_account_whose_buckets_cannot_be_listed_is_one_error_row(aws_env, store):
+    s3 = other_account_s3()
+
+    def deny(**_):
+        """What AWS answers credentials without s3:ListAllMyBuckets."""
+        raise ClientError({"Error": {"Code": "AccessDenied", "Message": "denied"}}, "ListBuckets")
+
+    s3.meta.events.register("before-call.s3.ListBuckets", deny)
+    postures, errors = crawl_buckets(store, s3)
+    assert postures == [] and errors == [
+        "s3:ListBuckets: AccessDenied: An error occurred (AccessDenied) when calling the "
+        "ListBuckets operation: denied"
+    ]
+    row = store.conn.execute(
+        "SELECT status, last_error FROM sources WHERE source_key = ?", [LISTING_SOURCE]
+    ).fetchone()
+    assert row == ("failed", errors[0])
+    s3.meta.events.unregister("before-call.s3.ListBuckets", deny)
+    assert crawl_buckets(store, s3) == ([], [])
+    assert store.conn.execute("SELECT count(*) FROM sources").fetchone() == (0,)
