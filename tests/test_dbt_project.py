@@ -242,3 +242,12 @@ def test_jinja_in_project_and_source_yaml_renders_as_dbt_renders_it(monkeypatch)
     assert "model.p.old" not in nodes
     assert nodes["source.p.raw.orders"].relation == "raw_prod.landing.orders"
     assert set(nodes["model.p.orders"].depends_on) == {"raw_prod.landing.orders", "analytics.audit"}
+
+
+def test_select_star_over_a_documented_source_resolves_its_columns():
+    context = context_for(TARGETS["prod"])
+    path = "snapshots/customers_snapshot.sql"
+    units, _ = parse_file(path, (SHOP / path).read_text(), "duckdb", context)
+    (statement,) = units[0].lineage.statements
+    edges = {(e.target, e.source) for e in statement.column_lineage}
+    assert ("snapshots.customers_snapshot.email", "raw_data.customers_v2.email") in edges

@@ -174,12 +174,18 @@ def _mapped_error(parsed: StatementLineage, lines: tuple[int, ...]) -> tuple[str
     return f"line {line}{rest}", line
 
 
-def node_statement(node: DbtNode, dialect: str | None, settings: DbtSettings) -> StatementLineage:
+def node_statement(
+    node: DbtNode,
+    dialect: str | None,
+    settings: DbtSettings,
+    schema: dict[str, dict[str, str]] | None = None,
+) -> StatementLineage:
     """One dbt node as a statement: it writes its relation from its declared dependencies."""
     kind = f"CREATE {CREATE_KIND.get(node.materialized, 'TABLE')} AS"
     parsed: StatementLineage | None = None
     if node.sql.strip():
-        script = extract_lineage(f"CREATE {kind.split()[1]} {node.relation} AS {node.sql}", dialect)
+        sql = f"CREATE {kind.split()[1]} {node.relation} AS {node.sql}"
+        script = extract_lineage(sql, dialect, schema or None)
         parsed = next(iter(script.statements), None)
     error = (
         f"line {node.error_line}: {node.error}" if node.error and node.error_line else node.error
@@ -252,7 +258,8 @@ def _dbt_units(
     nodes = context.graph(project).nodes_of(path)
     if not nodes:
         return [], []
-    statements = [node_statement(n, dialect, context.settings) for n in nodes]
+    schema = context.graph(project).known_columns()
+    statements = [node_statement(n, dialect, context.settings, schema) for n in nodes]
     lineage = ScriptLineage(
         targets=[t for s in statements for t in s.targets],
         sources=[t for s in statements for t in s.sources],

@@ -34,6 +34,7 @@ from lineage_assets.git_sql.dbt.worker import RenderWorker
 
 PLACEHOLDER = re.compile(f"{PLACEHOLDER_OPEN}([^{PLACEHOLDER_CLOSE}]*){PLACEHOLDER_CLOSE}")
 MAX_SEED_HEADER = 100_000
+COLUMN_SOURCES = ("seed", "source")
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,20 @@ class DbtGraph:
     target: Target
     nodes: list[DbtNode] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    _columns: dict[str, dict[str, str]] | None = None
+
+    def known_columns(self) -> dict[str, dict[str, str]]:
+        """Columns known without a warehouse, for `select *` over them: a seed's CSV header
+        (complete by construction) and sources' YAML columns (as the team documented them)."""
+        if self._columns is None:
+            self._columns = {}
+            for node in self.nodes:
+                if node.resource_type in COLUMN_SOURCES and node.columns:
+                    columns = {c.lower(): "unknown" for c in node.columns}
+                    self._columns[node.relation] = columns
+                    if self.target.database and node.relation.count(".") == 1:
+                        self._columns[f"{self.target.database.lower()}.{node.relation}"] = columns
+        return self._columns
 
     def nodes_of(self, path: str) -> list[DbtNode]:
         """The nodes a file defines (a model, each snapshot of a snapshot file, a seed)."""
