@@ -1,6 +1,9 @@
 """The final asset: stitch every source into one graph, propagate PII, save snapshots that
 changed, and show the result (summary, diff, pictures, pipeline warnings) in the Dagster UI."""
 
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +20,7 @@ PICTURES = 6  # pipelines drawn in the metadata (the rest are in the snapshot fi
 # Metadata lives forever in Dagster's event log: larger snapshots are linked, not embedded.
 MAX_EMBEDDED_SNAPSHOT = 200_000
 MAX_LISTED = 100  # warnings and failures listed in the metadata (all are in the snapshots)
+MAX_TABLE_ROWS = 500  # snapshots in the metadata table (changed and warned first)
 SNAPSHOT_COLUMNS = (
     "scope",
     "changed",
@@ -51,23 +55,21 @@ def _embedded(document: dict, folder: Path) -> dg.MetadataValue:
 
 
 def _summary_markdown(
-    build: GraphBuild,
-    saved: list[snapshot.SavedSnapshot],
-    stale: list[tuple[str, str]],
-    unsaved: list[str],
+    build: GraphBuild, report: "SnapshotReport", stale: list[tuple[str, str]]
 ) -> str:
     """Counts, PII exposure and stale sources, as markdown the UI renders."""
     exposed = [e for e in build.exposures if e.node_kind in ("feature_group", "model_package")]
+    changed = sum(row["changed"] for row in report.rows)
     lines = [
         f"**{len(build.inferred)}** inferred edges, **{len(build.tags)}** PII column tags, "
-        f"**{len(saved)}** snapshots ({sum(s.changed for s in saved)} changed, "
-        f"{len(unsaved)} not saved).",
+        f"**{len(report.rows)}** snapshots ({changed} changed, "
+        f"{len(report.unsaved)} not saved).",
         "",
         "| exposed | how | PII | via |",
         "|---|---|---|---|",
         *[
             f"| {_code(e.node)} | {e.exposure} | {', '.join(e.pii_classes)} | {_code(e.via_node)} |"
-            for e in exposed
+            for e in exposed[:MAX_LISTED]
         ],
         "",
         f"**Stale sources:** {len(stale)}",
@@ -79,10 +81,10 @@ def _summary_markdown(
 WARNING_COLUMNS = ("pipeline", "execution", "code", "message")
 
 
-def pipeline_warnings(conn: Any, documents: dict[str, dict[str, Any]]) -> list[dict[str, str]]:
+def pipeline_warnings(conn: Any, carried: dict[str, list[str]]) -> list[dict[str, str]]:
     """Every warning the crawl stored per pipeline (definitions that are not JSON, empty,
     cyclic or name missing steps; unreadable executions, jobs, reports), and any other one a
-    pipeline snapshot carries, once each, in pipeline order."""
+    pipeline snapshot carries (`carried`: scope → messages), once each, in pipeline order."""
     rows = [
         {"pipeline": key, "execution": arn or "", "code": code, "message": message}
         for key, arn, code, message in conn.execute(
@@ -91,33 +93,83 @@ def pipeline_warnings(conn: Any, documents: dict[str, dict[str, Any]]) -> list[d
         ).fetchall()
     ]
     seen = {(row["pipeline"], row["message"]) for row in rows}
-    for scope, document in documents.items():
-        for warning in document.get("warnings") or []:
-            if (scope, str(warning)) not in seen:
-                seen.add((scope, str(warning)))
-                rows.append(
-                    {
-                        "pipeline": scope,
-                        "execution": "",
-                        "code": getattr(warning, "code", ""),
-                        "message": str(warning),
-                    }
-                )
+    for scope, messages in carried.items():
+        for message in messages:
+            if (scope, message) not in seen:
+                seen.add((scope, message))
+                rows.append({"pipeline": scope, "execution": "", "code": "", "message": message})
     return sorted(rows, key=lambda row: row["pipeline"])
 
 
+def bounded_diff(diff: dict[str, list]) -> dict[str, Any]:
+    """A scope's diff as it is when small; else each list's length and its first `MAX_LISTED`
+    items (the first crawl adds every node, and the event log keeps metadata forever)."""
+    if sum(len(items) for items in diff.values()) <= MAX_LISTED:
+        return diff
+    return {key: {"count": len(items), "first": items[:MAX_LISTED]} for key, items in diff.items()}
+
+
+@dataclass
+class SnapshotReport:
+    """What one build saved, kept small: one pipeline snapshot is in memory at a time."""
+
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    changes: dict[str, Any] = field(default_factory=dict)
+    unsaved: list[str] = field(default_factory=list)
+    warnings: dict[str, list[str]] = field(default_factory=dict)
+    pictures: list[str] = field(default_factory=list)
+
+    def add(self, saved: snapshot.SavedSnapshot, document: dict[str, Any]) -> None:
+        """Record one saved snapshot."""
+        messages = [str(w) for w in document.get("warnings") or []]
+        self.warnings[saved.scope] = messages
+        if saved.changed and len(self.changes) < MAX_LISTED:
+            self.changes[saved.scope] = bounded_diff(saved.diff)
+        self.rows.append(
+            {
+                "scope": saved.scope,
+                "changed": saved.changed,
+                "hash": saved.content_hash[:12],
+                "nodes_added": len(saved.diff["nodes_added"]),
+                "edges_added": len(saved.diff["edges_added"]),
+                "edges_removed": len(saved.diff["edges_removed"]),
+                "pii_changed": len(saved.diff["pii_changed"]),
+                "warnings": len(messages),
+            }
+        )
+
+    def table_rows(self) -> list[dict[str, Any]]:
+        """Changed snapshots first, then those with warnings, at most `MAX_TABLE_ROWS`."""
+        ranked = sorted(self.rows, key=lambda r: (not r["changed"], not r["warnings"]))
+        return ranked[:MAX_TABLE_ROWS]
+
+
 def save_snapshots(
-    store: Any, documents: dict[str, dict[str, Any]], folder: Path, run_id: str | None
-) -> tuple[list[snapshot.SavedSnapshot], list[str]]:
-    """Save every scope's snapshot; one that cannot be written (a full disk, a file system
-    refusing the name) is reported and left for the next run, the others are saved."""
-    saved, unsaved = [], []
-    for scope, document in documents.items():
+    store: Any,
+    documents: Iterator[tuple[str, dict[str, Any]]],
+    folder: Path,
+    run_id: str | None,
+) -> SnapshotReport:
+    """Save every scope's snapshot as it is built; one that cannot be written (a full disk, a
+    file system refusing the name) is reported and left for the next run, the others saved."""
+    report = SnapshotReport()
+    for scope, document in documents:
         try:
-            saved.append(snapshot.save(store, scope, document, folder, run_id))
+            saved = snapshot.save(store, scope, document, folder, run_id)
         except (OSError, ValueError) as error:
-            unsaved.append(f"{scope}: {type(error).__name__}: {error}")
-    return saved, unsaved
+            report.unsaved.append(f"{scope}: {type(error).__name__}: {error}")
+            continue
+        report.add(saved, document)
+        if scope != snapshot.GLOBAL_SCOPE and len(report.pictures) < PICTURES:
+            report.pictures.append(_picture(scope, document))
+    return report
+
+
+def pipeline_documents(conn: Any) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Each crawled pipeline's snapshot, built one at a time."""
+    for key in _pipeline_keys(conn):
+        if (document := snapshot.pipeline_graph(conn, key)) is not None:
+            yield key, document
 
 
 def _picture(scope: str, document: dict[str, Any]) -> str:
@@ -140,41 +192,25 @@ def lineage_graph(
     with lineage_store.writer() as store:
         run_id = store.run_for(context.run.run_id, run_trigger(context))
         build = build_graph(store, run_id)
-        documents = {snapshot.GLOBAL_SCOPE: snapshot.global_graph(store.conn)}
-        for key in _pipeline_keys(store.conn):
-            if (document := snapshot.pipeline_graph(store.conn, key)) is not None:
-                documents[key] = document
-        saved, unsaved = save_snapshots(store, documents, folder, run_id)
-        warnings = pipeline_warnings(store.conn, documents)
+        global_document = snapshot.global_graph(store.conn)
+        documents = chain(
+            [(snapshot.GLOBAL_SCOPE, global_document)], pipeline_documents(store.conn)
+        )
+        report = save_snapshots(store, documents, folder, run_id)
+        warnings = pipeline_warnings(store.conn, report.warnings)
         stale = store.conn.execute(
             "SELECT source_key, last_error FROM stale_sources ORDER BY 1"
         ).fetchall()
         store.publish()
-    for line in unsaved:
+    for line in report.unsaved:
         context.log.error("snapshot not saved, retried next run: %s", line)
-    pictures = [_picture(scope, doc) for scope, doc in list(documents.items())[1 : PICTURES + 1]]
-    changes = {s.scope: s.diff for s in saved if s.changed}
-    global_document = documents[snapshot.GLOBAL_SCOPE]
+    exposed = [e for e in build.exposures if e.node_kind in ("feature_group", "model_package")]
     return dg.MaterializeResult(
         metadata={
-            "summary": dg.MetadataValue.md(_summary_markdown(build, saved, stale, unsaved)),
-            "snapshots": table(
-                (
-                    {
-                        "scope": s.scope,
-                        "changed": s.changed,
-                        "hash": s.content_hash[:12],
-                        "nodes_added": len(s.diff["nodes_added"]),
-                        "edges_added": len(s.diff["edges_added"]),
-                        "edges_removed": len(s.diff["edges_removed"]),
-                        "pii_changed": len(s.diff["pii_changed"]),
-                        "warnings": len(documents[s.scope].get("warnings") or []),
-                    }
-                    for s in saved
-                ),
-                SNAPSHOT_COLUMNS,
-            ),
-            "diff": dg.MetadataValue.json(changes),
+            "summary": dg.MetadataValue.md(_summary_markdown(build, report, stale)),
+            "snapshots": table(report.table_rows(), SNAPSHOT_COLUMNS),
+            "snapshot_count": len(report.rows),
+            "diff": dg.MetadataValue.json(report.changes),
             "snapshot": _embedded(global_document, folder),
             "global_counts": dg.MetadataValue.json(
                 {
@@ -183,16 +219,15 @@ def lineage_graph(
                     "pii_exposure": len(global_document["piiExposure"]),
                 }
             ),
-            "pictures": dg.MetadataValue.md("\n\n".join(pictures) or "no pipelines crawled"),
+            "pictures": dg.MetadataValue.md("\n\n".join(report.pictures) or "no pipelines crawled"),
             "snapshot_folder": dg.MetadataValue.path(str(folder)),
             "pii_exposure": bullets(
                 f"{_code(e.node)} {e.exposure} {', '.join(e.pii_classes)}"
-                for e in build.exposures
-                if e.node_kind in ("feature_group", "model_package")
+                for e in exposed[:MAX_LISTED]
             ),
             "pipeline_warnings": table(warnings[:MAX_LISTED], WARNING_COLUMNS),
             "pipeline_warning_count": len(warnings),
-            "snapshots_not_saved": bullets(_code(line) for line in unsaved[:MAX_LISTED]),
+            "snapshots_not_saved": bullets(_code(line) for line in report.unsaved[:MAX_LISTED]),
         }
     )
 
