@@ -8,12 +8,13 @@ import json
 import re
 import uuid
 
+import boto3
 import pytest
 
 from lineage_assets import aws
 from lineage_assets.pii.classifier import classify_column
 from lineage_assets.pii.masking import mask
-from lineage_assets.s3_schema.crawl import crawl_datasets, region_readers
+from lineage_assets.s3_schema.crawl import crawl_datasets
 from lineage_assets.store import LineageStore
 
 HOSTILE_VALUES = [
@@ -33,10 +34,25 @@ HOSTILE_VALUES = [
 _SAFE_MASK = re.compile(r"[#x?* \-_.,:;/+()@]*")
 
 
+def account_s3(account: str = "210987654324"):
+    """An S3 client acting in an emulated account of its own, so the buckets made here never
+    show in the seeded account other tests list."""
+    role = f"arn:aws:iam::{account}:role/hostile-tests"
+    credentials = aws.client("sts").assume_role(RoleArn=role, RoleSessionName="hostile")[
+        "Credentials"
+    ]
+    session = boto3.session.Session(
+        aws_access_key_id=credentials["AccessKeyId"],
+        aws_secret_access_key=credentials["SecretAccessKey"],
+        aws_session_token=credentials["SessionToken"],
+    )
+    return session.client("s3")
+
+
 @pytest.fixture
 def bucket(aws_env):
-    """A fresh, empty bucket on the emulator; returns (s3 client, bucket name)."""
-    s3 = aws.client("s3")
+    """A fresh, empty bucket in the tests' own account; returns (s3 client, bucket name)."""
+    s3 = account_s3()
     name = f"pii-{uuid.uuid4().hex[:12]}"
     s3.create_bucket(Bucket=name)
     return s3, name
@@ -74,7 +90,7 @@ def test_a_header_row_of_values_is_read_as_data_and_never_stored(bucket, store):
     keyed = json.dumps({"kim@lee.example": {"visits": 3}}) + "\n"
     s3.put_object(Bucket=name, Key="keyed/a.jsonl", Body=keyed.encode())
     uris = [f"s3://{name}/noheader/", f"s3://{name}/keyed/"]
-    result = crawl_datasets(store, uris, s3, region_readers())
+    result = crawl_datasets(store, uris, s3, lambda region: s3)
     columns = store.conn.execute(
         "SELECT column_path, pii_class FROM column_classifications WHERE dataset_uri = ? "
         "ORDER BY column_path",
@@ -97,7 +113,7 @@ def test_hostile_values_in_an_object_are_classified_and_masked_in_the_store(buck
     rows += [f"\x1b]0;Jane Doe\x07,jane{i}@doe.example,{'z' * 100_000}" for i in range(50)]
     s3.put_object(Bucket=name, Key="h/a.csv", Body="\n".join(rows).encode() + b"\n")
     uri = f"s3://{name}/h/"
-    result = crawl_datasets(store, [uri], s3, region_readers(), config=None)
+    result = crawl_datasets(store, [uri], s3, lambda region: s3, config=None)
     assert not result.failed
     stored = store.conn.execute(
         "SELECT column_path, pii_class, masked_example FROM column_classifications "

@@ -11,13 +11,14 @@ import json
 import uuid
 import zlib
 
+import boto3
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
 from lineage_assets import aws
 from lineage_assets.s3_schema import SamplingConfig, sample_dataset
-from lineage_assets.s3_schema.crawl import crawl_datasets, region_readers
+from lineage_assets.s3_schema.crawl import crawl_datasets
 from lineage_assets.s3_schema.limits import MAX_COLUMNS
 from lineage_assets.s3_schema.parquet_reader import MAX_FOOTER_BYTES, TAIL_PROBE_BYTES
 from lineage_assets.s3_schema.records import source_key
@@ -28,10 +29,25 @@ from lineage_assets.store import LineageStore
 GIB = 1 << 30
 
 
+def account_s3(account: str = "210987654323"):
+    """An S3 client acting in an emulated account of its own, so the buckets made here never
+    show in the seeded account other tests list."""
+    role = f"arn:aws:iam::{account}:role/hostile-tests"
+    credentials = aws.client("sts").assume_role(RoleArn=role, RoleSessionName="hostile")[
+        "Credentials"
+    ]
+    session = boto3.session.Session(
+        aws_access_key_id=credentials["AccessKeyId"],
+        aws_secret_access_key=credentials["SecretAccessKey"],
+        aws_session_token=credentials["SessionToken"],
+    )
+    return session.client("s3")
+
+
 @pytest.fixture
 def bucket(aws_env):
-    """A fresh, empty bucket on the emulator; returns (s3 client, bucket name)."""
-    s3 = aws.client("s3")
+    """A fresh, empty bucket in the tests' own account; returns (s3 client, bucket name)."""
+    s3 = account_s3()
     name = f"s3h-{uuid.uuid4().hex[:12]}"
     s3.create_bucket(Bucket=name)
     return s3, name
@@ -85,9 +101,9 @@ def with_footer(thrift: bytes) -> bytes:
     return b"PAR1" + thrift + len(thrift).to_bytes(4, "little") + b"PAR1"
 
 
-def sample(uri: str, **config):
+def sample(s3, uri: str, **config):
     """Sample one prefix through the real boto3 client."""
-    return sample_dataset(uri, aws.client("s3"), config=SamplingConfig(max_objects=20, **config))
+    return sample_dataset(uri, s3, config=SamplingConfig(max_objects=20, **config))
 
 
 def errors_by_name(result) -> dict[str, str | None]:
@@ -117,7 +133,7 @@ def test_compression_bombs_stop_at_the_bound_with_an_error_naming_the_object(buc
     }
     for key, body in bombs.items():
         s3.put_object(Bucket=name, Key=f"bomb/{key}", Body=body)
-    result = sample(f"s3://{name}/bomb/")
+    result = sample(s3, f"s3://{name}/bomb/")
     errors = errors_by_name(result)
     assert "binary content (NUL bytes)" in errors["zeros.csv.gz"]
     assert "gzip: 262144 bytes from the first 262144 compressed" in errors["zeros.csv.gz"]
@@ -159,7 +175,7 @@ def test_hostile_parquet_footers_are_refused_before_pyarrow_parses_them(bucket):
     }
     for key, body in hostile.items():
         s3.put_object(Bucket=name, Key=f"pq/{key}", Body=body)
-    result = sample(f"s3://{name}/pq/")
+    result = sample(s3, f"s3://{name}/pq/")
     errors = errors_by_name(result)
     assert "exceeds the object" in errors["claims-4gb-footer.parquet"]
     assert f"exceeds {MAX_FOOTER_BYTES}" in errors["footer-over-bound.parquet"]
@@ -200,7 +216,7 @@ def test_wide_deep_and_endless_text_objects_are_bounded(bucket):
     }
     for key, body in hostile.items():
         s3.put_object(Bucket=name, Key=f"txt/{key}", Body=body)
-    result = sample(f"s3://{name}/txt/", head_bytes=4 << 20)
+    result = sample(s3, f"s3://{name}/txt/", head_bytes=4 << 20)
     errors = errors_by_name(result)
     assert "100000 columns in the first line" in errors["wide.csv"]
     assert f"a JSON record with 100000 keys (limit {MAX_COLUMNS})" in errors["wide.jsonl"]
@@ -234,14 +250,14 @@ def test_odd_keys_are_read_exactly_as_listed(bucket):
         s3.put_object(Bucket=name, Key=key, Body=f"col{index}\n1\n".encode())
     # `x/../y.csv` must not be read as `y.csv`: that object exists and says something else.
     s3.put_object(Bucket=name, Key="odd/y.csv", Body=b"wrong\n1\n")
-    result = sample(f"s3://{name}/odd/")
+    result = sample(s3, f"s3://{name}/odd/")
     assert {o.key: o.error for o in result.objects if o.key != "odd/y.csv"} == dict.fromkeys(odd)
     paths = {c.path for c in result.columns}
     assert paths == {f"col{i}" for i in range(len(odd))} | {"wrong"}
     for key in ("odd/q?x=1#frag.csv", "odd/ctl\x01\t.csv"):  # a URI naming one odd object
-        assert sample(f"s3://{name}/{key}").sampled_from == [key]
+        assert sample(s3, f"s3://{name}/{key}").sampled_from == [key]
     s3.put_object(Bucket=name, Key="esc/\x1b[2J\u202ered.csv", Body=b"\x00")
-    escaped = sample(f"s3://{name}/esc/")
+    escaped = sample(s3, f"s3://{name}/esc/")
     assert escaped.error.startswith(f"s3://{name}/esc/\\x1b[2J\\u202ered.csv: binary content")
     assert "\x1b" not in escaped.error and "\u202e" not in escaped.error
 
@@ -250,8 +266,7 @@ def test_objects_changed_or_deleted_after_listing_are_error_rows(bucket):
     s3, name = bucket
     for key in ("changes.csv", "vanishes.csv", "stays.csv"):
         s3.put_object(Bucket=name, Key=f"race/{key}", Body=b"id,v\n1,2\n")
-    reader = aws.client("s3")
-    writer = aws.client("s3")
+    reader, writer = account_s3(), account_s3()
     done: set[str] = set()
 
     def race(params, **_):
@@ -279,13 +294,13 @@ def test_empty_objects_and_the_time_bound(bucket):
     s3, name = bucket
     for key in ("empty/a.csv", "empty/b.jsonl", "empty/c.parquet"):
         s3.put_object(Bucket=name, Key=key, Body=b"")
-    only_empty = sample(f"s3://{name}/empty/")
+    only_empty = sample(s3, f"s3://{name}/empty/")
     assert set(errors_by_name(only_empty).values()) == {"empty object (0 bytes), no schema to read"}
     assert only_empty.columns == () and only_empty.bytes_read == 0
     s3.put_object(Bucket=name, Key="empty/d.csv", Body=b"x\n1\n")
     mixed = sample_dataset(f"s3://{name}/empty/", s3, config=SamplingConfig(max_objects=1))
     assert mixed.sampled_from == ["empty/d.csv"]  # a non-empty object is preferred
-    slow = sample(f"s3://{name}/empty/", seconds_per_object=-1)
+    slow = sample(s3, f"s3://{name}/empty/", seconds_per_object=-1)
     assert errors_by_name(slow)["d.csv"] == "time limit for one object exceeded"
 
 
@@ -294,12 +309,12 @@ def test_a_dataset_that_turns_unreadable_keeps_its_last_schema_stale(bucket, sto
     turns_bad, fine = f"s3://{name}/turns-bad/", f"s3://{name}/fine/"
     s3.put_object(Bucket=name, Key="turns-bad/a.csv", Body=b"id,email\n1,jane@doe.example\n")
     s3.put_object(Bucket=name, Key="fine/a.csv", Body=b"id\n1\n")
-    first = crawl_datasets(store, [turns_bad, fine], s3, region_readers())
+    first = crawl_datasets(store, [turns_bad, fine], s3, lambda region: s3)
     assert len(first.samples) == 2 and not first.failed
     version = first.samples[0].version
     s3.put_object(Bucket=name, Key="turns-bad/a.csv", Body=b"\x00\x01binary")
     s3.put_object(Bucket=name, Key="fine/b.csv", Body=b"id,extra\n2,3\n")
-    second = crawl_datasets(store, [turns_bad, fine], s3, region_readers())
+    second = crawl_datasets(store, [turns_bad, fine], s3, lambda region: s3)
     assert [s.uri for s in second.samples] == [fine]
     assert f"s3://{name}/turns-bad/a.csv: binary content" in second.failed[turns_bad]
     status = store.conn.execute(
@@ -329,7 +344,7 @@ def test_a_value_that_crashed_the_classifier_no_longer_stops_the_crawl(bucket, s
     s3.put_object(Bucket=name, Key="unicode/a.csv", Body=rows.encode())
     s3.put_object(Bucket=name, Key="after/a.csv", Body=b"id\n1\n")
     uris = [f"s3://{name}/unicode/", f"s3://{name}/after/"]
-    result = crawl_datasets(store, uris, s3, region_readers())
+    result = crawl_datasets(store, uris, s3, lambda region: s3)
     assert not result.failed and len(result.samples) == 2
     masked = store.conn.execute(
         "SELECT column_path, pii_class, evidence ->> '$.decided_by', masked_example "
