@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from sqlglot import exp
+from sqlglot.dialects.dialect import Dialect, NormalizationStrategy
 from sqlglot.errors import SqlglotError
 from sqlglot.optimizer.qualify_columns import qualify_columns
 from sqlglot.optimizer.qualify_tables import qualify_tables
@@ -55,18 +56,30 @@ def normalize_and_check(query: exp.Expr, context: Context) -> bool:
     Otherwise the scope resolver reads the tree as parsed, which costs half as much.
     """
     normalize = context.dialect.normalize_identifier
+    lowers = _lowercases(context.dialect)
     needed = False
     for node in query.walk():
         kind = type(node)
         if kind is exp.Identifier:
-            normalize(node)
+            if not (lowers and node.this.islower()):
+                normalize(node)
             continue
         if kind is exp.Select:
             _name_expressions(node, context)
         if not needed:
             check = _QUALIFY_SIGNALS.get(kind)
-            needed = check is not None and check(node)
+            needed = check is not None and check(node, context)
     return needed
+
+
+def _lowercases(dialect: Dialect) -> bool:
+    """Whether the dialect normalises identifiers by lower-casing only (so a lower-case
+    identifier is already normal) with sqlglot's default rule."""
+    strategy = dialect.normalization_strategy
+    return (
+        strategy in (NormalizationStrategy.LOWERCASE, NormalizationStrategy.CASE_INSENSITIVE)
+        and type(dialect).normalize_identifier is Dialect.normalize_identifier
+    )
 
 
 def _name_expressions(select: exp.Select, context: Context) -> None:
@@ -102,16 +115,24 @@ def _reads_own_alias(select: exp.Select) -> bool:
     return False
 
 
-_QUALIFY_SIGNALS: dict[type[exp.Expr], Callable[[exp.Expr], bool]] = {
-    exp.Star: lambda node: True,
-    exp.Unnest: lambda node: True,
-    exp.Lateral: lambda node: True,
-    exp.Pivot: lambda node: True,
-    exp.Join: lambda node: bool(node.args.get("using")),
-    exp.Subquery: lambda node: not node.alias and _is_from_source(node),
-    exp.Column: lambda node: bool(node.args.get("db")),
-    exp.TableAlias: lambda node: bool(node.columns),
-    exp.Select: lambda node: _reads_own_alias(node),
+def _star_needs_schema(star: exp.Star, context: Context) -> bool:
+    """A star the qualifier must expand: over tables whose columns are known, or with
+    EXCEPT / REPLACE / RENAME (our resolver reads unknown and CTE stars itself)."""
+    return not context.catalog.empty or any(
+        star.args.get(k) for k in ("except_", "replace", "rename")
+    )
+
+
+_QUALIFY_SIGNALS: dict[type[exp.Expr], Callable[[exp.Expr, Context], bool]] = {
+    exp.Star: _star_needs_schema,
+    exp.Unnest: lambda node, context: True,
+    exp.Lateral: lambda node, context: True,
+    exp.Pivot: lambda node, context: True,
+    exp.Join: lambda node, context: bool(node.args.get("using")),
+    exp.Subquery: lambda node, context: not node.alias and _is_from_source(node),
+    exp.Column: lambda node, context: bool(node.args.get("db")),
+    exp.TableAlias: lambda node, context: bool(node.columns),
+    exp.Select: lambda node, context: _reads_own_alias(node),
 }
 
 
