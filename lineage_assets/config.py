@@ -65,14 +65,6 @@ SETTINGS: tuple[Setting, ...] = (
 DAGSTER_VARIABLES: tuple[str, ...] = ("LINEAGE_HOME", "LINEAGE_AWS_REGIONS", "LINEAGE_SQL_REPO")
 
 
-class MissingConfiguration(Exception):
-    """Required variables are unset; the message is one line naming each of them."""
-
-    def __init__(self, names: Iterable[str]) -> None:
-        self.names = tuple(names)
-        super().__init__(missing_message(self.names))
-
-
 def missing(names: Iterable[str]) -> list[str]:
     """The variables among `names` that are unset or blank, in the given order."""
     return [name for name in names if not os.environ.get(name, "").strip()]
@@ -85,14 +77,6 @@ def missing_message(names: Iterable[str]) -> str:
         f"missing configuration: set {listed} "
         "(environment variables; the README's Configuration table describes them)"
     )
-
-
-def require(name: str) -> str:
-    """The variable's value; `MissingConfiguration` naming it when it is unset or blank."""
-    value = os.environ.get(name, "").strip()
-    if not value:
-        raise MissingConfiguration([name])
-    return value
 
 
 def env(name: str, default: str) -> str:

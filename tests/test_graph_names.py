@@ -227,3 +227,16 @@ def test_a_lost_or_altered_file_is_rewritten_by_the_next_run(home):
     assert json.loads(lost.read_text())["pipeline"]["name"] == "a/b"
     assert altered.read_bytes() == expected
     assert not [p for p in folder.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_the_cli_without_configuration_answers_in_one_line(tmp_path, monkeypatch, capsys):
+    """The CLI has a default for every variable: reading before any crawl says so in one line
+    and creates nothing."""
+    for name in config.DAGSTER_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+    for command in (["graph"], ["graph", "--pipeline", LONG_NAME], ["pii-exposure"]):
+        assert main(command) == 2
+        error = capsys.readouterr().err
+        assert error.startswith("error: no published store at ") and error.count("\n") == 1
+    assert list(tmp_path.iterdir()) == []
