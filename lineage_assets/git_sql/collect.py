@@ -33,7 +33,7 @@ from lineage_assets.sql import ColumnEdge, ScriptLineage, StatementLineage, extr
 from lineage_assets.store import SourceRecords
 
 ERROR_LINE = re.compile(r"line (\d+)")
-DBT_INPUTS = (".sql", ".yml", ".yaml", ".csv", "manifest.json")
+DBT_INPUTS = (".sql", ".py", ".yml", ".yaml", ".csv", "manifest.json")
 DBT_MANAGED = ("model", "snapshot", "seed", "macro", "test", "analysis", "package", "build")
 MAX_STATEMENT_TEXT = 100_000
 CREATE_KIND = {"view": "VIEW", "ephemeral": "VIEW"}
@@ -234,6 +234,9 @@ def parse_file(
 ) -> tuple[list[ParsedUnit], list[str]]:
     """The file's SQL units, parsed, and warnings about SQL that could not be read."""
     settings = context.settings
+    project = context.project_of(path)
+    if project is not None and (path.endswith(".sql") or context.graph(project).nodes_of(path)):
+        return _dbt_units(project, path, dialect, context)
     if path.endswith(".py"):
         found, skipped = find_embedded_sql(text, path)
         units = [
@@ -245,9 +248,6 @@ def parse_file(
             for item in found
         ]
         return units, [f"{path}:{s.line}: {s.reason}" for s in skipped]
-    project = context.project_of(path)
-    if project is not None:
-        return _dbt_units(project, path, dialect, context)
     return [ParsedUnit(_normalised(extract_lineage(text, dialect), settings), 0, dialect)], []
 
 

@@ -18,6 +18,7 @@ from lineage_assets.git_sql.dbt.lines import unmark
 from lineage_assets.git_sql.dbt.manifest import ManifestNode
 from lineage_assets.git_sql.dbt.naming import default_names, relation_name
 from lineage_assets.git_sql.dbt.project import DbtProject, resource_config
+from lineage_assets.git_sql.dbt.python_models import read_python_model
 from lineage_assets.git_sql.dbt.records import (
     ENV_PREFIX,
     PLACEHOLDER_CLOSE,
@@ -128,8 +129,10 @@ def _requests(
             if kind == "macro" and path.endswith(".sql"):
                 macros.append(MacroFile(owner.name, path, files[path]))
                 continue
-            wanted = (kind in ("model", "snapshot") and path.endswith(".sql")) or (
-                kind == "seed" and path.endswith(".csv")
+            wanted = (
+                (kind in ("model", "snapshot") and path.endswith(".sql"))
+                or (kind == "model" and path.endswith(".py"))
+                or (kind == "seed" and path.endswith(".csv"))
             )
             if not wanted:
                 continue
@@ -137,6 +140,10 @@ def _requests(
             name = fqn[-1]
             entry = owner.properties.get(name, {})
             base = {**resource_config(owner.settings, kind, fqn), **entry.get("config", {})}
+            text = "" if kind == "seed" else files[path]
+            if path.endswith(".py"):  # its config, refs and sources come from its syntax tree
+                base.update(read_python_model(text).config)
+                text = ""
             override = resource_config(project.settings, kind, fqn) if owner is not project else {}
             requests.append(
                 NodeRequest(
@@ -144,7 +151,7 @@ def _requests(
                     package=owner.name,
                     resource_type=kind,
                     name=name,
-                    text="" if kind == "seed" else files[path],
+                    text=text,
                     fqn=fqn,
                     base_config=base,
                     override_config=override,
@@ -200,6 +207,18 @@ def _seed_columns(text: str) -> tuple[str, ...]:
         return ()
 
 
+def _with_python_declarations(node: RenderedNode, text: str) -> RenderedNode:
+    """A Python model's refs and sources, read from its syntax tree (it is never rendered)."""
+    model = read_python_model(text)
+    return replace(
+        node,
+        refs=model.refs,
+        sources=model.sources,
+        error=node.error or model.error,
+        error_line=node.error_line or model.error_line,
+    )
+
+
 def render_project(
     project: DbtProject,
     files: Mapping[str, str],
@@ -213,7 +232,10 @@ def render_project(
     if requests:
         with RenderWorker(_bundle(project, macros, settings)) as worker:
             for request in requests:
-                rendered += worker.render(request)
+                nodes = worker.render(request)
+                if request.path.endswith(".py"):
+                    nodes = [_with_python_declarations(n, files[request.path]) for n in nodes]
+                rendered += nodes
             graph.warnings += worker.load_warnings
     resolver = _Resolver(project, settings.target, rendered)
     graph.nodes = resolver.nodes(files)
