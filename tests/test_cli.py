@@ -124,3 +124,13 @@ def test_a_reader_that_stops_early_gets_no_error(home):
     process.stdout.close()
     assert process.stderr.read() == b""
     assert process.wait(timeout=60) == 0
+
+
+@pytest.mark.parametrize("content", [b"", b"a,b\n1,2\n", b"\x00" * 5000])
+def test_a_damaged_published_copy_is_one_line_and_left_as_is(home, capsys, content):
+    published = home / "lineage_published.duckdb"
+    published.write_bytes(content)
+    assert main(["query", "select 1"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and err.count("\n") == 1 and str(published) in err
+    assert published.read_bytes() == content and sorted(home.iterdir()) == [published]
