@@ -314,6 +314,7 @@ def test_a_dataset_that_turns_unreadable_keeps_its_last_schema_stale(bucket, sto
     version = first.samples[0].version
     s3.put_object(Bucket=name, Key="turns-bad/a.csv", Body=b"\x00\x01binary")
     s3.put_object(Bucket=name, Key="fine/b.csv", Body=b"id,extra\n2,3\n")
+    s3.put_object(Bucket=name, Key="fine/c.parquet", Body=b"PAR1 not really")
     second = crawl_datasets(store, [turns_bad, fine], s3, lambda region: s3)
     assert [s.uri for s in second.samples] == [fine]
     assert f"s3://{name}/turns-bad/a.csv: binary content" in second.failed[turns_bad]
@@ -332,6 +333,12 @@ def test_a_dataset_that_turns_unreadable_keeps_its_last_schema_stale(bucket, sto
         [source_key(turns_bad)],
     ).fetchall()
     assert location == [("NothingReadable", f"s3://{name}/turns-bad/a.csv")]
+    partial = store.conn.execute(
+        "SELECT s.status, e.error_type, e.location FROM sources s JOIN crawl_errors e "
+        "USING (source_key) WHERE source_key = ?",
+        [source_key(fine)],
+    ).fetchall()
+    assert partial == [("ok", "ObjectUnreadable", f"s3://{name}/fine/c.parquet")]
 
 
 def test_a_value_that_crashed_the_classifier_no_longer_stops_the_crawl(bucket, store):

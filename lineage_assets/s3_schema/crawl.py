@@ -138,7 +138,8 @@ def _sample_and_store(
     config: SamplingConfig,
     run_id: str | None,
 ) -> tuple[str, str, str | None] | DatasetSample:
-    """Sample one dataset and replace its rows; the failure instead when nothing was readable."""
+    """Sample one dataset and replace its rows, logging an error row per object that could
+    not be read (the dataset still lands); the failure instead when nothing was readable."""
     sample = sample_dataset(uri, s3, reader, result.budget, config)
     previous = previous_schema(store.conn, uri)
     unreadable = _unreadable(sample, previous)
@@ -146,6 +147,16 @@ def _sample_and_store(
         return unreadable, "NothingReadable", _first_failed_object(sample)
     classifications = classify_sample(sample, overrides_for(store.conn, uri))
     store.replace_source(dataset_records(sample, previous, classifications), run_id)
+    for failed in (o for o in sample.objects if o.error):
+        location = sample.location.uri_of(failed.key)
+        store.log_error(
+            source_key(uri),
+            SOURCE_KIND,
+            f"{location}: {failed.error}",
+            run_id=run_id,
+            error_type="ObjectUnreadable",
+            location=location,
+        )
     return sample
 
 
