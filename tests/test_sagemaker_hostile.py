@@ -342,3 +342,38 @@ def test_long_and_odd_names_go_through_crawl_and_store(aws_env, store):
         store, "SELECT DISTINCT target_node FROM lineage_edges WHERE source_node = ?", node
     )
     assert targets == [(f"data:s3://hostile-bucket/{odd_step}",)]
+
+
+def test_stored_warnings_reach_the_asset_metadata(aws_env, tmp_path):
+    import dagster as dg
+
+    from dagster_project.assets.sagemaker import sagemaker_crawl, sagemaker_pipeline_lineage
+    from dagster_project.partitions import pipeline_partition_key, sagemaker_pipelines
+    from dagster_project.resources import AwsResource, LineageStoreResource
+
+    region = "us-west-2"
+    sagemaker = aws.client("sagemaker", region)
+    create(sagemaker, "NotJson", "{oops")
+    create(
+        sagemaker,
+        "Loop",
+        definition(processing("A", DependsOn=["B"]), processing("B", DependsOn=["A"])),
+    )
+    resources = {
+        "lineage_store": LineageStoreResource(lineage_home=str(tmp_path)),
+        "aws": AwsResource(regions=region),
+    }
+    key = pipeline_partition_key(region, "NotJson")
+    with dg.instance_for_test() as instance:
+        instance.add_dynamic_partitions(sagemaker_pipelines.name, [key])
+        nightly = dg.materialize([sagemaker_crawl], instance=instance, resources=resources)
+        one = dg.materialize(
+            [sagemaker_pipeline_lineage], partition_key=key, instance=instance, resources=resources
+        )
+    crawl_metadata = nightly.asset_materializations_for_node("sagemaker_crawl")[0].metadata
+    listed = crawl_metadata["warnings"].value
+    assert f"{region}/NotJson: not_json: definition is not JSON" in listed
+    assert f"{region}/Loop: dependency_cycle: " in listed
+    metadata = one.asset_materializations_for_node("sagemaker_pipeline_lineage")[0].metadata
+    assert "not_json" in metadata["warnings"].value and "Loop" not in metadata["warnings"].value
+    assert metadata["lineage"].value["warnings"][0].startswith("definition is not JSON")

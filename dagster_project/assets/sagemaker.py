@@ -20,7 +20,12 @@ from dagster_project.resources import DUCKDB_POOL, AwsResource, LineageStoreReso
 from dagster_project.sensors import SAGEMAKER_CRAWL_JOB
 from lineage_assets.sagemaker.crawl import CrawlReport, crawl_listed, crawl_regions, list_region
 from lineage_assets.sagemaker.crawler import DEFAULT_EXECUTIONS
-from lineage_assets.sagemaker.views import status_counts, step_table, stored_lineage
+from lineage_assets.sagemaker.views import (
+    status_counts,
+    step_table,
+    stored_lineage,
+    warning_lines,
+)
 from lineage_assets.sagemaker_inventory import pipeline_source_key
 from lineage_assets.store import LineageStore
 
@@ -110,6 +115,7 @@ def sagemaker_crawl(
             " ORDER BY e.started_at DESC NULLS LAST LIMIT 1) "
             "FROM sagemaker_pipelines p JOIN sources s USING (source_key) ORDER BY 1, 2"
         ).fetchall()
+        warnings = warning_lines(store.conn)
     for line in report.errors:
         context.log.warning(line)
     return dg.MaterializeResult(
@@ -127,6 +133,7 @@ def sagemaker_crawl(
             "removed": bullets(report.removed),
             "regions": ", ".join(aws.region_list),
             "errors": bullets(report.errors),
+            "warnings": bullets(warnings),
         }
     )
 
@@ -164,6 +171,7 @@ def sagemaker_pipeline_lineage(
             for status, count in status_counts(store.conn, source).items():
                 counts[status] += count
         lineage = stored_lineage(store.conn, sources[0]) if len(sources) == 1 else None
+        warnings = warning_lines(store.conn, sources)
         store.finish_run(run_id)
         store.publish()
     for line in report.errors:
@@ -175,7 +183,7 @@ def sagemaker_pipeline_lineage(
         "unchanged": len(report.unchanged),
         "removed": bullets(report.removed),
         "errors": bullets(report.errors),
-        "warnings": bullets(f"{c.pipeline.name}: {w}" for c in report.crawled for w in c.warnings),
+        "warnings": bullets(warnings),
         "dagster/row_count": len(steps),
     }
     if lineage is not None:

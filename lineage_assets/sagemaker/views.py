@@ -79,3 +79,22 @@ def stored_lineage(conn: Any, source_key: str, view: str = "both") -> dict[str, 
     stored = [w["message"] for w in stored_warnings(conn, source_key)]
     document["warnings"] = list(dict.fromkeys(stored)) or document["warnings"]
     return document
+
+
+def warning_lines(conn: Any, source_keys: list[str] | None = None, limit: int = 200) -> list[str]:
+    """`<region>/<pipeline>: <code>: <message>` for the stored warnings of some pipelines (all
+    when None), at most `limit` lines plus one saying how many more there are."""
+    rows = conn.execute(
+        "SELECT source_key, execution_arn, code, message FROM sagemaker_pipeline_warnings "
+        "WHERE ? IS NULL OR list_contains(?, source_key) "
+        "ORDER BY source_key, execution_arn NULLS FIRST, code, message",
+        [source_keys, source_keys],
+    ).fetchall()
+    lines = [
+        f"{key.removeprefix('sagemaker:')}: {code}: {message}"
+        + (f" (execution {arn.rsplit('/', 1)[-1]})" if arn else "")
+        for key, arn, code, message in rows[:limit]
+    ]
+    if len(rows) > limit:
+        lines.append(f"… and {len(rows) - limit} more in sagemaker_pipeline_warnings")
+    return lines
