@@ -172,3 +172,55 @@ def test_a_hostile_model_is_an_error_row_with_its_file_and_line(rendered):
     (statement,) = units[0].lineage.statements
     assert statement.targets == ["analytics.cycler_globals"]
     assert statement.error is not None and statement.error.startswith("line 1: SecurityError")
+
+
+def _laughs(levels: int = 9) -> str:
+    """A "billion laughs" YAML document: tiny as text, 9**9 values once aliases expand."""
+    lines = ['a0: &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    for level in range(1, levels):
+        refs = ", ".join([f"*a{level - 1}"] * 9)
+        lines.append(f"a{level}: &a{level} [{refs}]")
+    return "\n".join(lines) + "\n"
+
+
+def test_yaml_bombs_and_deep_yaml_are_one_warning_each():
+    bomb = "name: p\nvars:\n" + "".join(f"  {line}\n" for line in _laughs().splitlines())
+    files = {
+        "dbt_project.yml": "name: p\n",
+        "models/laughs.yml": _laughs(),
+        "models/deep.yml": "models: " + "[" * 5000 + "]" * 5000 + "\n",
+        "models/m.sql": "select 1 as x",
+        "other/dbt_project.yml": bomb,
+    }
+    context, problems = dbt_context(files)
+    assert any("laughs.yml: YAML expands to more than" in p for p in problems)
+    assert any("deep.yml: YAML nested too deeply" in p for p in problems)
+    assert any("other/dbt_project.yml" in p for p in problems)
+    graph = context.graph(context.projects[0])
+    assert [n.relation for n in graph.nodes] == ["analytics.m"]
+
+
+def test_a_hostile_manifest_is_a_warning_and_rendering_takes_over():
+    files = {
+        "dbt_project.yml": "name: p\n",
+        "target/manifest.json": "[" * 100_000 + "]" * 100_000,
+        "models/m.sql": "select * from {{ ref('n') }}",
+        "models/n.sql": "select 1 as x",
+    }
+    context, problems = dbt_context(files)
+    assert any("target/manifest.json: not a readable manifest" in p for p in problems)
+    nodes = {n.name: n for n in context.graph(context.projects[0]).nodes}
+    assert nodes["m"].depends_on == ("analytics.n",)
+
+
+def test_the_project_render_budget_ends_a_project_of_endless_models():
+    endless = "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}"
+    files = {"dbt_project.yml": "name: p\n"}
+    files.update({f"models/slow_{i}.sql": endless for i in range(4)})
+    files["models/z_last.sql"] = "select 1 as x"
+    limits = Limits(timeout_seconds=0.5, project_seconds=1.0)
+    context, _ = dbt_context(files, DbtSettings(limits=limits))
+    nodes = {n.name: n for n in context.graph(context.projects[0]).nodes}
+    assert all(n.error for n in nodes.values())
+    assert any("budget" in (n.error or "") for n in nodes.values())
+    assert nodes["z_last"].relation == "analytics.z_last"  # still a node, named by default

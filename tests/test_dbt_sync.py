@@ -108,3 +108,12 @@ def test_seeds_and_sources_are_stored_as_nodes_with_their_columns(remote, tmp_pa
     )
     assert not any(uid.startswith(("test.", "analysis.", "macro.")) for uid in nodes)
     assert len([u for u in nodes if u.startswith("model.")]) == 12
+
+
+def test_sql_sync_takes_the_dbt_target_on_the_command_line():
+    from lineage_assets.cli import build_parser
+
+    args = build_parser().parse_args(
+        ["sql-sync", "--dbt-target", "dev", "--dbt-database", "dev", "--dbt-schema", "dbt_ana"]
+    )
+    assert (args.dbt_target, args.dbt_database, args.dbt_schema) == ("dev", "dev", "dbt_ana")

@@ -9,6 +9,7 @@ import csv
 import io
 import os
 import re
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
@@ -31,7 +32,7 @@ from lineage_assets.git_sql.dbt.records import (
     Target,
 )
 from lineage_assets.git_sql.dbt.sandbox import Limits
-from lineage_assets.git_sql.dbt.worker import RenderWorker
+from lineage_assets.git_sql.dbt.worker import RenderWorker, failed_node
 
 PLACEHOLDER = re.compile(f"{PLACEHOLDER_OPEN}([^{PLACEHOLDER_CLOSE}]*){PLACEHOLDER_CLOSE}")
 MAX_SEED_HEADER = 100_000
@@ -231,7 +232,14 @@ def render_project(
     rendered: list[RenderedNode] = []
     if requests:
         with RenderWorker(_bundle(project, macros, settings)) as worker:
+            deadline = time.monotonic() + settings.limits.project_seconds
             for request in requests:
+                if time.monotonic() > deadline:
+                    budget = f"{settings.limits.project_seconds:g}s"
+                    rendered.append(
+                        failed_node(request, f"project render budget of {budget} spent")
+                    )
+                    continue
                 nodes = worker.render(request)
                 if request.path.endswith(".py"):
                     nodes = [_with_python_declarations(n, files[request.path]) for n in nodes]

@@ -26,6 +26,7 @@ class Limits:
     max_sequence: int = 1_000_000
     max_exponent: int = 256
     timeout_seconds: float = 10.0
+    project_seconds: float = 900.0
     memory_bytes: int = 1 << 30
 
 

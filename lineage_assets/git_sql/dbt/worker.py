@@ -194,19 +194,19 @@ class RenderWorker:
             status, payload = self._answer(timeout)
         except TimeoutError:
             self._stop()
-            return [_failed(request, f"render took over {timeout:g}s")]
+            return [failed_node(request, f"render took over {timeout:g}s")]
         except (WorkerGone, OSError, ValueError):
             self._stop()
-            return [_failed(request, "render process ended (memory or resource limit)")]
+            return [failed_node(request, "render process ended (memory or resource limit)")]
         if status != "ok":
-            return [_failed(request, str(payload))]
+            return [failed_node(request, str(payload))]
         try:
             return [node_from_json(n) for n in payload]
         except (TypeError, ValueError, KeyError) as error:
-            return [_failed(request, f"render answer unreadable: {error}")]
+            return [failed_node(request, f"render answer unreadable: {error}")]
 
 
-def _failed(request: NodeRequest, message: str) -> RenderedNode:
+def failed_node(request: NodeRequest, message: str) -> RenderedNode:
     """A node that could not be rendered: kept with its name and the reason."""
     return RenderedNode(
         path=request.path,
