@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from lineage_assets import aws, config
+from lineage_assets.sagemaker.bounds import MAX_DEFINITION_CHARS, clip
 from lineage_assets.sagemaker.contract import VIEWS, execution_lineage, pipeline_lineage
 from lineage_assets.sagemaker.crawler import crawl_pipeline
 from lineage_assets.sagemaker.records import feature_store_uris
@@ -118,9 +119,13 @@ def _offline(args: argparse.Namespace) -> int:
     """Resolve a definition file with the given parameter values."""
     try:
         parameters = _parameters(args.param)
-        text = args.definition.read_text(encoding="utf-8")
-    except ValueError as error:
-        return _error(str(error), 2)
+        with args.definition.open("rb") as handle:  # UTF-8 takes at most 4 bytes a character
+            data = handle.read(4 * MAX_DEFINITION_CHARS + 1)
+        if len(data) > 4 * MAX_DEFINITION_CHARS:
+            return _error(f"{args.definition} is larger than any pipeline definition", 2)
+        text = data.decode("utf-8")
+    except ValueError as error:  # UnicodeDecodeError included
+        return _error(clip(str(error)), 2)
     except OSError as error:
         return _error(f"cannot read definition {args.definition}: {error.strerror or error}", 2)
     result = pipeline_lineage(text, parameters, view=args.view)
@@ -154,8 +159,9 @@ def cmd_lineage(args: argparse.Namespace) -> int:
             executions=1 if args.latest_exec else 0,
             s3=aws.client("s3", region) if args.latest_exec else None,
         )
-    except aws.AWS_ERRORS as error:
-        return _error(f"{args.name} in {region}: {aws.error_code(error)}: {error}")
+    except Exception as error:  # AWS said no, or the definition is beyond the bounds
+        code = getattr(error, "code", None) or aws.error_code(error)
+        return _error(clip(f"{args.name} in {region}: {code}: {error}"))
     assert crawl is not None  # no previous state given, so never "unchanged"
     if crawl.executions:
         result = execution_lineage(crawl, crawl.executions[0], args.view)
@@ -163,6 +169,8 @@ def cmd_lineage(args: argparse.Namespace) -> int:
         result = pipeline_lineage(
             crawl.pipeline.definition, view=args.view, feature_store_uris=feature_store_uris(crawl)
         )
+    crawled = [warning.message for warning in crawl.warnings]
+    result["warnings"] = list(dict.fromkeys(result["warnings"] + crawled))
     result["pipeline"] = {
         "name": crawl.pipeline.name,
         "arn": crawl.pipeline.arn,

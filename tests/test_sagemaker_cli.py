@@ -110,3 +110,25 @@ def test_offline_odd_definition_warns_on_stderr(tmp_path, capsys):
     code, result, err = run(capsys, "lineage", "--definition", str(path))
     assert code == 0 and result["graphPipeline"]["nodes"][0]["type"] == "Quantum"
     assert f"warning: {path}:" in err and "Quantum" in err
+
+
+def test_hostile_definitions_give_one_line_never_a_traceback(aws_env, capsys, tmp_path):
+    from lineage_assets import aws
+
+    deep = '{"Steps": ' + "[" * 200_000 + "]" * 200_000 + "}"
+    sagemaker = aws.client("sagemaker", "ap-south-1")
+    sagemaker.create_pipeline(
+        PipelineName="DeepCli", PipelineDefinition=deep, RoleArn=seeded.ROLE_ARN
+    )
+    code, result, err = run(capsys, "lineage", "DeepCli", "--region", "ap-south-1")
+    assert (code, result) == (1, None)
+    assert err.startswith("error: DeepCli in ap-south-1: too_deep: definition nests 200001 deep")
+    assert err.count("\n") == 1
+
+    (tmp_path / "deep.json").write_text(deep)
+    code, result, err = run(capsys, "lineage", "--definition", str(tmp_path / "deep.json"))
+    assert code == 0 and result["graphPipeline"]["nodes"] == []
+    assert "nests 200001 deep" in result["warnings"][0] and "warning:" in err
+    (tmp_path / "binary.json").write_bytes(b"\xff\xfe\x00binary")
+    code, result, err = run(capsys, "lineage", "--definition", str(tmp_path / "binary.json"))
+    assert (code, result) == (2, None) and err.startswith("error: ") and "utf-8" in err
