@@ -5,6 +5,8 @@ snapshot row never exists without its file (a failed write is retried, a lost fi
 from __future__ import annotations
 
 import json
+import os
+import shutil
 from pathlib import Path
 
 import boto3
@@ -240,3 +242,32 @@ def test_the_cli_without_configuration_answers_in_one_line(tmp_path, monkeypatch
         error = capsys.readouterr().err
         assert error.startswith("error: no published store at ") and error.count("\n") == 1
     assert list(tmp_path.iterdir()) == []
+
+
+def test_links_pipes_and_leftovers_in_the_snapshot_folder_are_never_followed(home, tmp_path):
+    assert materialize_graph(home).success
+    folder = home / "graph"
+    outside = tmp_path / "outside.json"
+    outside.write_text("keep me")
+    linked = snapshot.file_path(folder, "sagemaker:us-east-1/a/b")
+    piped = snapshot.file_path(folder, "sagemaker:us-east-1/a_b")
+    linked.unlink()
+    linked.symlink_to(outside)  # a planted link: replaced, never written through
+    piped.unlink()
+    os.mkfifo(piped)  # a pipe: never read (it would block)
+    leftover = folder / ".0123abcd.tmp"
+    leftover.write_text("from a killed build")
+    assert materialize_graph(home).success
+    assert outside.read_text() == "keep me"
+    assert not linked.is_symlink() and json.loads(linked.read_text())["pipeline"]["name"] == "a/b"
+    assert piped.is_file() and json.loads(piped.read_text())["pipeline"]["name"] == "a_b"
+    assert not leftover.exists()
+
+    shutil.rmtree(folder)
+    (tmp_path / "elsewhere").mkdir()
+    folder.symlink_to(tmp_path / "elsewhere")  # the folder itself a link: nothing written
+    result = materialize_graph(home)
+    assert result.success
+    unsaved = result.asset_materializations_for_node("lineage_graph")[0].metadata
+    assert "symbolic link" in unsaved["snapshots_not_saved"].value
+    assert list((tmp_path / "elsewhere").iterdir()) == []

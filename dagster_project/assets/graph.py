@@ -193,6 +193,7 @@ def lineage_graph(
         run_id = store.run_for(context.run.run_id, run_trigger(context))
         build = build_graph(store, run_id)
         global_document = snapshot.global_graph(store.conn)
+        snapshot.sweep_temporary(folder)
         documents = chain(
             [(snapshot.GLOBAL_SCOPE, global_document)], pipeline_documents(store.conn)
         )

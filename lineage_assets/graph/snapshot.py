@@ -11,6 +11,7 @@ import hashlib
 import json
 import os
 import re
+import stat
 import unicodedata
 import uuid
 from collections import defaultdict
@@ -25,6 +26,7 @@ from lineage_assets.store import LineageStore, Upsert
 GLOBAL_SCOPE = "global"
 SLUG_CHARS = 80  # readable part of a snapshot file name; the hash makes it unique
 HASH_CHARS = 20  # hex digits of SHA-256 (80 bits) after the slug
+TEMPORARY_SUFFIX = ".tmp"  # `.<random>.tmp` beside a snapshot file while it is written
 
 
 def canonical(document: Any) -> str:
@@ -184,17 +186,31 @@ def render(text: str) -> bytes:
     return text.encode() + b"\n"
 
 
+def holds(target: Path, content: bytes) -> bool:
+    """Whether `target` is a regular file (not a link, a pipe or a device) holding exactly
+    `content`; read only when its size already matches."""
+    try:
+        descriptor = os.open(target, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:  # missing, a symbolic link, unreadable
+        return False
+    with os.fdopen(descriptor, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode) or info.st_size != len(content):
+            return False
+        return handle.read(len(content) + 1) == content
+
+
 def write_file(target: Path, content: bytes) -> bool:
     """Make `target` hold `content`: written to a temporary file beside it, flushed to disk
-    and renamed over it, so a crash leaves the old file or the new one, never half of either.
-    Returns False when the file already held exactly these bytes (nothing written)."""
+    and renamed over it, so a crash leaves the old file or the new one, never half of either
+    (a link planted at `target` is replaced, never followed). Returns False when the file
+    already held exactly these bytes (nothing written)."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        if target.read_bytes() == content:
-            return False
-    except FileNotFoundError:
-        pass
-    temporary = target.with_name(f".{uuid.uuid4().hex}.tmp")
+    if target.parent.is_symlink():
+        raise OSError(f"{target.parent} is a symbolic link: snapshots stay in the data folder")
+    if holds(target, content):
+        return False
+    temporary = target.with_name(f".{uuid.uuid4().hex}{TEMPORARY_SUFFIX}")
     try:
         with temporary.open("xb") as handle:
             handle.write(content)
@@ -209,6 +225,18 @@ def write_file(target: Path, content: bytes) -> bool:
     finally:
         os.close(directory)
     return True
+
+
+def sweep_temporary(folder: Path) -> int:
+    """Remove temporary files a killed build left in `folder` (one writer at a time holds the
+    store, so none is in use); returns how many."""
+    if not folder.is_dir() or folder.is_symlink():
+        return 0
+    swept = 0
+    for leftover in folder.glob(f".*{TEMPORARY_SUFFIX}"):
+        leftover.unlink(missing_ok=True)
+        swept += 1
+    return swept
 
 
 def save(
