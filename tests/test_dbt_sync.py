@@ -86,6 +86,19 @@ def test_sync_stores_dbt_edges_named_for_the_configured_target(remote, tmp_path)
         third = sync_repository(config, store, tmp_path / "cache")
         assert "warehouse/models/marts/dim_customers.sql" in third.changed
 
+        macro = Path(work.working_dir, "warehouse/macros/cents_to_dollars.sql")
+        macro.write_text(macro.read_text().replace("/ 100", "/ 1000"))
+        work.git.add("-A")
+        work.index.commit("cents are mills now", author=AUTHOR, committer=AUTHOR)
+        work.git.push("origin", "HEAD:main")
+        fourth = sync_repository(config, store, tmp_path / "cache")
+        assert "warehouse/models/staging/stg_payments.sql" in fourth.changed
+        text = store.conn.execute(
+            "SELECT sql_text FROM sql_statements s JOIN sql_files f USING (source_key) "
+            "WHERE f.path = 'warehouse/models/staging/stg_payments.sql'"
+        ).fetchone()[0]
+        assert "/ 1000" in text
+
 
 def test_seeds_and_sources_are_stored_as_nodes_with_their_columns(remote, tmp_path):
     _, url = remote

@@ -95,6 +95,15 @@ class DbtContext:
                 return project
         return None
 
+    def shared_inputs(self) -> frozenset[str]:
+        """Files every model may render (macros, installed packages): a change re-parses all."""
+        return frozenset(
+            path
+            for path in self.files
+            for project in self.projects
+            if project.kind_of(path) in ("macro", "package")
+        )
+
     def graph(self, project: DbtProject) -> DbtGraph:
         """The project's nodes, rendered on first use."""
         if project.root not in self._graphs:

@@ -41,6 +41,7 @@ class CheckoutState:
     rewritten: bool = False
     changed_paths: frozenset[str] | None = frozenset()
     dbt_models: frozenset[str] = frozenset()
+    dbt_inputs: frozenset[str] = frozenset()  # macros and packages: every model renders them
 
 
 @dataclass(frozen=True)
@@ -93,8 +94,10 @@ def _dbt_inputs_changed(stored: StoredState, checkout: CheckoutState, parse: lis
     """Whether a dbt YAML file changed since the stored commit (it changes every model's refs)."""
     if not checkout.dbt_models or checkout.rewritten or stored.commit is None:
         return False
-    if any(file.path.endswith(DBT_FILES) for file in parse):
+    if any(file.path.endswith(DBT_FILES) or file.path in checkout.dbt_inputs for file in parse):
         return True
     if checkout.changed_paths is None:  # an unreadable diff only costs a re-parse of the models
         return True
-    return any(path.endswith(DBT_FILES) for path in checkout.changed_paths)
+    return any(
+        path.endswith(DBT_FILES) or path in checkout.dbt_inputs for path in checkout.changed_paths
+    )

@@ -176,6 +176,7 @@ def checkout_state(
         rewritten=rewritten,
         changed_paths=changed,
         dbt_models=frozenset(p for p in files if context.project_of(p)),
+        dbt_inputs=context.shared_inputs(),
     )
 
 
