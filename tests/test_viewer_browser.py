@@ -80,7 +80,8 @@ def rendered(page, view):
 
 def click_node(page, node_id):
     box = page.locator("#cy").bounding_box()
-    page.evaluate(f"cy.fit(cy.$id({node_id!r}), 200)")
+    # `null` at the end: returning the cy object would make Playwright serialise all of it
+    page.evaluate(f"cy.zoom(1); cy.center(cy.$id({node_id!r})); null")
     point = page.evaluate(f"cy.$id({node_id!r}).renderedPosition()")
     page.mouse.click(box["x"] + point["x"], box["y"] + point["y"])
     return page.locator("#panel")

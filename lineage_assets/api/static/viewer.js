@@ -87,7 +87,8 @@ const STYLE = [
 ];
 
 const MIN_READABLE_ZOOM = 0.6;
-const cy = cytoscape({ container: $("cy"), style: STYLE, wheelSensitivity: 0.3, minZoom: 0.05 });
+// A bounded zoom: fitting one node would otherwise zoom so far that drawing stalls for a minute.
+const cy = cytoscape({ container: $("cy"), style: STYLE, wheelSensitivity: 0.3, minZoom: 0.05, maxZoom: 2.5 });
 window.cy = cy;
 
 function draw() {
