@@ -6,9 +6,20 @@ key splits back unambiguously; the sensor registers and retires keys, the store 
 
 from __future__ import annotations
 
+import re
+
 import dagster as dg
 
 sagemaker_pipelines = dg.DynamicPartitionsDefinition(name="sagemaker_pipelines")
+
+# SageMaker's rule for a pipeline name (CreatePipeline's PipelineName pattern), no `:` in it.
+_PIPELINE_NAME = re.compile(r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,255}")
+
+
+def is_pipeline_name(name: str) -> bool:
+    """Whether SageMaker could have named a pipeline so; anything else (from an emulator or a
+    proxy) is not made a partition, whose key must round-trip and pass Dagster's checks."""
+    return len(name) <= 256 and _PIPELINE_NAME.fullmatch(name) is not None
 
 
 def pipeline_partition_key(region: str, name: str) -> str:

@@ -8,6 +8,7 @@ configuration it skips, naming the missing variables, instead of failing every t
 import dagster as dg
 
 from dagster_project.partitions import (
+    is_pipeline_name,
     parse_pipeline_partition_key,
     pipeline_partition_key,
     sagemaker_pipelines,
@@ -20,16 +21,24 @@ SAGEMAKER_CRAWL_JOB = "sagemaker_lineage_job"
 
 
 def discovered_keys(aws: AwsResource) -> tuple[set[str], set[str], list[str]]:
-    """Partition keys listed now, regions listed successfully, and listing errors."""
+    """Partition keys listed now, regions listed successfully, and problems: listing errors
+    and names SageMaker could not have given (not partitioned; the nightly crawl has them)."""
     keys, regions, errors = set(), set(), []
     for region in aws.region_list:
         try:
             summaries = list_pipeline_summaries(aws.client("sagemaker", region))
         except AWS_ERRORS as error:
-            errors.append(f"{region}: {error_code(error)}: {error}")
+            errors.append(
+                f"listing failed, partitions kept: {region}: {error_code(error)}: {error}"
+            )
             continue
         regions.add(region)
-        keys |= {pipeline_partition_key(region, s["PipelineName"]) for s in summaries}
+        for summary in summaries:
+            name = str(summary.get("PipelineName", ""))
+            if is_pipeline_name(name):
+                keys.add(pipeline_partition_key(region, name))
+            else:
+                errors.append(f"not a partition: {region}: pipeline name {name[:80]!r}")
     return keys, regions, errors
 
 
@@ -51,7 +60,7 @@ def sagemaker_pipeline_discovery(
     new = sorted(listed - known)
     gone = sorted(key for key in known - listed if parse_pipeline_partition_key(key)[0] in regions)
     for line in errors:
-        context.log.warning("listing failed, partitions kept: %s", line)
+        context.log.warning(line)
     requests = []
     if new:
         requests.append(sagemaker_pipelines.build_add_request(new))

@@ -3,6 +3,9 @@ sensor, one partition on demand, and the nightly single-run crawl of every parti
 
 from __future__ import annotations
 
+import json
+
+import boto3
 import dagster as dg
 import duckdb
 import pytest
@@ -12,6 +15,7 @@ from dagster_project.assets.sagemaker import (
     sagemaker_pipeline_lineage,
 )
 from dagster_project.partitions import (
+    is_pipeline_name,
     parse_pipeline_partition_key,
     pipeline_partition_key,
     sagemaker_pipelines,
@@ -19,6 +23,7 @@ from dagster_project.partitions import (
 from dagster_project.resources import DUCKDB_POOL, AwsResource, LineageStoreResource
 from dagster_project.sensors import sagemaker_pipeline_discovery
 from lineage_assets import config
+from lineage_assets.emulator.definitions import ROLE_ARN
 
 
 @pytest.fixture
@@ -112,3 +117,26 @@ def test_the_code_location_has_the_partitioned_job_and_the_discovery_sensor():
         job = loaded.resolve_job_def(sagemaker_lineage_job.name)
     assert job.partitions_def == sagemaker_pipelines
     assert loaded.get_sensor_def("sagemaker_pipeline_discovery").job_name == job.name
+
+
+def test_discovery_partitions_only_names_sagemaker_could_give(aws_env, monkeypatch):
+    """An emulator or proxy may list any name: Dagster refuses keys with `...` or control
+    characters, and a `:` would not split back; such names are reported, the rest added."""
+    monkeypatch.setenv("MOTO_ACCOUNT_ID", "210987654324")  # an account of its own
+    sagemaker = boto3.client("sagemaker", region_name="us-east-1")
+    definition = json.dumps({"Version": "2020-12-01", "Steps": []})
+    valid = ["Churn-2", "A" * 256]
+    odd = ["wait...what", "tab\there", "colon:name", "a_b", "A" * 257, "-leading"]
+    for name in valid + odd:
+        sagemaker.create_pipeline(
+            PipelineName=name, PipelineDefinition=definition, RoleArn=ROLE_ARN
+        )
+    with dg.instance_for_test() as instance:
+        context = dg.build_sensor_context(
+            instance=instance, resources={"aws": AwsResource(regions="us-east-1")}
+        )
+        result = sagemaker_pipeline_discovery(context)
+        (added,) = result.dynamic_partitions_requests
+        assert sorted(added.partition_keys) == sorted(f"us-east-1:{n}" for n in valid)
+        instance.add_dynamic_partitions(sagemaker_pipelines.name, list(added.partition_keys))
+    assert not [name for name in odd if is_pipeline_name(name)]
