@@ -33,6 +33,9 @@ _PROCEDURAL = ("RETURN", "LET", "RAISE", "PERFORM", "EXIT", "LEAVE", "ITERATE", 
 _REOPENED = frozenset(
     ("BEGIN", "WHILE", "LOOP", "REPEAT", "FOR", "IF", "ELSE", "ELSEIF", "EXCEPTION", "WHEN")
 )
+_CONTROL_WORDS = frozenset(
+    (*_REOPENED, "DECLARE", "ELSIF", "WHEN", "EXCEPTION", "END", "UNTIL", "BEGIN")
+)
 _DECLARING_DIALECTS = ("postgres", "redshift", "snowflake", "oracle")
 
 # T-SQL: keywords that begin a statement, and when they continue the current one instead.
@@ -78,6 +81,8 @@ def expand(piece: Piece, sql: str, lines: LineIndex, state: BlockState) -> list[
     """The statements a piece runs, its routine header, or nothing for block structure."""
     if piece.error or not piece.tokens:
         return [piece]
+    if _is_plain(piece.tokens, state):
+        return [piece]  # the common case
     tokens = _reopen_command(piece.tokens, sql, state)
     parts: list[Piece | Routine] = []
     header = _routine_header(tokens)
@@ -97,6 +102,19 @@ def expand(piece: Piece, sql: str, lines: LineIndex, state: BlockState) -> list[
         return parts
     parts.extend(_statement_parts(tokens, lines, state))
     return parts
+
+
+def _is_plain(tokens: list[Token], state: BlockState) -> bool:
+    """A statement with no routine header, control flow or declaration around it."""
+    first = _word(tokens[0])
+    return (
+        first not in _CONTROL_WORDS
+        and state.dialect != "tsql"
+        and not state.declaring
+        and (first != "CREATE" or _routine_header(tokens) is None)
+        and not (state.in_routine and first in _PROCEDURAL)
+        and (len(tokens) < 2 or tokens[1].token_type != TokenType.COLON_EQ)
+    )
 
 
 def _reopen_command(tokens: list[Token], sql: str, state: BlockState) -> list[Token]:

@@ -3,7 +3,7 @@ a query written into a target table or path."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect, NormalizationStrategy
@@ -58,7 +58,7 @@ def normalize_and_check(query: exp.Expr, context: Context) -> bool:
     normalize = context.dialect.normalize_identifier
     lowers = _lowercases(context.dialect)
     needed = False
-    for node in query.walk():
+    for node in _nodes(query):
         kind = type(node)
         if kind is exp.Identifier:
             if not (lowers and node.this.islower()):
@@ -70,6 +70,20 @@ def normalize_and_check(query: exp.Expr, context: Context) -> bool:
             check = _QUALIFY_SIGNALS.get(kind)
             needed = check is not None and check(node, context)
     return needed
+
+
+def _nodes(root: exp.Expr) -> Iterator[exp.Expr]:
+    """Every node under `root`, parents before children (a leaner walk than `Expr.walk`)."""
+    stack = [root]
+    pop, push = stack.pop, stack.append
+    while stack:
+        node = pop()
+        yield node
+        for value in node.args.values():
+            if isinstance(value, exp.Expr):
+                push(value)
+            elif type(value) is list:
+                stack.extend(v for v in value if isinstance(v, exp.Expr))
 
 
 def _lowercases(dialect: Dialect) -> bool:
@@ -174,8 +188,23 @@ def select(statement: exp.Query, context: Context) -> Analysis:
         analysis = Analysis(kind="SELECT INTO", targets=[target] if target else [])
         write_query(analysis, target, result, None, context)
         return analysis
-    result = query_lineage(statement, context)
-    return Analysis(kind="SELECT", sources=result.sources, warnings=result.warnings)
+    return Analysis(kind="SELECT", sources=read_tables(statement, context))
+
+
+def read_tables(query: exp.Expr, context: Context) -> list[str]:
+    """The real tables a query reads, without resolving its columns: a query that writes
+    nothing has no column lineage, so it needs no normalising, qualifying or resolving."""
+    root = build_scope(query)
+    if root is None:
+        return _plain_tables(query, context)
+    names: dict[str, None] = {}
+    for scope in root.traverse():
+        for source in scope.sources.values():
+            if isinstance(source, exp.Table):
+                name = context.name(source)
+                if name:
+                    names[name] = None
+    return list(names)
 
 
 def _into_variables(context: Context) -> bool:

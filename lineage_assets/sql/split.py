@@ -20,9 +20,9 @@ from sqlglot.tokens import Token, TokenType
 
 _NEWLINE = re.compile("\n")
 _TEXT = re.compile(r"[^\s;]")
-_GO_TOKENS = (TokenType.VAR, TokenType.COMMAND)
-_OPENING = (TokenType.L_PAREN, TokenType.L_BRACKET, TokenType.CASE)
-_CLOSING = (TokenType.R_PAREN, TokenType.R_BRACKET, TokenType.END)
+_GO_TOKENS = frozenset((TokenType.VAR, TokenType.COMMAND))
+_OPENING = frozenset((TokenType.L_PAREN, TokenType.L_BRACKET, TokenType.CASE))
+_CLOSING = frozenset((TokenType.R_PAREN, TokenType.R_BRACKET, TokenType.END))
 
 
 @dataclass(frozen=True)
@@ -65,13 +65,14 @@ def split_statements(sql: str, dialect: Dialect, lines: LineIndex) -> Iterator[P
     current: list[Token] = []
     depth = deepest = 0
     last_end = 0
+    semicolon, opening, closing = TokenType.SEMICOLON, _OPENING, _CLOSING
     for index, token in enumerate(tokens):
         if index > 1:
             tokens[index - 2] = None  # a GO check looks one token back
         if token is None:
             continue
         kind = token.token_type
-        if kind == TokenType.SEMICOLON or _is_batch_separator(tokens, index):
+        if kind is semicolon or (kind in _GO_TOKENS and _is_batch_separator(tokens, index)):
             if current:
                 piece = _piece(current, lines, deepest)
                 last_end = piece.end
@@ -80,10 +81,11 @@ def split_statements(sql: str, dialect: Dialect, lines: LineIndex) -> Iterator[P
             depth = deepest = 0
             continue
         current.append(token)
-        if kind in _OPENING:
+        if kind in opening:
             depth += 1
-            deepest = max(deepest, depth)
-        elif kind in _CLOSING and depth:
+            if depth > deepest:
+                deepest = depth
+        elif kind in closing and depth:
             depth -= 1
     tokens.clear()
     if failure is not None:
