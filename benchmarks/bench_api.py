@@ -193,7 +193,7 @@ def viewer_load(published: Path, repeat: int) -> tuple[list[float], list[float]]
                     page.evaluate(
                         """async () => { const t = performance.now();
                         const q = 'pipeline=Big&view=both&includeLatestExec=true';
-                        const r = await fetch('/lineage?' + q);
+                        const r = await fetch("lineage?" + q);
                         await r.json(); return (performance.now() - t) / 1000; }"""
                     )
                 )

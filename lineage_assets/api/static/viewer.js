@@ -125,7 +125,7 @@ async function load() {
   if (params.get("execution")) q.set("execution", params.get("execution"));
   $("status").textContent = "loading…";
   try {
-    state.doc = await getJson("/lineage?" + q);
+    state.doc = await getJson("lineage?" + q);
     draw();
   } catch (error) {
     state.doc = null;
@@ -285,7 +285,7 @@ $("pipeline").addEventListener("change", () => {
 
 (async function start() {
   try {
-    const listing = await getJson("/sagemaker/pipelines");
+    const listing = await getJson("sagemaker/pipelines");
     const select = $("pipeline");
     for (const region of listing.regions) {
       for (const p of region.pipelines) {
