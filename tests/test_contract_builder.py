@@ -1,0 +1,168 @@
+"""The contract builder on a store written through the real writer: one definition and one
+execution per document, never mixed (after UpdatePipeline the newest execution still ran the
+old definition), close matches for unknown names, and every document valid."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from lineage_assets.contract import Request, UnknownName, build_lineage
+from lineage_assets.contract.schema import validation_errors
+from lineage_assets.store import LineageStore, SourceRecords, Upsert
+
+REGION, NAME = "us-east-1", "Churn"
+ARN = f"arn:aws:sagemaker:{REGION}:1:pipeline/{NAME}"
+START = datetime(2026, 11, 1, 3, 0, tzinfo=UTC)
+
+
+def definition(extra_input: bool) -> str:
+    inputs = [{"InputName": "raw", "S3Input": {"S3Uri": "s3://Raw-Bucket/Customers/"}}]
+    if extra_input:
+        inputs.append({"InputName": "extra", "S3Input": {"S3Uri": "s3://raw-bucket/extra/"}})
+    return json.dumps(
+        {
+            "Version": "2020-12-01",
+            "Parameters": [{"Name": "Out", "Type": "String", "DefaultValue": "s3://art/def/"}],
+            "Steps": [
+                {
+                    "Name": "Prep",
+                    "Type": "Processing",
+                    "Arguments": {
+                        "ProcessingInputs": inputs,
+                        "ProcessingOutputConfig": {
+                            "Outputs": [
+                                {
+                                    "OutputName": "out",
+                                    "S3Output": {"S3Uri": {"Get": "Parameters.Out"}},
+                                }
+                            ]
+                        },
+                    },
+                }
+            ],
+        }
+    )
+
+
+@pytest.fixture
+def conn(tmp_path):
+    """The current definition has an extra input the only execution never saw."""
+    with LineageStore.open(tmp_path / "s.duckdb") as store:
+        records = SourceRecords(f"sagemaker:{REGION}/{NAME}", "sagemaker_pipeline", NAME)
+        records.add(
+            "sagemaker_pipelines",
+            [
+                {
+                    "region": REGION,
+                    "pipeline_name": NAME,
+                    "pipeline_arn": ARN,
+                    "definition_hash": "new",
+                    "last_modified_at": START + timedelta(days=1),
+                }
+            ],
+        )
+        execution = f"{ARN}/execution/abc123"
+        records.add(
+            "sagemaker_executions",
+            [
+                {
+                    "pipeline_arn": ARN,
+                    "execution_arn": execution,
+                    "execution_id": "abc123",
+                    "status": "Succeeded",
+                    "started_at": START,
+                    "definition_hash": "old",
+                }
+            ],
+        )
+        records.add(
+            "sagemaker_execution_parameters",
+            [
+                {
+                    "execution_arn": execution,
+                    "name": "Out",
+                    "value": "s3://art/run/",
+                    "is_override": True,
+                }
+            ],
+        )
+        records.add(
+            "sagemaker_step_runs",
+            [
+                {
+                    "execution_arn": execution,
+                    "step_name": "Prep",
+                    "status": "Succeeded",
+                    "started_at": START,
+                    "ended_at": START + timedelta(seconds=90),
+                }
+            ],
+        )
+        records.history.append(
+            Upsert(
+                "sagemaker_pipeline_versions",
+                ("pipeline_arn", "definition_hash"),
+                [
+                    {
+                        "pipeline_arn": ARN,
+                        "definition_hash": h,
+                        "definition": definition(h == "new"),
+                    }
+                    for h in ("old", "new")
+                ],
+            )
+        )
+        store.replace_source(records)
+        yield store.conn
+
+
+def inputs(document):
+    (node,) = document["graphPipeline"]["nodes"]
+    return {i["name"]: i["uri"] for i in node["inputs"]}
+
+
+def test_the_latest_execution_shows_the_definition_it_ran_with_its_parameters(conn):
+    document = build_lineage(conn, Request(NAME, REGION, include_latest_execution=True))
+    assert validation_errors(document) == []
+    assert set(inputs(document)) == {"raw"}  # not the input added afterwards
+    (node,) = document["graphPipeline"]["nodes"]
+    assert node["run"]["status"] == "Succeeded" and node["run"]["elapsedSec"] == 90
+    assert node["outputs"][0]["uri"] == "s3://art/run/"  # the execution's value, not the default
+    assert document["execution"]["definitionIsCurrent"] is False
+    assert any("definition changed" in w for w in document["warnings"])
+    assert document["summary"]["elapsedSec"] == 90
+
+
+def test_without_an_execution_the_current_definition_is_shown_not_run(conn):
+    document = build_lineage(conn, Request(NAME, REGION, include_latest_execution=False))
+    assert validation_errors(document) == []
+    assert set(inputs(document)) == {"raw", "extra"}
+    (node,) = document["graphPipeline"]["nodes"]
+    assert node["run"] == {"status": "NotRun"}
+    assert node["outputs"][0]["uri"] == "s3://art/def/"
+    assert document["execution"] is None and document["summary"]["overallStatus"] == "Unknown"
+
+
+def test_uris_keep_their_case_and_views_carry_only_their_graphs(conn):
+    data = build_lineage(conn, Request(NAME, view="data"))
+    assert validation_errors(data) == []
+    assert "graphPipeline" not in data and "graph" not in data
+    assert "data:s3://Raw-Bucket/Customers/" in {n["id"] for n in data["graphData"]["nodes"]}
+    pipeline = build_lineage(conn, Request(NAME, view="pipeline"))
+    assert "graphData" not in pipeline and pipeline["graph"] is pipeline["graphPipeline"]
+    with pytest.raises(ValueError, match="view must be one of"):
+        build_lineage(conn, Request(NAME, view="graph"))
+
+
+def test_unknown_names_list_close_matches(conn):
+    with pytest.raises(UnknownName) as error:
+        build_lineage(conn, Request("churn"))
+    assert error.value.matches == [NAME]
+    with pytest.raises(UnknownName) as error:
+        build_lineage(conn, Request(NAME, execution="abc124"))
+    assert error.value.matches == ["abc123"]
+    with pytest.raises(UnknownName):
+        build_lineage(conn, Request(NAME, region="eu-west-1"))
