@@ -11,7 +11,7 @@ import pytest
 from lineage_assets.git_sql.collect import DbtContext, dbt_context, parse_file
 from lineage_assets.git_sql.dbt import DbtNode, DbtSettings, Limits
 
-PROJECT = "name: evil\nmodel-paths: [models]\nmacro-paths: [macros]\n"
+PROJECT = "name: evil\nmodel-paths: [models]\nmacro-paths: [macros]\nvars: {lists: [a]}\n"
 MACROS = {
     "macros/deep.sql": "{% macro deep(n) %}{{ deep(n + 1) }}{% endmacro %}",
     "macros/ok.sql": "{% macro cents(c) %}({{ c }} / 100){% endmacro %}",
@@ -59,6 +59,11 @@ def hostile_models(marker: Path) -> dict[str, str]:
         ),
         "good_modules": "select '{{ modules.re.sub('a', 'b', 'aaa') }}' as x from {{ ref('good') }}",
         "good": "select {{ cents('amount') }} as amount from raw.orders",
+        "shared_state_mutation": (
+            "{% do target.update({'schema': 'hijacked'}) %}{% do var('lists').append('b') %}"
+            "select 1 as x"
+        ),
+        "z_after_mutation": "select {{ var('lists')|length }} as n",
     }
 
 
@@ -224,3 +229,11 @@ def test_the_project_render_budget_ends_a_project_of_endless_models():
     assert all(n.error for n in nodes.values())
     assert any("budget" in (n.error or "") for n in nodes.values())
     assert nodes["z_last"].relation == "analytics.z_last"  # still a node, named by default
+
+
+def test_a_model_cannot_change_what_later_models_see(rendered):
+    nodes, _, _ = rendered
+    assert nodes["shared_state_mutation"].relation == "analytics.shared_state_mutation"
+    after = nodes["z_after_mutation"]
+    assert after.relation == "analytics.z_after_mutation"
+    assert "select 1 as n" in after.sql

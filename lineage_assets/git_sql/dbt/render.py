@@ -7,6 +7,7 @@ into `RenderedNode`s. Refs and `this` render as placeholders the collector resol
 
 from __future__ import annotations
 
+import copy
 import datetime
 import hashlib
 import itertools
@@ -14,6 +15,7 @@ import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
 import jinja2
@@ -290,11 +292,13 @@ class ProjectRenderer:
             "config": ParseConfig(self),
             "var": self._var,
             "env_var": self._env_var,
-            "target": target,
+            "target": MappingProxyType(target),
             "this": RelationStub("this"),
             "model": self.model_info,
             "execute": False,
-            "flags": {"FULL_REFRESH": False, "WHICH": "parse", "STORE_FAILURES": False},
+            "flags": MappingProxyType(
+                {"FULL_REFRESH": False, "WHICH": "parse", "STORE_FAILURES": False}
+            ),
             "is_incremental": lambda *a, **k: False,
             "should_full_refresh": lambda *a, **k: False,
             "run_query": _undefined_result,
@@ -302,7 +306,9 @@ class ProjectRenderer:
             "statement": _statement,
             "store_result": _noop,
             "adapter": Adapter(self),
-            "api": {"Relation": Namespace("api.Relation", {"create": LiteralRelation})},
+            "api": MappingProxyType(
+                {"Relation": Namespace("api.Relation", {"create": LiteralRelation})}
+            ),
             "exceptions": _exceptions(),
             "log": _noop,
             "print": _noop,
@@ -318,8 +324,10 @@ class ProjectRenderer:
             "invocation_id": "00000000-0000-0000-0000-000000000000",
             "run_started_at": datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC),
             "dbt_version": "1.10.0",
-            "graph": {"nodes": {}, "sources": {}, "exposures": {}, "metrics": {}, "macros": {}},
-            "selected_resources": [],
+            "graph": MappingProxyType(
+                {k: MappingProxyType({}) for k in ("nodes", "sources", "exposures", "metrics")}
+            ),
+            "selected_resources": (),
             "project_name": self.bundle.root_package,
             "database": target["database"],
             "schema": target["schema"],
@@ -436,8 +444,8 @@ class ProjectRenderer:
         package = self.model_info.get("package_name")
         scoped = self.bundle.package_variables.get(package or "", {})
         if name in scoped:
-            return scoped[name]
-        return self.bundle.variables.get(name, default)
+            return copy.deepcopy(scoped[name])
+        return copy.deepcopy(self.bundle.variables.get(name, default))
 
     def _env_var(self, name: Any, default: Any = None) -> Any:
         """Only allowed variables (the `DBT_ENV_` prefix or the allow-list) ever resolve."""
