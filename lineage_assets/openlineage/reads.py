@@ -1,0 +1,271 @@
+"""Typed reads of the published store for the export: SQL statements with their file and
+column edges, SageMaker steps' inputs and outputs, schemas, PII tags and bucket posture."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from lineage_assets.graph.uris import normalize
+
+
+@dataclass(frozen=True)
+class StatementRow:
+    """One parsed statement of a SQL file from git, with where it is."""
+
+    source_key: str
+    repository: str
+    repository_url: str
+    path: str
+    dialect: str | None
+    commit_sha: str | None
+    commit_time: datetime | None
+    statement_index: int
+    statement_count: int
+    kind: str | None
+    start_line: int | None
+    targets: tuple[str, ...]
+    sources: tuple[str, ...]
+    sql_text: str | None
+
+
+@dataclass(frozen=True)
+class ColumnEdgeRow:
+    """One column edge of a statement (`target_column` is `*` for whole-table edges)."""
+
+    source_table: str | None
+    source_column: str
+    target_table: str
+    target_column: str
+    transform: str | None
+    is_indirect: bool
+
+
+@dataclass(frozen=True)
+class StepIoRow:
+    """A step's input or output location, declared by the definition or observed in a run."""
+
+    step: str
+    direction: str
+    uri: str
+    data_kind: str | None
+    execution_arn: str | None
+
+
+@dataclass(frozen=True)
+class ModelPackageRow:
+    arn: str
+    execution_arn: str | None
+    step: str | None
+
+
+@dataclass(frozen=True)
+class FeatureGroupRow:
+    region: str
+    name: str
+    arn: str | None
+    data_uri: str | None
+    features: tuple[tuple[str, str | None], ...]
+
+
+def statements(conn: Any) -> list[StatementRow]:
+    """Every statement that parsed, in file and statement order."""
+    rows = conn.execute(
+        "SELECT s.source_key, f.repo, f.path, f.dialect, f.commit_sha, f.commit_time, "
+        "s.statement_index, coalesce(f.statement_count, 1), s.kind, s.start_line, "
+        "coalesce(s.targets, []), coalesce(s.sources, []), s.sql_text "
+        "FROM sql_statements s JOIN sql_files f USING (source_key) "
+        "WHERE s.error IS NULL ORDER BY s.source_key, s.statement_index"
+    ).fetchall()
+    found = []
+    for key, repo_url, path, dialect, sha, when, index, count, kind, line, tgt, src, text in rows:
+        repository = key.removeprefix("sql:").removesuffix(f"/{path}") or "sql"
+        found.append(
+            StatementRow(
+                key,
+                repository,
+                repo_url or "",
+                path,
+                dialect,
+                sha,
+                when,
+                index,
+                count,
+                kind,
+                line,
+                tuple(tgt),
+                tuple(src),
+                text,
+            )
+        )
+    return found
+
+
+def column_edges(conn: Any) -> dict[tuple[str, int], list[ColumnEdgeRow]]:
+    """(source key, statement index) → its column edges."""
+    found: dict[tuple[str, int], list[ColumnEdgeRow]] = defaultdict(list)
+    for key, index, *rest in conn.execute(
+        "SELECT source_key, statement_index, source_table, source_column, target_table, "
+        "target_column, transform, coalesce(is_indirect, false) FROM column_edges "
+        "ORDER BY ALL"
+    ).fetchall():
+        found[(key, index)].append(ColumnEdgeRow(*rest))
+    return found
+
+
+def table_columns(conn: Any) -> dict[str, list[str]]:
+    """Table → columns the SQL writes or dbt declares, in first-seen order."""
+    found: dict[str, dict[str, None]] = defaultdict(dict)
+    for table, column in conn.execute(
+        "SELECT target_table, target_column FROM column_edges WHERE target_column <> '*' "
+        "ORDER BY source_key, statement_index, target_column"
+    ).fetchall():
+        found[table][column] = None
+    for relation, columns in conn.execute(
+        "SELECT relation, columns FROM dbt_nodes WHERE columns IS NOT NULL ORDER BY relation"
+    ).fetchall():
+        for column in columns:
+            found[relation].setdefault(column, None)
+    return {table: list(columns) for table, columns in found.items()}
+
+
+def location_matches(conn: Any) -> dict[str, list[tuple[str, str]]]:
+    """Table → (its storage location, column) pairs the graph matched by LOCATION."""
+    found: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for table_column, data_column in conn.execute(
+        "SELECT source_node, target_node FROM inferred_edges WHERE edge_kind = 'column_match' "
+        "AND reason = 'location' AND starts_with(source_node, 'column:') "
+        "AND NOT contains(source_node, '://') ORDER BY ALL"
+    ).fetchall():
+        table, _, column = table_column.removeprefix("column:").rpartition(".")
+        location, _, _ = data_column.removeprefix("column:").rpartition("#")
+        found[table].append((normalize(location), column))
+    return found
+
+
+def through_step(
+    conn: Any, region: str, pipeline: str
+) -> dict[str, list[tuple[str, str, str, str]]]:
+    """Step → (input location, input column, output location, output column) the graph
+    matched by name through the step."""
+    prefix = f"through step:{region}/{pipeline}/"
+    found: dict[str, list[tuple[str, str, str, str]]] = defaultdict(list)
+    for source, target, reason in conn.execute(
+        "SELECT source_node, target_node, reason FROM inferred_edges "
+        "WHERE edge_kind = 'column_match' AND starts_with(reason, ?) ORDER BY ALL",
+        [prefix],
+    ).fetchall():
+        source_location, _, source_column = source.removeprefix("column:").rpartition("#")
+        target_location, _, target_column = target.removeprefix("column:").rpartition("#")
+        if source_location and target_location:
+            found[reason.removeprefix(prefix)].append(
+                (
+                    normalize(source_location),
+                    source_column,
+                    normalize(target_location),
+                    target_column,
+                )
+            )
+    return found
+
+
+def step_io(conn: Any, source_key: str) -> list[StepIoRow]:
+    """A pipeline's step inputs and outputs that name a location."""
+    return [
+        StepIoRow(*row)
+        for row in conn.execute(
+            "SELECT step_name, direction, uri, data_kind, execution_arn FROM sagemaker_step_io "
+            "WHERE source_key = ? AND uri IS NOT NULL ORDER BY ALL",
+            [source_key],
+        ).fetchall()
+    ]
+
+
+def model_packages(conn: Any, source_key: str) -> list[ModelPackageRow]:
+    return [
+        ModelPackageRow(*row)
+        for row in conn.execute(
+            "SELECT model_package_arn, execution_arn, step_name FROM sagemaker_model_packages "
+            "WHERE source_key = ? ORDER BY ALL",
+            [source_key],
+        ).fetchall()
+    ]
+
+
+def steps(conn: Any, source_key: str) -> list[tuple[str, str | None]]:
+    """The current definition's steps: (name, type)."""
+    return conn.execute(
+        "SELECT DISTINCT s.step_name, s.step_type FROM sagemaker_steps s "
+        "JOIN sagemaker_pipelines p USING (source_key) "
+        "WHERE s.source_key = ? AND s.definition_hash IS NOT DISTINCT FROM p.definition_hash "
+        "ORDER BY ALL",
+        [source_key],
+    ).fetchall()
+
+
+def feature_groups(conn: Any) -> list[FeatureGroupRow]:
+    columns: dict[tuple[str, str], list[tuple[str, str | None]]] = defaultdict(list)
+    for key, group, name, kind in conn.execute(
+        "SELECT source_key, feature_group_name, feature_name, feature_type FROM features "
+        "ORDER BY ALL"
+    ).fetchall():
+        columns[(key, group)].append((name, kind))
+    return [
+        FeatureGroupRow(region, name, arn, uri, tuple(columns.get((key, name), ())))
+        for key, region, name, arn, uri in conn.execute(
+            "SELECT source_key, region, feature_group_name, feature_group_arn, "
+            "coalesce(resolved_offline_uri, offline_store_uri) FROM feature_groups ORDER BY ALL"
+        ).fetchall()
+    ]
+
+
+def pii_by_owner(conn: Any) -> dict[str, dict[str, set[str]]]:
+    """Owner (a table name, or a normalized location) → column → PII classes."""
+    found: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    for owner, column, cls in conn.execute(
+        "SELECT owner_node, column_node, pii_class FROM pii_tags"
+    ).fetchall():
+        if owner.startswith("data:"):
+            found[normalize(owner.removeprefix("data:"))][column.rsplit("#", 1)[-1]].add(cls)
+        elif owner.startswith("table:"):
+            found[owner.removeprefix("table:")][column.rsplit(".", 1)[-1]].add(cls)
+    return found
+
+
+def storage_schemas(conn: Any) -> dict[str, list[tuple[str, str | None]]]:
+    """Normalized location → its latest sampled schema's columns (name, type)."""
+    found: dict[str, list[tuple[str, str | None]]] = defaultdict(list)
+    for uri, column, kind in conn.execute(
+        "SELECT d.dataset_uri, c.column_path, c.column_type FROM s3_datasets d "
+        "JOIN s3_schema_columns c "
+        "ON c.dataset_uri = d.dataset_uri AND c.version = d.schema_version "
+        "ORDER BY d.dataset_uri, c.column_path"
+    ).fetchall():
+        found[normalize(uri)].append((column, kind))
+    return found
+
+
+def buckets(conn: Any) -> dict[str, dict[str, Any]]:
+    """Bucket → posture (encryption, versioning, public access, checked at) and tags."""
+    found = {}
+    for bucket, region, encryption, versioning, public, tags, checked in conn.execute(
+        "SELECT bucket, region, encryption, versioning, public_access, CAST(tags AS VARCHAR), "
+        "checked_at FROM s3_buckets ORDER BY bucket"
+    ).fetchall():
+        try:
+            parsed = json.loads(tags) if tags else {}
+        except ValueError:
+            parsed = {}
+        found[bucket] = {
+            "name": bucket,
+            "region": region,
+            "encryption": encryption,
+            "versioning": versioning,
+            "publicAccess": public,
+            "checkedAt": checked.isoformat() if isinstance(checked, datetime) else None,
+            "tags": parsed if isinstance(parsed, dict) else {},
+        }
+    return found
