@@ -20,8 +20,9 @@ from pathlib import Path
 import git
 
 from benchmarks import hostile_fuzz
-from benchmarks.harness import Result, figure, header, mib, note, report
-from lineage_assets.store import connect_published
+from benchmarks.harness import Result, figure, header, median_time, mib, note, report, seconds
+from lineage_assets.store import LineageStore, connect_published
+from lineage_assets.store.console import run_read_query
 
 ACTOR = git.Actor("Bench", "bench@example.com")
 STATEMENT = "SELECT 1 AS c;"
@@ -252,6 +253,32 @@ def memory_results(quick: bool) -> list[Result]:
     return results
 
 
+CONSOLE_QUERY = (
+    "select node, depth, path from downstream('table:analytics.customers_raw', 10) "
+    "order by depth, node"
+)
+
+
+def console_results(quick: bool) -> list[Result]:
+    """What vetting costs a console query: the vetted run against the same query run raw."""
+    header("hostile", "query console: vetted read query against the same query run directly")
+    repeat = 20 if quick else 100
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        with LineageStore.open(root / "lineage.duckdb", root / "published.duckdb") as store:
+            published = store.publish()
+        assert published is not None
+        conn = connect_published(published)
+        try:
+            raw_s = median_time(lambda: conn.execute(CONSOLE_QUERY).fetchall(), repeat)
+            vetted_s = median_time(lambda: run_read_query(conn, CONSOLE_QUERY), repeat)
+        finally:
+            conn.close()
+    figure("the query run directly (ref)", seconds(raw_s))
+    figure("the query vetted, then run", seconds(vetted_s))
+    return [report(Result("hostile", "console: vetted ÷ direct", vetted_s / raw_s, 5.0))]
+
+
 def run(quick: bool = False) -> list[Result]:
-    """The memory benchmark, then the fuzz run."""
-    return memory_results(quick) + hostile_fuzz.run(quick)
+    """The memory benchmark, the console's vetting cost, then the fuzz run."""
+    return memory_results(quick) + console_results(quick) + hostile_fuzz.run(quick)

@@ -15,6 +15,7 @@ import pytest
 
 from lineage_assets.cli import main
 from lineage_assets.store import connect_published
+from lineage_assets.store.console import RefusedStatementError, run_read_query
 
 SECRET = "TOPSECRET-7f3a"
 
@@ -347,3 +348,29 @@ def test_no_setting_or_function_reveals_a_process_secret(console, capsys, monkey
     out, err = capsys.readouterr()
     assert "enable_external_access,false" in out
     assert token not in out + err and key not in out + err
+
+
+def test_a_table_macro_the_store_defines_beyond_the_schema_is_allowed(tmp_path):
+    path = tmp_path / "published.duckdb"
+    writer = duckdb.connect(str(path))
+    writer.execute("CREATE TABLE runs AS SELECT range AS id FROM range(5)")
+    writer.execute("CREATE MACRO first_runs(n) AS TABLE SELECT id FROM runs ORDER BY id LIMIT n")
+    writer.close()
+    conn = connect_published(path)
+    try:
+        assert run_read_query(conn, "SELECT * FROM first_runs(2)").rows == [(0,), (1,)]
+        with pytest.raises(RefusedStatementError, match="read_text"):
+            run_read_query(conn, "SELECT * FROM read_text('/etc/passwd')")
+    finally:
+        conn.close()
+
+
+def test_an_input_leaves_no_state_for_the_next(console, capsys):
+    """Parsing runs on a fresh scratch connection each time: how DuckDB expands a PRAGMA depends
+    on what that connection ran before (it vetted a SELECT), so nothing may carry over."""
+    for _ in range(2):
+        assert main(["query", "SELECT * FROM read_csv('/etc/passwd')"]) == 2
+        assert main(["query", "SELECT 41 + 1 AS answer"]) == 0
+        assert "42" in capsys.readouterr().out
+        assert main(["query", "PRAGMA copy_database('lineage_published', 'memory')"]) == 2
+        assert "statement 1 is TRANSACTION" in capsys.readouterr().err

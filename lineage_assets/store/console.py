@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+import threading
+from collections.abc import Container, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +19,7 @@ import duckdb
 
 from lineage_assets.store.connection import READER_CONFIG
 from lineage_assets.store.errors import StoreError
+from lineage_assets.store.schema import MIGRATIONS
 
 MAX_ROWS = 100_000  # rows fetched into memory for printing; the rest is left off, with a note
 READ_FORMS = "SELECT, FROM, WITH, VALUES, TABLE, DESCRIBE, SHOW, SUMMARIZE, EXPLAIN"
@@ -99,13 +101,43 @@ def _walk(node: Any) -> Iterator[dict[str, Any]]:
             stack.extend(item)
 
 
-def _store_table_macros(conn: duckdb.DuckDBPyConnection) -> frozenset[str]:
-    """The table macros the store defines (e.g. `downstream`, `upstream`)."""
-    rows = conn.execute(
-        "SELECT function_name FROM duckdb_functions() "
-        "WHERE NOT internal AND function_type = 'table_macro'"
-    ).fetchall()
-    return frozenset(name.lower() for (name,) in rows)
+_TABLE_MACRO = re.compile(r"\bMACRO\s+(\w+)\s*\([^)]*\)\s+AS\s+TABLE\b", re.IGNORECASE)
+# The table macros the store's migrations define (`downstream`, `upstream`, ...).
+SCHEMA_TABLE_MACROS = frozenset(
+    name.lower() for migration in MIGRATIONS for name in _TABLE_MACRO.findall(migration.sql)
+)
+
+
+class _StoreMacros:
+    """The table macros the store defines: those of the schema, else the store's catalog, read
+    once and only when a query calls another table function (listing functions takes ~30 ms)."""
+
+    def __init__(self, conn: duckdb.DuckDBPyConnection) -> None:
+        self._conn = conn
+        self._names: frozenset[str] | None = None
+
+    def __contains__(self, name: object) -> bool:
+        if name in SCHEMA_TABLE_MACROS:
+            return True
+        if self._names is None:
+            rows = self._conn.execute(
+                "SELECT function_name FROM duckdb_functions() "
+                "WHERE NOT internal AND function_type = 'table_macro'"
+            ).fetchall()
+            self._names = frozenset(str(found).lower() for (found,) in rows)
+        return name in self._names
+
+
+_scratch = threading.local()
+
+
+def _parser_connection() -> duckdb.DuckDBPyConnection:
+    """A fresh connection (no transaction or session state left by an earlier input) to this
+    thread's scratch in-memory database, locked down like readers, for parsing only."""
+    database = getattr(_scratch, "database", None)
+    if database is None:
+        database = _scratch.database = duckdb.connect(":memory:", config=dict(READER_CONFIG))
+    return database.cursor()
 
 
 def _serialized_select(conn: duckdb.DuckDBPyConnection, text: str) -> dict[str, Any]:
@@ -120,7 +152,7 @@ def _serialized_select(conn: duckdb.DuckDBPyConnection, text: str) -> dict[str, 
     return tree
 
 
-def _vet_select(conn: duckdb.DuckDBPyConnection, text: str, macros: frozenset[str]) -> None:
+def _vet_select(conn: duckdb.DuckDBPyConnection, text: str, macros: Container[str]) -> None:
     """Refuse a SELECT that calls a table function with effects or scans a path or URL."""
     for node in _walk(_serialized_select(conn, text)):
         kind = node.get("type")
@@ -168,15 +200,14 @@ def read_statements(conn: duckdb.DuckDBPyConnection, sql: str) -> list[str]:
     Parsing happens on a scratch in-memory connection as locked down as `conn`: DuckDB expands
     some PRAGMAs while it parses, and there they reach nothing.
     """
-    macros = _store_table_macros(conn)
-    scratch = duckdb.connect(":memory:", config=dict(READER_CONFIG))
+    parser = _parser_connection()
     try:
-        return _vetted(scratch, sql, macros)
+        return _vetted(parser, sql, _StoreMacros(conn))
     finally:
-        scratch.close()
+        parser.close()
 
 
-def _vetted(parser: duckdb.DuckDBPyConnection, sql: str, macros: frozenset[str]) -> list[str]:
+def _vetted(parser: duckdb.DuckDBPyConnection, sql: str, macros: Container[str]) -> list[str]:
     """Each statement's text once it is known to be a read query (see `read_statements`)."""
     statements = parser.extract_statements(sql)
     if not statements:
