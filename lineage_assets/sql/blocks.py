@@ -79,28 +79,38 @@ class Expansion:
 
 def expand(piece: Piece, sql: str, lines: LineIndex, state: BlockState) -> list[Piece | Routine]:
     """The statements a piece runs, its routine header, or nothing for block structure."""
-    if piece.error or not piece.tokens:
-        return [piece]
-    if _is_plain(piece.tokens, state):
+    if piece.error or not piece.tokens or _is_plain(piece.tokens, state):
         return [piece]  # the common case
     tokens = _reopen_command(piece.tokens, sql, state)
+    runs = _tsql_statements(tokens) if state.dialect == "tsql" else [tokens]
     parts: list[Piece | Routine] = []
-    header = _routine_header(tokens)
-    if header is not None:
+    for run in runs:
+        parts.extend(_run_parts(run, sql, lines, state))
+    return parts
+
+
+def _run_parts(
+    tokens: list[Token], sql: str, lines: LineIndex, state: BlockState
+) -> list[Piece | Routine]:
+    """One statement's tokens without control-flow prefixes: routine headers (with their
+    quoted body, or followed by the body's first statement), the statement, or nothing."""
+    parts: list[Piece | Routine] = []
+    while tokens:
+        tokens = _strip_control(tokens, state)
+        header = _routine_header(tokens) if tokens else None
+        if header is None:
+            break
         kind, body_at = header
         routine = _quoted_routine(tokens, sql, lines, kind)
         if routine is not None:
-            return [routine]
+            parts.append(routine)
+            return parts
         state.in_routine = True
         state.declaring = False
-        head = tokens[:body_at] if body_at else tokens
-        parts.append(Routine(_sub_piece(head, lines), kind))
+        parts.append(Routine(_sub_piece(tokens[:body_at] if body_at else tokens, lines), kind))
         tokens = tokens[body_at:] if body_at else []
-    if state.dialect == "tsql" and tokens:
-        for run in _tsql_statements(tokens):
-            parts.extend(_statement_parts(run, lines, state))
-        return parts
-    parts.extend(_statement_parts(tokens, lines, state))
+    if tokens and not _is_block_structure(tokens, state):
+        parts.append(_sub_piece(tokens, lines))
     return parts
 
 
@@ -136,14 +146,6 @@ def _reopen_command(tokens: list[Token], sql: str, state: BlockState) -> list[To
         token.start += begin
         token.end += begin
     return [tokens[0], *inner]
-
-
-def _statement_parts(tokens: list[Token], lines: LineIndex, state: BlockState) -> list[Piece]:
-    """One statement's tokens with control-flow prefixes removed; none for block structure."""
-    tokens = _strip_control(tokens, state)
-    if not tokens or _is_block_structure(tokens, state):
-        return []
-    return [_sub_piece(tokens, lines)]
 
 
 def _word(token: Token) -> str:
@@ -321,7 +323,7 @@ def _starts_tsql_statement(tokens: list[Token], index: int, current: list[Token]
 
 
 _NOT_KEYWORDS = (TokenType.IDENTIFIER, TokenType.STRING, TokenType.DOT, TokenType.PARAMETER)
-_CONTINUING = ("UNION", "ALL", "EXCEPT", "INTERSECT", "THEN", "FOR", "AS", "INTO",
+_CONTINUING = ("UNION", "ALL", "EXCEPT", "INTERSECT", "THEN", "FOR", "AS", "INTO", "BULK",
                "TABLE", "ROWS", "TO", "BY")  # fmt: skip
 
 

@@ -78,6 +78,7 @@ class QueryColumns:
         self.scope_by_query: dict[int, Scope] = {}
         self._memo: dict[tuple[int, str], Origins] = {}
         self._projections: dict[int, dict[str, exp.Expr]] = {}
+        self._selected: dict[int, list[exp.Expr | Scope]] = {}
         self.unresolved: set[str] = set()
         self.scopes = list(root.traverse())
         for scope in self.scopes:
@@ -137,7 +138,7 @@ class QueryColumns:
             found = self.root.sources.get(table)
             sources = [found] if found is not None else []
         else:
-            sources = [s for s in self.root.sources.values() if not _is_udtf_scope(s)]
+            sources = [s for s in self.selected(self.root) if not _is_udtf_scope(s)]
         result: list[tuple[str, Origins]] = []
         for source in sources:
             columns = self._known_columns(source)
@@ -284,7 +285,7 @@ class QueryColumns:
                     return found
                 current = current.parent
             return None
-        sources = list(scope.sources.values())
+        sources = self.selected(scope)
         if len(sources) == 1:
             return sources[0]
         if not sources and scope.parent is not None:
@@ -303,6 +304,19 @@ class QueryColumns:
             return unknown[0]
         return None
 
+    def selected(self, scope: Scope) -> list[exp.Expr | Scope]:
+        """The sources a scope reads in its FROM and JOINs (`scope.sources` also holds every
+        CTE in sight, which must not take an unqualified column or a `*`)."""
+        key = id(scope)
+        found = self._selected.get(key)
+        if found is None:
+            if len(scope.sources) == 1:
+                found = list(scope.sources.values())
+            else:
+                found = [source for _, source in scope.selected_sources.values()]
+            self._selected[key] = found
+        return found
+
     def _known_columns(self, source: exp.Expr | Scope) -> list[str] | None:
         """The columns a source is known to have; None when they are unknown."""
         if isinstance(source, exp.Table):
@@ -317,7 +331,7 @@ class QueryColumns:
         if table:
             sources = [scope.sources[table]] if table in scope.sources else []
         else:
-            sources = [s for s in scope.sources.values() if not _is_udtf_scope(s)]
+            sources = [s for s in self.selected(scope) if not _is_udtf_scope(s)]
         if name != STAR and len(sources) > 1:
             holding = [s for s in sources if name in (self._known_columns(s) or ())]
             sources = holding if len(holding) == 1 else []

@@ -32,6 +32,7 @@ from lineage_assets.sql.names import column_ref
 from lineage_assets.sql.records import ColumnEdge, ScriptLineage, StatementLineage
 from lineage_assets.sql.split import LineIndex, Piece, split_statements
 from lineage_assets.sql.statements import analyse
+from lineage_assets.sql.storage import bulk_insert
 
 Written = dict[str, dict[str, Origins]]  # table -> column -> origins in script sources
 
@@ -91,8 +92,13 @@ class ScriptRunner:
         piece = _shift(routine.piece, line_offset)
         text, truncated = bounded_text(sql, piece.start, piece.end)
         analysis = Analysis(kind=routine.kind)
+        too_deep = routine.body is not None and nesting >= MAX_ROUTINE_NESTING
+        if too_deep:
+            analysis.warnings.append(
+                f"routine body inside {MAX_ROUTINE_NESTING} other routines not analysed"
+            )
         self.statements.append(self.chain.add(piece, analysis, None, text, truncated))
-        if routine.body is None or nesting >= MAX_ROUTINE_NESTING:
+        if routine.body is None or too_deep:
             return
         body_state = BlockState(state.dialect, state.tokenizer, in_routine=True)
         offset = line_offset + lines.line(routine.body_start) - 1
@@ -138,6 +144,10 @@ def _parse_and_analyse(
 ) -> tuple[Analysis | None, str | None]:
     """Parse one statement and analyse its tree; failures become messages naming its line."""
     line = piece.start_line
+    if piece.tokens[0].text.upper() == "BULK":  # T-SQL BULK INSERT, which sqlglot cannot parse
+        bulk = bulk_insert(sql[piece.tokens[0].end + 1 : piece.end], context)
+        if bulk is not None:
+            return bulk, None
     try:
         trees = parser.parse(piece.tokens, sql)
     except ParseError as error:

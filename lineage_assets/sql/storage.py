@@ -113,6 +113,26 @@ _EXCHANGE = re.compile(
 )
 
 
+_BULK_INSERT = re.compile(
+    r"^INSERT\s+(?P<target>\S+)\s+FROM\s+'(?P<path>(?:[^']|'')*)'", re.IGNORECASE
+)
+
+
+def bulk_insert(text: str, context: Context) -> Analysis | None:
+    """T-SQL `BULK INSERT t FROM 'file'`: the table loads the file, as COPY does."""
+    found = _BULK_INSERT.match(text.strip())
+    if found is None:
+        return None
+    target = context.name(exp.to_table(found["target"], dialect=context.dialect))
+    path = found["path"].replace("''", "'").strip()
+    analysis = Analysis(kind="BULK INSERT", replaces=False)
+    if target and path:
+        analysis.targets.append(target)
+        analysis.sources.append(path)
+        analysis.edges.append(Edge(target, STAR, {(path, STAR): IDENTITY}))
+    return analysis
+
+
 def _exchange_partition(text: str, context: Context) -> Analysis | None:
     """Hive/Oracle `ALTER TABLE t EXCHANGE PARTITION (…) WITH TABLE s`: s's data moves into t."""
     found = _EXCHANGE.match(text.strip())

@@ -245,3 +245,18 @@ INSERT INTO tgt WITH c AS (SELECT a FROM s) SELECT c.a, u.x FROM c JOIN u ON u.i
 PREPARE q (int) AS SELECT * FROM t WHERE a = $1;
 CREATE USER bob WITH PASSWORD 'x';
 GRANT SELECT ON t TO bob;
+
+-- case: tsql bulk insert loads a file
+-- dialect: tsql
+-- kinds: BULK INSERT, INSERT
+-- targets: dbo.t
+-- sources: C:\data\x.csv
+BULK INSERT dbo.stage FROM 'C:\data\x.csv' WITH (FIELDTERMINATOR = ',')
+INSERT INTO dbo.t SELECT * FROM dbo.stage
+
+-- case: union cte reading an earlier cte
+-- targets: t
+-- sources: s, s2
+-- edges: t.a <- s.a identity | t.a <- s2.a identity
+WITH c AS (SELECT a FROM s), d AS (SELECT a FROM c UNION ALL SELECT a FROM s2)
+INSERT INTO t SELECT a FROM d;
