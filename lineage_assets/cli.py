@@ -16,7 +16,7 @@ from typing import Any
 
 import duckdb
 
-from lineage_assets import cli_graph, cli_s3, cli_sagemaker, cli_sql, config
+from lineage_assets import cli_graph, cli_openlineage, cli_s3, cli_sagemaker, cli_sql, config
 from lineage_assets.store import LineageStore, StoreError, connect_published
 from lineage_assets.store.console import run_read_query
 
@@ -158,6 +158,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_s3.register(sub)
     cli_graph.register(sub)
     cli_sql.register(sub)
+    cli_openlineage.register(sub)
 
     for name, func, text in (
         ("emulator", cmd_emulator, "run the local AWS emulator (see --help after it)"),

@@ -98,6 +98,11 @@ def content_hash(event: KeyedEvent) -> str:
     return hashlib.sha256(Serde.to_json(event.event).encode()).hexdigest()[:32]
 
 
+def content_digest(text: str) -> str:
+    """A short digest naming a destination (its URL never appears in a file name)."""
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
 def read_cursor(path: Path) -> dict[str, str]:
     """Sent events' hashes by key; an unreadable, foreign or oversized cursor is empty (the
     next export sends everything, which the static run ids make harmless)."""
