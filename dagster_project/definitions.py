@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import dagster as dg
 
-from dagster_project.assets import graph, s3, sagemaker, sql, store
+from dagster_project.assets import graph, openlineage, s3, sagemaker, sql, store
 from dagster_project.jobs import lineage_job
 from dagster_project.resources import AwsResource, LineageStoreResource, SqlRepoResource
 from dagster_project.schedules import nightly_lineage
 from dagster_project.sensors import sagemaker_pipeline_discovery
 
-DOMAINS = [store, sql, sagemaker, s3, graph]
+DOMAINS = [store, sql, sagemaker, s3, graph, openlineage]
 
 
 @dg.definitions
