@@ -1,9 +1,10 @@
 """Read-only SQL over the published copy: only read statements run, vetted by DuckDB's parser first.
 
-The connection is already locked down (no file or network access, no extensions, configuration
-locked); this module is the second wall. Every statement is classified by DuckDB's own parser
-before any of them runs, and a SELECT's syntax tree is walked so that table functions with side
-effects (logging to files, checkpoints, executing SQL held in a string) are refused by name.
+The connection is locked down (no file or network access, no extensions, configuration locked);
+this module stops a statement before it gets there. Every statement is classified by DuckDB's own
+parser before any of them runs, and a SELECT's syntax tree is walked so that table functions with
+effects the settings miss (logging to files, profiling, checkpoints, executing SQL held in a
+string) are refused by name.
 """
 
 from __future__ import annotations
