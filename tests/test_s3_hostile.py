@@ -17,7 +17,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from lineage_assets import aws
-from lineage_assets.s3_schema import SamplingConfig, sample_dataset
+from lineage_assets.s3_schema import SamplingConfig, listing, sample_dataset
 from lineage_assets.s3_schema.crawl import crawl_datasets
 from lineage_assets.s3_schema.limits import MAX_COLUMNS
 from lineage_assets.s3_schema.parquet_reader import MAX_FOOTER_BYTES, TAIL_PROBE_BYTES
@@ -363,3 +363,17 @@ def test_a_value_that_crashed_the_classifier_no_longer_stops_the_crawl(bucket, s
         ("full_name", "person_name", "name", "??#xxxxx? xxx"),  # escapes masked as `?`
         ("rrn", None, "values", None),
     ]
+
+
+def test_listing_long_keys_stops_at_the_key_character_bound(bucket, monkeypatch):
+    s3, name = bucket
+    for index in range(5):
+        key = f"long/{index}-" + "k" * 1000 + ".csv"
+        s3.put_object(Bucket=name, Key=key, Body=b"a\n1\n")
+    monkeypatch.setattr(listing, "MAX_LISTED_KEY_CHARS", 2_000)
+    s3.meta.events.register(
+        "before-parameter-build.s3.ListObjectsV2", lambda params, **_: params.update(MaxKeys=1)
+    )
+    result = sample(s3, f"s3://{name}/long/")
+    assert result.objects_listed == 2 and result.requests_made == 2 + 2
+    assert "listing stopped after 2 keys" in result.error

@@ -86,6 +86,9 @@ def hive_partitions(key: str, prefix: str) -> tuple[tuple[str, str], ...]:
     return tuple((name, value) for name, _, value in pairs if name)
 
 
+MAX_LISTED_KEY_CHARS = 16 * 1024 * 1024  # 100,000 keys of 80 characters take 44 MiB listed
+
+
 @dataclass(frozen=True)
 class Listing:
     """The data objects found; `truncated` when the listing stopped at its cap."""
@@ -103,12 +106,14 @@ def list_objects(
     s3: Any, location: S3Location, counter: ReadCounter, max_keys: int = 100_000
 ) -> Listing:
     """The data objects under the prefix (paginated, each page counted as a request, at most
-    `max_keys` keys so a prefix with millions of objects stays bounded in time).
+    `max_keys` keys and `MAX_LISTED_KEY_CHARS` characters of keys, so a prefix with millions
+    of objects, or of 1,024-byte keys, stays bounded in time and memory).
 
     A URI naming one object is that object alone; a prefix without a trailing slash only
     matches whole folder names, so `s3://b/orders` never picks up `s3://b/orders_v2/`.
     """
     found: list[ObjectInfo] = []
+    key_chars = 0
     pages = s3.get_paginator("list_objects_v2").paginate(
         Bucket=location.bucket, Prefix=location.prefix
     )
@@ -124,7 +129,9 @@ def list_objects(
             )
             for item in page.get("Contents", [])
         ]
-        if len(found) >= max_keys and page.get("IsTruncated"):
+        key_chars += sum(len(item["Key"]) for item in page.get("Contents", []))
+        full = len(found) >= max_keys or key_chars >= MAX_LISTED_KEY_CHARS
+        if full and page.get("IsTruncated"):
             break
     else:
         return Listing(_data_objects(found, location.prefix), False, len(found))
