@@ -740,14 +740,35 @@ def test_a_join_of_joins_is_bounded_in_work_and_size():
     assert max(len(io.uri or "") for io in resolved.io) <= 65_536 + len("{Truncated}")
 
 
-def test_a_long_reference_chain_stops_at_the_expression_depth():
+def test_a_long_reference_chain_resolves_once_per_step_in_any_order():
     steps = [processing("S0", {}, {"o": f"{BUCKET}/x"})]
     steps += [processing(f"S{i}", {}, {"o": output_ref(f"S{i - 1}", "o")}) for i in range(1, 300)]
-    resolved = resolve_definition({"Steps": steps})
+    for written in (steps, steps[::-1]):  # resolved in dependency order, each value remembered
+        resolved = resolve_definition({"Steps": written})
+        assert {io.uri for io in resolved.io} == {f"{BUCKET}/x"} and resolved.warnings == ()
+        assert [io.step for io in resolved.io] == [step["Name"] for step in written]
+        assert len(resolved.edges) == 299
+
+
+def test_a_reference_cycle_is_cut_and_warned():
+    a = processing("A", {}, {"o": join("/", output_ref("B", "o"), "a")})
+    b = processing("B", {}, {"o": join("/", output_ref("A", "o"), "b")})
+    resolved = resolve_definition({"Steps": [a, b]})
     uris = {io.step: io.uri for io in resolved.io}
-    assert uris["S10"] == f"{BUCKET}/x" and uris["S299"] == "{Unresolved}"
+    assert uris == {
+        "A": "{Steps.B.ProcessingOutputConfig.Outputs['o'].S3Output.S3Uri}/a/b/a",
+        "B": "{Steps.A.ProcessingOutputConfig.Outputs['o'].S3Output.S3Uri}/b/a/b",
+    }
+    assert "dependency_cycle" in {w.code for w in resolved.warnings}
+
+
+def test_an_expression_nested_past_the_depth_is_cut():
+    value = f"{BUCKET}/x"
+    for _ in range(100):  # a dict given directly is not depth-checked as text: the resolver cuts
+        value = join("/", value)
+    resolved = resolve_definition({"Steps": [processing("A", {}, {"o": value})]})
+    assert resolved.io[0].uri == "{Unresolved}"
     assert "expression_too_deep" in {w.code for w in resolved.warnings}
-    assert len(resolved.edges) == 299
 
 
 def test_too_many_steps_are_cut_with_a_warning():

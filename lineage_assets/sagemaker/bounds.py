@@ -24,6 +24,8 @@ MAX_RESOLVE_OPERATIONS = 50_000  # the abalone definition needs 35
 MAX_RESOLVE_SECONDS = 10.0
 # One resolved value (a URI, a joined string); a longer one is cut and warned about.
 MAX_VALUE_CHARS = 65_536
+# All strings one resolution builds (a realistic 0.9 MB definition builds about 0.1 MB).
+MAX_RESOLVED_CHARS = 4 * 1024 * 1024
 # An evaluation report read from S3 (a PropertyFile such as evaluation.json).
 MAX_REPORT_BYTES = 256 * 1024
 # Longest error or warning text kept in the store.

@@ -18,6 +18,7 @@ from lineage_assets.sagemaker.bounds import (
     MAX_EXPRESSION_DEPTH,
     MAX_RESOLVE_OPERATIONS,
     MAX_RESOLVE_SECONDS,
+    MAX_RESOLVED_CHARS,
     MAX_VALUE_CHARS,
     PipelineWarning,
 )
@@ -127,8 +128,10 @@ class StaticScope:
     `arguments`: step name → its definition Arguments (static property root);
     `runtime`: step name → described properties of a run (job descriptions, ARNs);
     `execution`: known `Execution.<Var>` values of one execution.
-    Each resolution step spends one of `operations`; once they or `seconds` run out, the rest
-    resolves to placeholders (a Join of Joins could otherwise double its work per level).
+    Each resolution step spends one of `operations`, each built string its length from
+    `characters`; once they or `seconds` run out, the rest resolves to placeholders. A step
+    property resolved in full is remembered (`memo`), so a Join of Joins costs one resolution
+    per step, not one per path; `cuts` counts results cut short, which are never remembered.
     """
 
     parameters: Mapping[str, Any] = field(default_factory=dict)
@@ -138,7 +141,10 @@ class StaticScope:
     experiment: Mapping[str, Any] | None = None
     warnings: list[PipelineWarning] = field(default_factory=list)
     operations: int = MAX_RESOLVE_OPERATIONS
+    characters: int = MAX_RESOLVED_CHARS
     seconds: float = MAX_RESOLVE_SECONDS
+    memo: dict[str, Any] = field(default_factory=dict, repr=False)
+    cuts: int = 0
     _deadline: float | None = field(default=None, repr=False)
 
     def warn(self, code: str, message: str) -> None:
@@ -155,10 +161,12 @@ class StaticScope:
         if self.operations >= 0 and (self.operations % 1024 or time.monotonic() < self._deadline):
             return True
         self.operations = -1
+        self.cuts += 1
         self.warn(
             "resolution_budget",
-            f"expressions need more than {MAX_RESOLVE_OPERATIONS} steps or "
-            f"{self.seconds:.0f} s to resolve; the rest are placeholders",
+            f"expressions need more than {MAX_RESOLVE_OPERATIONS} steps, "
+            f"{MAX_RESOLVED_CHARS} characters or {self.seconds:.0f} s to resolve; "
+            "the rest are placeholders",
         )
         return False
 
@@ -176,15 +184,24 @@ def _step_property(reference: str, scope: StaticScope, seen: frozenset[str], dep
             return resolve(property_path(scope.runtime[name], path), scope, seen, depth + 1)
         except (KeyError, IndexError, TypeError, ValueError):
             pass
-    if reference in seen or path.startswith(".PropertyFiles"):
+    if path.startswith(".PropertyFiles"):
         return placeholder
+    if reference in seen:  # a cycle: cut here
+        scope.cuts += 1
+        return placeholder
+    if reference in scope.memo:
+        return scope.memo[reference]
     try:
         found = property_path(scope.arguments.get(name), path)
     except (KeyError, IndexError, TypeError, ValueError):
         return placeholder
     if isinstance(found, (Mapping, list)) and not _is_expression(found):
         return placeholder  # a whole structure is not a value a URI can hold
-    return resolve(found, scope, seen | {reference}, depth + 1)
+    cuts = scope.cuts
+    value = resolve(found, scope, seen | {reference}, depth + 1)
+    if scope.cuts == cuts:
+        scope.memo[reference] = value
+    return value
 
 
 def _shown(value: Any, limit: int = 200) -> str:
@@ -246,7 +263,11 @@ def _join(spec: Any, scope: StaticScope, seen: frozenset[str], depth: int) -> st
 
 
 def _bounded(value: str, scope: StaticScope) -> str:
-    """A resolved string cut to MAX_VALUE_CHARS, with a warning when cut."""
+    """A resolved string cut to MAX_VALUE_CHARS, with a warning when cut; the characters
+    built count against the scope's budget."""
+    scope.characters -= min(len(value), MAX_VALUE_CHARS)
+    if scope.characters < 0:
+        scope.operations = 0  # the next step reports the spent budget
     if len(value) <= MAX_VALUE_CHARS:
         return value
     scope.warn("value_too_long", f"a resolved value is longer than {MAX_VALUE_CHARS} characters")
@@ -269,6 +290,7 @@ def resolve(
     if not isinstance(value, (Mapping, list)):
         return value
     if depth > MAX_EXPRESSION_DEPTH:
+        scope.cuts += 1
         scope.warn(
             "expression_too_deep",
             f"an expression nests or refers on more than {MAX_EXPRESSION_DEPTH} levels",

@@ -198,17 +198,24 @@ def merge_edges(edges: list[StepEdge]) -> list[StepEdge]:
     return list(merged.values())
 
 
-def dependency_cycle(edges: list[StepEdge]) -> list[str] | None:
-    """One cycle among DependsOn and reference edges (`[A, B, A]`), or None."""
+def resolution_order(
+    steps: list[Step], edges: list[StepEdge]
+) -> tuple[list[Step], list[str] | None]:
+    """The steps with every step after those it depends on (so each `Steps.X` value is
+    resolved once and remembered), and one cycle (`[A, B, A]`) if there is one, in which
+    case the definition's order."""
     order: TopologicalSorter[str] = TopologicalSorter()
+    for step in steps:
+        order.add(step.name)
     for edge in edges:
         if edge.kind in ("dependsOn", "reference"):
             order.add(edge.to_step, edge.from_step)
     try:
-        order.prepare()
+        names = list(order.static_order())
     except CycleError as error:
-        return [str(name) for name in error.args[1]]
-    return None
+        return steps, [str(name) for name in error.args[1]]
+    by_name = {step.name: step for step in steps}
+    return [by_name[name] for name in names], None
 
 
 def _is_literal(value: Any) -> bool:
@@ -290,20 +297,18 @@ def resolve_definition(
         experiment=parsed.get("PipelineExperimentConfig"),
     )
     known = {step.name for step in steps}
-    edges: list[StepEdge] = []
-    io: list[StepIO] = []
-    for step in steps:
-        edges += _dependencies(step, known, warnings)
-        io += _step_io(step, scope, descriptions, feature_store_uris or {})
-        if step.type == "Condition":
-            resolve(own_content(step.item), scope)  # surfaces warnings of the conditions
-    merged = merge_edges(edges)
-    cycle = dependency_cycle(merged)
+    merged = merge_edges([e for step in steps for e in _dependencies(step, known, warnings)])
+    ordered, cycle = resolution_order(steps, merged)
     if cycle:
         _warn(warnings, "dependency_cycle", "steps depend on each other: " + " → ".join(cycle))
+    io: dict[str, list[StepIO]] = {}
+    for step in ordered:
+        io[step.name] = _step_io(step, scope, descriptions, feature_store_uris or {})
+        if step.type == "Condition":
+            resolve(own_content(step.item), scope)  # surfaces warnings of the conditions
     return ResolvedPipeline(
         tuple(steps),
-        tuple(io),
+        tuple(item for step in steps for item in io[step.name]),
         tuple(merged),
         values,
         tuple(dict.fromkeys(warnings + scope.warnings)),
