@@ -67,7 +67,7 @@ def test_model_edges_match_dbt_parse(rendered):
     _, expected = expected_graph(target_name)
     ours = {(up, n.relation) for n in graph.nodes for up in n.depends_on}
     assert ours == expected
-    assert len(expected) == 22
+    assert len(expected) == 27
 
 
 def test_relation_names_match_dbt_parse(rendered):
@@ -268,3 +268,14 @@ def test_python_models_declare_their_refs_and_sources_without_running():
     (statement,) = units[0].lineage.statements
     assert statement.targets == ["ml.order_scores"]
     assert set(statement.sources) == {"staging.stg_orders", "payments_db.stripe.charges"}
+
+
+def test_versioned_models_follow_latest_version_unless_pinned(rendered):
+    target_name, graph, _ = rendered
+    nodes = {n.unique_id: n for n in graph.nodes}
+    schema = "marts" if target_name == "prod" else "dbt_ana"
+    assert nodes["model.shop.customer_segments.v2"].relation == f"{schema}.customer_segments_v2"
+    assert set(nodes["model.shop.segment_report"].depends_on) == {
+        f"{schema}.customer_segments_v1",  # latest_version: 1
+        f"{schema}.customer_segments_v2",  # ref(..., v=2)
+    }

@@ -120,7 +120,7 @@ def test_seeds_and_sources_are_stored_as_nodes_with_their_columns(remote, tmp_pa
         "snapshots.customers_snapshot",
     )
     assert not any(uid.startswith(("test.", "analysis.", "macro.")) for uid in nodes)
-    assert len([u for u in nodes if u.startswith("model.")]) == 12
+    assert len([u for u in nodes if u.startswith("model.")]) == 15
 
 
 def test_sql_sync_takes_the_dbt_target_on_the_command_line():

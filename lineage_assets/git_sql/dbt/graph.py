@@ -120,6 +120,14 @@ def _requests(
 ) -> tuple[list[NodeRequest], list[MacroFile]]:
     """A render request per model, snapshot file and seed; the macro files of every package."""
     requests, macros = [], []
+    versioned = {
+        owner.name: {
+            stem: (name, number)
+            for name, entry in owner.properties.items()
+            for number, stem in entry.get("versions", ())
+        }
+        for owner in _all_projects(project)
+    }
     for owner in _all_projects(project):
         for path in sorted(files):
             if owner is project and project.kind_of(path) == "package":
@@ -138,7 +146,9 @@ def _requests(
             if not wanted:
                 continue
             fqn = owner.fqn(path, kind)
-            name = fqn[-1]
+            name, version = fqn[-1], None
+            if kind == "model" and fqn[-1] in versioned[owner.name]:
+                name, version = versioned[owner.name][fqn[-1]]
             entry = owner.properties.get(name, {})
             base = {**resource_config(owner.settings, kind, fqn), **entry.get("config", {})}
             text = "" if kind == "seed" else files[path]
@@ -156,6 +166,7 @@ def _requests(
                     fqn=fqn,
                     base_config=base,
                     override_config=override,
+                    version=version,
                 )
             )
     for owner in _all_projects(project):
@@ -260,9 +271,17 @@ class _Resolver:
         self.project, self.target = project, target
         self.rendered = [r for r in rendered if _enabled(r.config) and r.resource_type != "source"]
         self.warnings: list[str] = []
-        self.parts: dict[tuple[str, str], tuple[str, str, str]] = {}
+        self.versions: dict[tuple[str, str], dict[str | None, tuple[str, str, str]]] = {}
+        self.packages_of: dict[str, list[str]] = {}
         for node in self.rendered:
-            self.parts.setdefault((node.package, node.name), self._parts(node))
+            found = self.versions.setdefault((node.package, node.name), {})
+            found.setdefault(node.version, self._parts(node))
+            self.packages_of.setdefault(node.name, []).append(node.package)
+        self.latest = {
+            (owner.name, name): entry.get("latest_version")
+            for owner in _all_projects(project)
+            for name, entry in owner.properties.items()
+        }
         self.sources: dict[tuple[str, str, str], tuple[str, str, str]] = {}
         for owner in _all_projects(project):
             for table in owner.sources:
@@ -289,14 +308,31 @@ class _Resolver:
         return relation_name(*parts, self.target)
 
     def ref(
-        self, node: RenderedNode, package: str | None, name: str
+        self, node: RenderedNode, package: str | None, name: str, version: str | None = None
     ) -> tuple[str, str, str] | None:
-        if package:
-            return self.parts.get((package, name))
-        for owner in (self.project.name, node.package):
-            if (owner, name) in self.parts:
-                return self.parts[(owner, name)]
-        return next((p for (_, n), p in self.parts.items() if n == name), None)
+        """dbt's search: the named package; else root, the node's own package, then any."""
+        owners = [package] if package else [self.project.name, node.package]
+        if not package:
+            owners += self.packages_of.get(name, [])
+        for owner in owners:
+            found = self.versions.get((owner, name))
+            if found:
+                return self._version(found, self.latest.get((owner, name)), version)
+        return None
+
+    @staticmethod
+    def _version(
+        found: Mapping[str | None, tuple[str, str, str]], latest: str | None, version: str | None
+    ) -> tuple[str, str, str] | None:
+        """A pinned version, else the unversioned model, else `latest_version`, else the
+        highest version (dbt's rule for an unpinned ref)."""
+        if version is not None:
+            return found.get(version) or found.get(_number(version))
+        if None in found:
+            return found[None]
+        if latest is not None and latest in found:
+            return found[latest]
+        return found[max((v for v in found if v is not None), key=_version_key)]
 
     def source(self, node: RenderedNode, source: str, table: str) -> tuple[str, str, str] | None:
         found = self.sources.get((node.package, source, table))
@@ -326,11 +362,11 @@ class _Resolver:
         return found
 
     def _node(self, node: RenderedNode, files: Mapping[str, str]) -> DbtNode:
-        parts = self.parts[(node.package, node.name)]
+        parts = self.versions[(node.package, node.name)][node.version]
         warnings = [*node.warnings, *(f"macro not found: {m}" for m in node.missing_macros)]
         resolved: list[tuple[str, str, str] | None] = []
         for ref in node.refs:
-            hit = self.ref(node, ref.package, ref.name)
+            hit = self.ref(node, ref.package, ref.name, ref.version)
             if hit is None:
                 warnings.append(f"ref('{ref.name}') names no model of the project")
             resolved.append(hit)
@@ -349,7 +385,8 @@ class _Resolver:
             columns = _seed_columns(files.get(node.path, ""))
         self.warnings += [f"{node.path}: {w}" for w in warnings]
         return DbtNode(
-            unique_id=f"{node.resource_type}.{node.package}.{node.name}",
+            unique_id=f"{node.resource_type}.{node.package}.{node.name}"
+            + (f".v{node.version}" if node.version else ""),
             resource_type=node.resource_type,
             package=node.package,
             name=node.name,
@@ -371,6 +408,18 @@ class _Resolver:
     def _properties(self, node: RenderedNode) -> Mapping[str, Any]:
         owner = next((p for p in _all_projects(self.project) if p.name == node.package), None)
         return owner.properties.get(node.name, {}) if owner else {}
+
+
+def _number(version: str) -> str:
+    """`2.0` → `2`: versions compare as dbt writes them in YAML."""
+    return version[:-2] if version.endswith(".0") else version
+
+
+def _version_key(version: str) -> tuple[float, str]:
+    try:
+        return float(version), version
+    except ValueError:
+        return float("-inf"), version
 
 
 def _enabled(config: Mapping[str, Any]) -> bool:

@@ -241,6 +241,8 @@ def read_properties(
                         "config": dict(config),
                         "columns": _columns(entry),
                         "path": path,
+                        "versions": _versions(entry),
+                        "latest_version": _text(entry.get("latest_version")),
                     }
         for source in _entries(document, "sources"):
             if not source.get("name"):
@@ -262,6 +264,16 @@ def read_properties(
                     )
                 )
     return properties, sources, problems
+
+
+def _versions(entry: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
+    """(version, file stem) of a versioned model: `defined_in`, else `<name>_v<version>`."""
+    found = []
+    for version in entry.get("versions") or []:
+        if isinstance(version, Mapping) and version.get("v") is not None:
+            number = str(version["v"])
+            found.append((number, str(version.get("defined_in") or f"{entry['name']}_v{number}")))
+    return tuple(found)
 
 
 def _text(value: Any) -> str | None:

@@ -88,6 +88,7 @@ class NodeRequest:
     fqn: tuple[str, ...]
     base_config: Mapping[str, Any]
     override_config: Mapping[str, Any] = field(default_factory=dict)
+    version: str | None = None
 
 
 @dataclass(frozen=True)
@@ -123,6 +124,7 @@ class RenderedNode:
     warnings: tuple[str, ...] = ()
     error: str | None = None
     error_line: int | None = None
+    version: str | None = None
 
 
 def bundle_to_json(bundle: RenderBundle) -> dict[str, Any]:

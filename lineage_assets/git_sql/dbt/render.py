@@ -515,12 +515,13 @@ class ProjectRenderer:
             "name": name,
             "resource_type": request.resource_type,
             "package_name": request.package,
-            "unique_id": f"{request.resource_type}.{request.package}.{name}",
+            "unique_id": f"{request.resource_type}.{request.package}.{name}"
+            + (f".v{request.version}" if request.version else ""),
             "path": request.path,
             "original_file_path": request.path,
             "fqn": [*request.fqn[:-1], name] if request.fqn else [name],
             "config": dict(config),
-            "version": None,
+            "version": request.version,
             "tags": list(config.get("tags") or []) if isinstance(config, Mapping) else [],
         }
 
@@ -559,6 +560,7 @@ class ProjectRenderer:
             warnings=tuple(warnings),
             error=error[0] if error else None,
             error_line=error[1] if error else None,
+            version=request.version,
         )
 
     def _render_config_strings(

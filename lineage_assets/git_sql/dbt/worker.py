@@ -223,4 +223,5 @@ def failed_node(request: NodeRequest, message: str) -> RenderedNode:
         alias="",
         error=message,
         error_line=1,
+        version=request.version,
     )
