@@ -36,6 +36,7 @@ _REOPENED = frozenset(
 _CONTROL_WORDS = frozenset(
     (*_REOPENED, "DECLARE", "ELSIF", "WHEN", "EXCEPTION", "END", "UNTIL", "BEGIN")
 )
+MAX_HEADERS = 16  # routine headers one statement may chain (`CREATE PROCEDURE … AS CREATE …`)
 _DECLARING_DIALECTS = ("postgres", "redshift", "snowflake", "oracle")
 
 # T-SQL: keywords that begin a statement, and when they continue the current one instead.
@@ -95,7 +96,7 @@ def _run_parts(
     """One statement's tokens without control-flow prefixes: routine headers (with their
     quoted body, or followed by the body's first statement), the statement, or nothing."""
     parts: list[Piece | Routine] = []
-    while tokens:
+    while tokens and len(parts) < MAX_HEADERS:
         tokens = _strip_control(tokens, state)
         header = _routine_header(tokens) if tokens else None
         if header is None:
@@ -200,53 +201,47 @@ def _quoted_routine(tokens: list[Token], sql: str, lines: LineIndex, kind: str) 
 
 def _strip_control(tokens: list[Token], state: BlockState) -> list[Token]:
     """The statement behind control-flow prefixes: `IF c THEN`, `WHILE c DO`, `ELSE`, `BEGIN`…"""
-    while tokens:
-        first = _word(tokens[0])
+    at, size = 0, len(tokens)
+    while at < size:
+        first = _word(tokens[at])
+        following = _word(tokens[at + 1]) if at + 1 < size else ""
         if first == "BEGIN":
-            following = _word(tokens[1]) if len(tokens) > 1 else ""
-            alone = len(tokens) == 1 and not state.in_routine and state.dialect != "tsql"
+            alone = at + 1 == size and not state.in_routine and state.dialect != "tsql"
             if following in _TRANSACTION_WORDS or alone:
-                return tokens  # BEGIN [TRANSACTION]: a statement
+                break  # BEGIN [TRANSACTION]: a statement
             state.declaring = False
-            tokens = tokens[2:] if following in ("TRY", "CATCH") else tokens[1:]
+            at += 2 if following in ("TRY", "CATCH") else 1
         elif first == "DECLARE" and state.in_routine and state.dialect in _DECLARING_DIALECTS:
             state.declaring = True
-            tokens = tokens[1:]
-        elif first in _THEN_PREFIXES or _is_handler(tokens):
-            if state.dialect == "tsql":
-                return tokens
-            end = _after_keyword(tokens, ("THEN",))
+            at += 1
+        elif first in _THEN_PREFIXES or (first == "EXCEPTION" and following == "WHEN"):
+            end = None if state.dialect == "tsql" else _after_keyword(tokens, at, ("THEN",))
             if end is None:
-                return tokens
+                break
             state.declaring = False
-            tokens = tokens[end:]
+            at = end
         elif first in _DO_PREFIXES and state.dialect != "tsql":
-            end = _after_keyword(tokens, ("DO", "LOOP"))
+            end = _after_keyword(tokens, at, ("DO", "LOOP"))
             if end is None:
-                return tokens
-            tokens = tokens[end:]
+                break
+            at = end
         elif first in _BARE_PREFIXES and (state.in_routine or state.dialect == "tsql"):
-            tokens = tokens[1:]
+            at += 1
         else:
-            return tokens
-    return tokens
+            break
+    return tokens[at:] if at else tokens
 
 
-def _is_handler(tokens: list[Token]) -> bool:
-    """`EXCEPTION WHEN …`: an exception handler of a block."""
-    return len(tokens) > 1 and _word(tokens[0]) == "EXCEPTION" and _word(tokens[1]) == "WHEN"
-
-
-def _after_keyword(tokens: list[Token], keywords: tuple[str, ...]) -> int | None:
-    """The index after the first of `keywords` outside parentheses and CASE, else None."""
+def _after_keyword(tokens: list[Token], start: int, keywords: tuple[str, ...]) -> int | None:
+    """The index after the first of `keywords` past `start`, outside parentheses and CASE."""
     depth = 0
-    for index, token in enumerate(tokens):
-        kind = token.token_type
+    for index in range(start + 1, len(tokens)):
+        kind = tokens[index].token_type
         if kind in (TokenType.L_PAREN, TokenType.CASE):
             depth += 1
         elif kind in (TokenType.R_PAREN, TokenType.END):
             depth -= 1
-        elif depth == 0 and _word(token) in keywords and index:
+        elif depth == 0 and _word(tokens[index]) in keywords:
             return index + 1
     return None
 
