@@ -214,10 +214,20 @@ _NEGATING_KOREAN = (
 _HANGUL = re.compile(r"[\uac00-\ud7af]")
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _SPLIT = re.compile(r"[^0-9a-zA-Z\u00c0-\u024f\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]+")
-_PHRASE_WORDS = {
-    pii_class: [tuple(phrase.split()) for phrase in phrases]
-    for pii_class, phrases in NAME_PHRASES.items()
-}
+# (order, class, phrase words) of every phrase; the order breaks ties between equal sizes.
+_PHRASES = [
+    (order, pii_class, tuple(phrase.split()))
+    for order, (pii_class, phrase) in enumerate(
+        (pii_class, phrase) for pii_class, phrases in NAME_PHRASES.items() for phrase in phrases
+    )
+]
+# The phrases a word can start (its first word) or stand for (its words glued: `birthdate`),
+# so a name is matched against the few phrases its words can be part of, not all of them.
+_BY_WORD: dict[str, list[tuple[int, str, tuple[str, ...]]]] = {}
+for _entry in _PHRASES:
+    _BY_WORD.setdefault(_entry[2][0], []).append(_entry)
+    if len(_entry[2]) > 1:
+        _BY_WORD.setdefault("".join(_entry[2]), []).append(_entry)
 
 
 def name_words(column_path: str) -> list[str]:
@@ -261,11 +271,11 @@ def name_class(column_path: str) -> tuple[str | None, str | None]:
     korean = _korean_hit(words)
     if korean:
         return korean
-    for pii_class, phrases in _PHRASE_WORDS.items():
-        for phrase in phrases:
-            size = _match_size(words, phrase)
-            if size and (best is None or size > best[0]):
-                best = (size, pii_class, " ".join(phrase))
+    candidates = sorted({entry for word in set(words) for entry in _BY_WORD.get(word, ())})
+    for _, pii_class, phrase in candidates:
+        size = _match_size(words, phrase)
+        if size and (best is None or size > best[0]):
+            best = (size, pii_class, " ".join(phrase))
     if best is None:
         return None, None
     size, pii_class, phrase = best
