@@ -252,7 +252,7 @@ def test_re_export_keeps_run_ids_and_sends_only_what_changed(crawled_home, tmp_p
 class Receiver(BaseHTTPRequestHandler):
     received: list[dict] = []
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length", "0"))
         Receiver.received.append(json.loads(self.rfile.read(length)))
         self.send_response(201)
