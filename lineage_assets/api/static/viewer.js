@@ -54,10 +54,16 @@ function elements(doc, view) {
   }
   if (view === "both" && doc.graphPipeline) {
     const ids = new Set(nodes.map((n) => n.data.id));
+    const written = new Map(), read = new Map();
+    for (const e of (doc.graphData || { edges: [] }).edges) {
+      const [by, key, node] = e.kind === "write" ? [written, e.source, e.target] : [read, e.target, e.source];
+      if (e.kind === "write" || e.kind === "read") by.set(key, (by.get(key) || new Set()).add(node));
+    }
+    const viaData = (source, target) => [...(written.get(source) || [])].some((d) => (read.get(target) || new Set()).has(d));
     for (const e of doc.graphPipeline.edges) {
       const source = "process:" + e.from, target = "process:" + e.to;
-      // Data edges already show references; draw only the order-only dependencies.
-      if (ids.has(source) && ids.has(target) && e.kind !== "reference") {
+      // A dependency already drawn as data flowing between the steps is not drawn twice.
+      if (ids.has(source) && ids.has(target) && e.kind !== "reference" && !viaData(source, target)) {
         edges.push({ data: { id: "dep:" + e.from + "->" + e.to + ":" + e.kind, source, target, ref: e }, classes: "dep" });
       }
     }
@@ -255,7 +261,10 @@ function applySearch() {
   if (!term) return;
   const hits = cy.nodes().filter((n) => String(n.data("full")).toLowerCase().includes(term) || n.id().toLowerCase().includes(term));
   hits.addClass("match");
-  if (hits.length) cy.fit(hits, 60);
+  if (hits.length) {
+    cy.fit(hits, 60);
+    if (cy.zoom() > 1.2) cy.zoom({ level: 1.2, renderedPosition: { x: cy.width() / 2, y: cy.height() / 2 } });
+  }
 }
 
 cy.on("tap", "node", (event) => showNode(event.target));
