@@ -9,11 +9,13 @@ from __future__ import annotations
 from typing import Any
 
 from sqlglot import exp
-from sqlglot.dialects.dialect import Dialect
+from sqlglot.dialects.dialect import Dialect, NormalizationStrategy
 from sqlglot.errors import SqlglotError
 from sqlglot.schema import MappingSchema
 
 from lineage_assets.sql.names import table_name
+
+_LOWERCASING = (NormalizationStrategy.LOWERCASE, NormalizationStrategy.CASE_INSENSITIVE)
 
 
 class Catalog(MappingSchema):
@@ -22,6 +24,7 @@ class Catalog(MappingSchema):
     def __init__(self, dialect: Dialect, tables: dict[str, Any] | None = None) -> None:
         self.tables: dict[str, dict[str, str]] = {}
         super().__init__(dialect=dialect, normalize=False)
+        self._lowercases = dialect.normalization_strategy in _LOWERCASING
         for name, columns in (tables or {}).items():
             if isinstance(columns, dict):
                 self.define(str(name), {str(c): str(t) for c, t in columns.items()})
@@ -39,6 +42,8 @@ class Catalog(MappingSchema):
 
     def normal(self, column: str) -> str:
         """A column name as the dialect normalises an unquoted identifier."""
+        if column.islower() and self._lowercases:
+            return column
         return self.dialect.normalize_identifier(exp.to_identifier(column)).name
 
     def columns_of(self, name: str | None) -> list[str] | None:

@@ -310,7 +310,7 @@ class QueryColumns:
         key = id(scope)
         found = self._selected.get(key)
         if found is None:
-            if len(scope.sources) == 1:
+            if len(scope.sources) == 1 or not scope.cte_sources:
                 found = list(scope.sources.values())
             else:
                 found = [source for _, source in scope.selected_sources.values()]

@@ -58,6 +58,9 @@ def normalize_and_check(query: exp.Expr, context: Context) -> bool:
     normalize = context.dialect.normalize_identifier
     lowers = _lowercases(context.dialect)
     needed = False
+    selects: list[exp.Select] = []
+    aliases: set[str] = set()
+    bare: set[str] = set()  # unqualified column names: an alias read back needs one
     for node in _nodes(query):
         kind = type(node)
         if kind is exp.Identifier:
@@ -66,9 +69,16 @@ def normalize_and_check(query: exp.Expr, context: Context) -> bool:
             continue
         if kind is exp.Select:
             _name_expressions(node, context)
+            selects.append(node)
+        elif kind is exp.Alias:
+            aliases.add(node.alias.lower())
+        elif kind is exp.Column and not node.table:
+            bare.add(node.name.lower())
         if not needed:
             check = _QUALIFY_SIGNALS.get(kind)
             needed = check is not None and check(node, context)
+    if not needed and aliases & bare:
+        needed = any(_reads_own_alias(select) for select in selects)
     return needed
 
 
@@ -146,7 +156,6 @@ _QUALIFY_SIGNALS: dict[type[exp.Expr], Callable[[exp.Expr, Context], bool]] = {
     exp.Subquery: lambda node, context: not node.alias and _is_from_source(node),
     exp.Column: lambda node, context: bool(node.args.get("db")),
     exp.TableAlias: lambda node, context: bool(node.columns),
-    exp.Select: lambda node, context: _reads_own_alias(node),
 }
 
 
