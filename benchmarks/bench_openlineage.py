@@ -77,6 +77,17 @@ def execution_rows(records: SourceRecords, index: int) -> SourceRecords:
     """One execution of the bench pipeline, so its steps are runs, not only definitions."""
     arn = f"arn:aws:sagemaker:us-east-1:1:pipeline/p{index}/execution/e{index}"
     records.add(
+        "sagemaker_pipelines",
+        [{"region": "us-east-1", "pipeline_name": f"p{index}", "tags": {"team": "bench"}}],
+    )
+    records.add(
+        "sagemaker_step_runs",
+        [
+            {"execution_arn": arn, "step_name": step, "status": "Succeeded", "started_at": T0}
+            for step in ("Prep", "Train", "Eval", "Register")
+        ],
+    )
+    records.add(
         "sagemaker_executions",
         [
             {
