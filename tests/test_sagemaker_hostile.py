@@ -11,6 +11,7 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from botocore.awsrequest import AWSResponse
 
 from lineage_assets import aws
 from lineage_assets.emulator import definitions as seeded
@@ -377,3 +378,50 @@ def test_stored_warnings_reach_the_asset_metadata(aws_env, tmp_path):
     metadata = one.asset_materializations_for_node("sagemaker_pipeline_lineage")[0].metadata
     assert "not_json" in metadata["warnings"].value and "Loop" not in metadata["warnings"].value
     assert metadata["lineage"].value["warnings"][0].startswith("definition is not JSON")
+
+
+def test_an_endpoint_that_pages_forever_fails_only_its_execution(aws_env, store):
+    first, _ = aws_env.executions_of(seeded.ABALONE_PIPELINE)
+    pages = []
+
+    def make(service, region):
+        client = aws.client(service, region)
+
+        def endless(params, **_):  # answers in place of the emulator, a new token every page
+            if json.loads(params["body"]).get("PipelineExecutionArn") != first.arn:
+                return None
+            pages.append(1)
+            steps = [{"StepName": f"Step{len(pages)}-{i}", "Metadata": {}} for i in range(100)]
+            body = {"PipelineExecutionSteps": steps, "NextToken": f"token-{len(pages)}"}
+            return AWSResponse("https://emulated", 200, {}, None), body
+
+        client.meta.events.register("before-call.sagemaker.ListPipelineExecutionSteps", endless)
+        return client
+
+    report = crawl_regions(store, make, ["us-east-1"])
+
+    assert len(report.crawled) == 3 and len(pages) == 101  # stopped past 10,000 steps
+    assert rows(store, "SELECT error_type, location FROM crawl_errors") == [
+        ("too_many_items", first.arn)
+    ]
+
+
+def test_memory_error_on_one_pipeline_lets_the_others_land(aws_env, store):
+    def make(service, region):
+        client = aws.client(service, region)
+
+        def exhaust(params, **_):
+            if params.get("PipelineName") == seeded.CHURN_PIPELINE:
+                raise MemoryError("injected")
+
+        client.meta.events.register("before-parameter-build.sagemaker.DescribePipeline", exhaust)
+        return client
+
+    report = crawl_regions(store, make, ["us-east-1"])
+
+    assert sorted(c.pipeline.name for c in report.crawled) == sorted(
+        [seeded.ABALONE_PIPELINE, seeded.FRAUD_PIPELINE]
+    )
+    assert rows(store, "SELECT source_key, error_type FROM crawl_errors") == [
+        (key("us-east-1", seeded.CHURN_PIPELINE), "MemoryError")
+    ]

@@ -804,3 +804,8 @@ def test_dependency_cycles_are_warnings(steps, cycle):
 )
 def test_definitions_that_are_not_pipelines_are_coded(text, code):
     assert code in codes(text)
+
+
+def test_a_definition_over_the_aws_size_is_not_read():
+    text = '{"Steps": [], "Pad": "' + "x" * 1_048_576 + '"}'
+    assert codes(text) == {"too_large"}

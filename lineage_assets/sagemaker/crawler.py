@@ -19,6 +19,7 @@ from typing import Any
 
 from lineage_assets.aws import AWS_ERRORS, error_code
 from lineage_assets.sagemaker.bounds import (
+    MAX_LISTED,
     MAX_STEPS,
     BoundExceeded,
     PipelineWarning,
@@ -195,9 +196,14 @@ def is_unchanged(
 
 
 def _paged(sagemaker: Any, operation: str, key: str, **kwargs: Any) -> list[Any]:
-    """Every item of a paginated list operation."""
-    pages = sagemaker.get_paginator(operation).paginate(**kwargs)
-    return [item for page in pages for item in page.get(key, [])]
+    """Every item of a paginated list operation; BoundExceeded past MAX_LISTED items (an
+    endpoint that pages forever never exhausts memory)."""
+    items: list[Any] = []
+    for page in sagemaker.get_paginator(operation).paginate(**kwargs):
+        items.extend(page.get(key, []))
+        if len(items) > MAX_LISTED:
+            raise BoundExceeded("too_many_items", f"{operation} lists more than {MAX_LISTED}")
+    return items
 
 
 def crawl_execution(sagemaker: Any, summary: Mapping[str, Any]) -> Execution:
@@ -303,8 +309,9 @@ class _Problems:
 
     def skipped(self, kind: str, location: str, error: BaseException, execution: str | None):
         """Record a part that failed with something other than an AWS refusal."""
-        message = clip(f"{kind} {location} not read: {error_code(error)}: {error}")
-        self.errors.append(ItemError(location, error_code(error), message))
+        kind_of_error = error.code if isinstance(error, BoundExceeded) else error_code(error)
+        message = clip(f"{kind} {location} not read: {kind_of_error}: {error}")
+        self.errors.append(ItemError(location, kind_of_error, message))
         self.warnings.append(PipelineWarning(f"{kind}_failed", message, execution))
 
 
