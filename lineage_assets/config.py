@@ -47,6 +47,12 @@ SETTINGS: tuple[Setting, ...] = (
         "Name of the variable holding an HTTPS token for the SQL remote (never logged or stored).",
     ),
     Setting(
+        "LINEAGE_API_URL",
+        "http://127.0.0.1:8300",
+        "Where `lineage-assets serve` answers; Dagster metadata links each pipeline to its "
+        "viewer page there.",
+    ),
+    Setting(
         "AWS_ENDPOINT_URL",
         "(unset: real AWS)",
         "boto3's standard endpoint override; `make demo` and the tests point it at the emulator.",
@@ -87,6 +93,11 @@ def env(name: str, default: str) -> str:
 def lineage_home() -> Path:
     """Absolute path of the data folder (created on first write, not here)."""
     return Path(env("LINEAGE_HOME", ".lineage")).expanduser().resolve()
+
+
+def api_url() -> str:
+    """Base URL of the lineage API and viewer, for links (read when a run starts)."""
+    return env("LINEAGE_API_URL", "http://127.0.0.1:8300").rstrip("/")
 
 
 def duckdb_path(home: Path | None = None) -> Path:

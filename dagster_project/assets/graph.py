@@ -13,6 +13,8 @@ from dagster_project.assets.store import crawl_run, run_trigger
 from dagster_project.metadata import bullets, listing_check, table
 from dagster_project.names import GRAPH_GROUP, SOURCE_ASSET_KEYS
 from dagster_project.resources import DUCKDB_POOL, LineageStoreResource
+from lineage_assets import config
+from lineage_assets.api.links import viewer_url
 from lineage_assets.graph import snapshot, svg
 from lineage_assets.graph.build import GraphBuild, build_graph
 
@@ -173,8 +175,14 @@ def pipeline_documents(conn: Any) -> Iterator[tuple[str, dict[str, Any]]]:
 
 
 def _picture(scope: str, document: dict[str, Any]) -> str:
-    """One pipeline's picture as markdown: its name as text, the drawing as a data URI."""
-    return f"**{_code(scope)}**\n\n![pipeline]({svg.data_uri(svg.render(document, 'both'))})"
+    """One pipeline's picture as markdown: its name as text, a link to its interactive page in
+    the viewer, the drawing as a data URI."""
+    pipeline = document.get("pipeline") or {}
+    link = viewer_url(config.api_url(), pipeline.get("name", ""), pipeline.get("region"))
+    return (
+        f"**{_code(scope)}** ([open in the lineage viewer]({link}))\n\n"
+        f"![pipeline]({svg.data_uri(svg.render(document, 'both'))})"
+    )
 
 
 @dg.asset(
@@ -222,6 +230,7 @@ def lineage_graph(
             ),
             "pictures": dg.MetadataValue.md("\n\n".join(report.pictures) or "no pipelines crawled"),
             "snapshot_folder": dg.MetadataValue.path(str(folder)),
+            "viewer": dg.MetadataValue.url(config.api_url() + "/"),
             "pii_exposure": bullets(
                 f"{_code(e.node)} {e.exposure} {', '.join(e.pii_classes)}"
                 for e in exposed[:MAX_LISTED]
