@@ -425,3 +425,19 @@ def test_memory_error_on_one_pipeline_lets_the_others_land(aws_env, store):
     assert rows(store, "SELECT source_key, error_type FROM crawl_errors") == [
         (key("us-east-1", seeded.CHURN_PIPELINE), "MemoryError")
     ]
+
+
+def test_an_execution_run_with_an_oversized_definition_is_skipped_and_named(aws_env, store):
+    region = "eu-west-3"
+    sagemaker = aws.client("sagemaker", region)
+    huge = json.dumps({"Steps": [], "Pad": "x" * 1_100_000})  # AWS caps 1,048,576 characters
+    create(sagemaker, "Huge", huge)
+    arn = sagemaker.start_pipeline_execution(PipelineName="Huge")["PipelineExecutionArn"]
+    sagemaker.update_pipeline(PipelineName="Huge", PipelineDefinition=definition(processing("P")))
+
+    report = crawl_regions(store, aws.client, [region])
+
+    assert [c.pipeline.name for c in report.crawled] == ["Huge"]
+    assert rows(store, "SELECT error_type, location FROM crawl_errors") == [("too_large", arn)]
+    assert rows(store, "SELECT count(*) FROM sagemaker_executions") == [(0,)]
+    assert rows(store, "SELECT step_name FROM sagemaker_steps") == [("P",)]

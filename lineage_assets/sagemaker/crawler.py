@@ -19,6 +19,7 @@ from typing import Any
 
 from lineage_assets.aws import AWS_ERRORS, error_code
 from lineage_assets.sagemaker.bounds import (
+    MAX_DEFINITION_CHARS,
     MAX_LISTED,
     MAX_STEPS,
     BoundExceeded,
@@ -224,11 +225,18 @@ def crawl_execution(sagemaker: Any, summary: Mapping[str, Any]) -> Execution:
         PipelineExecutionArn=arn,
         SortOrder="Ascending",
     )
+    text = definition.get("PipelineDefinition") or ""
+    if not isinstance(text, str) or len(text) > MAX_DEFINITION_CHARS:
+        raise BoundExceeded(
+            "too_large",
+            f"definition of execution {arn} is not text of at most "
+            f"{MAX_DEFINITION_CHARS} characters",
+        )
     return Execution(
         arn,
         summary,
         description,
-        definition.get("PipelineDefinition", ""),
+        text,
         {p["Name"]: p.get("Value", "") for p in parameters},
         tuple(_step_run(step) for step in steps),
     )
