@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from sqlglot.errors import TokenError
 from sqlglot.tokens import Token, TokenType
 
 from lineage_assets.sql.split import LineIndex, Piece, nesting_depth
@@ -33,8 +34,9 @@ _PROCEDURAL = ("RETURN", "LET", "RAISE", "PERFORM", "EXIT", "LEAVE", "ITERATE", 
 _REOPENED = frozenset(
     ("BEGIN", "WHILE", "LOOP", "REPEAT", "FOR", "IF", "ELSE", "ELSEIF", "EXCEPTION", "WHEN")
 )
+_BLOCK_COMMANDS = frozenset(("DO", "EXECUTE"))  # reopened only when they run a quoted block
 _CONTROL_WORDS = frozenset(
-    (*_REOPENED, "DECLARE", "ELSIF", "WHEN", "EXCEPTION", "END", "UNTIL", "BEGIN")
+    (*_REOPENED, "DECLARE", "ELSIF", "WHEN", "EXCEPTION", "END", "UNTIL", "BEGIN", "DO", "EXECUTE")
 )
 MAX_HEADERS = 16  # routine headers one statement may chain (`CREATE PROCEDURE … AS CREATE …`)
 _DECLARING_DIALECTS = ("postgres", "redshift", "snowflake", "oracle")
@@ -98,6 +100,10 @@ def _run_parts(
     parts: list[Piece | Routine] = []
     while tokens and len(parts) < MAX_HEADERS:
         tokens = _strip_control(tokens, state)
+        block = _anonymous_block(tokens, sql, lines)
+        if block is not None:
+            parts.append(block)
+            return parts
         header = _routine_header(tokens) if tokens else None
         if header is None:
             break
@@ -129,24 +135,33 @@ def _is_plain(tokens: list[Token], state: BlockState) -> bool:
 
 
 def _reopen_command(tokens: list[Token], sql: str, state: BlockState) -> list[Token]:
-    """BigQuery reads `BEGIN …` / `WHILE …` as a command and the rest of the statement as
-    one string: the block's statement tokenized again, at its place in the script."""
+    """BigQuery reads `BEGIN …` / `WHILE …`, Postgres `DO …`, Snowflake `EXECUTE …` as a
+    command and the rest of the statement as one string: that rest tokenized again, at its
+    place in the script."""
     if (
         len(tokens) != 2
         or state.tokenizer is None
-        or tokens[0].token_type != TokenType.COMMAND
-        or _word(tokens[0]) not in _REOPENED
+        or tokens[0].token_type not in (TokenType.COMMAND, TokenType.EXECUTE)
         or tokens[1].token_type != TokenType.STRING
     ):
         return tokens
     command, rest = tokens
+    word = _word(command)
+    if word not in _REOPENED and word not in _BLOCK_COMMANDS:
+        return tokens
     begin = command.end + 1
-    inner = state.tokenizer(sql[begin : rest.end + 1])
+    try:
+        inner = state.tokenizer(sql[begin : rest.end + 1])
+    except TokenError:
+        return tokens
     for token in inner:
         token.line += command.line - 1
         token.start += begin
         token.end += begin
-    return [tokens[0], *inner]
+    reopened = [command, *inner]
+    if word in _BLOCK_COMMANDS and _anonymous_block(reopened, sql, None) is None:
+        return tokens
+    return reopened
 
 
 def _word(token: Token) -> str:
@@ -182,6 +197,28 @@ def _routine_header(tokens: list[Token]) -> tuple[str, int] | None:
                 return kind, 0
             return kind, index + 1
     return kind, 0
+
+
+def _anonymous_block(tokens: list[Token], sql: str, lines: LineIndex | None) -> Routine | None:
+    """Snowflake `EXECUTE IMMEDIATE $$ … $$` and Postgres `DO $$ … $$`: a quoted block run
+    where it stands, analysed as a script of its own."""
+    if len(tokens) < 2:
+        return None
+    words = [_word(t) for t in tokens[:3]]
+    if words[0] == "DO" and tokens[1].token_type in _BODY_STRINGS:
+        kind, body = "DO", tokens[1]
+    elif words[:2] == ["EXECUTE", "IMMEDIATE"] and len(tokens) > 2:
+        kind, body = "EXECUTE IMMEDIATE", tokens[2]
+        if body.token_type not in _BODY_STRINGS:
+            return None
+    else:
+        return None
+    quote = _DOLLAR_QUOTE.match(sql, body.start)
+    if quote is None and not sql.startswith("'", body.start):
+        return None  # a command's unparsed rest, not a quoted block
+    opening = len(quote.group()) if quote else 1
+    piece = _sub_piece(tokens, lines) if lines is not None else Piece(tokens, 0, 0)
+    return Routine(piece, kind, body.text, body.start + opening)
 
 
 def _quoted_routine(tokens: list[Token], sql: str, lines: LineIndex, kind: str) -> Routine | None:

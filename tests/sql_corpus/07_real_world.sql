@@ -260,3 +260,26 @@ INSERT INTO dbo.t SELECT * FROM dbo.stage
 -- edges: t.a <- s.a identity | t.a <- s2.a identity
 WITH c AS (SELECT a FROM s), d AS (SELECT a FROM c UNION ALL SELECT a FROM s2)
 INSERT INTO t SELECT a FROM d;
+
+-- case: snowflake anonymous block run by execute immediate
+-- dialect: snowflake
+-- kinds: EXECUTE IMMEDIATE, INSERT
+-- targets: db.s.t
+-- sources: db.s.u
+-- edges: db.s.t.a <- db.s.u.a identity
+EXECUTE IMMEDIATE $$
+BEGIN
+  INSERT INTO db.s.t SELECT a FROM db.s.u;
+END;
+$$;
+
+-- case: postgres do block
+-- dialect: postgres
+-- kinds: DO, INSERT
+-- targets: t
+-- sources: u
+DO $$
+BEGIN
+  INSERT INTO t SELECT a FROM u;
+END
+$$;
