@@ -137,3 +137,11 @@ def test_unknown_pipeline_in_the_url_falls_back_and_search_highlights(page, base
     assert "process:TrainChurnModel" in matches
     assert "process:PrepareCustomerFeatures" not in matches
     assert page.blocked == []
+
+
+def test_the_openapi_page_works_offline(page, base_url):
+    page.goto(f"{base_url}/docs")
+    page.wait_for_selector(".swagger-ui .opblock-summary-path")
+    paths = page.locator(".opblock-summary-path").all_inner_texts()
+    assert any(p.startswith("/lineage") for p in paths)
+    assert page.blocked == []

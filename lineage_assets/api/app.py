@@ -19,7 +19,8 @@ from typing import Annotated, Any, Literal
 
 import duckdb
 from fastapi import Body, FastAPI, HTTPException, Query, Request
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from lineage_assets import config
@@ -29,6 +30,9 @@ from lineage_assets.contract import UnknownName, build_lineage, catalog
 from lineage_assets.store import StoreError, connect_published
 
 STATIC = Path(__file__).with_name("static")
+# Swagger UI for /docs, vendored from the npm package swagger-ui-dist 5.36.0.
+SWAGGER_JS = "static/vendor/swagger-ui-bundle-5.36.0.js"
+SWAGGER_CSS = "static/vendor/swagger-ui-5.36.0.css"
 MAX_SQL_BYTES = 100_000
 LOG = logging.getLogger("lineage_assets.api")
 View = Literal["pipeline", "data", "both"]
@@ -86,6 +90,8 @@ def create_app(published: Path | None = None) -> FastAPI:
     store_path = published or config.published_path()
 
     app = FastAPI(
+        docs_url=None,  # served below from vendored files, so it works offline
+        redoc_url=None,
         title="Lineage API",
         version=_version(),
         description="Read-only lineage of SageMaker pipelines, SQL and S3 datasets. " + WRITE_JOBS,
@@ -282,6 +288,16 @@ def create_app(published: Path | None = None) -> FastAPI:
         """Nodes, edges and PII classes that changed between two snapshots of a scope."""
         with connection() as conn:
             return catalog.snapshot_diff(conn, scope, from_, to)
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="openapi.json",
+            title="Lineage API",
+            swagger_js_url=SWAGGER_JS,
+            swagger_css_url=SWAGGER_CSS,
+            swagger_favicon_url="data:,",
+        )
 
     @app.get("/", include_in_schema=False)
     def viewer() -> FileResponse:
