@@ -176,9 +176,8 @@ module.defs()
 print(ours())
 """
     env = {k: v for k, v in os.environ.items() if k not in config.DAGSTER_VARIABLES}
-    out = subprocess.run(
-        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
-    )
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr[-3000:]
     at_import, at_load = out.stdout.splitlines()
     assert at_import == "[]"
     assert at_load == "['LINEAGE_SCHEDULE_CRON', 'LINEAGE_SCHEDULE_TIMEZONE']"

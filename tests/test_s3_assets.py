@@ -37,7 +37,8 @@ def resources(aws_env, tmp_path):
 
 @pytest.fixture
 def bucket(aws_env):
-    """A fresh bucket with default encryption and a full public-access block."""
+    """A fresh bucket with default encryption and a full public-access block, deleted after
+    the test (other tests count the seeded account's buckets)."""
     s3 = aws.client("s3")
     name = f"s3w-{uuid.uuid4().hex[:12]}"
     s3.create_bucket(Bucket=name)
@@ -47,7 +48,11 @@ def bucket(aws_env):
     s3.put_public_access_block(
         Bucket=name, PublicAccessBlockConfiguration=dict.fromkeys(flags, True)
     )
-    return s3, name
+    yield s3, name
+    for page in s3.get_paginator("list_object_versions").paginate(Bucket=name):
+        for version in page.get("Versions", []) + page.get("DeleteMarkers", []):
+            s3.delete_object(Bucket=name, Key=version["Key"], VersionId=version["VersionId"])
+    s3.delete_bucket(Bucket=name)
 
 
 def put_parquet(s3, bucket: str, key: str, columns: dict[str, list]) -> None:
