@@ -63,18 +63,21 @@ def dbt_settings(config: GitSourceConfig) -> DbtSettings:
 
 
 def with_dbt_settings(config: GitSourceConfig, table: object) -> GitSourceConfig:
-    """`[dbt]` keys of `.lineage.toml` (target, database, schema, manifest, env_allow) fill
-    what the configuration leaves open."""
+    """`[dbt]` keys of `.lineage.toml` (target, database, schema, manifest) fill what the
+    configuration leaves open. Never `env_allow`: the repository is untrusted, so only the
+    configuration may let its templates read environment variables (see `ignored_dbt_settings`)."""
     if not isinstance(table, Mapping):
         return config
     values: dict[str, object] = {}
     for key, field_name in DBT_KEYS.items():
         if getattr(config, field_name) is None and isinstance(table.get(key), str):
             values[field_name] = table[key]
-    allow = table.get("env_allow")
-    if isinstance(allow, list) and not config.dbt_env_allow:
-        values["dbt_env_allow"] = tuple(str(name) for name in allow)
     return replace(config, **values) if values else config
+
+
+def ignored_dbt_settings(table: object) -> list[str]:
+    """`[dbt]` keys a repository may not set for itself (they would hand it process secrets)."""
+    return ["env_allow"] if isinstance(table, Mapping) and "env_allow" in table else []
 
 
 @dataclass

@@ -26,6 +26,7 @@ from lineage_assets.git_sql.collect import (
     dbt_context,
     dbt_project_records,
     dbt_settings,
+    ignored_dbt_settings,
     parse_file,
     with_dbt_settings,
 )
@@ -438,7 +439,6 @@ def with_repository_settings(
     "redshift/*" = "redshift"
     [dbt]
     target = "prod"      # with schema/database: the target dbt models are named for
-    env_allow = ["TEAM"] # env variables templates may read besides DBT_ENV_*
 
     A settings file that cannot be read is reported in `problems` and ignored.
     """
@@ -454,6 +454,12 @@ def with_repository_settings(
             problems.append(f"{entry.path}:{error_line(error)}: ignored: {describe(error, [])}")
         return config
     config = with_dbt_settings(config, document.get("dbt"))
+    for key in ignored_dbt_settings(document.get("dbt")):
+        if problems is not None:
+            problems.append(
+                f"{entry.path}: [dbt] {key} ignored: only the configuration "
+                "(sql_repo dbt_env_allow) lets templates read environment variables"
+            )
     settings = document.get("sql", {})
     if not isinstance(settings, dict):
         return config

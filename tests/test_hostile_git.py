@@ -1,0 +1,182 @@
+"""Red-team attacks on `lineage-assets sql-sync` through the CLI: repositories built in temp
+folders (plain SQL, dbt projects, SQL in Python, odd git trees) that try to read secrets, files
+or the process, or to stop the sync."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from lineage_assets import cli
+from lineage_assets.git_sql.repository import GitSourceConfig
+from lineage_assets.git_sql.sync import sync_repository
+from lineage_assets.store import LineageStore
+
+TOKEN = "rt-secret-token-7f3a9c"
+AWS_SECRET = "rt-aws-secret-b81d"
+PROJECT = "name: shop\nversion: '1.0'\nprofile: shop\n"
+
+
+def git(*args: str, cwd: Path, data: bytes | None = None) -> str:
+    done = subprocess.run(
+        ["git", "-c", "user.name=a", "-c", "user.email=a@b", *args],
+        cwd=cwd, input=data, capture_output=True, check=True,
+    )  # fmt: skip
+    return done.stdout.decode().strip()
+
+
+def make_remote(root: Path, files: dict[str, str | bytes], message: str = "init") -> str:
+    """A bare remote whose main branch holds exactly `files` in one commit."""
+    work = root / "work"
+    work.mkdir(parents=True)
+    git("init", "-q", "-b", "main", ".", cwd=work)
+    for path, text in files.items():
+        target = work / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(text if isinstance(text, bytes) else text.encode())
+    git("add", "-A", cwd=work)
+    git("commit", "-q", "-m", message, cwd=work)
+    git("clone", "-q", "--bare", str(work), str(root / "remote.git"), cwd=root)
+    return str(root / "remote.git")
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path / "home"
+    monkeypatch.setenv("LINEAGE_HOME", str(folder))
+    monkeypatch.setenv("LINEAGE_GIT_TOKEN", TOKEN)
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", AWS_SECRET)
+    monkeypatch.delenv("LINEAGE_SQL_REPO", raising=False)
+    return folder
+
+
+def sync(url: str, capsys: pytest.CaptureFixture[str]) -> tuple[dict, str]:
+    code = cli.main(["sql-sync", "--repo", url, "--name", "rt"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    return json.loads(out), out + err
+
+
+def rows(home: Path, sql: str) -> list[tuple]:
+    with duckdb.connect(str(home / "lineage.duckdb"), read_only=True) as conn:
+        return conn.execute(sql).fetchall()
+
+
+def every_value(home: Path) -> str:
+    """Every cell of every table of the store, as one text to grep."""
+    with duckdb.connect(str(home / "lineage.duckdb"), read_only=True) as conn:
+        tables = [t for (t,) in conn.execute("SELECT table_name FROM duckdb_tables()").fetchall()]
+        return "\n".join(str(conn.execute(f'SELECT * FROM "{t}"').fetchall()) for t in tables)  # noqa: S608
+
+
+def test_repository_settings_cannot_allow_secret_env_vars(
+    tmp_path: Path, home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A repository's own `.lineage.toml` naming secret variables in `[dbt] env_allow` must not
+    let its templates read them (it put the git token into a table name and the stored SQL)."""
+    url = make_remote(
+        tmp_path,
+        {
+            "dbt_project.yml": PROJECT,
+            ".lineage.toml": '[dbt]\nenv_allow = ["LINEAGE_GIT_TOKEN", "AWS_SECRET_ACCESS_KEY"]\n',
+            "models/leak.sql": "select * from raw.t_{{ env_var('LINEAGE_GIT_TOKEN', 'd') }}"
+            " union all select * from raw.u_{{ env_var('AWS_SECRET_ACCESS_KEY', 'd') }}",
+        },
+    )
+    _, output = sync(url, capsys)
+    stored = every_value(home)
+    for secret in (TOKEN, AWS_SECRET):
+        assert secret not in stored
+        assert secret not in output
+    with LineageStore.open(tmp_path / "direct.duckdb") as store:
+        warnings = sync_repository(GitSourceConfig(remote=url), store, tmp_path / "cache").warnings
+    assert any("[dbt] env_allow ignored" in w for w in warnings)
+
+
+@pytest.mark.parametrize(
+    ("name", "model", "expected_error"),
+    [
+        ("include_local", "select * from {% include 'models/b.sql' %}", "no loader"),
+        ("include_abs", "{% include '/etc/passwd' %}", "no loader"),
+        ("import_local", "{% import 'macros/m.sql' as m %}select 1", "no loader"),
+        ("extends_abs", "{% extends '/etc/passwd' %}", "no loader"),
+        ("format_width", "select '{{ '{:>10000000}'.format('x') }}'", "Error"),
+        ("expandtabs", "select '{{ '\t'.expandtabs(10000000) }}'", "Error"),
+        ("circular_json", "{% set l = [] %}{% do l.append(l) %}{{ tojson(l) }}", "Circular"),
+    ],
+)
+def test_template_file_and_size_escapes_are_model_errors(
+    tmp_path: Path,
+    home: Path,
+    capsys: pytest.CaptureFixture[str],
+    name: str,
+    model: str,
+    expected_error: str,
+) -> None:
+    url = make_remote(
+        tmp_path,
+        {
+            "dbt_project.yml": PROJECT,
+            "macros/m.sql": "{% macro m() %}1{% endmacro %}",
+            "models/b.sql": "select 1 as x",
+            f"models/{name}.sql": model,
+        },
+    )
+    sync(url, capsys)
+    errors = rows(
+        home,
+        f"SELECT error FROM sql_statements WHERE source_key = 'sql:rt/models/{name}.sql'",  # noqa: S608
+    )
+    assert errors and expected_error in (errors[0][0] or "")
+    assert rows(home, "SELECT sql_text FROM sql_statements WHERE source_key LIKE '%/b.sql'") == [
+        ("select 1 as x",)
+    ]
+    assert "root:" not in every_value(home)
+
+
+def test_raw_block_is_text_never_rendered_again(
+    tmp_path: Path, home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    marker = tmp_path / "pwned"
+    payload = f"{{{{ cycler.__init__.__globals__.os.popen('touch {marker}').read() }}}}"
+    url = make_remote(
+        tmp_path,
+        {
+            "dbt_project.yml": PROJECT,
+            "models/raw.sql": f"{{% raw %}}{payload}{{% endraw %}} select 1",
+        },
+    )
+    sync(url, capsys)
+    assert not marker.exists()
+    (text,) = rows(home, "SELECT sql_text FROM sql_statements")[0]
+    assert payload in text
+
+
+def test_macro_named_like_builtins_stays_in_the_sandbox(
+    tmp_path: Path, home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Macros overriding `ref`/`env_var`/`config` (as dbt allows) render, and a builtin reached
+    through `builtins` cannot read the process environment."""
+    url = make_remote(
+        tmp_path,
+        {
+            "dbt_project.yml": PROJECT,
+            "macros/over.sql": (
+                "{% macro env_var(n, d=None) %}{{ d }}{% endmacro %}"
+                "{% macro config() %}{% endmacro %}"
+            ),
+            "models/b.sql": "select 1 as x",
+            "models/over.sql": (
+                "{{ config(materialized='table') }}"
+                "{% macro ref(x) %}own_{{ x }}{% endmacro %}"
+                "select * from {{ ref('b') }} join t_{{ env_var('LINEAGE_GIT_TOKEN', 'd') }}"
+            ),
+            "models/builtin.sql": "select * from t_{{ builtins.env_var('LINEAGE_GIT_TOKEN') }}",
+        },
+    )
+    _, output = sync(url, capsys)
+    assert TOKEN not in every_value(home) and TOKEN not in output
