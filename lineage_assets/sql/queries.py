@@ -4,13 +4,14 @@ a query written into a target table or path."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 
 from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect, NormalizationStrategy
 from sqlglot.errors import SqlglotError
 from sqlglot.optimizer.qualify_columns import qualify_columns
 from sqlglot.optimizer.qualify_tables import qualify_tables
-from sqlglot.optimizer.scope import build_scope
+from sqlglot.optimizer.scope import Scope, build_scope
 
 from lineage_assets.sql.analysis import Analysis, Context, Edge, QueryResult
 from lineage_assets.sql.columns import STAR, QueryColumns
@@ -27,14 +28,18 @@ def query_lineage(
     warnings: list[str] = []
     while isinstance(query, exp.Subquery) and not query.alias:
         query = query.this  # CREATE TABLE t AS (SELECT …)
-    if normalize_and_check(query, context):
+    shape = normalize_and_check(query, context)
+    root = None
+    if shape.qualify:
         query = qualify_tables(query, db=context.default_db, dialect=dialect)
         try:
             query = qualify_columns(query, context.catalog, expand_alias_refs=True)
         except SqlglotError as error:
             warnings.append(f"columns partly resolved ({str(error).splitlines()[0][:120]})")
+    elif not shape.nested:
+        root = _single_scope(query)
     context.deadline.check()
-    root = build_scope(query)
+    root = root or build_scope(query)
     if root is None:
         return QueryResult([], _plain_tables(query, context), {}, warnings)
     resolver = QueryColumns(root, context.name, context.catalog.columns_of, context.deadline.check)
@@ -47,7 +52,37 @@ def query_lineage(
     return QueryResult(outputs, sources, indirect, warnings)
 
 
-def normalize_and_check(query: exp.Expr, context: Context) -> bool:
+@dataclass(frozen=True)
+class Shape:
+    """What one walk over a query found: whether sqlglot's qualifier must run, and whether
+    the query nests other queries (else it is one scope over plain tables)."""
+
+    qualify: bool
+    nested: bool
+
+
+def _single_scope(query: exp.Expr) -> Scope | None:
+    """The one scope of a SELECT over named tables (what `build_scope` would build, without
+    its walk); None when the query has any other shape."""
+    if not isinstance(query, exp.Select) or query.args.get("with_"):
+        return None
+    from_ = query.args.get("from_")
+    tables = [from_.this] if from_ is not None else []
+    tables += [join.this for join in query.args.get("joins") or ()]
+    sources: dict[str, exp.Expr | Scope] = {}
+    for table in tables:
+        if not isinstance(table, exp.Table) or not isinstance(table.this, exp.Identifier):
+            return None
+        if table.args.get("joins") or table.args.get("laterals") or table.args.get("pivots"):
+            return None
+        name = table.alias_or_name
+        if not name or name in sources:
+            return None
+        sources[name] = table
+    return Scope(query, sources=sources)
+
+
+def normalize_and_check(query: exp.Expr, context: Context) -> Shape:
     """In one walk, put each identifier as the dialect resolves it (`Foo` is `foo` in
     Postgres, `FOO` in Snowflake, as sqlglot's `normalize_identifiers` does) and tell whether
     sqlglot's qualifier must run: stars to expand, USING joins, struct fields (`t.s.f`),
@@ -57,7 +92,7 @@ def normalize_and_check(query: exp.Expr, context: Context) -> bool:
     """
     normalize = context.dialect.normalize_identifier
     lowers = _lowercases(context.dialect)
-    needed = False
+    needed = nested = False
     selects: list[exp.Select] = []
     aliases: set[str] = set()
     bare: set[str] = set()  # unqualified column names: an alias read back needs one
@@ -67,6 +102,8 @@ def normalize_and_check(query: exp.Expr, context: Context) -> bool:
             if not (lowers and node.this.islower()):
                 normalize(node)
             continue
+        if kind in _NESTING and node is not query:
+            nested = True
         if kind is exp.Select:
             _name_expressions(node, context)
             selects.append(node)
@@ -79,7 +116,13 @@ def normalize_and_check(query: exp.Expr, context: Context) -> bool:
             needed = check is not None and check(node, context)
     if not needed and aliases & bare:
         needed = any(_reads_own_alias(select) for select in selects)
-    return needed
+    return Shape(needed, nested)
+
+
+_NESTING = frozenset(
+    (exp.Select, exp.Subquery, exp.Union, exp.Intersect, exp.Except, exp.With, exp.CTE,
+     exp.Unnest, exp.Lateral, exp.Pivot, exp.Values, exp.TableFromRows)
+)  # fmt: skip
 
 
 def _nodes(root: exp.Expr) -> Iterator[exp.Expr]:
