@@ -1,6 +1,7 @@
 """OpenLineage export of a synthetic store (pipelines with executions, SQL statements with
-column edges): events per second through the client's file transport, against building the
-same events without the client, and against building the global graph snapshot, in one run."""
+column edges): events per second through the client's file transport (with the incremental
+cursor), against building the same events and their JSON without the client, and against
+building the global graph snapshot, in one run."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ import random
 import tempfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+from openlineage.client.serde import Serde
 
 from benchmarks.bench_graph import pipeline_source
 from benchmarks.harness import Result, figure, header, report, seconds, timed
@@ -117,6 +120,9 @@ def run(quick: bool = False) -> list[Result]:
         build_graph(store)
         graph_s, _ = timed(lambda: snapshot.global_graph(store.conn))
         build_s, events = timed(lambda: list(build_events(store.conn, Naming())))
+        json_s, _ = timed(
+            lambda: [Serde.to_json(e.event) for e in build_events(store.conn, Naming())]
+        )
         client = emit.client_for(to=Path(folder, "events"))
         export_s, sent = timed(
             lambda: emit.export(build_events(store.conn, Naming()), client, Path(folder, "c.json"))
@@ -129,7 +135,8 @@ def run(quick: bool = False) -> list[Result]:
             )
         )
     figure("global snapshot build (reference)", seconds(graph_s))
-    figure("build events, no client (reference)", f"{seconds(build_s)}, {len(events):,} events")
+    figure("build events (no JSON, no client)", f"{seconds(build_s)}, {len(events):,} events")
+    figure("build events + their JSON, no client (reference)", seconds(json_s))
     figure(
         "export: build + file transport + cursor",
         f"{seconds(export_s)}, {sent.sent / export_s:,.0f} events/s, {len(sent.datasets):,} "
@@ -137,7 +144,7 @@ def run(quick: bool = False) -> list[Result]:
     )
     figure("incremental re-export (nothing changed)", f"{seconds(again_s)}, {unchanged.sent} sent")
     return [
-        report(Result(name, "export ÷ building its events", export_s / build_s, 4.0)),
+        report(Result(name, "export ÷ building its events' JSON", export_s / json_s, 2.0)),
         report(Result(name, "export ÷ global snapshot build", export_s / graph_s, None)),
         report(Result(name, "unchanged re-export ÷ export", again_s / export_s, 1.0)),
     ]

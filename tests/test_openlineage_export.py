@@ -18,7 +18,8 @@ from dagster_project.definitions import defs
 from lineage_assets import config
 from lineage_assets.demo_repo import build_demo_remote
 from lineage_assets.openlineage import facets
-from lineage_assets.openlineage.export import run_export
+from lineage_assets.openlineage.emit import read_cursor
+from lineage_assets.openlineage.export import cursor_path, run_export
 from tests.conftest import point_at_emulator
 
 PROJECT = Path(__file__).resolve().parents[1]
@@ -282,13 +283,32 @@ def test_http_transport_posts_to_a_receiver_and_resends_the_same_run_ids(crawled
     assert ids(once) == ids(twice) and ids(once)
 
 
-def test_an_unreachable_receiver_stops_after_a_few_failures(crawled_home, tmp_path):
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
-    port = server.server_address[1]
-    server.server_close()
-    report = run_export(crawled_home, url=f"http://user:pw-secret@127.0.0.1:{port}")
-    assert report.stopped_early and report.sent == 0 and report.failed
+class Refuser(BaseHTTPRequestHandler):
+    """A consumer that refuses every event (400: not retried by the client)."""
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        self.send_response(400)
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        return
+
+
+def test_a_refusing_receiver_stops_the_export_after_a_few_failures(crawled_home):
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Refuser)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://user:pw-secret@127.0.0.1:{server.server_address[1]}"
+        report = run_export(crawled_home, url=url)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert report.stopped_early and report.sent == 0 and len(report.failed) == 5
+    assert all("400" in line for line in report.failed)
     assert not any("pw-secret" in line for line in report.failed)
+    # nothing is recorded as sent: the next export to this destination sends everything
+    assert read_cursor(cursor_path(crawled_home, None, url)) == {}
 
 
 def test_the_schema_file_ships_in_the_package():

@@ -72,6 +72,7 @@ class Catalog:
     feature_groups: list[reads.FeatureGroupRow]
     location_matches: dict[str, list[tuple[str, str]]]
     _facets: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    _groups_by_location: dict[str, reads.FeatureGroupRow] | None = None
 
     @classmethod
     def read(cls, conn: Any, naming: Naming) -> Catalog:
@@ -135,11 +136,12 @@ class Catalog:
         return {k: v for k, v in found.items() if v is not None}
 
     def feature_group_at(self, uri: str) -> reads.FeatureGroupRow | None:
-        location = normalize(uri)
-        for group in self.feature_groups:
-            if group.arn and group.data_uri and normalize(group.data_uri) == location:
-                return group
-        return None
+        """The feature group whose offline data is at `uri`, if any."""
+        if self._groups_by_location is None:
+            self._groups_by_location = {
+                normalize(g.data_uri): g for g in self.feature_groups if g.arn and g.data_uri
+            }
+        return self._groups_by_location.get(normalize(uri))
 
     def reference(self, reference: str, dialect: str | None) -> tuple[DatasetName, dict[str, Any]]:
         """A statement's source or target as a dataset with its facets."""
@@ -236,6 +238,18 @@ class PipelineScope:
     queries: dict[str, list[str]]
     through: dict[str, list[tuple[str, str, str, str]]]
     step_types: dict[str, str | None]
+
+    @classmethod
+    def of(cls, pipeline: contract_reads.PipelineRow, rows: reads.PipelineRows) -> PipelineScope:
+        scope = f"{pipeline.region}/{pipeline.name}"
+        return cls(
+            pipeline,
+            rows.io.get(pipeline.source_key, []),
+            rows.packages.get(pipeline.source_key, []),
+            rows.queries.get(scope, {}),
+            rows.through.get(scope, {}),
+            rows.steps.get(pipeline.source_key, {}),
+        )
 
 
 def _step_datasets(
@@ -338,14 +352,16 @@ def _run_events(
 
 
 def _execution_events(
-    conn: Any, catalog: Catalog, scope: PipelineScope, execution: contract_reads.ExecutionRow
+    catalog: Catalog,
+    scope: PipelineScope,
+    execution: reads.ExecutionRow,
+    step_runs: list[reads.StepRunRow],
 ) -> Iterator[KeyedEvent]:
     pipeline = scope.pipeline
     namespace = catalog.naming.job_namespace
     pipeline_name = catalog.naming.pipeline_job(pipeline.region, pipeline.name)
     execution_run_id = run_id(execution.started_at, execution.arn)
-    step_runs = contract_reads.step_runs(conn, pipeline.source_key, execution.arn)
-    ends = [r.ended_at for r in step_runs.values() if r.ended_at is not None]
+    ends = [r.ended_at for r in step_runs if r.ended_at is not None]
     run_facets: dict[str, Any] = {}
     if execution.failure_reason:
         run_facets["errorMessage"] = facets.error_message(execution.failure_reason)
@@ -360,7 +376,8 @@ def _execution_events(
         [],
     )
     parent = facets.parent(execution_run_id, namespace, pipeline_name)
-    for step, step_run in step_runs.items():
+    for step_run in step_runs:
+        step = step_run.step
         step_facets: dict[str, Any] = {"parent": parent}
         if step_run.failure_reason:
             step_facets["errorMessage"] = facets.error_message(step_run.failure_reason)
@@ -415,20 +432,15 @@ def _definition_events(catalog: Catalog, scope: PipelineScope) -> Iterator[Keyed
 
 def pipeline_events(conn: Any, catalog: Catalog) -> Iterator[KeyedEvent]:
     """Runs of every crawled execution and its steps; job definitions of never-run pipelines."""
+    rows = reads.pipeline_rows(conn)
     for pipeline in contract_reads.pipelines(conn):
-        scope = PipelineScope(
-            pipeline,
-            reads.step_io(conn, pipeline.source_key),
-            reads.model_packages(conn, pipeline.source_key),
-            contract_reads.step_queries(conn, pipeline.region, pipeline.name),
-            reads.through_step(conn, pipeline.region, pipeline.name),
-            dict(reads.steps(conn, pipeline.source_key)),
-        )
-        executions = contract_reads.executions(conn, pipeline.source_key)
+        scope = PipelineScope.of(pipeline, rows)
+        executions = rows.executions.get(pipeline.source_key, [])
         if not executions:
             yield from _definition_events(catalog, scope)
         for execution in executions:
-            yield from _execution_events(conn, catalog, scope, execution)
+            step_runs = rows.step_runs.get((pipeline.source_key, execution.arn), [])
+            yield from _execution_events(catalog, scope, execution, step_runs)
 
 
 def build_events(conn: Any, naming: Naming) -> Iterator[KeyedEvent]:

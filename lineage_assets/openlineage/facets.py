@@ -4,6 +4,7 @@ and our own `lineageAssets_pii` dataset facet, whose JSON schema ships in `schem
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from importlib import metadata
 from pathlib import Path
@@ -26,7 +27,7 @@ from openlineage.client.facet_v2 import (
 )
 
 from lineage_assets.openlineage.naming import DatasetName
-from lineage_assets.redact import public_url, redact
+from lineage_assets.redact import MASK, public_url, redact
 from lineage_assets.sql import transforms
 
 
@@ -46,6 +47,20 @@ PII_FACET_SCHEMA = (
 )
 INTEGRATION = "LINEAGE_ASSETS"
 MAX_SQL_CHARS = 100_000  # a statement's text in the `sql` facet (the store keeps it bounded too)
+# A quoted literal after a credential-like keyword (`CREDENTIALS '…'`, `SECRET_ACCESS_KEY '…'`,
+# `PASSWORD '…'`), and `key=value` credentials inside literals (`aws_secret_access_key=…`).
+_SECRET_WORD = (
+    r"credentials|access_key_id|secret_access_key|session_token|password|passwd|pwd|secret|"
+    r"key_id|access_key|secret_key|"
+    r"token|api_key|apikey|master_key|encryption_key|private_key|sas_token|account_key"
+)
+_SECRET_LITERAL = re.compile(
+    rf"(?i)\b({_SECRET_WORD})\b(\s*(?:=|=>|:|\bAS\b|\bWITH\b)?\s*)'(?:[^']|'')*'"
+)
+_SECRET_PAIR = re.compile(
+    r"(?i)\b(aws_access_key_id|aws_secret_access_key|aws_session_token|token|password|"
+    r"secret|accountkey|sharedaccesssignature|sig)(\s*=\s*)[^;'\s&]+"
+)
 OWNER_TAG_KEYS = ("owner", "team", "data-owner", "owner-team")
 
 
@@ -226,10 +241,18 @@ def column_lineage(
     )
 
 
+def mask_sql_secrets(text: str) -> str:
+    """SQL with credentials masked: literals after credential keywords, `key=value` secrets
+    inside literals, and user info in URLs (the SQL is sent as written otherwise)."""
+    masked = _SECRET_LITERAL.sub(lambda m: f"{m.group(1)}{m.group(2)}'{MASK}'", text)
+    masked = _SECRET_PAIR.sub(lambda m: f"{m.group(1)}{m.group(2)}{MASK}", masked)
+    return redact(masked)
+
+
 def sql(text: str, dialect: str | None) -> sql_job.SQLJobFacet:
     """The statement's text (credentials in it masked, bounded) and its dialect."""
     return sql_job.SQLJobFacet(
-        query=redact(text[:MAX_SQL_CHARS]), dialect=dialect or None, producer=PRODUCER
+        query=mask_sql_secrets(text[:MAX_SQL_CHARS]), dialect=dialect or None, producer=PRODUCER
     )
 
 

@@ -146,66 +146,6 @@ def location_matches(conn: Any) -> dict[str, list[tuple[str, str]]]:
     return found
 
 
-def through_step(
-    conn: Any, region: str, pipeline: str
-) -> dict[str, list[tuple[str, str, str, str]]]:
-    """Step → (input location, input column, output location, output column) the graph
-    matched by name through the step."""
-    prefix = f"through step:{region}/{pipeline}/"
-    found: dict[str, list[tuple[str, str, str, str]]] = defaultdict(list)
-    for source, target, reason in conn.execute(
-        "SELECT source_node, target_node, reason FROM inferred_edges "
-        "WHERE edge_kind = 'column_match' AND starts_with(reason, ?) ORDER BY ALL",
-        [prefix],
-    ).fetchall():
-        source_location, _, source_column = source.removeprefix("column:").rpartition("#")
-        target_location, _, target_column = target.removeprefix("column:").rpartition("#")
-        if source_location and target_location:
-            found[reason.removeprefix(prefix)].append(
-                (
-                    normalize(source_location),
-                    source_column,
-                    normalize(target_location),
-                    target_column,
-                )
-            )
-    return found
-
-
-def step_io(conn: Any, source_key: str) -> list[StepIoRow]:
-    """A pipeline's step inputs and outputs that name a location."""
-    return [
-        StepIoRow(*row)
-        for row in conn.execute(
-            "SELECT step_name, direction, uri, data_kind, execution_arn FROM sagemaker_step_io "
-            "WHERE source_key = ? AND uri IS NOT NULL ORDER BY ALL",
-            [source_key],
-        ).fetchall()
-    ]
-
-
-def model_packages(conn: Any, source_key: str) -> list[ModelPackageRow]:
-    return [
-        ModelPackageRow(*row)
-        for row in conn.execute(
-            "SELECT model_package_arn, execution_arn, step_name FROM sagemaker_model_packages "
-            "WHERE source_key = ? ORDER BY ALL",
-            [source_key],
-        ).fetchall()
-    ]
-
-
-def steps(conn: Any, source_key: str) -> list[tuple[str, str | None]]:
-    """The current definition's steps: (name, type)."""
-    return conn.execute(
-        "SELECT DISTINCT s.step_name, s.step_type FROM sagemaker_steps s "
-        "JOIN sagemaker_pipelines p USING (source_key) "
-        "WHERE s.source_key = ? AND s.definition_hash IS NOT DISTINCT FROM p.definition_hash "
-        "ORDER BY ALL",
-        [source_key],
-    ).fetchall()
-
-
 def feature_groups(conn: Any) -> list[FeatureGroupRow]:
     columns: dict[tuple[str, str], list[tuple[str, str | None]]] = defaultdict(list)
     for key, group, name, kind in conn.execute(
@@ -269,3 +209,111 @@ def buckets(conn: Any) -> dict[str, dict[str, Any]]:
             "tags": parsed if isinstance(parsed, dict) else {},
         }
     return found
+
+
+@dataclass(frozen=True)
+class ExecutionRow:
+    """One pipeline execution: its ARN, status, start and failure."""
+
+    arn: str
+    status: str | None
+    started_at: datetime | None
+    failure_reason: str | None
+
+
+@dataclass(frozen=True)
+class StepRunRow:
+    """One step of one execution."""
+
+    step: str
+    status: str | None
+    started_at: datetime | None
+    ended_at: datetime | None
+    failure_reason: str | None
+
+
+@dataclass
+class PipelineRows:
+    """Every pipeline's rows the step events need, each table read once for all pipelines."""
+
+    io: dict[str, list[StepIoRow]]
+    packages: dict[str, list[ModelPackageRow]]
+    steps: dict[str, dict[str, str | None]]
+    executions: dict[str, list[ExecutionRow]]
+    step_runs: dict[tuple[str, str], list[StepRunRow]]
+    queries: dict[str, dict[str, list[str]]]
+    through: dict[str, dict[str, list[tuple[str, str, str, str]]]]
+
+
+def _grouped(rows: list[tuple], make: Any) -> dict[str, list]:
+    found: dict[str, list] = defaultdict(list)
+    for key, *rest in rows:
+        found[key].append(make(*rest))
+    return found
+
+
+def pipeline_rows(conn: Any) -> PipelineRows:
+    """Step inputs/outputs, model packages, steps, executions and step runs of every pipeline
+    (by source key); its query edges and through-step column matches (by `region/pipeline`)."""
+    io = _grouped(
+        conn.execute(
+            "SELECT source_key, step_name, direction, uri, data_kind, execution_arn "
+            "FROM sagemaker_step_io WHERE uri IS NOT NULL ORDER BY ALL"
+        ).fetchall(),
+        StepIoRow,
+    )
+    packages = _grouped(
+        conn.execute(
+            "SELECT source_key, model_package_arn, execution_arn, step_name "
+            "FROM sagemaker_model_packages ORDER BY ALL"
+        ).fetchall(),
+        ModelPackageRow,
+    )
+    steps: dict[str, dict[str, str | None]] = defaultdict(dict)
+    for key, step, kind in conn.execute(
+        "SELECT DISTINCT s.source_key, s.step_name, s.step_type FROM sagemaker_steps s "
+        "JOIN sagemaker_pipelines p USING (source_key) "
+        "WHERE s.definition_hash IS NOT DISTINCT FROM p.definition_hash ORDER BY ALL"
+    ).fetchall():
+        steps[key][step] = kind
+    executions = _grouped(
+        conn.execute(
+            "SELECT source_key, execution_arn, status, started_at, failure_reason "
+            "FROM sagemaker_executions ORDER BY source_key, started_at DESC NULLS LAST, "
+            "execution_arn"
+        ).fetchall(),
+        ExecutionRow,
+    )
+    step_runs: dict[tuple[str, str], list[StepRunRow]] = defaultdict(list)
+    for key, arn, *rest in conn.execute(
+        "SELECT source_key, execution_arn, step_name, status, started_at, ended_at, "
+        "failure_reason FROM sagemaker_step_runs ORDER BY source_key, execution_arn, step_name"
+    ).fetchall():
+        step_runs[(key, arn)].append(StepRunRow(*rest))
+    queries: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    for table, step in conn.execute(
+        "SELECT source_node, target_node FROM inferred_edges WHERE edge_kind = 'query' "
+        "AND starts_with(target_node, 'step:') ORDER BY ALL"
+    ).fetchall():
+        scope, _, name = step.removeprefix("step:").rpartition("/")
+        queries[scope][name].append(table.removeprefix("table:"))
+    through: dict[str, dict[str, list[tuple[str, str, str, str]]]] = defaultdict(
+        lambda: defaultdict(list)
+    )
+    for source, target, reason in conn.execute(
+        "SELECT source_node, target_node, reason FROM inferred_edges "
+        "WHERE edge_kind = 'column_match' AND starts_with(reason, 'through step:') ORDER BY ALL"
+    ).fetchall():
+        scope, _, step = reason.removeprefix("through step:").rpartition("/")
+        source_location, _, source_column = source.removeprefix("column:").rpartition("#")
+        target_location, _, target_column = target.removeprefix("column:").rpartition("#")
+        if source_location and target_location:
+            through[scope][step].append(
+                (
+                    normalize(source_location),
+                    source_column,
+                    normalize(target_location),
+                    target_column,
+                )
+            )
+    return PipelineRows(io, packages, steps, executions, step_runs, queries, through)
