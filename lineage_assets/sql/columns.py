@@ -37,6 +37,11 @@ def add_origin(origins: Origins, source: Source, transform: str) -> None:
 
 def output_name(projection: exp.Expr) -> str:
     """The name a projection gives its column; `*` for star projections."""
+    kind = type(projection)
+    if kind is exp.Alias:
+        return projection.alias
+    if kind is exp.Column and type(projection.this) is exp.Identifier:
+        return projection.this.name
     if isinstance(projection, exp.Star) or (
         isinstance(projection, exp.Column) and isinstance(projection.this, exp.Star)
     ):
