@@ -16,6 +16,9 @@ from lineage_assets.openlineage.export import run_export
 def cmd_openlineage(args: argparse.Namespace) -> int:
     """Export what changed since the last export (everything with --full); 1 on failures."""
     to = Path(args.to).expanduser().resolve() if args.to else None
+    if emit.disabled():
+        print("error: OPENLINEAGE_DISABLED=true: the client would send nothing", file=sys.stderr)
+        return 2
     if to is None and args.url is None and emit.configured_transport() is None:
         print(
             "error: no OpenLineage transport: pass --to DIR or --url URL, or set "

@@ -5,6 +5,8 @@ path with PII facets, an HTTP receiver, and the Dagster asset's no-op without a 
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -38,8 +40,9 @@ def crawled_home(emulator, tmp_path_factory) -> Path:
         patch.setenv("LINEAGE_HOME", str(home))
         patch.setenv("LINEAGE_AWS_REGIONS", "us-east-1,eu-west-1")
         patch.setenv("LINEAGE_SQL_REPO", remote.url)
-        for name in ("OPENLINEAGE_URL", "OPENLINEAGE_CONFIG"):
-            patch.delenv(name, raising=False)
+        for name in os.environ:
+            if name.startswith("OPENLINEAGE"):
+                patch.delenv(name, raising=False)
         with dg.instance_for_test() as instance:
             result = (
                 defs()
@@ -314,3 +317,79 @@ def test_a_refusing_receiver_stops_the_export_after_a_few_failures(crawled_home)
 def test_the_schema_file_ships_in_the_package():
     document = json.loads((facets.SCHEMA_FOLDER / "LineageAssetsPiiDatasetFacet.json").read_text())
     assert facets.PII_FACET_SCHEMA.split("#")[0] == document["$id"]
+
+
+def test_the_dagster_asset_sends_through_the_standard_environment_config(
+    crawled_home, tmp_path, monkeypatch
+):
+    from dagster_project.assets.openlineage import openlineage_export
+    from dagster_project.resources import LineageStoreResource
+
+    events = tmp_path / "asset.jsonl"
+    monkeypatch.setenv("OPENLINEAGE__TRANSPORT__TYPE", "file")
+    monkeypatch.setenv("OPENLINEAGE__TRANSPORT__LOG_FILE_PATH", str(events))
+    monkeypatch.setenv("OPENLINEAGE__TRANSPORT__APPEND", "true")
+    home = tmp_path / "home"
+    home.mkdir()
+    shutil.copy(config.published_path(crawled_home), config.published_path(home))
+    with dg.instance_for_test() as instance:
+        result = dg.materialize(
+            [openlineage_export],
+            instance=instance,
+            resources={"lineage_store": LineageStoreResource(lineage_home=str(home))},
+        )
+    (materialization,) = result.asset_materializations_for_node("openlineage_export")
+    metadata = materialization.metadata
+    assert metadata["transport"].value == "OPENLINEAGE__TRANSPORT__* variables"
+    sent = metadata["sent"].value
+    assert sent == len(events.read_text().splitlines()) > 40
+    assert (home / "openlineage" / "cursor.json").exists()
+    monkeypatch.setenv("OPENLINEAGE_DISABLED", "true")
+    with dg.instance_for_test() as instance:
+        result = dg.materialize(
+            [openlineage_export],
+            instance=instance,
+            resources={"lineage_store": LineageStoreResource(lineage_home=str(home))},
+        )
+    (materialization,) = result.asset_materializations_for_node("openlineage_export")
+    assert "nothing sent" in materialization.metadata["transport"].value
+
+
+def test_locations_name_their_tables_and_the_feature_group_its_glue_table(exported):
+    events, _ = exported
+    datasets = {
+        (d["namespace"], d["name"]): d
+        for e in events
+        for d in e.get("inputs", []) + e.get("outputs", [])
+    }
+    raw = datasets[("s3://acme-raw-landing", "customers")]
+    (table,) = raw["facets"]["symlinks"]["identifiers"]
+    assert table == {
+        "namespace": "awsathena://athena.us-east-1.amazonaws.com",
+        "name": "awsdatacatalog.analytics.customers_raw",
+        "type": "TABLE",
+    }
+    group = datasets[
+        ("arn:aws:sagemaker:us-east-1:123456789012", "feature-group/customer-churn-features")
+    ]
+    names = {(i["namespace"], i["type"]) for i in group["facets"]["symlinks"]["identifiers"]}
+    assert names == {
+        ("arn:aws:glue:us-east-1:123456789012", "TABLE"),
+        ("s3://acme-feature-store", "LOCATION"),
+    }
+
+
+def test_the_cli_refuses_to_print_events_when_no_transport_is_configured(
+    crawled_home, tmp_path, monkeypatch, capsys
+):
+    from lineage_assets.cli import main
+
+    monkeypatch.setenv("LINEAGE_HOME", str(crawled_home))
+    monkeypatch.chdir(tmp_path)
+    for name in ("OPENLINEAGE_URL", "OPENLINEAGE_CONFIG", "OPENLINEAGE_DISABLED"):
+        monkeypatch.delenv(name, raising=False)
+    assert main(["openlineage"]) == 2
+    assert "OPENLINEAGE_URL" in capsys.readouterr().err
+    assert main(["openlineage", "--to", str(tmp_path / "out")]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["sent"] == summary["built"] > 40 and summary["failed"] == 0

@@ -9,7 +9,7 @@ from dagster_project.resources import LineageStoreResource
 
 NOT_CONFIGURED = (
     "no OpenLineage transport configured (OPENLINEAGE_CONFIG, ./openlineage.yml, "
-    "OPENLINEAGE__TRANSPORT__*, OPENLINEAGE_URL): nothing sent"
+    "OPENLINEAGE__TRANSPORT__*, OPENLINEAGE_URL) or OPENLINEAGE_DISABLED=true: nothing sent"
 )
 
 

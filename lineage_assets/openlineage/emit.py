@@ -54,14 +54,20 @@ class ExportReport:
         }
 
 
+def disabled(environ: Mapping[str, str] | None = None) -> bool:
+    """`OPENLINEAGE_DISABLED=true`: the client sends nothing, whatever the transport."""
+    environ = os.environ if environ is None else environ
+    return environ.get("OPENLINEAGE_DISABLED", "").strip().lower() == "true"
+
+
 def configured_transport(
     environ: Mapping[str, str] | None = None, cwd: Path | None = None
 ) -> str | None:
     """Where the client's standard configuration would come from, or None when nothing is
     configured (the client would then print every event to the console)."""
     environ = os.environ if environ is None else environ
-    if environ.get("OPENLINEAGE_DISABLED", "").strip().lower() == "true":
-        return "OPENLINEAGE_DISABLED=true (no events sent)"
+    if disabled(environ):
+        return None
     config = environ.get("OPENLINEAGE_CONFIG", "").strip()
     if config and Path(config).is_file():
         return f"OPENLINEAGE_CONFIG ({config})"

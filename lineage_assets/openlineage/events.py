@@ -26,7 +26,14 @@ from openlineage.client.uuid import generate_static_uuid
 from lineage_assets.contract import reads as contract_reads
 from lineage_assets.graph.uris import normalize
 from lineage_assets.openlineage import facets, reads
-from lineage_assets.openlineage.naming import DatasetName, Naming, sagemaker_arn, sql_job, storage
+from lineage_assets.openlineage.naming import (
+    DatasetName,
+    Naming,
+    glue_table,
+    sagemaker_arn,
+    sql_job,
+    storage,
+)
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 Event = RunEvent | JobEvent
@@ -71,6 +78,7 @@ class Catalog:
     buckets: dict[str, dict[str, Any]]
     feature_groups: list[reads.FeatureGroupRow]
     location_matches: dict[str, list[tuple[str, str]]]
+    table_locations: dict[str, list[tuple[str, str | None]]]
     _facets: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     _groups_by_location: dict[str, reads.FeatureGroupRow] | None = None
 
@@ -84,6 +92,7 @@ class Catalog:
             reads.buckets(conn),
             reads.feature_groups(conn),
             reads.location_matches(conn),
+            reads.table_locations(conn),
         )
 
     def table_facets(self, dataset: DatasetName, table: str) -> dict[str, Any]:
@@ -119,6 +128,10 @@ class Catalog:
             "ownership": facets.dataset_ownership(
                 facets.owners_from_tags(bucket["tags"]) if bucket else []
             ),
+            "symlinks": facets.symlinks(
+                self.naming.table(table, dialect)
+                for table, dialect in self.table_locations.get(location, [])
+            ),
             facets.PII_FACET_KEY: facets.pii(self.pii.get(location, {}), bucket),
         }
         kept = {k: v for k, v in found.items() if v is not None}
@@ -128,9 +141,14 @@ class Catalog:
     def feature_group_facets(self, group: reads.FeatureGroupRow) -> dict[str, Any]:
         dataset = sagemaker_arn(group.arn or group.name)
         pii = self.pii.get(normalize(group.data_uri), {}) if group.data_uri else {}
+        aliases = [storage(group.data_uri)] if group.data_uri else []
+        if group.arn and group.glue_database and group.glue_table:
+            table = glue_table(group.arn, group.glue_database, group.glue_table)
+            aliases += [table] if table else []
         found = {
             "dataSource": facets.data_source(dataset),
             "schema": facets.schema(group.features),
+            "symlinks": facets.symlinks(aliases),
             facets.PII_FACET_KEY: facets.pii(pii, None),
         }
         return {k: v for k, v in found.items() if v is not None}

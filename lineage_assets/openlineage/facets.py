@@ -24,6 +24,7 @@ from openlineage.client.facet_v2 import (
     schema_dataset,
     source_code_location_job,
     sql_job,
+    symlinks_dataset,
 )
 
 from lineage_assets.openlineage.naming import DatasetName
@@ -103,6 +104,25 @@ def schema(columns: Iterable[tuple[str, str | None]]) -> schema_dataset.SchemaDa
         for name, kind in columns
     ]
     return schema_dataset.SchemaDatasetFacet(fields=fields, producer=PRODUCER) if fields else None
+
+
+TABLE_SCHEMES = ("awsathena://", "redshift://", "arn:")
+
+
+def symlinks(names: Iterable[DatasetName]) -> symlinks_dataset.SymlinksDatasetFacet | None:
+    """Other names of the same data: the catalog tables over a location, a feature group's
+    offline store location and Glue table."""
+    identifiers = [
+        symlinks_dataset.Identifier(
+            namespace=name.namespace,
+            name=name.name,
+            type="TABLE" if name.namespace.startswith(TABLE_SCHEMES) else "LOCATION",
+        )
+        for name in sorted(set(names), key=lambda n: (n.namespace, n.name))
+    ]
+    if not identifiers:
+        return None
+    return symlinks_dataset.SymlinksDatasetFacet(identifiers=identifiers, producer=PRODUCER)
 
 
 def data_source(dataset: DatasetName) -> datasource_dataset.DatasourceDatasetFacet:

@@ -92,6 +92,14 @@ def sagemaker_arn(arn: str) -> DatasetName:
     return DatasetName(":".join(parts[:5]), parts[5])
 
 
+def glue_table(feature_group_arn: str, database: str, table: str) -> DatasetName | None:
+    """A feature group's offline-store Glue table, in the account and region of its ARN."""
+    parts = feature_group_arn.split(":")
+    if len(parts) < 6 or not parts[3] or not parts[4]:
+        return None
+    return DatasetName(f"arn:aws:glue:{parts[3]}:{parts[4]}", f"table/{database}/{table}")
+
+
 def sql_job(repository: str, path: str, statement_index: int, statement_count: int) -> str:
     """A statement's job name: `sql.{repository}/{path}`, with `#{n}` (1-based) when the file
     holds several statements."""

@@ -69,6 +69,8 @@ class FeatureGroupRow:
     arn: str | None
     data_uri: str | None
     features: tuple[tuple[str, str | None], ...]
+    glue_database: str | None = None
+    glue_table: str | None = None
 
 
 def statements(conn: Any) -> list[StatementRow]:
@@ -132,6 +134,17 @@ def table_columns(conn: Any) -> dict[str, list[str]]:
     return {table: list(columns) for table, columns in found.items()}
 
 
+def table_locations(conn: Any) -> dict[str, list[tuple[str, str | None]]]:
+    """Normalized location → (table, dialect) of every table whose LOCATION it is."""
+    found: dict[str, list[tuple[str, str | None]]] = defaultdict(list)
+    for uri, table, dialect in conn.execute(
+        "SELECT DISTINCT l.location_uri, l.table_name, f.dialect FROM table_locations l "
+        "LEFT JOIN sql_files f USING (source_key) WHERE l.direction = 'location' ORDER BY ALL"
+    ).fetchall():
+        found[normalize(uri)].append((table, dialect))
+    return found
+
+
 def location_matches(conn: Any) -> dict[str, list[tuple[str, str]]]:
     """Table → (its storage location, column) pairs the graph matched by LOCATION."""
     found: dict[str, list[tuple[str, str]]] = defaultdict(list)
@@ -154,10 +167,11 @@ def feature_groups(conn: Any) -> list[FeatureGroupRow]:
     ).fetchall():
         columns[(key, group)].append((name, kind))
     return [
-        FeatureGroupRow(region, name, arn, uri, tuple(columns.get((key, name), ())))
-        for key, region, name, arn, uri in conn.execute(
+        FeatureGroupRow(region, name, arn, uri, tuple(columns.get((key, name), ())), db, table)
+        for key, region, name, arn, uri, db, table in conn.execute(
             "SELECT source_key, region, feature_group_name, feature_group_arn, "
-            "coalesce(resolved_offline_uri, offline_store_uri) FROM feature_groups ORDER BY ALL"
+            "coalesce(resolved_offline_uri, offline_store_uri), glue_database, glue_table "
+            "FROM feature_groups ORDER BY ALL"
         ).fetchall()
     ]
 
