@@ -279,3 +279,32 @@ def test_versioned_models_follow_latest_version_unless_pinned(rendered):
         f"{schema}.customer_segments_v1",  # latest_version: 1
         f"{schema}.customer_segments_v2",  # ref(..., v=2)
     }
+
+
+def test_yaml_snapshots_and_bare_materialization_arguments():
+    files = {
+        "dbt_project.yml": (
+            "name: p\nsnapshots:\n  p:\n    +database: MODELLING\n    +target_schema: SNAPS\n"
+        ),
+        "macros/db.sql": (
+            "{% macro generate_database_name(custom_database_name=none, node=none) -%}\n"
+            "{%- if custom_database_name is none -%}{{ target.database }}"
+            "{%- else -%}{{ target.name }}__{{ custom_database_name | trim }}{%- endif -%}\n"
+            "{%- endmacro %}\n"
+        ),
+        "macros/materialization.sql": (
+            "{% materialization test, default %}{{ return({}) }}{% endmaterialization %}"
+        ),
+        "models/orders.sql": "select 1 as id",
+        "snapshots/orders_snapshot.yml": (
+            "snapshots:\n  - name: orders_snapshot\n    relation: ref('orders')\n"
+            "    config: {strategy: check, unique_key: id, check_cols: all}\n"
+        ),
+    }
+    context, problems = dbt_context(files, DbtSettings(target=TARGETS["dev"]))
+    assert problems == []
+    graph = context.graph(context.projects[0])
+    assert graph.warnings == []  # `{% materialization test, default %}` compiles
+    snapshot = next(n for n in graph.nodes if n.resource_type == "snapshot")
+    assert snapshot.relation == "dev__modelling.snaps.orders_snapshot"
+    assert snapshot.depends_on == ("dbt_ana.orders",)

@@ -170,6 +170,7 @@ def _requests(
                 )
             )
     for owner in _all_projects(project):
+        requests += _yaml_snapshots(owner, project)
         for table in owner.sources:
             fields = {"database": table.database, "schema": table.schema}
             fields["identifier"] = table.identifier
@@ -186,6 +187,36 @@ def _requests(
                     )
                 )
     return requests, macros
+
+
+def _yaml_snapshots(owner: DbtProject, root: DbtProject) -> list[NodeRequest]:
+    """Snapshots defined in YAML (`relation: ref('x')`, dbt 1.9+) as snapshot blocks."""
+    found = []
+    for name, entry in owner.properties.items():
+        relation = entry.get("relation")
+        if not relation or not name.isidentifier():
+            continue
+        fqn = (owner.name, name)
+        body = "select * from {{ " + relation + " }}"  # noqa: S608 - a template for the sandbox
+        text = "{% snapshot " + name + " %}" + body + "{% endsnapshot %}"
+        found.append(
+            NodeRequest(
+                path=str(entry.get("path") or ""),
+                package=owner.name,
+                resource_type="snapshot",
+                name=name,
+                text=text,
+                fqn=fqn,
+                base_config={
+                    **resource_config(owner.settings, "snapshot", fqn),
+                    **entry.get("config", {}),
+                },
+                override_config=(
+                    resource_config(root.settings, "snapshot", fqn) if owner is not root else {}
+                ),
+            )
+        )
+    return found
 
 
 def _bundle(project: DbtProject, macros: list[MacroFile], settings: DbtSettings) -> RenderBundle:

@@ -243,6 +243,7 @@ def read_properties(
                         "path": path,
                         "versions": _versions(entry),
                         "latest_version": _text(entry.get("latest_version")),
+                        "relation": _text(entry.get("relation")) if key == "snapshots" else None,
                     }
         for source in _entries(document, "sources"):
             if not source.get("name"):

@@ -626,9 +626,12 @@ class ProjectRenderer:
             database = config.get("database") or self.bundle.target.database
             return str(database), str(config.get("schema")), str(config.get("identifier"))
         legacy_snapshot = request.resource_type == "snapshot" and config.get("target_schema")
-        if legacy_snapshot:
+        if legacy_snapshot:  # target_schema/target_database win over the naming macros
             schema = str(config["target_schema"])
-            database = str(config.get("target_database") or self.bundle.target.database)
+            database = str(
+                config.get("target_database")
+                or self._name_macro("generate_database_name", request, config.get("database"), node)
+            )
         else:
             schema = self._name_macro("generate_schema_name", request, config.get("schema"), node)
             database = self._name_macro(

@@ -156,9 +156,11 @@ class DbtBlocks(jinja2.ext.Extension):
         node.name = f"{token.value}_{parser.parse_assign_target(name_only=True).name}"
         if token.value in ("test", "data_test"):
             parser.parse_signature(node)
-        while parser.stream.skip_if("comma"):
+        while parser.stream.skip_if("comma"):  # `adapter='x'`, or a bare `default`
             key = parser.parse_assign_target(name_only=True).name
-            parser.stream.expect("assign")
+            if not parser.stream.skip_if("assign"):
+                node.name += f"_{key}"
+                continue
             value = parser.parse_expression()
             if key == "adapter" and isinstance(value, nodes.Const):
                 node.name += f"_{value.value}"

@@ -31,7 +31,7 @@ from lineage_assets.git_sql.dbt.records import (
 
 START_SECONDS = 60.0
 RECURSION_LIMIT = 4000  # room for the macro depth bound, far below the C stack
-MAX_ANSWER_BYTES = 256 * 1024 * 1024
+MAX_ANSWER_BYTES = 64 * 1024 * 1024
 HEADER = struct.Struct(">Q")
 PACKAGE_ROOT = str(Path(__file__).resolve().parents[3])
 BOOT = (
