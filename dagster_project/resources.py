@@ -28,11 +28,10 @@ class ConfigurationMissing(dg.Failure):
 
 
 def configuration_missing(names: Iterable[str]) -> ConfigurationMissing:
-    """The failure for unset `names`: it names every variable Dagster runs need that is unset
-    (not only the first one found), so one fix makes the run work."""
+    """The failure naming every unset variable in `names` (all that the run or resource needs,
+    not only the first one found, so one fix makes it work), in the README's order."""
     wanted = set(names)
-    unset = set(config.missing(config.DAGSTER_VARIABLES))
-    named = [n for n in config.DAGSTER_VARIABLES if n in wanted | unset]
+    named = [n for n in config.DAGSTER_VARIABLES if n in wanted]
     named += sorted(wanted - set(named))
     return ConfigurationMissing(description=config.missing_message(named), allow_retries=False)
 

@@ -191,7 +191,7 @@ def test_every_sensor_skips_with_the_one_line_when_variables_are_unset(unconfigu
             context = dg.build_sensor_context(instance=instance, resources=loaded.resources)
             result = sensor(context)
             assert isinstance(result, dg.SkipReason), sensor.name
-            assert result.skip_message == UNSET_LINE
+            assert result.skip_message == config.missing_message(["LINEAGE_AWS_REGIONS"])
     assert list(unconfigured.iterdir()) == []
 
 
@@ -263,8 +263,29 @@ def test_explicit_settings_need_no_variables(unconfigured):
     resource = LineageStoreResource(lineage_home=str(unconfigured / "home"))
     require(resource, AwsResource(regions="eu-west-1"), SqlRepoResource(remote="x.git"))
     assert resource.home == (unconfigured / "home").resolve()
-    with pytest.raises(dg.Failure, match=r"missing configuration: set .*LINEAGE_AWS_REGIONS"):
+    with pytest.raises(dg.Failure) as raised:
         _ = AwsResource(regions=" , ").region_list
+    assert raised.value.description == config.missing_message(["LINEAGE_AWS_REGIONS"])
+
+
+def test_a_job_is_told_only_the_variables_it_needs(unconfigured):
+    """Parsing inline SQL needs the store only: its failure names LINEAGE_HOME alone."""
+    with dg.instance_for_test() as instance:
+        result = (
+            defs()
+            .resolve_job_def("parse_inline_sql")
+            .execute_in_process(
+                run_config={
+                    "ops": {"parse_inline_sql_op": {"config": {"sql": "SELECT 1", "name": "x"}}}
+                },
+                instance=instance,
+                raise_on_error=False,
+            )
+        )
+    (failure,) = [e for e in result.all_events if e.event_type == dg.DagsterEventType.STEP_FAILURE]
+    description = failure.step_failure_data.user_failure_data.description
+    assert description == config.missing_message(["LINEAGE_HOME"])
+    assert list(unconfigured.iterdir()) == []
 
 
 def test_the_first_asset_closes_a_crawl_run_whose_process_died(tmp_path):
@@ -314,7 +335,7 @@ def test_the_dagster_cli_previews_the_sensor_as_a_skip_without_traceback(tmp_pat
     )
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-2000:]
-    assert UNSET_LINE in output
+    assert config.missing_message(["LINEAGE_AWS_REGIONS"]) in output
     assert "Traceback" not in output and "Stack Trace" not in output
 
 
