@@ -193,8 +193,8 @@ def _routine_header(tokens: list[Token]) -> tuple[str, int] | None:
             return kind, index
         elif depth == 0 and _word(token) == "AS" and _word(tokens[index - 1]) != "EXECUTE":
             following = tokens[index + 1] if index + 1 < len(tokens) else None
-            if following is None or following.token_type in _BODY_STRINGS:
-                return kind, 0
+            if following is None or following.token_type in (*_BODY_STRINGS, TokenType.L_PAREN):
+                return kind, 0  # a quoted body, or BigQuery's `AS (expression)`
             return kind, index + 1
     return kind, 0
 
@@ -230,6 +230,8 @@ def _quoted_routine(tokens: list[Token], sql: str, lines: LineIndex, kind: str) 
             return Routine(_sub_piece(tokens, lines), kind)
     for index, token in enumerate(tokens[1:], start=1):
         if token.token_type in _BODY_STRINGS and words[index - 1] == "AS":
+            if not any(c.isspace() for c in token.text.strip()):
+                return Routine(_sub_piece(tokens, lines), kind)  # Hive/Spark `AS 'a.b.Class'`
             quote = _DOLLAR_QUOTE.match(sql, token.start)
             opening = len(quote.group()) if quote else 1
             return Routine(_sub_piece(tokens, lines), kind, token.text, token.start + opening)

@@ -283,3 +283,24 @@ BEGIN
   INSERT INTO t SELECT a FROM u;
 END
 $$;
+
+-- case: bigquery sql function with an expression body
+-- dialect: bigquery
+-- kinds: CREATE FUNCTION, SELECT
+-- targets: none
+-- sources: ds.t
+CREATE TEMP FUNCTION plus_one(x INT64) AS (x + 1);
+SELECT plus_one(a) FROM ds.t;
+
+-- case: hive function backed by a class is not sql
+-- dialect: hive
+-- kinds: CREATE FUNCTION
+-- targets: none
+-- sources: none
+CREATE TEMPORARY FUNCTION db.f AS 'com.example.MyUdf' USING JAR 's3://b/udf.jar';
+
+-- case: postgres sql function body reads its tables
+-- dialect: postgres
+-- kinds: CREATE FUNCTION, SELECT
+-- sources: orders
+CREATE FUNCTION order_count() RETURNS bigint AS $$ SELECT count(*) FROM orders $$ LANGUAGE sql;
