@@ -237,3 +237,14 @@ def test_a_model_cannot_change_what_later_models_see(rendered):
     after = nodes["z_after_mutation"]
     assert after.relation == "analytics.z_after_mutation"
     assert "select 1 as n" in after.sql
+
+
+def test_a_render_worker_that_cannot_start_fails_each_model_once_not_the_sync():
+    files = {"dbt_project.yml": "name: p\n", "models/a.sql": "select 1", "models/b.sql": "select 2"}
+    starved = Limits(memory_bytes=8 << 20)  # too little address space to import Jinja
+    context, _ = dbt_context(files, DbtSettings(limits=starved))
+    for path in ("models/a.sql", "models/b.sql"):
+        units, _ = parse_file(path, files[path], "duckdb", context)
+        (statement,) = units[0].lineage.statements
+        assert statement.error is not None and "dbt project not rendered" in statement.error
+    assert len(context._graphs) == 1 and context.problems

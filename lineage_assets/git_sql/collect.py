@@ -110,10 +110,15 @@ class DbtContext:
     def graph(self, project: DbtProject) -> DbtGraph:
         """The project's nodes, rendered on first use."""
         if project.root not in self._graphs:
-            self._graphs[project.root] = render_project(
-                project, self.files, self.settings, self.manifests.get(project.root)
-            )
-            self.problems += self._graphs[project.root].warnings
+            try:
+                graph = render_project(
+                    project, self.files, self.settings, self.manifests.get(project.root)
+                )
+            except (RuntimeError, OSError) as error:  # tried once per sync, not once per file
+                message = f"{project.root or '.'}: dbt project not rendered: {error}"
+                graph = DbtGraph(project, self.settings.target, warnings=[message], error=message)
+            self._graphs[project.root] = graph
+            self.problems += graph.warnings
         return self._graphs[project.root]
 
     def graphs(self) -> list[DbtGraph]:
@@ -267,7 +272,10 @@ def _dbt_units(
     project: DbtProject, path: str, dialect: str | None, context: DbtContext
 ) -> tuple[list[ParsedUnit], list[str]]:
     """A dbt file: its nodes as statements; macros, tests, analyses and build output give none."""
-    nodes = context.graph(project).nodes_of(path)
+    graph = context.graph(project)
+    if graph.error and project.kind_of(path) in ("model", "snapshot"):
+        return [_failed_unit(graph.error)], []
+    nodes = graph.nodes_of(path)
     if not nodes:
         return [], []
     schema = context.graph(project).known_columns()
@@ -287,6 +295,8 @@ def dbt_project_records(context: DbtContext, repo_name: str) -> list[SourceRecor
     """The nodes of every project rendered in this sync, one source per project."""
     found = []
     for root, graph in sorted(context._graphs.items()):
+        if graph.error:  # the last good nodes stay
+            continue
         rows = [
             {
                 "project": graph.project.name,

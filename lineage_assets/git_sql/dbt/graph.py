@@ -68,6 +68,7 @@ class DbtGraph:
     target: Target
     nodes: list[DbtNode] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    error: str | None = None  # the project could not be rendered at all (worker did not start)
     _columns: dict[str, dict[str, str]] | None = None
 
     def known_columns(self) -> dict[str, dict[str, str]]:
