@@ -393,3 +393,24 @@ def test_the_cli_refuses_to_print_events_when_no_transport_is_configured(
     assert main(["openlineage", "--to", str(tmp_path / "out")]) == 0
     summary = json.loads(capsys.readouterr().out)
     assert summary["sent"] == summary["built"] > 40 and summary["failed"] == 0
+
+
+def test_an_incremental_export_sends_only_the_events_whose_rows_changed(crawled_home, tmp_path):
+    import duckdb
+
+    home = tmp_path / "home"
+    home.mkdir()
+    shutil.copy(config.published_path(crawled_home), config.published_path(home))
+    out = tmp_path / "out"
+    first = run_export(home, to=out)
+    con = duckdb.connect(str(config.published_path(home)))
+    con.execute(
+        "UPDATE sql_statements SET sql_text = sql_text || ' -- edited' "
+        "WHERE source_key LIKE '%04_customer_features.sql'"
+    )
+    con.close()
+    second = run_export(home, to=out)
+    assert (second.sent, second.unchanged) == (1, first.built - 1)
+    last = read_events(out)[-1]
+    assert last["job"]["name"].endswith("04_customer_features.sql")
+    assert last["job"]["facets"]["sql"]["query"].endswith("-- edited")
