@@ -77,12 +77,27 @@ def test_routines_quoted_inside_routines_stop_at_a_bound() -> None:
             ["CREATE TABLE", "INSERT"],
         ),
         ("IF OBJECT_ID('x') IS NOT NULL DROP TABLE x\nSELECT 1", ["DROP TABLE", "SELECT"]),
+        ("GRANT SELECT, INSERT ON dbo.t TO u\nGRANT EXECUTE ON dbo.p TO u", ["GRANT", "GRANT"]),
+        ("INSERT INTO t (a) OUTPUT inserted.a INTO @log SELECT a FROM s", ["INSERT"]),
+        ("IF @a = 1 SELECT 1 FROM x ELSE SELECT 2 FROM y", ["SELECT", "SELECT"]),
         (
             "BEGIN TRY\n  INSERT INTO a SELECT 1\nEND TRY\nBEGIN CATCH\n  PRINT 'no'\nEND CATCH",
             ["INSERT", "UNSUPPORTED"],
         ),
     ],
-    ids=["union", "merge", "update-hint", "view", "case-end", "on-delete", "if", "try-catch"],
+    ids=[
+        "union",
+        "merge",
+        "update-hint",
+        "view",
+        "case-end",
+        "on-delete",
+        "if",
+        "grant",
+        "output-into",
+        "if-else",
+        "try-catch",
+    ],
 )
 def test_tsql_batches_are_cut_where_statements_begin(sql: str, kinds: list[str]) -> None:
     lineage = extract_lineage(sql, "tsql")

@@ -351,7 +351,9 @@ def _starts_tsql_statement(tokens: list[Token], index: int, current: list[Token]
         return _first(current, _TSQL_BODY) is not None
     if head in ("UPDATE", "MERGE") and word == "SET":
         return _first(current, ("SET",)) is not None
-    if head in ("ALTER", "GRANT", "DENY", "REVOKE") and word in ("SET", "DROP", "ALTER", "WITH"):
+    if head in ("GRANT", "DENY", "REVOKE"):  # privileges are statement words too
+        return token.line > current[-1].line
+    if head == "ALTER" and word in ("SET", "DROP", "ALTER", "WITH"):
         return False
     return not (head == "CREATE" and word in ("SELECT", "WITH") and _first(current, ("AS",)))
 
