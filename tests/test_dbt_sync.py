@@ -130,3 +130,14 @@ def test_sql_sync_takes_the_dbt_target_on_the_command_line():
         ["sql-sync", "--dbt-target", "dev", "--dbt-database", "dev", "--dbt-schema", "dbt_ana"]
     )
     assert (args.dbt_target, args.dbt_database, args.dbt_schema) == ("dev", "dev", "dbt_ana")
+
+
+def test_the_sql_repo_resource_carries_the_dbt_target():
+    from dagster_project.resources import SqlRepoResource
+
+    resource = SqlRepoResource(
+        remote="file:///nowhere.git", dbt_target="dev", dbt_schema="dbt_ana", dbt_env_allow=["TEAM"]
+    )
+    config = resource.source_config()
+    assert (config.dbt_target, config.dbt_schema, config.dbt_database) == ("dev", "dbt_ana", None)
+    assert config.dbt_env_allow == ("TEAM",)
