@@ -4,15 +4,16 @@
 batches whose statements are not separated by semicolons.
 
 Each semicolon-separated piece is expanded into parts: the statements to analyse, a routine
-header (its body, when quoted as `$$ … $$` or '…', is a script of its own), or nothing for
-pure block structure (`END IF`, `BEGIN`, declarations).
+header (its body, when quoted as `$$ … $$` or '…', is a script of its own; so are Snowflake
+`EXECUTE IMMEDIATE $$ … $$` and Postgres `DO $$ … $$`), or nothing for pure block structure
+(`END IF`, `BEGIN`, declarations, assignments).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from sqlglot.errors import TokenError
 from sqlglot.tokens import Token, TokenType
@@ -71,13 +72,6 @@ class Routine:
     kind: str
     body: str | None = None
     body_start: int = 0
-
-
-@dataclass
-class Expansion:
-    """The parts of one piece, in order: statements to analyse and routine headers."""
-
-    parts: list[Piece | Routine] = field(default_factory=list)
 
 
 def expand(piece: Piece, sql: str, lines: LineIndex, state: BlockState) -> list[Piece | Routine]:
