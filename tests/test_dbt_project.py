@@ -233,7 +233,7 @@ def test_jinja_in_project_and_source_yaml_renders_as_dbt_renders_it(monkeypatch)
             "{{ config(post_hook=\"analyze {{ ref('audit') }}\") }}\n"
             "select * from {{ source('raw', 'orders') }}"
         ),
-        "models/audit.sql": "select 1 as x",
+        "models/audit.sql": "{% do config.set('alias', 'audit_log') %}select 1 as x",
         "models/legacy/old.sql": "select * from {{ ref('orders') }}",
     }
     context, _ = dbt_context(files)
@@ -241,7 +241,10 @@ def test_jinja_in_project_and_source_yaml_renders_as_dbt_renders_it(monkeypatch)
     nodes = {n.unique_id: n for n in graph.nodes}
     assert "model.p.old" not in nodes
     assert nodes["source.p.raw.orders"].relation == "raw_prod.landing.orders"
-    assert set(nodes["model.p.orders"].depends_on) == {"raw_prod.landing.orders", "analytics.audit"}
+    assert set(nodes["model.p.orders"].depends_on) == {
+        "raw_prod.landing.orders",
+        "analytics.audit_log",
+    }
 
 
 def test_select_star_over_a_documented_source_resolves_its_columns():

@@ -156,8 +156,8 @@ class ParseConfig:
 
     require = get
 
-    def set(self, *args: Any, **kwargs: Any) -> str:
-        return ""
+    def set(self, name: Any, value: Any) -> str:
+        return self(**{str(name): value})
 
     def persist_relation_docs(self) -> bool:
         return False
