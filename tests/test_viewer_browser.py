@@ -145,3 +145,20 @@ def test_the_openapi_page_works_offline(page, base_url):
     paths = page.locator(".opblock-summary-path").all_inner_texts()
     assert any(p.startswith("/lineage") for p in paths)
     assert page.blocked == []
+
+
+def test_the_global_view_highlights_what_a_node_feeds(page, base_url):
+    page.goto(f"{base_url}/")
+    rendered(page, "both")
+    page.select_option("#pipeline", "__global__")
+    nodes = rendered(page, "global")
+    raw = "data:s3://acme-raw-landing/customers/"
+    assert raw in nodes and any(n.startswith("table:") for n in nodes)
+    package = next(n for n in nodes if n.startswith("model_package:") and "churn" in n)
+    panel = click_node(page, raw)
+    page.wait_for_function("document.querySelector('#panel h2') !== null")
+    assert package in panel.inner_text()  # listed downstream
+    assert page.evaluate(f"cy.$id({package!r}).hasClass('faded')") is False
+    unrelated = page.evaluate("cy.nodes('.faded').length")
+    assert 0 < unrelated < len(nodes)
+    assert page.blocked == []

@@ -2,7 +2,8 @@
 // Everything shown is text from the API, inserted with textContent (never as HTML).
 "use strict";
 
-const state = { pipeline: null, region: null, view: "both", doc: null };
+const state = { pipeline: null, region: null, view: "both", doc: null, global: false };
+const GLOBAL = "__global__";
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
 
@@ -71,6 +72,25 @@ function elements(doc, view) {
   return nodes.concat(edges);
 }
 
+const GLOBAL_CLASSES = { data: "data", table: "table", step: "process", model_package: "model", feature_group: "data featuregroup" };
+
+function globalElements(graph) {
+  // Every pipeline, dataset, table and model at once; executions and their `ran` edges left out.
+  const nodes = graph.nodes.filter((n) => n.kind !== "execution").map((n) => {
+    const name = n.id.slice(n.id.indexOf(":") + 1);
+    const label = n.kind === "data" ? dataLabel(name) : elide(n.kind === "step" ? name.split("/").slice(-2).join("/") : name, 30);
+    const cls = [GLOBAL_CLASSES[n.kind] || "data"];
+    if (n.pii && n.pii.length) cls.push("pii");
+    return { data: { id: n.id, label, full: n.id, ref: n }, classes: cls.join(" ") };
+  });
+  const ids = new Set(nodes.map((n) => n.data.id));
+  const edges = graph.edges.filter((e) => ids.has(e.source) && ids.has(e.target)).map((e, i) => ({
+    data: { id: "g" + i, source: e.source, target: e.target, ref: e },
+    classes: e.kind === "read" || e.kind === "write" || e.kind === "query" ? e.kind : "dep",
+  }));
+  return nodes.concat(edges);
+}
+
 const STYLE = [
   { selector: "node", style: { label: "data(label)", "font-size": 11, "text-wrap": "wrap", "text-max-width": 200, "text-valign": "center", "text-halign": "center", width: 210, height: 42, shape: "round-rectangle", "background-color": "#e3f2fd", "border-width": 2, "border-color": "#1565c0", color: "#1d2430" } },
   { selector: "node.process", style: { shape: "rectangle", "font-weight": "bold" } },
@@ -101,7 +121,8 @@ function draw() {
   const doc = state.doc;
   cy.elements().remove();
   if (!doc) return;
-  cy.add(elements(doc, state.view));
+  cy.resize();  // the page around the graph may have changed size since the last draw
+  cy.add(state.global ? globalElements(doc) : elements(doc, state.view));
   cy.layout({ name: "dagre", rankDir: "LR", nodeSep: 18, rankSep: 70, animate: false }).run();
   cy.fit(undefined, 30);
   if (cy.zoom() < MIN_READABLE_ZOOM) {
@@ -112,8 +133,10 @@ function draw() {
   }
   const s = doc.summary || {};
   const run = doc.execution ? ` · execution ${doc.execution.id || ""} (${doc.execution.status})` : " · current definition, not run";
-  $("status").textContent = `${s.overallStatus || ""}${run} · ${cy.nodes().length} nodes`;
-  document.body.dataset.rendered = state.view;
+  $("status").textContent = state.global
+    ? `global graph · ${cy.nodes().length} nodes · ${cy.edges().length} edges${doc.truncated ? " (truncated)" : ""}`
+    : `${s.overallStatus || ""}${run} · ${cy.nodes().length} nodes`;
+  document.body.dataset.rendered = state.global ? "global" : state.view;
   applySearch();
 }
 
@@ -125,6 +148,11 @@ async function getJson(url) {
 }
 
 async function load() {
+  if (state.global) {
+    $("status").textContent = "loading…";
+    try { state.doc = await getJson("graph"); draw(); } catch (error) { $("status").textContent = String(error.message || error); }
+    return;
+  }
   if (!state.pipeline) return;
   const q = new URLSearchParams({ pipeline: state.pipeline, view: "both", includeLatestExec: $("latest").checked });
   if (state.region) q.set("region", state.region);
@@ -234,11 +262,28 @@ function showOther(panel, node) {
   }
 }
 
+function showGlobal(panel, node) {
+  const ref = node.data("ref");
+  panel.appendChild(el("h2", ref.id));
+  panel.appendChild(badges([ref.kind], ""));
+  if (ref.pii && ref.pii.length) panel.appendChild(badges(ref.pii, "pii"));
+  const up = node.predecessors("node").difference(node), down = node.successors("node").difference(node);
+  section(panel, `Upstream (${up.length})`, table(up.map((n) => [n.id()])));
+  section(panel, `Downstream (${down.length})`, table(down.map((n) => [n.id()])));
+  if (ref.kind === "step") {
+    const [region, pipeline] = ref.id.replace(/^step:/, "").split("/");
+    const link = el("a", "open this pipeline");
+    link.href = "?" + new URLSearchParams({ pipeline, region });
+    panel.appendChild(link);
+  }
+}
+
 function showNode(node) {
   const panel = $("panel");
   panel.replaceChildren();
   const ref = node.data("ref");
-  if (node.hasClass("process")) showStep(panel, stepOf(ref.stepId || ref.id) || ref);
+  if (state.global) showGlobal(panel, node);
+  else if (node.hasClass("process")) showStep(panel, stepOf(ref.stepId || ref.id) || ref);
   else if (node.hasClass("data")) showData(panel, ref);
   else showOther(panel, ref);
   cy.elements().removeClass("faded");
@@ -268,6 +313,7 @@ function applySearch() {
 }
 
 cy.on("tap", "node", (event) => showNode(event.target));
+window.addEventListener("resize", () => cy.resize());
 cy.on("tap", (event) => { if (event.target === cy) cy.elements().removeClass("faded"); });
 cy.on("mouseover", "edge", (event) => {
   const tip = $("tooltip");
@@ -287,6 +333,7 @@ $("search").addEventListener("input", applySearch);
 $("fit").addEventListener("click", () => cy.fit(undefined, 30));
 $("latest").addEventListener("change", load);
 $("pipeline").addEventListener("change", () => {
+  state.global = $("pipeline").value === GLOBAL;
   const [region, name] = $("pipeline").value.split("/");
   state.region = region; state.pipeline = name;
   load();
@@ -303,10 +350,13 @@ $("pipeline").addEventListener("change", () => {
         select.appendChild(option);
       }
     }
+    const everything = el("option", "all pipelines, SQL and datasets (global graph)");
+    everything.value = GLOBAL;
+    select.appendChild(everything);
     const wanted = params.get("pipeline");
     const region = params.get("region");
     const choice = [...select.options].find((o) => o.value.split("/")[1] === wanted && (!region || o.value.startsWith(region + "/"))) || select.options[0];
-    if (!choice) { $("status").textContent = "no pipelines crawled yet"; return; }
+    if (choice.value === GLOBAL) { $("status").textContent = "no pipelines crawled yet"; return; }
     select.value = choice.value;
     [state.region, state.pipeline] = choice.value.split("/");
     if (params.get("view")) {
