@@ -180,3 +180,41 @@ def test_macro_named_like_builtins_stays_in_the_sandbox(
     )
     _, output = sync(url, capsys)
     assert TOKEN not in every_value(home) and TOKEN not in output
+
+
+def sync_direct(url: str, tmp_path: Path, sql: str) -> tuple[list[str], list[tuple]]:
+    """Warnings of a sync through the library entry point, and the rows `sql` reads after it."""
+    with LineageStore.open(tmp_path / "direct.duckdb") as store:
+        config = GitSourceConfig(remote=url, name="rt")
+        result = sync_repository(config, store, tmp_path / "cache")
+        return result.warnings, store.conn.execute(sql).fetchall()
+
+
+@pytest.mark.parametrize(
+    ("name", "source", "warning"),
+    [
+        # CPython's f-string parser is quadratic in fields: 100,000 took 11 s (4 MiB: ~35 min).
+        ("fstring_fields", "x = f'" + "{a}" * 100_000 + "'\n", "f-string with over"),
+        ("fstring_triple", "x = f'''" + "{a}\n" * 100_000 + "'''\n", "f-string with over"),
+        ("attribute_chain", "x = a" + ".b" * 100_000 + "\n", "not readable"),
+        ("subscript_chain", "x = a" + "[0]" * 100_000 + "\n", "not readable"),
+        ("lambda_chain", "x = " + "lambda: " * 100_000 + "1\n", "not readable"),
+        ("if_else_chain", "x = " + "a if b else " * 100_000 + "c\n", "not readable"),
+        ("huge_int", "x = " + "1" * 100_000 + "\n", "Python syntax error"),
+    ],
+)
+def test_hostile_python_is_a_warning_and_the_rest_lands(
+    tmp_path: Path, name: str, source: str, warning: str
+) -> None:
+    url = make_remote(
+        tmp_path,
+        {
+            f"jobs/{name}.py": source,
+            "jobs/good.py": "spark.sql('INSERT INTO mart.g SELECT a FROM raw.g')\n",
+        },
+    )
+    warnings, edges = sync_direct(
+        url, tmp_path, "SELECT source_table, target_table FROM table_edges"
+    )
+    assert [w for w in warnings if w.startswith(f"jobs/{name}.py:") and warning in w]
+    assert edges == [("raw.g", "mart.g")]
