@@ -233,9 +233,7 @@ def pipeline() -> SourceRecords:
 def store(tmp_path):
     with LineageStore.open(tmp_path / "graph.duckdb") as opened:
         unit = ParsedUnit(extract_lineage(SQL, "athena"), 0, "athena")
-        opened.replace_source(
-            file_records("sql:r/f.sql", "r", "f.sql", "blob", None, [unit], SQL.splitlines())
-        )
+        opened.replace_source(file_records("sql:r/f.sql", "r", "f.sql", "blob", None, [unit]))
         opened.replace_source(
             dataset(
                 "s3://raw/customers/",

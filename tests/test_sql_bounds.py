@@ -24,7 +24,7 @@ def test_statements_sharing_a_line_each_keep_only_their_own_text() -> None:
 def test_stored_statement_text_is_the_statement_not_its_lines() -> None:
     sql = "CREATE TABLE a AS SELECT x FROM s; INSERT INTO b SELECT x FROM a;\nSELECT 2"
     units = [ParsedUnit(extract_lineage(sql))]
-    records = file_records("k", "repo", "f.sql", "blob", None, units, sql.splitlines())
+    records = file_records("k", "repo", "f.sql", "blob", None, units)
     texts = [row["sql_text"] for row in records.rows["sql_statements"]]
     assert texts == [
         "CREATE TABLE a AS SELECT x FROM s",

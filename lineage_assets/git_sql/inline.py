@@ -24,7 +24,7 @@ def inline_records(name: str, sql: str, dialect: str | None = None) -> SourceRec
     except Exception as error:  # recursion and memory errors too: stored as the script's error
         detail = str(error)[:500]
         unit = _failed(f"{type(error).__name__}: {detail}" if detail else type(error).__name__)
-    records = file_records(f"inline:{name}", "inline", name, digest, None, [unit], sql.splitlines())
+    records = file_records(f"inline:{name}", "inline", name, digest, None, [unit])
     records.source_kind = "inline_sql"
     return records
 

@@ -8,9 +8,8 @@ from dataclasses import dataclass
 
 from lineage_assets.git_sql.repository import Change
 from lineage_assets.sql import ColumnEdge, ScriptLineage, StatementLineage
+from lineage_assets.sql.names import is_path
 from lineage_assets.store import SourceRecords
-
-URI_PREFIXES = ("s3://", "s3a://", "s3n://", "gs://", "abfss://", "hdfs://", "file:/")
 
 
 @dataclass(frozen=True)
@@ -23,8 +22,8 @@ class ParsedUnit:
 
 
 def is_uri(name: str) -> bool:
-    """Whether a lineage name is a storage path rather than a table."""
-    return name.startswith(URI_PREFIXES)
+    """Whether a lineage name is a storage path rather than a table (the SQL engine's rule)."""
+    return is_path(name)
 
 
 def split_column(qualified: str) -> tuple[str | None, str]:
@@ -76,7 +75,6 @@ def file_records(
     blob_sha: str,
     change: Change | None,
     units: list[ParsedUnit],
-    text_lines: list[str],
 ) -> SourceRecords:
     """Every statement of a file (all its SQL units, numbered in file order) as records."""
     records = SourceRecords(source_key, "sql_file", path, content_hash=blob_sha)

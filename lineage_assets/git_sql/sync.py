@@ -231,7 +231,6 @@ def _records(
     file: RepoFile,
     change: Change | None,
     units: list[ParsedUnit],
-    text: str,
 ) -> SourceRecords:
     return file_records(
         file_source_key(config, file.path),
@@ -240,7 +239,6 @@ def _records(
         file.blob_sha,
         change,
         units,
-        text.splitlines(),
     )
 
 
@@ -259,12 +257,10 @@ def _parse(
         reason = loaded.skipped or "not read"
         result.skipped.append(f"{file.path}: {reason}")
         result.parse_errors.append(f"{file.path}:1: {reason}")
-        return _records(
-            config, file, changes.get(file.path), [_error_unit(SKIPPED_KIND, reason)], ""
-        )
+        return _records(config, file, changes.get(file.path), [_error_unit(SKIPPED_KIND, reason)])
     units, warnings = parse_file(file.path, loaded.text, config.dialect_for(file.path), context)
     result.warnings += warnings
-    records = _records(config, file, changes.get(file.path), units, loaded.text)
+    records = _records(config, file, changes.get(file.path), units)
     statements = records.rows["sql_statements"]
     result.statements_parsed += len(statements)
     result.parse_errors += [
