@@ -311,3 +311,21 @@ def test_yaml_snapshots_and_bare_materialization_arguments():
     snapshot = next(n for n in graph.nodes if n.resource_type == "snapshot")
     assert snapshot.relation == "dev__modelling.snaps.orders_snapshot"
     assert snapshot.depends_on == ("dbt_ana.orders",)
+
+
+def test_nested_braces_inside_a_tag_do_not_end_it():
+    model = (
+        "{{ config(\n    meta={'api': {'exclude': true}},\n    tags=['x']\n) }}\n"
+        "select id\nfrom {{ ref('y') }}\n"
+    )
+    files = {
+        "dbt_project.yml": "name: p\n",
+        "models/x.sql": model,
+        "models/y.sql": "select 1 as id",
+    }
+    context, _ = dbt_context(files)
+    units, _ = parse_file("models/x.sql", model, "duckdb", context)
+    (statement,) = units[0].lineage.statements
+    assert statement.error is None
+    assert statement.sources == ["analytics.y"]
+    assert statement.start_line == 5

@@ -16,13 +16,14 @@ CLOSERS = {"{{": "}}", "{%": "%}", "{#": "#}"}
 
 
 def _tag_end(text: str, start: int) -> int:
-    """The index just past the tag opened at `start` (strings inside `{{ }}`/`{% %}` skipped)."""
+    """The index just past the tag opened at `start`: as Jinja's lexer, strings are skipped and
+    a closer inside open brackets (`{{ config(meta={'a': {'b': 1}}) }}`) does not count."""
     opener = text[start : start + 2]
     closer = CLOSERS[opener]
     if opener == "{#":
         end = text.find(closer, start + 2)
         return len(text) if end < 0 else end + 2
-    index, quote = start + 2, ""
+    index, quote, depth = start + 2, "", 0
     while index < len(text):
         char = text[index]
         if quote:
@@ -32,8 +33,12 @@ def _tag_end(text: str, start: int) -> int:
                 quote = ""
         elif char in "'\"":
             quote = char
-        elif text.startswith(closer, index):
+        elif depth == 0 and text.startswith(closer, index):
             return index + 2
+        elif char in "([{":
+            depth += 1
+        elif char in ")]}" and depth:
+            depth -= 1
         index += 1
     return len(text)
 
