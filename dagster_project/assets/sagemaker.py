@@ -18,14 +18,12 @@ from dagster_project.names import SAGEMAKER_GROUP, SOURCES_GROUP
 from dagster_project.partitions import parse_pipeline_partition_key, sagemaker_pipelines
 from dagster_project.resources import DUCKDB_POOL, AwsResource, LineageStoreResource, require
 from dagster_project.sensors import SAGEMAKER_CRAWL_JOB
+from lineage_assets.api.links import viewer_url
+from lineage_assets.config import api_url
+from lineage_assets.graph.snapshot import pipeline_graph
 from lineage_assets.sagemaker.crawl import CrawlReport, crawl_listed, crawl_regions, list_region
 from lineage_assets.sagemaker.crawler import DEFAULT_EXECUTIONS
-from lineage_assets.sagemaker.views import (
-    status_counts,
-    step_table,
-    stored_lineage,
-    warning_lines,
-)
+from lineage_assets.sagemaker.views import status_counts, step_table, warning_lines
 from lineage_assets.sagemaker_inventory import pipeline_source_key
 from lineage_assets.store import LineageStore
 
@@ -170,7 +168,8 @@ def sagemaker_pipeline_lineage(
         for source in sources:
             for status, count in status_counts(store.conn, source).items():
                 counts[status] += count
-        lineage = stored_lineage(store.conn, sources[0]) if len(sources) == 1 else None
+        # The one contract (as the API and the snapshots serve it), for a single pipeline.
+        lineage = pipeline_graph(store.conn, sources[0]) if len(sources) == 1 else None
         warnings = warning_lines(store.conn, sources)
         store.finish_run(run_id)
         store.publish()
@@ -188,6 +187,8 @@ def sagemaker_pipeline_lineage(
     }
     if lineage is not None:
         metadata["lineage"] = dg.MetadataValue.json(lineage)
+        region, _, name = sources[0].removeprefix("sagemaker:").partition("/")
+        metadata["viewer"] = dg.MetadataValue.url(viewer_url(api_url(), name, region))
     return dg.MaterializeResult(metadata=metadata)
 
 
