@@ -466,7 +466,7 @@ class ProjectRenderer:
         self.state = NodeState()
         self._set_model(request, request.name)
         try:
-            template = self.env.from_string(mark_lines(request.text))
+            template = self._compile(request.text)
         except jinja2.TemplateSyntaxError as error:
             return [self._failed(request, f"Jinja syntax: {error.message}", error.lineno)]
         if request.resource_type == "snapshot":
@@ -475,6 +475,14 @@ class ProjectRenderer:
             template, self.context_for(request.package), self.bundle.limits
         ))  # fmt: skip
         return [self._finish(request, request.name, sql or "", self.state, error)]
+
+    def _compile(self, text: str) -> jinja2.Template:
+        """The template with line markers; should a marker ever land where Jinja's lexer
+        disagrees with ours, the template as written (lines then follow the output)."""
+        try:
+            return self.env.from_string(mark_lines(text))
+        except jinja2.TemplateSyntaxError:
+            return self.env.from_string(text)
 
     def _render_snapshots(
         self, request: NodeRequest, template: jinja2.Template
