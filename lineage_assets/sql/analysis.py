@@ -36,6 +36,8 @@ class Analysis:
     dropped: list[str] = field(default_factory=list)
     renamed: list[tuple[str, str]] = field(default_factory=list)  # (old, new) table names
     warnings: list[str] = field(default_factory=list)
+    temporary: bool = False  # the targets are session tables (TEMP, T-SQL #name)
+    session_view: bool = False  # CACHE TABLE t AS query: no lineage of its own, read through
 
 
 @dataclass

@@ -30,6 +30,9 @@ def create(statement: exp.Create, context: Context) -> Analysis:
     location = _location(props)
     query = statement.expression
     analysis = Analysis(kind=_create_kind(kind, props, query, is_external))
+    analysis.temporary = any(isinstance(p, exp.TemporaryProperty) for p in props) or bool(
+        isinstance(table, exp.Table) and table.this.args.get("temporary")
+    )
     if target:
         analysis.targets.append(target)
     if isinstance(query, exp.Query):
@@ -131,17 +134,15 @@ def alter(statement: exp.Alter, context: Context) -> Analysis:
             # A rename moves no data: only what the script wrote under the old name moves.
             return Analysis(kind="ALTER TABLE RENAME", renamed=[(name, new_name)])
         if isinstance(action, exp.SwapTable) and name:
+            # `ALTER TABLE prod SWAP WITH staging` publishes staging as prod (what lineage
+            # tools record); staging is left with the old contents, usually dropped.
             other = context.name(action.this) if isinstance(action.this, exp.Table) else None
             if other:
-                edges = [
-                    Edge(name, STAR, {(other, STAR): IDENTITY}),
-                    Edge(other, STAR, {(name, STAR): IDENTITY}),
-                ]
                 return Analysis(
                     kind="ALTER TABLE SWAP",
-                    targets=[name, other],
-                    sources=[name, other],
-                    edges=edges,
+                    targets=[name],
+                    sources=[other],
+                    edges=[Edge(name, STAR, {(other, STAR): IDENTITY})],
                 )
     kind = (statement.args.get("kind") or "TABLE").upper()
     analysis = Analysis(kind=f"ALTER {kind}", replaces=False)
@@ -204,11 +205,12 @@ def load_data(statement: exp.LoadData, context: Context) -> Analysis:
 
 
 def cache(statement: exp.Cache, context: Context) -> Analysis:
-    """Spark CACHE TABLE t [AS query]: with a query, `t` is a temporary view of it."""
+    """Spark CACHE TABLE t [AS query]: caching moves no data; with a query, `t` is a session
+    view of it, which later statements read through."""
     query = statement.expression
     if not isinstance(query, exp.Query):
         return Analysis(kind="CACHE")
     target = context.name(statement.this) if isinstance(statement.this, exp.Table) else None
-    analysis = Analysis(kind="CACHE", targets=[target] if target else [])
+    analysis = Analysis(kind="CACHE", targets=[target] if target else [], session_view=True)
     write_query(analysis, target, query_lineage(query, context), None, context)
     return analysis

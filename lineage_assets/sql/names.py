@@ -26,9 +26,26 @@ PATH_PREFIXES = (
 )
 
 
+# Spark reads files in place as `format.\`path\``: the "schema" is the file format.
+SPARK_FILE_FORMATS = frozenset(
+    ("parquet", "json", "csv", "orc", "avro", "text", "delta", "binaryfile", "iceberg", "hudi")
+)
+
+
 def is_path(text: str) -> bool:
-    """Whether a name is a storage location (an S3/GCS/HDFS URI or a stage), not a table."""
-    return text.lower().startswith(PATH_PREFIXES) or text.startswith("/")
+    """Whether a name is a storage location (a URI, a stage, a file path), not a table."""
+    return text.lower().startswith(PATH_PREFIXES) or "/" in text
+
+
+def _spark_file_path(table: exp.Table) -> str | None:
+    """The path of Spark's ``parquet.`dir/` `` (a quoted path under a file-format name)."""
+    db = table.args.get("db")
+    this = table.this
+    if table.args.get("catalog") or not isinstance(db, exp.Identifier) or db.quoted:
+        return None
+    if db.name.lower() not in SPARK_FILE_FORMATS or not this.args.get("quoted"):
+        return None
+    return this.name.strip() or None
 
 
 def path_name(node: exp.Expr | None) -> str | None:
@@ -68,6 +85,8 @@ def table_name(table: exp.Expr, default_db: str | None = None) -> str | None:
         return None
     if is_path(name):
         return name
+    if table.args.get("db") and (file_path := _spark_file_path(table)):
+        return file_path
     parts = [part.name for part in (table.args.get("catalog"), table.args.get("db")) if part]
     if not parts and default_db:
         parts = [default_db]

@@ -237,7 +237,11 @@ def select(statement: exp.Query, context: Context) -> Analysis:
         target = context.name(into.this)
         holder.set("into", None)
         result = query_lineage(statement, context)
-        analysis = Analysis(kind="SELECT INTO", targets=[target] if target else [])
+        analysis = Analysis(
+            kind="SELECT INTO",
+            targets=[target] if target else [],
+            temporary=bool(into.args.get("temporary") or into.this.this.args.get("temporary")),
+        )
         write_query(analysis, target, result, None, context)
         return analysis
     return Analysis(kind="SELECT", sources=read_tables(statement, context))

@@ -77,7 +77,9 @@ class ScriptRunner:
                 shifted = _shift(part, line_offset)
                 analysis, error = _analyse_piece(shifted, sql, self.parser, self.context)
                 text, truncated = bounded_text(sql, part.start, part.end)
-                self.statements.append(self.chain.add(shifted, analysis, error, text, truncated))
+                self.statements.append(
+                    self.chain.add(shifted, analysis, error, text, truncated, state.in_routine)
+                )
 
     def _routine(
         self,
@@ -199,6 +201,8 @@ class ScriptChain:
     def __init__(self) -> None:
         self.written: Written = {}
         self.intermediates: set[str] = set()
+        self.temporary: set[str] = set()
+        self.view_sources: dict[str, list[str]] = {}
         self.dropped_only: set[str] = set()
         self.targets: dict[str, None] = {}
         self.sources: dict[str, None] = {}
@@ -212,23 +216,34 @@ class ScriptChain:
         error: str | None,
         text: str = "",
         truncated: bool = False,
+        in_routine: bool = False,
     ) -> StatementLineage:
-        """Record one statement (with its bounded text); its own lineage is returned unchained."""
+        """Record one statement (with its bounded text); its own lineage is returned unchained.
+
+        A table written and then read is an intermediate, left out of the script's lineage;
+        inside a routine body only a session (temporary) table is: a procedure's other tables
+        are what it reads and writes each time it runs.
+        """
         if analysis is None:
             kind = "UNKNOWN" if error else "EMPTY"
             return StatementLineage(
                 kind, [], [], [], piece.start_line, piece.end_line, error,
                 sql_text=text, text_truncated=truncated,
             )  # fmt: skip
-        for source in analysis.sources:
-            if source in self.written:
-                self.intermediates.add(source)
-            self.sources.setdefault(source, None)
         resolved = [
             (table, column, self._resolve(origins))
             for edge in analysis.edges
             for table, column, origins in self._expand_star(edge.table, edge.column, edge.origins)
         ]
+        if analysis.session_view:
+            return self._session_view(piece, analysis, resolved, text, truncated)
+        for source in analysis.sources:
+            if source in self.view_sources:
+                self.sources.update(dict.fromkeys(self.view_sources[source]))
+                continue
+            if source in self.written and (not in_routine or source in self.temporary):
+                self.intermediates.add(source)
+            self.sources.setdefault(source, None)
         for table in analysis.dropped:
             if table in self.written:
                 self.intermediates.add(table)
@@ -257,11 +272,37 @@ class ScriptChain:
             text_truncated=truncated,
         )
 
+    def _session_view(
+        self,
+        piece: Piece,
+        analysis: Analysis,
+        resolved: list[tuple[str, str, Origins]],
+        text: str,
+        truncated: bool,
+    ) -> StatementLineage:
+        """CACHE TABLE t AS query: no lineage of its own; later reads of `t` go through it."""
+        sources = [
+            upstream
+            for source in analysis.sources
+            for upstream in self.view_sources.get(source, [source])
+        ]
+        for target in analysis.targets:
+            self.view_sources[target] = sources
+            self.written[target] = {}
+        for table, column, origins in resolved:
+            self.written.setdefault(table, {})[column] = dict(origins)
+        return StatementLineage(
+            analysis.kind, [], [], [], piece.start_line, piece.end_line,
+            sql_text=text, text_truncated=truncated,
+        )  # fmt: skip
+
     def _write(self, analysis: Analysis, resolved: list[tuple[str, str, Origins]]) -> None:
         """Remember what the statement wrote, for later statements that read it."""
         for target in analysis.targets:
             self.targets.setdefault(target, None)
             self.dropped_only.discard(target)
+            if analysis.temporary:
+                self.temporary.add(target)
             if analysis.replaces or target not in self.written:
                 self.written[target] = {}
         for table, column, origins in resolved:

@@ -228,11 +228,11 @@ ALTER TABLE db.old_t RENAME TO db.new_t;
 INSERT OVERWRITE TABLE db.t1 SELECT a FROM db.t2;
 ALTER TABLE db.t1 RENAME TO db.t3;
 
--- case: snowflake swap
+-- case: snowflake swap publishes the second table under the first name
 -- dialect: snowflake
 -- kinds: ALTER TABLE SWAP
--- targets: a, b
--- sources: a, b
+-- targets: a
+-- sources: b
 ALTER TABLE a SWAP WITH b;
 
 -- case: drop only

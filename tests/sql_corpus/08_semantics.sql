@@ -1,0 +1,49 @@
+-- case: spark reads a relative folder in place under its file format
+-- dialect: spark
+-- targets: mart.events
+-- sources: landing/events/2024/
+INSERT INTO mart.events SELECT * FROM json.`landing/events/2024/`;
+
+-- case: databricks delta path read in place
+-- dialect: databricks
+-- targets: none
+-- sources: /mnt/lake/orders
+SELECT order_id FROM delta.`/mnt/lake/orders`;
+
+-- case: a procedure that fills a table and then reads it reads and writes both
+-- dialect: tsql
+-- targets: dw.stage_orders, dw.order_totals
+-- sources: erp.orders, dw.stage_orders
+-- edges: dw.stage_orders.id <- erp.orders.id identity | dw.order_totals.total <- dw.stage_orders.amount aggregate
+CREATE PROCEDURE dw.refresh_orders AS
+BEGIN
+INSERT INTO dw.stage_orders (id) SELECT id FROM erp.orders;
+INSERT INTO dw.order_totals (total) SELECT SUM(amount) FROM dw.stage_orders;
+END
+
+-- case: a session table inside a procedure stays an intermediate
+-- dialect: bigquery
+-- targets: rpt.daily
+-- sources: raw.clicks
+-- edges: rpt.daily.n <- raw.clicks.user_id aggregate
+CREATE PROCEDURE rpt.load_daily()
+BEGIN
+CREATE TEMP TABLE clicks_today AS SELECT user_id FROM raw.clicks;
+INSERT INTO rpt.daily (n) SELECT COUNT(user_id) FROM clicks_today;
+END
+
+-- case: cache table with a query alone moves no data
+-- dialect: spark
+-- kinds: CACHE
+-- targets: none
+-- sources: none
+-- edges: none
+CACHE TABLE hot_customers SELECT * FROM crm.customers WHERE tier = 'gold';
+
+-- case: a cached query read later is read through
+-- dialect: databricks
+-- targets: crm.gold_ids
+-- sources: crm.customers
+-- edges: crm.gold_ids.customer_id <- crm.customers.id rename
+CACHE TABLE gold AS SELECT id FROM crm.customers WHERE tier = 'gold';
+INSERT INTO crm.gold_ids (customer_id) SELECT id FROM gold;
