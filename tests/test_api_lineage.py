@@ -268,6 +268,29 @@ def test_requests_are_bounded_and_errors_carry_no_trace(client, published, tmp_p
         assert missing.status_code == 503
 
 
+def test_an_oversized_body_without_a_declared_length_is_413(tmp_path):
+    def chunks(size):  # a generator body goes out chunked, with no content-length
+        for _ in range(size // 100):
+            yield b" " * 100
+
+    app = RequestLimits(create_app(tmp_path / "none.duckdb"), max_body=1000)
+    with TestClient(app, raise_server_exceptions=False) as small:
+        refused = small.post(
+            "/sql/lineage", content=chunks(5000), headers={"content-type": "application/json"}
+        )
+        assert refused.status_code == 413, refused.text
+        assert refused.json() == {"detail": "request body larger than 1000 bytes"}
+
+        def under_the_limit():
+            yield b'{"sql": "select a from t",'
+            yield b' "dialect": "duckdb"}'
+
+        answered = small.post(
+            "/sql/lineage", content=under_the_limit(), headers={"content-type": "application/json"}
+        )
+        assert answered.status_code == 200 and answered.json()["sources"] == ["t"]
+
+
 def test_the_api_never_writes_the_store(published, client):
     before = hashlib.sha256(published.read_bytes()).hexdigest()
     for path in (

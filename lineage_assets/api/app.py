@@ -1,8 +1,8 @@
 """The read-only HTTP API over the published store: the original service's paths and query
 parameters, the graph, impact, PII and snapshot answers, and the viewer at `/`.
 
-Every request opens its own read-only connection to the published copy, so the writer can
-republish at any time; nothing here writes the store or calls AWS. Errors reach clients as
+One read-only connection to the published copy, reopened when the writer republishes, and a
+cursor per request; nothing here writes the store or calls AWS. Errors reach clients as
 short JSON (404 with close matches, 422, 413/414, 503 when nothing is published, 500 without
 a trace); the trace goes to the server log only.
 """

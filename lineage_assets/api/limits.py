@@ -1,8 +1,10 @@
-"""Request bounds as a plain ASGI middleware: a long URL or a large body is refused with 414
-or 413 before any handler reads it, whether or not the client declared its length."""
+"""Request bounds as a plain ASGI middleware: a long URL is refused with 414, a large body with
+413 whether or not the client declared its length (a declared one before any handler runs; a
+chunked one as soon as the limit is passed, replacing whatever the app would have answered)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -55,24 +57,26 @@ class RequestLimits:
             await _refuse(send, 413, f"request body larger than {self.max_body} bytes")
             return
         seen = 0
-        started = False
+        started = exceeded = False
 
         async def bounded_receive() -> Message:
-            nonlocal seen
+            nonlocal seen, exceeded
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body") or b"")
                 if seen > self.max_body:
+                    exceeded = True
                     raise BodyTooLarge
             return message
 
         async def tracking_send(message: Message) -> None:
             nonlocal started
+            if exceeded and not started:
+                return  # the app's answer to a body it could not read (FastAPI says 400)
             started = started or message["type"] == "http.response.start"
             await send(message)
 
-        try:
+        with contextlib.suppress(BodyTooLarge):  # answered below
             await self.app(scope, bounded_receive, tracking_send)
-        except BodyTooLarge:
-            if not started:
-                await _refuse(send, 413, f"request body larger than {self.max_body} bytes")
+        if exceeded and not started:
+            await _refuse(send, 413, f"request body larger than {self.max_body} bytes")
