@@ -140,7 +140,7 @@ class QueryColumns:
         """A star the qualifier left unexpanded: one output per column where they are known."""
         table = projection.table if isinstance(projection, exp.Column) else ""
         if table:
-            found = self.root.sources.get(table)
+            found = self.root.sources.get(table) or _by_table_name(self.root, table)
             sources = [found] if found is not None else []
         else:
             sources = [s for s in self.selected(self.root) if not _is_udtf_scope(s)]
@@ -235,6 +235,12 @@ class QueryColumns:
             if isinstance(node, _QUERY_NODES):
                 self._add_subquery(origins, node, flags)
                 continue
+            if isinstance(node, exp.Star) and isinstance(node.parent, exp.Count):
+                # COUNT(*) counts the rows of every source: it reads `t.*`.
+                path = transforms.flags_class(flags, renamed=True)
+                for source, transform in self._star_origins(scope, STAR).items():
+                    add_origin(origins, source, transforms.chain(path, transform))
+                continue
             child_flags = transforms.node_flags(node, flags)
             condition = node.this if isinstance(node, transforms.CASE_NODES) else None
             stack.extend(
@@ -285,7 +291,7 @@ class QueryColumns:
         if table:
             current: Scope | None = scope
             while current is not None:  # correlated references reach outer scopes
-                found = current.sources.get(table)
+                found = current.sources.get(table) or _by_table_name(current, table)
                 if found is not None:
                     return found
                 current = current.parent
@@ -334,7 +340,8 @@ class QueryColumns:
     def _star_origins(self, scope: Scope, name: str, table: str = "") -> Origins:
         """Origins of `name` through `*` / `t.*`: `t.*` when unexpanded, else the named column."""
         if table:
-            sources = [scope.sources[table]] if table in scope.sources else []
+            found = scope.sources.get(table) or _by_table_name(scope, table)
+            sources = [found] if found is not None else []
         else:
             sources = [s for s in self.selected(scope) if not _is_udtf_scope(s)]
         if name != STAR and len(sources) > 1:
@@ -391,6 +398,16 @@ class QueryColumns:
                         for source in self.column_origins(scope, node):
                             found.setdefault(source, label)
         return found
+
+
+def _by_table_name(scope: Scope, name: str) -> exp.Table | None:
+    """The aliased table a qualifier names by its own name (`SELECT t.* FROM t AS a`)."""
+    found = [
+        source
+        for source in scope.sources.values()
+        if isinstance(source, exp.Table) and source.name == name
+    ]
+    return found[0] if len(found) == 1 else None
 
 
 def _is_udtf_scope(source: exp.Expr | Scope) -> bool:

@@ -12,6 +12,7 @@ from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect
 from sqlglot.errors import ErrorLevel, ParseError
 from sqlglot.parser import Parser
+from sqlglot.tokens import Token, TokenType
 
 from lineage_assets.sql import transforms
 from lineage_assets.sql.analysis import Analysis, Context
@@ -151,9 +152,11 @@ def _parse_and_analyse(
         if bulk is not None:
             return bulk, None
     try:
-        trees = parser.parse(piece.tokens, sql)
+        trees = parser.parse(_compound_assignments(piece.tokens), sql)
     except ParseError as error:
-        return None, _parse_message(error, piece)
+        trees = _hive_reading(piece, sql, context)
+        if trees is None:
+            return None, _parse_message(error, piece)
     except RecursionError:
         return None, f"line {line}: statement nested too deeply to parse"
     except MemoryError:
@@ -174,6 +177,60 @@ def _parse_and_analyse(
         return None, f"line {line}: out of memory analysing the statement"
     except Exception as error:  # one statement's failure never stops the script
         return None, f"line {line}: cannot analyse: {_first_line(error)}"
+
+
+_COMPOUND_OPERATORS = frozenset(
+    {
+        TokenType.PLUS,
+        TokenType.DASH,
+        TokenType.STAR,
+        TokenType.SLASH,
+        TokenType.MOD,
+        TokenType.AMP,
+        TokenType.PIPE,
+        TokenType.CARET,
+    }
+)
+
+
+def _compound_assignments(tokens: list[Token]) -> list[Token]:
+    """T-SQL `SET col += expr` (any `op=`) as `SET col = col op expr`, which sqlglot parses."""
+    if tokens[0].token_type != TokenType.UPDATE:
+        return tokens
+    result: list[Token] = []
+    assigned_from = 0  # where the column being assigned starts in `result`
+    index = 0
+    while index < len(tokens):
+        token = tokens[index]
+        following = tokens[index + 1] if index + 1 < len(tokens) else None
+        if (
+            token.token_type in _COMPOUND_OPERATORS
+            and following is not None
+            and following.token_type == TokenType.EQ
+            and following.start == token.end + 1
+        ):
+            column = result[assigned_from:]
+            result.extend((following, *column, token))
+            index += 2
+            continue
+        result.append(token)
+        if token.token_type in (TokenType.SET, TokenType.COMMA):
+            assigned_from = len(result)
+        index += 1
+    return result
+
+
+def _hive_reading(piece: Piece, sql: str, context: Context) -> list | None:
+    """Athena runs Hive syntax too (backquoted names): a statement Trino's grammar rejects
+    is read as Hive before it is reported as an error."""
+    if type(context.dialect).__name__ != "Athena" or "`" not in sql[piece.start : piece.end]:
+        return None
+    hive = Dialect.get_or_raise("hive")
+    text = sql[piece.start : piece.end]
+    try:
+        return hive.parser(error_level=ErrorLevel.IMMEDIATE).parse(hive.tokenize(text), text)
+    except Exception:  # the original error is the one reported
+        return None
 
 
 def _parse_message(error: ParseError, piece: Piece) -> str:

@@ -54,8 +54,8 @@ CREATE TABLE t AS SELECT k, sum(amount) AS total FROM s GROUP BY k;
 -- edges: t.n <- s.user_id aggregate
 CREATE TABLE t AS SELECT count(DISTINCT user_id) AS n FROM s;
 
--- case: count star gives no pair
--- edges: none
+-- case: count star reads every row of its table
+-- edges: t.n <- s.* aggregate
 CREATE TABLE t AS SELECT count(*) AS n FROM s;
 
 -- case: avg min max aggregate

@@ -47,3 +47,28 @@ CACHE TABLE hot_customers SELECT * FROM crm.customers WHERE tier = 'gold';
 -- edges: crm.gold_ids.customer_id <- crm.customers.id rename
 CACHE TABLE gold AS SELECT id FROM crm.customers WHERE tier = 'gold';
 INSERT INTO crm.gold_ids (customer_id) SELECT id FROM gold;
+
+-- case: count star per group reads the rows of its table
+-- targets: rpt.visits_by_day
+-- sources: web.visits
+-- edges: rpt.visits_by_day.day <- web.visits.day identity | rpt.visits_by_day.visits <- web.visits.* aggregate
+INSERT INTO rpt.visits_by_day SELECT day, COUNT(*) AS visits FROM web.visits GROUP BY day;
+
+-- case: a star qualified by the table's own name though it has an alias
+-- targets: mart.wide
+-- sources: crm.accounts, crm.owners
+-- edges: mart.wide.* <- crm.accounts.* identity
+INSERT INTO mart.wide SELECT accounts.* FROM crm.accounts acc JOIN crm.owners o ON acc.owner_id = o.id;
+
+-- case: tsql compound assignment in an update through an alias
+-- dialect: tsql
+-- targets: inv.stock
+-- sources: inv.receipts
+-- edges: inv.stock.qty <- inv.stock.qty expression | inv.stock.qty <- inv.receipts.received expression
+UPDATE s SET s.qty += r.received FROM inv.stock AS s JOIN inv.receipts AS r ON s.sku = r.sku;
+
+-- case: athena query with hive backquoted names
+-- dialect: athena
+-- targets: none
+-- sources: logs.alb_raw
+SELECT `elb_status_code`, count(*) FROM `logs`.`alb_raw` GROUP BY 1;
