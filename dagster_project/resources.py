@@ -7,15 +7,18 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import dagster as dg
-import duckdb
 from pydantic import Field
 
-from lineage_assets import aws, config
-from lineage_assets.git_sql.repository import GitSourceConfig, environment_token
-from lineage_assets.store import LineageStore, connect_published
+from lineage_assets import config
+
+if TYPE_CHECKING:  # the library (boto3, duckdb, git) loads when a run uses it, not at import
+    import duckdb
+
+    from lineage_assets.git_sql.repository import GitSourceConfig
+    from lineage_assets.store import LineageStore
 
 # Every asset, check or op that opens the DuckDB file for writing declares this pool;
 # dagster.yaml limits it to one slot, so one process writes at a time.
@@ -117,6 +120,8 @@ class LineageStoreResource(EnvironmentSettings):
     @contextmanager
     def writer(self) -> Iterator[LineageStore]:
         """Open the store for writing (migrated, lock waited for, always closed)."""
+        from lineage_assets.store import LineageStore
+
         with LineageStore.open(
             config.duckdb_path(self.home),
             config.published_path(self.home),
@@ -127,6 +132,8 @@ class LineageStoreResource(EnvironmentSettings):
     @contextmanager
     def reader(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """A read-only connection to the published copy; never waits for the writer."""
+        from lineage_assets.store import connect_published
+
         conn = connect_published(config.published_path(self.home))
         try:
             yield conn
@@ -158,6 +165,8 @@ class AwsResource(EnvironmentSettings):
 
     def client(self, service: str, region: str | None = None) -> Any:
         """A boto3 client with adaptive retries (see `lineage_assets.aws.client`)."""
+        from lineage_assets import aws
+
         return aws.client(service, region or self.region_list[0])
 
 
@@ -200,6 +209,8 @@ class SqlRepoResource(EnvironmentSettings):
 
     def source_config(self) -> GitSourceConfig:
         """The library's configuration, with the token taken from the environment now."""
+        from lineage_assets.git_sql.repository import GitSourceConfig, environment_token
+
         return GitSourceConfig(
             remote=setting(self.remote, "LINEAGE_SQL_REPO"),
             ref=self.ref,

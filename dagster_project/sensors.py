@@ -14,8 +14,6 @@ from dagster_project.partitions import (
     sagemaker_pipelines,
 )
 from dagster_project.resources import AwsResource, ConfigurationMissing
-from lineage_assets.aws import AWS_ERRORS, error_code
-from lineage_assets.sagemaker_inventory import list_pipeline_summaries
 
 SAGEMAKER_CRAWL_JOB = "sagemaker_lineage_job"
 
@@ -23,6 +21,9 @@ SAGEMAKER_CRAWL_JOB = "sagemaker_lineage_job"
 def discovered_keys(aws: AwsResource) -> tuple[set[str], set[str], list[str]]:
     """Partition keys listed now, regions listed successfully, and problems: listing errors
     and names SageMaker could not have given (not partitioned; the nightly crawl has them)."""
+    from lineage_assets.aws import AWS_ERRORS, error_code
+    from lineage_assets.sagemaker_inventory import list_pipeline_summaries
+
     keys, regions, errors = set(), set(), []
     for region in aws.region_list:
         try:

@@ -5,7 +5,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import dagster as dg
 
@@ -15,8 +15,10 @@ from dagster_project.names import GRAPH_GROUP, SOURCE_ASSET_KEYS
 from dagster_project.resources import DUCKDB_POOL, LineageStoreResource
 from lineage_assets import config
 from lineage_assets.api.links import viewer_url
-from lineage_assets.graph import snapshot, svg
-from lineage_assets.graph.build import GraphBuild, build_graph
+
+if TYPE_CHECKING:  # the library loads when a run builds the graph, not with the code location
+    from lineage_assets.graph.build import GraphBuild
+    from lineage_assets.graph.snapshot import SavedSnapshot
 
 PICTURES = 6  # pipelines drawn in the metadata (the rest are in the snapshot files)
 # Metadata lives forever in Dagster's event log: larger snapshots are linked, not embedded.
@@ -51,13 +53,15 @@ def _code(text: str) -> str:
 
 def _embedded(document: dict, folder: Path) -> dg.MetadataValue:
     """The global snapshot as JSON in the UI, or its file when it is too large to embed."""
+    from lineage_assets.graph import snapshot
+
     if len(snapshot.canonical(document)) <= MAX_EMBEDDED_SNAPSHOT:
         return dg.MetadataValue.json(document)
     return dg.MetadataValue.path(str(snapshot.file_path(folder, snapshot.GLOBAL_SCOPE)))
 
 
 def _summary_markdown(
-    build: GraphBuild, report: "SnapshotReport", stale: list[tuple[str, str]]
+    build: "GraphBuild", report: "SnapshotReport", stale: list[tuple[str, str]]
 ) -> str:
     """Counts, PII exposure and stale sources, as markdown the UI renders."""
     exposed = [e for e in build.exposures if e.node_kind in ("feature_group", "model_package")]
@@ -121,7 +125,7 @@ class SnapshotReport:
     warnings: dict[str, list[str]] = field(default_factory=dict)
     pictures: list[str] = field(default_factory=list)
 
-    def add(self, saved: snapshot.SavedSnapshot, document: dict[str, Any]) -> None:
+    def add(self, saved: "SavedSnapshot", document: dict[str, Any]) -> None:
         """Record one saved snapshot."""
         messages = [str(w) for w in document.get("warnings") or []]
         self.warnings[saved.scope] = messages
@@ -154,6 +158,8 @@ def save_snapshots(
 ) -> SnapshotReport:
     """Save every scope's snapshot as it is built; one that cannot be written (a full disk, a
     file system refusing the name) is reported and left for the next run, the others saved."""
+    from lineage_assets.graph import snapshot
+
     report = SnapshotReport()
     for scope, document in documents:
         try:
@@ -169,6 +175,8 @@ def save_snapshots(
 
 def pipeline_documents(conn: Any) -> Iterator[tuple[str, dict[str, Any]]]:
     """Each crawled pipeline's snapshot, built one at a time."""
+    from lineage_assets.graph import snapshot
+
     for key in _pipeline_keys(conn):
         if (document := snapshot.pipeline_graph(conn, key)) is not None:
             yield key, document
@@ -177,6 +185,8 @@ def pipeline_documents(conn: Any) -> Iterator[tuple[str, dict[str, Any]]]:
 def _picture(scope: str, document: dict[str, Any]) -> str:
     """One pipeline's picture as markdown: its name as text, a link to its interactive page in
     the viewer, the drawing as a data URI."""
+    from lineage_assets.graph import svg
+
     pipeline = document.get("pipeline") or {}
     link = viewer_url(config.api_url(), pipeline.get("name", ""), pipeline.get("region"))
     return (
@@ -196,6 +206,9 @@ def _picture(scope: str, document: dict[str, Any]) -> str:
 def lineage_graph(
     context: dg.AssetExecutionContext, lineage_store: LineageStoreResource
 ) -> dg.MaterializeResult:
+    from lineage_assets.graph import snapshot
+    from lineage_assets.graph.build import build_graph
+
     folder = lineage_store.home / "graph"
     with lineage_store.writer() as store:
         run_id = store.run_for(context.run.run_id, run_trigger(context))

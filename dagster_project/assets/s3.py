@@ -6,7 +6,7 @@ Schemas run after the bucket posture and SageMaker sources, so their URIs and bu
 the store; one bucket or dataset that fails is recorded, stale, and the rest go on.
 """
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import dagster as dg
 from pydantic import Field
@@ -16,16 +16,10 @@ from dagster_project.metadata import bullets, table
 from dagster_project.names import S3_BUCKET_POSTURE, SAGEMAKER_CRAWL, SOURCES_GROUP, SQL_LINEAGE
 from dagster_project.resources import DUCKDB_POOL, AwsResource, LineageStoreResource, require
 from lineage_assets import config as settings
-from lineage_assets.s3_posture import crawl_buckets
-from lineage_assets.s3_schema import CrawlBudget, DatasetSample, SamplingConfig
-from lineage_assets.s3_schema.crawl import (
-    CrawlResult,
-    crawl_datasets,
-    region_filesystems,
-    store_dataset_uris,
-)
-from lineage_assets.s3_schema.queries import exposed_pii, latest_drift
-from lineage_assets.s3_schema.text_reader import HEAD_BYTES
+
+if TYPE_CHECKING:  # pyarrow and boto3 load when a run samples, not with the code location
+    from lineage_assets.s3_schema import DatasetSample, SamplingConfig
+    from lineage_assets.s3_schema.crawl import CrawlResult
 
 # Sources whose rows name the URIs and buckets this asset reads (ordering only).
 UPSTREAM_SOURCE_KEYS = (S3_BUCKET_POSTURE, SAGEMAKER_CRAWL, SQL_LINEAGE)
@@ -44,12 +38,17 @@ class S3SchemaConfig(dg.Config):
         default_factory=list, description=f"Extra S3 prefixes to sample (also ${PREFIXES_ENV})."
     )
     max_objects: int = Field(default=5, description="Objects sampled per dataset.")
-    head_bytes: int = Field(default=HEAD_BYTES, description="Bytes read from CSV/JSON heads.")
+    head_bytes: int = Field(
+        default=0, description="Bytes read from CSV/JSON heads; 0: the sampler's default."
+    )
     byte_budget: int | None = Field(default=None, description="Crawl-wide byte cap; none if unset.")
 
-    def sampling(self) -> SamplingConfig:
+    def sampling(self) -> "SamplingConfig":
         """The library's sampling settings."""
-        return SamplingConfig(max_objects=self.max_objects, head_bytes=self.head_bytes)
+        from lineage_assets.s3_schema import SamplingConfig
+
+        head = {"head_bytes": self.head_bytes} if self.head_bytes else {}
+        return SamplingConfig(max_objects=self.max_objects, **head)
 
 
 def configured_prefixes(extra: list[str]) -> list[str]:
@@ -58,7 +57,7 @@ def configured_prefixes(extra: list[str]) -> list[str]:
     return [*extra, *from_env]
 
 
-def column_schema(sample: DatasetSample) -> dg.TableSchemaMetadataValue:
+def column_schema(sample: "DatasetSample") -> dg.TableSchemaMetadataValue:
     """A dataset's columns as the UI's table schema (partition columns described as such)."""
     return dg.MetadataValue.table_schema(
         dg.TableSchema(
@@ -75,7 +74,7 @@ def column_schema(sample: DatasetSample) -> dg.TableSchemaMetadataValue:
     )
 
 
-def crawl_metadata(result: CrawlResult) -> dict[str, Any]:
+def crawl_metadata(result: "CrawlResult") -> dict[str, Any]:
     """Per-dataset summary, a table schema per dataset, bytes and requests, problems."""
     samples = result.samples
     metadata: dict[str, Any] = {
@@ -117,6 +116,8 @@ def crawl_metadata(result: CrawlResult) -> dict[str, Any]:
 def s3_bucket_posture(
     context: dg.AssetExecutionContext, lineage_store: LineageStoreResource, aws: AwsResource
 ) -> dg.MaterializeResult:
+    from lineage_assets.s3_posture import crawl_buckets
+
     require(lineage_store, aws)
     with lineage_store.writer() as store:
         run_id = store.run_for(context.run.run_id, run_trigger(context))
@@ -162,6 +163,9 @@ def s3_dataset_schemas(
     lineage_store: LineageStoreResource,
     aws: AwsResource,
 ) -> dg.MaterializeResult:
+    from lineage_assets.s3_schema import CrawlBudget
+    from lineage_assets.s3_schema.crawl import crawl_datasets, region_readers, store_dataset_uris
+
     require(lineage_store, aws)
     region = aws.region_list[0]
     with lineage_store.writer() as store:
@@ -171,7 +175,7 @@ def s3_dataset_schemas(
             store,
             uris,
             aws.client("s3"),
-            region_filesystems(region),
+            region_readers(region),
             budget=CrawlBudget(config.byte_budget),
             config=config.sampling(),
             run_id=run_id,
@@ -195,6 +199,8 @@ def s3_dataset_schemas(
 )
 def s3_schema_drift(lineage_store: LineageStoreResource) -> dg.AssetCheckResult:
     with lineage_store.reader() as conn:
+        from lineage_assets.s3_schema.queries import latest_drift
+
         drift = latest_drift(conn)
     breaking = [d for d in drift if d.breaking]
     return dg.AssetCheckResult(
@@ -219,6 +225,8 @@ def s3_schema_drift(lineage_store: LineageStoreResource) -> dg.AssetCheckResult:
 )
 def s3_pii_bucket_protection(lineage_store: LineageStoreResource) -> dg.AssetCheckResult:
     with lineage_store.reader() as conn:
+        from lineage_assets.s3_schema.queries import exposed_pii
+
         exposed = exposed_pii(conn)
     return dg.AssetCheckResult(
         passed=not exposed,
@@ -256,6 +264,9 @@ def scan_s3_dataset(
     lineage_store: LineageStoreResource,
     aws: AwsResource,
 ) -> None:
+    from lineage_assets.s3_schema import SamplingConfig
+    from lineage_assets.s3_schema.crawl import crawl_datasets, region_readers
+
     require(lineage_store, aws)
     with lineage_store.writer() as store:
         run_id = store.begin_run("adhoc:s3_schema_scan", context.run_id)
@@ -263,7 +274,7 @@ def scan_s3_dataset(
             store,
             [config.s3_uri],
             aws.client("s3"),
-            region_filesystems(aws.region_list[0]),
+            region_readers(aws.region_list[0]),
             config=SamplingConfig(max_objects=config.max_objects),
             run_id=run_id,
         )

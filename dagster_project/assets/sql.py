@@ -8,8 +8,6 @@ from dagster_project.assets.store import crawl_run, run_trigger
 from dagster_project.metadata import bullets, listing_check, table
 from dagster_project.names import SOURCES_GROUP
 from dagster_project.resources import DUCKDB_POOL, LineageStoreResource, SqlRepoResource, require
-from lineage_assets.git_sql.inline import inline_records
-from lineage_assets.git_sql.sync import sync_repository
 
 TOP_TABLES = 15
 
@@ -43,6 +41,8 @@ def sql_sources(
     lineage_store: LineageStoreResource,
     sql_repo: SqlRepoResource,
 ) -> dg.MaterializeResult:
+    from lineage_assets.git_sql.sync import sync_repository
+
     require(lineage_store, sql_repo)
     with lineage_store.writer() as store:
         run_id = store.run_for(context.run.run_id, run_trigger(context))
@@ -128,6 +128,8 @@ class InlineSqlConfig(dg.Config):
 def parse_inline_sql_op(
     context: dg.OpExecutionContext, config: InlineSqlConfig, lineage_store: LineageStoreResource
 ) -> dg.Output[str]:
+    from lineage_assets.git_sql.inline import inline_records
+
     records = inline_records(config.name, config.sql, config.dialect or None)
     with lineage_store.writer() as store:
         store.replace_source(records)

@@ -70,9 +70,6 @@ def region_readers(default_region: str | None = None) -> Callable[[str | None], 
     return reader
 
 
-region_filesystems = region_readers  # the name the Dagster assets import
-
-
 def bucket_regions(conn: Any) -> dict[str, str]:
     """Bucket → region, as the posture crawl found them (`s3_buckets`)."""
     rows = conn.execute(
