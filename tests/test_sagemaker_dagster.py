@@ -23,7 +23,7 @@ from dagster_project.partitions import (
 from dagster_project.resources import DUCKDB_POOL, AwsResource, LineageStoreResource
 from dagster_project.sensors import sagemaker_pipeline_discovery
 from lineage_assets import config
-from lineage_assets.emulator.definitions import ROLE_ARN
+from lineage_assets.emulator.definitions import FRAUD_PIPELINE, ROLE_ARN
 
 
 @pytest.fixture
@@ -101,6 +101,22 @@ def test_a_range_of_partitions_is_crawled_in_one_run(aws_env, resources, tmp_pat
         assert result.success
         materialized = instance.get_materialized_partitions(sagemaker_pipeline_lineage.key)
     assert materialized == set(all_keys(aws_env))
+    events = result.asset_materializations_for_node("sagemaker_pipeline_lineage")
+    assert sorted(event.partition for event in events) == all_keys(aws_env)
+    for event in events:  # each partition shows its own pipeline only
+        region, name = parse_pipeline_partition_key(event.partition)
+        rows = [row.data for row in event.metadata["steps"].value.records]
+        assert rows and {row["pipeline"] for row in rows} == {f"{region}/{name}"}
+        assert event.metadata["dagster/row_count"].value == len(rows)
+        lineage = event.metadata["lineage"].value
+        assert (lineage["pipeline"]["name"], lineage["pipeline"]["region"]) == (name, region)
+        assert {s["id"] for s in lineage["summary"]["steps"]} == {row["step"] for row in rows}
+        assert event.metadata["crawled"].value == 1
+        assert f"pipeline={name}" in event.metadata["viewer"].value
+    abalone = next(e for e in events if e.partition == "us-east-1:AbalonePipeline")
+    assert abalone.metadata["status_counts"].value["Failed"] == 1
+    fraud = next(e for e in events if e.partition.endswith(f":{FRAUD_PIPELINE}"))
+    assert fraud.metadata["status_counts"].value == {}  # never run, not the others' counts
     with duckdb.connect(str(config.published_path(tmp_path)), read_only=True) as conn:
         count = conn.execute(
             "SELECT count(*) FROM sources WHERE source_kind = 'sagemaker_pipeline'"

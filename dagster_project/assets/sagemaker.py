@@ -9,6 +9,7 @@ pipeline's state whether it was re-crawled or not.
 
 from collections import defaultdict
 from collections.abc import Iterable
+from typing import Any
 
 import dagster as dg
 
@@ -21,7 +22,13 @@ from dagster_project.sensors import SAGEMAKER_CRAWL_JOB
 from lineage_assets.api.links import viewer_url
 from lineage_assets.config import api_url
 from lineage_assets.graph.snapshot import pipeline_graph
-from lineage_assets.sagemaker.crawl import CrawlReport, crawl_listed, crawl_regions, list_region
+from lineage_assets.sagemaker.crawl import (
+    REGION_KIND,
+    CrawlReport,
+    crawl_listed,
+    crawl_regions,
+    list_region,
+)
 from lineage_assets.sagemaker.crawler import DEFAULT_EXECUTIONS
 from lineage_assets.sagemaker.views import status_counts, step_table, warning_lines
 from lineage_assets.sagemaker_inventory import pipeline_source_key
@@ -136,6 +143,31 @@ def sagemaker_crawl(
     )
 
 
+def partition_metadata(conn: Any, key: str, report: CrawlReport) -> dict[str, Any]:
+    """One partition's metadata: its pipeline's steps, statuses, warnings, what this run did to
+    it, its lineage document (the one contract, as the API serves it) and viewer link."""
+    region, name = parse_pipeline_partition_key(key)
+    source = pipeline_source_key(region, name)
+    steps = [{"pipeline": f"{region}/{name}", **row} for row in step_table(conn, source)]
+    crawled = [c for c in report.crawled if (c.pipeline.region, c.pipeline.name) == (region, name)]
+    own_errors = (f"{source}: ", f"{REGION_KIND}:{region}: ")
+    metadata: dict[str, Any] = {
+        "steps": table(steps, STEP_COLUMNS),
+        "status_counts": status_counts(conn, source),
+        "crawled": len(crawled),
+        "unchanged": report.unchanged.count(source),
+        "removed": bullets(k for k in report.removed if k == source),
+        "errors": bullets(line for line in report.errors if line.startswith(own_errors)),
+        "warnings": bullets(warning_lines(conn, [source])),
+        "dagster/row_count": len(steps),
+    }
+    lineage = pipeline_graph(conn, source)
+    if lineage is not None:
+        metadata["lineage"] = dg.MetadataValue.json(lineage)
+        metadata["viewer"] = dg.MetadataValue.url(viewer_url(api_url(), name, region))
+    return metadata
+
+
 @dg.asset(
     partitions_def=sagemaker_pipelines,
     backfill_policy=dg.BackfillPolicy.single_run(),
@@ -158,38 +190,14 @@ def sagemaker_pipeline_lineage(
         report = crawl_partitions(
             store, aws, keys, run_id=run_id, executions=config.executions, force=config.force
         )
-        sources = [pipeline_source_key(*parse_pipeline_partition_key(key)) for key in keys]
-        steps = [
-            {"pipeline": source.removeprefix("sagemaker:"), **row}
-            for source in sources
-            for row in step_table(store.conn, source)
-        ]
-        counts: dict[str, int] = defaultdict(int)
-        for source in sources:
-            for status, count in status_counts(store.conn, source).items():
-                counts[status] += count
-        # The one contract (as the API and the snapshots serve it), for a single pipeline.
-        lineage = pipeline_graph(store.conn, sources[0]) if len(sources) == 1 else None
-        warnings = warning_lines(store.conn, sources)
+        per_partition = {key: partition_metadata(store.conn, key, report) for key in keys}
         store.finish_run(run_id)
         store.publish()
     for line in report.errors:
         context.log.warning(line)
-    metadata = {
-        "steps": table(steps, STEP_COLUMNS),
-        "status_counts": dict(counts),
-        "crawled": len(report.crawled),
-        "unchanged": len(report.unchanged),
-        "removed": bullets(report.removed),
-        "errors": bullets(report.errors),
-        "warnings": bullets(warnings),
-        "dagster/row_count": len(steps),
-    }
-    if lineage is not None:
-        metadata["lineage"] = dg.MetadataValue.json(lineage)
-        region, _, name = sources[0].removeprefix("sagemaker:").partition("/")
-        metadata["viewer"] = dg.MetadataValue.url(viewer_url(api_url(), name, region))
-    return dg.MaterializeResult(metadata=metadata)
+    for key, metadata in per_partition.items():  # a run of many partitions: each its own
+        context.add_asset_metadata(metadata, partition_key=key)
+    return dg.MaterializeResult()
 
 
 sagemaker_lineage_job = dg.define_asset_job(
