@@ -15,6 +15,7 @@ from sqlglot.optimizer.scope import Scope, build_scope
 
 from lineage_assets.sql.analysis import Analysis, Context, Edge, QueryResult
 from lineage_assets.sql.columns import STAR, QueryColumns
+from lineage_assets.sql.transforms import IDENTITY
 
 
 def query_lineage(
@@ -244,7 +245,36 @@ def select(statement: exp.Query, context: Context) -> Analysis:
         )
         write_query(analysis, target, result, None, context)
         return analysis
+    swap = _vertica_partition_swap(statement, context)
+    if swap is not None:
+        return swap
     return Analysis(kind="SELECT", sources=read_tables(statement, context))
+
+
+def _vertica_partition_swap(statement: exp.Query, context: Context) -> Analysis | None:
+    """Vertica `SELECT swap_partitions_between_tables('staging', min, max, 'target')` moves
+    the staging table's partitions into the target."""
+    if not isinstance(statement, exp.Select) or statement.args.get("from_") is not None:
+        return None
+    call = statement.expressions[0].unalias() if len(statement.expressions) == 1 else None
+    if not isinstance(call, exp.Anonymous) or len(call.expressions) != 4:
+        return None
+    if call.name.lower() != "swap_partitions_between_tables":
+        return None
+    staging, target = call.expressions[0], call.expressions[3]
+    if not (isinstance(staging, exp.Literal) and isinstance(target, exp.Literal)):
+        return None
+    source_name = context.name(exp.to_table(staging.name))
+    target_name = context.name(exp.to_table(target.name))
+    if not source_name or not target_name:
+        return None
+    return Analysis(
+        kind="SELECT",
+        targets=[target_name],
+        sources=[source_name],
+        edges=[Edge(target_name, STAR, {(source_name, STAR): IDENTITY})],
+        replaces=False,
+    )
 
 
 def read_tables(query: exp.Expr, context: Context) -> list[str]:

@@ -220,10 +220,16 @@ def _compound_assignments(tokens: list[Token]) -> list[Token]:
     return result
 
 
+_HIVE_READABLE = frozenset({"Athena", "Dialect"})
+
+
 def _hive_reading(piece: Piece, sql: str, context: Context) -> list | None:
-    """Athena runs Hive syntax too (backquoted names): a statement Trino's grammar rejects
-    is read as Hive before it is reported as an error."""
-    if type(context.dialect).__name__ != "Athena" or "`" not in sql[piece.start : piece.end]:
+    """Athena runs Hive syntax too, and SQL given without a dialect is often Hive/Spark:
+    a statement with backquoted names that the grammar rejects is read as Hive before it is
+    reported as an error."""
+    if type(context.dialect).__name__ not in _HIVE_READABLE:
+        return None
+    if "`" not in sql[piece.start : piece.end]:
         return None
     hive = Dialect.get_or_raise("hive")
     text = sql[piece.start : piece.end]

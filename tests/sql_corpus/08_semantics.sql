@@ -72,3 +72,13 @@ UPDATE s SET s.qty += r.received FROM inv.stock AS s JOIN inv.receipts AS r ON s
 -- targets: none
 -- sources: logs.alb_raw
 SELECT `elb_status_code`, count(*) FROM `logs`.`alb_raw` GROUP BY 1;
+
+-- case: vertica moves staging partitions into the target with a function call
+-- targets: sales.facts
+-- sources: sales.facts_staging
+SELECT SWAP_PARTITIONS_BETWEEN_TABLES('sales.facts_staging', '2024-01', '2024-03', 'sales.facts');
+
+-- case: backquoted names without a dialect are read as hive
+-- targets: none
+-- sources: lake.page_views
+SELECT `url`, `ts` FROM `lake`.`page_views`;
