@@ -554,7 +554,7 @@ def build_lineage(conn: Any, request: Request) -> dict[str, Any]:
         "view": request.view,
         "execution": _execution(run, pipeline),
         "parameters": {k: v for k, v in sorted(resolved.parameters.items())},
-        "warnings": list(resolved.warnings),
+        "warnings": resolved.messages,
     }
     if run is not None and run.definition_hash != pipeline.definition_hash:
         document["warnings"].append(

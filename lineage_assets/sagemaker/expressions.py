@@ -24,6 +24,9 @@ from lineage_assets.sagemaker.bounds import (
 )
 
 PATH_TOKEN = re.compile(r"\.([A-Za-z0-9_]+)|\[(\d+)\]|\['([^']*)'\]")
+# Members a run names (`<prefix>-<suffix>` even when the definition keeps a custom job prefix
+# in Arguments): never read from the definition.
+RUNTIME_ONLY = re.compile(r"\.(?:\w*JobName|\w*Arn|ModelName|ModelPackageName)(?![A-Za-z0-9_])")
 NAME_FIELDS = ("OutputName", "InputName", "ChannelName", "MetricName", "Name")
 EXPRESSION_KEYS = ("Get", "Std:Join", "Std:JsonGet")
 UNRESOLVED = "{Unresolved}"
@@ -184,7 +187,7 @@ def _step_property(reference: str, scope: StaticScope, seen: frozenset[str], dep
             return resolve(property_path(scope.runtime[name], path), scope, seen, depth + 1)
         except (KeyError, IndexError, TypeError, ValueError):
             pass
-    if path.startswith(".PropertyFiles"):
+    if path.startswith(".PropertyFiles") or RUNTIME_ONLY.match(path):
         return placeholder
     if reference in seen:  # a cycle: cut here
         scope.cuts += 1

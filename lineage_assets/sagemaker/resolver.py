@@ -9,6 +9,7 @@ read is bounded (`bounds`): characters, nesting, steps, expression depth and res
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from graphlib import CycleError, TopologicalSorter
@@ -234,6 +235,8 @@ def _channel_io(step: Step, channel: Channel, scope: StaticScope, stores: Mappin
         uri = resolve(value, scope)
     if not isinstance(uri, str):
         uri = None
+    elif not uri.strip():
+        return None  # an optional parameter left empty (e.g. a supplied baseline) is no data
     free_form = step.type in FREE_FORM_TYPES or step.type not in EXTRACTORS
     if free_form and not (uri and uri.startswith("s3://")):
         return None
@@ -266,6 +269,46 @@ def _step_io(
             channels.append(Channel("output", "model", reference, "model_artifact"))
     found = [_channel_io(step, channel, scope, stores) for channel in channels]
     return [io for io in found if io is not None]
+
+
+STEP_PLACEHOLDER = re.compile(r"\{Steps\.([^.\[{}]+)([^{}]*)\}")
+MODEL_PATHS = ("ModelArtifacts", "ModelDataUrl", "model.tar.gz")
+
+
+def _written_at_run_time(
+    io: Mapping[str, list[StepIO]], kinds: Mapping[str, str]
+) -> dict[str, list[StepIO]]:
+    """Outputs only a consumer reveals: a step reading `{Steps.P.<property>}` as data (a
+    model artifact, a Lambda/Callback output parameter, a check's baseline) reads what P
+    wrote; a URI under P's own output path with a run-time part of P (a tuning job's
+    `<output>/{…TrainingJobName}/output/model.tar.gz`) too."""
+    found: dict[str, list[StepIO]] = {}
+    for item in (item for items in io.values() for item in items):
+        if item.direction != "input" or not isinstance(item.uri, str):
+            continue
+        for match in STEP_PLACEHOLDER.finditer(item.uri):
+            producer, path = match.group(1), match.group(2)
+            if producer == item.step or kinds.get(producer, "Condition") == "Condition":
+                continue
+            whole = match.group(0) == item.uri
+            under_own_output = any(
+                isinstance(out.uri, str)
+                and out.direction == "output"
+                and "{Steps." not in out.uri
+                and item.uri.startswith(out.uri.rstrip("/") + "/")
+                for out in io.get(producer, [])
+            )
+            if not (whole or under_own_output):
+                continue
+            kind = "model_artifact" if any(p in item.uri for p in MODEL_PATHS) else "dataset"
+            kind = "baseline" if "Baseline" in path else kind
+            expression = {"Get": f"Steps.{producer}{path}"} if whole else item.expression
+            channel = path.lstrip(".") if whole else "model"
+            found.setdefault(producer, []).append(
+                StepIO(producer, "output", channel, item.uri, kind, expression)
+            )
+            break
+    return found
 
 
 def resolve_definition(
@@ -306,6 +349,13 @@ def resolve_definition(
         io[step.name] = _step_io(step, scope, descriptions, feature_store_uris or {})
         if step.type == "Condition":
             resolve(own_content(step.item), scope)  # surfaces warnings of the conditions
+    kinds = {step.name: step.type for step in steps}
+    for producer, outputs in _written_at_run_time(io, kinds).items():
+        known_uris = {item.uri for item in io[producer] if item.direction == "output"}
+        for output in outputs:
+            if output.uri not in known_uris:
+                io[producer].append(output)
+                known_uris.add(output.uri)
     return ResolvedPipeline(
         tuple(steps),
         tuple(item for step in steps for item in io[step.name]),

@@ -6,6 +6,7 @@ Works on a step's Arguments *or* on the Describe*Job answer of its job, which sh
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -174,13 +175,32 @@ def automl_channels(args: Mapping[str, Any]) -> Iterator[Channel]:
         yield Channel("output", "output", output, "model_output")
 
 
+OUTPUT_FLAG = re.compile(r"^--?[\w.-]*(?:out|dest|target|sink|write|save|export)[\w.-]*$", re.I)
+
+
+def _argument_direction(previous: Any, value: Any) -> tuple[str, Any]:
+    """An argument's direction and value: `output` after a flag naming a destination
+    (`--output s3://…`, `--output-path=s3://…`), else `input`."""
+    if isinstance(value, str) and value.startswith("-") and "=" in value:
+        flag, _, rest = value.partition("=")
+        return ("output" if OUTPUT_FLAG.match(flag) else "input"), rest
+    if isinstance(previous, str) and OUTPUT_FLAG.match(previous):
+        return "output", value
+    return "input", value
+
+
 def emr_channels(args: Mapping[str, Any]) -> Iterator[Channel]:
-    """The jar, and S3 paths among the Hadoop step's arguments (direction unknown: inputs)."""
+    """The jar, and S3 paths among the Hadoop step's arguments: written when they follow an
+    output flag, else read; scripts are code."""
     jar = _dig(args, "StepConfig", "HadoopJarStep", "Jar")
     if jar is not None:
         yield Channel("input", "jar", jar, "code")
-    for index, arg in enumerate(_dig(args, "StepConfig", "HadoopJarStep", "Args") or []):
-        yield Channel("input", f"arg-{index}", arg, "argument")
+    arguments = _dig(args, "StepConfig", "HadoopJarStep", "Args")
+    previous: Any = None
+    for index, arg in enumerate(arguments if isinstance(arguments, list) else []):
+        direction, value = _argument_direction(previous, arg)
+        yield Channel(direction, f"arg-{index}", value, _kind("", value, "dataset"))
+        previous = arg
 
 
 def free_form_channels(args: Any, prefix: str = "") -> Iterator[Channel]:
