@@ -218,3 +218,21 @@ def test_hostile_python_is_a_warning_and_the_rest_lands(
     )
     assert [w for w in warnings if w.startswith(f"jobs/{name}.py:") and warning in w]
     assert edges == [("raw.g", "mart.g")]
+
+
+def test_settings_file_with_endless_dialect_patterns_is_bounded(tmp_path: Path) -> None:
+    """50,000 `[sql.dialects]` patterns made every file cost 5 s of glob matching (100 files:
+    492 s); only the first patterns are used, with a warning, and the first still applies."""
+    patterns = "".join(f'"zz{i}/*/*.sql" = "postgres"\n' for i in range(50_000))
+    url = make_remote(
+        tmp_path,
+        {
+            ".lineage.toml": f'[sql.dialects]\n"tsql/*" = "tsql"\n{patterns}"{"*" * 600}" = "x"\n',
+            "tsql/q.sql": "INSERT INTO mart.t SELECT TOP 1 a FROM raw.t;\n",
+            "other/q.sql": "INSERT INTO mart.u SELECT a FROM raw.u;\n",
+        },
+    )
+    warnings, files = sync_direct(url, tmp_path, "SELECT path, dialect FROM sql_files ORDER BY 1")
+    assert files == [("other/q.sql", None), ("tsql/q.sql", "tsql")]
+    assert any("[sql.dialects] has 50,001 patterns; the first 100 are used" in w for w in warnings)
+    assert any("patterns over 500 chars ignored" in w for w in warnings)

@@ -422,6 +422,10 @@ def _apply(
 
 
 SETTINGS_FILE = ".lineage.toml"
+# Every file is matched against every pattern (50,000 patterns: 5 s per file), so a repository
+# may declare only a few, each of bounded length.
+MAX_DIALECT_OVERRIDES = 100
+MAX_PATTERN = 500
 
 
 def with_repository_settings(
@@ -461,10 +465,19 @@ def with_repository_settings(
         return config
     dialects = settings.get("dialects")
     overrides = (
-        tuple((str(k), str(v)) for k, v in (dialects or {}).items())
+        tuple((str(k), str(v)) for k, v in (dialects or {}).items() if len(str(k)) <= MAX_PATTERN)
         if isinstance(dialects, dict)
         else ()
     )
+    if isinstance(dialects, dict) and len(overrides) != len(dialects) and problems is not None:
+        problems.append(f"{entry.path}: [sql.dialects] patterns over {MAX_PATTERN} chars ignored")
+    if len(overrides) > MAX_DIALECT_OVERRIDES:
+        if problems is not None:
+            problems.append(
+                f"{entry.path}: [sql.dialects] has {len(overrides):,} patterns; "
+                f"the first {MAX_DIALECT_OVERRIDES} are used"
+            )
+        overrides = overrides[:MAX_DIALECT_OVERRIDES]
     dialect = settings.get("dialect")
     return replace(
         config,
