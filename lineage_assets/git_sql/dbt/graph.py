@@ -11,6 +11,7 @@ import os
 import re
 import time
 from collections.abc import Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
 from typing import Any
@@ -36,6 +37,7 @@ from lineage_assets.git_sql.dbt.worker import RenderWorker, failed_node
 
 PLACEHOLDER = re.compile(f"{PLACEHOLDER_OPEN}([^{PLACEHOLDER_CLOSE}]*){PLACEHOLDER_CLOSE}")
 MAX_SEED_HEADER = 100_000
+MIN_SHARE = 50  # files per render worker before a second one pays for its start
 COLUMN_SOURCES = ("seed", "source")
 
 
@@ -263,6 +265,26 @@ def _with_python_declarations(node: RenderedNode, text: str) -> RenderedNode:
     )
 
 
+def _render_share(
+    bundle: RenderBundle, requests: list[NodeRequest], files: Mapping[str, str], deadline: float
+) -> tuple[list[tuple[NodeRequest, list[RenderedNode]]], list[str]]:
+    """One worker's share of a project's files, each with its rendered nodes."""
+    answered = []
+    with RenderWorker(bundle) as worker:
+        for request in requests:
+            if time.monotonic() > deadline:
+                budget = f"{bundle.limits.project_seconds:g}s"
+                answered.append(
+                    (request, [failed_node(request, f"project render budget of {budget} spent")])
+                )
+                continue
+            nodes = worker.render(request)
+            if request.path.endswith(".py"):
+                nodes = [_with_python_declarations(n, files[request.path]) for n in nodes]
+            answered.append((request, nodes))
+        return answered, worker.load_warnings
+
+
 def render_project(
     project: DbtProject,
     files: Mapping[str, str],
@@ -274,20 +296,22 @@ def render_project(
     requests, macros = _requests(project, files)
     rendered: list[RenderedNode] = []
     if requests:
-        with RenderWorker(_bundle(project, macros, settings)) as worker:
-            deadline = time.monotonic() + settings.limits.project_seconds
-            for request in requests:
-                if time.monotonic() > deadline:
-                    budget = f"{settings.limits.project_seconds:g}s"
-                    rendered.append(
-                        failed_node(request, f"project render budget of {budget} spent")
-                    )
-                    continue
-                nodes = worker.render(request)
-                if request.path.endswith(".py"):
-                    nodes = [_with_python_declarations(n, files[request.path]) for n in nodes]
-                rendered += nodes
-            graph.warnings += worker.load_warnings
+        bundle = _bundle(project, macros, settings)
+        deadline = time.monotonic() + settings.limits.project_seconds
+        shares = max(1, min(settings.limits.workers, len(requests) // MIN_SHARE))
+        with ThreadPoolExecutor(shares) as pool:  # workers are processes: threads only wait
+            parts = list(
+                pool.map(
+                    lambda share: _render_share(bundle, requests[share::shares], files, deadline),
+                    range(shares),
+                )
+            )
+        order = {id(r): i for i, r in enumerate(requests)}
+        answered = sorted(
+            (pair for nodes, _ in parts for pair in nodes), key=lambda p: order[id(p[0])]
+        )
+        rendered = [node for _, nodes in answered for node in nodes]
+        graph.warnings += parts[0][1]
     resolver = _Resolver(project, settings.target, rendered)
     graph.nodes = resolver.nodes(files)
     graph.warnings += resolver.warnings

@@ -280,6 +280,7 @@ class ProjectRenderer:
         self.macros: dict[str, dict[str, jinja2.runtime.Macro]] = {p: {} for p in self.packages}
         self.wrappers = {p: {} for p in self.packages}
         self.load_warnings: list[str] = []
+        self._naming_cache: dict[str, bool] = {}
         self.base = self._base_context()
         templates = self._compile_macro_files()
         self._register(templates)
@@ -648,15 +649,48 @@ class ProjectRenderer:
         alias = self._name_macro("generate_alias_name", request, config.get("alias"), node)
         return database, schema, alias or name
 
+    def _default_naming(self, macro: str) -> bool:
+        """Whether no project or package replaces dbt's `macro` (itself or by dispatch)."""
+        if macro not in self._naming_cache:
+            adapter = self.bundle.target.type
+            names = {macro, f"default__{macro}", f"{adapter}__{macro}"}
+            names |= {f"{parent}__{macro}" for parent in ADAPTER_PARENTS.get(adapter, ())}
+            self._naming_cache[macro] = not any(
+                name in macros
+                for package, macros in self.macros.items()
+                if package != "dbt"
+                for name in names
+            )
+        return self._naming_cache[macro]
+
     def _name_macro(
         self, macro: str, request: NodeRequest, custom: Any, node: Mapping[str, Any]
     ) -> str:
         """Root project override, else the node's package's, else dbt's default."""
+        if self._default_naming(macro):
+            return _default_name(macro, custom, node, self.bundle.target.as_context())
         for package in (self.bundle.root_package, request.package, "dbt"):
             if macro in self.macros.get(package, {}):
                 value = self.wrappers[package][macro](None if custom is None else custom, node)
                 return "" if value is None else str(value).strip()
         return ""
+
+
+def _default_name(
+    macro: str, custom: Any, node: Mapping[str, Any], target: Mapping[str, Any]
+) -> str:
+    """dbt-adapters' `default__generate_*_name`, without a template round trip."""
+    if macro == "generate_schema_name":
+        schema = str(target["schema"])
+        return schema if custom is None else f"{schema}_{str(custom).strip()}"
+    if macro == "generate_database_name":
+        return str(target["database"]) if custom is None else str(custom).strip()
+    if custom:
+        return str(custom).strip()
+    version = node.get("version")
+    if version not in (None, ""):
+        return f"{node['name']}_v{str(version).replace('.', '_')}"
+    return str(node["name"])
 
 
 def _guard_parse(parse: Callable[[str], Any], text: Any, default: Any) -> Any:

@@ -27,6 +27,7 @@ class Limits:
     max_exponent: int = 256
     timeout_seconds: float = 10.0
     project_seconds: float = 900.0
+    workers: int = 2
     memory_bytes: int = 1 << 30
 
 
