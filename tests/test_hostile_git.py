@@ -236,3 +236,55 @@ def test_settings_file_with_endless_dialect_patterns_is_bounded(tmp_path: Path) 
     assert files == [("other/q.sql", None), ("tsql/q.sql", "tsql")]
     assert any("[sql.dialects] has 50,001 patterns; the first 100 are used" in w for w in warnings)
     assert any("patterns over 500 chars ignored" in w for w in warnings)
+
+
+def planted_remote(root: Path) -> str:
+    """A bare remote whose tree git itself would refuse to check out: `..`, `.`, `.git/config`
+    with a command in it, case and Unicode-normalisation twins, a backslash; a 2 MB message."""
+    remote = root / "remote.git"
+    git("init", "-q", "--bare", str(remote), cwd=root)
+
+    def blob(text: str) -> str:
+        return git("hash-object", "-w", "--stdin", cwd=remote, data=text.encode())
+
+    def tree(entries: list[tuple[str, str, str]]) -> str:
+        listing = "".join(f"{mode} {kind} {sha}\t{name}\n" for mode, kind, name, sha in entries)
+        return git("mktree", cwd=remote, data=listing.encode())
+
+    a = blob("INSERT INTO mart.a SELECT x FROM raw.a;\n")
+    b = blob("INSERT INTO mart.b SELECT x FROM raw.b;\n")
+    hook = blob(f"[core]\n\tfsmonitor = touch {root / 'pwned'}\n")
+    inner = tree([("100644", "blob", "x.sql", a)])
+    dotgit = tree([("100644", "blob", "config", hook), ("100644", "blob", "evil.sql", a)])
+    top = tree(
+        [
+            ("040000", "tree", "..", inner),
+            ("040000", "tree", ".", inner),
+            ("040000", "tree", ".git", dotgit),
+            ("100644", "blob", "A.sql", a),
+            ("100644", "blob", "a.sql", b),
+            ("100644", "blob", "caf\u00e9.sql", a),
+            ("100644", "blob", "cafe\u0301.sql", b),
+            ("100644", "blob", "x\\y.sql", a),
+        ]
+    )
+    message = root / "message"
+    message.write_text("m" * 2_000_000)
+    commit = git("commit-tree", top, "-F", str(message), cwd=remote)
+    git("update-ref", "refs/heads/main", commit, cwd=remote)
+    return str(remote)
+
+
+def test_odd_tree_paths_are_data(
+    tmp_path: Path, home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = planted_remote(tmp_path)
+    result, _ = sync(url, capsys)
+    assert result["files_added"] == 8 and result["error"] is None
+    paths = {p for (p,) in rows(home, "SELECT path FROM sql_files")}
+    assert paths == {
+        "../x.sql", "./x.sql", ".git/evil.sql", "A.sql", "a.sql",
+        "caf\u00e9.sql", "cafe\u0301.sql", "x\\y.sql",
+    }  # fmt: skip
+    assert not (tmp_path / "pwned").exists()
+    assert not (tmp_path / "x.sql").exists() and not (home / "x.sql").exists()
