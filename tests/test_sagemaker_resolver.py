@@ -343,6 +343,7 @@ def test_inputs_and_outputs_per_step_type():
     assert io(result, "Prep", "outputs") == {
         "train": train_uri,
         "fs": "{FeatureGroup.fg.OfflineStore}",
+        "train/report.json": f"{train_uri}/report.json",  # what Notify reads inside train/
     }
     assert io(result, "Train") == {"train": train_uri}
     assert io(result, "Train", "outputs") == {"output": f"{BUCKET}/models", "model": model}

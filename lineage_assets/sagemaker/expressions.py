@@ -174,6 +174,20 @@ class StaticScope:
         return False
 
 
+def _summary_path(described: Any, path: str) -> str:
+    """A tuning step's `TrainingJobSummaries[0]` (the SDK's top-1 model) as the described
+    job's `BestTrainingJob` (the same summary shape) when the list itself was not read."""
+    top = ".TrainingJobSummaries[0]"
+    if (
+        path.startswith(top)
+        and isinstance(described, Mapping)
+        and "TrainingJobSummaries" not in described
+        and "BestTrainingJob" in described
+    ):
+        return ".BestTrainingJob" + path[len(top) :]
+    return path
+
+
 def _step_property(reference: str, scope: StaticScope, seen: frozenset[str], depth: int) -> Any:
     """`Steps.<name><path>`: run-time properties first, then the step's own Arguments."""
     rest = reference.removeprefix("Steps.")
@@ -184,7 +198,8 @@ def _step_property(reference: str, scope: StaticScope, seen: frozenset[str], dep
         return placeholder  # the resolver warns about references to unknown steps
     if name in scope.runtime:
         try:
-            return resolve(property_path(scope.runtime[name], path), scope, seen, depth + 1)
+            root = scope.runtime[name]
+            return resolve(property_path(root, _summary_path(root, path)), scope, seen, depth + 1)
         except (KeyError, IndexError, TypeError, ValueError):
             pass
     if path.startswith(".PropertyFiles") or RUNTIME_ONLY.match(path):

@@ -9,7 +9,6 @@ read is bounded (`bounds`): characters, nesting, steps, expression depth and res
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from graphlib import CycleError, TopologicalSorter
@@ -271,43 +270,59 @@ def _step_io(
     return [io for io in found if io is not None]
 
 
-STEP_PLACEHOLDER = re.compile(r"\{Steps\.([^.\[{}]+)([^{}]*)\}")
 MODEL_PATHS = ("ModelArtifacts", "ModelDataUrl", "model.tar.gz")
+
+
+def _revealed_output(item: StepIO, producer: str, path: str, io: Mapping) -> StepIO | None:
+    """The output of `producer` that input `item` (referring to `Steps.<producer><path>`)
+    reads: all of it when the input is that property, else when its URI lies under one of
+    the producer's own output paths."""
+    whole = isinstance(item.expression, Mapping) and item.expression.get("Get") == (
+        f"Steps.{producer}{path}"
+    )
+    around = next(
+        (
+            out
+            for out in io.get(producer, [])
+            if isinstance(out.uri, str)
+            and out.direction == "output"
+            and "{Steps." not in out.uri
+            and isinstance(item.uri, str)
+            and item.uri.startswith(out.uri.rstrip("/") + "/")
+        ),
+        None,
+    )
+    if not whole and around is None:
+        return None
+    kind = "model_artifact" if any(p in f"{path} {item.uri}" for p in MODEL_PATHS) else "dataset"
+    kind = "baseline" if "Baseline" in path else kind
+    if whole:
+        channel = path.lstrip(".")
+    elif kind == "model_artifact":
+        channel = "model"
+    else:  # a file inside an output: `evaluation/evaluation.json`
+        channel = around.channel + str(item.uri)[len(str(around.uri).rstrip("/")) :]
+    return StepIO(producer, "output", channel, item.uri, kind, item.expression)
 
 
 def _written_at_run_time(
     io: Mapping[str, list[StepIO]], kinds: Mapping[str, str]
 ) -> dict[str, list[StepIO]]:
-    """Outputs only a consumer reveals: a step reading `{Steps.P.<property>}` as data (a
-    model artifact, a Lambda/Callback output parameter, a check's baseline) reads what P
-    wrote; a URI under P's own output path with a run-time part of P (a tuning job's
-    `<output>/{…TrainingJobName}/output/model.tar.gz`) too."""
+    """Outputs only a consumer reveals: a step reading `Steps.P.<property>` as data (a model
+    artifact, a Lambda/Callback output parameter, a check's baseline) reads what P wrote; a
+    URI under P's own output path built with a run-time property of P (a tuning job's
+    `<output>/<best TrainingJobName>/output/model.tar.gz`) too."""
     found: dict[str, list[StepIO]] = {}
     for item in (item for items in io.values() for item in items):
-        if item.direction != "input" or not isinstance(item.uri, str):
+        if item.direction != "input" or not isinstance(item.uri, str) or not item.expression:
             continue
-        for match in STEP_PLACEHOLDER.finditer(item.uri):
-            producer, path = match.group(1), match.group(2)
+        for producer, path in step_references(item.expression):
             if producer == item.step or kinds.get(producer, "Condition") == "Condition":
                 continue
-            whole = match.group(0) == item.uri
-            under_own_output = any(
-                isinstance(out.uri, str)
-                and out.direction == "output"
-                and "{Steps." not in out.uri
-                and item.uri.startswith(out.uri.rstrip("/") + "/")
-                for out in io.get(producer, [])
-            )
-            if not (whole or under_own_output):
-                continue
-            kind = "model_artifact" if any(p in item.uri for p in MODEL_PATHS) else "dataset"
-            kind = "baseline" if "Baseline" in path else kind
-            expression = {"Get": f"Steps.{producer}{path}"} if whole else item.expression
-            channel = path.lstrip(".") if whole else "model"
-            found.setdefault(producer, []).append(
-                StepIO(producer, "output", channel, item.uri, kind, expression)
-            )
-            break
+            output = _revealed_output(item, producer, "." + path if path[:1] != "[" else path, io)
+            if output is not None:
+                found.setdefault(producer, []).append(output)
+                break
     return found
 
 
