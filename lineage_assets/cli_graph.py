@@ -10,6 +10,8 @@ from datetime import datetime
 from typing import Any
 
 from lineage_assets import config
+from lineage_assets.cli_names import names_checked
+from lineage_assets.contract import UnknownName, catalog
 from lineage_assets.graph import snapshot, svg
 from lineage_assets.store import StoreError, connect_published
 
@@ -24,7 +26,11 @@ def _run_time(conn: Any, run: str) -> datetime:
         [run, run],
     ).fetchone()
     if row is None:
-        raise StoreError(f"no crawl run {run!r} (the crawl_runs table lists them)")
+        known = conn.execute(
+            "SELECT run_id FROM crawl_runs UNION SELECT dagster_run_id FROM crawl_runs "
+            "WHERE dagster_run_id IS NOT NULL"
+        ).fetchall()
+        raise UnknownName("crawl run", run, [r for (r,) in known])
     return row[0]
 
 
@@ -40,13 +46,31 @@ def _scope(conn: Any, pipeline: str | None, region: str | None) -> str:
         "ORDER BY scope",
         [f"sagemaker:{region}/{pipeline}", region, pipeline],
     ).fetchall()
-    if len(rows) != 1:
-        found = ", ".join(r[0] for r in rows) or "none"
+    if not rows:
+        _unknown_pipeline(conn, pipeline, region)
+    if len(rows) > 1:
+        found = ", ".join(r[0] for r in rows)
         raise StoreError(
-            f"pipeline {pipeline!r}: {len(rows)} snapshots match ({found}); "
-            "give --region or run the lineage_graph asset"
+            f"pipeline {pipeline!r}: {len(rows)} snapshots match ({found}); give --region"
         )
     return rows[0][0]
+
+
+def _unknown_pipeline(conn: Any, pipeline: str, region: str | None) -> None:
+    """Why a pipeline has no snapshot: crawled but not yet drawn (StoreError), or unknown
+    (UnknownName with the close matches among the pipelines that have one)."""
+    crawled = conn.execute(
+        "SELECT 1 FROM sagemaker_pipelines WHERE pipeline_name = ? AND (? IS NULL OR region = ?)",
+        [pipeline, region, region],
+    ).fetchone()
+    if crawled:
+        raise StoreError(f"pipeline {pipeline!r} has no graph snapshot yet: run lineage_graph")
+    scopes = conn.execute(
+        "SELECT DISTINCT scope FROM graph_snapshots WHERE starts_with(scope, ?)",
+        [f"sagemaker:{region}/" if region else "sagemaker:"],
+    ).fetchall()
+    where = f" in {region}" if region else ""
+    raise UnknownName(f"pipeline{where}", pipeline, [s.partition("/")[2] for (s,) in scopes])
 
 
 def _document(conn: Any, scope: str, as_of: str | None) -> dict[str, Any]:
@@ -65,6 +89,7 @@ def _view(document: dict[str, Any], view: str) -> dict[str, Any]:
     return {k: v for k, v in document.items() if k in keep or not k.startswith("graph")}
 
 
+@names_checked
 def cmd_graph(args: argparse.Namespace) -> int:
     """Print a snapshot as JSON or SVG."""
     conn = connect_published(config.published_path())
@@ -81,6 +106,7 @@ def cmd_graph(args: argparse.Namespace) -> int:
     return 0
 
 
+@names_checked
 def cmd_graph_diff(args: argparse.Namespace) -> int:
     """Print what changed in a snapshot between two runs."""
     conn = connect_published(config.published_path())
@@ -93,19 +119,17 @@ def cmd_graph_diff(args: argparse.Namespace) -> int:
     return 0
 
 
+@names_checked
 def cmd_impact(args: argparse.Namespace) -> int:
     """Everything downstream (default) or upstream of a node, nearest first."""
-    macro = "upstream" if args.upstream else "downstream"
+    direction = "upstream" if args.upstream else "downstream"
     conn = connect_published(config.published_path())
     try:
-        rows = conn.execute(
-            f"SELECT node, depth, path FROM {macro}(?, ?) ORDER BY depth, node",  # noqa: S608
-            [args.node, args.depth],
-        ).fetchall()
+        found = catalog.impact(conn, args.node, direction, args.depth)
     finally:
         conn.close()
-    for node, depth, path in rows:
-        print(f"{depth}\t{node}\t{' → '.join(path)}")
+    for row in found["nodes"]:
+        print(f"{row['depth']}\t{row['node']}\t{' → '.join(row['path'])}")
     return 0
 
 
@@ -147,7 +171,9 @@ def register(sub: Any) -> None:
     direction = impact.add_mutually_exclusive_group()
     direction.add_argument("--downstream", action="store_true", default=True)
     direction.add_argument("--upstream", action="store_true")
-    impact.add_argument("--depth", type=int, default=20)
+    impact.add_argument(
+        "--depth", type=int, default=20, help=f"at most {catalog.MAX_IMPACT_DEPTH} edges away"
+    )
     impact.set_defaults(func=cmd_impact)
 
     exposure = sub.add_parser("pii-exposure", help="what contains or was trained on PII")

@@ -8,6 +8,8 @@ import argparse
 import sys
 
 from lineage_assets import config
+from lineage_assets.cli_names import names_checked
+from lineage_assets.contract import UnknownName
 from lineage_assets.s3_schema import parse_s3_uri
 from lineage_assets.s3_schema.queries import current_version, version_columns, versions
 from lineage_assets.store import connect_published
@@ -33,8 +35,10 @@ def _candidates(uri: str) -> list[str]:
     return [normalised, other]
 
 
+@names_checked
 def cmd_schema(args: argparse.Namespace) -> int:
-    """Print the schema or versions; 1 when the dataset or version is unknown."""
+    """Print the schema or versions; 1 (with close matches) when the dataset or version is
+    unknown."""
     from lineage_assets.cli import _print_rows  # the shared printer; late to avoid a cycle
 
     try:
@@ -49,15 +53,15 @@ def cmd_schema(args: argparse.Namespace) -> int:
             if latest is not None:
                 break
         else:
-            print(f"error: no sampled dataset {args.uri} in the store", file=sys.stderr)
-            return 1
+            known = conn.execute("SELECT DISTINCT dataset_uri FROM s3_schema_versions").fetchall()
+            raise UnknownName("dataset", candidates[0], [u for (u,) in known])
         if args.versions:
             _print_rows(*versions(conn, uri), args.format)
             return 0
         columns, rows = version_columns(conn, uri, args.version or latest)
         if not rows:
-            print(f"error: {uri} has no version {args.version}", file=sys.stderr)
-            return 1
+            known = versions(conn, uri)[1]
+            raise UnknownName(f"schema version of {uri}", args.version, [r[0] for r in known])
         if args.format == "table":
             print(f"{uri}  version {args.version or latest}")
         _print_rows(columns, rows, args.format)

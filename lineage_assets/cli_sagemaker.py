@@ -1,5 +1,8 @@
-"""`lineage-assets sagemaker list|lineage`: the old service's pipeline list and lineage JSON,
-read live from SageMaker (boto3's credential chain), or resolved offline from a definition file.
+"""`lineage-assets sagemaker list|lineage`: the old service's pipeline list and lineage JSON.
+
+By default both read the published store (the lineage through the contract builder, the same
+document the API serves); `--live` asks SageMaker instead (boto3's credential chain), and
+`lineage --definition FILE` resolves a definition file offline.
 """
 
 from __future__ import annotations
@@ -11,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from lineage_assets import aws, config
+from lineage_assets.cli_names import names_checked
+from lineage_assets.contract import Request, UnknownName, build_lineage, catalog
 from lineage_assets.sagemaker.bounds import MAX_DEFINITION_CHARS, clip
 from lineage_assets.sagemaker.contract import VIEWS, execution_lineage, pipeline_lineage
 from lineage_assets.sagemaker.crawler import crawl_pipeline
@@ -21,6 +26,9 @@ from lineage_assets.sagemaker_inventory import (
     list_tags,
     match_domain,
 )
+from lineage_assets.store import StoreError, connect_published
+
+LIVE_HELP = "ask SageMaker now (AWS credentials) instead of reading the published store"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -29,19 +37,32 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     commands = sagemaker.add_subparsers(dest="sagemaker_command", required=True)
     listing = commands.add_parser("list", help="pipelines per region with tags and domain")
     listing.add_argument(
-        "--region", action="append", help="region to list (repeatable); default LINEAGE_AWS_REGIONS"
+        "--region",
+        action="append",
+        help="region to list (repeatable); default every crawled region (--live: "
+        "LINEAGE_AWS_REGIONS)",
     )
     listing.add_argument("--domain", help="only pipelines of this Studio domain (id or name)")
     listing.add_argument("--name", help="only pipelines whose name contains this (any case)")
+    listing.add_argument("--live", action="store_true", help=LIVE_HELP)
     listing.set_defaults(func=cmd_list)
     lineage = commands.add_parser("lineage", help="a pipeline's lineage JSON (graphPipeline/Data)")
     lineage.add_argument("name", nargs="?", help="pipeline name (not needed with --definition)")
-    lineage.add_argument("--region", help="the pipeline's region; default the first configured")
+    lineage.add_argument(
+        "--region",
+        help="the pipeline's region if its name is in several (--live: default the "
+        "first configured)",
+    )
     lineage.add_argument("--view", choices=VIEWS, default="both")
     lineage.add_argument(
         "--latest-exec", action="store_true", help="resolve with the latest execution's run"
     )
-    lineage.add_argument("--definition", type=Path, help="resolve this definition JSON offline")
+    lineage.add_argument(
+        "--execution", metavar="ARN|ID", help="as of this execution: the definition it ran"
+    )
+    source = lineage.add_mutually_exclusive_group()
+    source.add_argument("--live", action="store_true", help=LIVE_HELP)
+    source.add_argument("--definition", type=Path, help="resolve this definition JSON offline")
     lineage.add_argument(
         "--param", action="append", default=[], metavar="K=V", help="parameter value (offline)"
     )
@@ -95,12 +116,52 @@ def _region_listing(region: str, domain: str | None, name: str | None) -> dict[s
     return {"region": region, "pipelines": pipelines}
 
 
-def cmd_list(args: argparse.Namespace) -> int:
-    """Print the pipelines of every region; a failing region is reported in place."""
+def _live_listing(args: argparse.Namespace) -> dict[str, Any]:
+    """Every asked (or configured) region's pipelines, straight from SageMaker."""
     regions = [r for value in args.region or [] for r in value.split(",") if r] or (
         config.aws_regions()
     )
-    _print({"regions": [_region_listing(r, args.domain, args.name) for r in regions]})
+    return {"regions": [_region_listing(r, args.domain, args.name) for r in regions]}
+
+
+def _domain_labels(entry: dict[str, Any]) -> set[str]:
+    """The names a listed pipeline's domain answers to: its id and name, and its tag."""
+    matched = entry.get("matchedDomain") or {}
+    labels = {matched.get("DomainId"), matched.get("DomainName")}
+    labels.add((entry.get("tags") or {}).get("DomainName"))
+    return {label for label in labels if label}
+
+
+def _in_domain(entry: dict[str, Any], domain: str) -> bool:
+    """Whether a listed pipeline belongs to the domain (id or name, any case)."""
+    return domain.lower() in {label.lower() for label in _domain_labels(entry)}
+
+
+def _stored_listing(args: argparse.Namespace) -> dict[str, Any]:
+    """The crawled pipelines by region from the published store (what the API lists); an
+    unknown `--domain` is an UnknownName with its close matches."""
+    regions = [r for value in args.region or [] for r in value.split(",") if r]
+    conn = connect_published(config.published_path())
+    try:
+        listing = catalog.list_pipelines(conn, regions, name=args.name)
+        everything = catalog.list_pipelines(conn)["regions"] if args.domain else []
+    finally:
+        conn.close()
+    if not args.domain:
+        return listing
+    entries = [entry for region in everything for entry in region["pipelines"]]
+    if not any(_in_domain(entry, args.domain) for entry in entries):
+        known = sorted({label for entry in entries for label in _domain_labels(entry)})
+        raise UnknownName("domain", args.domain, known)
+    for region in listing["regions"]:
+        region["pipelines"] = [e for e in region["pipelines"] if _in_domain(e, args.domain)]
+    return listing
+
+
+@names_checked
+def cmd_list(args: argparse.Namespace) -> int:
+    """Print the pipelines of every region (a failing live region is reported in place)."""
+    _print(_live_listing(args) if args.live else _stored_listing(args))
     return 0
 
 
@@ -135,22 +196,62 @@ def _offline(args: argparse.Namespace) -> int:
     return 0
 
 
+def _only_region(conn: Any, name: str) -> str | None:
+    """The one region holding a pipeline of that name (None when none does, so the lookup
+    names close matches); StoreError when several do."""
+    regions = [
+        region
+        for (region,) in conn.execute(
+            "SELECT DISTINCT region FROM sagemaker_pipelines WHERE pipeline_name = ? ORDER BY 1",
+            [name],
+        ).fetchall()
+    ]
+    if len(regions) > 1:
+        raise StoreError(f"pipeline {name!r} is in {', '.join(regions)}: give --region")
+    return regions[0] if regions else None
+
+
+def _stored(args: argparse.Namespace) -> dict[str, Any]:
+    """The pipeline's contract document from the published store."""
+    conn = connect_published(config.published_path())
+    try:
+        region = args.region or _only_region(conn, args.name)
+        return build_lineage(
+            conn, Request(args.name, region, args.view, args.latest_exec, args.execution)
+        )
+    finally:
+        conn.close()
+
+
+@names_checked
 def cmd_lineage(args: argparse.Namespace) -> int:
-    """Print one pipeline's lineage JSON (live, or offline with --definition)."""
+    """Print one pipeline's lineage JSON: stored, live with --live, or offline with
+    --definition."""
     if args.definition is not None:
         return _offline(args)
     if not args.name:
         return _error("give a pipeline NAME or --definition FILE", 2)
     if args.param:
-        return _error("--param only applies with --definition (live runs use their own)", 2)
+        return _error("--param only applies with --definition (runs use their own)", 2)
+    if not args.live:
+        _print(_stored(args))
+        return 0
+    if args.execution:
+        return _error("--execution reads the store; --live resolves the latest execution", 2)
+    return _live(args)
+
+
+def _live(args: argparse.Namespace) -> int:
+    """One pipeline's lineage crawled from SageMaker now."""
     region = args.region or config.aws_regions()[0]
     sagemaker = aws.client("sagemaker", region)
     try:
-        summary = next(
-            (s for s in list_pipeline_summaries(sagemaker) if s["PipelineName"] == args.name), None
-        )
+        summaries = list(list_pipeline_summaries(sagemaker))
+        summary = next((s for s in summaries if s["PipelineName"] == args.name), None)
         if summary is None:
-            return _error(f"pipeline {args.name!r} not found in {region}")
+            raise UnknownName(
+                f"pipeline in {region}", args.name, [s["PipelineName"] for s in summaries]
+            )
         crawl = crawl_pipeline(
             sagemaker,
             region,
@@ -159,6 +260,8 @@ def cmd_lineage(args: argparse.Namespace) -> int:
             executions=1 if args.latest_exec else 0,
             s3=aws.client("s3", region) if args.latest_exec else None,
         )
+    except UnknownName:
+        raise
     except Exception as error:  # AWS said no, or the definition is beyond the bounds
         code = getattr(error, "code", None) or aws.error_code(error)
         return _error(clip(f"{args.name} in {region}: {code}: {error}"))

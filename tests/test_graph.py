@@ -485,5 +485,5 @@ def test_the_cli_answers_graph_impact_and_exposure_questions(store, tmp_path, mo
     assert any(
         row["exposure"] == "trained_on" and row["approval_status"] == "Approved" for row in exposure
     )
-    assert main(["graph", "--pipeline", "Nope"]) == 2
-    assert "0 snapshots match" in capsys.readouterr().err
+    assert main(["graph", "--pipeline", "Nope"]) == 1
+    assert capsys.readouterr().err.startswith("error: unknown pipeline 'Nope'")

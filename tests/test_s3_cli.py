@@ -67,10 +67,15 @@ def test_versions_and_a_chosen_version(published, capsys):
     assert f"version {first}" in out and "(2 rows)" in out
 
 
-def test_unknown_dataset_or_version_is_a_clear_error(published, capsys):
-    uri, _ = published
+def test_unknown_dataset_or_version_names_the_close_matches(published, capsys):
+    uri, (first, _) = published
     assert run("s3", "schema", "s3://nope/none/") == 1
-    assert "no sampled dataset s3://nope/none/" in capsys.readouterr().err
-    assert run("s3", "schema", uri, "--version", "0000") == 1
-    assert "has no version 0000" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert err.startswith("error: unknown dataset 's3://nope/none/'") and err.count("\n") == 1
+    assert run("s3", "schema", uri.replace("people", "peple")) == 1
+    assert f"close matches: {uri}" in capsys.readouterr().err
+    assert run("s3", "schema", uri, "--version", first[:-1] + "#") == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: unknown schema version of {uri} '{first[:-1]}#'")
+    assert first in err.partition("close matches:")[2]
     assert run("s3", "schema", "http://x/y") == 2

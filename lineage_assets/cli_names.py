@@ -1,0 +1,46 @@
+"""How the CLI answers a name the store does not know: one line on stderr with the close
+matches the contract found (`UnknownName`, the same the API's 404 carries), and exit 1."""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import sys
+from collections.abc import Callable
+
+from lineage_assets.contract import UnknownName
+from lineage_assets.s3_schema.listing import printable
+
+UNKNOWN_NAME_EXIT = 1
+Command = Callable[[argparse.Namespace], int]
+# Where to look when nothing is close, by the kind of name (its first word).
+LISTINGS = {
+    "pipeline": "`lineage-assets sagemaker list` shows the crawled pipelines",
+    "domain": "`lineage-assets sagemaker list` shows the pipelines' domains",
+    "execution": "`lineage-assets sagemaker lineage NAME --latest-exec` shows the newest",
+    "node": "`lineage-assets graph` lists the nodes",
+    "crawl": '`lineage-assets query "select run_id from crawl_runs"` lists the runs',
+    "dataset": '`lineage-assets query "select dataset_uri from s3_datasets"` lists them',
+    "schema": "`lineage-assets s3 schema URI --versions` lists the versions",
+}
+
+
+def report_unknown(error: UnknownName) -> int:
+    """Print the unknown name with its close matches (or where to look when none is close)
+    on one line, control characters escaped; returns the exit code."""
+    hint = LISTINGS.get(error.kind.split(" ", 1)[0]) if not error.matches else None
+    print(f"error: {printable(str(error))}{f' ({hint})' if hint else ''}", file=sys.stderr)
+    return UNKNOWN_NAME_EXIT
+
+
+def names_checked(command: Command) -> Command:
+    """A command whose unknown pipeline, node, run or snapshot is reported by `report_unknown`."""
+
+    @functools.wraps(command)
+    def checked(args: argparse.Namespace) -> int:
+        try:
+            return command(args)
+        except UnknownName as error:
+            return report_unknown(error)
+
+    return checked
