@@ -50,6 +50,7 @@ class Context:
     default_db: str | None = None
     deadline: Deadline = field(default_factory=Deadline)
     in_routine: bool = False  # inside a procedure body: SELECT … INTO names variables
+    text: str = ""  # the text the statement's token offsets point into
 
     def name(self, table: exp.Expr) -> str | None:
         """A table's lineage name under the current default database."""

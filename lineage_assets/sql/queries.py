@@ -156,9 +156,20 @@ def _name_expressions(select: exp.Select, context: Context) -> None:
     for projection in list(select.expressions):
         if isinstance(projection, _NAMED) or projection.alias:
             continue
-        alias = exp.Alias(alias=exp.to_identifier(projection.sql(context.dialect), quoted=True))
+        name = _colon_cast_name(projection, context.text) or projection.sql(context.dialect)
+        alias = exp.Alias(alias=exp.to_identifier(name, quoted=True))
         projection.replace(alias)
         alias.set("this", projection)
+
+
+def _colon_cast_name(projection: exp.Expr, text: str) -> str | None:
+    """`col::type` keeps the column's name (PostgreSQL's rule for the `::` cast)."""
+    if not isinstance(projection, exp.Cast) or not isinstance(projection.this, exp.Column):
+        return None
+    end = projection.this.this.meta.get("end") if projection.this.this.meta else None
+    if end is None or text[end + 1 : end + 40].lstrip()[:2] != "::":
+        return None
+    return projection.this.name
 
 
 _NAMED = (exp.Alias, exp.Column, exp.Star, exp.Literal, exp.Dot)

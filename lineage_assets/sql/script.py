@@ -152,7 +152,7 @@ def _parse_and_analyse(
         if bulk is not None:
             return bulk, None
     try:
-        trees = parser.parse(_compound_assignments(piece.tokens), sql)
+        trees = parser.parse(_parseable_tokens(piece.tokens, context), sql)
     except ParseError as error:
         trees = _hive_reading(piece, sql, context)
         if trees is None:
@@ -167,6 +167,7 @@ def _parse_and_analyse(
     if tree is None:
         return None, None
     context.deadline = Deadline()
+    context.text = sql
     try:
         return analyse(tree, context), None
     except StatementTimeout as error:
@@ -191,6 +192,39 @@ _COMPOUND_OPERATORS = frozenset(
         TokenType.CARET,
     }
 )
+
+
+def _parseable_tokens(tokens: list[Token], context: Context) -> list[Token]:
+    """Tokens with the dialect forms sqlglot cannot parse rewritten to ones it can."""
+    if type(context.dialect).__name__ == "Teradata":
+        tokens = _teradata_attributes(tokens)
+    return _compound_assignments(tokens)
+
+
+def _teradata_attributes(tokens: list[Token]) -> list[Token]:
+    """Teradata's `col (TITLE 'heading')` is display only; `col (NAMED n)` is `col AS n`."""
+    result: list[Token] = []
+    index = 0
+    while index < len(tokens):
+        token = tokens[index]
+        phrase = tokens[index : index + 4]
+        if (
+            token.token_type == TokenType.L_PAREN
+            and len(phrase) == 4
+            and phrase[3].token_type == TokenType.R_PAREN
+            and phrase[1].text.upper() in ("TITLE", "NAMED")
+        ):
+            if phrase[1].text.upper() == "NAMED":
+                word = phrase[1]
+                result.append(
+                    Token(TokenType.ALIAS, "AS", word.line, word.col, word.start, word.end)
+                )
+                result.append(phrase[2])
+            index += 4
+            continue
+        result.append(token)
+        index += 1
+    return result
 
 
 def _compound_assignments(tokens: list[Token]) -> list[Token]:

@@ -82,3 +82,17 @@ SELECT SWAP_PARTITIONS_BETWEEN_TABLES('sales.facts_staging', '2024-01', '2024-03
 -- targets: none
 -- sources: lake.page_views
 SELECT `url`, `ts` FROM `lake`.`page_views`;
+
+-- case: a double-colon cast keeps the column's name
+-- dialect: postgres
+-- targets: stage.events_typed
+-- sources: stage.events_raw
+-- edges: stage.events_typed.created_at <- stage.events_raw.created_at cast | stage.events_typed.cast(amount as decimal(10, 2)) <- stage.events_raw.amount cast
+INSERT INTO stage.events_typed SELECT created_at::timestamp, CAST(amount AS DECIMAL(10, 2)) FROM stage.events_raw;
+
+-- case: teradata title and named phrases
+-- dialect: teradata
+-- targets: hr.staff_v
+-- sources: hr.staff
+-- edges: hr.staff_v.full_name <- hr.staff.full_name identity | hr.staff_v.born <- hr.staff.birth_date rename
+CREATE VIEW hr.staff_v AS SELECT full_name (TITLE 'Name'), birth_date (NAMED born) FROM hr.staff;
