@@ -288,3 +288,19 @@ def test_odd_tree_paths_are_data(
     }  # fmt: skip
     assert not (tmp_path / "pwned").exists()
     assert not (tmp_path / "x.sql").exists() and not (home / "x.sql").exists()
+
+
+def test_settings_file_with_a_huge_integer_is_ignored_with_a_warning(tmp_path: Path) -> None:
+    """tomllib raises a plain ValueError past Python's 4,300-digit limit: it failed the sync."""
+    url = make_remote(
+        tmp_path,
+        {
+            ".lineage.toml": f'[sql]\ndialect = "tsql"\nsize = {"9" * 5000}\n',
+            "q.sql": "INSERT INTO mart.t SELECT a FROM raw.t;\n",
+        },
+    )
+    warnings, edges = sync_direct(
+        url, tmp_path, "SELECT source_table, target_table FROM table_edges"
+    )
+    assert edges == [("raw.t", "mart.t")]
+    assert any(w.startswith(".lineage.toml:") and "ignored" in w for w in warnings)

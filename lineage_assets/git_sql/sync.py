@@ -449,7 +449,7 @@ def with_repository_settings(
     loaded = load(entry, checkout.read)
     try:
         document = tomllib.loads(loaded.text or "")
-    except (tomllib.TOMLDecodeError, RecursionError, MemoryError) as error:
+    except (ValueError, RecursionError, MemoryError) as error:  # TOMLDecodeError, 5,000-digit ints
         if problems is not None:
             problems.append(f"{entry.path}:{error_line(error)}: ignored: {describe(error, [])}")
         return config
