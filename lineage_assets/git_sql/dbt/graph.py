@@ -331,7 +331,8 @@ class _Resolver:
         self.packages_of: dict[str, list[str]] = {}
         for node in self.rendered:
             found = self.versions.setdefault((node.package, node.name), {})
-            found.setdefault(node.version, self._parts(node))
+            version = None if node.version is None else _number(node.version)
+            found.setdefault(version, self._parts(node))
             self.packages_of.setdefault(node.name, []).append(node.package)
         self.latest = {
             (owner.name, name): entry.get("latest_version")
@@ -383,11 +384,11 @@ class _Resolver:
         """A pinned version, else the unversioned model, else `latest_version`, else the
         highest version (dbt's rule for an unpinned ref)."""
         if version is not None:
-            return found.get(version) or found.get(_number(version))
+            return found.get(_number(version))
         if None in found:
             return found[None]
-        if latest is not None and latest in found:
-            return found[latest]
+        if latest is not None and _number(latest) in found:
+            return found[_number(latest)]
         return found[max((v for v in found if v is not None), key=_version_key)]
 
     def source(self, node: RenderedNode, source: str, table: str) -> tuple[str, str, str] | None:
@@ -418,7 +419,8 @@ class _Resolver:
         return found
 
     def _node(self, node: RenderedNode, files: Mapping[str, str]) -> DbtNode:
-        parts = self.versions[(node.package, node.name)][node.version]
+        version = None if node.version is None else _number(node.version)
+        parts = self.versions[(node.package, node.name)][version]
         warnings = [*node.warnings, *(f"macro not found: {m}" for m in node.missing_macros)]
         resolved: list[tuple[str, str, str] | None] = []
         for ref in node.refs:
