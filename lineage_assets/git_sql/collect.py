@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from pathlib import PurePosixPath
 
 from lineage_assets.git_sql.dbt import (
     DbtError,
@@ -120,10 +119,6 @@ class DbtContext:
             self._graphs[project.root] = graph
             self.problems += graph.warnings
         return self._graphs[project.root]
-
-    def graphs(self) -> list[DbtGraph]:
-        """Every project's graph (renders those not rendered yet)."""
-        return [self.graph(p) for p in self.projects]
 
 
 def _manifest_for(
@@ -317,8 +312,3 @@ def dbt_project_records(context: DbtContext, repo_name: str) -> list[SourceRecor
         key = f"dbt:{repo_name}/{root or '.'}"
         found.append(SourceRecords(key, "dbt_project", graph.project.name).add("dbt_nodes", rows))
     return found
-
-
-def is_dbt_input(path: str) -> bool:
-    """Whether a file feeds dbt rendering (read even when it is not an included file)."""
-    return path.endswith(DBT_INPUTS) or PurePosixPath(path).name == "dbt_project.yml"
