@@ -404,9 +404,74 @@ def test_a_custom_job_prefix_is_never_taken_for_the_job_name():
     }
 
 
-@pytest.mark.parametrize("name", ["abalone", "churn_monitored", "retail_dataprep"])
+@pytest.mark.parametrize("name", ["abalone", "churn_monitored", "retail_dataprep", "fraud_serving"])
 def test_text_and_object_definitions_resolve_alike(name):
     text = (FIXTURES / f"{name}.json").read_text()
     as_text, as_object = resolve_definition(text), resolve_definition(json.loads(text))
     assert as_text.io == as_object.io and as_text.edges == as_object.edges
     assert len(as_text.steps) == len(as_object.steps) > 0
+
+
+# --- fraud serving: ModelStep with an entry point (RepackModel), EndpointConfig, Endpoint,
+# MonitorBatchTransformStep (Transform + QualityCheck), model-bias ClarifyCheck, LineageStep
+
+
+def test_fraud_every_step_of_step_collections():
+    resolved = resolve_definition(load("fraud_serving"))
+    assert [(s.name, s.type) for s in resolved.steps] == [
+        ("FraudTrain", "Training"),
+        ("FraudModel-RepackModel-0", "Training"),
+        ("FraudModel-CreateModel", "Model"),
+        ("FraudEndpointConfig", "EndpointConfig"),
+        ("FraudEndpoint", "Endpoint"),
+        ("FraudScoreMonitored-transform", "Transform"),
+        ("FraudScoreMonitored-monitoring", "QualityCheck"),
+        ("FraudModelBias", "ClarifyCheck"),
+        ("RecordFraudLineage", "Lineage"),
+    ]
+    assert resolved.warnings == ()
+    assert edges_of(resolved) == {
+        ("FraudTrain", "FraudModel-RepackModel-0", "reference"),
+        ("FraudModel-RepackModel-0", "FraudModel-CreateModel", "reference"),
+        ("FraudModel-CreateModel", "FraudEndpointConfig", "reference"),
+        ("FraudEndpointConfig", "FraudEndpoint", "reference"),
+        ("FraudModel-CreateModel", "FraudScoreMonitored-transform", "reference"),
+        ("FraudScoreMonitored-transform", "FraudScoreMonitored-monitoring", "dependsOn"),
+        ("FraudModel-CreateModel", "FraudModelBias", "reference"),
+        ("FraudScoreMonitored-transform", "RecordFraudLineage", "dependsOn"),
+        ("FraudScoreMonitored-monitoring", "RecordFraudLineage", "dependsOn"),
+    }
+
+
+def test_fraud_repacked_model_code_capture_and_monitoring_io():
+    resolved = resolve_definition(load("fraud_serving"))
+    repack = {io.channel: io for io in resolved.io if io.step == "FraudModel-RepackModel-0"}
+    trained = "{Steps.FraudTrain.ModelArtifacts.S3ModelArtifacts}"
+    assert (repack["training"].uri, repack["training"].data_kind) == (trained, "model_artifact")
+    code = repack["sagemaker_submit_directory"]
+    assert code.data_kind == "code" and code.uri.endswith("/source/sourcedir.tar.gz")
+    repacked = "{Steps.FraudModel-RepackModel-0.ModelArtifacts.S3ModelArtifacts}"
+    assert io_of(resolved, "FraudModel-CreateModel", "input") == {"model": repacked}
+    assert io_of(resolved, "FraudTrain", "output")["checkpoints"] == f"{BUCKET}/fraud/checkpoints"
+    assert io_of(resolved, "FraudEndpointConfig", "output") == {
+        "data_capture": f"{BUCKET}/fraud/capture"
+    }
+    scored = f"{BUCKET}/fraud/scored/{RUN}"
+    assert io_of(resolved, "FraudScoreMonitored-transform", "output") == {"output": scored}
+    assert io_of(resolved, "FraudScoreMonitored-monitoring", "input") == {
+        "baseline_dataset_input": scored,
+        "SuppliedBaselineConstraints": f"{BUCKET}/fraud/baselines/constraints.json",
+    }
+    assert connected(resolved) == {trained, repacked, scored}
+
+
+def test_fraud_lineage_step_reads_what_it_records_and_writes_nothing():
+    resolved = resolve_definition(load("fraud_serving"))
+    assert io_of(resolved, "RecordFraudLineage", "output") == {}
+    records = {
+        io.channel: (io.uri, io.data_kind) for io in resolved.io if io.step == "RecordFraudLineage"
+    }
+    assert records == {
+        "fraud-scoring": (f"{BUCKET}/fraud/score/", "lineage_artifact"),
+        "fraud-scores": (f"{BUCKET}/fraud/scored/", "lineage_artifact"),
+    }

@@ -236,6 +236,9 @@ def _channel_io(step: Step, channel: Channel, scope: StaticScope, stores: Mappin
         uri = None
     elif not uri.strip():
         return None  # an optional parameter left empty (e.g. a supplied baseline) is no data
+    data_kind = channel.data_kind
+    if data_kind == "dataset" and uri and ("ModelArtifacts" in uri or uri.endswith("model.tar.gz")):
+        data_kind = "model_artifact"  # e.g. the training channel of a RepackModel step
     free_form = step.type in FREE_FORM_TYPES or step.type not in EXTRACTORS
     if free_form and not (uri and uri.startswith("s3://")):
         return None
@@ -244,7 +247,7 @@ def _channel_io(step: Step, channel: Channel, scope: StaticScope, stores: Mappin
         channel.direction,
         channel.name,
         uri,
-        channel.data_kind,
+        data_kind,
         None if _is_literal(value) else value,
         channel.query_string,
         channel.engine,

@@ -6,6 +6,7 @@ Works on a step's Arguments *or* on the Describe*Job answer of its job, which sh
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -89,9 +90,22 @@ def _training_inputs(definition: Mapping[str, Any]) -> Iterator[Channel]:
         yield Channel("output", "checkpoints", checkpoint, "checkpoint")
 
 
+def _submit_directory(hyper_parameters: Any) -> Iterator[Channel]:
+    """A framework estimator's code: `sagemaker_submit_directory`, a JSON-quoted string."""
+    value = _dig(hyper_parameters, "sagemaker_submit_directory")
+    if isinstance(value, str) and value.startswith('"'):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return
+    if value is not None:
+        yield Channel("input", "sagemaker_submit_directory", value, "code")
+
+
 def training_channels(args: Mapping[str, Any]) -> Iterator[Channel]:
-    """Channels, the model output path and (after a run) the model artifact."""
+    """Channels, code, the model output path and (after a run) the model artifact."""
     yield from _training_inputs(args)
+    yield from _submit_directory(args.get("HyperParameters"))
     output = _dig(args, "OutputDataConfig", "S3OutputPath")
     if output is not None:
         yield Channel("output", "output", output, "model_output")
@@ -106,6 +120,7 @@ def tuning_channels(args: Mapping[str, Any]) -> Iterator[Channel]:
     definitions += _items(args.get("TrainingJobDefinitions"))
     for definition in _items(definitions):
         yield from _training_inputs(definition)
+        yield from _submit_directory(definition.get("StaticHyperParameters"))
         output = _dig(definition, "OutputDataConfig", "S3OutputPath")
         if output is not None:
             yield Channel("output", "output", output, "model_output")
@@ -232,6 +247,24 @@ def endpoint_config_channels(args: Mapping[str, Any]) -> Iterator[Channel]:
         yield Channel("output", "data_capture", capture, "data_capture")
 
 
+def inference_component_channels(args: Mapping[str, Any]) -> Iterator[Channel]:
+    """CreateInferenceComponent: the container's model artifact."""
+    artifact = _dig(args, "Specification", "Container", "ArtifactUrl")
+    if artifact is not None:
+        yield Channel("input", "model", artifact, "model_artifact")
+
+
+def lineage_channels(args: Mapping[str, Any]) -> Iterator[Channel]:
+    """A LineageStep's declared actions and artifacts: it records lineage and writes no data,
+    so each source URI is a `lineage_artifact` it reads (never a dataset it would produce)."""
+    for key, name_field in (("Actions", "ActionName"), ("Artifacts", "ArtifactName")):
+        for index, item in enumerate(_items(args.get(key))):
+            name, uri = item.get(name_field), _dig(item, "Source", "SourceUri")
+            if uri is not None:
+                label = name if isinstance(name, str) else f"{key.lower()}-{index + 1}"
+                yield Channel("input", label, uri, "lineage_artifact")
+
+
 def _arguments_only(extract: Callable[[Mapping[str, Any]], Iterator[Channel]]) -> Callable:
     """Adapt an Arguments extractor to take the whole step object."""
 
@@ -261,6 +294,8 @@ EXTRACTORS: Mapping[str, Callable[[Mapping[str, Any]], Iterator[Channel]]] = {
     "Fail": lambda item: iter(()),
     "EndpointConfig": _arguments_only(endpoint_config_channels),
     "Endpoint": lambda item: iter(()),
+    "InferenceComponent": _arguments_only(inference_component_channels),
+    "Lineage": _arguments_only(lineage_channels),
 }
 
 # Step types whose free-form arguments hold values, not data: only S3 strings among them count.
