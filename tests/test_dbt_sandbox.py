@@ -35,6 +35,12 @@ def hostile_models(marker: Path) -> dict[str, str]:
         "ref_globals": "select '{{ ref.__globals__ }}' as x",
         "config_class": "select '{{ config.__class__.__init__.__globals__ }}' as x",
         "adapter_private": "select '{{ adapter._renderer.bundle.environment }}' as x",
+        "format_map_walk": "select '{{ '{x.__class__}'.format_map({'x': 1}) }}' as x",
+        "format_filter_walk": "select '{{ '%s'|format(cycler.__init__) }}' as x",
+        "bound_method_self": "select '{{ [].append.__self__ }}' as x",
+        "int_class": "select '{{ (1).__class__ }}' as x",
+        "datetime_walk": "select '{{ modules.datetime.datetime(2020, 1, 1).__class__.__mro__ }}' as x",
+        "huge_output": "{% for i in range(100000) %}{{ 'x' * 100 }}{% endfor %}",
         "module_walk": "select '{{ modules.re.enum.sys.modules }}{{ modules.re.__dict__ }}' as x",
         "huge_range": "select '{{ range(10**9)|list|length }}' as x",
         "huge_repeat": "select '{{ 'x' * 10**9 }}' as x",
@@ -99,7 +105,8 @@ def rendered(
 REFUSED = [
     "cycler_globals", "self_context", "self_globals", "lipsum_globals", "namespace_globals",
     "joiner_globals", "mro_walk", "format_walk", "attr_filter", "map_filter", "ref_globals",
-    "config_class", "adapter_private",
+    "config_class", "adapter_private", "format_map_walk", "format_filter_walk",
+    "bound_method_self", "int_class", "datetime_walk",
 ]  # fmt: skip
 
 
@@ -118,6 +125,7 @@ def test_attribute_walks_are_refused_loudly(rendered, name):
         ("huge_range", "Range too big"),
         ("huge_repeat", "repetition"),
         ("huge_power", "exponent"),
+        ("huge_output", "output above"),
         ("include_file", "no loader"),
         ("recursive_local", "RecursionError"),
         ("endless_loop", "render took over"),
