@@ -268,6 +268,24 @@ def test_requests_are_bounded_and_errors_carry_no_trace(client, published, tmp_p
         assert missing.status_code == 503
 
 
+def test_close_matches_of_a_miss_compare_a_bounded_number_of_names(monkeypatch):
+    from lineage_assets.contract import reads
+
+    known = [f"data:s3://bucket-{i % 97}/events/part-{i:05d}/" for i in range(20_000)]
+    compared = []
+    real = reads.difflib.get_close_matches
+
+    def counting(word, possibilities, *args, **kwargs):
+        compared.append(len(possibilities))
+        return real(word, possibilities, *args, **kwargs)
+
+    monkeypatch.setattr(reads.difflib, "get_close_matches", counting)
+    error = reads.UnknownName("node", "data:s3://bucket-26/events/part-12345x/", known)
+    assert known[12345] in error.matches  # bucket-(12345 % 97) = bucket-26
+    assert compared == [reads.MAX_COMPARED_NAMES]
+    assert reads.UnknownName("node", "x" * 5000, known).matches == []
+
+
 def test_an_oversized_body_without_a_declared_length_is_413(tmp_path):
     def chunks(size):  # a generator body goes out chunked, with no content-length
         for _ in range(size // 100):
