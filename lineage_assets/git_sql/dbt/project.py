@@ -173,8 +173,8 @@ def load_yaml(path: str, text: str) -> Any:
     try:
         document = yaml.safe_load(text)
         _expanded_size(document, MAX_YAML_VALUES)
-    except yaml.YAMLError as error:
-        raise DbtError(f"{path}: invalid YAML: {error}") from None
+    except (yaml.YAMLError, ValueError) as error:  # ValueError: an int past 4,300 digits
+        raise DbtError(f"{path}: invalid YAML: {str(error)[:200]}") from None
     except RecursionError:
         raise DbtError(f"{path}: YAML nested too deeply") from None
     except DbtError as error:
