@@ -10,6 +10,7 @@ import dagster as dg
 import duckdb
 import pytest
 
+from dagster_project.assets import sagemaker as sagemaker_assets
 from dagster_project.assets.sagemaker import (
     sagemaker_lineage_job,
     sagemaker_pipeline_lineage,
@@ -122,6 +123,19 @@ def test_a_range_of_partitions_is_crawled_in_one_run(aws_env, resources, tmp_pat
             "SELECT count(*) FROM sources WHERE source_kind = 'sagemaker_pipeline'"
         ).fetchone()
     assert count == (len(aws_env.pipelines),)
+
+
+def test_a_partitions_lineage_too_large_to_embed_is_linked(aws_env, resources, monkeypatch):
+    monkeypatch.setattr(sagemaker_assets, "MAX_EMBEDDED_LINEAGE", 100)
+    key = pipeline_partition_key("us-east-1", FRAUD_PIPELINE)
+    with dg.instance_for_test() as instance:
+        instance.add_dynamic_partitions(sagemaker_pipelines.name, [key])
+        result = dg.materialize(
+            [sagemaker_pipeline_lineage], partition_key=key, instance=instance, resources=resources
+        )
+    (event,) = result.asset_materializations_for_node("sagemaker_pipeline_lineage")
+    assert "too large to embed" in event.metadata["lineage"].value
+    assert f"pipeline={FRAUD_PIPELINE}" in event.metadata["viewer"].value
 
 
 def test_the_code_location_has_the_partitioned_job_and_the_discovery_sensor():

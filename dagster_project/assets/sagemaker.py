@@ -7,6 +7,7 @@ Unchanged pipelines cost two API calls; metadata is read back from the store, so
 pipeline's state whether it was re-crawled or not.
 """
 
+import json
 from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
@@ -36,6 +37,9 @@ from lineage_assets.store import LineageStore
 
 # Column headers of the metadata tables (shown even when a table is empty).
 PIPELINE_COLUMNS = ("region", "pipeline", "domain", "source", "latest_execution")
+# A partition's lineage document larger than this is linked (viewer), not embedded: a backfill
+# of many partitions stores one per partition in the event log.
+MAX_EMBEDDED_LINEAGE = 200_000
 STEP_COLUMNS = (
     "pipeline",
     "step",
@@ -163,7 +167,12 @@ def partition_metadata(conn: Any, key: str, report: CrawlReport) -> dict[str, An
     }
     lineage = pipeline_graph(conn, source)
     if lineage is not None:
-        metadata["lineage"] = dg.MetadataValue.json(lineage)
+        size = len(json.dumps(lineage, default=str))
+        metadata["lineage"] = (
+            dg.MetadataValue.json(lineage)
+            if size <= MAX_EMBEDDED_LINEAGE
+            else dg.MetadataValue.md(f"{size:,} characters, too large to embed: see `viewer`")
+        )
         metadata["viewer"] = dg.MetadataValue.url(viewer_url(api_url(), name, region))
     return metadata
 
