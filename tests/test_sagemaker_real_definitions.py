@@ -404,7 +404,9 @@ def test_a_custom_job_prefix_is_never_taken_for_the_job_name():
     }
 
 
-@pytest.mark.parametrize("name", ["abalone", "churn_monitored", "retail_dataprep", "fraud_serving"])
+@pytest.mark.parametrize(
+    "name", ["abalone", "churn_monitored", "retail_dataprep", "fraud_serving", "review_functions"]
+)
 def test_text_and_object_definitions_resolve_alike(name):
     text = (FIXTURES / f"{name}.json").read_text()
     as_text, as_object = resolve_definition(text), resolve_definition(json.loads(text))
@@ -475,3 +477,43 @@ def test_fraud_lineage_step_reads_what_it_records_and_writes_nothing():
         "fraud-scoring": (f"{BUCKET}/fraud/score/", "lineage_artifact"),
         "fraud-scores": (f"{BUCKET}/fraud/scored/", "lineage_artifact"),
     }
+
+
+# --- @step functions: Training steps whose results are read with Std:JsonGet over an S3Uri
+
+
+def test_function_steps_their_arguments_results_and_edges():
+    resolved = resolve_definition(load("review_functions"))
+    assert [(s.name, s.type, s.parent) for s in resolved.steps] == [
+        ("AccurateEnough", "Condition", None),
+        ("ReportReviews", "Processing", "AccurateEnough"),
+        ("TooInaccurate", "Fail", "AccurateEnough"),
+        ("score-reviews", "Training", None),
+        ("split-reviews", "Training", None),
+    ]
+    assert edges_of(resolved) == {
+        ("score-reviews", "AccurateEnough", "dependsOn"),
+        ("score-reviews", "AccurateEnough", "reference"),
+        ("split-reviews", "ReportReviews", "dependsOn"),
+        ("split-reviews", "ReportReviews", "reference"),
+        ("AccurateEnough", "ReportReviews", "if"),
+        ("AccurateEnough", "TooInaccurate", "else"),
+        ("split-reviews", "score-reviews", "dependsOn"),
+        ("split-reviews", "score-reviews", "reference"),
+    }
+    results = f"{BUCKET}/ReviewFunctions/{RUN}/split-reviews/results"
+    split = {io.channel: (io.uri, io.data_kind) for io in resolved.io if io.step == "split-reviews"}
+    assert split["Parameters.SourceUri"] == (f"{BUCKET}/reviews/raw/", "argument")
+    assert split["sagemaker_remote_function_bootstrap"][1] == "code"
+    assert split["pre_exec_script_and_dependencies"][1] == "code"
+    assert split["output"] == (results, "model_output")
+    assert "model" not in split  # a function writes no model artifact
+    assert (
+        io_of(resolved, "score-reviews", "input")[
+            "Steps.split-reviews.OutputDataConfig.S3OutputPath"
+        ]
+        == results
+    )
+    assert results in connected(resolved)
+    test_split = io_of(resolved, "ReportReviews", "input")["input-1"]
+    assert test_split == "{Std:JsonGet(" + results + "/results.json, Result['test'])}"

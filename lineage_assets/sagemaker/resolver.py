@@ -28,7 +28,13 @@ from lineage_assets.sagemaker.expressions import (
     step_references,
     walk_steps,
 )
-from lineage_assets.sagemaker.steps import EXTRACTORS, FREE_FORM_TYPES, Channel, step_channels
+from lineage_assets.sagemaker.steps import (
+    EXTRACTORS,
+    FREE_FORM_TYPES,
+    Channel,
+    is_function_step,
+    step_channels,
+)
 
 
 @dataclass(frozen=True)
@@ -240,6 +246,7 @@ def _channel_io(step: Step, channel: Channel, scope: StaticScope, stores: Mappin
     if data_kind == "dataset" and uri and ("ModelArtifacts" in uri or uri.endswith("model.tar.gz")):
         data_kind = "model_artifact"  # e.g. the training channel of a RepackModel step
     free_form = step.type in FREE_FORM_TYPES or step.type not in EXTRACTORS
+    free_form = free_form or channel.data_kind == "argument"
     if free_form and not (uri and uri.startswith("s3://")):
         return None
     return StepIO(
@@ -266,7 +273,8 @@ def _step_io(
         channels = list(EXTRACTORS[step.type]({**step.item, "Arguments": described}))
     else:
         channels, _ = step_channels(step.item)
-        if step.type == "Training":  # the model artifact exists only at run time
+        if step.type == "Training" and not is_function_step(step.arguments):
+            # the model artifact exists only at run time; a @step function writes none
             reference = {"Get": f"Steps.{step.name}.ModelArtifacts.S3ModelArtifacts"}
             channels.append(Channel("output", "model", reference, "model_artifact"))
     found = [_channel_io(step, channel, scope, stores) for channel in channels]

@@ -44,9 +44,17 @@ def _items(value: Any) -> list[Mapping[str, Any]]:
     return [item for item in value if isinstance(item, Mapping)] if isinstance(value, list) else []
 
 
+# Channels the SDK adds to a `@step` function's training job: its bootstrap scripts and the
+# pre-execution script with the function's dependencies.
+FUNCTION_CODE_CHANNELS = frozenset(
+    {"sagemaker_remote_function_bootstrap", "pre_exec_script_and_dependencies"}
+)
+
+
 def _kind(name: str, value: Any, default: str = "dataset") -> str:
     """`code` for a script input, else the default kind."""
-    if name == "code" or (isinstance(value, str) and value.lower().endswith(CODE_SUFFIXES)):
+    script = isinstance(value, str) and value.lower().endswith(CODE_SUFFIXES)
+    if name in ("code", *FUNCTION_CODE_CHANNELS) or script:
         return "code"
     return default
 
@@ -102,10 +110,37 @@ def _submit_directory(hyper_parameters: Any) -> Iterator[Channel]:
         yield Channel("input", "sagemaker_submit_directory", value, "code")
 
 
+def is_function_step(args: Any) -> bool:
+    """Whether a Training request runs a `@step` function (the SDK's bootstrap channel)."""
+    return any(
+        isinstance(item.get("ChannelName"), str) and item["ChannelName"] in FUNCTION_CODE_CHANNELS
+        for item in _items(_dig(args, "InputDataConfig"))
+    )
+
+
+def _function_arguments(args: Mapping[str, Any]) -> Iterator[Channel]:
+    """A `@step` function's pipeline-variable arguments: the (name, value) pairs after
+    `--property_references` in its container arguments (S3 values count as data)."""
+    arguments = _dig(args, "AlgorithmSpecification", "ContainerArguments")
+    if not isinstance(arguments, list) or "--property_references" not in arguments:
+        return
+    start = arguments.index("--property_references") + 1
+    pairs = []
+    for item in arguments[start:]:
+        if isinstance(item, str) and item.startswith("--"):
+            break
+        pairs.append(item)
+    for name, value in zip(pairs[::2], pairs[1::2], strict=False):
+        if isinstance(name, str) and not name.startswith("Execution."):
+            yield Channel("input", name, value, "argument")
+
+
 def training_channels(args: Mapping[str, Any]) -> Iterator[Channel]:
-    """Channels, code, the model output path and (after a run) the model artifact."""
+    """Channels, code, a `@step` function's arguments, the model output path and (after a
+    run) the model artifact."""
     yield from _training_inputs(args)
     yield from _submit_directory(args.get("HyperParameters"))
+    yield from _function_arguments(args)
     output = _dig(args, "OutputDataConfig", "S3OutputPath")
     if output is not None:
         yield Channel("output", "output", output, "model_output")
