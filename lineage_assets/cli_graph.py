@@ -13,6 +13,7 @@ from lineage_assets import config
 from lineage_assets.cli_names import names_checked
 from lineage_assets.contract import UnknownName, catalog
 from lineage_assets.graph import snapshot, svg
+from lineage_assets.s3_schema.listing import printable
 from lineage_assets.store import StoreError, connect_published
 
 VIEW_KEYS = {"pipeline": ("graphPipeline", "graph"), "data": ("graphData",)}
@@ -128,8 +129,9 @@ def cmd_impact(args: argparse.Namespace) -> int:
         found = catalog.impact(conn, args.node, direction, args.depth)
     finally:
         conn.close()
-    for row in found["nodes"]:
-        print(f"{row['depth']}\t{row['node']}\t{' → '.join(row['path'])}")
+    for row in found["nodes"]:  # node ids hold S3 keys: any character, escapes too
+        path = " → ".join(row["path"])
+        print(f"{row['depth']}\t{printable(row['node'])}\t{printable(path)}")
     return 0
 
 

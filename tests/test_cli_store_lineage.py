@@ -218,3 +218,15 @@ def test_without_a_published_store_they_say_so_and_never_ask_aws(
     assert main(argv) == 2
     out, err = capsys.readouterr()
     assert out == "" and err.count("\n") == 1 and "lineage_published.duckdb" in err
+
+
+def test_impact_prints_node_ids_with_control_characters_escaped(home, capsys, monkeypatch):
+    from lineage_assets import cli_graph
+
+    hostile = "data:s3://b/\x1b]0;owned\x07key\n2\tfake/"
+    walk = {"nodes": [{"node": hostile, "depth": 1, "path": ["table:t", hostile]}]}
+    monkeypatch.setattr(cli_graph.catalog, "impact", lambda *args: walk)
+    assert main(["impact", "table:t"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("\n") == 1 and out.count("\t") == 2 and "\x1b" not in out
+    assert "\\x1b]0;owned\\x07key\\n2\\tfake/" in out
