@@ -17,6 +17,7 @@ from typing import Any
 import duckdb
 
 from lineage_assets import cli_graph, cli_openlineage, cli_s3, cli_sagemaker, cli_sql, config
+from lineage_assets.api import command as api_command
 from lineage_assets.store import LineageStore, StoreError, connect_published
 from lineage_assets.store.console import run_read_query
 
@@ -159,6 +160,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_graph.register(sub)
     cli_sql.register(sub)
     cli_openlineage.register(sub)
+    api_command.register(sub)
 
     for name, func, text in (
         ("emulator", cmd_emulator, "run the local AWS emulator (see --help after it)"),

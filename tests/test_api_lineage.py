@@ -327,3 +327,11 @@ def test_the_viewer_and_openapi_are_served(client):
     assert "https://" not in page.text  # no CDN: everything is vendored
     schema = client.get("/openapi.json").json()
     assert {"/lineage", "/sql/lineage", "/impact", "/snapshots/diff"} <= set(schema["paths"])
+
+
+def test_the_cli_has_the_serve_command():
+    from lineage_assets.api.command import cmd_serve
+    from lineage_assets.cli import build_parser
+
+    args = build_parser().parse_args(["serve", "--port", "8399"])
+    assert (args.func, args.host, args.port) == (cmd_serve, "127.0.0.1", 8399)
