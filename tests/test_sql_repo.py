@@ -25,7 +25,7 @@ def test_customer_features_masks_email_and_card_and_aggregates_amount() -> None:
     assert sorted(lineage.targets) == sorted([t, "s3://acme-curated-lake/customer_features/"])
     assert sorted(lineage.sources) == ["analytics.customers_raw", "analytics.orders"]
     raw, orders = "analytics.customers_raw", "analytics.orders"
-    # Read off the SELECT by hand: count(*) has no source column; status/dt only filter; the
+    # Read off the SELECT by hand: count(*) reads the rows of orders; status/dt only filter; the
     # CASE and the rank's ORDER BY read total_amount, itself sum(amount), so stay aggregates.
     assert edges(lineage) == {
         (f"{t}.customer_id", f"{raw}.customer_id", "identity"),
@@ -35,6 +35,7 @@ def test_customer_features_masks_email_and_card_and_aggregates_amount() -> None:
         (f"{t}.age_years", f"{raw}.birth_date", "expression"),
         (f"{t}.country", f"{raw}.country", "identity"),
         (f"{t}.signup_date", f"{raw}.signup_date", "identity"),
+        (f"{t}.order_count", f"{orders}.*", "aggregate"),
         (f"{t}.total_amount", f"{orders}.amount", "aggregate"),
         (f"{t}.last_order_ts", f"{orders}.order_ts", "aggregate"),
         (f"{t}.spend_tier", f"{orders}.amount", "aggregate"),

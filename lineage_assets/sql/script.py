@@ -398,6 +398,7 @@ class ScriptChain:
         for target in analysis.targets:
             self.targets.setdefault(target, None)
             self.dropped_only.discard(target)
+            self.view_sources.pop(target, None)  # a table written later is no cached view
             if analysis.temporary:
                 self.temporary.add(target)
             if analysis.replaces or target not in self.written:
