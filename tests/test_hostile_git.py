@@ -12,6 +12,7 @@ import duckdb
 import pytest
 
 from lineage_assets import cli
+from lineage_assets.git_sql import repository
 from lineage_assets.git_sql.repository import GitSourceConfig
 from lineage_assets.git_sql.sync import sync_repository
 from lineage_assets.store import LineageStore
@@ -304,3 +305,38 @@ def test_settings_file_with_a_huge_integer_is_ignored_with_a_warning(tmp_path: P
     )
     assert edges == [("raw.t", "mart.t")]
     assert any(w.startswith(".lineage.toml:") and "ignored" in w for w in warnings)
+
+
+def tree_bomb(remote: Path, levels: int, parent: str) -> str:
+    """A commit on `parent` whose tree repeats one subtree ten times per level: 10**levels paths
+    from a few KB of objects."""
+    sql = git(
+        "hash-object", "-w", "--stdin", cwd=remote, data=b"INSERT INTO m.t SELECT a FROM r.t;"
+    )
+    listing = "".join(f"100644 blob {sql}\tf{i}.sql\n" for i in range(10))
+    tree = git("mktree", cwd=remote, data=listing.encode())
+    for _ in range(levels - 1):
+        listing = "".join(f"040000 tree {tree}\td{i}\n" for i in range(10))
+        tree = git("mktree", cwd=remote, data=listing.encode())
+    return git("commit-tree", tree, "-p", parent, "-m", "bomb", cwd=remote)
+
+
+def test_a_tree_bomb_is_refused_and_the_last_lineage_stays_stale(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A 200 KB repository listing 10**7 paths ran a sync for minutes towards any memory; the
+    listing is streamed and stops past the bound (lowered here to keep the test small)."""
+    monkeypatch.setattr(repository, "MAX_TREE_ENTRIES", 500)
+    url = make_remote(tmp_path, {"good.sql": "INSERT INTO mart.g SELECT a FROM raw.g;\n"})
+    remote = Path(url)
+    with LineageStore.open(tmp_path / "direct.duckdb") as store:
+        config = GitSourceConfig(remote=url, name="rt")
+        assert sync_repository(config, store, tmp_path / "cache").error is None
+        bomb = tree_bomb(remote, 4, git("rev-parse", "main", cwd=remote))
+        git("update-ref", "refs/heads/main", bomb, cwd=remote)
+        result = sync_repository(config, store, tmp_path / "cache")
+        states = dict(store.conn.execute("SELECT source_key, status FROM sources").fetchall())
+        edges = store.conn.execute("SELECT source_table, target_table FROM table_edges").fetchall()
+    assert result.error and "lists more than 500 paths" in result.error
+    assert states["sql:rt/good.sql"] != "ok"
+    assert edges == [("raw.g", "mart.g")]

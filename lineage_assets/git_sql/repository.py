@@ -26,7 +26,13 @@ from pathlib import Path, PurePosixPath
 import git
 from git.exc import GitError
 
-from lineage_assets.git_sql.history import Change, decode_path, deleting_commits, last_changes
+from lineage_assets.git_sql.history import (
+    Change,
+    decode_path,
+    deleting_commits,
+    last_changes,
+    tokens,
+)
 from lineage_assets.redact import public_url, redact, split_credentials
 
 __all__ = ["Change", "Checkout", "GitSourceConfig", "GitSourceError", "RepoFile", "fetch"]
@@ -38,6 +44,12 @@ CACHE_NAME_CHARS = 48
 ALLOWED_PROTOCOLS = "file:git:http:https:ssh"
 FETCH_TIMEOUT_SECONDS = 1800.0
 STALL_SECONDS = 120
+MAX_TREE_ENTRIES = 500_000
+MAX_GIT_ERROR_BYTES = 4_096
+
+
+class TreeTooLarge(GitError):
+    """The synced commit lists more paths than any SQL repository would (a "git bomb")."""
 
 
 class GitSourceError(Exception):
@@ -153,11 +165,8 @@ class Checkout:
     @cached_property
     def _tree(self) -> tuple[list[RepoFile], list[Submodule]]:
         """Blobs (with mode and size) and submodules at the commit, from one `ls-tree`."""
-        listing = self.repo.git.ls_tree(
-            "-r", "-l", "-z", "--full-tree", self.commit_sha, stdout_as_string=False
-        )
         files, submodules = [], []
-        for entry in filter(None, listing.split(b"\0")):
+        for entry in filter(None, self._tree_entries()):
             meta, _, raw_path = entry.partition(b"\t")
             mode, kind, sha, size = meta.decode("ascii").split()
             path = decode_path(raw_path)
@@ -166,6 +175,29 @@ class Checkout:
             elif kind == "commit":
                 submodules.append(Submodule(path, sha))
         return sorted(files, key=lambda f: f.path), sorted(submodules, key=lambda s: s.path)
+
+    def _tree_entries(self) -> Iterator[bytes]:
+        """`ls-tree -r` entries, streamed and stopped past `MAX_TREE_ENTRIES` (a tree that repeats
+        its subtrees lists 10^7 paths from 200 KB of objects, 10^9 from a few more)."""
+        command = [*self._git, "ls-tree", "-r", "-l", "-z", "--full-tree", self.commit_sha]
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        assert process.stdout is not None and process.stderr is not None
+        try:
+            for count, entry in enumerate(tokens(process.stdout), start=1):
+                if count > MAX_TREE_ENTRIES:
+                    raise TreeTooLarge(
+                        f"commit {self.commit_sha} lists more than {MAX_TREE_ENTRIES:,} paths; "
+                        "not synced"
+                    )
+                yield entry
+            error = process.stderr.read(MAX_GIT_ERROR_BYTES)
+            if process.wait() != 0:
+                raise git.GitCommandError(command, process.returncode, error)
+        finally:
+            process.kill()
+            process.wait()
+            process.stdout.close()
+            process.stderr.close()
 
     def listing(self) -> list[RepoFile]:
         """Every file at the commit with its blob SHA, sorted by path (no working tree needed)."""
