@@ -116,12 +116,16 @@ def test_abalone_io_resolves_parameters_joins_and_step_properties():
 def test_abalone_data_view_connects_the_pipeline_from_raw_data_to_the_model():
     resolved = resolve_definition(load("abalone"))
     prefix = f"{BUCKET}/AbalonePipeline/{RUN}/AbaloneProcess/output"
+    evaluation = io_of(resolved, "AbaloneEval", "output")["evaluation"]
     assert connected(resolved) == {
         f"{prefix}/train",
         f"{prefix}/validation",
         f"{prefix}/test",
         "{Steps.AbaloneTrain.ModelArtifacts.S3ModelArtifacts}",
+        evaluation + "/evaluation.json",  # named literally inside the evaluation output
     }
+    report = next(io for io in resolved.io if io.channel == "evaluation/evaluation.json")
+    assert (report.step, report.direction, report.data_kind) == ("AbaloneEval", "output", "report")
 
 
 def test_abalone_execution_values_override_defaults_and_fill_execution_variables():

@@ -307,6 +307,8 @@ def _revealed_output(item: StepIO, producer: str, path: str, io: Mapping) -> Ste
         return None
     kind = "model_artifact" if any(p in f"{path} {item.uri}" for p in MODEL_PATHS) else "dataset"
     kind = "baseline" if "Baseline" in path else kind
+    if kind == "dataset" and item.data_kind not in ("dataset", "argument"):
+        kind = item.data_kind  # what the reader calls it: a report, a baseline …
     if whole:
         channel = path.lstrip(".")
     elif kind == "model_artifact":
@@ -316,24 +318,51 @@ def _revealed_output(item: StepIO, producer: str, path: str, io: Mapping) -> Ste
     return StepIO(producer, "output", channel, item.uri, kind, item.expression)
 
 
+def _enclosing_output(uri: str, outputs: Mapping[str, StepIO], reader: str) -> StepIO | None:
+    """The nearest output of another step whose S3 path encloses `uri` (at least a key
+    below the bucket), looked up by prefix in O(depth)."""
+    parts = uri.split("/")
+    for end in range(len(parts) - 1, 3, -1):
+        around = outputs.get("/".join(parts[:end]))
+        if around is not None and around.step != reader:
+            return around
+    return None
+
+
 def _written_at_run_time(
     io: Mapping[str, list[StepIO]], kinds: Mapping[str, str]
 ) -> dict[str, list[StepIO]]:
     """Outputs only a consumer reveals: a step reading `Steps.P.<property>` as data (a model
     artifact, a Lambda/Callback output parameter, a check's baseline) reads what P wrote; a
     URI under P's own output path built with a run-time property of P (a tuning job's
-    `<output>/<best TrainingJobName>/output/model.tar.gz`) too."""
+    `<output>/<best TrainingJobName>/output/model.tar.gz`) too, and a file inside P's
+    output named literally (`<evaluation output>/evaluation.json`)."""
     found: dict[str, list[StepIO]] = {}
+    outputs = {
+        out.uri.rstrip("/"): out
+        for items in io.values()
+        for out in items
+        if out.direction == "output"
+        and isinstance(out.uri, str)
+        and out.uri.startswith("s3://")
+        and "{Steps." not in out.uri
+    }
     for item in (item for items in io.values() for item in items):
-        if item.direction != "input" or not isinstance(item.uri, str) or not item.expression:
+        if item.direction != "input" or not isinstance(item.uri, str):
             continue
+        output = None
         for producer, path in step_references(item.expression):
             if producer == item.step or kinds.get(producer, "Condition") == "Condition":
                 continue
             output = _revealed_output(item, producer, "." + path if path[:1] != "[" else path, io)
             if output is not None:
-                found.setdefault(producer, []).append(output)
                 break
+        if output is None and item.uri.startswith("s3://") and item.uri.rstrip("/") not in outputs:
+            around = _enclosing_output(item.uri, outputs, item.step)
+            if around is not None:
+                output = _revealed_output(item, around.step, "", io)
+        if output is not None:
+            found.setdefault(output.step, []).append(output)
     return found
 
 
