@@ -521,3 +521,15 @@ def test_function_steps_their_arguments_results_and_edges():
     assert results in connected(resolved)
     test_split = io_of(resolved, "ReportReviews", "input")["input-1"]
     assert test_split == "{Std:JsonGet(" + results + "/results.json, Result['test'])}"
+
+
+def test_outputs_selected_by_position_resolve_like_by_name():
+    text = (FIXTURES / "abalone.json").read_text()
+    by_position = json.loads(text.replace("Outputs['test']", "Outputs[2]"))
+    assert "Outputs[2]" in json.dumps(by_position)
+    resolved = resolve_definition(by_position)
+    test = f"{BUCKET}/AbalonePipeline/{RUN}/AbaloneProcess/output/test"
+    assert io_of(resolved, "AbaloneEval", "input")["input-2"] == test
+    via = {(e.from_step, e.to_step): e.properties for e in resolved.edges}
+    path = "ProcessingOutputConfig.Outputs[2].S3Output.S3Uri"
+    assert path in via["AbaloneProcess", "AbaloneEval"]
