@@ -61,6 +61,13 @@ class BlockState:
     tokenizer: Callable[[str], list[Token]] | None = None
     in_routine: bool = False
     declaring: bool = False
+    open_blocks: int = 0  # BEGIN … END blocks open in an inline routine body (not T-SQL)
+    inline_routine: bool = False  # the routine's body is not quoted: it ends at its last END
+
+    def new_batch(self) -> None:
+        """T-SQL `GO`: a routine body runs to the end of its batch, so nothing is open."""
+        self.in_routine = self.declaring = self.inline_routine = False
+        self.open_blocks = 0
 
 
 @dataclass(frozen=True)
@@ -108,6 +115,8 @@ def _run_parts(
             return parts
         state.in_routine = True
         state.declaring = False
+        state.inline_routine = state.dialect != "tsql"
+        state.open_blocks = 0
         parts.append(Routine(_sub_piece(tokens[:body_at] if body_at else tokens, lines), kind))
         tokens = tokens[body_at:] if body_at else []
     if tokens and not _is_block_structure(tokens, state):
@@ -243,6 +252,8 @@ def _strip_control(tokens: list[Token], state: BlockState) -> list[Token]:
             if following in _TRANSACTION_WORDS or alone:
                 break  # BEGIN [TRANSACTION]: a statement
             state.declaring = False
+            if state.inline_routine:
+                state.open_blocks += 1
             at += 2 if following in ("TRY", "CATCH") else 1
         elif first == "DECLARE" and state.in_routine and state.dialect in _DECLARING_DIALECTS:
             state.declaring = True
@@ -287,6 +298,14 @@ def _is_block_structure(tokens: list[Token], state: BlockState) -> bool:
         or _word(tokens[1]) in _BLOCK_ENDS
         or (len(tokens) == 2 and tokens[1].token_type == TokenType.VAR)
     ):
+        if (
+            state.inline_routine
+            and state.open_blocks
+            and (len(tokens) == 1 or _word(tokens[1]) not in _BLOCK_ENDS)
+        ):
+            state.open_blocks -= 1
+            if not state.open_blocks:  # the routine's own END: the script goes on
+                state.in_routine = state.inline_routine = state.declaring = False
         return True  # fmt: skip
     if first == "UNTIL" or (first in ("IF", "WHILE", "ELSE") and state.dialect == "tsql"):
         return True

@@ -6,6 +6,7 @@ the script's sources and targets, and edges read from it are replaced by its own
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 from sqlglot import exp
@@ -69,7 +70,12 @@ class ScriptRunner:
     def run(self, sql: str, state: BlockState, line_offset: int = 0, nesting: int = 0) -> None:
         """Analyse every statement of `sql`, whose line 1 is line `line_offset + 1`."""
         lines = LineIndex(sql)
+        batched = state.dialect == "tsql"
+        previous_end = 0
         for piece in split_statements(sql, self.context.dialect, lines):
+            if batched and _GO_LINE.search(sql, previous_end, piece.start or previous_end):
+                state.new_batch()
+            previous_end = piece.end
             for part in expand(piece, sql, lines, state):
                 if isinstance(part, Routine):
                     self._routine(part, sql, lines, state, line_offset, nesting)
@@ -106,6 +112,9 @@ class ScriptRunner:
         body_state = BlockState(state.dialect, state.tokenizer, in_routine=True)
         offset = line_offset + lines.line(routine.body_start) - 1
         self.run(routine.body, body_state, offset, nesting + 1)
+
+
+_GO_LINE = re.compile(r"^[ \t]*GO[ \t]*$", re.IGNORECASE | re.MULTILINE)
 
 
 def _shift(piece: Piece, line_offset: int) -> Piece:

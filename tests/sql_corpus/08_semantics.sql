@@ -96,3 +96,31 @@ INSERT INTO stage.events_typed SELECT created_at::timestamp, CAST(amount AS DECI
 -- sources: hr.staff
 -- edges: hr.staff_v.full_name <- hr.staff.full_name identity | hr.staff_v.born <- hr.staff.birth_date rename
 CREATE VIEW hr.staff_v AS SELECT full_name (TITLE 'Name'), birth_date (NAMED born) FROM hr.staff;
+
+-- case: a tsql procedure ends at its batch; the next batch chains as a script
+-- dialect: tsql
+-- targets: dbo.audit, dbo.summary
+-- sources: dbo.events, dbo.raw
+CREATE PROCEDURE dbo.log_events AS
+BEGIN
+    INSERT INTO dbo.audit SELECT * FROM dbo.events
+END
+GO
+INSERT INTO dbo.staging SELECT * FROM dbo.raw
+INSERT INTO dbo.summary SELECT * FROM dbo.staging
+GO
+
+-- case: a bigquery procedure ends at its own END; later statements chain as a script
+-- dialect: bigquery
+-- targets: ds.audit, ds.summary
+-- sources: ds.events, ds.raw
+CREATE PROCEDURE ds.log_events()
+BEGIN
+  IF TRUE THEN
+    BEGIN
+      INSERT INTO ds.audit SELECT * FROM ds.events;
+    END;
+  END IF;
+END;
+CREATE TABLE ds.staging AS SELECT * FROM ds.raw;
+INSERT INTO ds.summary SELECT * FROM ds.staging;
