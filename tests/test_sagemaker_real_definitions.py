@@ -533,3 +533,38 @@ def test_outputs_selected_by_position_resolve_like_by_name():
     via = {(e.from_step, e.to_step): e.properties for e in resolved.edges}
     path = "ProcessingOutputConfig.Outputs[2].S3Output.S3Uri"
     assert path in via["AbaloneProcess", "AbaloneEval"]
+
+
+def _job_named_outputs() -> dict:
+    """Abalone with two outputs under ExecutionVariables.PROCESSING_JOB_NAME."""
+    definition = load("abalone")
+    for step_name, output in (("AbaloneProcess", "train"), ("AbaloneEval", "evaluation")):
+        step = next(s for s in definition["Steps"] if s["Name"] == step_name)
+        for item in step["Arguments"]["ProcessingOutputConfig"]["Outputs"]:
+            if item["OutputName"] == output:
+                item["S3Output"]["S3Uri"] = {
+                    "Std:Join": {
+                        "On": "/",
+                        "Values": ["s3://jobs", {"Get": "Execution.ProcessingJobName"}, output],
+                    }
+                }
+    return definition
+
+
+def test_job_name_execution_variables_name_the_job_of_their_own_step():
+    resolved = resolve_definition(_job_named_outputs())
+    train = "s3://jobs/{Steps.AbaloneProcess.ProcessingJobName}/train"
+    assert io_of(resolved, "AbaloneProcess", "output")["train"] == train
+    assert io_of(resolved, "AbaloneTrain", "input")["train"] == train  # resolved in its producer
+    assert io_of(resolved, "AbaloneEval", "output")["evaluation"] == (
+        "s3://jobs/{Steps.AbaloneEval.ProcessingJobName}/evaluation"
+    )
+    assert train in connected(resolved)
+    assert resolved.warnings == ()
+    described = resolve_definition(
+        _job_named_outputs(),
+        properties={"AbaloneProcess": {"ProcessingJobName": "pipelines-k3x9-abaloneprocess-x1"}},
+    )
+    real = "s3://jobs/pipelines-k3x9-abaloneprocess-x1/train"
+    assert io_of(described, "AbaloneTrain", "input")["train"] == real
+    assert io_of(described, "AbaloneProcess", "output")["train"] == real

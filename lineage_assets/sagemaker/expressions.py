@@ -27,6 +27,8 @@ PATH_TOKEN = re.compile(r"\.([A-Za-z0-9_]+)|\[(\d+)\]|\['([^']*)'\]")
 # Members a run names (`<prefix>-<suffix>` even when the definition keeps a custom job prefix
 # in Arguments): never read from the definition.
 RUNTIME_ONLY = re.compile(r"\.(?:\w*JobName|\w*Arn|ModelName|ModelPackageName)(?![A-Za-z0-9_])")
+# Execution variables naming the job of the step they appear in, not the execution.
+JOB_NAME_VARIABLES = frozenset({"TrainingJobName", "ProcessingJobName"})
 NAME_FIELDS = ("OutputName", "InputName", "ChannelName", "MetricName", "Name")
 EXPRESSION_KEYS = ("Get", "Std:Join", "Std:JsonGet")
 UNRESOLVED = "{Unresolved}"
@@ -148,6 +150,7 @@ class StaticScope:
     seconds: float = MAX_RESOLVE_SECONDS
     memo: dict[str, Any] = field(default_factory=dict, repr=False)
     cuts: int = 0
+    step: str | None = None  # whose Arguments are being resolved (its job's name variables)
     _deadline: float | None = field(default=None, repr=False)
 
     def warn(self, code: str, message: str) -> None:
@@ -215,8 +218,12 @@ def _step_property(reference: str, scope: StaticScope, seen: frozenset[str], dep
         return placeholder
     if isinstance(found, (Mapping, list)) and not _is_expression(found):
         return placeholder  # a whole structure is not a value a URI can hold
-    cuts = scope.cuts
-    value = resolve(found, scope, seen | {reference}, depth + 1)
+    cuts, outer = scope.cuts, scope.step
+    scope.step = name
+    try:
+        value = resolve(found, scope, seen | {reference}, depth + 1)
+    finally:
+        scope.step = outer
     if scope.cuts == cuts:
         scope.memo[reference] = value
     return value
@@ -240,6 +247,9 @@ def _get(reference: Any, scope: StaticScope, seen: frozenset[str], depth: int) -
         scope.warn("unknown_parameter", f"undeclared parameter {rest!r}")
         return "{" + reference + "}"
     if root == "Execution":
+        if rest in JOB_NAME_VARIABLES and scope.step is not None and rest not in scope.execution:
+            # the job of the step being resolved: distinct per step, described after a run
+            return _step_property(f"Steps.{scope.step}.{rest}", scope, seen, depth + 1)
         return scope.execution.get(rest, "{" + reference + "}")
     if root == "PipelineExperimentConfig":
         config = scope.experiment if isinstance(scope.experiment, Mapping) else {}

@@ -277,7 +277,11 @@ def _step_io(
             # the model artifact exists only at run time; a @step function writes none
             reference = {"Get": f"Steps.{step.name}.ModelArtifacts.S3ModelArtifacts"}
             channels.append(Channel("output", "model", reference, "model_artifact"))
-    found = [_channel_io(step, channel, scope, stores) for channel in channels]
+    scope.step = step.name
+    try:
+        found = [_channel_io(step, channel, scope, stores) for channel in channels]
+    finally:
+        scope.step = None
     return [io for io in found if io is not None]
 
 
