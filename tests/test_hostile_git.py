@@ -340,3 +340,19 @@ def test_a_tree_bomb_is_refused_and_the_last_lineage_stays_stale(
     assert result.error and "lists more than 500 paths" in result.error
     assert states["sql:rt/good.sql"] != "ok"
     assert edges == [("raw.g", "mart.g")]
+
+
+def test_a_file_warns_at_most_a_bounded_number_of_times(tmp_path: Path) -> None:
+    """A loop of unresolved refs gave one warning (one Dagster log event) per turn: 100,000."""
+    url = make_remote(
+        tmp_path,
+        {
+            "dbt_project.yml": PROJECT,
+            "models/a.sql": "select 1 as x {% for i in range(5000) %}{% set r = ref('m' ~ i) %}"
+            "{% endfor %}",
+        },
+    )
+    warnings, _ = sync_direct(url, tmp_path, "SELECT 1")
+    mine = [w for w in warnings if w.startswith("models/a.sql:")]
+    assert len(mine) == 101
+    assert mine[-1] == "models/a.sql: 4,900 more warnings not shown"

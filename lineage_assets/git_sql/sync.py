@@ -242,6 +242,15 @@ def _records(
     )
 
 
+def _bounded_warnings(path: str, warnings: list[str]) -> list[str]:
+    """At most `MAX_WARNINGS_PER_FILE` of a file's warnings, then how many more there were (each
+    becomes a log line: a template could otherwise emit one per loop turn)."""
+    if len(warnings) <= MAX_WARNINGS_PER_FILE:
+        return warnings
+    more = len(warnings) - MAX_WARNINGS_PER_FILE
+    return [*warnings[:MAX_WARNINGS_PER_FILE], f"{path}: {more:,} more warnings not shown"]
+
+
 def _parse(
     checkout: Checkout | _Reader,
     config: GitSourceConfig,
@@ -259,7 +268,7 @@ def _parse(
         result.parse_errors.append(f"{file.path}:1: {reason}")
         return _records(config, file, changes.get(file.path), [_error_unit(SKIPPED_KIND, reason)])
     units, warnings = parse_file(file.path, loaded.text, config.dialect_for(file.path), context)
-    result.warnings += warnings
+    result.warnings += _bounded_warnings(file.path, warnings)
     records = _records(config, file, changes.get(file.path), units)
     statements = records.rows["sql_statements"]
     result.statements_parsed += len(statements)
@@ -422,6 +431,7 @@ def _apply(
 
 
 SETTINGS_FILE = ".lineage.toml"
+MAX_WARNINGS_PER_FILE = 100
 # Every file is matched against every pattern (50,000 patterns: 5 s per file), so a repository
 # may declare only a few, each of bounded length.
 MAX_DIALECT_OVERRIDES = 100
