@@ -279,6 +279,7 @@ def test_churn_data_view_connects_checks_and_the_tuned_model_to_registration():
     }
     kinds = {io.uri: io.data_kind for io in resolved.io if io.step == "DataBiasCheck"}
     assert kinds["{Steps.DataBiasCheck.CalculatedBaselineConstraints}"] == "baseline"
+    assert kinds[f"{BUCKET}/clarify/analysis_config.json"] == "code"
 
 
 def test_churn_described_tuning_job_names_the_real_model():

@@ -207,8 +207,10 @@ def register_model_channels(args: Mapping[str, Any]) -> Iterator[Channel]:
 def check_channels(item: Mapping[str, Any]) -> Iterator[Channel]:
     """QualityCheck/ClarifyCheck: a processing request plus supplied baselines (step level)."""
     arguments = item.get("Arguments")
-    if isinstance(arguments, Mapping):
-        yield from processing_channels(arguments)
+    for channel in processing_channels(arguments) if isinstance(arguments, Mapping) else ():
+        if channel.direction == "input" and channel.name == "analysis_config":
+            channel = Channel("input", channel.name, channel.value, "code")  # the job's config
+        yield channel
     for key in ("SuppliedBaselineStatistics", "SuppliedBaselineConstraints"):
         if item.get(key) is not None:
             yield Channel("input", key, item[key], "baseline")
