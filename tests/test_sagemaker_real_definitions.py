@@ -569,3 +569,21 @@ def test_job_name_execution_variables_name_the_job_of_their_own_step():
     real = "s3://jobs/pipelines-k3x9-abaloneprocess-x1/train"
     assert io_of(described, "AbaloneTrain", "input")["train"] == real
     assert io_of(described, "AbaloneProcess", "output")["train"] == real
+
+
+def test_a_training_channel_on_efs_is_named_by_its_file_system():
+    definition = load("abalone")
+    train = next(s for s in definition["Steps"] if s["Name"] == "AbaloneTrain")
+    channel = train["Arguments"]["InputDataConfig"][1]
+    channel["DataSource"] = {
+        "FileSystemDataSource": {
+            "FileSystemId": "fs-0123456789abcdef0",
+            "FileSystemAccessMode": "ro",
+            "FileSystemType": "EFS",
+            "DirectoryPath": {"Std:Join": {"On": "/", "Values": ["/abalone", "validation"]}},
+        }
+    }
+    resolved = resolve_definition(definition)
+    assert io_of(resolved, "AbaloneTrain", "input")["validation"] == (
+        "efs://fs-0123456789abcdef0/abalone/validation"
+    )

@@ -87,11 +87,23 @@ def processing_channels(args: Mapping[str, Any]) -> Iterator[Channel]:
             yield Channel("output", name, _dig(item, "S3Output", "S3Uri"))
 
 
+def _file_system_uri(source: Any) -> Any:
+    """An EFS or FSx for Lustre channel as `efs://<id><directory>` / `fsxlustre://…` (the
+    parts may be expressions, so it is a Join), or None."""
+    if not isinstance(source, Mapping) or source.get("FileSystemId") is None:
+        return None
+    scheme = str(source.get("FileSystemType") or "filesystem").lower() + "://"
+    parts = [scheme, source["FileSystemId"], source.get("DirectoryPath") or ""]
+    return {"Std:Join": {"On": "", "Values": parts}}
+
+
 def _training_inputs(definition: Mapping[str, Any]) -> Iterator[Channel]:
     """InputDataConfig channels of a training request or tuning training definition."""
     for index, item in enumerate(_items(definition.get("InputDataConfig"))):
         name = str(item.get("ChannelName") or f"channel-{index + 1}")
         uri = _dig(item, "DataSource", "S3DataSource", "S3Uri")
+        if uri is None:
+            uri = _file_system_uri(_dig(item, "DataSource", "FileSystemDataSource"))
         yield Channel("input", name, uri, _kind(name, uri))
     checkpoint = _dig(definition, "CheckpointConfig", "S3Uri")
     if checkpoint is not None:
