@@ -10,7 +10,7 @@ pipeline's state whether it was re-crawled or not.
 import json
 from collections import defaultdict
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import dagster as dg
 
@@ -22,18 +22,11 @@ from dagster_project.resources import DUCKDB_POOL, AwsResource, LineageStoreReso
 from dagster_project.sensors import SAGEMAKER_CRAWL_JOB
 from lineage_assets.api.links import viewer_url
 from lineage_assets.config import api_url
-from lineage_assets.graph.snapshot import pipeline_graph
-from lineage_assets.sagemaker.crawl import (
-    REGION_KIND,
-    CrawlReport,
-    crawl_listed,
-    crawl_regions,
-    list_region,
-)
-from lineage_assets.sagemaker.crawler import DEFAULT_EXECUTIONS
+from lineage_assets.sagemaker.bounds import DEFAULT_EXECUTIONS
 from lineage_assets.sagemaker.views import status_counts, step_table, warning_lines
-from lineage_assets.sagemaker_inventory import pipeline_source_key
-from lineage_assets.store import LineageStore
+
+if TYPE_CHECKING:  # boto3 and the crawler load when a run crawls, not with the code location
+    from lineage_assets.sagemaker.crawl import CrawlReport
 
 # Column headers of the metadata tables (shown even when a table is empty).
 PIPELINE_COLUMNS = ("region", "pipeline", "domain", "source", "latest_execution")
@@ -67,41 +60,6 @@ def _by_region(keys: Iterable[str]) -> dict[str, list[str]]:
     return grouped
 
 
-def crawl_partitions(
-    store: LineageStore,
-    aws: AwsResource,
-    keys: Iterable[str],
-    *,
-    run_id: str,
-    executions: int,
-    force: bool,
-) -> CrawlReport:
-    """Crawl the pipelines of some partitions: one listing per region, batched writes."""
-    report = CrawlReport()
-    for region, names in _by_region(keys).items():
-        sagemaker = aws.client("sagemaker", region)
-        listed = list_region(store, sagemaker, region, run_id, report)
-        if listed is None:
-            continue
-        domains, summaries = listed
-        wanted = set(names)  # a deleted pipeline is not listed: removed above, sensor retires it
-        chosen = [s for s in summaries if s["PipelineName"] in wanted]
-        report.merge(
-            crawl_listed(
-                store,
-                sagemaker,
-                region,
-                chosen,
-                domains,
-                run_id=run_id,
-                executions=executions,
-                force=force,
-                s3=aws.client("s3", region),
-            )
-        )
-    return report
-
-
 @dg.asset(
     deps=[crawl_run],
     group_name=SOURCES_GROUP,
@@ -114,6 +72,8 @@ def crawl_partitions(
 def sagemaker_crawl(
     context: dg.AssetExecutionContext, lineage_store: LineageStoreResource, aws: AwsResource
 ) -> dg.MaterializeResult:
+    from lineage_assets.sagemaker.crawl import crawl_regions
+
     require(lineage_store, aws)
     with lineage_store.writer() as store:
         run_id = store.run_for(context.run.run_id, run_trigger(context))
@@ -147,9 +107,13 @@ def sagemaker_crawl(
     )
 
 
-def partition_metadata(conn: Any, key: str, report: CrawlReport) -> dict[str, Any]:
+def partition_metadata(conn: Any, key: str, report: "CrawlReport") -> dict[str, Any]:
     """One partition's metadata: its pipeline's steps, statuses, warnings, what this run did to
     it, its lineage document (the one contract, as the API serves it) and viewer link."""
+    from lineage_assets.graph.snapshot import pipeline_graph
+    from lineage_assets.sagemaker.crawl import REGION_KIND
+    from lineage_assets.sagemaker_inventory import pipeline_source_key
+
     region, name = parse_pipeline_partition_key(key)
     source = pipeline_source_key(region, name)
     steps = [{"pipeline": f"{region}/{name}", **row} for row in step_table(conn, source)]
@@ -192,12 +156,19 @@ def sagemaker_pipeline_lineage(
     lineage_store: LineageStoreResource,
     aws: AwsResource,
 ) -> dg.MaterializeResult:
+    from lineage_assets.sagemaker.crawl import crawl_named
+
     keys = list(context.partition_keys)
     require(lineage_store, aws)
     with lineage_store.writer() as store:
         run_id = store.run_for(context.run.run_id, run_trigger(context))
-        report = crawl_partitions(
-            store, aws, keys, run_id=run_id, executions=config.executions, force=config.force
+        report = crawl_named(
+            store,
+            aws.client,
+            _by_region(keys),
+            run_id=run_id,
+            executions=config.executions,
+            force=config.force,
         )
         per_partition = {key: partition_metadata(store.conn, key, report) for key in keys}
         store.finish_run(run_id)

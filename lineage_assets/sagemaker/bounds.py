@@ -17,6 +17,8 @@ MAX_DEFINITION_CHARS = 1_048_576
 MAX_JSON_DEPTH = 64
 # Every step at any Condition depth; real pipelines have tens.
 MAX_STEPS = 1_000
+# Latest executions read per pipeline (the original service showed one).
+DEFAULT_EXECUTIONS = 5
 # Items of one paginated list (an execution's steps with retries, its parameters, feature groups).
 MAX_LISTED = 10_000
 # Nested Std:Join / Get values plus `Steps.X` hops from one step's Arguments to another's.

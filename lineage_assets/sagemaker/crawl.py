@@ -10,14 +10,13 @@ fails), since a per-pipeline transaction costs more than the pipeline's API call
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from lineage_assets.aws import error_code
-from lineage_assets.sagemaker.bounds import BoundExceeded, clip
+from lineage_assets.sagemaker.bounds import DEFAULT_EXECUTIONS, BoundExceeded, clip
 from lineage_assets.sagemaker.crawler import (
-    DEFAULT_EXECUTIONS,
     CrawlCache,
     CrawlItemError,
     PipelineCrawl,
@@ -262,6 +261,41 @@ def stored_pipeline_keys(conn: Any, region: str) -> list[str]:
         [PIPELINE_KIND, pipeline_source_key(region, "")],
     ).fetchall()
     return [key for (key,) in rows]
+
+
+def crawl_named(
+    store: LineageStore,
+    client: Callable[[str, str], Any],
+    names_by_region: Mapping[str, Iterable[str]],
+    *,
+    run_id: str | None = None,
+    **options: Any,
+) -> CrawlReport:
+    """Crawl only the named pipelines (one on-demand partition or a batch of them): one
+    listing per region, then the listed ones among `names_by_region`; a pipeline that is no
+    longer listed was deleted (the discovery sensor retires it)."""
+    report = CrawlReport()
+    for region, names in names_by_region.items():
+        sagemaker = client("sagemaker", region)
+        listed = list_region(store, sagemaker, region, run_id, report)
+        if listed is None:
+            continue
+        domains, summaries = listed
+        wanted = set(names)
+        chosen = [s for s in summaries if s["PipelineName"] in wanted]
+        report.merge(
+            crawl_listed(
+                store,
+                sagemaker,
+                region,
+                chosen,
+                domains,
+                run_id=run_id,
+                s3=client("s3", region),
+                **options,
+            )
+        )
+    return report
 
 
 def crawl_regions(

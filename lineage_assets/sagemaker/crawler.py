@@ -19,6 +19,7 @@ from typing import Any
 
 from lineage_assets.aws import AWS_ERRORS, error_code
 from lineage_assets.sagemaker.bounds import (
+    DEFAULT_EXECUTIONS,
     MAX_DEFINITION_CHARS,
     MAX_LISTED,
     MAX_STEPS,
@@ -45,7 +46,6 @@ from lineage_assets.sagemaker_inventory import (
 
 TERMINAL_EXECUTION = frozenset({"Succeeded", "Failed", "Stopped"})
 TERMINAL_JOB = frozenset({"Completed", "Failed", "Stopped"})
-DEFAULT_EXECUTIONS = 5
 
 
 class CrawlItemError(Exception):
