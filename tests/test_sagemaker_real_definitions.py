@@ -410,7 +410,15 @@ def test_a_custom_job_prefix_is_never_taken_for_the_job_name():
 
 
 @pytest.mark.parametrize(
-    "name", ["abalone", "churn_monitored", "retail_dataprep", "fraud_serving", "review_functions"]
+    "name",
+    [
+        "abalone",
+        "churn_monitored",
+        "retail_dataprep",
+        "fraud_serving",
+        "review_functions",
+        "mlops_arguments",
+    ],
 )
 def test_text_and_object_definitions_resolve_alike(name):
     text = (FIXTURES / f"{name}.json").read_text()
@@ -586,4 +594,38 @@ def test_a_training_channel_on_efs_is_named_by_its_file_system():
     resolved = resolve_definition(definition)
     assert io_of(resolved, "AbaloneTrain", "input")["validation"] == (
         "efs://fs-0123456789abcdef0/abalone/validation"
+    )
+
+
+# --- data passed as job arguments (the MLOps project template's `--input-data`)
+
+
+def test_data_passed_as_container_arguments_and_hyperparameters():
+    resolved = resolve_definition(load("mlops_arguments"))
+    extra = f"{BUCKET}/mlops/{RUN}/extra"
+    train = f"{BUCKET}/MlopsArguments/{RUN}/PreprocessAbaloneData/output/train"
+    assert io_of(resolved, "PreprocessAbaloneData", "input") == {
+        "code": f"{BUCKET}/mlops/code/preprocess.py",
+        "arg-1": f"{BUCKET}/mlops/raw/abalone.csv",  # after --input-data
+    }
+    assert io_of(resolved, "PreprocessAbaloneData", "output") == {"arg-3": extra, "train": train}
+    inputs = io_of(resolved, "TrainAbaloneModel", "input")
+    assert inputs["hp.train-data"] == train and inputs["hp.extra-data"] == extra
+    assert "hp.epochs" not in inputs  # not data
+    assert inputs["sagemaker_submit_directory"].endswith("/source/sourcedir.tar.gz")
+    assert connected(resolved) == {train, extra}
+    assert edges_of(resolved) == {("PreprocessAbaloneData", "TrainAbaloneModel", "reference")}
+
+
+def test_json_encoded_hyperparameters_and_output_names():
+    definition = load("mlops_arguments")
+    train = next(s for s in definition["Steps"] if s["Name"] == "TrainAbaloneModel")
+    train["Arguments"]["HyperParameters"]["validation"] = '"s3://lake/validation/"'
+    train["Arguments"]["HyperParameters"]["model_output_path"] = '"s3://lake/exports/"'
+    train["Arguments"]["HyperParameters"]["timeout"] = '"s3://lake/not-a-flag/"'
+    resolved = resolve_definition(definition)
+    assert io_of(resolved, "TrainAbaloneModel", "input")["hp.validation"] == "s3://lake/validation/"
+    assert io_of(resolved, "TrainAbaloneModel", "input")["hp.timeout"] == "s3://lake/not-a-flag/"
+    assert io_of(resolved, "TrainAbaloneModel", "output")["hp.model_output_path"] == (
+        "s3://lake/exports/"
     )

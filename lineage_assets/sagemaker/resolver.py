@@ -9,6 +9,7 @@ read is bounded (`bounds`): characters, nesting, steps, expression depth and res
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from graphlib import CycleError, TopologicalSorter
@@ -229,6 +230,15 @@ def _is_literal(value: Any) -> bool:
     return not isinstance(value, (Mapping, list))
 
 
+def _unquoted(text: str) -> str:
+    """A JSON-encoded string's value; the text itself when it is not one."""
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return text
+    return value if isinstance(value, str) else text
+
+
 def _channel_io(step: Step, channel: Channel, scope: StaticScope, stores: Mapping) -> StepIO | None:
     """Resolve one channel; free-form arguments count only when they resolve to S3."""
     value = channel.value
@@ -238,6 +248,8 @@ def _channel_io(step: Step, channel: Channel, scope: StaticScope, stores: Mappin
         uri = known or "{FeatureGroup." + str(group) + ".OfflineStore}"
     else:
         uri = resolve(value, scope)
+    if isinstance(uri, str) and channel.data_kind == "argument" and uri[:1] == uri[-1:] == '"':
+        uri = _unquoted(uri)  # a framework estimator's hyperparameters are JSON-encoded
     if not isinstance(uri, str):
         uri = None
     elif not uri.strip():

@@ -78,6 +78,8 @@ def processing_channels(args: Mapping[str, Any]) -> Iterator[Channel]:
                     query if isinstance(query, str) else None,
                     engine.lower(),
                 )
+    yield from command_line_channels(_dig(args, "AppSpecification", "ContainerArguments"))
+    yield from named_value_channels(args.get("Environment"), "env")
     for index, item in enumerate(_items(_dig(args, "ProcessingOutputConfig", "Outputs"))):
         name = str(item.get("OutputName") or f"output-{index + 1}")
         if "FeatureStoreOutput" in item:
@@ -152,7 +154,12 @@ def training_channels(args: Mapping[str, Any]) -> Iterator[Channel]:
     run) the model artifact."""
     yield from _training_inputs(args)
     yield from _submit_directory(args.get("HyperParameters"))
-    yield from _function_arguments(args)
+    if is_function_step(args):
+        yield from _function_arguments(args)
+    else:
+        yield from named_value_channels(args.get("HyperParameters"), "hp")
+        yield from command_line_channels(_dig(args, "AlgorithmSpecification", "ContainerArguments"))
+    yield from named_value_channels(args.get("Environment"), "env")
     output = _dig(args, "OutputDataConfig", "S3OutputPath")
     if output is not None:
         yield Channel("output", "output", output, "model_output")
@@ -239,7 +246,16 @@ def automl_channels(args: Mapping[str, Any]) -> Iterator[Channel]:
         yield Channel("output", "output", output, "model_output")
 
 
-OUTPUT_FLAG = re.compile(r"^--?[\w.-]*(?:out|dest|target|sink|write|save|export)[\w.-]*$", re.I)
+OUTPUT_WORDS = frozenset(
+    {"out", "dest", "destination", "target", "sink", "write", "save", "export"}
+)
+
+
+def _names_output(name: str) -> bool:
+    """Whether an argument, hyperparameter or variable name says it is written to
+    (`--output-dir`, `output_path`, `S3OutputPath`, `--dest`), not read."""
+    words = re.split(r"[-_.\s]+", name.strip("-").lower())
+    return any("output" in word or word in OUTPUT_WORDS for word in words)
 
 
 def _argument_direction(previous: Any, value: Any) -> tuple[str, Any]:
@@ -247,10 +263,29 @@ def _argument_direction(previous: Any, value: Any) -> tuple[str, Any]:
     (`--output s3://…`, `--output-path=s3://…`), else `input`."""
     if isinstance(value, str) and value.startswith("-") and "=" in value:
         flag, _, rest = value.partition("=")
-        return ("output" if OUTPUT_FLAG.match(flag) else "input"), rest
-    if isinstance(previous, str) and OUTPUT_FLAG.match(previous):
+        return ("output" if _names_output(flag) else "input"), rest
+    if isinstance(previous, str) and previous.startswith("-") and _names_output(previous):
         return "output", value
     return "input", value
+
+
+def command_line_channels(arguments: Any, kind: str = "argument") -> Iterator[Channel]:
+    """Each command-line argument (`arg-<i>`), written when it follows an output flag;
+    scripts are code. Only S3 values end up as data."""
+    previous: Any = None
+    for index, arg in enumerate(arguments if isinstance(arguments, list) else []):
+        direction, value = _argument_direction(previous, arg)
+        yield Channel(direction, f"arg-{index}", value, _kind("", value, kind))
+        previous = arg
+
+
+def named_value_channels(values: Any, prefix: str) -> Iterator[Channel]:
+    """HyperParameters or Environment entries (`<prefix>.<name>`), written when the name
+    says so; the SDK's own `sagemaker_*` entries are skipped. Only S3 values end up as data."""
+    for name, value in values.items() if isinstance(values, Mapping) else ():
+        if isinstance(name, str) and not name.startswith("sagemaker_"):
+            direction = "output" if _names_output(name) else "input"
+            yield Channel(direction, f"{prefix}.{name}", value, _kind("", value, "argument"))
 
 
 def emr_channels(args: Mapping[str, Any]) -> Iterator[Channel]:
@@ -259,12 +294,7 @@ def emr_channels(args: Mapping[str, Any]) -> Iterator[Channel]:
     jar = _dig(args, "StepConfig", "HadoopJarStep", "Jar")
     if jar is not None:
         yield Channel("input", "jar", jar, "code")
-    arguments = _dig(args, "StepConfig", "HadoopJarStep", "Args")
-    previous: Any = None
-    for index, arg in enumerate(arguments if isinstance(arguments, list) else []):
-        direction, value = _argument_direction(previous, arg)
-        yield Channel(direction, f"arg-{index}", value, _kind("", value, "dataset"))
-        previous = arg
+    yield from command_line_channels(_dig(args, "StepConfig", "HadoopJarStep", "Args"), "dataset")
 
 
 def free_form_channels(args: Any, prefix: str = "") -> Iterator[Channel]:
