@@ -629,3 +629,13 @@ def test_json_encoded_hyperparameters_and_output_names():
     assert io_of(resolved, "TrainAbaloneModel", "output")["hp.model_output_path"] == (
         "s3://lake/exports/"
     )
+
+
+def test_tuning_static_hyperparameters_holding_s3_paths_are_inputs():
+    definition = load("churn_monitored")
+    tune = next(s for s in definition["Steps"] if s["Name"] == "ChurnTune")
+    static = tune["Arguments"]["TrainingJobDefinition"]["StaticHyperParameters"]
+    static["lookup_table"] = "s3://lake/lookups/zip.csv"
+    resolved = resolve_definition(definition)
+    assert io_of(resolved, "ChurnTune", "input")["hp.lookup_table"] == "s3://lake/lookups/zip.csv"
+    assert "hp.num_round" not in io_of(resolved, "ChurnTune", "input")

@@ -175,6 +175,7 @@ def tuning_channels(args: Mapping[str, Any]) -> Iterator[Channel]:
     for definition in _items(definitions):
         yield from _training_inputs(definition)
         yield from _submit_directory(definition.get("StaticHyperParameters"))
+        yield from named_value_channels(definition.get("StaticHyperParameters"), "hp")
         output = _dig(definition, "OutputDataConfig", "S3OutputPath")
         if output is not None:
             yield Channel("output", "output", output, "model_output")
