@@ -356,3 +356,20 @@ def test_a_file_warns_at_most_a_bounded_number_of_times(tmp_path: Path) -> None:
     mine = [w for w in warnings if w.startswith("models/a.sql:")]
     assert len(mine) == 101
     assert mine[-1] == "models/a.sql: 4,900 more warnings not shown"
+
+
+def test_settings_file_cannot_inflate_every_model_name(tmp_path: Path) -> None:
+    """A 1 MB `[dbt] schema` in .lineage.toml is in every model's relation name: 100 models made
+    an 812 MB store (and as much again published). Over 255 characters it is ignored."""
+    files = {
+        "dbt_project.yml": PROJECT,
+        ".lineage.toml": f'[dbt]\nschema = "{"s" * 100_000}"\ntarget = "prod"\n',
+        "models/base.sql": "select 1 as a",
+        "models/m.sql": "select a from {{ ref('base') }}",
+    }
+    url = make_remote(tmp_path, files)
+    warnings, longest = sync_direct(
+        url, tmp_path, "SELECT max(length(sql_text)) FROM sql_statements"
+    )
+    assert longest[0][0] < 1_000
+    assert any("[dbt] schema ignored: longer than 255 characters" in w for w in warnings)

@@ -37,6 +37,7 @@ DBT_MANAGED = ("model", "snapshot", "seed", "macro", "test", "analysis", "packag
 MAX_STATEMENT_TEXT = 100_000
 CREATE_KIND = {"view": "VIEW", "ephemeral": "VIEW"}
 ADAPTER_OF_DIALECT = {"tsql": "sqlserver", "spark2": "spark", "postgres": "postgres"}
+MAX_SETTING_CHARS = 255  # a schema name of 1 MB in .lineage.toml made a 100-model store 812 MB
 DBT_KEYS = {
     "target": "dbt_target",
     "database": "dbt_database",
@@ -69,14 +70,22 @@ def with_dbt_settings(config: GitSourceConfig, table: object) -> GitSourceConfig
         return config
     values: dict[str, object] = {}
     for key, field_name in DBT_KEYS.items():
-        if getattr(config, field_name) is None and isinstance(table.get(key), str):
-            values[field_name] = table[key]
+        value = table.get(key)
+        unset = getattr(config, field_name) is None
+        if unset and isinstance(value, str) and len(value) <= MAX_SETTING_CHARS:
+            values[field_name] = value
     return replace(config, **values) if values else config
 
 
 def ignored_dbt_settings(table: object) -> list[str]:
-    """`[dbt]` keys a repository may not set for itself (they would hand it process secrets)."""
-    return ["env_allow"] if isinstance(table, Mapping) and "env_allow" in table else []
+    """`[dbt]` keys a repository may not set for itself: `env_allow` (it would hand the
+    repository process secrets) and values over `MAX_SETTING_CHARS` (each is in every name)."""
+    if not isinstance(table, Mapping):
+        return []
+    too_long = [
+        k for k in DBT_KEYS if isinstance(table.get(k), str) and len(table[k]) > MAX_SETTING_CHARS
+    ]
+    return (["env_allow"] if "env_allow" in table else []) + too_long
 
 
 @dataclass

@@ -22,6 +22,7 @@ from pathlib import Path
 from lineage_assets.git_sql import content
 from lineage_assets.git_sql.collect import (
     DBT_INPUTS,
+    MAX_SETTING_CHARS,
     DbtContext,
     dbt_context,
     dbt_project_records,
@@ -466,10 +467,13 @@ def with_repository_settings(
     config = with_dbt_settings(config, document.get("dbt"))
     for key in ignored_dbt_settings(document.get("dbt")):
         if problems is not None:
-            problems.append(
-                f"{entry.path}: [dbt] {key} ignored: only the configuration "
-                "(sql_repo dbt_env_allow) lets templates read environment variables"
+            why = (
+                "only the configuration (sql_repo dbt_env_allow) lets templates read environment "
+                "variables"
+                if key == "env_allow"
+                else f"longer than {MAX_SETTING_CHARS} characters"
             )
+            problems.append(f"{entry.path}: [dbt] {key} ignored: {why}")
     settings = document.get("sql", {})
     if not isinstance(settings, dict):
         return config
