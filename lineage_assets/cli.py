@@ -18,12 +18,21 @@ import duckdb
 
 from lineage_assets import cli_graph, cli_openlineage, cli_s3, cli_sagemaker, cli_sql, config
 from lineage_assets.api import command as api_command
+from lineage_assets.s3_schema.listing import printable
 from lineage_assets.store import LineageStore, StoreError, connect_published
 from lineage_assets.store.console import run_read_query
 
 
+def _cell(value: Any) -> str:
+    """A value as table text: NULL, or its string with control and format characters (terminal
+    escapes, newlines, right-to-left overrides: S3 keys and sampled column names hold them)
+    escaped."""
+    return "NULL" if value is None else printable(str(value))
+
+
 def _print_rows(columns: list[str], rows: list[tuple[Any, ...]], fmt: str) -> None:
-    """Rows as an aligned text table, a JSON array, or CSV."""
+    """Rows as an aligned text table, a JSON array, or CSV; nothing reaches a terminal raw
+    (JSON escapes by itself; CSV keeps values exact when written to a file or pipe)."""
     if fmt == "json":
         print(
             json.dumps(
@@ -33,12 +42,17 @@ def _print_rows(columns: list[str], rows: list[tuple[Any, ...]], fmt: str) -> No
         return
     if fmt == "csv":
         writer = csv.writer(sys.stdout)
+        if sys.stdout.isatty():
+            writer.writerow([printable(c) for c in columns])
+            writer.writerows([[_cell(v) if v is not None else "" for v in r] for r in rows])
+            return
         writer.writerow(columns)
         writer.writerows(rows)
         return
-    cells = [[("NULL" if v is None else str(v)) for v in row] for row in rows]
-    widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(columns)]
-    print("  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)))
+    names = [printable(c) for c in columns]
+    cells = [[_cell(v) for v in row] for row in rows]
+    widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(names)]
+    print("  ".join(c.ljust(w) for c, w in zip(names, widths, strict=True)))
     print("  ".join("-" * w for w in widths))
     for row in cells:
         print("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)))
@@ -190,7 +204,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # `lineage-assets query … | head`: the reader left, nothing to say
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
-    except (StoreError, duckdb.Error, OSError) as error:
+    except (StoreError, duckdb.Error, OSError, config.ConfigError) as error:
         print(f"error: {one_line(error)}", file=sys.stderr)
         return 2
     except Exception as error:

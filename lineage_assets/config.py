@@ -6,6 +6,7 @@ One place lists every variable, so the README's configuration table and the code
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,6 +54,24 @@ SETTINGS: tuple[Setting, ...] = (
         "viewer page there.",
     ),
     Setting(
+        "LINEAGE_QUERY_TIMEOUT",
+        "60",
+        "Seconds a `lineage-assets query` statement or a `lineage-assets sql` parse may run "
+        "before it is interrupted.",
+    ),
+    Setting(
+        "LINEAGE_API_TIMEOUT",
+        "10",
+        "Seconds an API request's store reads, or the parse behind `POST /sql/lineage`, may run "
+        "before the request is answered with an error.",
+    ),
+    Setting(
+        "LINEAGE_QUERY_MEMORY",
+        "1GiB",
+        "Memory a reader of the published copy (console, API, CLI) may use in DuckDB, and each "
+        "isolated SQL parse may allocate; nothing spills to disk.",
+    ),
+    Setting(
         "AWS_ENDPOINT_URL",
         "(unset: real AWS)",
         "boto3's standard endpoint override; `make demo` and the tests point it at the emulator.",
@@ -90,9 +109,58 @@ def env(name: str, default: str) -> str:
     return os.environ.get(name) or default
 
 
+class ConfigError(ValueError):
+    """A variable holds a value that cannot be used; the message names the variable."""
+
+
 def lineage_home() -> Path:
     """Absolute path of the data folder (created on first write, not here)."""
-    return Path(env("LINEAGE_HOME", ".lineage")).expanduser().resolve()
+    raw = env("LINEAGE_HOME", ".lineage")
+    try:
+        return Path(raw).expanduser().resolve()
+    except RuntimeError as error:  # `~nosuchuser/x`: no such user, or no home directory
+        raise ConfigError(f"LINEAGE_HOME={raw!r}: {error}") from None
+
+
+def seconds(name: str, default: float) -> float:
+    """A positive number of seconds from the variable `name` (ConfigError naming it otherwise)."""
+    raw = env(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = float("nan")
+    if not 0 < value < 10**7:
+        raise ConfigError(f"{name}={raw!r}: expected a positive number of seconds")
+    return value
+
+
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([KMGT]i?B|B)?\s*$", re.IGNORECASE)
+_UNITS = {"": 1, "B": 1, "KB": 10**3, "MB": 10**6, "GB": 10**9, "TB": 10**12}
+_UNITS.update({"KIB": 1 << 10, "MIB": 1 << 20, "GIB": 1 << 30, "TIB": 1 << 40})
+
+
+def query_timeout_s() -> float:
+    """`LINEAGE_QUERY_TIMEOUT`: seconds a console query or a CLI parse may run."""
+    return seconds("LINEAGE_QUERY_TIMEOUT", 60.0)
+
+
+def api_timeout_s() -> float:
+    """`LINEAGE_API_TIMEOUT`: seconds an API request's reads or SQL parse may run."""
+    return seconds("LINEAGE_API_TIMEOUT", 10.0)
+
+
+def query_memory_bytes() -> int:
+    """`LINEAGE_QUERY_MEMORY` in bytes (`1GiB`, `512MB`, `800000000`); at least 16 MiB."""
+    raw = env("LINEAGE_QUERY_MEMORY", "1GiB")
+    match = _SIZE.match(raw)
+    if match is None:
+        raise ConfigError(f"LINEAGE_QUERY_MEMORY={raw!r}: expected a size such as 1GiB or 512MB")
+    size = int(float(match.group(1)) * _UNITS[(match.group(2) or "").upper()])
+    if size < 16 << 20:
+        raise ConfigError(f"LINEAGE_QUERY_MEMORY={raw!r}: at least 16MiB is needed")
+    return size
 
 
 def api_url() -> str:

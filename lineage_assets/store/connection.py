@@ -7,6 +7,7 @@ from pathlib import Path
 
 import duckdb
 
+from lineage_assets import config
 from lineage_assets.store.errors import StoreLockedError, StoreNotPublishedError
 
 _LOCK_MESSAGE = "Could not set lock"
@@ -21,6 +22,21 @@ READER_CONFIG: dict[str, str | bool] = {
     "python_enable_replacements": False,
     "lock_configuration": True,
 }
+
+READER_THREADS = 2
+
+
+def reader_config() -> dict[str, str | bool | int]:
+    """READER_CONFIG plus the bounds every reader runs under: `LINEAGE_QUERY_MEMORY` of memory,
+    two threads, and no spilling to disk (DuckDB's default temp folder is beside the file, in
+    the data folder), so an oversized query fails with an out-of-memory error instead."""
+    bounds: dict[str, str | bool | int] = {
+        "memory_limit": f"{config.query_memory_bytes()}B",
+        "threads": READER_THREADS,
+        "temp_directory": "",
+        "max_temp_directory_size": "0KB",
+    }
+    return {**READER_CONFIG, **bounds}  # in this order: DuckDB refuses temp_directory first
 
 
 def connect(
@@ -47,10 +63,11 @@ def connect(
 
 
 def connect_published(path: Path) -> duckdb.DuckDBPyConnection:
-    """A read-only, locked-down connection to the published copy; never takes the writer's lock."""
+    """A read-only, locked-down, bounded connection to the published copy; never takes the
+    writer's lock."""
     if not path.exists():
         raise StoreNotPublishedError(
             f"no published store at {path} yet (the data folder is $LINEAGE_HOME): run "
             "`lineage-assets init` or a crawl (e.g. materialize the lineage job) to publish one"
         )
-    return duckdb.connect(str(path), read_only=True, config=dict(READER_CONFIG))
+    return duckdb.connect(str(path), read_only=True, config=reader_config())

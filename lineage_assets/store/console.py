@@ -18,7 +18,9 @@ from typing import Any
 
 import duckdb
 
-from lineage_assets.store.connection import READER_CONFIG
+from lineage_assets import config
+from lineage_assets.store.connection import reader_config
+from lineage_assets.store.deadline import interrupted_after
 from lineage_assets.store.errors import StoreError
 from lineage_assets.store.schema import MIGRATIONS
 
@@ -137,7 +139,7 @@ def _parser_connection() -> duckdb.DuckDBPyConnection:
     thread's scratch in-memory database, locked down like readers, for parsing only."""
     database = getattr(_scratch, "database", None)
     if database is None:
-        database = _scratch.database = duckdb.connect(":memory:", config=dict(READER_CONFIG))
+        database = _scratch.database = duckdb.connect(":memory:", config=reader_config())
     return database.cursor()
 
 
@@ -238,16 +240,22 @@ def _vetted(parser: duckdb.DuckDBPyConnection, sql: str, macros: Container[str])
 
 
 def run_read_query(
-    conn: duckdb.DuckDBPyConnection, sql: str, max_rows: int | None = None
+    conn: duckdb.DuckDBPyConnection,
+    sql: str,
+    max_rows: int | None = None,
+    timeout_s: float | None = None,
 ) -> QueryResult:
     """Vet every statement of `sql`, then run them in order; up to `max_rows` rows of the last
-    (default `MAX_ROWS`)."""
+    (default `MAX_ROWS`). Running and fetching stop with `QueryInterrupted` after `timeout_s`
+    (default `LINEAGE_QUERY_TIMEOUT`)."""
     max_rows = MAX_ROWS if max_rows is None else max_rows
+    timeout_s = config.query_timeout_s() if timeout_s is None else timeout_s
     vetted = read_statements(conn, sql)
     result = QueryResult([], [])
-    for text in vetted:
-        relation = conn.execute(text)
-        rows = relation.fetchmany(max_rows + 1)
-        columns = [d[0] for d in relation.description or []]
-        result = QueryResult(columns, rows[:max_rows], truncated=len(rows) > max_rows)
+    with interrupted_after(conn, timeout_s):
+        for text in vetted:
+            relation = conn.execute(text)
+            rows = relation.fetchmany(max_rows + 1)
+            columns = [d[0] for d in relation.description or []]
+            result = QueryResult(columns, rows[:max_rows], truncated=len(rows) > max_rows)
     return result
