@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from lineage_assets.graph.uris import normalize
+from lineage_assets.sagemaker.bounds import definition_text
 
 CLOSE_MATCHES = 5
 # difflib compares in Python: of many known names only these many are compared, and a name
@@ -157,7 +158,7 @@ def definition(conn: Any, pipeline_arn: str | None, digest: str | None) -> str |
         "WHERE pipeline_arn = ? AND definition_hash = ? LIMIT 1",
         [pipeline_arn, digest],
     ).fetchone()
-    return row[0] if row else None
+    return definition_text(row[0]) if row else None
 
 
 def executions(conn: Any, source_key: str) -> list[ExecutionRow]:

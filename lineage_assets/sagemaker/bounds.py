@@ -91,3 +91,13 @@ def load_definition(text: str | bytes) -> Any:
 def clip(message: str, limit: int = MAX_MESSAGE_CHARS) -> str:
     """A message cut to `limit` characters, saying so."""
     return message if len(message) <= limit else message[:limit] + f"… ({len(message)} chars)"
+
+
+def definition_text(stored: str) -> str:
+    """The definition text back from its stored form: a JSON string holds the original text
+    of a definition that was not JSON (so resolving it warns `not_json` again)."""
+    if stored.startswith('"'):
+        text = json.loads(stored)
+        if isinstance(text, str):
+            return text
+    return stored

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from lineage_assets.sagemaker.bounds import definition_text
 from lineage_assets.sagemaker.contract import pipeline_lineage
 
 
@@ -16,7 +17,7 @@ def stored_definition(conn: Any, source_key: str) -> str | None:
         "WHERE p.source_key = ? LIMIT 1",
         [source_key],
     ).fetchone()
-    return row[0] if row else None
+    return definition_text(row[0]) if row else None
 
 
 def step_table(conn: Any, source_key: str) -> list[dict[str, Any]]:
