@@ -373,3 +373,23 @@ def test_settings_file_cannot_inflate_every_model_name(tmp_path: Path) -> None:
     )
     assert longest[0][0] < 1_000
     assert any("[dbt] schema ignored: longer than 255 characters" in w for w in warnings)
+
+
+def test_settings_file_dialect_names_are_bounded(tmp_path: Path) -> None:
+    """A 1 MB dialect name is stored with every file and in every file's error (100 files: a
+    571 MB store); over 64 characters it is ignored with a warning."""
+    huge = "d" * 100_000
+    url = make_remote(
+        tmp_path,
+        {
+            ".lineage.toml": f'[sql]\ndialect = "{huge}"\n[sql.dialects]\n"t/*" = "{huge}"\n',
+            "q.sql": "INSERT INTO mart.t SELECT a FROM raw.t;\n",
+            "t/q.sql": "INSERT INTO mart.u SELECT a FROM raw.u;\n",
+        },
+    )
+    warnings, stored = sync_direct(
+        url, tmp_path, "SELECT max(length(dialect)), count(*) FROM sql_files"
+    )
+    assert stored == [(None, 2)]
+    assert any("[sql] dialect over 64 chars ignored" in w for w in warnings)
+    assert any("dialect names over 64" in w for w in warnings)

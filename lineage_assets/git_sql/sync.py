@@ -437,6 +437,7 @@ MAX_WARNINGS_PER_FILE = 100
 # may declare only a few, each of bounded length.
 MAX_DIALECT_OVERRIDES = 100
 MAX_PATTERN = 500
+MAX_DIALECT_NAME = 64  # stored with every file (a 1 MB name: 571 MB of store for 100 files)
 
 
 def with_repository_settings(
@@ -479,12 +480,19 @@ def with_repository_settings(
         return config
     dialects = settings.get("dialects")
     overrides = (
-        tuple((str(k), str(v)) for k, v in (dialects or {}).items() if len(str(k)) <= MAX_PATTERN)
+        tuple(
+            (str(k), str(v))
+            for k, v in (dialects or {}).items()
+            if len(str(k)) <= MAX_PATTERN and len(str(v)) <= MAX_DIALECT_NAME
+        )
         if isinstance(dialects, dict)
         else ()
     )
     if isinstance(dialects, dict) and len(overrides) != len(dialects) and problems is not None:
-        problems.append(f"{entry.path}: [sql.dialects] patterns over {MAX_PATTERN} chars ignored")
+        problems.append(
+            f"{entry.path}: [sql.dialects] patterns over {MAX_PATTERN} chars ignored, "
+            f"and dialect names over {MAX_DIALECT_NAME}"
+        )
     if len(overrides) > MAX_DIALECT_OVERRIDES:
         if problems is not None:
             problems.append(
@@ -493,6 +501,10 @@ def with_repository_settings(
             )
         overrides = overrides[:MAX_DIALECT_OVERRIDES]
     dialect = settings.get("dialect")
+    if dialect and len(str(dialect)) > MAX_DIALECT_NAME:
+        if problems is not None:
+            problems.append(f"{entry.path}: [sql] dialect over {MAX_DIALECT_NAME} chars ignored")
+        dialect = None
     return replace(
         config,
         dialect=config.dialect or (str(dialect) if dialect else None),
