@@ -27,7 +27,9 @@ from lineage_assets import config
 from lineage_assets.api.limits import BodyTooLarge, RequestLimits
 from lineage_assets.contract import Request as LineageRequest
 from lineage_assets.contract import UnknownName, build_lineage, catalog
+from lineage_assets.isolated import IsolationBusy, IsolationError, shared_pool
 from lineage_assets.store import StoreError, connect_published
+from lineage_assets.store.deadline import QueryInterrupted, interrupted_after
 
 STATIC = Path(__file__).with_name("static")
 # Swagger UI for /docs, vendored from the npm package swagger-ui-dist 5.36.0.
@@ -98,6 +100,8 @@ def create_app(published: Path | None = None) -> FastAPI:
     )
 
     published_store = PublishedStore(store_path)
+    timeout_s = config.api_timeout_s()
+    parse_workers = shared_pool(config.query_memory_bytes())
 
     @contextmanager
     def connection() -> Iterator[duckdb.DuckDBPyConnection]:
@@ -106,13 +110,26 @@ def create_app(published: Path | None = None) -> FastAPI:
         except StoreError as error:
             raise HTTPException(503, {"type": "NotPublished", "message": str(error)}) from None
         try:
-            yield cursor
+            with interrupted_after(cursor, timeout_s):
+                yield cursor
         finally:
             cursor.close()
 
     @app.exception_handler(UnknownName)
     async def unknown(request: Request, error: UnknownName) -> JSONResponse:
         return JSONResponse({"detail": _not_found(error).detail}, status_code=404)
+
+    @app.exception_handler(QueryInterrupted)
+    async def interrupted(request: Request, error: QueryInterrupted) -> JSONResponse:
+        message = f"request interrupted after {timeout_s:g} s (LINEAGE_API_TIMEOUT)"
+        return JSONResponse({"detail": {"type": "Timeout", "message": message}}, status_code=503)
+
+    @app.exception_handler(duckdb.OutOfMemoryException)
+    async def out_of_memory(request: Request, error: duckdb.OutOfMemoryException) -> JSONResponse:
+        message = "request needed more memory than LINEAGE_QUERY_MEMORY allows"
+        return JSONResponse(
+            {"detail": {"type": "OutOfMemory", "message": message}}, status_code=503
+        )
 
     @app.exception_handler(BodyTooLarge)
     async def too_large(request: Request, error: BodyTooLarge) -> JSONResponse:
@@ -221,8 +238,9 @@ def create_app(published: Path | None = None) -> FastAPI:
         body: Annotated[dict[str, Any] | None, Body()] = None,
     ) -> dict[str, Any]:
         """Lineage of SQL given as the `sql`/`dialect` query parameters or a JSON body
-        `{"sql": …, "dialect": …}`. Parsed with sqlglot, never executed."""
-        from lineage_assets.sql import extract_lineage
+        `{"sql": …, "dialect": …}`. Parsed with sqlglot, never executed, in a worker process
+        killed after `LINEAGE_API_TIMEOUT` or past `LINEAGE_QUERY_MEMORY` (422, one line)."""
+        from lineage_assets.api.sql_answer import sql_answer  # the SQL engine, on first use
 
         text = sql if sql is not None else (body or {}).get("sql")
         dialect = dialect if dialect is not None else (body or {}).get("dialect")
@@ -232,21 +250,14 @@ def create_app(published: Path | None = None) -> FastAPI:
             raise HTTPException(413, f"SQL larger than {MAX_SQL_BYTES} bytes")
         if dialect is not None and not isinstance(dialect, str):
             raise HTTPException(422, "dialect must be a string")
-        result = extract_lineage(text, dialect or None)
-        first = next((s for s in result.statements if s.targets), None)
-        errors = result.errors
-        answer: dict[str, Any] = {
-            "ok": not errors,
-            "dst": first.targets[0] if first else None,
-            "sources": list(result.sources),
-            "columns": [edge.as_list() for edge in result.column_lineage],
-            "note": "; ".join(result.warnings)[:2000] or None,
-            "dialect": dialect,
-            "statements": [s.to_dict() for s in result.statements],
-        }
-        if errors:
-            answer["error"] = "; ".join(errors)[:2000]
-        return answer
+        try:
+            return parse_workers.call(
+                sql_answer, text, dialect, timeout_s=timeout_s, what="SQL parse"
+            )
+        except IsolationBusy as error:
+            raise HTTPException(503, {"type": "Busy", "message": str(error)}) from None
+        except IsolationError as error:
+            raise HTTPException(422, {"type": "ParseBound", "message": str(error)}) from None
 
     @app.get("/graph", tags=["graph"])
     def graph() -> dict[str, Any]:

@@ -13,10 +13,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
     """Serve the API over the published store until interrupted."""
     import uvicorn
 
+    from lineage_assets import config
     from lineage_assets.api.app import bounded_app
+    from lineage_assets.isolated import shared_pool
 
+    app = bounded_app()
+    shared_pool(config.query_memory_bytes()).warm()  # the first SQL request finds workers ready
     uvicorn.run(
-        bounded_app(),
+        app,
         host=args.host,
         port=args.port,
         log_level=args.log_level,
