@@ -70,3 +70,36 @@ def test_json_and_csv_payloads_are_data(bucket, tmp_path: Path) -> None:  # noqa
         result = sample(s3, f"s3://{name}/{prefix}/")
         assert {c.path for c in result.columns} == {"p", "n"}
     assert not marker.exists()
+
+
+ODD_BUCKETS = [
+    "s3://b:80@attacker.example/k/",
+    "s3://169.254.169.254/latest/meta-data/",
+    "s3://attacker.example%2F..%2F/k/",
+    "s3://" + "b" * 300 + "/k/",
+    "s3://UPPER_case/k/",
+    "s3://b\r\nHost: attacker.example/k/",
+]
+
+
+def test_odd_bucket_names_are_error_rows_and_never_leave_the_endpoint(aws_env, tmp_path: Path):
+    """Bucket names no AWS bucket can have (userinfo, a metadata IP, CRLF, 300 chars) reach the
+    crawl from pipeline definitions; each is its dataset's error, and the crawl goes on."""
+    from lineage_assets.s3_schema.crawl import crawl_datasets
+    from lineage_assets.store import LineageStore
+    from tests.test_s3_hostile import account_s3
+
+    s3 = account_s3()
+    s3.create_bucket(Bucket="rt-good-bucket")
+    s3.put_object(Bucket="rt-good-bucket", Key="k/a.csv", Body=b"a,b\n1,2\n")
+    uris = [*ODD_BUCKETS, "s3://rt-good-bucket/k/"]
+    with LineageStore.open(tmp_path / "l.duckdb", tmp_path / "p.duckdb") as store:
+        crawl_datasets(store, uris, s3, lambda region: s3)
+        states = dict(
+            store.conn.execute(
+                "SELECT display_name, status FROM sources WHERE source_kind LIKE 's3%'"
+            ).fetchall()
+        )
+    assert states.get("s3://rt-good-bucket/k/") == "ok", states
+    failed = {name for name, state in states.items() if state == "failed"}
+    assert all(any(name.endswith(uri) for name in failed) for uri in ODD_BUCKETS), states
