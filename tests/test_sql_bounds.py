@@ -9,7 +9,13 @@ import pytest
 
 from lineage_assets.git_sql.records import ParsedUnit, file_records
 from lineage_assets.sql import extract_lineage, script
-from lineage_assets.sql.limits import MAX_DEPTH, MAX_STATEMENT_CHARS, MAX_TEXT_CHARS
+from lineage_assets.sql.limits import (
+    MAX_CTES,
+    MAX_DEPTH,
+    MAX_OPEN_JOINS,
+    MAX_STATEMENT_CHARS,
+    MAX_TEXT_CHARS,
+)
 
 
 def test_statements_sharing_a_line_each_keep_only_their_own_text() -> None:
@@ -146,3 +152,23 @@ def test_hostile_block_structure_is_bounded_and_reported(sql: str, dialect: str)
     for statement in lineage.statements:
         assert statement.error is None or statement.error.startswith("line 1")
         assert len(statement.sql_text) <= MAX_TEXT_CHARS + 100
+
+
+def test_too_many_ctes_is_the_statements_error_and_the_next_statement_lands() -> None:
+    """sqlglot's scopes copy the CTE map per CTE (time and memory grow as its square)."""
+    ctes = ",".join(f"c{i} AS (SELECT {i} AS x)" for i in range(MAX_CTES + 1))
+    sql = f"WITH {ctes} INSERT INTO out SELECT * FROM c0;\nINSERT INTO good SELECT a FROM src;"
+    first, second = extract_lineage(sql).statements
+    assert first.error is not None and "CTEs" in first.error
+    assert second.error is None and second.targets == ["good"]
+
+
+def test_joins_waiting_for_their_on_are_bounded_but_joins_with_on_are_not() -> None:
+    """sqlglot backtracks exponentially over JOINs without ON (nested join syntax)."""
+    bare = "SELECT * FROM t0 " + " ".join(f"JOIN t{i}" for i in range(1, MAX_OPEN_JOINS + 2))
+    assert "without ON" in (extract_lineage(bare).statements[0].error or "")
+    joined = "SELECT * FROM t0 " + " ".join(
+        f"JOIN t{i} ON t{i}.k = t0.k CROSS JOIN u{i}" for i in range(1, 60)
+    )
+    statement = extract_lineage(joined).statements[0]
+    assert statement.error is None and len(statement.sources) == 2 * 59 + 1

@@ -21,7 +21,10 @@ from lineage_assets.sql.blocks import BlockState, Routine, expand
 from lineage_assets.sql.catalog import Catalog
 from lineage_assets.sql.columns import STAR, Origins, add_origin
 from lineage_assets.sql.limits import (
+    MAX_CTES,
     MAX_DEPTH,
+    MAX_NAME_CHARS,
+    MAX_OPEN_JOINS,
     MAX_ROUTINE_NESTING,
     MAX_STATEMENT_CHARS,
     SHALLOW_DEPTH,
@@ -32,7 +35,7 @@ from lineage_assets.sql.limits import (
 )
 from lineage_assets.sql.names import column_ref
 from lineage_assets.sql.records import ColumnEdge, ScriptLineage, StatementLineage
-from lineage_assets.sql.split import LineIndex, Piece, split_statements
+from lineage_assets.sql.split import LineIndex, Piece, shape_hazard, split_statements
 from lineage_assets.sql.statements import analyse
 from lineage_assets.sql.storage import bulk_insert
 
@@ -145,6 +148,8 @@ def _analyse_piece(
         return None, f"line {line}: statement too large to analyse ({piece.size:,} characters)"
     if piece.depth > MAX_DEPTH:
         return None, f"line {line}: statement nested deeper than {MAX_DEPTH} levels"
+    if hazard := shape_hazard(piece.tokens, MAX_CTES, MAX_OPEN_JOINS, MAX_NAME_CHARS):
+        return None, f"line {line}: statement not analysed: {hazard}"
     if piece.depth > SHALLOW_DEPTH:
         with recursion_headroom():
             return _parse_and_analyse(piece, sql, parser, context)

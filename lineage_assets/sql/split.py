@@ -132,6 +132,33 @@ def nesting_depth(tokens: list[Token]) -> int:
     return deepest
 
 
+def shape_hazard(
+    tokens: list[Token], max_ctes: int, max_open_joins: int, max_name_chars: int
+) -> str | None:
+    """Why a statement of this shape would cost super-linear time or memory: too many CTEs
+    (`name AS (`: sqlglot copies its scopes), too many JOINs in a row still waiting for their
+    ON/USING (its parser backtracks), or a name longer than any dialect allows (repeated in
+    every column edge)."""
+    ctes = open_joins = 0
+    previous: TokenType | None = None
+    for token in tokens:
+        kind = token.token_type
+        if kind in (TokenType.VAR, TokenType.IDENTIFIER) and len(token.text) > max_name_chars:
+            return f"a name longer than {max_name_chars:,} characters"
+        if kind == TokenType.L_PAREN and previous == TokenType.ALIAS:
+            ctes += 1
+            if ctes > max_ctes:
+                return f"more than {max_ctes:,} CTEs"
+        elif kind == TokenType.JOIN and previous not in (TokenType.CROSS, TokenType.NATURAL):
+            open_joins += 1
+            if open_joins > max_open_joins:
+                return f"more than {max_open_joins} JOINs in a row without ON or USING"
+        elif kind in (TokenType.ON, TokenType.USING) and open_joins:
+            open_joins -= 1
+        previous = kind
+    return None
+
+
 def _piece(tokens: list[Token], lines: LineIndex, depth: int) -> Piece:
     """A statement of well-formed tokens."""
     start, end = tokens[0].start, tokens[-1].end + 1
