@@ -10,6 +10,7 @@ import json
 import sys
 from pathlib import Path
 
+from lineage_assets import config, isolated
 from lineage_assets.sql import ScriptLineage, extract_lineage
 
 
@@ -34,7 +35,15 @@ def cmd_sql(args: argparse.Namespace) -> int:
     if schema is not None and not isinstance(schema, dict):
         print(f"error: {args.schema}: the schema must be a JSON object", file=sys.stderr)
         return 2
-    lineage = extract_lineage(sql, args.dialect, schema)
+    try:  # in a worker killed after LINEAGE_QUERY_TIMEOUT or past LINEAGE_QUERY_MEMORY
+        workers = isolated.shared_pool(config.query_memory_bytes())
+        lineage = workers.call(
+            extract_lineage, sql, args.dialect, schema, timeout_s=config.query_timeout_s(),
+            what="SQL parse",
+        )  # fmt: skip
+    except isolated.IsolationError as error:
+        print(f"error: {args.file}: {error}", file=sys.stderr)
+        return 2
     if args.format == "json":
         print(json.dumps(lineage.to_dict(), indent=2))
     else:

@@ -256,6 +256,9 @@ def serve(memory_bytes: int, modules: list[str]) -> None:
     for module in modules:
         import_module(module)
     limit = _address_space() + memory_bytes
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if hard != resource.RLIM_INFINITY:  # a caller's own cap stays the stricter one
+        limit = min(limit, hard)
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     answers.send(_READY)
     while True:

@@ -112,3 +112,28 @@ def test_a_sort_past_the_memory_bound_fails_instead_of_spilling_into_the_data_fo
     assert len(done.stderr.splitlines()) == 1
     assert files(home) == before
     assert sorted(p.name for p in home.iterdir()) == sorted(before)
+
+
+def test_a_sql_file_past_the_time_bound_is_one_line(home: Path) -> None:
+    """`lineage-assets sql` parses in a worker that is killed at the bound (sqlglot's own loops
+    cannot be interrupted); ~100 KB of statements take about 2 s to parse, the bound is 0.1 s."""
+    script = home / "long.sql"
+    script.write_text(
+        "".join(
+            f"INSERT INTO m.t{i} SELECT a.x, b.y FROM s.a{i} AS a JOIN s.b AS b ON a.id = b.id;\n"  # noqa: S608
+            for i in range(1100)
+        )
+    )
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "LINEAGE_HOME": str(home),
+        "PYTHONPATH": str(ROOT),
+        "LINEAGE_QUERY_TIMEOUT": "0.1",
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "lineage_assets", "sql", str(script)],
+        env=env, cwd=ROOT, capture_output=True, text=True, timeout=60, preexec_fn=limited,
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert done.stderr == f"error: {script}: SQL parse interrupted after 0.1 s\n"
+    assert done.stdout == ""
