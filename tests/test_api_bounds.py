@@ -19,7 +19,11 @@ LONG_SCRIPT = "".join(
     for i in range(1100)
 )
 GOOD_SQL = "INSERT INTO mart.o SELECT a.id, b.v FROM raw.a AS a JOIN raw.b AS b ON a.id = b.id"
-ENDLESS = "SELECT count(*) AS n FROM range(10000000000000)"
+ENDLESS = "SELECT count(*) AS n FROM range(1000000000000)"
+RECURSIVE = (
+    "WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r) SELECT count(*) AS n FROM r"
+)
+CROSS = "SELECT count(*) AS n FROM range(100000) a, range(100000) b, range(100000) c"
 HUNGRY = "SELECT length(string_agg(repeat('x', 1000000), '')) AS n FROM range(100000)"
 
 
@@ -83,7 +87,10 @@ def test_a_parse_past_the_memory_bound_is_one_line(
         assert api.post("/sql/lineage", json={"sql": GOOD_SQL}).status_code == 200
 
 
-@pytest.mark.parametrize(("relation", "kind"), [(ENDLESS, "Timeout"), (HUNGRY, "OutOfMemory")])
+@pytest.mark.parametrize(
+    ("relation", "kind"),
+    [(ENDLESS, "Timeout"), (RECURSIVE, "Timeout"), (CROSS, "Timeout"), (HUNGRY, "OutOfMemory")],
+)
 def test_store_reads_are_bounded_in_time_and_memory(home: Path, relation: str, kind: str) -> None:
     """A published copy whose snapshots table is an endless (or memory-hungry) view: the request
     is answered with one line, the file is unchanged and the next request is served."""
