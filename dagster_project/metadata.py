@@ -40,8 +40,15 @@ def table(rows: Iterable[Mapping[str, Any]], columns: Sequence[str]) -> dg.Table
     )
 
 
+def code(text: object) -> str:
+    """Crawled text (a name, a path, an error) as one inline code span it cannot leave, so no
+    link, image or HTML in it renders, nor a `|` that would split a table cell."""
+    flat = " ".join(str(text).replace("`", "'").split()).replace("|", "\\|")
+    return f"`{flat}`" if flat else "` `"
+
+
 def bullets(lines: Iterable[str], empty: str = "none") -> dg.MarkdownMetadataValue:
-    """Lines as a markdown bullet list, or `empty` when there are none."""
+    """Markdown lines (crawled parts already in `code`) as a bullet list, or `empty`."""
     return dg.MetadataValue.md("\n".join(f"- {line}" for line in lines) or empty)
 
 

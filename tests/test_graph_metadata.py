@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import dagster as dg
 
-from dagster_project.assets.graph import MAX_LISTED, SnapshotReport, _code, bounded_diff
-from dagster_project.metadata import table
+from dagster_project.assets.graph import MAX_LISTED, SnapshotReport, bounded_diff
+from dagster_project.metadata import code, table
 from lineage_assets.graph.snapshot import DIFF_KEYS, SavedSnapshot
 
 
@@ -48,6 +48,17 @@ def test_a_first_crawl_diff_is_counted_and_cut():
 
 
 def test_odd_names_stay_inside_their_code_span():
-    assert _code("a`b\nc   d") == "`a'b c d`"
-    markdown = dg.MetadataValue.md(_code("](javascript:alert(1))"))
+    assert code("a`b\nc   d") == "`a'b c d`"
+    markdown = dg.MetadataValue.md(code("](javascript:alert(1))"))
     assert markdown.md_str.startswith("`") and markdown.md_str.endswith("`")
+
+
+def test_crawled_text_cannot_leave_its_code_span() -> None:
+    """A crawled name holding markdown (a link, an image loading from outside, a table pipe,
+    backticks) renders as text: one code span, nothing to follow or load."""
+    hostile = "x` ![t](https://evil.example/p.png) [a](javascript:x) | y\n# h"
+    rendered = code(hostile)
+    assert rendered.startswith("`") and rendered.endswith("`")
+    assert rendered.count("`") == 2 and "\n" not in rendered
+    assert "\\|" in rendered and " | " not in rendered.replace("\\|", "")
+    assert code("") == "` `"

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import dagster as dg
 
 from dagster_project.assets.store import crawl_run, run_trigger
-from dagster_project.metadata import bullets, listing_check, table
+from dagster_project.metadata import bullets, code, listing_check, table
 from dagster_project.names import GRAPH_GROUP, SOURCE_ASSET_KEYS
 from dagster_project.resources import DUCKDB_POOL, LineageStoreResource
 from lineage_assets import config
@@ -46,11 +46,6 @@ def _pipeline_keys(conn: Any) -> list[str]:
     ]
 
 
-def _code(text: str) -> str:
-    """Any text (a pipeline name, a node id) as one markdown code span that it cannot leave."""
-    return "`" + " ".join(text.replace("`", "'").split()) + "`"
-
-
 def _embedded(document: dict, folder: Path) -> dg.MetadataValue:
     """The global snapshot as JSON in the UI, or its file when it is too large to embed."""
     from lineage_assets.graph import snapshot
@@ -74,12 +69,13 @@ def _summary_markdown(
         "| exposed | how | PII | via |",
         "|---|---|---|---|",
         *[
-            f"| {_code(e.node)} | {e.exposure} | {', '.join(e.pii_classes)} | {_code(e.via_node)} |"
+            f"| {code(e.node)} | {e.exposure} | {code(', '.join(e.pii_classes))} "
+            f"| {code(e.via_node)} |"
             for e in exposed[:MAX_LISTED]
         ],
         "",
         f"**Stale sources:** {len(stale)}",
-        *[f"- {_code(key)}: {_code(error or '')}" for key, error in stale[:MAX_LISTED]],
+        *[f"- {code(key)}: {code(error or '')}" for key, error in stale[:MAX_LISTED]],
     ]
     return "\n".join(lines)
 
@@ -190,7 +186,7 @@ def _picture(scope: str, document: dict[str, Any]) -> str:
     pipeline = document.get("pipeline") or {}
     link = viewer_url(config.api_url(), pipeline.get("name", ""), pipeline.get("region"))
     return (
-        f"**{_code(scope)}** ([open in the lineage viewer]({link}))\n\n"
+        f"**{code(scope)}** ([open in the lineage viewer]({link}))\n\n"
         f"![pipeline]({svg.data_uri(svg.render(document, 'both'))})"
     )
 
@@ -245,12 +241,12 @@ def lineage_graph(
             "snapshot_folder": dg.MetadataValue.path(str(folder)),
             "viewer": dg.MetadataValue.url(config.api_url() + "/"),
             "pii_exposure": bullets(
-                f"{_code(e.node)} {e.exposure} {', '.join(e.pii_classes)}"
+                f"{code(e.node)} {e.exposure} {code(', '.join(e.pii_classes))}"
                 for e in exposed[:MAX_LISTED]
             ),
             "pipeline_warnings": table(warnings[:MAX_LISTED], WARNING_COLUMNS),
             "pipeline_warning_count": len(warnings),
-            "snapshots_not_saved": bullets(_code(line) for line in report.unsaved[:MAX_LISTED]),
+            "snapshots_not_saved": bullets(code(line) for line in report.unsaved[:MAX_LISTED]),
         }
     )
 
@@ -267,7 +263,7 @@ def no_approved_model_trained_on_pii(lineage_store: LineageStoreResource) -> dg.
         ).fetchall()
     return listing_check(
         rows,
-        lambda row: f"`{row[0]}` ({', '.join(row[1])}) via `{row[2]}`",
+        lambda row: f"{code(row[0])} ({code(', '.join(row[1]))}) via {code(row[2])}",
         severity=dg.AssetCheckSeverity.ERROR,
         count="approved_on_pii",
     )

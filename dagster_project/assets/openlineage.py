@@ -3,7 +3,7 @@ transport the OpenLineage standard configuration names; a no-op when none is con
 
 import dagster as dg
 
-from dagster_project.metadata import bullets
+from dagster_project.metadata import bullets, code
 from dagster_project.names import GRAPH_GROUP, LINEAGE_GRAPH
 from dagster_project.resources import LineageStoreResource
 
@@ -37,6 +37,6 @@ def openlineage_export(
         metadata={
             "transport": transport,
             **report.summary(),
-            "failures": bullets(f"`{line}`" for line in report.failed),
+            "failures": bullets(code(line) for line in report.failed),
         }
     )

@@ -12,7 +12,7 @@ import dagster as dg
 from pydantic import Field
 
 from dagster_project.assets.store import crawl_run, run_trigger
-from dagster_project.metadata import bullets, table
+from dagster_project.metadata import bullets, code, table
 from dagster_project.names import S3_BUCKET_POSTURE, SAGEMAKER_CRAWL, SOURCES_GROUP, SQL_LINEAGE
 from dagster_project.resources import DUCKDB_POOL, AwsResource, LineageStoreResource, require
 from lineage_assets import config as settings
@@ -96,8 +96,8 @@ def crawl_metadata(result: "CrawlResult") -> dict[str, Any]:
         "dagster/row_count": len(samples),
         "bytes_read": result.budget.bytes_read,
         "requests_made": result.budget.requests_made,
-        "failed": bullets(result.failed.values()),
-        "skipped_by_budget": bullets(result.skipped),
+        "failed": bullets(code(line) for line in result.failed.values()),
+        "skipped_by_budget": bullets(code(uri) for uri in result.skipped),
     }
     if len(samples) == 1 and samples[0].columns:
         metadata["dagster/column_schema"] = column_schema(samples[0])
@@ -144,7 +144,7 @@ def s3_bucket_posture(
             "unencrypted_or_public": sum(
                 p.encryption == "none" or p.public_access != "blocked" for p in postures
             ),
-            "errors": bullets(errors),
+            "errors": bullets(code(line) for line in errors),
         }
     )
 
@@ -210,8 +210,8 @@ def s3_schema_drift(lineage_store: LineageStoreResource) -> dg.AssetCheckResult:
             "changes": len(drift),
             "breaking": len(breaking),
             "drift": bullets(
-                f"{'BREAKING ' if d.breaking else ''}`{d.dataset_uri}` {d.change_kind} "
-                f"`{d.column_path}`: {d.detail}"
+                f"{'BREAKING ' if d.breaking else ''}{code(d.dataset_uri)} {d.change_kind} "
+                f"{code(d.column_path)}: {code(d.detail)}"
                 for d in drift[:100]
             ),
         },

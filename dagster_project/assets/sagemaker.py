@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import dagster as dg
 
 from dagster_project.assets.store import crawl_run, run_trigger
-from dagster_project.metadata import bullets, table
+from dagster_project.metadata import bullets, code, table
 from dagster_project.names import SAGEMAKER_GROUP, SOURCES_GROUP
 from dagster_project.partitions import parse_pipeline_partition_key, sagemaker_pipelines
 from dagster_project.resources import DUCKDB_POOL, AwsResource, LineageStoreResource, require
@@ -99,10 +99,10 @@ def sagemaker_crawl(
             "dagster/row_count": len(pipelines),
             "crawled": len(report.crawled),
             "unchanged": len(report.unchanged),
-            "removed": bullets(report.removed),
+            "removed": bullets(code(key) for key in report.removed),
             "regions": ", ".join(aws.region_list),
-            "errors": bullets(report.errors),
-            "warnings": bullets(warnings),
+            "errors": bullets(code(line) for line in report.errors),
+            "warnings": bullets(code(line) for line in warnings),
         }
     )
 
@@ -124,9 +124,9 @@ def partition_metadata(conn: Any, key: str, report: "CrawlReport") -> dict[str, 
         "status_counts": status_counts(conn, source),
         "crawled": len(crawled),
         "unchanged": report.unchanged.count(source),
-        "removed": bullets(k for k in report.removed if k == source),
-        "errors": bullets(line for line in report.errors if line.startswith(own_errors)),
-        "warnings": bullets(warning_lines(conn, [source])),
+        "removed": bullets(code(k) for k in report.removed if k == source),
+        "errors": bullets(code(line) for line in report.errors if line.startswith(own_errors)),
+        "warnings": bullets(code(line) for line in warning_lines(conn, [source])),
         "dagster/row_count": len(steps),
     }
     lineage = pipeline_graph(conn, source)

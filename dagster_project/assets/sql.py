@@ -5,7 +5,7 @@ and the `parse_inline_sql` job stores SQL given in its run config (never execute
 import dagster as dg
 
 from dagster_project.assets.store import crawl_run, run_trigger
-from dagster_project.metadata import bullets, listing_check, table
+from dagster_project.metadata import bullets, code, listing_check, table
 from dagster_project.names import SOURCES_GROUP
 from dagster_project.resources import DUCKDB_POOL, LineageStoreResource, SqlRepoResource, require
 
@@ -57,10 +57,10 @@ def sql_sources(
         metadata={
             **{k: v for k, v in result.summary().items() if v is not None},
             "changed_files": bullets(
-                [f"added `{p}`" for p in result.added]
-                + [f"changed `{p}`" for p in result.changed]
-                + [f"renamed `{a}` → `{b}`" for a, b in result.renamed]
-                + [f"deleted `{p}` in {c or 'an unknown commit'}" for p, c in result.deleted]
+                [f"added {code(p)}" for p in result.added]
+                + [f"changed {code(p)}" for p in result.changed]
+                + [f"renamed {code(a)} → {code(b)}" for a, b in result.renamed]
+                + [f"deleted {code(p)} in {code(c or 'unknown commit')}" for p, c in result.deleted]
             ),
         }
     )
@@ -94,7 +94,7 @@ def sql_lineage(lineage_store: LineageStoreResource) -> dg.MaterializeResult:
             "statements": statements,
             "top_tables": dg.MetadataValue.md(
                 "| table | written from | read by |\n|---|---|---|\n"
-                + "\n".join(f"| `{t}` | {w} | {r} |" for t, w, r in top)
+                + "\n".join(f"| {code(t)} | {w} | {r} |" for t, w, r in top)
             ),
             "parse_errors": table(
                 ({"file": f, "line": n, "error": e} for f, n, e in errors),
@@ -110,7 +110,7 @@ def sql_statements_parse(lineage_store: LineageStoreResource) -> dg.AssetCheckRe
         errors = conn.execute(_PARSE_ERRORS_SQL).fetchall()
     return listing_check(
         errors,
-        lambda row: f"`{row[0]}:{row[1]}`: {row[2]}",
+        lambda row: f"{code(f'{row[0]}:{row[1]}')}: {code(row[2])}",
         severity=dg.AssetCheckSeverity.WARN,
         count="failed_statements",
     )

@@ -7,7 +7,7 @@ read-only copy that analysts and the CLI query.
 
 import dagster as dg
 
-from dagster_project.metadata import listing_check, table
+from dagster_project.metadata import code, listing_check, table
 from dagster_project.names import CRAWL_GROUP, LINEAGE_GRAPH, SOURCE_ASSET_KEYS, STORE_GROUP
 from dagster_project.resources import DUCKDB_POOL, LineageStoreResource, require_for_run
 
@@ -43,14 +43,14 @@ def crawl_run(
 def _summary_markdown(run: dict, stale: list[tuple[str, str, str]]) -> str:
     """A short markdown report: the run's outcome and every stale or failed source."""
     lines = [
-        f"**Crawl run** `{run['run_id']}`: {run['status']}, "
+        f"**Crawl run** {code(run['run_id'])}: {run['status']}, "
         f"{run['sources_ok']} sources ok, {run['sources_failed']} failed.",
         "",
     ]
     if stale:
         lines += ["| source | status | last error |", "|---|---|---|"]
         lines += [
-            f"| `{key}` | {status} | {(error or '').replace('|', '/')[:200]} |"
+            f"| {code(key)} | {status} | {code((error or '')[:200])} |"
             for key, status, error in stale
         ]
     else:
@@ -100,7 +100,7 @@ def no_stale_sources(lineage_store: LineageStoreResource) -> dg.AssetCheckResult
         ).fetchall()
     return listing_check(
         stale,
-        lambda row: f"`{row[0]}` ({row[1]}): {row[2]}",
+        lambda row: f"{code(row[0])} ({row[1]}): {code(row[2])}",
         severity=dg.AssetCheckSeverity.WARN,
         count="stale_sources",
     )
