@@ -18,6 +18,7 @@ import duckdb
 
 from lineage_assets import cli_graph, cli_openlineage, cli_s3, cli_sagemaker, cli_sql, config
 from lineage_assets.api import command as api_command
+from lineage_assets.isolated import address_space_cap
 from lineage_assets.s3_schema.listing import printable
 from lineage_assets.store import LineageStore, StoreError, connect_published
 from lineage_assets.store.console import run_read_query
@@ -59,6 +60,7 @@ def _print_rows(columns: list[str], rows: list[tuple[Any, ...]], fmt: str) -> No
     print(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
 
 
+QUERY_ADDRESS_SPACE = 2  # times LINEAGE_QUERY_MEMORY: DuckDB's buffers, then rows held for printing
 QUERY_USAGE = (
     'usage: lineage-assets query "SELECT ..." (read-only SQL over the published store; '
     'try "SHOW TABLES")'
@@ -70,9 +72,18 @@ def cmd_query(args: argparse.Namespace) -> int:
     if not args.sql.strip():
         print(QUERY_USAGE, file=sys.stderr)
         return 2
+    memory = config.query_memory_bytes()
     conn = connect_published(config.published_path())
     try:
-        result = run_read_query(conn, args.sql)
+        # DuckDB's memory_limit leaves out results buffered for fetching: the process's address
+        # space is capped too, so a query past both ends in an out-of-memory line.
+        with address_space_cap(QUERY_ADDRESS_SPACE * memory):
+            result = run_read_query(conn, args.sql)
+    except MemoryError:
+        print(
+            "error: the query needed more memory than LINEAGE_QUERY_MEMORY allows", file=sys.stderr
+        )
+        return 2
     finally:
         conn.close()
     _print_rows(result.columns, result.rows, args.format)

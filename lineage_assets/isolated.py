@@ -18,7 +18,8 @@ import resource
 import subprocess
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from importlib import import_module
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -236,6 +237,22 @@ def _address_space() -> int:
         return int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
 
 
+@contextmanager
+def address_space_cap(extra_bytes: int) -> Iterator[None]:
+    """Allocations past `extra_bytes` beyond what the process holds now fail (MemoryError in
+    Python, an out-of-memory error in DuckDB) until the block ends; a stricter cap stays."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    limit = _address_space() + extra_bytes
+    for current in (soft, hard):
+        if current != resource.RLIM_INFINITY:
+            limit = min(limit, current)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+
+
 def _outcome(func: Callable[..., Any], args: tuple[Any, ...]) -> tuple[str, Any]:
     """What a call gives the caller: its value, "memory", or its exception as one line."""
     try:
@@ -255,12 +272,13 @@ def serve(memory_bytes: int, modules: list[str]) -> None:
     os.dup2(2, 1)
     for module in modules:
         import_module(module)
-    limit = _address_space() + memory_bytes
-    _, hard = resource.getrlimit(resource.RLIMIT_AS)
-    if hard != resource.RLIM_INFINITY:  # a caller's own cap stays the stricter one
-        limit = min(limit, hard)
-    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    answers.send(_READY)
+    with address_space_cap(memory_bytes):
+        answers.send(_READY)
+        _answer_calls(requests, answers)
+
+
+def _answer_calls(requests: Connection, answers: Connection) -> None:
+    """Answer calls one at a time until standard input ends or a call runs out of memory."""
     while True:
         try:
             func, args = requests.recv()

@@ -137,3 +137,35 @@ def test_a_sql_file_past_the_time_bound_is_one_line(home: Path) -> None:
     assert done.returncode == 2
     assert done.stderr == f"error: {script}: SQL parse interrupted after 0.1 s\n"
     assert done.stdout == ""
+
+
+def test_a_result_too_large_to_buffer_is_one_line_within_the_memory_bound(
+    home: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """DuckDB's memory_limit leaves out results buffered for fetching: 100,000 rows of 100 KB
+    (10 GB) grew the process to the outer cap. The console caps its own address space at twice
+    LINEAGE_QUERY_MEMORY, so it stops far below the 3 GiB this test allows."""
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "LINEAGE_HOME": str(home),
+        "PYTHONPATH": str(ROOT),
+        "LINEAGE_QUERY_MEMORY": "256MiB",
+        "LINEAGE_QUERY_TIMEOUT": "60",
+    }
+    before = files(home)
+    out, err = (tmp_path_factory.mktemp("streams") / name for name in ("out", "err"))
+    with out.open("w") as stdout, err.open("w") as stderr:
+        child = subprocess.Popen(
+            [sys.executable, "-m", "lineage_assets", "query",
+             "SELECT repeat('x', 100000) AS s FROM range(100000)"],
+            env=env, cwd=ROOT, stdout=stdout, stderr=stderr, preexec_fn=limited,
+        )  # fmt: skip
+        _, status, usage = os.wait4(child.pid, 0)
+        child.returncode = os.waitstatus_to_exitcode(status)
+    message = err.read_text()
+    assert child.returncode == 2, message
+    assert message.startswith("error:") and "memory" in message.lower()
+    assert len(message.splitlines()) == 1
+    assert out.read_text() == ""
+    assert usage.ru_maxrss < (1536 << 10)  # KiB: well under the 3 GiB outer cap
+    assert files(home) == before

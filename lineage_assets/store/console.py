@@ -25,6 +25,8 @@ from lineage_assets.store.errors import StoreError
 from lineage_assets.store.schema import MIGRATIONS
 
 MAX_ROWS = 100_000  # rows fetched into memory for printing; the rest is left off, with a note
+MAX_FETCH_BYTES = 256 << 20  # of values fetched for printing (a quarter of the memory bound)
+FETCH_BATCH = 2_048
 READ_FORMS = "SELECT, FROM, WITH, VALUES, TABLE, DESCRIBE, SHOW, SUMMARIZE, EXPLAIN"
 
 # Table functions a read query may call besides the store's own table macros: generators and
@@ -246,16 +248,42 @@ def run_read_query(
     timeout_s: float | None = None,
 ) -> QueryResult:
     """Vet every statement of `sql`, then run them in order; up to `max_rows` rows of the last
-    (default `MAX_ROWS`). Running and fetching stop with `QueryInterrupted` after `timeout_s`
-    (default `LINEAGE_QUERY_TIMEOUT`)."""
+    (default `MAX_ROWS`) and at most `fetch_budget()` bytes of their values. Running and
+    fetching stop with `QueryInterrupted` after `timeout_s` (default `LINEAGE_QUERY_TIMEOUT`)."""
     max_rows = MAX_ROWS if max_rows is None else max_rows
     timeout_s = config.query_timeout_s() if timeout_s is None else timeout_s
+    budget = fetch_budget()
     vetted = read_statements(conn, sql)
     result = QueryResult([], [])
     with interrupted_after(conn, timeout_s):
         for text in vetted:
             relation = conn.execute(text)
-            rows = relation.fetchmany(max_rows + 1)
             columns = [d[0] for d in relation.description or []]
-            result = QueryResult(columns, rows[:max_rows], truncated=len(rows) > max_rows)
+            rows, truncated = _fetch_bounded(relation, max_rows, budget)
+            result = QueryResult(columns, rows, truncated=truncated)
     return result
+
+
+def fetch_budget() -> int:
+    """Bytes of values fetched into Python for printing: DuckDB's memory limit does not cover
+    them (100,000 rows of 100 KB strings would be 10 GB)."""
+    return min(MAX_FETCH_BYTES, config.query_memory_bytes() // 4)
+
+
+def _fetch_bounded(
+    relation: duckdb.DuckDBPyConnection, max_rows: int, budget: int
+) -> tuple[list[tuple[Any, ...]], bool]:
+    """Rows in batches until `max_rows` rows or `budget` bytes of values; whether rows were
+    left off."""
+    rows: list[tuple[Any, ...]] = []
+    used = 0
+    while len(rows) <= max_rows:
+        batch = relation.fetchmany(min(FETCH_BATCH, max_rows + 1 - len(rows)))
+        if not batch:
+            return rows, False
+        for row in batch:
+            used += sum(len(v) if isinstance(v, str | bytes) else 16 for v in row)
+            if used > budget and rows:
+                return rows, True
+            rows.append(row)
+    return rows[:max_rows], True
