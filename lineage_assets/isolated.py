@@ -32,6 +32,8 @@ PRELOAD = ("lineage_assets.sql",)
 MAX_WORKERS = 2  # calls running at once per process (the machine's cores); others wait
 START_TIMEOUT_S = 60.0  # a worker's interpreter start and imports, on a loaded machine
 _READY = "ready"
+# The only variables a worker sees: parsing needs no credentials, tokens or AWS settings.
+_INHERITED = ("PATH", "HOME", "LANG", "LC_ALL", "LC_CTYPE", "TMPDIR", "PYTHONPATH", "VIRTUAL_ENV")
 _PACKAGE_ROOT = str(Path(__file__).resolve().parents[1])
 
 
@@ -55,7 +57,7 @@ class _Worker:
     """One worker process and the two ends of its pipes."""
 
     def __init__(self, memory_bytes: int) -> None:
-        env = dict(os.environ)
+        env = {name: os.environ[name] for name in _INHERITED if name in os.environ}
         env["PYTHONPATH"] = os.pathsep.join(
             part for part in (_PACKAGE_ROOT, env.get("PYTHONPATH", "")) if part
         )

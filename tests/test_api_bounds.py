@@ -4,13 +4,15 @@ for hours is killed, store reads are interrupted, and the next request is served
 from __future__ import annotations
 
 import hashlib
+import os
+import time
 from pathlib import Path
 
 import duckdb
 import pytest
 from fastapi.testclient import TestClient
 
-from lineage_assets import cli, config
+from lineage_assets import cli, config, isolated
 from lineage_assets.api.app import bounded_app
 
 # ~100 KB of ordinary statements: about 2 s of parsing here, twenty times the bound given below.
@@ -112,3 +114,23 @@ def test_store_reads_are_bounded_in_time_and_memory(home: Path, relation: str, k
         assert api.get("/sagemaker/pipelines").status_code == 200
     assert digest(published) == before
     assert sorted(p.name for p in home.iterdir()) == ["lineage.duckdb", "lineage_published.duckdb"]
+
+
+def test_workers_see_no_credentials_and_report_failures_in_one_line(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("LINEAGE_GIT_TOKEN", "ghp_secret")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "aws-secret")
+    pool = isolated.WorkerPool(1, 256 << 20)
+    try:
+        assert pool.call(os.getenv, "LINEAGE_GIT_TOKEN", timeout_s=60) is None
+        assert pool.call(os.getenv, "AWS_SECRET_ACCESS_KEY", timeout_s=60) is None
+        with pytest.raises(isolated.IsolationError, match=r"^call failed: ValueError: .*"):
+            pool.call(int, "not a number\nsecond line", timeout_s=60)
+        with pytest.raises(isolated.CallOutOfMemory):
+            pool.call(bytearray, 1 << 30, timeout_s=60)
+        with pytest.raises(isolated.CallTimedOut, match=r"^call interrupted after 0.2 s$"):
+            pool.call(time.sleep, 30, timeout_s=0.2)
+        assert pool.call(len, "four", timeout_s=60) == 4
+    finally:
+        pool.close()
