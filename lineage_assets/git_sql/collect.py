@@ -107,12 +107,19 @@ class DbtContext:
         return None
 
     def shared_inputs(self) -> frozenset[str]:
-        """Files every model may render (macros, installed packages): a change re-parses all."""
+        """Files every model may render (macros, installed packages, `local:` packages read
+        where they lie): a change re-parses all."""
+        local = [
+            package
+            for project in self.projects
+            for package in project.packages
+            if not package.root.startswith(f"{project.packages_path}/")
+        ]
         return frozenset(
             path
             for path in self.files
-            for project in self.projects
-            if project.kind_of(path) in ("macro", "package")
+            if any(p.kind_of(path) in ("macro", "package") for p in self.projects)
+            or any(p.kind_of(path) in DBT_MANAGED for p in local)
         )
 
     def graph(self, project: DbtProject) -> DbtGraph:

@@ -135,7 +135,7 @@ def _requests(
         for path in sorted(files):
             if owner is project and project.kind_of(path) == "package":
                 continue
-            if owner is not project and not path.startswith(f"{owner.root}/"):
+            if owner is not project and not owner.owns(path):
                 continue
             kind = owner.kind_of(path)
             if kind == "macro" and path.endswith(".sql"):

@@ -5,6 +5,7 @@ property YAML files (model configs and columns, sources with their columns).
 
 from __future__ import annotations
 
+import posixpath
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
@@ -52,8 +53,10 @@ class DbtProject:
     sources: tuple[SourceTable, ...] = ()
     packages: tuple[DbtProject, ...] = ()
 
-    def _paths(self, key: str, default: str) -> tuple[str, ...]:
-        value = self.settings.get(key) or [default]
+    def _paths(self, key: str, default: str, legacy: str = "") -> tuple[str, ...]:
+        """A resource path setting; dbt still reads the legacy key when the new one is absent."""
+        chosen = key if key in self.settings or not legacy else legacy
+        value = self.settings.get(chosen) or [default]
         values = [value] if isinstance(value, str) else list(value)
         return tuple(self.join(str(v).strip("/")) for v in values)
 
@@ -63,7 +66,7 @@ class DbtProject:
 
     @property
     def model_paths(self) -> tuple[str, ...]:
-        return self._paths("model-paths", "models")
+        return self._paths("model-paths", "models", "source-paths")
 
     @property
     def macro_paths(self) -> tuple[str, ...]:
@@ -71,7 +74,7 @@ class DbtProject:
 
     @property
     def seed_paths(self) -> tuple[str, ...]:
-        return self._paths("seed-paths", "seeds")
+        return self._paths("seed-paths", "seeds", "data-paths")
 
     @property
     def snapshot_paths(self) -> tuple[str, ...]:
@@ -312,6 +315,36 @@ def read_project(
     return project, problems
 
 
+def local_package_files(
+    project: DbtProject, files: Mapping[str, str], problems: list[str]
+) -> list[str]:
+    """`dbt_project.yml` of the `local:` packages the project declares that lie in the
+    repository itself: `dbt deps` would copy them into `dbt_packages/`, so they are read
+    where they are when it did not run (paths leaving the repository are ignored)."""
+    found: list[str] = []
+    for name in ("packages.yml", "dependencies.yml"):
+        path = project.join(name)
+        if path not in files:
+            continue
+        try:
+            document = load_yaml(path, files[path])
+        except DbtError as error:
+            problems.append(str(error))
+            continue
+        entries = document.get("packages") if isinstance(document, Mapping) else None
+        for entry in entries if isinstance(entries, list) else []:
+            local = entry.get("local") if isinstance(entry, Mapping) else None
+            if not isinstance(local, str) or "{" in local or local.startswith("/"):
+                continue
+            folder = posixpath.normpath(posixpath.join(project.root or ".", local))
+            if folder == ".." or folder.startswith("../") or folder == (project.root or "."):
+                continue
+            candidate = "dbt_project.yml" if folder == "." else f"{folder}/dbt_project.yml"
+            if candidate in files and candidate not in found:
+                found.append(candidate)
+    return found
+
+
 def read_projects(files: Mapping[str, str]) -> tuple[list[DbtProject], list[str]]:
     """Every root dbt project in the files, each with the packages installed beside it."""
     project_files = sorted(
@@ -341,6 +374,17 @@ def read_projects(files: Mapping[str, str]) -> tuple[list[DbtProject], list[str]
                 installed.append(package)
                 package_problems += found
         nested.update(p for p in project_files if p.startswith(prefix))
+        known = {root.name, *(p.name for p in installed)}
+        for candidate in local_package_files(root, files, package_problems):
+            try:
+                package, found = read_project(candidate, files)
+            except DbtError as error:
+                package_problems.append(str(error))
+                continue
+            if package.name not in known:
+                known.add(package.name)
+                installed.append(package)
+                package_problems += found
         projects.append(
             DbtProject(
                 root=root.root,

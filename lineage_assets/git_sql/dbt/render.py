@@ -13,7 +13,7 @@ import hashlib
 import itertools
 import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
@@ -64,12 +64,44 @@ def _placeholder(key: str) -> str:
     return f"{PLACEHOLDER_OPEN}{key}{PLACEHOLDER_CLOSE}"
 
 
-class RelationStub:
+class RelationStub(Mapping[str, Any]):
     """What `ref()`, `this` and `api.Relation.create` return: a relation whose parts are
-    placeholders until every node's name is known."""
+    placeholders until every node's name is known. Like dbt's relations it is a hashable
+    mapping of its attributes (`dbt_utils._is_relation` checks `is mapping` and `metadata`)."""
+
+    is_cte = is_view = is_table = is_materialized_view = False
 
     def __init__(self, key: str) -> None:
         self._key = key
+
+    def __bool__(self) -> bool:
+        return True
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, RelationStub) and str(other) == str(self)
+
+    def __hash__(self) -> int:
+        return hash(str(self))
+
+    def __getitem__(self, key: str) -> Any:
+        if not isinstance(key, str) or key.startswith("_"):
+            raise KeyError(key)
+        try:
+            return getattr(self, key)
+        except AttributeError:
+            raise KeyError(key) from None
+
+    def __iter__(self) -> Iterator[str]:
+        raise TypeError("a relation is not iterable")
+
+    def __len__(self) -> int:
+        raise TypeError("a relation has no length")
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """`metadata` names the relation type, as dbt's `BaseRelation.get` does for dbt_utils."""
+        if key == "metadata":
+            return {"type": "BaseRelation"}
+        return super().get(key, default)
 
     def __str__(self) -> str:
         return _placeholder(self._key)
@@ -179,7 +211,12 @@ class Namespace:
         return found if found is not None else RecordingUndefined(name=f"{self._package}.{name}")
 
     def __getitem__(self, name: str) -> Any:
-        return getattr(self, name)
+        """Also the package's private macros (`dbt_utils._is_relation`): the sandbox refuses
+        `_` attributes, then looks the name up here, where only macros can be found."""
+        if not isinstance(name, str) or name.startswith("__"):
+            raise KeyError(name)
+        found = self._macros.get(name)
+        return found if found is not None else RecordingUndefined(name=f"{self._package}.{name}")
 
 
 class Adapter:
@@ -357,13 +394,13 @@ class ProjectRenderer:
                 self.wrappers.setdefault(package, {})[name] = self._wrapper(package, name)
         for package, path, _, template in templates:
             try:
-                module = template.make_module(self.context_for(package))
+                defined = _defined_names(template, self.context_for(package))
             except FATAL:
                 raise
             except Exception as error:
                 self.load_warnings.append(f"{path}: macro file failed to load: {error}")
                 continue
-            for name, value in vars(module).items():
+            for name, value in defined.items():
                 if isinstance(value, jinja2.runtime.Macro):
                     self.macros.setdefault(package, {})[name] = value
 
@@ -700,10 +737,21 @@ def _guard_parse(parse: Callable[[str], Any], text: Any, default: Any) -> Any:
         return default
 
 
+def _defined_names(template: jinja2.Template, context: Mapping[str, Any]) -> dict[str, Any]:
+    """Everything a macro file defines at top level, private `_name` macros included (dbt
+    calls them as `package._name`; a Jinja module would only export the public ones)."""
+    state = template.new_context(dict(context))
+    for _ in template.root_render_func(state):
+        pass
+    return dict(state.vars)
+
+
 def _plain(value: Any, depth: int = 0) -> Any:
     """A config value as plain data (what the parent process may receive)."""
     if depth > 20:
         return None
+    if isinstance(value, RelationStub):
+        return str(value)
     if isinstance(value, Mapping):
         return {str(k): _plain(v, depth + 1) for k, v in value.items()}
     if isinstance(value, (list, tuple, set)):
