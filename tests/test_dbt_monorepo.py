@@ -161,3 +161,19 @@ def test_relation_and_namespace_lookups_reach_no_private_state():
         else:
             assert node.error is None, name
             assert node.sql in ("select 'None' as probe", "select '' as probe"), name
+
+
+def test_a_ref_to_a_package_not_installed_is_named_by_dbts_default():
+    files = {
+        **repository_files(),
+        "warehouse/transform/marts/fct_payments.sql": (
+            "select * from {{ ref('stripe_payments') }}\n"
+            "join {{ ref('stripe', 'stripe_refunds', v=2) }} using (payment_id)"
+        ),
+    }
+    context, _ = dbt_context(files, DbtSettings(target=TARGET))
+    project = next(p for p in context.projects if p.name == "warehouse")
+    graph = context.graph(project)
+    node = next(n for n in graph.nodes if n.name == "fct_payments")
+    assert node.depends_on == ("analytics.stripe_payments", "analytics.stripe_refunds_v2")
+    assert any("taken as analytics.stripe_payments" in w for w in node.warnings)

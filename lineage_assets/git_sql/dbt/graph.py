@@ -425,8 +425,12 @@ class _Resolver:
         resolved: list[tuple[str, str, str] | None] = []
         for ref in node.refs:
             hit = self.ref(node, ref.package, ref.name, ref.version)
-            if hit is None:
-                warnings.append(f"ref('{ref.name}') names no model of the project")
+            if hit is None:  # a package not installed: dbt would name it by default
+                hit = self._default_ref(ref.name, ref.version)
+                warnings.append(
+                    f"ref('{ref.name}') names no model of the project "
+                    f"(a package not installed?): taken as {self._name(hit)}, dbt's default name"
+                )
             resolved.append(hit)
         sources: list[tuple[str, str, str] | None] = []
         for source, table in node.sources:
@@ -462,6 +466,12 @@ class _Resolver:
             else node.error_line,
             warnings=tuple(warnings),
         )
+
+    def _default_ref(self, name: str, version: str | None) -> tuple[str, str, str]:
+        """What dbt's default generate_*_name gives a model without configs (target database
+        and schema, the name, `_v<version>` when pinned)."""
+        alias = name if version is None else f"{name}_v{version}"
+        return self.target.database, self.target.schema, alias
 
     def _properties(self, node: RenderedNode) -> Mapping[str, Any]:
         owner = next((p for p in _all_projects(self.project) if p.name == node.package), None)
