@@ -177,3 +177,17 @@ def test_a_ref_to_a_package_not_installed_is_named_by_dbts_default():
     node = next(n for n in graph.nodes if n.name == "fct_payments")
     assert node.depends_on == ("analytics.stripe_payments", "analytics.stripe_refunds_v2")
     assert any("taken as analytics.stripe_payments" in w for w in node.warnings)
+
+
+def test_a_project_inside_a_hidden_folder_keeps_its_path():
+    files = {
+        f".analytics/{path}": text
+        for path, text in repository_files().items()
+        if path.startswith("warehouse/")
+    }
+    context, _ = dbt_context(files, DbtSettings(target=TARGET))
+    assert [p.root for p in context.projects] == [".analytics/warehouse"]
+    model = ".analytics/warehouse/transform/staging/stg_orders.sql"
+    assert context.project_of(model) is context.projects[0]
+    relations = {n.relation for n in context.graph(context.projects[0]).nodes}
+    assert "analytics_staging.stg_orders" in relations

@@ -291,7 +291,8 @@ def read_project(
     settings = load_yaml(project_file, files[project_file]) or {}
     if not isinstance(settings, Mapping):
         raise DbtError(f"{project_file}: not a mapping")
-    root = str(PurePosixPath(project_file).parent).removeprefix(".")
+    parent = str(PurePosixPath(project_file).parent)
+    root = "" if parent == "." else parent  # `.dbt/x` keeps its dot
     project = DbtProject(root=root, name=str(settings.get("name") or "dbt"), settings=settings)
     folders = (*project.model_paths, *project.seed_paths, *project.snapshot_paths,
                *project.analysis_paths, *project.macro_paths)  # fmt: skip
