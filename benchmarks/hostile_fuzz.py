@@ -384,37 +384,44 @@ def hostile_objects(scale: float = 1) -> list[tuple[str, bytes]]:
     ]
 
 
-def s3_cases(scale: float = 1) -> Iterator[Case]:
-    """Each hostile object sampled as its own dataset, on an in-process moto S3."""
+def s3_cases(scale: float = 1, s3: Any = None) -> Iterator[Case]:
+    """Each hostile object sampled as its own dataset, in a fresh bucket of `s3` (a client of
+    a running emulator), or else of an in-process moto S3 started and stopped here (moto's
+    in-process mock resets every emulated account: never inside a process sharing one)."""
+    import uuid
+
     import boto3
     from moto import mock_aws
 
     from lineage_assets.s3_schema import CrawlBudget, sample_dataset
 
     objects = hostile_objects(scale)
-    bucket = "hostile-bucket"
-    mock = mock_aws()
+    bucket = f"hostile-{uuid.uuid4().hex[:12]}"
+    mock = mock_aws() if s3 is None else None
 
     def start() -> object:
-        mock.start()
-        s3 = boto3.client("s3", region_name="us-east-1")
-        s3.create_bucket(Bucket=bucket)
+        client = s3
+        if mock is not None:
+            mock.start()
+            client = boto3.client("s3", region_name="us-east-1")
+        client.create_bucket(Bucket=bucket)
         for key, body in objects:
-            s3.put_object(Bucket=bucket, Key=key, Body=body)
-        return s3
+            client.put_object(Bucket=bucket, Key=key, Body=body)
+        return client
 
     state: dict[str, Any] = {}
-    yield Case("s3", "moto bucket set up", lambda: state.setdefault("s3", start()))
+    yield Case("s3", "bucket set up", lambda: state.setdefault("s3", start()))
     for key, _ in objects:
         prefix = key.rsplit("/", 1)[0] + "/"
 
         def call(p: str = prefix) -> object:
-            s3 = state["s3"]
+            client = state["s3"]
             budget = CrawlBudget(max_bytes=64 << 20)
-            return sample_dataset(f"s3://{bucket}/{p}", s3, s3, budget)
+            return sample_dataset(f"s3://{bucket}/{p}", client, client, budget)
 
         yield Case("s3", key[:80], call)
-    yield Case("s3", "moto stopped", mock.stop)
+    if mock is not None:
+        yield Case("s3", "moto stopped", mock.stop)
 
 
 # -- running --------------------------------------------------------------------------------
