@@ -191,3 +191,37 @@ def test_a_project_inside_a_hidden_folder_keeps_its_path():
     assert context.project_of(model) is context.projects[0]
     relations = {n.relation for n in context.graph(context.projects[0]).nodes}
     assert "analytics_staging.stg_orders" in relations
+
+
+def test_a_snapshot_defined_in_yaml_is_stored_with_its_edge(tmp_path):
+    bare = git.Repo.init(tmp_path / "remote.git", bare=True, initial_branch="main")
+    work = git.Repo.init(tmp_path / "work", initial_branch="main")
+    shutil.copytree(MONOREPO, work.working_dir, dirs_exist_ok=True)
+    snapshots = Path(work.working_dir, "warehouse/snapshots")
+    snapshots.mkdir()
+    (snapshots / "orders_snapshot.yml").write_text(
+        "snapshots:\n  - name: orders_snapshot\n    relation: ref('stg_orders')\n"
+        "    config:\n      unique_key: order_id\n      strategy: check\n      check_cols: all\n"
+    )
+    work.git.add("-A")
+    work.index.commit("orders are snapshotted", author=AUTHOR, committer=AUTHOR)
+    work.create_remote("origin", bare.git_dir)
+    work.git.push("origin", "HEAD:main")
+    config = GitSourceConfig(
+        remote=str(bare.git_dir), name="monorepo", dialect="duckdb", dbt_database="prod"
+    )
+    with LineageStore.open(tmp_path / "lineage.duckdb") as store:
+        assert sync_repository(config, store, tmp_path / "cache").error is None
+        edges = store.conn.execute(
+            "SELECT e.source_table, e.target_table, f.path FROM table_edges e "
+            "JOIN sql_files f USING (source_key) WHERE e.target_table LIKE '%snapshot%'"
+        ).fetchall()
+        # dbt parse: "prod"."analytics"."orders_snapshot" depends on model.warehouse.stg_orders
+        assert edges == [
+            (
+                "analytics_staging.stg_orders",
+                "analytics.orders_snapshot",
+                "warehouse/snapshots/orders_snapshot.yml",
+            )
+        ]
+        assert sync_repository(config, store, tmp_path / "cache").statements_parsed == 0

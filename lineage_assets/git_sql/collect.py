@@ -106,6 +106,15 @@ class DbtContext:
                 return project
         return None
 
+    def node_yaml_files(self) -> frozenset[str]:
+        """Property YAML files that define nodes themselves (snapshots with `relation:`)."""
+        return frozenset(
+            str(entry["path"])
+            for project in self.projects
+            for entry in project.properties.values()
+            if entry.get("relation") and entry.get("path")
+        )
+
     def shared_inputs(self) -> frozenset[str]:
         """Files every model may render (macros, installed packages, `local:` packages read
         where they lie): a change re-parses all."""

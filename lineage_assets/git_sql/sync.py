@@ -167,6 +167,11 @@ def checkout_state(
 ) -> CheckoutState:
     """The planning facts of the checkout: wanted files, rewrite, paths changed, dbt models."""
     files = {f.path: f for f in checkout.files(config)}
+    yaml_nodes = context.node_yaml_files()
+    if yaml_nodes:  # dbt snapshots defined in YAML: their file is their statement
+        anywhere = replace(config, include=("*",))
+        listed = checkout.listing()
+        files |= {f.path: f for f in listed if f.path in yaml_nodes and anywhere.wants(f.path)}
     rewritten = bool(stored.commit and not checkout.is_ancestor(stored.commit, checkout.commit_sha))
     changed = None
     if stored.commit and not rewritten:
