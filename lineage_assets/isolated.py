@@ -190,9 +190,10 @@ class WorkerPool:
             answer: tuple[str, Any] = worker.answers.recv()
         except (EOFError, OSError):
             worker.process.wait(5)
-            raise IsolationError(
-                f"{what} failed: its worker ended ({_ended(worker.process.poll())})"
-            ) from None
+            code = worker.process.poll()
+            if code in (-6, -9):  # an allocation past RLIMIT_AS that native code could not survive
+                return "memory", _ended(code)
+            raise IsolationError(f"{what} failed: its worker ended ({_ended(code)})") from None
         return answer
 
     def close(self) -> None:
