@@ -25,8 +25,8 @@ from fastapi.staticfiles import StaticFiles
 
 from lineage_assets import config
 from lineage_assets.api.limits import BodyTooLarge, RequestLimits
+from lineage_assets.contract import AmbiguousName, UnknownName, build_lineage, catalog
 from lineage_assets.contract import Request as LineageRequest
-from lineage_assets.contract import UnknownName, build_lineage, catalog
 from lineage_assets.isolated import IsolationBusy, IsolationError, shared_pool
 from lineage_assets.store import StoreError, connect_published
 from lineage_assets.store.deadline import QueryInterrupted, interrupted_after
@@ -119,6 +119,16 @@ def create_app(published: Path | None = None) -> FastAPI:
     async def unknown(request: Request, error: UnknownName) -> JSONResponse:
         return JSONResponse({"detail": _not_found(error).detail}, status_code=404)
 
+    @app.exception_handler(AmbiguousName)
+    async def ambiguous(request: Request, error: AmbiguousName) -> JSONResponse:
+        detail = {
+            "type": "AmbiguousName",
+            "message": str(error),
+            "kind": error.kind,
+            "regions": error.regions,
+        }
+        return JSONResponse({"detail": detail}, status_code=409)
+
     @app.exception_handler(QueryInterrupted)
     async def interrupted(request: Request, error: QueryInterrupted) -> JSONResponse:
         message = f"request interrupted after {timeout_s:g} s (LINEAGE_API_TIMEOUT)"
@@ -187,7 +197,8 @@ def create_app(published: Path | None = None) -> FastAPI:
         """One pipeline's lineage document (schema: `lineage_assets/contract/schema.json`).
         `execution` (ARN or id) shows the definition that execution ran with its data;
         `includeLatestExec` the same for the newest execution; neither: the current
-        definition. PII is always included (it is stored); `includePII` is accepted."""
+        definition. PII is always included (it is stored); `includePII` is accepted.
+        Without `region`, a name crawled in several regions is 409 listing them."""
         with connection() as conn:
             document = build_lineage(
                 conn,

@@ -30,16 +30,22 @@ def _nearness(name: str, other: str) -> tuple[int, int]:
 
 
 def close_matches(name: str, known: Iterable[str]) -> list[str]:
-    """The known names closest to `name` (difflib's ratio ≥ 0.5, best first). Of many, only
-    those sharing the longest prefix with it, then nearest in length, are compared."""
+    """The known names closest to `name` in any case (difflib's ratio ≥ 0.5 on case-folded
+    names, best first), each spelled as stored. Of many, only those sharing the longest
+    prefix with it, then nearest in length, are compared."""
     if len(name) > MAX_COMPARED_CHARS:
         return []
-    candidates = list(dict.fromkeys(known))
+    spellings: dict[str, list[str]] = defaultdict(list)
+    for candidate in dict.fromkeys(known):
+        spellings[candidate.casefold()].append(candidate)
+    wanted = name.casefold()
+    candidates = list(spellings)
     if len(candidates) > MAX_COMPARED_NAMES:
         candidates = heapq.nsmallest(
-            MAX_COMPARED_NAMES, candidates, key=lambda c: _nearness(name, c)
+            MAX_COMPARED_NAMES, candidates, key=lambda c: _nearness(wanted, c)
         )
-    return difflib.get_close_matches(name, candidates, n=CLOSE_MATCHES, cutoff=0.5)
+    best = difflib.get_close_matches(wanted, candidates, n=CLOSE_MATCHES, cutoff=0.5)
+    return [spelled for folded in best for spelled in spellings[folded]][:CLOSE_MATCHES]
 
 
 class UnknownName(LookupError):
@@ -51,6 +57,15 @@ class UnknownName(LookupError):
         self.matches = close_matches(name, known)
         hint = f"; close matches: {', '.join(self.matches)}" if self.matches else ""
         super().__init__(f"unknown {kind} {name!r}{hint}")
+
+
+class AmbiguousName(LookupError):
+    """A name the store holds in several regions, asked for without one (the API's 409):
+    answering with one of them would be a silent guess."""
+
+    def __init__(self, kind: str, name: str, regions: Iterable[str]) -> None:
+        self.kind, self.name, self.regions = kind, name, sorted(regions)
+        super().__init__(f"{kind} {name!r} is in {', '.join(self.regions)}: give region")
 
 
 def iso(value: Any) -> str | None:
@@ -135,12 +150,15 @@ def pipelines(conn: Any) -> list[PipelineRow]:
 
 
 def find_pipeline(conn: Any, name: str, region: str | None = None) -> PipelineRow:
-    """The pipeline of that name (in that region); UnknownName with close matches if none."""
+    """The pipeline of that name (in that region); UnknownName with close matches if none,
+    AmbiguousName if no region is given and several regions hold the name."""
     rows = conn.execute(
-        _PIPELINE_SELECT
-        + "WHERE pipeline_name = ? AND (? IS NULL OR region = ?) ORDER BY region LIMIT 1",
+        _PIPELINE_SELECT + "WHERE pipeline_name = ? AND (? IS NULL OR region = ?) ORDER BY region",
         [name, region, region],
     ).fetchall()
+    regions = {row[1] for row in rows}
+    if len(regions) > 1:
+        raise AmbiguousName("pipeline", name, regions)
     if rows:
         return _pipeline(rows[0])
     known = conn.execute(
