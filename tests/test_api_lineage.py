@@ -5,6 +5,7 @@ view connected from the raw customer files to the registered model."""
 from __future__ import annotations
 
 import hashlib
+import json
 from collections import defaultdict
 from pathlib import Path
 
@@ -13,15 +14,19 @@ import pytest
 from fastapi.testclient import TestClient
 
 from dagster_project.definitions import defs
-from lineage_assets import config
+from lineage_assets import aws, config
 from lineage_assets.api.app import create_app
 from lineage_assets.api.limits import RequestLimits
 from lineage_assets.contract.schema import validation_errors
 from lineage_assets.demo_repo import build_demo_remote
-from lineage_assets.store import connect_published
+from lineage_assets.emulator import definitions as seeded
+from lineage_assets.sagemaker.crawl import crawl_regions
+from lineage_assets.store import LineageStore, connect_published
 from tests.conftest import point_at_emulator
 
 PROJECT = Path(__file__).resolve().parents[1]
+TWINS_ACCOUNT = "210987654327"  # an emulator account of its own (the seeded one is untouched)
+TWIN, SOLO = "ChurnTwin", "ChurnSolo"
 
 
 def crawl_demo(server, home: Path) -> Path:
@@ -335,3 +340,72 @@ def test_the_cli_has_the_serve_command():
 
     args = build_parser().parse_args(["serve", "--port", "8399"])
     assert (args.func, args.host, args.port) == (cmd_serve, "127.0.0.1", 8399)
+
+
+@pytest.fixture(scope="module")
+def twins(emulator, tmp_path_factory):
+    """A store crawled from an account holding TWIN in two regions and SOLO in one."""
+    server, _ = emulator
+    home = tmp_path_factory.mktemp("api-twins")
+    with pytest.MonkeyPatch.context() as patch:
+        point_at_emulator(patch, server.endpoint_url)
+        patch.setenv("MOTO_ACCOUNT_ID", TWINS_ACCOUNT)
+        placed = [("us-east-1", TWIN), ("eu-west-1", TWIN), ("eu-west-1", SOLO)]
+        for region, name in placed:
+            sagemaker = aws.client("sagemaker", region)
+            if name not in {
+                p["PipelineName"] for p in sagemaker.list_pipelines()["PipelineSummaries"]
+            }:
+                sagemaker.create_pipeline(
+                    PipelineName=name,
+                    PipelineDefinition=json.dumps(seeded.abalone_definition()),
+                    RoleArn=seeded.ROLE_ARN,
+                )
+        with LineageStore.open(config.duckdb_path(home), config.published_path(home)) as store:
+            run_id = store.begin_run("test")
+            crawl_regions(store, aws.client, ("us-east-1", "eu-west-1"), run_id=run_id)
+            store.finish_run(run_id)
+            store.publish()
+    with TestClient(RequestLimits(create_app(config.published_path(home)))) as client:
+        yield client
+
+
+def test_a_name_in_two_regions_without_region_is_409_listing_them(twins):
+    body = answer(twins, "/lineage", "error", 409, pipeline=TWIN, includeLatestExec="true")
+    detail = body["detail"]
+    assert detail["type"] == "AmbiguousName" and detail["kind"] == "pipeline"
+    assert detail["regions"] == ["eu-west-1", "us-east-1"]
+    assert "\n" not in detail["message"]
+    assert "eu-west-1, us-east-1" in detail["message"] and "region" in detail["message"]
+    for region in ("us-east-1", "eu-west-1"):  # the region picks one, as the viewer sends it
+        body = answer(twins, "/lineage", "lineage", pipeline=TWIN, region=region, view="data")
+        assert body["pipeline"]["region"] == region and body["pipeline"]["name"] == TWIN
+    body = answer(twins, "/lineage", "lineage", pipeline=SOLO)  # one region: found without it
+    assert body["pipeline"]["region"] == "eu-west-1"
+    answer(twins, "/lineage", "error", 422, domain="ml-platform")  # by-domain needs a region
+
+
+def test_close_matches_ignore_case_and_name_the_stored_spelling(twins):
+    body = answer(twins, "/lineage", "error", 404, pipeline="CHURNSOLO")
+    assert body["detail"]["matches"][0] == SOLO
+    body = answer(twins, "/lineage", "error", 404, pipeline="churn-twin", region="us-east-1")
+    assert body["detail"]["matches"] == [TWIN]
+
+
+def test_case_insensitive_close_matches_stay_bounded(monkeypatch):
+    from lineage_assets.contract import reads
+
+    known = [f"ml-platform-{i:05d}" for i in range(20_000)] + ["ml-platform", "ML-Platform"]
+    compared = []
+    real = reads.difflib.get_close_matches
+
+    def counting(word, possibilities, *args, **kwargs):
+        compared.append(len(possibilities))
+        return real(word, possibilities, *args, **kwargs)
+
+    monkeypatch.setattr(reads.difflib, "get_close_matches", counting)
+    matches = reads.close_matches("ML-PLATFRM", known)
+    assert matches[:2] == ["ml-platform", "ML-Platform"]  # both stored spellings, as stored
+    assert compared == [reads.MAX_COMPARED_NAMES]
+    assert reads.close_matches("ML-PLATFRM", ["ml-platform", "payments"]) == ["ml-platform"]
+    assert reads.close_matches("Straße", ["STRASSE", "strand"])[0] == "STRASSE"  # casefold
