@@ -19,8 +19,9 @@ from lineage_assets.sagemaker.crawl import crawl_regions
 from lineage_assets.store import LineageStore, connect_published
 from tests.conftest import point_at_emulator
 
-REGIONS = ("us-east-1", "eu-west-1", "ap-northeast-2")
+REGIONS = ("us-east-1", "eu-west-1")
 TWIN_REGION = "ap-northeast-2"  # holds a second pipeline named like the Abalone one
+TWIN_ACCOUNT = "210987654328"  # the twin's account: the seeded one stays untouched
 
 
 @pytest.fixture(scope="module")
@@ -31,16 +32,18 @@ def crawled(emulator, tmp_path_factory) -> tuple[Path, str]:
     home = tmp_path_factory.mktemp("cli-store")
     with pytest.MonkeyPatch.context() as patch:
         point_at_emulator(patch, server.endpoint_url)
-        twin = aws.client("sagemaker", TWIN_REGION)
-        if not twin.list_pipelines()["PipelineSummaries"]:
-            twin.create_pipeline(
-                PipelineName=seeded.ABALONE_PIPELINE,
-                PipelineDefinition=json.dumps(seeded.abalone_definition()),
-                RoleArn=seeded.ROLE_ARN,
-            )
         with LineageStore.open(config.duckdb_path(home), config.published_path(home)) as store:
             run_id = store.begin_run("test")
             crawl_regions(store, aws.client, REGIONS, run_id=run_id)
+            patch.setenv("MOTO_ACCOUNT_ID", TWIN_ACCOUNT)
+            twin = aws.client("sagemaker", TWIN_REGION)
+            if not twin.list_pipelines()["PipelineSummaries"]:
+                twin.create_pipeline(
+                    PipelineName=seeded.ABALONE_PIPELINE,
+                    PipelineDefinition=json.dumps(seeded.abalone_definition()),
+                    RoleArn=seeded.ROLE_ARN,
+                )
+            crawl_regions(store, aws.client, (TWIN_REGION,), run_id=run_id)
             keys = store.conn.execute("SELECT source_key FROM sagemaker_pipelines").fetchall()
             for (key,) in keys:
                 document = snapshot.pipeline_graph(store.conn, key)
@@ -169,6 +172,10 @@ def test_unknown_names_are_one_line_with_close_matches_and_exit_1(home, crawled,
     assert "close matches: AbalonePipeline" in capsys.readouterr().err
     assert main(["sagemaker", "list", "--domain", "ml-platfrm"]) == 1
     assert "close matches: ml-platform" in capsys.readouterr().err
+    assert main(["sagemaker", "list", "--domain", "ML-PLATFRM"]) == 1  # any case, as stored
+    assert "close matches: ml-platform" in capsys.readouterr().err
+    assert main(["sagemaker", "lineage", "abalonepipeline", "--region", "us-east-1"]) == 1
+    assert "close matches: AbalonePipeline" in capsys.readouterr().err
 
 
 def test_an_unknown_node_names_the_nodes_close_to_it(home, capsys):
