@@ -46,6 +46,12 @@ FETCH_TIMEOUT_SECONDS = 1800.0
 STALL_SECONDS = 120
 MAX_TREE_ENTRIES = 500_000
 MAX_GIT_ERROR_BYTES = 4_096
+MAX_CACHE_BYTES = 2 * 1024**3
+LAST_REF = "refs/lineage/last"
+COMMIT_REF = "refs/lineage/commit"
+BRANCHES = "refs/remotes/origin/*"
+FULL_SHA = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
+SHORT_SHA = re.compile(r"[0-9a-f]{4,63}")
 
 
 class TreeTooLarge(GitError):
@@ -78,6 +84,9 @@ class GitSourceConfig:
     dbt_schema: str | None = None
     dbt_env_allow: tuple[str, ...] = ()
     dbt_manifest: str | None = None
+    # The cached clone's size after a fetch (packs, loose objects, garbage); over it the sync
+    # fails as a whole and the cache is removed. Only the configured ref is ever fetched.
+    max_cache_bytes: int = MAX_CACHE_BYTES
 
     def __post_init__(self) -> None:
         """Keep only the public form of the remote; remember that credentials were cut off."""
@@ -357,36 +366,113 @@ def _cache_lock(cache: Path) -> Iterator[None]:
 
 
 def _fetch_into(config: GitSourceConfig, cache: Path) -> tuple[git.Repo, str]:
-    """Open (or create) the cache, fetch every branch and tag, resolve the ref."""
+    """Open (or create) the cache, fetch only the configured ref, check the cache's size,
+    resolve the ref, and keep that commit as `LAST_REF` for the next sync's rewrite check."""
     repo = _open_cache(config, cache)
     repo.git.update_environment(**_git_environment(config))
     repo.git.remote("set-url", "origin", public_url(config.remote))
+    target = _remote_target(repo, config.ref)
     repo.git.fetch(
         "--force",
-        "--prune",
-        "--tags",
+        "--no-tags",
+        "--no-write-fetch-head",
         "--update-shallow",
         "origin",
-        "+refs/heads/*:refs/remotes/origin/*",
+        target.refspec,
         kill_after_timeout=FETCH_TIMEOUT_SECONDS,
     )
-    commit = _resolve_or_default_branch(repo, config.ref)
+    _check_cache_size(repo, cache, config.max_cache_bytes)
+    commit = _resolve(repo, target.local if target.local != BRANCHES else config.ref)
+    _keep_only_refs(repo, {target.local, LAST_REF}, keep_prefix=target.keep_prefix)
+    repo.git.update_ref("--no-deref", LAST_REF, commit)
     return repo, commit
 
 
-def _resolve_or_default_branch(repo: git.Repo, ref: str) -> str:
-    """The ref as a commit; when the default `main` does not exist, the remote's own default
-    branch (a `master` repository syncs without configuration)."""
-    try:
-        return _resolve(repo, ref)
-    except ValueError:
-        if ref != DEFAULT_REF:
-            raise
-        try:
-            repo.git.remote("set-head", "origin", "--auto", kill_after_timeout=STALL_SECONDS)
-            return repo.git.rev_parse("--verify", "--quiet", "refs/remotes/origin/HEAD^{commit}")
-        except GitError:
-            raise ValueError(f"ref {ref!r} not found (no such branch, tag or commit)") from None
+@dataclass(frozen=True)
+class FetchTarget:
+    """What one fetch asks the remote for, and the local ref (or prefix) that receives it."""
+
+    refspec: str
+    local: str
+    keep_prefix: str | None = None
+
+
+def _remote_target(repo: git.Repo, ref: str) -> FetchTarget:
+    """The one remote ref the configured ref names: a branch (before a tag of the same name,
+    as before), a tag, a full commit SHA, or, for the default `main` when the remote has no
+    such ref, the remote's default branch. An abbreviated SHA can only be found among the
+    branches: then the branches are fetched (still under the cache's size bound)."""
+    if not ref or ref.startswith("-") or any(c.isspace() or c in "^~:?*[\\" for c in ref):
+        raise ValueError(f"ref {ref!r} is not a branch, tag or commit name")
+    advertised = _advertised(repo, ["HEAD", f"refs/heads/{ref}", f"refs/tags/{ref}"])
+    if f"refs/heads/{ref}" in advertised:
+        return _branch_target(ref)
+    if f"refs/tags/{ref}" in advertised:
+        return FetchTarget(f"+refs/tags/{ref}:refs/tags/{ref}", f"refs/tags/{ref}")
+    if FULL_SHA.fullmatch(ref.lower()):
+        return FetchTarget(f"+{ref.lower()}:{COMMIT_REF}", COMMIT_REF)
+    if ref == DEFAULT_REF and advertised.get("HEAD", "").startswith("ref: refs/heads/"):
+        return _branch_target(advertised["HEAD"].removeprefix("ref: refs/heads/"))
+    if SHORT_SHA.fullmatch(ref.lower()):
+        return FetchTarget("+refs/heads/*:refs/remotes/origin/*", BRANCHES, "refs/remotes/origin/")
+    raise ValueError(f"ref {ref!r} not found (no such branch, tag or commit)")
+
+
+def _branch_target(branch: str) -> FetchTarget:
+    """Fetch one branch into its remote-tracking ref."""
+    local = f"refs/remotes/origin/{branch}"
+    return FetchTarget(f"+refs/heads/{branch}:{local}", local)
+
+
+def _advertised(repo: git.Repo, names: list[str]) -> dict[str, str]:
+    """The remote's refs among `names` (exact names), with the target of a symbolic HEAD as
+    `ref: refs/heads/...` (the remote's default branch)."""
+    out = repo.git.ls_remote("--symref", "origin", *names, kill_after_timeout=STALL_SECONDS)
+    found: dict[str, str] = {}
+    for line in out.splitlines():
+        value, _, name = line.partition("\t")
+        if name in names and (value.startswith("ref: ") or name not in found):
+            found[name] = value
+    return found
+
+
+def _check_cache_size(repo: git.Repo, cache: Path, limit: int) -> None:
+    """Refuse a cache grown past `limit` bytes (objects, packs and garbage after the fetch);
+    the cache is removed so the disk is given back and the next sync fetches afresh."""
+    counts = dict(
+        line.split(": ", 1) for line in repo.git.count_objects("-v").splitlines() if ": " in line
+    )
+    size = 1024 * sum(int(counts.get(key, "0")) for key in ("size", "size-pack", "size-garbage"))
+    if size > limit:
+        shutil.rmtree(cache, ignore_errors=True)
+        raise ValueError(
+            f"the fetched repository takes {size / 2**20:,.0f} MiB, over the bound of "
+            f"{limit / 2**20:,.0f} MiB (max_cache_bytes); not synced"
+        )
+
+
+def _keep_only_refs(repo: git.Repo, keep: set[str], keep_prefix: str | None) -> None:
+    """Drop every other ref (branches and tags of earlier fetches, of an older cache layout)
+    so the cache holds no more than the sync reads."""
+    listed = repo.git.for_each_ref("--format=%(refname)").splitlines()
+    stale = [
+        name
+        for name in listed
+        if name not in keep and not (keep_prefix and name.startswith(keep_prefix))
+    ]
+    if stale:
+        subprocess.run(
+            [
+                repo.git.GIT_PYTHON_GIT_EXECUTABLE or "git",
+                "--git-dir",
+                repo.git_dir,
+                "update-ref",
+                "--stdin",
+            ],
+            input="".join(f"delete {name}\n" for name in stale).encode(),
+            capture_output=True,
+            check=True,
+        )
 
 
 def _resolve(repo: git.Repo, ref: str) -> str:
