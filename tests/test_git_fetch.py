@@ -10,9 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from lineage_assets.git_sql import repository
 from lineage_assets.git_sql.repository import (
     LAST_REF,
     GitSourceConfig,
+    GitSourceError,
     cache_dir_for,
     fetch,
 )
@@ -212,3 +214,20 @@ def test_refs_that_are_not_names_are_refused_before_any_fetch(remote, tmp_path):
     for ref in ["main~1", "main:x", "a b", "HEAD^"]:
         with pytest.raises(Exception, match="not a branch, tag or commit name"):
             fetch(GitSourceConfig(remote=remote.url, ref=ref), tmp_path / "cache")
+
+
+def test_the_size_bound_stops_a_fetch_while_it_runs(remote, tmp_path, monkeypatch):
+    """The remote's pack arrives, then its upload-pack stays open: only the watch on the
+    running fetch (not the check after it, switched off here) can refuse the cache."""
+    config = GitSourceConfig(remote=remote.url, max_cache_bytes=2**20)
+    fetch(config, tmp_path / "cache")
+    cache = cache_dir_for(config, tmp_path / "cache")
+    listed = tmp_path / "listed"  # the ref listing comes first and is answered at once
+    hold = f'git-upload-pack "$1"; [ -e {listed} ] && sleep 30; touch {listed}'
+    git(cache, "config", "remote.origin.uploadpack", f"sh -c '{hold}' -")
+    remote.commit({"dump.bin": os.urandom(BIG)})
+    remote.push("main")
+    monkeypatch.setattr(repository, "_check_cache_size", lambda *args: None)
+    with pytest.raises(GitSourceError, match="max_cache_bytes"):
+        fetch(config, tmp_path / "cache")
+    assert not cache.exists()

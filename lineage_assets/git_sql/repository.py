@@ -16,9 +16,12 @@ import hashlib
 import os
 import re
 import shutil
+import signal
 import subprocess
+import tempfile
+import time
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path, PurePosixPath
@@ -47,6 +50,7 @@ STALL_SECONDS = 120
 MAX_TREE_ENTRIES = 500_000
 MAX_GIT_ERROR_BYTES = 4_096
 MAX_CACHE_BYTES = 2 * 1024**3
+WATCH_SECONDS = 0.2
 LAST_REF = "refs/lineage/last"
 COMMIT_REF = "refs/lineage/commit"
 BRANCHES = "refs/remotes/origin/*"
@@ -372,20 +376,71 @@ def _fetch_into(config: GitSourceConfig, cache: Path) -> tuple[git.Repo, str]:
     repo.git.update_environment(**_git_environment(config))
     repo.git.remote("set-url", "origin", public_url(config.remote))
     target = _remote_target(repo, config.ref)
-    repo.git.fetch(
-        "--force",
-        "--no-tags",
-        "--no-write-fetch-head",
-        "--update-shallow",
-        "origin",
-        target.refspec,
-        kill_after_timeout=FETCH_TIMEOUT_SECONDS,
-    )
+    _run_fetch(repo, cache, config, target.refspec)
     _check_cache_size(repo, cache, config.max_cache_bytes)
     commit = _resolve(repo, target.local if target.local != BRANCHES else config.ref)
     _keep_only_refs(repo, {target.local, LAST_REF}, keep_prefix=target.keep_prefix)
     repo.git.update_ref("--no-deref", LAST_REF, commit)
     return repo, commit
+
+
+def _run_fetch(repo: git.Repo, cache: Path, config: GitSourceConfig, refspec: str) -> None:
+    """`git fetch` of one refspec, watched while it runs: its process group is killed when the
+    cache's objects grow past `max_cache_bytes` (the bound holds during the transfer, not
+    only after it) or when it outlives `FETCH_TIMEOUT_SECONDS`."""
+    command = [
+        *(repo.git.GIT_PYTHON_GIT_EXECUTABLE or "git", "--git-dir", repo.git_dir),
+        *("fetch", "--force", "--no-tags", "--no-write-fetch-head", "--update-shallow"),
+        *("origin", refspec),
+    ]
+    environment = {**os.environ, **_git_environment(config)}
+    with tempfile.TemporaryFile() as errors:
+        process = subprocess.Popen(
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=errors,
+            env=environment,
+            start_new_session=True,  # git's helpers (index-pack, ssh) die with it
+        )
+        deadline, grown = time.monotonic() + FETCH_TIMEOUT_SECONDS, 0
+        try:
+            while process.poll() is None:
+                grown = _objects_bytes(cache)
+                if grown > config.max_cache_bytes:
+                    break
+                if time.monotonic() > deadline:
+                    raise ValueError(f"git fetch took over {FETCH_TIMEOUT_SECONDS:,.0f} s")
+                time.sleep(WATCH_SECONDS)
+        finally:
+            _kill_group(process)
+        if grown > config.max_cache_bytes:
+            _refuse_cache(cache, grown, config.max_cache_bytes)
+        if process.returncode != 0:
+            errors.seek(0)
+            detail = errors.read(MAX_GIT_ERROR_BYTES).decode("utf-8", "replace")
+            raise git.GitCommandError(command, process.returncode, detail)
+
+
+def _kill_group(process: subprocess.Popen[bytes]) -> None:
+    """Kill a running process and every helper it started (its own session), then reap it.
+    A process already reaped is left alone: its id may belong to another by now."""
+    if process.returncode is None:
+        with suppress(ProcessLookupError, PermissionError):
+            os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+
+
+def _objects_bytes(cache: Path) -> int:
+    """Bytes under the cache's object store, temporary packs of a running fetch included."""
+    total = 0
+    for folder, _, names in os.walk(cache / "objects"):
+        for name in names:
+            try:
+                total += os.lstat(os.path.join(folder, name)).st_size
+            except OSError:
+                continue  # renamed or removed by git meanwhile
+    return total
 
 
 @dataclass(frozen=True)
@@ -437,18 +492,23 @@ def _advertised(repo: git.Repo, names: list[str]) -> dict[str, str]:
 
 
 def _check_cache_size(repo: git.Repo, cache: Path, limit: int) -> None:
-    """Refuse a cache grown past `limit` bytes (objects, packs and garbage after the fetch);
-    the cache is removed so the disk is given back and the next sync fetches afresh."""
+    """Refuse a cache past `limit` bytes after the fetch (packs, loose objects, garbage)."""
     counts = dict(
         line.split(": ", 1) for line in repo.git.count_objects("-v").splitlines() if ": " in line
     )
     size = 1024 * sum(int(counts.get(key, "0")) for key in ("size", "size-pack", "size-garbage"))
     if size > limit:
-        shutil.rmtree(cache, ignore_errors=True)
-        raise ValueError(
-            f"the fetched repository takes {size / 2**20:,.0f} MiB, over the bound of "
-            f"{limit / 2**20:,.0f} MiB (max_cache_bytes); not synced"
-        )
+        _refuse_cache(cache, size, limit)
+
+
+def _refuse_cache(cache: Path, size: int, limit: int) -> None:
+    """Remove the oversized cache (the disk is given back; the next sync fetches afresh) and
+    fail the sync in one line naming the bound."""
+    shutil.rmtree(cache, ignore_errors=True)
+    raise ValueError(
+        f"the fetched repository takes {size / 2**20:,.0f} MiB or more, over the bound of "
+        f"{limit / 2**20:,.0f} MiB (max_cache_bytes); not synced"
+    )
 
 
 def _keep_only_refs(repo: git.Repo, keep: set[str], keep_prefix: str | None) -> None:
