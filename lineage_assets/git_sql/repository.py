@@ -5,6 +5,12 @@ other than the configured remote.
 An HTTPS token never enters a URL or a command line: it travels to git in the
 `GIT_CONFIG_*` environment as an `http.extraHeader`, and every error is redacted. A remote URL
 that carries credentials itself is refused: the configuration only ever keeps its public form.
+
+A fetch takes only the configured ref (a branch, a tag, a full commit SHA, or the remote's
+default branch when the default `main` is missing; other branches and tags are never fetched)
+and keeps the last synced commit under `refs/lineage/last` so a force-push is still seen. The
+cached clone may hold at most `GitSourceConfig.max_cache_bytes` (2 GiB by default): a fetch
+growing past it is killed, the cache is removed, and the sync fails in one line.
 """
 
 from __future__ import annotations
@@ -411,7 +417,8 @@ def _run_fetch(repo: git.Repo, cache: Path, config: GitSourceConfig, refspec: st
                     break
                 if time.monotonic() > deadline:
                     raise ValueError(f"git fetch took over {FETCH_TIMEOUT_SECONDS:,.0f} s")
-                time.sleep(WATCH_SECONDS)
+                with suppress(subprocess.TimeoutExpired):
+                    process.wait(WATCH_SECONDS)  # returns as soon as git is done
         finally:
             _kill_group(process)
         if grown > config.max_cache_bytes:
