@@ -11,7 +11,7 @@ import json
 import os
 import re
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -33,6 +33,9 @@ ABANDONED_AFTER = timedelta(hours=24)
 # The status_reason prefix of runs closed because their process was gone.
 ABANDONED = "abandoned: "
 MAX_MESSAGE_CHARS = 4_000
+# Rows turned into Arrow and inserted at a time: one file of 100,000 statements never holds
+# all its rows twice more as dicts and Arrow at once.
+INSERT_CHUNK_ROWS = 10_000
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _ESCAPED_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
 # Tables that name a source but are the store's own bookkeeping, never replaced by one.
@@ -186,6 +189,27 @@ def _to_arrow(table: str, rows: list[dict[str, Any]], types: dict[str, str]) -> 
         raise RecordError(
             f"rows for table {table!r} do not fit one type per column: {error}"
         ) from error
+
+
+class _StampedRow(Mapping[str, Any]):
+    """A record's columns plus its source key, read through rather than copied: a file of
+    100,000 statements does not hold a second dict per row while it is written."""
+
+    __slots__ = ("source_key", "values")
+
+    def __init__(self, source_key: str, record: Any) -> None:
+        self.source_key = source_key
+        self.values = record if isinstance(record, Mapping) else as_row(record)
+
+    def __getitem__(self, column: str) -> Any:
+        return self.source_key if column == SOURCE_KEY else self.values[column]
+
+    def __iter__(self) -> Iterator[str]:
+        yield from (column for column in self.values if column != SOURCE_KEY)
+        yield SOURCE_KEY
+
+    def __len__(self) -> int:
+        return len(self.values) + (SOURCE_KEY not in self.values)
 
 
 class LineageStore:
@@ -415,9 +439,9 @@ class LineageStore:
         finally:
             self.conn.unregister(name)
 
-    def _rows_per_table(self, batch: list[SourceRecords]) -> dict[str, list[dict[str, Any]]]:
+    def _rows_per_table(self, batch: list[SourceRecords]) -> dict[str, list[Mapping[str, Any]]]:
         """Rows grouped by table, each stamped with its source key; validates tables."""
-        per_table: dict[str, list[dict[str, Any]]] = {}
+        per_table: dict[str, list[Mapping[str, Any]]] = {}
         owned = set(self.catalog.source_tables)
         for records in batch:
             for table, items in records.rows.items():
@@ -426,26 +450,26 @@ class LineageStore:
                         f"{records.source_key}: table {table!r} is not a per-source table"
                     )
                 rows = per_table.setdefault(table, [])
-                for item in items:
-                    row = as_row(item)
-                    row[SOURCE_KEY] = records.source_key
-                    rows.append(row)
+                rows += [_StampedRow(records.source_key, item) for item in items]
         return per_table
 
-    def _insert(self, table: str, rows: list[dict[str, Any]], conflict: str = "") -> None:
+    def _insert(self, table: str, rows: list[Mapping[str, Any]], conflict: str = "") -> None:
         """Insert rows through an Arrow table (fast, and values never touch the SQL text);
         `conflict` is an optional `ON CONFLICT …` clause."""
         if not rows:
             return
         columns = sorted({c for row in rows for c in row})
         types = self.catalog.check(table, columns)
-        arrow = _to_arrow(table, [{c: row.get(c) for c in columns} for row in rows], types)
         cols = ", ".join(quote(c) for c in columns)
-        with self._registered("_incoming_rows", arrow):
-            self.conn.execute(
-                f"INSERT INTO {quote(table)} ({cols}) SELECT {cols} FROM _incoming_rows "  # noqa: S608
-                + conflict
-            )
+        for start in range(0, len(rows), INSERT_CHUNK_ROWS):
+            chunk = rows[start : start + INSERT_CHUNK_ROWS]
+            arrow = _to_arrow(table, [{c: row.get(c) for c in columns} for row in chunk], types)
+            with self._registered("_incoming_rows", arrow):
+                self.conn.execute(
+                    f"INSERT INTO {quote(table)} ({cols}) SELECT {cols} FROM _incoming_rows "  # noqa: S608
+                    + conflict
+                )
+            del chunk, arrow
 
     def _upsert(self, upsert: Upsert) -> None:
         """Insert new keys and update existing ones, keeping the `keep` columns."""
