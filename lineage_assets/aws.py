@@ -4,17 +4,20 @@
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
-from pyarrow import fs
+
+if TYPE_CHECKING:
+    from pyarrow import fs
 
 
 def client(service: str, region: str | None = None, *, max_attempts: int = 5) -> Any:
     """A boto3 client; no endpoint or credential arguments, so real AWS works unchanged."""
+    import boto3  # loaded by the first client, not by every module that names AWS errors
+
     retry_config = Config(
         retries={"mode": "adaptive", "max_attempts": max_attempts},
         connect_timeout=5,
@@ -43,6 +46,8 @@ def s3_endpoint_from_env() -> str | None:
 def s3_filesystem(region: str | None = None) -> fs.S3FileSystem:
     """pyarrow's S3 filesystem pointed where boto3 points (pyarrow 26 ignores the endpoint
     variables); credentials come from the usual chain."""
+    from pyarrow import fs
+
     region = region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
     endpoint = s3_endpoint_from_env()
     bounded = {"connect_timeout": 5, "request_timeout": 60}  # a stalled read never hangs

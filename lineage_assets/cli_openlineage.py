@@ -9,12 +9,13 @@ from pathlib import Path
 from typing import Any
 
 from lineage_assets import config
-from lineage_assets.openlineage import emit
-from lineage_assets.openlineage.export import run_export
 
 
 def cmd_openlineage(args: argparse.Namespace) -> int:
     """Export what changed since the last export (everything with --full); 1 on failures."""
+    from lineage_assets.openlineage import emit  # the client loads only for this command
+    from lineage_assets.openlineage.export import run_export
+
     to = Path(args.to).expanduser().resolve() if args.to else None
     if emit.disabled():
         print("error: OPENLINEAGE_DISABLED=true: the client would send nothing", file=sys.stderr)

@@ -13,19 +13,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from lineage_assets import aws, config
+from lineage_assets import config
 from lineage_assets.cli_names import names_checked
 from lineage_assets.contract import Request, UnknownName, build_lineage, catalog
 from lineage_assets.sagemaker.bounds import MAX_DEFINITION_CHARS, clip
 from lineage_assets.sagemaker.contract import VIEWS, execution_lineage, pipeline_lineage
-from lineage_assets.sagemaker.crawler import crawl_pipeline
-from lineage_assets.sagemaker.records import feature_store_uris
-from lineage_assets.sagemaker_inventory import (
-    list_domains,
-    list_pipeline_summaries,
-    list_tags,
-    match_domain,
-)
 from lineage_assets.store import StoreError, connect_published
 
 LIVE_HELP = "ask SageMaker now (AWS credentials) instead of reading the published store"
@@ -82,6 +74,14 @@ def _error(message: str, code: int = 1) -> int:
 
 def _region_listing(region: str, domain: str | None, name: str | None) -> dict[str, Any]:
     """One region's pipelines, filtered by name substring and domain id/name."""
+    from lineage_assets import aws  # boto3 loads only for --live
+    from lineage_assets.sagemaker_inventory import (
+        list_domains,
+        list_pipeline_summaries,
+        list_tags,
+        match_domain,
+    )
+
     sagemaker = aws.client("sagemaker", region)
     try:
         domains = list_domains(sagemaker, region)
@@ -243,6 +243,11 @@ def cmd_lineage(args: argparse.Namespace) -> int:
 
 def _live(args: argparse.Namespace) -> int:
     """One pipeline's lineage crawled from SageMaker now."""
+    from lineage_assets import aws  # boto3 loads only for --live
+    from lineage_assets.sagemaker.crawler import crawl_pipeline
+    from lineage_assets.sagemaker.records import feature_store_uris
+    from lineage_assets.sagemaker_inventory import list_pipeline_summaries
+
     region = args.region or config.aws_regions()[0]
     sagemaker = aws.client("sagemaker", region)
     try:
