@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
+import boto3
 import pytest
 
+from lineage_assets import aws
 from lineage_assets.emulator import NOT_FOR_EMULATOR, emulator_environment
 from lineage_assets.emulator.seed import SeededAccount
 from lineage_assets.emulator.server import EmulatorServer
@@ -35,3 +38,18 @@ def aws_env(
     server, account = emulator
     point_at_emulator(monkeypatch, server.endpoint_url)
     return account
+
+
+def account_s3(account: str) -> Any:
+    """An S3 client acting in an emulated account of its own (an assumed role), so buckets made
+    there never show in the seeded account that other tests list."""
+    role = f"arn:aws:iam::{account}:role/tests"
+    credentials = aws.client("sts").assume_role(RoleArn=role, RoleSessionName="tests")[
+        "Credentials"
+    ]
+    session = boto3.session.Session(
+        aws_access_key_id=credentials["AccessKeyId"],
+        aws_secret_access_key=credentials["SecretAccessKey"],
+        aws_session_token=credentials["SessionToken"],
+    )
+    return session.client("s3")

@@ -16,7 +16,7 @@ from benchmarks.hostile_fuzz import (
     s3_cases,
     sql_cases,
 )
-from tests.test_s3_hostile import account_s3
+from tests.conftest import account_s3
 
 SCALE = 0.25  # crafted extremes at a quarter of the benchmark's size: still past every bound
 

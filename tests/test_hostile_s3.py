@@ -87,9 +87,9 @@ def test_odd_bucket_names_are_error_rows_and_never_leave_the_endpoint(aws_env, t
     crawl from pipeline definitions; each is its dataset's error, and the crawl goes on."""
     from lineage_assets.s3_schema.crawl import crawl_datasets
     from lineage_assets.store import LineageStore
-    from tests.test_s3_hostile import account_s3
+    from tests.conftest import account_s3
 
-    s3 = account_s3()
+    s3 = account_s3("210987654323")
     s3.create_bucket(Bucket="rt-good-bucket")
     s3.put_object(Bucket="rt-good-bucket", Key="k/a.csv", Body=b"a,b\n1,2\n")
     uris = [*ODD_BUCKETS, "s3://rt-good-bucket/k/"]

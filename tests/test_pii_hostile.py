@@ -8,14 +8,15 @@ import json
 import re
 import uuid
 
-import boto3
 import pytest
 
-from lineage_assets import aws
 from lineage_assets.pii.classifier import classify_column
 from lineage_assets.pii.masking import mask
 from lineage_assets.s3_schema.crawl import crawl_datasets
 from lineage_assets.store import LineageStore
+from tests.conftest import account_s3
+
+OWN_ACCOUNT = "210987654324"  # the emulated account these tests make buckets in
 
 HOSTILE_VALUES = [
     "x" * 1_000_000,
@@ -34,25 +35,10 @@ HOSTILE_VALUES = [
 _SAFE_MASK = re.compile(r"[#x?* \-_.,:;/+()@]*")
 
 
-def account_s3(account: str = "210987654324"):
-    """An S3 client acting in an emulated account of its own, so the buckets made here never
-    show in the seeded account other tests list."""
-    role = f"arn:aws:iam::{account}:role/hostile-tests"
-    credentials = aws.client("sts").assume_role(RoleArn=role, RoleSessionName="hostile")[
-        "Credentials"
-    ]
-    session = boto3.session.Session(
-        aws_access_key_id=credentials["AccessKeyId"],
-        aws_secret_access_key=credentials["SecretAccessKey"],
-        aws_session_token=credentials["SessionToken"],
-    )
-    return session.client("s3")
-
-
 @pytest.fixture
 def bucket(aws_env):
     """A fresh, empty bucket in the tests' own account; returns (s3 client, bucket name)."""
-    s3 = account_s3()
+    s3 = account_s3(OWN_ACCOUNT)
     name = f"pii-{uuid.uuid4().hex[:12]}"
     s3.create_bucket(Bucket=name)
     return s3, name

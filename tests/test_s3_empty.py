@@ -5,17 +5,18 @@ from __future__ import annotations
 
 import uuid
 
-import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from lineage_assets import aws
 from lineage_assets.s3_posture import LISTING_SOURCE, crawl_buckets
 from lineage_assets.s3_schema import CrawlBudget
 from lineage_assets.s3_schema.crawl import crawl_datasets, region_readers, store_dataset_uris
 from lineage_assets.s3_schema.queries import exposed_pii, latest_drift
 from lineage_assets.s3_schema.records import classify_sample
 from lineage_assets.store import LineageStore
+from tests.conftest import account_s3
+
+OTHER_ACCOUNT = "210987654321"  # the emulated account these tests make buckets in
 
 
 @pytest.fixture
@@ -25,23 +26,8 @@ def store(tmp_path):
         yield opened
 
 
-def other_account_s3(account: str = "210987654321"):
-    """An S3 client acting in another account of the emulator (none of the seeded buckets,
-    and buckets made there do not show in the seeded account)."""
-    role = f"arn:aws:iam::{account}:role/other-account"
-    credentials = aws.client("sts").assume_role(RoleArn=role, RoleSessionName="empty")[
-        "Credentials"
-    ]
-    session = boto3.session.Session(
-        aws_access_key_id=credentials["AccessKeyId"],
-        aws_secret_access_key=credentials["SecretAccessKey"],
-        aws_session_token=credentials["SessionToken"],
-    )
-    return session.client("s3")
-
-
 def test_an_account_with_no_bucket_crawls_to_empty_results(aws_env, store):
-    s3 = other_account_s3()
+    s3 = account_s3(OTHER_ACCOUNT)
     assert s3.list_buckets()["Buckets"] == []
     assert crawl_buckets(store, s3) == ([], [])
     uris = store_dataset_uris(store.conn)
@@ -54,7 +40,7 @@ def test_an_account_with_no_bucket_crawls_to_empty_results(aws_env, store):
 
 
 def test_a_crawl_where_nothing_could_be_sampled(aws_env, store):
-    s3 = other_account_s3("210987654322")
+    s3 = account_s3("210987654322")
     name = f"s3e-{uuid.uuid4().hex[:12]}"
     s3.create_bucket(Bucket=name)
     s3.put_object(Bucket=name, Key="markers/_SUCCESS", Body=b"")
@@ -84,7 +70,7 @@ def test_a_crawl_where_nothing_could_be_sampled(aws_env, store):
 
 
 def test_an_account_whose_buckets_cannot_be_listed_is_one_error_row(aws_env, store):
-    s3 = other_account_s3()
+    s3 = account_s3(OTHER_ACCOUNT)
 
     def deny(**_):
         """What AWS answers credentials without s3:ListAllMyBuckets."""

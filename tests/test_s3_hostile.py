@@ -11,12 +11,10 @@ import json
 import uuid
 import zlib
 
-import boto3
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from lineage_assets import aws
 from lineage_assets.s3_schema import SamplingConfig, listing, sample_dataset
 from lineage_assets.s3_schema.crawl import crawl_datasets
 from lineage_assets.s3_schema.limits import MAX_COLUMNS
@@ -25,29 +23,17 @@ from lineage_assets.s3_schema.records import source_key
 from lineage_assets.s3_schema.text_reader import HEAD_BYTES
 from lineage_assets.s3_schema.thrift_scan import MAX_FOOTER_STRUCTS
 from lineage_assets.store import LineageStore
+from tests.conftest import account_s3
+
+OWN_ACCOUNT = "210987654323"  # the emulated account these tests make buckets in
 
 GIB = 1 << 30
-
-
-def account_s3(account: str = "210987654323"):
-    """An S3 client acting in an emulated account of its own, so the buckets made here never
-    show in the seeded account other tests list."""
-    role = f"arn:aws:iam::{account}:role/hostile-tests"
-    credentials = aws.client("sts").assume_role(RoleArn=role, RoleSessionName="hostile")[
-        "Credentials"
-    ]
-    session = boto3.session.Session(
-        aws_access_key_id=credentials["AccessKeyId"],
-        aws_secret_access_key=credentials["SecretAccessKey"],
-        aws_session_token=credentials["SessionToken"],
-    )
-    return session.client("s3")
 
 
 @pytest.fixture
 def bucket(aws_env):
     """A fresh, empty bucket in the tests' own account; returns (s3 client, bucket name)."""
-    s3 = account_s3()
+    s3 = account_s3(OWN_ACCOUNT)
     name = f"s3h-{uuid.uuid4().hex[:12]}"
     s3.create_bucket(Bucket=name)
     return s3, name
@@ -266,7 +252,7 @@ def test_objects_changed_or_deleted_after_listing_are_error_rows(bucket):
     s3, name = bucket
     for key in ("changes.csv", "vanishes.csv", "stays.csv"):
         s3.put_object(Bucket=name, Key=f"race/{key}", Body=b"id,v\n1,2\n")
-    reader, writer = account_s3(), account_s3()
+    reader, writer = account_s3(OWN_ACCOUNT), account_s3(OWN_ACCOUNT)
     done: set[str] = set()
 
     def race(params, **_):
