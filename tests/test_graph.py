@@ -20,7 +20,7 @@ from lineage_assets.cli import main
 from lineage_assets.git_sql.records import ParsedUnit, file_records
 from lineage_assets.graph import snapshot, svg
 from lineage_assets.graph.build import build_graph
-from lineage_assets.graph.uris import ancestors, normalize
+from lineage_assets.core.uris import ancestors, normalize
 from lineage_assets.sql import extract_lineage
 from lineage_assets.store import LineageStore, SourceRecords, Upsert
 

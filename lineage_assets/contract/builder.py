@@ -16,7 +16,7 @@ from typing import Any
 
 from lineage_assets.contract import reads
 from lineage_assets.contract.reads import ExecutionRow, PipelineRow, StepRunRow, UnknownName, iso
-from lineage_assets.graph.uris import ancestors, normalize
+from lineage_assets.core.uris import ancestors, normalize
 from lineage_assets.sagemaker.expressions import is_placeholder
 from lineage_assets.sagemaker.resolver import ResolvedPipeline, StepIO, resolve_definition
 

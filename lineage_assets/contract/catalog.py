@@ -10,7 +10,7 @@ from typing import Any
 from lineage_assets.contract import reads
 from lineage_assets.contract.builder import Request, build_lineage
 from lineage_assets.contract.reads import UnknownName, iso
-from lineage_assets.graph.uris import normalize
+from lineage_assets.core.uris import normalize
 
 MAX_IMPACT_DEPTH = 30
 MAX_IMPACT_NODES = 5000

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from lineage_assets.graph.uris import normalize
+from lineage_assets.core.uris import normalize
 from lineage_assets.sagemaker.bounds import definition_text
 
 CLOSE_MATCHES = 5

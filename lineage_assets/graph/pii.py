@@ -15,10 +15,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from lineage_assets.graph.uris import LocationIndex
+from lineage_assets.core.enums import CARRYING_TRANSFORMS
+from lineage_assets.core.uris import LocationIndex
 
 PII_SOURCE = "graph:pii"
-CARRYING = frozenset({"identity", "rename", "cast", "case", "expression", "window"})
+CARRYING = CARRYING_TRANSFORMS
 NOT_PII = frozenset({"none", "not_pii", ""})
 
 

@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from lineage_assets.graph.uris import normalize
+from lineage_assets.core.uris import normalize
 from lineage_assets.store import LineageStore, Upsert
 
 GLOBAL_SCOPE = "global"

@@ -15,7 +15,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from lineage_assets.graph.uris import ancestors, column_node, normalize
+from lineage_assets.core.ids import column_node
+from lineage_assets.core.uris import ancestors, normalize
 from lineage_assets.sql import extract_lineage
 
 STITCHING_SOURCE = "graph:stitching"

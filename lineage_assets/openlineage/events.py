@@ -24,7 +24,7 @@ from openlineage.client.facet_v2 import column_lineage_dataset
 from openlineage.client.uuid import generate_static_uuid
 
 from lineage_assets.contract import reads as contract_reads
-from lineage_assets.graph.uris import normalize
+from lineage_assets.core.uris import normalize
 from lineage_assets.openlineage import facets, reads
 from lineage_assets.openlineage.naming import (
     DatasetName,

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from lineage_assets.graph.uris import normalize
+from lineage_assets.core.uris import normalize
 
 
 @dataclass(frozen=True)

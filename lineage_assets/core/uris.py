@@ -27,13 +27,6 @@ def ancestors(uri: str) -> list[str]:
     return [f"{scheme}://{'/'.join(parts[:n])}" for n in range(len(parts) - 1, 0, -1)]
 
 
-def column_node(owner: str, column: str) -> str:
-    """A column's node id: `column:<table>.<col>` for tables, `column:<uri>#<col>` for data."""
-    if owner.startswith("data:"):
-        return f"column:{owner.removeprefix('data:')}#{column}"
-    return f"column:{owner.removeprefix('table:')}.{column}"
-
-
 class LocationIndex:
     """Data nodes by location, to find every node at, above or below a node in O(depth)."""
 

@@ -1,0 +1,47 @@
+"""Node ids are built and parsed in one place, the same in Python and in SQL."""
+
+from __future__ import annotations
+
+import duckdb
+
+from lineage_assets.core import ids
+from lineage_assets.core.enums import NodeKind
+
+
+def test_constructors_spell_each_kind() -> None:
+    assert ids.table_node("db.orders") == "table:db.orders"
+    assert ids.data_node("s3://b/k") == "data:s3://b/k"
+    assert ids.step_node("eu-west-1", "churn", "Train") == "step:eu-west-1/churn/Train"
+    assert ids.feature_group_node("eu-west-1", "fg") == "feature_group:eu-west-1/fg"
+    assert ids.model_package_node("arn:aws:x") == "model_package:arn:aws:x"
+    assert ids.execution_node("arn:e") == "execution:arn:e"
+
+
+def test_column_of_a_table_and_of_data_differ() -> None:
+    assert ids.column_node("table:db.t", "id") == "column:db.t.id"
+    assert ids.column_node("data:s3://b/k", "id") == "column:s3://b/k#id"
+    assert ids.data_column_node("s3://b/k", "id") == ids.column_node("data:s3://b/k", "id")
+    assert ids.table_column_node("", "id") == "column:id"
+
+
+def test_parse_splits_at_the_first_colon_only() -> None:
+    parsed = ids.parse("model_package:arn:aws:sagemaker:eu-west-1:1:model-package/g/1")
+    assert parsed.kind == "model_package"
+    assert parsed.key.startswith("arn:aws:sagemaker:")
+    assert ids.key_of("data:s3://b/k", NodeKind.DATA) == "s3://b/k"
+    assert ids.key_of("table:t", NodeKind.DATA) is None
+    assert ids.parse("plain").kind == ""
+
+
+def test_sql_expressions_build_the_same_ids() -> None:
+    conn = duckdb.connect()
+    step_sql = ids.sql_step_node("'r'", "'p'", "'s'")
+    group_sql = ids.sql_feature_group_node("'r'", "'g'")
+    table_sql = ids.sql_node(NodeKind.TABLE, "'db.t'")
+    row = conn.execute(f"SELECT {step_sql}, {group_sql}, {table_sql}").fetchone()
+    assert row == (
+        ids.step_node("r", "p", "s"),
+        ids.feature_group_node("r", "g"),
+        ids.table_node("db.t"),
+    )
+    assert ids.step_prefix("r", "p") == "step:r/p/"
