@@ -150,11 +150,29 @@ def test_bounds_on_bytes_ids_length_and_depth():
         deep = {"x": deep}
     with pytest.raises(ReportError, match="nested deeper than 32 levels"):
         parse({"deleted_ids": [], "meta": deep})
+    assert parse({"deleted_ids": [], "meta": deep}, max_depth=42).deleted == {}
+    with pytest.raises(ReportError, match="nested deeper than the JSON parser allows"):
+        parse_report(b"[" * 5_000 + b"]" * 5_000, ReportLimits(max_depth=10_000))
+
+
+def test_values_and_containers_are_bounded_before_parsing_counting_raw_bytes():
+    document = {"deleted_ids": ["a", "b", "c"], "meta": {"k": [1, 2]}}  # 4 separators + 1
+    assert parse(document, max_values=5, max_containers=4).deleted.keys() == {"a", "b", "c"}
+    with pytest.raises(ReportError, match="more than 4 values"):
+        parse(document, max_values=4)
+    with pytest.raises(ReportError, match="more than 3 objects and lists"):
+        parse(document, max_containers=3)
+    in_strings = {"deleted_ids": ["a,b", "[{"]}  # counted too: the bounds err towards refusing
+    with pytest.raises(ReportError, match="more than 2 values"):
+        parse(in_strings, max_values=2)
+    with pytest.raises(ReportError, match="more than 2 objects and lists"):
+        parse(in_strings, max_containers=2)
 
 
 def test_hostile_bytes_are_refused_with_a_reason():
     cases = {
-        b"[" * 200_000 + b"]" * 200_000: "nested deeper than the JSON parser allows",
+        b"[" * 200_000 + b"]" * 200_000: "nested deeper than 32 levels",
+        b'{"deleted_ids": [' + b"[" * 100 + b"]": "not JSON",
         b'{"deleted_ids": [NaN]}': "NaN is not a JSON number",
         b'{"deleted_ids": [' + b"9" * 5_000 + b"]}": "not JSON",
         b'\xff\xfe{"deleted_ids": []}': "not UTF-8 text",
