@@ -13,6 +13,7 @@ from lineage_assets import aws, config
 from lineage_assets.cli import main
 from lineage_assets.contract import Request, build_lineage
 from lineage_assets.contract.schema import validation_errors
+from lineage_assets.contract.snapshots import pipeline_document
 from lineage_assets.emulator import definitions as seeded
 from lineage_assets.graph import snapshot
 from lineage_assets.sagemaker.crawl import crawl_regions
@@ -46,7 +47,7 @@ def crawled(emulator, tmp_path_factory) -> tuple[Path, str]:
             crawl_regions(store, aws.client, (TWIN_REGION,), run_id=run_id)
             keys = store.conn.execute("SELECT source_key FROM sagemaker_pipelines").fetchall()
             for (key,) in keys:
-                document = snapshot.pipeline_graph(store.conn, key)
+                document = pipeline_document(store.conn, key)
                 snapshot.save(store, key, document, home / "graph", run_id)
             store.finish_run(run_id)
             store.publish()

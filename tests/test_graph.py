@@ -17,10 +17,11 @@ from dagster_project.assets.graph import lineage_graph, no_approved_model_traine
 from dagster_project.resources import LineageStoreResource
 from lineage_assets import config
 from lineage_assets.cli import main
+from lineage_assets.contract.snapshots import pipeline_document
+from lineage_assets.core.uris import ancestors, normalize
 from lineage_assets.git_sql.records import ParsedUnit, file_records
 from lineage_assets.graph import snapshot, svg
 from lineage_assets.graph.build import build_graph
-from lineage_assets.core.uris import ancestors, normalize
 from lineage_assets.sql import extract_lineage
 from lineage_assets.store import LineageStore, SourceRecords, Upsert
 
@@ -353,7 +354,7 @@ def test_training_data_without_carried_pii_is_no_exposure(store):
 
 def test_pipeline_snapshot_has_the_contract_status_sql_and_schema_layer(store):
     build_graph(store)
-    document = snapshot.pipeline_graph(store.conn, f"sagemaker:{REGION}/{PIPELINE}")
+    document = pipeline_document(store.conn, f"sagemaker:{REGION}/{PIPELINE}")
     steps = {n["id"]: n for n in document["graphPipeline"]["nodes"]}
     assert document["graph"] == document["graphPipeline"]
     assert steps["Train"]["run"]["status"] == "Failed"
@@ -404,7 +405,7 @@ def test_snapshots_are_skipped_when_unchanged_and_diffed_when_changed(store, tmp
 
 def test_the_picture_shows_steps_by_status_and_data_by_pii(store):
     build_graph(store)
-    document = snapshot.pipeline_graph(store.conn, f"sagemaker:{REGION}/{PIPELINE}")
+    document = pipeline_document(store.conn, f"sagemaker:{REGION}/{PIPELINE}")
     for view in ("pipeline", "data", "both"):
         picture = svg.render(document, view)
         assert picture.startswith("<svg") and picture.endswith("</svg>")
@@ -465,7 +466,7 @@ def test_the_cli_answers_graph_impact_and_exposure_questions(store, tmp_path, mo
         ("global", snapshot.global_graph(store.conn)),
         (
             f"sagemaker:{REGION}/{PIPELINE}",
-            snapshot.pipeline_graph(store.conn, f"sagemaker:{REGION}/{PIPELINE}"),
+            pipeline_document(store.conn, f"sagemaker:{REGION}/{PIPELINE}"),
         ),
     ):
         snapshot.save(store, scope, document, tmp_path / "g", None)

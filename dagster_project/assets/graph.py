@@ -37,15 +37,6 @@ SNAPSHOT_COLUMNS = (
 )
 
 
-def _pipeline_keys(conn: Any) -> list[str]:
-    return [
-        k
-        for (k,) in conn.execute(
-            "SELECT source_key FROM sagemaker_pipelines ORDER BY source_key"
-        ).fetchall()
-    ]
-
-
 def _embedded(document: dict, folder: Path) -> dg.MetadataValue:
     """The global snapshot as JSON in the UI, or its file when it is too large to embed."""
     from lineage_assets.graph import snapshot
@@ -169,15 +160,6 @@ def save_snapshots(
     return report
 
 
-def pipeline_documents(conn: Any) -> Iterator[tuple[str, dict[str, Any]]]:
-    """Each crawled pipeline's snapshot, built one at a time."""
-    from lineage_assets.graph import snapshot
-
-    for key in _pipeline_keys(conn):
-        if (document := snapshot.pipeline_graph(conn, key)) is not None:
-            yield key, document
-
-
 def _picture(scope: str, document: dict[str, Any]) -> str:
     """One pipeline's picture as markdown: its name as text, a link to its interactive page in
     the viewer, the drawing as a data URI."""
@@ -202,6 +184,7 @@ def _picture(scope: str, document: dict[str, Any]) -> str:
 def lineage_graph(
     context: dg.AssetExecutionContext, lineage_store: LineageStoreResource
 ) -> dg.MaterializeResult:
+    from lineage_assets.contract.snapshots import pipeline_documents
     from lineage_assets.graph import snapshot
     from lineage_assets.graph.build import build_graph
 

@@ -110,7 +110,7 @@ def sagemaker_crawl(
 def partition_metadata(conn: Any, key: str, report: "CrawlReport") -> dict[str, Any]:
     """One partition's metadata: its pipeline's steps, statuses, warnings, what this run did to
     it, its lineage document (the one contract, as the API serves it) and viewer link."""
-    from lineage_assets.graph.snapshot import pipeline_graph
+    from lineage_assets.contract.snapshots import pipeline_document
     from lineage_assets.sagemaker.crawl import REGION_KIND
     from lineage_assets.sagemaker_inventory import pipeline_source_key
 
@@ -129,7 +129,7 @@ def partition_metadata(conn: Any, key: str, report: "CrawlReport") -> dict[str, 
         "warnings": bullets(code(line) for line in warning_lines(conn, [source])),
         "dagster/row_count": len(steps),
     }
-    lineage = pipeline_graph(conn, source)
+    lineage = pipeline_document(conn, source)
     if lineage is not None:
         size = len(json.dumps(lineage, default=str))
         metadata["lineage"] = (

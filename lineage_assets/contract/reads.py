@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import duckdb
+
 from lineage_assets.core.uris import normalize
 from lineage_assets.sagemaker.bounds import definition_text
 
@@ -147,6 +149,12 @@ def pipelines(conn: Any) -> list[PipelineRow]:
     """Every crawled pipeline, by region then name."""
     rows = conn.execute(_PIPELINE_SELECT + "ORDER BY region, pipeline_name").fetchall()
     return [_pipeline(row) for row in rows]
+
+
+def pipeline_by_key(conn: duckdb.DuckDBPyConnection, source_key: str) -> PipelineRow | None:
+    """The crawled pipeline stored under a source key, or None."""
+    row = conn.execute(_PIPELINE_SELECT + "WHERE source_key = ? LIMIT 1", [source_key]).fetchone()
+    return _pipeline(row) if row else None
 
 
 def find_pipeline(conn: Any, name: str, region: str | None = None) -> PipelineRow:

@@ -1,5 +1,6 @@
-"""Graph snapshots: the global node-level graph and one document per pipeline (the original
-service's contract, enriched), hashed, stored only when they change, and diffed.
+"""Graph snapshots: the global node-level graph built from the edges, and the saving, hashing
+and diffing of any scope's snapshot (per-pipeline documents come from the contract), stored
+only when they change.
 
 A snapshot is plain JSON; its content hash is over canonical JSON, so the same lineage built
 twice is the same snapshot and history only grows when something changed.
@@ -87,18 +88,6 @@ def global_graph(conn: Any) -> dict[str, Any]:
             ).fetchall()
         ],
     }
-
-
-def pipeline_graph(conn: Any, source_key: str) -> dict[str, Any] | None:
-    """The pipeline's lineage contract as of its latest execution (the same document the API
-    and the CLI serve), or None if the pipeline or its definition is unknown."""
-    from lineage_assets.contract import Request, UnknownName, build_lineage
-
-    region, _, pipeline = source_key.removeprefix("sagemaker:").partition("/")
-    try:
-        return build_lineage(conn, Request(pipeline, region, "both"))
-    except UnknownName:
-        return None
 
 
 def _edge_set(document: dict[str, Any]) -> set[tuple[str, str, str]]:
