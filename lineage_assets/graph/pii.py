@@ -11,12 +11,22 @@ groups built on it, and model packages trained on it.
 from __future__ import annotations
 
 from collections import defaultdict, deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from lineage_assets.core.enums import CARRYING_TRANSFORMS
+import duckdb
+
+from lineage_assets.core.enums import CARRYING_TRANSFORMS, NodeKind
+from lineage_assets.core.ids import (
+    data_column_node,
+    data_node,
+    key_of,
+    table_column_node,
+    table_node,
+)
 from lineage_assets.core.uris import LocationIndex
+from lineage_assets.graph import views
 
 PII_SOURCE = "graph:pii"
 CARRYING = CARRYING_TRANSFORMS
@@ -74,40 +84,32 @@ class Exposure:
 
 def owner_of(column: str) -> str:
     """`column:s3://b/p#email` → `data:s3://b/p`; `column:db.t.email` → `table:db.t`."""
-    body = column.removeprefix("column:")
+    body = key_of(column, NodeKind.COLUMN) or column
     if "://" in body and "#" in body:
-        return "data:" + body.rsplit("#", 1)[0]
-    return "table:" + body.rsplit(".", 1)[0]
+        return data_node(body.rsplit("#", 1)[0])
+    return table_node(body.rsplit(".", 1)[0])
 
 
-def seeds(conn: Any) -> list[tuple[str, str]]:
+def seeds(conn: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
     """(column node, class) of every classified column; overrides win, `none` removes."""
-    rows = conn.execute(
-        "SELECT dataset_uri, column_path, "
-        "coalesce(o.pii_class, c.pii_class) FROM column_classifications c "
-        "FULL OUTER JOIN classification_overrides o USING (dataset_uri, column_path)"
-    ).fetchall()
     return sorted(
-        {(f"column:{uri}#{column}", cls) for uri, column, cls in rows if cls and cls not in NOT_PII}
+        {
+            (data_column_node(uri, column), cls)
+            for uri, column, cls in views.classified_columns(conn)
+            if cls and cls not in NOT_PII
+        }
     )
 
 
-def carrying_edges(conn: Any) -> dict[str, list[str]]:
+def carrying_edges(conn: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
     """Column node → the column nodes its value flows into (carrying edges only)."""
     flows: dict[str, list[str]] = defaultdict(list)
-    sql_edges = conn.execute(
-        "SELECT DISTINCT source_table, source_column, target_table, target_column, transform "
-        "FROM column_edges WHERE NOT is_indirect AND source_table IS NOT NULL"
-    ).fetchall()
-    for source_table, source_column, target_table, target_column, transform in sql_edges:
-        if transform in CARRYING:
-            flows[f"column:{source_table}.{source_column}"].append(
-                f"column:{target_table}.{target_column}"
+    for flow in views.direct_column_flows(conn):
+        if flow.transform in CARRYING:
+            flows[table_column_node(flow.source_table, flow.source_column)].append(
+                table_column_node(flow.target_table, flow.target_column)
             )
-    matched = conn.execute(
-        "SELECT source_node, target_node FROM inferred_edges WHERE edge_kind = 'column_match'"
-    ).fetchall()
-    for source, target in matched:
+    for source, target in views.column_matches(conn):
         flows[source].append(target)
     return flows
 
@@ -130,20 +132,22 @@ def propagate(seed_columns: Iterable[tuple[str, str]], flows: dict[str, list[str
     return [best[k] for k in sorted(best)]
 
 
-def exposures(conn: Any, tags: list[Tag]) -> list[Exposure]:
+def _owner_kind(owner: str) -> str:
+    return "dataset" if key_of(owner, NodeKind.DATA) is not None else "table"
+
+
+def exposures(conn: duckdb.DuckDBPyConnection, tags: list[Tag]) -> list[Exposure]:
     """Datasets/tables containing PII, feature groups on it, model packages trained on it."""
     classes: dict[str, set[str]] = defaultdict(set)
     for tag in tags:
         classes[tag.owner_node].add(tag.pii_class)
     found = [
-        Exposure(owner, "dataset" if owner.startswith("data:") else "table", "contains",
-                 tuple(sorted(cls)), owner, (owner,))
+        Exposure(owner, _owner_kind(owner), "contains", tuple(sorted(cls)), owner, (owner,))
         for owner, cls in sorted(classes.items())
     ]  # fmt: skip
-    edges = conn.execute(
-        "SELECT source_node, target_node, edge_kind FROM lineage_edge_index"
-    ).fetchall()
-    locations = LocationIndex(n for s, t, _ in edges for n in (s, t) if n.startswith("data:"))
+    edges = views.edges(conn)
+    data = NodeKind.DATA.value + ":"
+    locations = LocationIndex(n for s, t, _ in edges for n in (s, t) if n.startswith(data))
 
     def pii_near(node: str) -> tuple[str, set[str]] | None:
         for candidate in sorted(locations.family(node)):
@@ -161,7 +165,11 @@ def exposures(conn: Any, tags: list[Tag]) -> list[Exposure]:
     return found
 
 
-def _trained_on(edges: list[tuple], locations: LocationIndex, pii_near: Any) -> list[Exposure]:
+def _trained_on(
+    edges: list[views.Edge],
+    locations: LocationIndex,
+    pii_near: Callable[[str], tuple[str, set[str]] | None],
+) -> list[Exposure]:
     """Model packages whose training step read data that carries PII tags."""
     writes: dict[str, set[str]] = defaultdict(set)  # data node -> steps writing it
     reads: dict[str, set[str]] = defaultdict(set)  # step -> inputs (data, tables)
@@ -171,7 +179,7 @@ def _trained_on(edges: list[tuple], locations: LocationIndex, pii_near: Any) -> 
             writes[target].add(source)
         elif kind in ("read", "query"):
             reads[target].add(source)
-        if source.startswith("step:"):
+        if key_of(source, NodeKind.STEP) is not None:
             into[target].add(source)
     found = []
     for model_data, package, kind in edges:

@@ -21,7 +21,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import duckdb
+
+from lineage_assets.core.enums import NodeKind
+from lineage_assets.core.ids import data_node, key_of, kind_of
 from lineage_assets.core.uris import normalize
+from lineage_assets.graph import views
 from lineage_assets.store import LineageStore, Upsert
 
 GLOBAL_SCOPE = "global"
@@ -40,36 +45,29 @@ def content_hash(document: Any) -> str:
     return hashlib.sha256(canonical(document).encode()).hexdigest()
 
 
-def _pii_by_owner(conn: Any) -> dict[str, dict[str, list[str]]]:
+def _pii_by_owner(conn: duckdb.DuckDBPyConnection) -> dict[str, dict[str, list[str]]]:
     """owner node → column → PII classes, with data nodes keyed by normalized location."""
     found: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
-    for owner, column, cls in conn.execute(
-        "SELECT owner_node, column_node, pii_class FROM pii_tags"
-    ).fetchall():
-        name = column.rsplit("#", 1)[-1] if owner.startswith("data:") else column.rsplit(".", 1)[-1]
+    for owner, column, cls in views.pii_tags(conn):
+        is_data = key_of(owner, NodeKind.DATA) is not None
+        name = column.rsplit("#", 1)[-1] if is_data else column.rsplit(".", 1)[-1]
         found[_key(owner)][name].add(cls)
     return {o: {c: sorted(k) for c, k in cols.items()} for o, cols in found.items()}
 
 
 def _key(node: str) -> str:
-    return "data:" + normalize(node.removeprefix("data:")) if node.startswith("data:") else node
+    uri = key_of(node, NodeKind.DATA)
+    return node if uri is None else data_node(normalize(uri))
 
 
-def global_graph(conn: Any) -> dict[str, Any]:
+def global_graph(conn: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     """Every node and edge above column level, with PII classes and stale sources."""
-    edges = conn.execute(
-        "SELECT e.source_node, e.target_node, e.edge_kind, e.provenance, "
-        "bool_or(coalesce(s.status <> 'ok', false)) AS stale "
-        "FROM lineage_edge_index e LEFT JOIN sources s USING (source_key) "
-        "WHERE NOT starts_with(e.source_node, 'column:') "
-        "AND NOT starts_with(e.target_node, 'column:') "
-        "GROUP BY ALL ORDER BY ALL"
-    ).fetchall()
+    edges = views.node_level_edges(conn)
     pii = _pii_by_owner(conn)
     ids = sorted({n for s, t, *_ in edges for n in (s, t)})
     nodes = []
     for node in ids:
-        entry: dict[str, Any] = {"id": node, "kind": node.split(":", 1)[0]}
+        entry: dict[str, Any] = {"id": node, "kind": kind_of(node)}
         classes = sorted({c for cs in pii.get(_key(node), {}).values() for c in cs})
         if classes:
             entry["pii"] = classes
@@ -82,10 +80,7 @@ def global_graph(conn: Any) -> dict[str, Any]:
         ],
         "piiExposure": [
             {"node": n, "kind": k, "exposure": e, "piiClasses": c, "via": v, "approval": a}
-            for n, k, e, c, v, a in conn.execute(
-                "SELECT node, node_kind, exposure, pii_classes, via_node, approval_status "
-                "FROM pii_exposure ORDER BY ALL"
-            ).fetchall()
+            for n, k, e, c, v, a in views.exposure_rows(conn)
         ],
     }
 
@@ -139,14 +134,12 @@ class SavedSnapshot:
     path: Path
 
 
-def latest(conn: Any, scope: str, before: datetime | None = None) -> dict[str, Any] | None:
+def latest(
+    conn: duckdb.DuckDBPyConnection, scope: str, before: datetime | None = None
+) -> dict[str, Any] | None:
     """The newest stored snapshot of a scope (optionally as of a time), or None."""
-    row = conn.execute(
-        "SELECT snapshot FROM graph_snapshots WHERE scope = ? AND (? IS NULL OR created_at <= ?) "
-        "ORDER BY created_at DESC LIMIT 1",
-        [scope, before, before],
-    ).fetchone()
-    return json.loads(row[0]) if row else None
+    text = views.latest_snapshot(conn, scope, before)
+    return json.loads(text) if text is not None else None
 
 
 def file_name(scope: str) -> str:
@@ -237,20 +230,11 @@ def save(
     text = canonical(document)
     digest = hashlib.sha256(text.encode()).hexdigest()
     target = file_path(folder, scope)
-    previous = store.conn.execute(
-        "SELECT snapshot_id, content_hash FROM graph_snapshots WHERE scope = ? "
-        "ORDER BY created_at DESC LIMIT 1",
-        [scope],
-    ).fetchone()
+    previous = views.latest_snapshot_hash(store.conn, scope)
     write_file(target, render(text))
     if previous and previous[1] == digest:
         return SavedSnapshot(scope, digest, False, {key: [] for key in DIFF_KEYS}, target)
-    old = None
-    if previous:
-        (text,) = store.conn.execute(
-            "SELECT snapshot FROM graph_snapshots WHERE snapshot_id = ?", [previous[0]]
-        ).fetchone()
-        old = json.loads(text)
+    old = json.loads(views.snapshot_text(store.conn, previous[0])) if previous else None
     store.upsert(
         Upsert(
             "graph_snapshots",

@@ -1,0 +1,261 @@
+"""Typed reads of what the graph is built from and what it stored: the edges
+(`lineage_edge_index`), the SQL column edges, the columns known per node, the PII
+classifications and tags, and the saved snapshots."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+from typing import NamedTuple
+
+import duckdb
+
+from lineage_assets.core.enums import NodeKind
+
+
+class Edge(NamedTuple):
+    """One edge of the index: from, to, and what kind of edge."""
+
+    source_node: str
+    target_node: str
+    edge_kind: str
+
+
+class NodeLevelEdge(NamedTuple):
+    """An edge between two nodes above column level, with how it is known and whether any
+    source that states it is stale."""
+
+    source_node: str
+    target_node: str
+    edge_kind: str
+    provenance: str
+    stale: bool
+
+
+class ColumnFlow(NamedTuple):
+    """A direct SQL column edge: a value of `source_table.source_column` written to
+    `target_table.target_column` through `transform`."""
+
+    source_table: str
+    source_column: str
+    target_table: str
+    target_column: str
+    transform: str | None
+
+
+class ClassifiedColumn(NamedTuple):
+    """A sampled column and its PII class (a user override wins over the classifier)."""
+
+    dataset_uri: str
+    column_path: str
+    pii_class: str | None
+
+
+class PiiTagRow(NamedTuple):
+    """A stored PII tag: the column's owner node, the column node and the class."""
+
+    owner_node: str
+    column_node: str
+    pii_class: str
+
+
+class ExposureRow(NamedTuple):
+    """A row of the `pii_exposure` view."""
+
+    node: str
+    node_kind: str
+    exposure: str
+    pii_classes: list[str]
+    via_node: str | None
+    approval_status: str | None
+
+
+class TableLocation(NamedTuple):
+    """A table and a storage location its SQL ties it to (`location`, `unload` or `copy`)."""
+
+    table: str
+    uri: str
+    direction: str
+
+
+class StepPassage(NamedTuple):
+    """A location a step reads and a location the same step writes."""
+
+    read: str
+    written: str
+    step: str
+
+
+def edges(conn: duckdb.DuckDBPyConnection) -> list[Edge]:
+    """Every edge of the index."""
+    rows = conn.execute("SELECT source_node, target_node, edge_kind FROM lineage_edge_index")
+    return [Edge(*row) for row in rows.fetchall()]
+
+
+def node_level_edges(conn: duckdb.DuckDBPyConnection) -> list[NodeLevelEdge]:
+    """Distinct edges between non-column nodes, in order, stale when any stating source is."""
+    rows = conn.execute(
+        "SELECT e.source_node, e.target_node, e.edge_kind, e.provenance, "
+        "bool_or(coalesce(s.status <> 'ok', false)) AS stale "
+        "FROM lineage_edge_index e LEFT JOIN sources s USING (source_key) "
+        "WHERE NOT starts_with(e.source_node, $column) AND NOT starts_with(e.target_node, $column) "
+        "GROUP BY ALL ORDER BY ALL",
+        {"column": NodeKind.COLUMN.value + ":"},
+    ).fetchall()
+    return [NodeLevelEdge(*row) for row in rows]
+
+
+def data_nodes(conn: duckdb.DuckDBPyConnection, excluded_source: str) -> set[str]:
+    """Every data node an edge of another source than `excluded_source` names, and every
+    sampled dataset."""
+    rows = conn.execute(
+        "SELECT source_node FROM lineage_edge_index WHERE source_key <> ? "
+        "UNION SELECT target_node FROM lineage_edge_index WHERE source_key <> ? "
+        "UNION SELECT ? || dataset_uri FROM s3_datasets",
+        [excluded_source, excluded_source, NodeKind.DATA.value + ":"],
+    ).fetchall()
+    prefix = NodeKind.DATA.value + ":"
+    return {node for (node,) in rows if node and node.startswith(prefix)}
+
+
+def node_columns(conn: duckdb.DuckDBPyConnection) -> dict[str, set[str]]:
+    """Table or data node → the column names any source knows for it (used in SQL, sampled,
+    declared as features)."""
+    columns: dict[str, set[str]] = defaultdict(set)
+    rows = conn.execute(
+        "SELECT $table || target_table, target_column FROM column_edges "
+        "UNION SELECT $table || source_table, source_column FROM column_edges "
+        "WHERE source_table IS NOT NULL "
+        "UNION SELECT $data || c.dataset_uri, c.column_path FROM s3_schema_columns c "
+        "JOIN s3_datasets d ON d.dataset_uri = c.dataset_uri AND d.schema_version = c.version "
+        "UNION SELECT $data || coalesce(g.resolved_offline_uri, g.offline_store_uri), "
+        "f.feature_name FROM features f "
+        "JOIN feature_groups g USING (source_key, feature_group_name) "
+        "WHERE coalesce(g.resolved_offline_uri, g.offline_store_uri) IS NOT NULL",
+        {"table": NodeKind.TABLE.value + ":", "data": NodeKind.DATA.value + ":"},
+    ).fetchall()
+    for node, column in rows:
+        if column != "*":
+            columns[node].add(column)
+    return columns
+
+
+def table_locations(conn: duckdb.DuckDBPyConnection) -> list[TableLocation]:
+    """Each (table, location, direction) the SQL states."""
+    rows = conn.execute(
+        "SELECT DISTINCT table_name, location_uri, direction FROM table_locations ORDER BY ALL"
+    ).fetchall()
+    return [TableLocation(*row) for row in rows]
+
+
+def step_passages(conn: duckdb.DuckDBPyConnection) -> list[StepPassage]:
+    """Each (read, written, step) where a step reads one node and writes another."""
+    rows = conn.execute(
+        "SELECT i.source_node, o.target_node, i.target_node FROM lineage_edge_index i "
+        "JOIN lineage_edge_index o ON o.source_node = i.target_node "
+        "WHERE i.edge_kind = 'read' AND o.edge_kind = 'write'"
+    ).fetchall()
+    return [StepPassage(*row) for row in rows]
+
+
+def step_queries(conn: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str, str | None, str]]:
+    """(region, pipeline, step, data kind, query) of each step input that is a query."""
+    return conn.execute(
+        "SELECT DISTINCT region, pipeline_name, step_name, data_kind, query_string "
+        "FROM sagemaker_step_io WHERE query_string IS NOT NULL"
+    ).fetchall()
+
+
+def executed_steps(conn: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str, str, str | None]]:
+    """(execution ARN, region, pipeline, step, status) of each step an execution ran."""
+    return conn.execute(
+        "SELECT DISTINCT r.execution_arn, p.region, p.pipeline_name, r.step_name, r.status "
+        "FROM sagemaker_step_runs r JOIN sagemaker_pipelines p USING (source_key)"
+    ).fetchall()
+
+
+def feature_group_data(conn: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str]]:
+    """(region, name, offline URI) of each feature group with an offline store."""
+    return conn.execute(
+        "SELECT region, feature_group_name, coalesce(resolved_offline_uri, offline_store_uri) "
+        "FROM feature_groups WHERE coalesce(resolved_offline_uri, offline_store_uri) IS NOT NULL"
+    ).fetchall()
+
+
+def model_package_data(conn: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
+    """(model package ARN, model data URL) of each model package with model data."""
+    return conn.execute(
+        "SELECT model_package_arn, model_data_url FROM sagemaker_model_packages "
+        "WHERE model_data_url IS NOT NULL"
+    ).fetchall()
+
+
+def classified_columns(conn: duckdb.DuckDBPyConnection) -> list[ClassifiedColumn]:
+    """Every classified or overridden column with its effective class."""
+    rows = conn.execute(
+        "SELECT dataset_uri, column_path, coalesce(o.pii_class, c.pii_class) "
+        "FROM column_classifications c "
+        "FULL OUTER JOIN classification_overrides o USING (dataset_uri, column_path)"
+    ).fetchall()
+    return [ClassifiedColumn(*row) for row in rows]
+
+
+def direct_column_flows(conn: duckdb.DuckDBPyConnection) -> list[ColumnFlow]:
+    """Distinct direct (not indirect) SQL column edges from a known table."""
+    rows = conn.execute(
+        "SELECT DISTINCT source_table, source_column, target_table, target_column, transform "
+        "FROM column_edges WHERE NOT is_indirect AND source_table IS NOT NULL"
+    ).fetchall()
+    return [ColumnFlow(*row) for row in rows]
+
+
+def column_matches(conn: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
+    """(from, to) column nodes the stitching matched by name."""
+    return conn.execute(
+        "SELECT source_node, target_node FROM inferred_edges WHERE edge_kind = 'column_match'"
+    ).fetchall()
+
+
+def pii_tags(conn: duckdb.DuckDBPyConnection) -> list[PiiTagRow]:
+    """Every stored PII tag."""
+    rows = conn.execute("SELECT owner_node, column_node, pii_class FROM pii_tags").fetchall()
+    return [PiiTagRow(*row) for row in rows]
+
+
+def exposure_rows(conn: duckdb.DuckDBPyConnection) -> list[ExposureRow]:
+    """Every row of `pii_exposure`, in order."""
+    rows = conn.execute(
+        "SELECT node, node_kind, exposure, pii_classes, via_node, approval_status "
+        "FROM pii_exposure ORDER BY ALL"
+    ).fetchall()
+    return [ExposureRow(*row) for row in rows]
+
+
+def latest_snapshot(
+    conn: duckdb.DuckDBPyConnection, scope: str, before: datetime | None = None
+) -> str | None:
+    """The JSON text of a scope's newest snapshot (optionally as of a time), or None."""
+    row = conn.execute(
+        "SELECT snapshot FROM graph_snapshots WHERE scope = ? AND (? IS NULL OR created_at <= ?) "
+        "ORDER BY created_at DESC LIMIT 1",
+        [scope, before, before],
+    ).fetchone()
+    return row[0] if row else None
+
+
+def latest_snapshot_hash(conn: duckdb.DuckDBPyConnection, scope: str) -> tuple[str, str] | None:
+    """(snapshot id, content hash) of a scope's newest snapshot, or None."""
+    row = conn.execute(
+        "SELECT snapshot_id, content_hash FROM graph_snapshots WHERE scope = ? "
+        "ORDER BY created_at DESC LIMIT 1",
+        [scope],
+    ).fetchone()
+    return (row[0], row[1]) if row else None
+
+
+def snapshot_text(conn: duckdb.DuckDBPyConnection, snapshot_id: str) -> str:
+    """The JSON text of one stored snapshot."""
+    (text,) = conn.execute(
+        "SELECT snapshot FROM graph_snapshots WHERE snapshot_id = ?", [snapshot_id]
+    ).fetchone()
+    return text
