@@ -45,3 +45,10 @@ def test_sql_expressions_build_the_same_ids() -> None:
         ids.table_node("db.t"),
     )
     assert ids.step_prefix("r", "p") == "step:r/p/"
+
+
+def test_column_parts_name_the_owner_and_the_column() -> None:
+    assert ids.column_parts("column:db.t.email") == ("table:db.t", "email")
+    assert ids.column_parts("column:s3://b/k.v1/p#a.b") == ("data:s3://b/k.v1/p", "a.b")
+    for owner in ("table:db.t", "data:s3://b/k"):
+        assert ids.column_parts(ids.column_node(owner, "id")) == (owner, "id")

@@ -14,11 +14,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import duckdb
+
 from lineage_assets.contract import reads
-from lineage_assets.contract.reads import ExecutionRow, PipelineRow, StepRunRow, UnknownName, iso
+from lineage_assets.contract.reads import PipelineRow, UnknownName, iso
+from lineage_assets.core.enums import NodeKind
+from lineage_assets.core.ids import data_node, key_of, table_node
 from lineage_assets.core.uris import ancestors, normalize
+from lineage_assets.sagemaker import runs
 from lineage_assets.sagemaker.expressions import is_placeholder
 from lineage_assets.sagemaker.resolver import ResolvedPipeline, StepIO, resolve_definition
+from lineage_assets.sagemaker.runs import ExecutionRow, StepRunDetail
 
 VIEWS = ("pipeline", "data", "both")
 CONTRACT_VERSION = "1"
@@ -50,7 +56,7 @@ def _elapsed(start: datetime | None, end: datetime | None) -> int | None:
     return int((end - start).total_seconds()) if start and end else None
 
 
-def _run(step: StepRunRow | None) -> dict[str, Any]:
+def _run(step: StepRunDetail | None) -> dict[str, Any]:
     """A node's `run` in the original's shape plus failure, cache and attempt details."""
     if step is None:
         return {"status": NOT_RUN}
@@ -113,10 +119,10 @@ class DataIdentity:
             self._first.setdefault(location, resolved)
         self._first.setdefault(location, uri)
         self.spellings.setdefault(location, set()).update({normalize(uri), location})
-        return "data:" + self._first[location]
+        return data_node(self._first[location])
 
     def location(self, node_id: str) -> str:
-        return normalize(node_id.removeprefix("data:"))
+        return normalize(key_of(node_id, NodeKind.DATA) or node_id)
 
 
 def _uri_value(io: StepIO) -> Any:
@@ -204,10 +210,12 @@ def _posture(bucket: str, known: dict[str, dict[str, Any]]) -> dict[str, Any]:
 class _Context:
     """Everything read once per document."""
 
-    def __init__(self, conn: Any, pipeline: PipelineRow, run: ExecutionRow | None) -> None:
+    def __init__(
+        self, conn: duckdb.DuckDBPyConnection, pipeline: PipelineRow, run: ExecutionRow | None
+    ) -> None:
         self.conn, self.pipeline, self.run = conn, pipeline, run
-        self.runs: dict[str, StepRunRow] = (
-            reads.step_runs(conn, pipeline.source_key, run.arn) if run else {}
+        self.runs: dict[str, StepRunDetail] = (
+            runs.step_run_details(conn, pipeline.source_key, run.arn) if run else {}
         )
         self.identity = DataIdentity(reads.offline_store_aliases(conn, pipeline.region))
         self.pii = reads.pii_by_location(conn)
@@ -374,7 +382,7 @@ def _data_graph(ctx: _Context, resolved: ResolvedPipeline, pipeline_nodes: list[
         if not isinstance(io.uri, str):
             continue
         node_id = identity.node_id(io.uri)
-        data.setdefault(node_id, {"id": node_id, "uri": node_id.removeprefix("data:")})
+        data.setdefault(node_id, {"id": node_id, "uri": key_of(node_id, NodeKind.DATA) or ""})
         process = f"process:{io.step}"
         kind = "read" if io.direction == "input" else "write"
         source, target = (node_id, process) if kind == "read" else (process, node_id)
@@ -401,7 +409,9 @@ def _data_graph(ctx: _Context, resolved: ResolvedPipeline, pipeline_nodes: list[
                 }
                 break
     names = [
-        n.removeprefix("data:s3://").partition("/")[0] for n in data if n.startswith("data:s3://")
+        uri.removeprefix("s3://").partition("/")[0]
+        for uri in (node["uri"] for node in data.values())
+        if uri.startswith("s3://")
     ]
     posture = reads.buckets(ctx.conn, names)
     schemas = reads.schemas_by_location(
@@ -493,7 +503,7 @@ def _data_graph(ctx: _Context, resolved: ResolvedPipeline, pipeline_nodes: list[
                 "kind": "registers",
             }
         for table in node.get("sqlSources", []):
-            table_id = f"table:{table}"
+            table_id = table_node(table)
             if all(n["id"] != table_id for n in extra_nodes):
                 sql = next(
                     (s["definedIn"] for s in node["sql"]["sources"] if s["table"] == table), []
@@ -511,8 +521,10 @@ def _data_graph(ctx: _Context, resolved: ResolvedPipeline, pipeline_nodes: list[
     return {"nodes": [*data_nodes, *process_nodes, *extra_nodes], "edges": list(edges.values())}
 
 
-def _choose_execution(conn: Any, pipeline: PipelineRow, request: Request) -> ExecutionRow | None:
-    found = reads.executions(conn, pipeline.source_key)
+def _choose_execution(
+    conn: duckdb.DuckDBPyConnection, pipeline: PipelineRow, request: Request
+) -> ExecutionRow | None:
+    found = runs.executions(conn, pipeline.source_key)
     if request.execution:
         return reads.find_execution(found, request.execution)
     if request.include_latest_execution and found:
@@ -520,7 +532,7 @@ def _choose_execution(conn: Any, pipeline: PipelineRow, request: Request) -> Exe
     return None
 
 
-def build_lineage(conn: Any, request: Request) -> dict[str, Any]:
+def build_lineage(conn: duckdb.DuckDBPyConnection, request: Request) -> dict[str, Any]:
     """The contract document for one pipeline (raises UnknownName, ValueError for a bad view)."""
     if request.view not in VIEWS:
         raise ValueError(f"view must be one of {', '.join(VIEWS)}, not {request.view!r}")

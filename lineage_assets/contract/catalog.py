@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import duckdb
+
 from lineage_assets.contract import reads
 from lineage_assets.contract.builder import Request, build_lineage
 from lineage_assets.contract.reads import UnknownName, iso
@@ -18,7 +20,7 @@ MAX_GRAPH_EDGES = 20000
 
 
 def list_pipelines(
-    conn: Any,
+    conn: duckdb.DuckDBPyConnection,
     regions: list[str] | None = None,
     *,
     include_latest_execution: bool = False,
@@ -77,7 +79,12 @@ def list_pipelines(
 
 
 def lineage_by_domain(
-    conn: Any, region: str, domain: str, *, view: str = "both", include_latest: bool = False
+    conn: duckdb.DuckDBPyConnection,
+    region: str,
+    domain: str,
+    *,
+    view: str = "both",
+    include_latest: bool = False,
 ) -> dict[str, Any]:
     """`/lineage/by-domain`: every pipeline of a Studio domain (matched case-insensitively by
     name, or by id), each ok with its document or not ok with its error."""
@@ -109,7 +116,7 @@ def lineage_by_domain(
     return {"region": region, "domain": domain, "count": len(results), "results": results}
 
 
-def _dataset_uri(conn: Any, bucket: str, prefix: str) -> str:
+def _dataset_uri(conn: duckdb.DuckDBPyConnection, bucket: str, prefix: str) -> str:
     """The stored dataset at s3://bucket/prefix (any trailing-slash spelling)."""
     wanted = normalize(f"s3://{bucket}/{prefix}")
     rows = conn.execute(
@@ -123,7 +130,7 @@ def _dataset_uri(conn: Any, bucket: str, prefix: str) -> str:
 
 
 def dataset_schema(
-    conn: Any, bucket: str, prefix: str, version: str | None = None
+    conn: duckdb.DuckDBPyConnection, bucket: str, prefix: str, version: str | None = None
 ) -> dict[str, Any]:
     """`/datasets/{bucket}/{prefix}/schema`: the latest (or a given) schema version."""
     uri = _dataset_uri(conn, bucket, prefix)
@@ -166,7 +173,9 @@ def dataset_schema(
     }
 
 
-def schema_versions(conn: Any, bucket: str, prefix: str) -> list[dict[str, Any]]:
+def schema_versions(
+    conn: duckdb.DuckDBPyConnection, bucket: str, prefix: str
+) -> list[dict[str, Any]]:
     """`…/schema/versions`: every schema version of a dataset, newest first."""
     uri = _dataset_uri(conn, bucket, prefix)
     rows = conn.execute(
@@ -184,7 +193,7 @@ def schema_versions(conn: Any, bucket: str, prefix: str) -> list[dict[str, Any]]
     ]
 
 
-def known_node(conn: Any, node: str) -> None:
+def known_node(conn: duckdb.DuckDBPyConnection, node: str) -> None:
     """Raise UnknownName (with close matches) unless the node is in the graph."""
     hit = conn.execute(
         "SELECT 1 FROM lineage_edge_index WHERE source_node = ? OR target_node = ? LIMIT 1",
@@ -201,7 +210,9 @@ def known_node(conn: Any, node: str) -> None:
     raise UnknownName("node", node, [c for (c,) in candidates])
 
 
-def impact(conn: Any, node: str, direction: str = "downstream", depth: int = 10) -> dict:
+def impact(
+    conn: duckdb.DuckDBPyConnection, node: str, direction: str = "downstream", depth: int = 10
+) -> dict:
     """`/impact`: every node reachable downstream (or upstream), nearest first."""
     if direction not in ("downstream", "upstream"):
         raise ValueError("direction must be downstream or upstream")
@@ -221,7 +232,7 @@ def impact(conn: Any, node: str, direction: str = "downstream", depth: int = 10)
     }
 
 
-def pii_exposure(conn: Any) -> dict[str, Any]:
+def pii_exposure(conn: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     """`/pii-exposure`: what contains or was trained on personal data, and why."""
     rows = conn.execute(
         "SELECT e.node, e.node_kind, e.exposure, e.pii_classes, e.via_node, p.path, "
@@ -244,7 +255,7 @@ def pii_exposure(conn: Any) -> dict[str, Any]:
     }
 
 
-def global_graph(conn: Any) -> dict[str, Any]:
+def global_graph(conn: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     """`/graph`: the newest stored global snapshot (every node above column level)."""
     row = conn.execute(
         "SELECT CAST(snapshot AS VARCHAR) FROM graph_snapshots WHERE scope = 'global' "
@@ -257,7 +268,9 @@ def global_graph(conn: Any) -> dict[str, Any]:
     return document
 
 
-def snapshots(conn: Any, scope: str | None = None, limit: int = 100) -> dict[str, Any]:
+def snapshots(
+    conn: duckdb.DuckDBPyConnection, scope: str | None = None, limit: int = 100
+) -> dict[str, Any]:
     """`/snapshots`: stored snapshots, newest first, without their bodies."""
     rows = conn.execute(
         "SELECT snapshot_id, scope, created_at, content_hash, node_count, edge_count, run_id "
@@ -280,7 +293,9 @@ def snapshots(conn: Any, scope: str | None = None, limit: int = 100) -> dict[str
     }
 
 
-def _snapshot(conn: Any, scope: str, snapshot_id: str | None, offset: int) -> tuple:
+def _snapshot(
+    conn: duckdb.DuckDBPyConnection, scope: str, snapshot_id: str | None, offset: int
+) -> tuple:
     if snapshot_id:
         row = conn.execute(
             "SELECT snapshot_id, CAST(snapshot AS VARCHAR) FROM graph_snapshots "
@@ -302,7 +317,7 @@ def _snapshot(conn: Any, scope: str, snapshot_id: str | None, offset: int) -> tu
 
 
 def snapshot_diff(
-    conn: Any, scope: str, old: str | None = None, new: str | None = None
+    conn: duckdb.DuckDBPyConnection, scope: str, old: str | None = None, new: str | None = None
 ) -> dict[str, Any]:
     """`/snapshots/diff`: what changed between two snapshots of a scope (default: the last two)."""
     from lineage_assets.graph.snapshot import diff

@@ -9,14 +9,17 @@ import json
 import os
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import duckdb
 
+from lineage_assets.core.enums import NodeKind
+from lineage_assets.core.ids import column_parts, data_node, key_of, step_prefix, table_node
 from lineage_assets.core.uris import normalize
 from lineage_assets.sagemaker.bounds import definition_text
+from lineage_assets.sagemaker.runs import ExecutionRow
 
 CLOSE_MATCHES = 5
 # difflib compares in Python: of many known names only these many are compared, and a name
@@ -101,39 +104,6 @@ class PipelineRow:
     definition_hash: str | None
 
 
-@dataclass(frozen=True)
-class ExecutionRow:
-    """One execution of a pipeline, with the definition it ran."""
-
-    arn: str
-    execution_id: str | None
-    status: str | None
-    started_at: datetime | None
-    definition_hash: str | None
-    failure_reason: str | None
-    display_name: str | None
-
-
-@dataclass(frozen=True)
-class StepRunRow:
-    """One step of one execution, with its job's metrics."""
-
-    step: str
-    status: str | None
-    started_at: datetime | None
-    ended_at: datetime | None
-    failure_reason: str | None
-    cache_source: str | None
-    job_arn: str | None
-    job_name: str | None
-    model_package_arn: str | None
-    attempt_count: int | None
-    metadata: dict[str, Any]
-    description: dict[str, Any] | None
-    metrics: dict[str, float] = field(default_factory=dict)
-    report: str | None = None
-
-
 _PIPELINE_SELECT = (
     "SELECT source_key, region, pipeline_name, pipeline_arn, display_name, last_modified_at, "
     "domain_id, domain_name, CAST(tags AS VARCHAR), definition_hash FROM sagemaker_pipelines "
@@ -145,7 +115,7 @@ def _pipeline(row: tuple) -> PipelineRow:
     return PipelineRow(*row[:8], tags if isinstance(tags, dict) else {}, row[9])
 
 
-def pipelines(conn: Any) -> list[PipelineRow]:
+def pipelines(conn: duckdb.DuckDBPyConnection) -> list[PipelineRow]:
     """Every crawled pipeline, by region then name."""
     rows = conn.execute(_PIPELINE_SELECT + "ORDER BY region, pipeline_name").fetchall()
     return [_pipeline(row) for row in rows]
@@ -157,7 +127,9 @@ def pipeline_by_key(conn: duckdb.DuckDBPyConnection, source_key: str) -> Pipelin
     return _pipeline(row) if row else None
 
 
-def find_pipeline(conn: Any, name: str, region: str | None = None) -> PipelineRow:
+def find_pipeline(
+    conn: duckdb.DuckDBPyConnection, name: str, region: str | None = None
+) -> PipelineRow:
     """The pipeline of that name (in that region); UnknownName with close matches if none,
     AmbiguousName if no region is given and several regions hold the name."""
     rows = conn.execute(
@@ -177,7 +149,9 @@ def find_pipeline(conn: Any, name: str, region: str | None = None) -> PipelineRo
     raise UnknownName(f"pipeline{where}", name, [n for (n,) in known])
 
 
-def definition(conn: Any, pipeline_arn: str | None, digest: str | None) -> str | None:
+def definition(
+    conn: duckdb.DuckDBPyConnection, pipeline_arn: str | None, digest: str | None
+) -> str | None:
     """The definition JSON text a pipeline had under that hash."""
     row = conn.execute(
         "SELECT CAST(definition AS VARCHAR) FROM sagemaker_pipeline_versions "
@@ -185,17 +159,6 @@ def definition(conn: Any, pipeline_arn: str | None, digest: str | None) -> str |
         [pipeline_arn, digest],
     ).fetchone()
     return definition_text(row[0]) if row else None
-
-
-def executions(conn: Any, source_key: str) -> list[ExecutionRow]:
-    """A pipeline's executions, newest first."""
-    rows = conn.execute(
-        "SELECT execution_arn, execution_id, status, started_at, definition_hash, "
-        "failure_reason, display_name FROM sagemaker_executions WHERE source_key = ? "
-        "ORDER BY started_at DESC NULLS LAST, execution_arn",
-        [source_key],
-    ).fetchall()
-    return [ExecutionRow(*row) for row in rows]
 
 
 def find_execution(found: list[ExecutionRow], wanted: str) -> ExecutionRow:
@@ -206,7 +169,9 @@ def find_execution(found: list[ExecutionRow], wanted: str) -> ExecutionRow:
     raise UnknownName("execution", wanted, [r.execution_id or r.arn for r in found])
 
 
-def execution_parameters(conn: Any, source_key: str, execution_arn: str) -> dict[str, str]:
+def execution_parameters(
+    conn: duckdb.DuckDBPyConnection, source_key: str, execution_arn: str
+) -> dict[str, str]:
     """The parameter values passed to an execution (overrides only; defaults fill the rest)."""
     rows = conn.execute(
         "SELECT name, value FROM sagemaker_execution_parameters "
@@ -216,42 +181,7 @@ def execution_parameters(conn: Any, source_key: str, execution_arn: str) -> dict
     return {name: value for name, value in rows if value is not None}
 
 
-def step_runs(conn: Any, source_key: str, execution_arn: str) -> dict[str, StepRunRow]:
-    """Each step of an execution with its job description and metrics."""
-    rows = conn.execute(
-        "SELECT r.step_name, r.status, r.started_at, r.ended_at, r.failure_reason, "
-        "r.cache_source_execution_arn, r.job_arn, j.job_name, r.model_package_arn, "
-        "r.attempt_count, CAST(r.metadata AS VARCHAR), CAST(j.description AS VARCHAR) "
-        "FROM sagemaker_step_runs r LEFT JOIN sagemaker_jobs j "
-        "ON j.source_key = r.source_key AND j.job_arn = lower(r.job_arn) "
-        "WHERE r.source_key = ? AND r.execution_arn = ? ORDER BY r.step_name",
-        [source_key, execution_arn],
-    ).fetchall()
-    metrics: dict[str, dict[str, float]] = defaultdict(dict)
-    reports: dict[str, str] = {}
-    for job, name, value, origin in conn.execute(
-        "SELECT job_arn, metric_name, value, origin FROM sagemaker_job_metrics "
-        "WHERE source_key = ? ORDER BY job_arn, metric_name",
-        [source_key],
-    ).fetchall():
-        metrics[job][name] = value
-        if origin and origin.startswith("report:"):
-            reports.setdefault(job, origin.removeprefix("report:"))
-    runs = {}
-    for row in rows:
-        job = (row[6] or "").lower()
-        metadata, description = _json(row[10]), _json(row[11])
-        runs[row[0]] = StepRunRow(
-            *row[:10],
-            metadata if isinstance(metadata, dict) else {},
-            description if isinstance(description, dict) else None,
-            dict(metrics.get(job, {})),
-            reports.get(job),
-        )
-    return runs
-
-
-def feature_store_uris(conn: Any, region: str) -> dict[str, str]:
+def feature_store_uris(conn: duckdb.DuckDBPyConnection, region: str) -> dict[str, str]:
     """Feature group name → the offline-store URI its data really lands in."""
     rows = conn.execute(
         "SELECT feature_group_name, coalesce(resolved_offline_uri, offline_store_uri) "
@@ -262,7 +192,9 @@ def feature_store_uris(conn: Any, region: str) -> dict[str, str]:
     return dict(rows)
 
 
-def offline_store_aliases(conn: Any, region: str) -> dict[str, tuple[str, str]]:
+def offline_store_aliases(
+    conn: duckdb.DuckDBPyConnection, region: str
+) -> dict[str, tuple[str, str]]:
     """Normalized configured offline-store URI → (resolved URI, feature group): reading the
     configured prefix reads the group's offline data, so both name one dataset."""
     rows = conn.execute(
@@ -274,7 +206,9 @@ def offline_store_aliases(conn: Any, region: str) -> dict[str, tuple[str, str]]:
     return {normalize(configured): (resolved, name) for configured, resolved, name in rows}
 
 
-def model_packages(conn: Any, arns: Iterable[str]) -> dict[str, dict[str, Any]]:
+def model_packages(
+    conn: duckdb.DuckDBPyConnection, arns: Iterable[str]
+) -> dict[str, dict[str, Any]]:
     """Model packages by ARN: group, version, approval, model data."""
     wanted = sorted(set(arns))
     if not wanted:
@@ -290,7 +224,7 @@ def model_packages(conn: Any, arns: Iterable[str]) -> dict[str, dict[str, Any]]:
     }
 
 
-def buckets(conn: Any, names: Iterable[str]) -> dict[str, dict[str, Any]]:
+def buckets(conn: duckdb.DuckDBPyConnection, names: Iterable[str]) -> dict[str, dict[str, Any]]:
     """Bucket posture rows by bucket name."""
     wanted = sorted(set(names))
     if not wanted:
@@ -315,18 +249,20 @@ def buckets(conn: Any, names: Iterable[str]) -> dict[str, dict[str, Any]]:
     return found
 
 
-def pii_by_location(conn: Any) -> dict[str, dict[str, set[str]]]:
+def pii_by_location(conn: duckdb.DuckDBPyConnection) -> dict[str, dict[str, set[str]]]:
     """Normalized data location → column → PII classes (propagated tags)."""
     found: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     for owner, column, cls in conn.execute(
-        "SELECT owner_node, column_node, pii_class FROM pii_tags "
-        "WHERE starts_with(owner_node, 'data:')"
+        "SELECT owner_node, column_node, pii_class FROM pii_tags WHERE starts_with(owner_node, ?)",
+        [data_node("")],
     ).fetchall():
-        found[normalize(owner.removeprefix("data:"))][column.rsplit("#", 1)[-1]].add(cls)
+        found[normalize(key_of(owner, NodeKind.DATA) or "")][column_parts(column)[1]].add(cls)
     return found
 
 
-def schemas_by_location(conn: Any, locations: Iterable[str]) -> dict[str, dict[str, Any]]:
+def schemas_by_location(
+    conn: duckdb.DuckDBPyConnection, locations: Iterable[str]
+) -> dict[str, dict[str, Any]]:
     """Normalized data location → its latest sampled schema (version and columns)."""
     wanted = set(locations)
     if not wanted:
@@ -348,21 +284,25 @@ def schemas_by_location(conn: Any, locations: Iterable[str]) -> dict[str, dict[s
     return found
 
 
-def step_queries(conn: Any, region: str, pipeline: str) -> dict[str, list[str]]:
+def step_queries(
+    conn: duckdb.DuckDBPyConnection, region: str, pipeline: str
+) -> dict[str, list[str]]:
     """Step → tables its Athena/Redshift query reads (the graph's `query` edges)."""
     found: dict[str, list[str]] = defaultdict(list)
     for table, step in conn.execute(
         "SELECT source_node, target_node FROM inferred_edges WHERE edge_kind = 'query' "
         "AND starts_with(target_node, ?) ORDER BY ALL",
-        [f"step:{region}/{pipeline}/"],
+        [step_prefix(region, pipeline)],
     ).fetchall():
-        found[step.rsplit("/", 1)[-1]].append(table.removeprefix("table:"))
+        found[step.rsplit("/", 1)[-1]].append(key_of(table, NodeKind.TABLE) or table)
     return found
 
 
-def sql_definitions(conn: Any, tables: Iterable[str]) -> dict[str, list[dict[str, Any]]]:
+def sql_definitions(
+    conn: duckdb.DuckDBPyConnection, tables: Iterable[str]
+) -> dict[str, list[dict[str, Any]]]:
     """Table → the SQL files (file, line, commit) whose statements write it."""
-    wanted = sorted({f"table:{t}" for t in tables})
+    wanted = sorted({table_node(t) for t in tables})
     if not wanted:
         return {}
     found: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -378,12 +318,13 @@ def sql_definitions(conn: Any, tables: Iterable[str]) -> dict[str, list[dict[str
             "line": int(line) if line.isdigit() else None,
             "commit": commit,
         }
-        if entry not in found[target.removeprefix("table:")]:
-            found[target.removeprefix("table:")].append(entry)
+        table = key_of(target, NodeKind.TABLE) or target
+        if entry not in found[table]:
+            found[table].append(entry)
     return found
 
 
-def domain(conn: Any, region: str, domain_id: str | None) -> dict[str, Any]:
+def domain(conn: duckdb.DuckDBPyConnection, region: str, domain_id: str | None) -> dict[str, Any]:
     """The Studio domain's details in the original's DescribeDomain key names, or {}."""
     if not domain_id:
         return {}

@@ -99,6 +99,18 @@ def data_column_node(uri: str, column: str) -> str:
     return node(NodeKind.COLUMN, f"{uri}#{column}")
 
 
+def column_parts(column_id: str) -> tuple[str, str]:
+    """`column:s3://b/p#email` → (`data:s3://b/p`, `email`); `column:db.t.email` →
+    (`table:db.t`, `email`): the owner node of a column node and the column's name."""
+    body = key_of(column_id, NodeKind.COLUMN)
+    body = column_id if body is None else body
+    if "://" in body and "#" in body:
+        uri, _, column = body.rpartition("#")
+        return data_node(uri), column
+    table, _, column = body.rpartition(".")
+    return table_node(table), column
+
+
 # The same constructors as SQL expressions over column expressions, for views and reads.
 
 

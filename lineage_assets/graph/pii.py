@@ -19,11 +19,10 @@ import duckdb
 
 from lineage_assets.core.enums import CARRYING_TRANSFORMS, NodeKind
 from lineage_assets.core.ids import (
+    column_parts,
     data_column_node,
-    data_node,
     key_of,
     table_column_node,
-    table_node,
 )
 from lineage_assets.core.uris import LocationIndex
 from lineage_assets.graph import views
@@ -84,10 +83,7 @@ class Exposure:
 
 def owner_of(column: str) -> str:
     """`column:s3://b/p#email` → `data:s3://b/p`; `column:db.t.email` → `table:db.t`."""
-    body = key_of(column, NodeKind.COLUMN) or column
-    if "://" in body and "#" in body:
-        return data_node(body.rsplit("#", 1)[0])
-    return table_node(body.rsplit(".", 1)[0])
+    return column_parts(column)[0]
 
 
 def seeds(conn: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:

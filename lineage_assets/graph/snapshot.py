@@ -24,7 +24,7 @@ from typing import Any
 import duckdb
 
 from lineage_assets.core.enums import NodeKind
-from lineage_assets.core.ids import data_node, key_of, kind_of
+from lineage_assets.core.ids import column_parts, data_node, key_of, kind_of
 from lineage_assets.core.uris import normalize
 from lineage_assets.graph import views
 from lineage_assets.store import LineageStore, Upsert
@@ -49,9 +49,7 @@ def _pii_by_owner(conn: duckdb.DuckDBPyConnection) -> dict[str, dict[str, list[s
     """owner node → column → PII classes, with data nodes keyed by normalized location."""
     found: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     for owner, column, cls in views.pii_tags(conn):
-        is_data = key_of(owner, NodeKind.DATA) is not None
-        name = column.rsplit("#", 1)[-1] if is_data else column.rsplit(".", 1)[-1]
-        found[_key(owner)][name].add(cls)
+        found[_key(owner)][column_parts(column)[1]].add(cls)
     return {o: {c: sorted(k) for c, k in cols.items()} for o, cols in found.items()}
 
 

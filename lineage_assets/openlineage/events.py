@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import duckdb
 from openlineage.client.event_v2 import (
     InputDataset,
     Job,
@@ -34,6 +35,7 @@ from lineage_assets.openlineage.naming import (
     sql_job,
     storage,
 )
+from lineage_assets.sagemaker.runs import ExecutionRow, StepRunRow
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 Event = RunEvent | JobEvent
@@ -68,7 +70,7 @@ def run_id(instant: datetime | None, stable_key: str) -> str:
 
 
 @dataclass
-class Catalog:
+class DatasetFacets:
     """What the store knows about datasets, read once per export."""
 
     naming: Naming
@@ -83,7 +85,7 @@ class Catalog:
     _groups_by_location: dict[str, reads.FeatureGroupRow] | None = None
 
     @classmethod
-    def read(cls, conn: Any, naming: Naming) -> Catalog:
+    def read(cls, conn: duckdb.DuckDBPyConnection, naming: Naming) -> DatasetFacets:
         return cls(
             naming,
             reads.table_columns(conn),
@@ -170,7 +172,7 @@ class Catalog:
 
 
 def _statement_lineage(
-    catalog: Catalog,
+    datasets: DatasetFacets,
     statement: reads.StatementRow,
     target: str,
     edges: list[reads.ColumnEdgeRow],
@@ -186,7 +188,7 @@ def _statement_lineage(
     for edge in mine:
         if edge.source_table is None:
             continue
-        source = catalog.naming.dataset(edge.source_table, statement.dialect)
+        source = datasets.naming.dataset(edge.source_table, statement.dialect)
         item = facets.input_field(source, edge.source_column, edge.transform, edge.is_indirect)
         if edge.is_indirect or edge.target_column == "*":
             whole.append(item)
@@ -194,7 +196,7 @@ def _statement_lineage(
             fields[edge.target_column].append(item)
     if not mine and "://" not in target:
         read = {normalize(s) for s in statement.sources if "://" in s}
-        for location, column in catalog.location_matches.get(target, []):
+        for location, column in datasets.location_matches.get(target, []):
             if location in read:
                 item = facets.input_field(storage(location), column, "identity", False)
                 item.transformations[0].description = LOCATION_MATCH
@@ -202,10 +204,10 @@ def _statement_lineage(
     return fields, whole
 
 
-def sql_events(conn: Any, catalog: Catalog) -> Iterator[KeyedEvent]:
+def sql_events(conn: duckdb.DuckDBPyConnection, datasets: DatasetFacets) -> Iterator[KeyedEvent]:
     """One JobEvent per parsed statement: its inputs, outputs with column lineage, its SQL."""
     edges = reads.column_edges(conn)
-    namespace = catalog.naming.job_namespace
+    namespace = datasets.naming.job_namespace
     for statement in reads.statements(conn):
         name = sql_job(
             statement.repository,
@@ -223,13 +225,13 @@ def sql_events(conn: Any, catalog: Catalog) -> Iterator[KeyedEvent]:
             job_facets["sql"] = facets.sql(statement.sql_text, statement.dialect)
         inputs = []
         for source in statement.sources:
-            dataset, dataset_facets = catalog.reference(source, statement.dialect)
+            dataset, dataset_facets = datasets.reference(source, statement.dialect)
             inputs.append(InputDataset(dataset.namespace, dataset.name, facets=dataset_facets))
         outputs = []
         mine = edges.get((statement.source_key, statement.statement_index), [])
         for target in statement.targets:
-            dataset, dataset_facets = catalog.reference(target, statement.dialect)
-            fields, whole = _statement_lineage(catalog, statement, target, mine)
+            dataset, dataset_facets = datasets.reference(target, statement.dialect)
+            fields, whole = _statement_lineage(datasets, statement, target, mine)
             extra = {
                 "columnLineage": facets.column_lineage(fields, whole),
                 "lifecycleStateChange": facets.lifecycle(statement.kind),
@@ -271,7 +273,7 @@ class PipelineScope:
 
 
 def _step_datasets(
-    catalog: Catalog, scope: PipelineScope, step: str, execution_arn: str | None
+    datasets: DatasetFacets, scope: PipelineScope, step: str, execution_arn: str | None
 ) -> tuple[list[InputDataset], list[OutputDataset]]:
     """A step's inputs and outputs in one execution (observed, else declared), the tables its
     query reads, the model packages it registered, and the feature group it writes."""
@@ -282,11 +284,11 @@ def _step_datasets(
     inputs: dict[DatasetName, InputDataset] = {}
     outputs: dict[DatasetName, OutputDataset] = {}
     for table in scope.queries.get(step, []):
-        dataset, dataset_facets = catalog.reference(table, "athena")
+        dataset, dataset_facets = datasets.reference(table, "athena")
         inputs[dataset] = InputDataset(dataset.namespace, dataset.name, facets=dataset_facets)
     for row in rows:
         dataset = storage(row.uri)
-        dataset_facets = catalog.storage_facets(row.uri)
+        dataset_facets = datasets.storage_facets(row.uri)
         if row.direction == "input":
             inputs[dataset] = InputDataset(dataset.namespace, dataset.name, facets=dataset_facets)
             continue
@@ -299,10 +301,10 @@ def _step_datasets(
         lineage = facets.column_lineage(fields, [])
         merged = {**dataset_facets, **({"columnLineage": lineage} if lineage else {})}
         outputs[dataset] = OutputDataset(dataset.namespace, dataset.name, facets=merged)
-        group = catalog.feature_group_at(row.uri) if row.data_kind == "feature_group" else None
+        group = datasets.feature_group_at(row.uri) if row.data_kind == "feature_group" else None
         if group is not None:
             named = sagemaker_arn(group.arn or group.name)
-            group_facets = {**catalog.feature_group_facets(group)}
+            group_facets = {**datasets.feature_group_facets(group)}
             if lineage:
                 group_facets["columnLineage"] = lineage
             outputs[named] = OutputDataset(named.namespace, named.name, facets=group_facets)
@@ -370,14 +372,14 @@ def _run_events(
 
 
 def _execution_events(
-    catalog: Catalog,
+    datasets: DatasetFacets,
     scope: PipelineScope,
-    execution: reads.ExecutionRow,
-    step_runs: list[reads.StepRunRow],
+    execution: ExecutionRow,
+    step_runs: list[StepRunRow],
 ) -> Iterator[KeyedEvent]:
     pipeline = scope.pipeline
-    namespace = catalog.naming.job_namespace
-    pipeline_name = catalog.naming.pipeline_job(pipeline.region, pipeline.name)
+    namespace = datasets.naming.job_namespace
+    pipeline_name = datasets.naming.pipeline_job(pipeline.region, pipeline.name)
     execution_run_id = run_id(execution.started_at, execution.arn)
     ends = [r.ended_at for r in step_runs if r.ended_at is not None]
     run_facets: dict[str, Any] = {}
@@ -399,14 +401,14 @@ def _execution_events(
         step_facets: dict[str, Any] = {"parent": parent}
         if step_run.failure_reason:
             step_facets["errorMessage"] = facets.error_message(step_run.failure_reason)
-        inputs, outputs = _step_datasets(catalog, scope, step, execution.arn)
+        inputs, outputs = _step_datasets(datasets, scope, step, execution.arn)
         started = step_run.started_at or execution.started_at
         yield from _run_events(
             f"{execution.arn}/{step}",
             Run(run_id(started, f"{execution.arn}/{step}"), facets=step_facets),
             Job(
                 namespace,
-                catalog.naming.step_job(pipeline.region, pipeline.name, step),
+                datasets.naming.step_job(pipeline.region, pipeline.name, step),
                 facets=_step_job_facets(scope.step_types.get(step)),
             ),
             step_run.status,
@@ -417,11 +419,11 @@ def _execution_events(
         )
 
 
-def _definition_events(catalog: Catalog, scope: PipelineScope) -> Iterator[KeyedEvent]:
+def _definition_events(datasets: DatasetFacets, scope: PipelineScope) -> Iterator[KeyedEvent]:
     """A pipeline that never ran: its job and its steps' jobs with declared inputs/outputs."""
     pipeline = scope.pipeline
-    namespace = catalog.naming.job_namespace
-    name = catalog.naming.pipeline_job(pipeline.region, pipeline.name)
+    namespace = datasets.naming.job_namespace
+    name = datasets.naming.pipeline_job(pipeline.region, pipeline.name)
     when = iso(pipeline.last_modified)
     yield KeyedEvent(
         f"job:{namespace}/{name}",
@@ -434,8 +436,8 @@ def _definition_events(catalog: Catalog, scope: PipelineScope) -> Iterator[Keyed
         ),
     )
     for step, step_type in scope.step_types.items():
-        step_name = catalog.naming.step_job(pipeline.region, pipeline.name, step)
-        inputs, outputs = _step_datasets(catalog, scope, step, None)
+        step_name = datasets.naming.step_job(pipeline.region, pipeline.name, step)
+        inputs, outputs = _step_datasets(datasets, scope, step, None)
         yield KeyedEvent(
             f"job:{namespace}/{step_name}",
             JobEvent(
@@ -448,21 +450,23 @@ def _definition_events(catalog: Catalog, scope: PipelineScope) -> Iterator[Keyed
         )
 
 
-def pipeline_events(conn: Any, catalog: Catalog) -> Iterator[KeyedEvent]:
+def pipeline_events(
+    conn: duckdb.DuckDBPyConnection, datasets: DatasetFacets
+) -> Iterator[KeyedEvent]:
     """Runs of every crawled execution and its steps; job definitions of never-run pipelines."""
     rows = reads.pipeline_rows(conn)
     for pipeline in contract_reads.pipelines(conn):
         scope = PipelineScope.of(pipeline, rows)
         executions = rows.executions.get(pipeline.source_key, [])
         if not executions:
-            yield from _definition_events(catalog, scope)
+            yield from _definition_events(datasets, scope)
         for execution in executions:
             step_runs = rows.step_runs.get((pipeline.source_key, execution.arn), [])
-            yield from _execution_events(catalog, scope, execution, step_runs)
+            yield from _execution_events(datasets, scope, execution, step_runs)
 
 
-def build_events(conn: Any, naming: Naming) -> Iterator[KeyedEvent]:
+def build_events(conn: duckdb.DuckDBPyConnection, naming: Naming) -> Iterator[KeyedEvent]:
     """Every event of the store, SQL statements first, then pipelines."""
-    catalog = Catalog.read(conn, naming)
-    yield from sql_events(conn, catalog)
-    yield from pipeline_events(conn, catalog)
+    datasets = DatasetFacets.read(conn, naming)
+    yield from sql_events(conn, datasets)
+    yield from pipeline_events(conn, datasets)

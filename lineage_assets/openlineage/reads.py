@@ -9,7 +9,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import duckdb
+
+from lineage_assets.core.enums import NodeKind
+from lineage_assets.core.ids import column_parts, key_of
 from lineage_assets.core.uris import normalize
+from lineage_assets.sagemaker import runs
+from lineage_assets.sagemaker.runs import ExecutionRow, StepRunRow
 
 
 @dataclass(frozen=True)
@@ -73,7 +79,7 @@ class FeatureGroupRow:
     glue_table: str | None = None
 
 
-def statements(conn: Any) -> list[StatementRow]:
+def statements(conn: duckdb.DuckDBPyConnection) -> list[StatementRow]:
     """Every statement that parsed, in file and statement order."""
     rows = conn.execute(
         "SELECT s.source_key, f.repo, f.path, f.dialect, f.commit_sha, f.commit_time, "
@@ -106,7 +112,7 @@ def statements(conn: Any) -> list[StatementRow]:
     return found
 
 
-def column_edges(conn: Any) -> dict[tuple[str, int], list[ColumnEdgeRow]]:
+def column_edges(conn: duckdb.DuckDBPyConnection) -> dict[tuple[str, int], list[ColumnEdgeRow]]:
     """(source key, statement index) → its column edges."""
     found: dict[tuple[str, int], list[ColumnEdgeRow]] = defaultdict(list)
     for key, index, *rest in conn.execute(
@@ -118,7 +124,7 @@ def column_edges(conn: Any) -> dict[tuple[str, int], list[ColumnEdgeRow]]:
     return found
 
 
-def table_columns(conn: Any) -> dict[str, list[str]]:
+def table_columns(conn: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
     """Table → columns the SQL writes or dbt declares, in first-seen order."""
     found: dict[str, dict[str, None]] = defaultdict(dict)
     for table, column in conn.execute(
@@ -134,7 +140,7 @@ def table_columns(conn: Any) -> dict[str, list[str]]:
     return {table: list(columns) for table, columns in found.items()}
 
 
-def table_locations(conn: Any) -> dict[str, list[tuple[str, str | None]]]:
+def table_locations(conn: duckdb.DuckDBPyConnection) -> dict[str, list[tuple[str, str | None]]]:
     """Normalized location → (table, dialect) of every table whose LOCATION it is."""
     found: dict[str, list[tuple[str, str | None]]] = defaultdict(list)
     for uri, table, dialect in conn.execute(
@@ -145,7 +151,7 @@ def table_locations(conn: Any) -> dict[str, list[tuple[str, str | None]]]:
     return found
 
 
-def location_matches(conn: Any) -> dict[str, list[tuple[str, str]]]:
+def location_matches(conn: duckdb.DuckDBPyConnection) -> dict[str, list[tuple[str, str]]]:
     """Table → (its storage location, column) pairs the graph matched by LOCATION."""
     found: dict[str, list[tuple[str, str]]] = defaultdict(list)
     for table_column, data_column in conn.execute(
@@ -153,13 +159,13 @@ def location_matches(conn: Any) -> dict[str, list[tuple[str, str]]]:
         "AND reason = 'location' AND starts_with(source_node, 'column:') "
         "AND NOT contains(source_node, '://') ORDER BY ALL"
     ).fetchall():
-        table, _, column = table_column.removeprefix("column:").rpartition(".")
-        location, _, _ = data_column.removeprefix("column:").rpartition("#")
+        table, _, column = (key_of(table_column, NodeKind.COLUMN) or "").rpartition(".")
+        location, _, _ = (key_of(data_column, NodeKind.COLUMN) or "").rpartition("#")
         found[table].append((normalize(location), column))
     return found
 
 
-def feature_groups(conn: Any) -> list[FeatureGroupRow]:
+def feature_groups(conn: duckdb.DuckDBPyConnection) -> list[FeatureGroupRow]:
     columns: dict[tuple[str, str], list[tuple[str, str | None]]] = defaultdict(list)
     for key, group, name, kind in conn.execute(
         "SELECT source_key, feature_group_name, feature_name, feature_type FROM features "
@@ -176,20 +182,21 @@ def feature_groups(conn: Any) -> list[FeatureGroupRow]:
     ]
 
 
-def pii_by_owner(conn: Any) -> dict[str, dict[str, set[str]]]:
+def pii_by_owner(conn: duckdb.DuckDBPyConnection) -> dict[str, dict[str, set[str]]]:
     """Owner (a table name, or a normalized location) → column → PII classes."""
     found: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     for owner, column, cls in conn.execute(
         "SELECT owner_node, column_node, pii_class FROM pii_tags"
     ).fetchall():
-        if owner.startswith("data:"):
-            found[normalize(owner.removeprefix("data:"))][column.rsplit("#", 1)[-1]].add(cls)
-        elif owner.startswith("table:"):
-            found[owner.removeprefix("table:")][column.rsplit(".", 1)[-1]].add(cls)
+        name = column_parts(column)[1]
+        if (uri := key_of(owner, NodeKind.DATA)) is not None:
+            found[normalize(uri)][name].add(cls)
+        elif (table := key_of(owner, NodeKind.TABLE)) is not None:
+            found[table][name].add(cls)
     return found
 
 
-def storage_schemas(conn: Any) -> dict[str, list[tuple[str, str | None]]]:
+def storage_schemas(conn: duckdb.DuckDBPyConnection) -> dict[str, list[tuple[str, str | None]]]:
     """Normalized location → its latest sampled schema's columns (name, type)."""
     found: dict[str, list[tuple[str, str | None]]] = defaultdict(list)
     for uri, column, kind in conn.execute(
@@ -202,7 +209,7 @@ def storage_schemas(conn: Any) -> dict[str, list[tuple[str, str | None]]]:
     return found
 
 
-def buckets(conn: Any) -> dict[str, dict[str, Any]]:
+def buckets(conn: duckdb.DuckDBPyConnection) -> dict[str, dict[str, Any]]:
     """Bucket → posture (encryption, versioning, public access, checked at) and tags."""
     found = {}
     for bucket, region, encryption, versioning, public, tags, checked in conn.execute(
@@ -225,27 +232,6 @@ def buckets(conn: Any) -> dict[str, dict[str, Any]]:
     return found
 
 
-@dataclass(frozen=True)
-class ExecutionRow:
-    """One pipeline execution: its ARN, status, start and failure."""
-
-    arn: str
-    status: str | None
-    started_at: datetime | None
-    failure_reason: str | None
-
-
-@dataclass(frozen=True)
-class StepRunRow:
-    """One step of one execution."""
-
-    step: str
-    status: str | None
-    started_at: datetime | None
-    ended_at: datetime | None
-    failure_reason: str | None
-
-
 @dataclass
 class PipelineRows:
     """Every pipeline's rows the step events need, each table read once for all pipelines."""
@@ -266,7 +252,7 @@ def _grouped(rows: list[tuple], make: Any) -> dict[str, list]:
     return found
 
 
-def pipeline_rows(conn: Any) -> PipelineRows:
+def pipeline_rows(conn: duckdb.DuckDBPyConnection) -> PipelineRows:
     """Step inputs/outputs, model packages, steps, executions and step runs of every pipeline
     (by source key); its query edges and through-step column matches (by `region/pipeline`)."""
     io = _grouped(
@@ -290,27 +276,15 @@ def pipeline_rows(conn: Any) -> PipelineRows:
         "WHERE s.definition_hash IS NOT DISTINCT FROM p.definition_hash ORDER BY ALL"
     ).fetchall():
         steps[key][step] = kind
-    executions = _grouped(
-        conn.execute(
-            "SELECT source_key, execution_arn, status, started_at, failure_reason "
-            "FROM sagemaker_executions ORDER BY source_key, started_at DESC NULLS LAST, "
-            "execution_arn"
-        ).fetchall(),
-        ExecutionRow,
-    )
-    step_runs: dict[tuple[str, str], list[StepRunRow]] = defaultdict(list)
-    for key, arn, *rest in conn.execute(
-        "SELECT source_key, execution_arn, step_name, status, started_at, ended_at, "
-        "failure_reason FROM sagemaker_step_runs ORDER BY source_key, execution_arn, step_name"
-    ).fetchall():
-        step_runs[(key, arn)].append(StepRunRow(*rest))
+    executions = runs.executions_by_pipeline(conn)
+    step_runs = runs.step_runs_by_execution(conn)
     queries: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
     for table, step in conn.execute(
         "SELECT source_node, target_node FROM inferred_edges WHERE edge_kind = 'query' "
         "AND starts_with(target_node, 'step:') ORDER BY ALL"
     ).fetchall():
-        scope, _, name = step.removeprefix("step:").rpartition("/")
-        queries[scope][name].append(table.removeprefix("table:"))
+        scope, _, name = (key_of(step, NodeKind.STEP) or "").rpartition("/")
+        queries[scope][name].append(key_of(table, NodeKind.TABLE) or table)
     through: dict[str, dict[str, list[tuple[str, str, str, str]]]] = defaultdict(
         lambda: defaultdict(list)
     )
@@ -319,8 +293,8 @@ def pipeline_rows(conn: Any) -> PipelineRows:
         "WHERE edge_kind = 'column_match' AND starts_with(reason, 'through step:') ORDER BY ALL"
     ).fetchall():
         scope, _, step = reason.removeprefix("through step:").rpartition("/")
-        source_location, _, source_column = source.removeprefix("column:").rpartition("#")
-        target_location, _, target_column = target.removeprefix("column:").rpartition("#")
+        source_location, _, source_column = (key_of(source, NodeKind.COLUMN) or "").rpartition("#")
+        target_location, _, target_column = (key_of(target, NodeKind.COLUMN) or "").rpartition("#")
         if source_location and target_location:
             through[scope][step].append(
                 (
