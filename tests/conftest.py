@@ -12,6 +12,7 @@ from lineage_assets import aws
 from lineage_assets.emulator import NOT_FOR_EMULATOR, emulator_environment
 from lineage_assets.emulator.seed import SeededAccount
 from lineage_assets.emulator.server import EmulatorServer
+from tests.support.demo_crawl import demo_crawl  # noqa: F401 (a session fixture, shared)
 
 
 @pytest.fixture(scope="session")

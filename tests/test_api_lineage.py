@@ -9,16 +9,13 @@ import json
 from collections import defaultdict
 from pathlib import Path
 
-import dagster as dg
 import pytest
 from fastapi.testclient import TestClient
 
-from dagster_project.definitions import defs
 from lineage_assets import aws, config
 from lineage_assets.api.app import create_app
 from lineage_assets.api.limits import RequestLimits
 from lineage_assets.contract.schema import validation_errors
-from lineage_assets.demo_repo import build_demo_remote
 from lineage_assets.emulator import definitions as seeded
 from lineage_assets.sagemaker.crawl import crawl_regions
 from lineage_assets.store import LineageStore, connect_published
@@ -29,27 +26,10 @@ TWINS_ACCOUNT = "210987654327"  # an emulator account of its own (the seeded one
 TWIN, SOLO = "ChurnTwin", "ChurnSolo"
 
 
-def crawl_demo(server, home: Path) -> Path:
-    """Run the nightly job against the emulator into `home`; the published store's path."""
-    remote = build_demo_remote(PROJECT / "sql_repo", home / "sql_repo.git")
-    with pytest.MonkeyPatch.context() as patch:
-        point_at_emulator(patch, server.endpoint_url)
-        patch.setenv("LINEAGE_HOME", str(home))
-        patch.setenv("LINEAGE_AWS_REGIONS", "us-east-1,eu-west-1")
-        patch.setenv("LINEAGE_SQL_REPO", remote.url)
-        with dg.instance_for_test() as instance:
-            loaded = defs() if callable(defs) else defs  # lazy definitions load here
-            result = loaded.resolve_job_def("lineage_job").execute_in_process(
-                instance=instance, raise_on_error=False
-            )
-    assert result.success
-    return config.published_path(home)
-
-
 @pytest.fixture(scope="module")
-def published(emulator, tmp_path_factory):
-    server, _ = emulator
-    return crawl_demo(server, tmp_path_factory.mktemp("api"))
+def published(demo_crawl, tmp_path_factory):
+    """The published store of the session's crawl of the demo account (a copy of its own)."""
+    return config.published_path(demo_crawl.copy(tmp_path_factory.mktemp("api")))
 
 
 @pytest.fixture(scope="module")

@@ -5,40 +5,21 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import dagster as dg
 import duckdb
 import pytest
 
-from dagster_project.definitions import defs
 from lineage_assets import config
-from lineage_assets.demo_repo import build_demo_remote
-from tests.conftest import point_at_emulator
 
 PROJECT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
-def crawled(emulator, tmp_path_factory):
+def crawled(demo_crawl, tmp_path_factory):
     """The published store after one run of the nightly job against the emulated account
-    (once for the module: the crawl is the expensive part)."""
-    server, account = emulator
-    home = tmp_path_factory.mktemp("e2e")
-    remote = build_demo_remote(PROJECT / "sql_repo", home / "sql_repo.git")
-    with pytest.MonkeyPatch.context() as patch:
-        point_at_emulator(patch, server.endpoint_url)
-        patch.setenv("LINEAGE_HOME", str(home))
-        patch.setenv("LINEAGE_AWS_REGIONS", "us-east-1,eu-west-1")
-        patch.setenv("LINEAGE_SQL_REPO", remote.url)
-        with dg.instance_for_test() as instance:
-            result = (
-                defs()
-                .resolve_job_def("lineage_job")
-                .execute_in_process(instance=instance, raise_on_error=False)
-            )
-    assert result.success
-    checks = {c.check_name: c.passed for c in result.get_asset_check_evaluations()}
+    (a copy of the session's crawl: the crawl is the expensive part)."""
+    home = demo_crawl.copy(tmp_path_factory.mktemp("e2e"))
     con = duckdb.connect(str(config.published_path(home)), read_only=True)
-    yield account, con, checks
+    yield demo_crawl.account, con, demo_crawl.checks
     con.close()
 
 

@@ -5,7 +5,6 @@ path with PII facets, an HTTP receiver, and the Dagster asset's no-op without a 
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -16,13 +15,10 @@ import pytest
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 
-from dagster_project.definitions import defs
 from lineage_assets import config
-from lineage_assets.demo_repo import build_demo_remote
 from lineage_assets.openlineage import facets
 from lineage_assets.openlineage.emit import read_cursor
 from lineage_assets.openlineage.export import cursor_path, run_export
-from tests.conftest import point_at_emulator
 
 PROJECT = Path(__file__).resolve().parents[1]
 SPEC = PROJECT / "tests" / "fixtures" / "openlineage_spec"
@@ -30,28 +26,12 @@ FACET_KEYS = ("facets", "inputFacets", "outputFacets")
 
 
 @pytest.fixture(scope="module")
-def crawled_home(emulator, tmp_path_factory) -> Path:
-    """A data folder whose published store holds one nightly crawl of the emulated account."""
-    server, _ = emulator
-    home = tmp_path_factory.mktemp("openlineage")
-    remote = build_demo_remote(PROJECT / "sql_repo", home / "sql_repo.git")
-    with pytest.MonkeyPatch.context() as patch:
-        point_at_emulator(patch, server.endpoint_url)
-        patch.setenv("LINEAGE_HOME", str(home))
-        patch.setenv("LINEAGE_AWS_REGIONS", "us-east-1,eu-west-1")
-        patch.setenv("LINEAGE_SQL_REPO", remote.url)
-        for name in os.environ:
-            if name.startswith("OPENLINEAGE"):
-                patch.delenv(name, raising=False)
-        with dg.instance_for_test() as instance:
-            result = (
-                defs()
-                .resolve_job_def("lineage_job")
-                .execute_in_process(instance=instance, raise_on_error=False)
-            )
-    assert result.success
-    materialized = [m for m in result.asset_materializations_for_node("openlineage_export")]
-    assert "no OpenLineage transport configured" in str(materialized[0].metadata["transport"])
+def crawled_home(demo_crawl, tmp_path_factory) -> Path:
+    """A data folder whose published store holds one nightly crawl of the emulated account
+    (a copy of the session's crawl, which ran without an OpenLineage transport)."""
+    transport = demo_crawl.openlineage_metadata["transport"]
+    assert "no OpenLineage transport configured" in transport
+    home = demo_crawl.copy(tmp_path_factory.mktemp("openlineage"))
     assert config.published_path(home).exists()
     return home
 

@@ -15,18 +15,17 @@ import pytest
 import uvicorn
 from playwright.sync_api import sync_playwright
 
+from lineage_assets import config
 from lineage_assets.api.app import bounded_app
-from tests.test_api_lineage import crawl_demo
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"]
 
 
 @pytest.fixture(scope="module")
-def base_url(emulator, tmp_path_factory):
-    """The API on uvicorn in a thread, on a free port, over a freshly crawled store."""
-    server_, _ = emulator
-    published = crawl_demo(server_, tmp_path_factory.mktemp("viewer"))
+def base_url(demo_crawl, tmp_path_factory):
+    """The API on uvicorn in a thread, on a free port, over the session's crawled store."""
+    published = config.published_path(demo_crawl.copy(tmp_path_factory.mktemp("viewer")))
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]

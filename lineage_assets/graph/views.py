@@ -259,3 +259,20 @@ def snapshot_text(conn: duckdb.DuckDBPyConnection, snapshot_id: str) -> str:
         "SELECT snapshot FROM graph_snapshots WHERE snapshot_id = ?", [snapshot_id]
     ).fetchone()
     return text
+
+
+class TrainedOnPii(NamedTuple):
+    """An approved model package trained on personal data: which classes, through which node."""
+
+    node: str
+    pii_classes: list[str]
+    via_node: str | None
+
+
+def approved_models_trained_on_pii(conn: duckdb.DuckDBPyConnection) -> list[TrainedOnPii]:
+    """Approved model packages whose training read data carrying PII tags, by package."""
+    rows = conn.execute(
+        "SELECT node, pii_classes, via_node FROM pii_exposure WHERE exposure = 'trained_on' "
+        "AND approval_status = 'Approved' ORDER BY node"
+    ).fetchall()
+    return [TrainedOnPii(*row) for row in rows]
