@@ -349,9 +349,9 @@ def _artifacts(ctx: _Context, nodes: list[dict[str, Any]]) -> list[dict[str, Any
     """One entry per unique URI string, first-appearance order, with posture and PII."""
     uris: list[str] = []
     for node in nodes:
-        for entry in node["inputs"] + node["outputs"]:
-            if isinstance(entry["uri"], str) and entry["uri"] not in uris:
-                uris.append(entry["uri"])
+        for io in node["inputs"] + node["outputs"]:
+            if isinstance(io["uri"], str) and io["uri"] not in uris:
+                uris.append(io["uri"])
     names = [u.removeprefix("s3://").partition("/")[0] for u in uris if u.startswith("s3://")]
     posture = reads.buckets(ctx.conn, names)
     artifacts = []
@@ -505,7 +505,7 @@ def _data_graph(ctx: _Context, resolved: ResolvedPipeline, pipeline_nodes: list[
         for table in node.get("sqlSources", []):
             table_id = table_node(table)
             if all(n["id"] != table_id for n in extra_nodes):
-                sql = next(
+                sql: list[dict[str, Any]] = next(
                     (s["definedIn"] for s in node["sql"]["sources"] if s["table"] == table), []
                 )
                 extra_nodes.append(

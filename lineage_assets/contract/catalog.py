@@ -13,10 +13,13 @@ from lineage_assets.contract import reads
 from lineage_assets.contract.builder import Request, build_lineage
 from lineage_assets.contract.reads import UnknownName, iso
 from lineage_assets.core.uris import normalize
+from lineage_assets.graph import views
+from lineage_assets.graph.snapshot import GLOBAL_SCOPE, diff
 
 MAX_IMPACT_DEPTH = 30
 MAX_IMPACT_NODES = 5000
 MAX_GRAPH_EDGES = 20000
+MAX_COMPARED_NODES = 20000  # known nodes an unknown one is compared with for close matches
 
 
 def list_pipelines(
@@ -195,19 +198,10 @@ def schema_versions(
 
 def known_node(conn: duckdb.DuckDBPyConnection, node: str) -> None:
     """Raise UnknownName (with close matches) unless the node is in the graph."""
-    hit = conn.execute(
-        "SELECT 1 FROM lineage_edge_index WHERE source_node = ? OR target_node = ? LIMIT 1",
-        [node, node],
-    ).fetchone()
-    if hit:
+    if views.has_node(conn, node):
         return
     prefix = node.split(":", 1)[0] + ":" if ":" in node else ""
-    candidates = conn.execute(
-        "SELECT DISTINCT n FROM (SELECT source_node AS n FROM lineage_edge_index "
-        "UNION SELECT target_node FROM lineage_edge_index) WHERE starts_with(n, ?) LIMIT 20000",
-        [prefix],
-    ).fetchall()
-    raise UnknownName("node", node, [c for (c,) in candidates])
+    raise UnknownName("node", node, views.nodes_starting_with(conn, prefix, MAX_COMPARED_NODES))
 
 
 def impact(
@@ -218,12 +212,7 @@ def impact(
         raise ValueError("direction must be downstream or upstream")
     depth = max(1, min(depth, MAX_IMPACT_DEPTH))
     known_node(conn, node)
-    macro = "downstream" if direction == "downstream" else "upstream"
-    rows = conn.execute(
-        f"SELECT node, depth, path, edge_kind FROM {macro}(?, ?) "  # noqa: S608 (fixed name)
-        "ORDER BY depth, node LIMIT ?",
-        [node, depth, MAX_IMPACT_NODES],
-    ).fetchall()
+    rows = views.walk(conn, node, direction, depth, MAX_IMPACT_NODES)
     return {
         "node": node,
         "direction": direction,
@@ -234,11 +223,7 @@ def impact(
 
 def pii_exposure(conn: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     """`/pii-exposure`: what contains or was trained on personal data, and why."""
-    rows = conn.execute(
-        "SELECT e.node, e.node_kind, e.exposure, e.pii_classes, e.via_node, p.path, "
-        "e.approval_status FROM pii_exposure e LEFT JOIN pii_exposure_paths p "
-        "USING (node, exposure, via_node) ORDER BY ALL"
-    ).fetchall()
+    rows = views.exposure_paths(conn)
     return {
         "items": [
             {
@@ -257,11 +242,8 @@ def pii_exposure(conn: duckdb.DuckDBPyConnection) -> dict[str, Any]:
 
 def global_graph(conn: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     """`/graph`: the newest stored global snapshot (every node above column level)."""
-    row = conn.execute(
-        "SELECT CAST(snapshot AS VARCHAR) FROM graph_snapshots WHERE scope = 'global' "
-        "ORDER BY created_at DESC LIMIT 1"
-    ).fetchone()
-    document = json.loads(row[0]) if row else {"nodes": [], "edges": []}
+    text = views.latest_snapshot(conn, GLOBAL_SCOPE)
+    document = json.loads(text) if text is not None else {"nodes": [], "edges": []}
     edges = document.get("edges", [])
     document["truncated"] = len(edges) > MAX_GRAPH_EDGES
     document["edges"] = edges[:MAX_GRAPH_EDGES]
@@ -272,11 +254,7 @@ def snapshots(
     conn: duckdb.DuckDBPyConnection, scope: str | None = None, limit: int = 100
 ) -> dict[str, Any]:
     """`/snapshots`: stored snapshots, newest first, without their bodies."""
-    rows = conn.execute(
-        "SELECT snapshot_id, scope, created_at, content_hash, node_count, edge_count, run_id "
-        "FROM graph_snapshots WHERE ? IS NULL OR scope = ? ORDER BY created_at DESC LIMIT ?",
-        [scope, scope, max(1, min(limit, 1000))],
-    ).fetchall()
+    rows = views.snapshot_rows(conn, scope, max(1, min(limit, 1000)))
     return {
         "items": [
             {
@@ -297,22 +275,11 @@ def _snapshot(
     conn: duckdb.DuckDBPyConnection, scope: str, snapshot_id: str | None, offset: int
 ) -> tuple:
     if snapshot_id:
-        row = conn.execute(
-            "SELECT snapshot_id, CAST(snapshot AS VARCHAR) FROM graph_snapshots "
-            "WHERE scope = ? AND snapshot_id = ?",
-            [scope, snapshot_id],
-        ).fetchone()
+        row = views.snapshot_by_id(conn, scope, snapshot_id)
         if row is None:
-            ids = conn.execute(
-                "SELECT snapshot_id FROM graph_snapshots WHERE scope = ?", [scope]
-            ).fetchall()
-            raise UnknownName(f"snapshot of {scope}", snapshot_id, [i for (i,) in ids])
+            raise UnknownName(f"snapshot of {scope}", snapshot_id, views.snapshot_ids(conn, scope))
         return row[0], json.loads(row[1])
-    row = conn.execute(
-        "SELECT snapshot_id, CAST(snapshot AS VARCHAR) FROM graph_snapshots WHERE scope = ? "
-        "ORDER BY created_at DESC LIMIT 1 OFFSET ?",
-        [scope, offset],
-    ).fetchone()
+    row = views.snapshot_back(conn, scope, offset)
     return (row[0], json.loads(row[1])) if row else (None, None)
 
 
@@ -320,9 +287,8 @@ def snapshot_diff(
     conn: duckdb.DuckDBPyConnection, scope: str, old: str | None = None, new: str | None = None
 ) -> dict[str, Any]:
     """`/snapshots/diff`: what changed between two snapshots of a scope (default: the last two)."""
-    from lineage_assets.graph.snapshot import diff
 
-    scopes = [s for (s,) in conn.execute("SELECT DISTINCT scope FROM graph_snapshots").fetchall()]
+    scopes = views.snapshot_scopes(conn)
     if scope not in scopes:
         raise UnknownName("snapshot scope", scope, scopes)
     new_id, new_doc = _snapshot(conn, scope, new, 0)

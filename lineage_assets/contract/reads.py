@@ -111,8 +111,20 @@ _PIPELINE_SELECT = (
 
 
 def _pipeline(row: tuple) -> PipelineRow:
-    tags = _json(row[8])
-    return PipelineRow(*row[:8], tags if isinstance(tags, dict) else {}, row[9])
+    key, region, name, arn, display_name, modified, domain_id, domain_name, tags, digest = row
+    tags = _json(tags)
+    return PipelineRow(
+        key,
+        region,
+        name,
+        arn,
+        display_name,
+        modified,
+        domain_id,
+        domain_name,
+        tags if isinstance(tags, dict) else {},
+        digest,
+    )
 
 
 def pipelines(conn: duckdb.DuckDBPyConnection) -> list[PipelineRow]:

@@ -114,7 +114,7 @@ def propagate(seed_columns: Iterable[tuple[str, str]], flows: dict[str, list[str
     """Breadth-first from every seed: one tag per (column, class), on its shortest path."""
     best: dict[tuple[str, str], Tag] = {}
     for seed, pii_class in seed_columns:
-        queue = deque([(seed, (seed,))])
+        queue: deque[tuple[str, tuple[str, ...]]] = deque([(seed, (seed,))])
         seen = {seed}
         while queue:
             node, path = queue.popleft()

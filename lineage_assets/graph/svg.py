@@ -89,9 +89,10 @@ def data_label(uri: str, pii: list[str]) -> str:
 
 
 def _step_box(node_id: str, name: str, kind: str, run: dict[str, Any] | None) -> Box:
-    status = (run or {}).get("status") or "NotRun"
+    run = run or {}
+    status = run.get("status") or "NotRun"
     title = f"{name} ({kind}): {status}"
-    if (run or {}).get("failureReason"):
+    if run.get("failureReason"):
         title += f" — {run['failureReason']}"
     one_line = f"{name} ({kind})"
     label = one_line if len(one_line) <= MAX_LABEL else f"{elide(name)}\n({elide(kind)})"

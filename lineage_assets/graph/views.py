@@ -255,10 +255,12 @@ def latest_snapshot_hash(conn: duckdb.DuckDBPyConnection, scope: str) -> tuple[s
 
 def snapshot_text(conn: duckdb.DuckDBPyConnection, snapshot_id: str) -> str:
     """The JSON text of one stored snapshot."""
-    (text,) = conn.execute(
+    row = conn.execute(
         "SELECT snapshot FROM graph_snapshots WHERE snapshot_id = ?", [snapshot_id]
     ).fetchone()
-    return text
+    if row is None:
+        raise LookupError(f"no stored snapshot {snapshot_id!r}")
+    return row[0]
 
 
 class TrainedOnPii(NamedTuple):
@@ -276,3 +278,130 @@ def approved_models_trained_on_pii(conn: duckdb.DuckDBPyConnection) -> list[Trai
         "AND approval_status = 'Approved' ORDER BY node"
     ).fetchall()
     return [TrainedOnPii(*row) for row in rows]
+
+
+class SnapshotRow(NamedTuple):
+    """A stored snapshot without its body."""
+
+    snapshot_id: str
+    scope: str
+    created_at: datetime
+    content_hash: str
+    node_count: int | None
+    edge_count: int | None
+    run_id: str | None
+
+
+class ExposurePathRow(NamedTuple):
+    """A row of `pii_exposure` with the path that explains it."""
+
+    node: str
+    node_kind: str
+    exposure: str
+    pii_classes: list[str]
+    via_node: str | None
+    path: list[str] | None
+    approval_status: str | None
+
+
+class WalkRow(NamedTuple):
+    """A node reached by a walk, its depth, one path to it and the last edge's kind."""
+
+    node: str
+    depth: int
+    path: list[str]
+    edge_kind: str | None
+
+
+def has_node(conn: duckdb.DuckDBPyConnection, node: str) -> bool:
+    """Whether any edge starts or ends at the node."""
+    hit = conn.execute(
+        "SELECT 1 FROM lineage_edge_index WHERE source_node = ? OR target_node = ? LIMIT 1",
+        [node, node],
+    ).fetchone()
+    return hit is not None
+
+
+def nodes_starting_with(conn: duckdb.DuckDBPyConnection, prefix: str, limit: int) -> list[str]:
+    """At most `limit` distinct nodes of the edges whose id starts with `prefix`."""
+    rows = conn.execute(
+        "SELECT DISTINCT n FROM (SELECT source_node AS n FROM lineage_edge_index "
+        "UNION SELECT target_node FROM lineage_edge_index) WHERE starts_with(n, ?) LIMIT ?",
+        [prefix, limit],
+    ).fetchall()
+    return [node for (node,) in rows]
+
+
+WALKS = {"downstream": "downstream", "upstream": "upstream"}
+
+
+def walk(
+    conn: duckdb.DuckDBPyConnection, node: str, direction: str, depth: int, limit: int
+) -> list[WalkRow]:
+    """Nodes reachable from `node` (`downstream` or `upstream`), nearest first, at most
+    `limit`."""
+    macro = WALKS[direction]
+    rows = conn.execute(
+        f"SELECT node, depth, path, edge_kind FROM {macro}(?, ?) "  # noqa: S608 (fixed name)
+        "ORDER BY depth, node LIMIT ?",
+        [node, depth, limit],
+    ).fetchall()
+    return [WalkRow(*row) for row in rows]
+
+
+def exposure_paths(conn: duckdb.DuckDBPyConnection) -> list[ExposurePathRow]:
+    """Every row of `pii_exposure` with its path, in order."""
+    rows = conn.execute(
+        "SELECT e.node, e.node_kind, e.exposure, e.pii_classes, e.via_node, p.path, "
+        "e.approval_status FROM pii_exposure e LEFT JOIN pii_exposure_paths p "
+        "USING (node, exposure, via_node) ORDER BY ALL"
+    ).fetchall()
+    return [ExposurePathRow(*row) for row in rows]
+
+
+def snapshot_rows(
+    conn: duckdb.DuckDBPyConnection, scope: str | None, limit: int
+) -> list[SnapshotRow]:
+    """Stored snapshots (of one scope, or all), newest first, at most `limit`."""
+    rows = conn.execute(
+        "SELECT snapshot_id, scope, created_at, content_hash, node_count, edge_count, run_id "
+        "FROM graph_snapshots WHERE ? IS NULL OR scope = ? ORDER BY created_at DESC LIMIT ?",
+        [scope, scope, limit],
+    ).fetchall()
+    return [SnapshotRow(*row) for row in rows]
+
+
+def snapshot_scopes(conn: duckdb.DuckDBPyConnection) -> list[str]:
+    """Every scope that has a stored snapshot."""
+    rows = conn.execute("SELECT DISTINCT scope FROM graph_snapshots").fetchall()
+    return [scope for (scope,) in rows]
+
+
+def snapshot_ids(conn: duckdb.DuckDBPyConnection, scope: str) -> list[str]:
+    """The ids of a scope's stored snapshots."""
+    rows = conn.execute("SELECT snapshot_id FROM graph_snapshots WHERE scope = ?", [scope])
+    return [snapshot_id for (snapshot_id,) in rows.fetchall()]
+
+
+def snapshot_by_id(
+    conn: duckdb.DuckDBPyConnection, scope: str, snapshot_id: str
+) -> tuple[str, str] | None:
+    """(id, JSON text) of one stored snapshot of a scope, or None."""
+    row = conn.execute(
+        "SELECT snapshot_id, CAST(snapshot AS VARCHAR) FROM graph_snapshots "
+        "WHERE scope = ? AND snapshot_id = ?",
+        [scope, snapshot_id],
+    ).fetchone()
+    return (row[0], row[1]) if row else None
+
+
+def snapshot_back(
+    conn: duckdb.DuckDBPyConnection, scope: str, offset: int
+) -> tuple[str, str] | None:
+    """(id, JSON text) of a scope's snapshot `offset` steps back from the newest, or None."""
+    row = conn.execute(
+        "SELECT snapshot_id, CAST(snapshot AS VARCHAR) FROM graph_snapshots WHERE scope = ? "
+        "ORDER BY created_at DESC LIMIT 1 OFFSET ?",
+        [scope, offset],
+    ).fetchone()
+    return (row[0], row[1]) if row else None

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from openlineage.client import OpenLineageClient
+from openlineage.client.facet_v2 import column_lineage_dataset
 
 from lineage_assets.openlineage.events import KeyedEvent
 from lineage_assets.redact import public_url, redact
@@ -144,7 +145,7 @@ def _count(report: ExportReport, event: KeyedEvent) -> None:
         report.datasets.add((dataset.namespace, dataset.name))
     for dataset in document.outputs or []:
         lineage = (dataset.facets or {}).get("columnLineage")
-        if lineage is not None:
+        if isinstance(lineage, column_lineage_dataset.ColumnLineageDatasetFacet):
             report.column_edges += sum(len(f.inputFields) for f in lineage.fields.values())
             report.column_edges += len(lineage.dataset or [])
 

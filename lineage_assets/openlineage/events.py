@@ -198,8 +198,9 @@ def _statement_lineage(
         read = {normalize(s) for s in statement.sources if "://" in s}
         for location, column in datasets.location_matches.get(target, []):
             if location in read:
-                item = facets.input_field(storage(location), column, "identity", False)
-                item.transformations[0].description = LOCATION_MATCH
+                item = facets.input_field(
+                    storage(location), column, "identity", False, LOCATION_MATCH
+                )
                 fields[column].append(item)
     return fields, whole
 
@@ -295,8 +296,7 @@ def _step_datasets(
         fields: InputFields = defaultdict(list)
         for source, column, target, target_column in scope.through.get(step, []):
             if target == normalize(row.uri):
-                item = facets.input_field(storage(source), column, "identity", False)
-                item.transformations[0].description = THROUGH_STEP
+                item = facets.input_field(storage(source), column, "identity", False, THROUGH_STEP)
                 fields[target_column].append(item)
         lineage = facets.column_lineage(fields, [])
         merged = {**dataset_facets, **({"columnLineage": lineage} if lineage else {})}
@@ -347,7 +347,9 @@ def _run_events(
             eventType=RunState.START,
             eventTime=iso(started),
             producer=facets.PRODUCER,
-            run=Run(run.runId, facets={k: v for k, v in run.facets.items() if k == "parent"}),
+            run=Run(
+                run.runId, facets={k: v for k, v in (run.facets or {}).items() if k == "parent"}
+            ),
             job=job,
             inputs=inputs,
             outputs=outputs,

@@ -234,13 +234,22 @@ def transformation(transform: str | None, indirect: bool) -> column_lineage_data
 
 
 def input_field(
-    dataset: DatasetName, field: str, transform: str | None, indirect: bool
+    dataset: DatasetName,
+    field: str,
+    transform: str | None,
+    indirect: bool,
+    description: str | None = None,
 ) -> column_lineage_dataset.InputField:
+    """One input column of a column edge; `description` replaces the transformation's own
+    (why a match was inferred)."""
+    change = transformation(transform, indirect)
+    if description is not None:
+        change.description = description
     return column_lineage_dataset.InputField(
         namespace=dataset.namespace,
         name=dataset.name,
         field=field,
-        transformations=[transformation(transform, indirect)],
+        transformations=[change],
     )
 
 

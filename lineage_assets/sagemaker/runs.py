@@ -126,10 +126,20 @@ def step_run_details(
             reports.setdefault(job, origin.removeprefix("report:"))
     runs = {}
     for row in rows:
-        job = (row[6] or "").lower()
+        step, status, started, ended, failure, cache, job_arn, job_name, package, tries = row[:10]
+        job = (job_arn or "").lower()
         metadata, description = _json(row[10]), _json(row[11])
-        runs[row[0]] = StepRunDetail(
-            *row[:10],
+        runs[step] = StepRunDetail(
+            step,
+            status,
+            started,
+            ended,
+            failure,
+            cache,
+            job_arn,
+            job_name,
+            package,
+            tries,
             metadata if isinstance(metadata, dict) else {},
             description if isinstance(description, dict) else None,
             dict(metrics.get(job, {})),
