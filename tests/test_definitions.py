@@ -24,7 +24,7 @@ from dagster_project.resources import (
     require,
 )
 from lineage_assets import config
-from lineage_assets.store.schema import MIGRATIONS
+from lineage_assets.store.registry import default as schema_registry
 
 PROJECT = Path(__file__).resolve().parents[1]
 
@@ -90,7 +90,7 @@ def test_the_first_assets_materialize_against_a_temporary_store(tmp_path):
     health = result.asset_materializations_for_node("lineage_store_health")[0].metadata
     counts = {r.data["table"]: r.data["rows"] for r in health["row_counts"].value.records}
     assert counts["crawl_runs"] == 1
-    assert counts["schema_migrations"] == len(MIGRATIONS)
+    assert counts["schema_migrations"] == len(schema_registry().migrations())
     assert health["stale_sources"].value == 0
     assert [c.passed for c in result.get_asset_check_evaluations()] == [True]
 

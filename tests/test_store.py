@@ -24,9 +24,12 @@ from lineage_assets.store import (
     StoreVersionError,
     Upsert,
     connect_published,
+    registry,
 )
-from lineage_assets.store.schema import MIGRATIONS, Migration
+from lineage_assets.store.migration import Migration
 from lineage_assets.store.writer import LineageStore as WriterClass
+
+MIGRATIONS = registry.default().migrations()
 
 
 @pytest.fixture

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import duckdb
 
+from lineage_assets.store import registry
 from lineage_assets.store.errors import StoreVersionError
-from lineage_assets.store.schema import MIGRATIONS, Migration
+from lineage_assets.store.migration import Migration
 
 _LEDGER = """
 CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -24,9 +25,12 @@ def applied_versions(conn: duckdb.DuckDBPyConnection) -> dict[int, str]:
 
 
 def migrate(
-    conn: duckdb.DuckDBPyConnection, migrations: tuple[Migration, ...] = MIGRATIONS
+    conn: duckdb.DuckDBPyConnection, migrations: tuple[Migration, ...] | None = None
 ) -> list[int]:
-    """Apply every migration not yet applied, each in its own transaction; return their versions."""
+    """Apply every migration not yet applied (by default the registry's), each in its own
+    transaction; return their versions."""
+    if migrations is None:
+        migrations = registry.default().migrations()
     applied = applied_versions(conn)
     known = {m.version for m in migrations}
     newer = sorted(v for v in applied if v not in known)

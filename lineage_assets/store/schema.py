@@ -1,31 +1,15 @@
-"""The store's schema as ordered migrations; the column meanings are documented in docs/tables.md.
+"""The store's own schema: crawl bookkeeping (sources, runs, errors), the walk macros and the
+ledger of derived views. Each source package declares its tables in its own `schema.py`;
+`store.registry` lists them. Column meanings are documented in docs/tables.md.
 
 Conventions that the writer relies on:
 - a table with a ``source_key`` column holds one source's records and is replaced per key;
 - a table without one is history or user-owned (versions, snapshots, overrides) and is upserted.
-Node ids in ``lineage_edges``: ``table:<name>``, ``column:<table>.<column>``, ``data:<s3 uri>``,
-``step:<region>/<pipeline>/<step>``, ``model_package:<arn>``, ``feature_group:<region>/<name>``.
 """
 
 from __future__ import annotations
 
-import hashlib
-from dataclasses import dataclass
-
-
-@dataclass(frozen=True)
-class Migration:
-    """One schema step; `sql` may hold several statements separated by semicolons."""
-
-    version: int
-    name: str
-    sql: str
-
-    @property
-    def checksum(self) -> str:
-        """Fingerprint of the SQL, to notice a migration edited after it was applied."""
-        return hashlib.sha256(self.sql.encode()).hexdigest()[:16]
-
+from lineage_assets.store.migration import Migration
 
 CORE = """
 CREATE TABLE sources (
@@ -62,327 +46,8 @@ CREATE TABLE crawl_errors (
 );
 """
 
-SQL_LINEAGE = """
-CREATE TABLE sql_files (
-    source_key      VARCHAR NOT NULL,
-    repo            VARCHAR,
-    path            VARCHAR NOT NULL,
-    dialect         VARCHAR,
-    blob_sha        VARCHAR,
-    commit_sha      VARCHAR,
-    commit_author   VARCHAR,
-    commit_time     TIMESTAMPTZ,
-    statement_count INTEGER,
-    error_count     INTEGER
-);
-CREATE TABLE sql_statements (
-    source_key      VARCHAR NOT NULL,
-    statement_index INTEGER NOT NULL,
-    kind            VARCHAR,
-    start_line      INTEGER,
-    end_line        INTEGER,
-    targets         VARCHAR[],
-    sources         VARCHAR[],
-    error           VARCHAR,
-    sql_text        VARCHAR
-);
-CREATE TABLE table_edges (
-    source_key      VARCHAR NOT NULL,
-    statement_index INTEGER,
-    source_table    VARCHAR NOT NULL,
-    target_table    VARCHAR NOT NULL,
-    start_line      INTEGER,
-    end_line        INTEGER
-);
-CREATE TABLE column_edges (
-    source_key      VARCHAR NOT NULL,
-    statement_index INTEGER,
-    source_table    VARCHAR,
-    source_column   VARCHAR NOT NULL,
-    target_table    VARCHAR NOT NULL,
-    target_column   VARCHAR NOT NULL,
-    transform       VARCHAR,
-    is_indirect     BOOLEAN DEFAULT false
-);
-CREATE TABLE table_locations (
-    source_key      VARCHAR NOT NULL,
-    statement_index INTEGER,
-    table_name      VARCHAR NOT NULL,
-    location_uri    VARCHAR NOT NULL,
-    direction       VARCHAR NOT NULL
-);
-"""
-
-SAGEMAKER = """
-CREATE TABLE sagemaker_domains (
-    source_key  VARCHAR NOT NULL,
-    region      VARCHAR NOT NULL,
-    domain_id   VARCHAR NOT NULL,
-    domain_name VARCHAR,
-    domain_arn  VARCHAR,
-    status      VARCHAR,
-    url         VARCHAR,
-    created_at  TIMESTAMPTZ
-);
-CREATE TABLE sagemaker_pipelines (
-    source_key        VARCHAR NOT NULL,
-    region            VARCHAR NOT NULL,
-    pipeline_name     VARCHAR NOT NULL,
-    pipeline_arn      VARCHAR,
-    display_name      VARCHAR,
-    description       VARCHAR,
-    role_arn          VARCHAR,
-    status            VARCHAR,
-    created_at        TIMESTAMPTZ,
-    last_modified_at  TIMESTAMPTZ,
-    last_execution_at TIMESTAMPTZ,
-    domain_id         VARCHAR,
-    domain_name       VARCHAR,
-    tags              JSON,
-    definition_hash   VARCHAR
-);
-CREATE TABLE sagemaker_pipeline_versions (
-    pipeline_arn    VARCHAR NOT NULL,
-    definition_hash VARCHAR NOT NULL,
-    definition      JSON NOT NULL,
-    first_seen_at   TIMESTAMPTZ,
-    last_seen_at    TIMESTAMPTZ,
-    PRIMARY KEY (pipeline_arn, definition_hash)
-);
-CREATE TABLE sagemaker_pipeline_parameters (
-    source_key      VARCHAR NOT NULL,
-    pipeline_arn    VARCHAR,
-    definition_hash VARCHAR,
-    name            VARCHAR NOT NULL,
-    type            VARCHAR,
-    default_value   VARCHAR,
-    enum_values     VARCHAR[]
-);
-CREATE TABLE sagemaker_executions (
-    source_key       VARCHAR NOT NULL,
-    pipeline_arn     VARCHAR,
-    execution_arn    VARCHAR NOT NULL,
-    execution_id     VARCHAR,
-    display_name     VARCHAR,
-    status           VARCHAR,
-    failure_reason   VARCHAR,
-    started_at       TIMESTAMPTZ,
-    last_modified_at TIMESTAMPTZ,
-    definition_hash  VARCHAR,
-    created_by       VARCHAR
-);
-CREATE TABLE sagemaker_execution_parameters (
-    source_key    VARCHAR NOT NULL,
-    execution_arn VARCHAR NOT NULL,
-    name          VARCHAR NOT NULL,
-    value         VARCHAR,
-    is_override   BOOLEAN
-);
-CREATE TABLE sagemaker_steps (
-    source_key      VARCHAR NOT NULL,
-    region          VARCHAR NOT NULL,
-    pipeline_name   VARCHAR NOT NULL,
-    definition_hash VARCHAR,
-    step_name       VARCHAR NOT NULL,
-    step_type       VARCHAR,
-    parent_step     VARCHAR,
-    branch          VARCHAR,
-    display_name    VARCHAR,
-    description     VARCHAR,
-    cache_enabled   BOOLEAN,
-    arguments       JSON
-);
-CREATE TABLE sagemaker_step_edges (
-    source_key    VARCHAR NOT NULL,
-    region        VARCHAR NOT NULL,
-    pipeline_name VARCHAR NOT NULL,
-    from_step     VARCHAR NOT NULL,
-    to_step       VARCHAR NOT NULL,
-    via           VARCHAR
-);
-CREATE TABLE sagemaker_step_runs (
-    source_key                 VARCHAR NOT NULL,
-    execution_arn              VARCHAR NOT NULL,
-    step_name                  VARCHAR NOT NULL,
-    step_type                  VARCHAR,
-    status                     VARCHAR,
-    started_at                 TIMESTAMPTZ,
-    ended_at                   TIMESTAMPTZ,
-    attempt_count              INTEGER,
-    failure_reason             VARCHAR,
-    cache_source_execution_arn VARCHAR,
-    job_arn                    VARCHAR,
-    model_package_arn          VARCHAR,
-    condition_outcome          VARCHAR,
-    metadata                   JSON
-);
-CREATE TABLE sagemaker_step_io (
-    source_key    VARCHAR NOT NULL,
-    region        VARCHAR NOT NULL,
-    pipeline_name VARCHAR NOT NULL,
-    execution_arn VARCHAR,
-    step_name     VARCHAR NOT NULL,
-    direction     VARCHAR NOT NULL,
-    channel       VARCHAR,
-    uri           VARCHAR,
-    data_kind     VARCHAR,
-    provenance    VARCHAR NOT NULL,
-    query_string  VARCHAR,
-    expression    JSON
-);
-CREATE TABLE sagemaker_jobs (
-    source_key     VARCHAR NOT NULL,
-    job_arn        VARCHAR NOT NULL,
-    job_type       VARCHAR,
-    job_name       VARCHAR,
-    execution_arn  VARCHAR,
-    step_name      VARCHAR,
-    status         VARCHAR,
-    started_at     TIMESTAMPTZ,
-    ended_at       TIMESTAMPTZ,
-    failure_reason VARCHAR,
-    description    JSON
-);
-CREATE TABLE sagemaker_job_metrics (
-    source_key  VARCHAR NOT NULL,
-    job_arn     VARCHAR NOT NULL,
-    metric_name VARCHAR NOT NULL,
-    value       DOUBLE,
-    origin      VARCHAR
-);
-CREATE TABLE sagemaker_model_packages (
-    source_key        VARCHAR NOT NULL,
-    model_package_arn VARCHAR NOT NULL,
-    region            VARCHAR,
-    pipeline_name     VARCHAR,
-    group_name        VARCHAR,
-    version           INTEGER,
-    approval_status   VARCHAR,
-    model_data_url    VARCHAR,
-    created_at        TIMESTAMPTZ,
-    execution_arn     VARCHAR,
-    step_name         VARCHAR
-);
-CREATE TABLE feature_groups (
-    source_key           VARCHAR NOT NULL,
-    region               VARCHAR NOT NULL,
-    feature_group_name   VARCHAR NOT NULL,
-    feature_group_arn    VARCHAR,
-    record_identifier    VARCHAR,
-    event_time_feature   VARCHAR,
-    offline_store_uri    VARCHAR,
-    resolved_offline_uri VARCHAR,
-    kms_key_id           VARCHAR,
-    glue_database        VARCHAR,
-    glue_table           VARCHAR,
-    online_store_enabled BOOLEAN,
-    status               VARCHAR,
-    created_at           TIMESTAMPTZ
-);
-CREATE TABLE features (
-    source_key         VARCHAR NOT NULL,
-    feature_group_name VARCHAR NOT NULL,
-    feature_name       VARCHAR NOT NULL,
-    feature_type       VARCHAR
-);
-"""
-
-S3_DATASETS = """
-CREATE TABLE s3_buckets (
-    source_key         VARCHAR NOT NULL,
-    bucket             VARCHAR NOT NULL,
-    region             VARCHAR,
-    encryption         VARCHAR,
-    kms_key_id         VARCHAR,
-    versioning         VARCHAR,
-    public_access      VARCHAR,
-    tags               JSON,
-    checked_at         TIMESTAMPTZ,
-    errors             JSON
-);
-CREATE TABLE s3_datasets (
-    source_key        VARCHAR NOT NULL,
-    dataset_uri       VARCHAR NOT NULL,
-    bucket            VARCHAR,
-    prefix            VARCHAR,
-    format            VARCHAR,
-    partition_columns VARCHAR[],
-    schema_version    VARCHAR,
-    objects_sampled   INTEGER,
-    bytes_read        BIGINT,
-    requests_made     INTEGER,
-    sampled_at        TIMESTAMPTZ,
-    error             VARCHAR
-);
-CREATE TABLE s3_schema_versions (
-    dataset_uri   VARCHAR NOT NULL,
-    version       VARCHAR NOT NULL,
-    schema        JSON NOT NULL,
-    first_seen_at TIMESTAMPTZ,
-    last_seen_at  TIMESTAMPTZ,
-    sampled_from  VARCHAR[],
-    PRIMARY KEY (dataset_uri, version)
-);
-CREATE TABLE s3_schema_columns (
-    dataset_uri  VARCHAR NOT NULL,
-    version      VARCHAR NOT NULL,
-    column_path  VARCHAR NOT NULL,
-    column_type  VARCHAR,
-    nullable     BOOLEAN,
-    is_partition BOOLEAN,
-    PRIMARY KEY (dataset_uri, version, column_path)
-);
-CREATE TABLE schema_drift (
-    dataset_uri  VARCHAR NOT NULL,
-    from_version VARCHAR,
-    to_version   VARCHAR NOT NULL,
-    change_kind  VARCHAR NOT NULL,
-    column_path  VARCHAR NOT NULL,
-    detail       VARCHAR,
-    detected_at  TIMESTAMPTZ,
-    PRIMARY KEY (dataset_uri, to_version, change_kind, column_path)
-);
-CREATE TABLE column_classifications (
-    source_key     VARCHAR NOT NULL,
-    dataset_uri    VARCHAR NOT NULL,
-    column_path    VARCHAR NOT NULL,
-    pii_class      VARCHAR,
-    confidence     DOUBLE,
-    evidence       JSON,
-    masked_example VARCHAR,
-    classified_at  TIMESTAMPTZ
-);
-CREATE TABLE classification_overrides (
-    dataset_uri VARCHAR NOT NULL,
-    column_path VARCHAR NOT NULL,
-    pii_class   VARCHAR NOT NULL,
-    note        VARCHAR,
-    created_at  TIMESTAMPTZ,
-    PRIMARY KEY (dataset_uri, column_path)
-);
-"""
-
-GRAPH = """
-CREATE TABLE inferred_edges (
-    source_key  VARCHAR NOT NULL,
-    source_node VARCHAR NOT NULL,
-    target_node VARCHAR NOT NULL,
-    edge_kind   VARCHAR NOT NULL,
-    reason      VARCHAR
-);
-CREATE TABLE graph_snapshots (
-    snapshot_id  VARCHAR PRIMARY KEY,
-    run_id       VARCHAR,
-    scope        VARCHAR NOT NULL,
-    created_at   TIMESTAMPTZ NOT NULL,
-    content_hash VARCHAR NOT NULL,
-    node_count   INTEGER,
-    edge_count   INTEGER,
-    snapshot     JSON NOT NULL
-);
-"""
-
-# Every edge the store knows, one shape: an analyst's first query.
+# The view as first released, kept verbatim because migration 6 applied it; the store now
+# derives `lineage_edges` from the packages' EDGES fragments (see `store.derived`).
 LINEAGE_EDGES_VIEW = """
 CREATE OR REPLACE VIEW lineage_edges AS
 WITH edges AS (
@@ -480,45 +145,6 @@ SELECT source_key, source_kind, display_name, status, last_success_at, last_atte
 FROM sources WHERE status <> 'ok';
 """
 
-# PII propagated along column edges, and what it exposes (written by the graph build).
-PII = """
-CREATE TABLE pii_tags (
-    source_key  VARCHAR NOT NULL,
-    column_node VARCHAR NOT NULL,
-    owner_node  VARCHAR NOT NULL,
-    pii_class   VARCHAR NOT NULL,
-    seed_node   VARCHAR NOT NULL,
-    hops        INTEGER NOT NULL,
-    path        VARCHAR[] NOT NULL
-);
-CREATE TABLE pii_exposure_paths (
-    source_key  VARCHAR NOT NULL,
-    node        VARCHAR NOT NULL,
-    node_kind   VARCHAR NOT NULL,
-    exposure    VARCHAR NOT NULL,
-    pii_classes VARCHAR[] NOT NULL,
-    via_node    VARCHAR NOT NULL,
-    path        VARCHAR[] NOT NULL
-);
-CREATE OR REPLACE VIEW pii_exposure AS
-SELECT e.node, e.node_kind, e.exposure, e.pii_classes, e.via_node, e.path,
-       m.approval_status, m.group_name AS model_package_group
-FROM pii_exposure_paths e
-LEFT JOIN sagemaker_model_packages m ON e.node = 'model_package:' || m.model_package_arn;
-"""
-
-# Oddities found in a pipeline's definitions, executions and reports, kept with the pipeline.
-SAGEMAKER_WARNINGS = """
-CREATE TABLE sagemaker_pipeline_warnings (
-    source_key    VARCHAR NOT NULL,
-    region        VARCHAR NOT NULL,
-    pipeline_name VARCHAR NOT NULL,
-    execution_arn VARCHAR,
-    code          VARCHAR NOT NULL,
-    message       VARCHAR NOT NULL
-);
-"""
-
 # The process that owns a crawl run, so that the next run can close one whose owner died.
 CRAWL_RUN_OWNERS = """
 ALTER TABLE crawl_runs ADD COLUMN owner_host VARCHAR;
@@ -529,35 +155,23 @@ ALTER TABLE crawl_runs ADD COLUMN last_activity_at TIMESTAMPTZ;
 ALTER TABLE crawl_runs ADD COLUMN status_reason VARCHAR;
 """
 
-# dbt projects as dbt lists them: models, snapshots, seeds and sources, with their columns.
-DBT_NODES = """
-CREATE TABLE dbt_nodes (
-    source_key    VARCHAR NOT NULL,
-    project       VARCHAR NOT NULL,
-    unique_id     VARCHAR NOT NULL,
-    resource_type VARCHAR NOT NULL,
-    package       VARCHAR,
-    name          VARCHAR,
-    relation      VARCHAR NOT NULL,
-    path          VARCHAR,
-    materialized  VARCHAR,
-    columns       VARCHAR[],
-    depends_on    VARCHAR[],
-    error         VARCHAR,
-    warnings      VARCHAR[]
+# The text hash of each derived view as last created, so a view is recreated only when the
+# fragments that compose it changed.
+DERIVED_VIEWS = """
+CREATE TABLE derived_views (
+    view_name  VARCHAR PRIMARY KEY,
+    text_hash  VARCHAR NOT NULL,
+    created_at TIMESTAMPTZ NOT NULL
 );
 """
 
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "core: sources, crawl runs, crawl errors", CORE),
-    Migration(2, "sql lineage: files, statements, table and column edges", SQL_LINEAGE),
-    Migration(3, "sagemaker: pipelines, executions, steps, jobs, models, features", SAGEMAKER),
-    Migration(4, "s3: buckets, datasets, schema versions, classifications", S3_DATASETS),
-    Migration(5, "graph: inferred edges, snapshots", GRAPH),
     Migration(6, "views and walk macros", LINEAGE_EDGES_VIEW + STALE_SOURCES_VIEW + WALK_MACROS),
-    # 7 and 8 are reserved for the SageMaker crawl state and the S3 schema crawl.
-    Migration(9, "graph: PII tags and exposure", PII),
-    Migration(20, "sagemaker: pipeline warnings", SAGEMAKER_WARNINGS),
+    Migration(10, "derived views: text hash of each composed view", DERIVED_VIEWS),
     Migration(21, "crawl runs: owner process, last activity, status reason", CRAWL_RUN_OWNERS),
-    Migration(50, "dbt: project nodes with columns", DBT_NODES),
 )
+
+# The store's bookkeeping tables carry no edges and know no columns.
+EDGES: tuple[str, ...] = ()
+NODE_COLUMNS: tuple[str, ...] = ()

@@ -20,7 +20,9 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from lineage_assets.store import registry
 from lineage_assets.store.connection import connect
+from lineage_assets.store.derived import REBUILD_EDGE_INDEX, sync_views
 from lineage_assets.store.errors import RecordError
 from lineage_assets.store.migrate import migrate
 from lineage_assets.store.owner import ProcessIdentity
@@ -233,13 +235,21 @@ class LineageStore:
     @classmethod
     @contextmanager
     def open(
-        cls, path: Path, published_path: Path | None = None, *, lock_timeout_s: float = 30.0
+        cls,
+        path: Path,
+        published_path: Path | None = None,
+        *,
+        lock_timeout_s: float = 30.0,
+        schemas: registry.Registry | None = None,
     ) -> Iterator[LineageStore]:
-        """Open (and migrate) the store; the connection is always closed, even on errors."""
+        """Open the store, migrated and with its derived views current (by default from the
+        registry's schema modules); the connection is always closed, even on errors."""
+        schemas = schemas or registry.default()
         conn = connect(Path(path), read_only=False, lock_timeout_s=lock_timeout_s)
         fd = os.open(path, os.O_RDONLY)
         try:
-            migrate(conn)
+            migrate(conn, schemas.migrations())
+            sync_views(conn, schemas.views())
             yield cls(conn, Path(path), Path(published_path) if published_path else None, fd)
         finally:
             conn.close()
@@ -556,13 +566,10 @@ class LineageStore:
         }
 
     def refresh_edge_index(self) -> None:
-        """Rebuild the whole walk index from `lineage_edges` (writes keep it current; this is
-        for a migration that changes the view)."""
+        """Rebuild the whole walk index from `lineage_edges` (writes keep it current, and
+        opening the store rebuilds it when the view changes)."""
         with self.transaction() as conn:
-            conn.execute("DELETE FROM lineage_edge_index")
-            conn.execute(
-                "INSERT INTO lineage_edge_index SELECT * EXCLUDE (is_stale) FROM lineage_edges"
-            )
+            conn.execute(REBUILD_EDGE_INDEX)
 
     def publish(self) -> Path | None:
         """Checkpoint and atomically replace the read-only copy.

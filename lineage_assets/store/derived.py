@@ -1,0 +1,105 @@
+"""Views derived from the packages' fragments: `lineage_edges` (every edge, one shape) and
+`node_columns` (the columns each source knows per node), recreated by the writer whenever the
+text they compose to changes, with the walk index rebuilt alongside `lineage_edges`."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import duckdb
+
+LINEAGE_EDGES = "lineage_edges"
+NODE_COLUMNS = "node_columns"
+EDGE_COLUMNS = (
+    "source_node",
+    "target_node",
+    "edge_kind",
+    "provenance",
+    "source_key",
+    "location",
+    "commit_sha",
+    "execution_arn",
+)
+NODE_COLUMN_COLUMNS = ("node", "column_name", "source_key")
+
+# The walk index holds the view's edges as a table; recreated from the view, its columns are
+# always the view's (less `is_stale`, which the walks read from `sources` when they need it).
+REBUILD_EDGE_INDEX = (
+    "CREATE OR REPLACE TABLE lineage_edge_index AS SELECT * EXCLUDE (is_stale) FROM lineage_edges"
+)
+
+
+@dataclass(frozen=True)
+class DerivedView:
+    """A view's name and the statement that (re)creates it."""
+
+    name: str
+    sql: str
+
+    @property
+    def text_hash(self) -> str:
+        """Fingerprint of the statement, kept in `derived_views` to notice a change."""
+        return hashlib.sha256(self.sql.encode()).hexdigest()[:16]
+
+
+def _union(fragments: Sequence[str], width: int) -> str:
+    """The fragments as one UNION ALL; no fragments make an empty relation of `width` columns."""
+    if not fragments:
+        return "SELECT " + ", ".join(["NULL::VARCHAR"] * width) + " WHERE false"
+    return "\nUNION ALL\n".join(fragment.strip() for fragment in fragments)
+
+
+def lineage_edges_view(fragments: Sequence[str]) -> DerivedView:
+    """Every edge the store knows, with `is_stale` from its source: an analyst's first query."""
+    sql = (
+        f"CREATE OR REPLACE VIEW {LINEAGE_EDGES} AS\n"
+        f"WITH edges({', '.join(EDGE_COLUMNS)}) AS (\n"
+        f"{_union(fragments, len(EDGE_COLUMNS))}\n)\n"
+        "SELECT e.*, coalesce(s.status <> 'ok', false) AS is_stale\n"
+        "FROM edges e LEFT JOIN sources s USING (source_key)"
+    )
+    return DerivedView(LINEAGE_EDGES, sql)
+
+
+def node_columns_view(fragments: Sequence[str]) -> DerivedView:
+    """Column names known per table, data or feature-group node, once per source."""
+    columns = ", ".join(NODE_COLUMN_COLUMNS)
+    sql = (
+        f"CREATE OR REPLACE VIEW {NODE_COLUMNS} AS\n"
+        f"SELECT DISTINCT {columns} FROM (\n"
+        f"{_union(fragments, len(NODE_COLUMN_COLUMNS))}\n) AS known({columns})"
+    )
+    return DerivedView(NODE_COLUMNS, sql)
+
+
+def recorded_hashes(conn: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """The text hash of each derived view as last created in this file."""
+    return dict(conn.execute("SELECT view_name, text_hash FROM derived_views").fetchall())
+
+
+def sync_views(conn: duckdb.DuckDBPyConnection, views: Iterable[DerivedView]) -> list[str]:
+    """Recreate, in one transaction, each view whose composed text changed since it was last
+    created (rebuilding the walk index with `lineage_edges`); returns their names."""
+    recorded = recorded_hashes(conn)
+    changed = [view for view in views if recorded.get(view.name) != view.text_hash]
+    if not changed:
+        return []
+    conn.execute("BEGIN TRANSACTION")
+    try:
+        for view in changed:
+            conn.execute(view.sql)
+            conn.execute(
+                "INSERT INTO derived_views (view_name, text_hash, created_at) "
+                "VALUES (?, ?, current_timestamp) ON CONFLICT (view_name) DO UPDATE SET "
+                "text_hash = excluded.text_hash, created_at = excluded.created_at",
+                [view.name, view.text_hash],
+            )
+            if view.name == LINEAGE_EDGES:
+                conn.execute(REBUILD_EDGE_INDEX)
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    return [view.name for view in changed]
