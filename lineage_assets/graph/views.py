@@ -11,6 +11,7 @@ from typing import NamedTuple
 import duckdb
 
 from lineage_assets.core.enums import NodeKind
+from lineage_assets.core.ids import key_of
 
 
 class Edge(NamedTuple):
@@ -71,7 +72,7 @@ class ExposureRow(NamedTuple):
 
 
 class TableLocation(NamedTuple):
-    """A table and a storage location its SQL ties it to (`location`, `unload` or `copy`)."""
+    """A table and a storage location an edge ties it to (`location`, `unload` or `copy`)."""
 
     table: str
     uri: str
@@ -106,15 +107,15 @@ def node_level_edges(conn: duckdb.DuckDBPyConnection) -> list[NodeLevelEdge]:
 
 
 def data_nodes(conn: duckdb.DuckDBPyConnection, excluded_source: str) -> set[str]:
-    """Every data node an edge of another source than `excluded_source` names, and every
-    sampled dataset."""
-    rows = conn.execute(
-        "SELECT source_node FROM lineage_edge_index WHERE source_key <> ? "
-        "UNION SELECT target_node FROM lineage_edge_index WHERE source_key <> ? "
-        "UNION SELECT ? || dataset_uri FROM s3_datasets",
-        [excluded_source, excluded_source, NodeKind.DATA.value + ":"],
-    ).fetchall()
+    """Every data node an edge of another source than `excluded_source` names, and every data
+    node a source knows columns of."""
     prefix = NodeKind.DATA.value + ":"
+    rows = conn.execute(
+        "SELECT source_node FROM lineage_edge_index WHERE source_key <> $excluded "
+        "UNION SELECT target_node FROM lineage_edge_index WHERE source_key <> $excluded "
+        "UNION SELECT node FROM node_columns WHERE starts_with(node, $data)",
+        {"excluded": excluded_source, "data": prefix},
+    ).fetchall()
     return {node for (node,) in rows if node and node.startswith(prefix)}
 
 
@@ -122,30 +123,29 @@ def node_columns(conn: duckdb.DuckDBPyConnection) -> dict[str, set[str]]:
     """Table or data node → the column names any source knows for it (used in SQL, sampled,
     declared as features)."""
     columns: dict[str, set[str]] = defaultdict(set)
-    rows = conn.execute(
-        "SELECT $table || target_table, target_column FROM column_edges "
-        "UNION SELECT $table || source_table, source_column FROM column_edges "
-        "WHERE source_table IS NOT NULL "
-        "UNION SELECT $data || c.dataset_uri, c.column_path FROM s3_schema_columns c "
-        "JOIN s3_datasets d ON d.dataset_uri = c.dataset_uri AND d.schema_version = c.version "
-        "UNION SELECT $data || coalesce(g.resolved_offline_uri, g.offline_store_uri), "
-        "f.feature_name FROM features f "
-        "JOIN feature_groups g USING (source_key, feature_group_name) "
-        "WHERE coalesce(g.resolved_offline_uri, g.offline_store_uri) IS NOT NULL",
-        {"table": NodeKind.TABLE.value + ":", "data": NodeKind.DATA.value + ":"},
-    ).fetchall()
-    for node, column in rows:
-        if column != "*":
-            columns[node].add(column)
+    for node, column in conn.execute("SELECT node, column_name FROM node_columns").fetchall():
+        columns[node].add(column)
     return columns
 
 
+LOCATION_KINDS = ("location", "unload", "copy")  # table → data, table → data, data → table
+
+
 def table_locations(conn: duckdb.DuckDBPyConnection) -> list[TableLocation]:
-    """Each (table, location, direction) the SQL states."""
+    """Each (table, location, kind) of the edges between a table and its storage: a table's
+    LOCATION, an UNLOAD of it, a COPY into it."""
     rows = conn.execute(
-        "SELECT DISTINCT table_name, location_uri, direction FROM table_locations ORDER BY ALL"
+        "SELECT DISTINCT source_node, target_node, edge_kind FROM lineage_edge_index "
+        "WHERE list_contains(?, edge_kind) ORDER BY ALL",
+        [list(LOCATION_KINDS)],
     ).fetchall()
-    return [TableLocation(*row) for row in rows]
+    found = []
+    for source, target, kind in rows:
+        table, data = (target, source) if kind == "copy" else (source, target)
+        name, uri = key_of(table, NodeKind.TABLE), key_of(data, NodeKind.DATA)
+        if name is not None and uri is not None:
+            found.append(TableLocation(name, uri, kind))
+    return found
 
 
 def step_passages(conn: duckdb.DuckDBPyConnection) -> list[StepPassage]:
