@@ -43,6 +43,12 @@ SETTINGS: tuple[Setting, ...] = (
         "Comma-separated extra S3 prefixes sampled with the URIs the crawl finds.",
     ),
     Setting(
+        "LINEAGE_RETENTION_REPORTS",
+        "(none)",
+        "Comma-separated retention report locations (files, globs, folders ending in /, "
+        "s3:// URIs) read by `retention_reports`; unset: nothing to do.",
+    ),
+    Setting(
         "LINEAGE_GIT_TOKEN_ENV",
         "LINEAGE_GIT_TOKEN",
         "Name of the variable holding an HTTPS token for the SQL remote (never logged or stored).",

@@ -32,6 +32,9 @@ USAGE_ID_KEYS = ("matched_ids", "ids", "identifiers")
 AFFECTED_KEY = "affected"
 AFFECTED_URI_KEYS = ("s3", *USAGE_URI_KEYS)
 AFFECTED_ID_KEYS = ("sample", *USAGE_ID_KEYS)
+# The prefixes of the shapes a report is recorded with (`deleted:entries`, `usage:by-uri` …).
+DELETION_SHAPE = "deleted:"
+USAGE_SHAPE = "usage:"
 # Every byte that is not a bracket.
 _NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
 
@@ -70,12 +73,12 @@ class ParsedReport:
     @property
     def is_deletion_report(self) -> bool:
         """Whether the report had deletion content (even an empty list of it)."""
-        return any(shape.startswith("deleted") for shape in self.shapes)
+        return any(shape.startswith(DELETION_SHAPE) for shape in self.shapes)
 
     @property
     def is_usage_report(self) -> bool:
         """Whether the report had usage content (even an empty list of it)."""
-        return any(shape.startswith("usage") for shape in self.shapes)
+        return any(shape.startswith(USAGE_SHAPE) for shape in self.shapes)
 
 
 def parse_report(data: bytes, limits: ReportLimits = ReportLimits()) -> ParsedReport:
@@ -165,17 +168,17 @@ class _Reader:
             if key in document:
                 path = f"$.{key}"
                 status = key.removesuffix("_ids")
-                self.shape("deleted:" + key)
+                self.shape(DELETION_SHAPE + key)
                 for index, value in enumerate(self.as_list(document[key], path)):
                     self.deleted(self.identifier(value, f"{path}[{index}]"), status)
         if AFFECTED_KEY in document:
             path = f"$.{AFFECTED_KEY}"
-            self.shape("usage:affected")
+            self.shape(USAGE_SHAPE + AFFECTED_KEY)
             for index, entry in enumerate(self.as_list(document[AFFECTED_KEY], path)):
                 self.affected(entry, f"{path}[{index}]")
         uri_keys = [key for key in document if isinstance(key, str) and _looks_like_uri(key)]
         if uri_keys:
-            self.shape("usage:by-uri")
+            self.shape(USAGE_SHAPE + "by-uri")
         for key in uri_keys:
             self.uri_entry(key, document[key])
 
@@ -187,8 +190,8 @@ class _Reader:
         """`items[]`, `data[]` or a bare list: deletion entries, usage entries, or both; an
         empty list is an empty report of both kinds (a newer empty cross-check supersedes)."""
         if not entries:  # says nothing is deleted and nothing holds ids: both, empty
-            self.shape("deleted:entries")
-            self.shape("usage:entries")
+            self.shape(DELETION_SHAPE + "entries")
+            self.shape(USAGE_SHAPE + "entries")
         for index, entry in enumerate(entries):
             where = f"{path}[{index}]"
             if not isinstance(entry, dict):
@@ -205,7 +208,7 @@ class _Reader:
         status = entry[status_key]
         if not isinstance(status, str):
             raise ReportError(f"{where}.{status_key} is {_type_name(status)}; expected a string")
-        self.shape("deleted:entries")
+        self.shape(DELETION_SHAPE + "entries")
         status = status.strip().lower()
         if status not in DELETED_STATUSES:
             return True  # a record that still exists: not a deletion
@@ -220,7 +223,7 @@ class _Reader:
         if uri_key is None:
             keys = "|".join(USAGE_URI_KEYS)
             raise ReportError(f"{where} has {ids_key} but no {keys} naming the object")
-        self.shape("usage:entries")
+        self.shape(USAGE_SHAPE + "entries")
         uri = self.object_uri(entry[uri_key], f"{where}.{uri_key}")
         self.used(uri, self.as_list(entry[ids_key], f"{where}.{ids_key}"), f"{where}.{ids_key}")
         return True
