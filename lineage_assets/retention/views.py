@@ -136,10 +136,12 @@ def affected_objects(
 
 
 def dataset_uris(conn: duckdb.DuckDBPyConnection) -> list[str]:
-    """Every dataset location the store knows: the data nodes of `lineage_edges`."""
+    """Every dataset location the store knows: the data nodes of `lineage_edges`, and those
+    of `node_columns` (datasets sampled without an edge)."""
     rows = conn.execute(
         "SELECT DISTINCT node FROM (SELECT source_node AS node FROM lineage_edges "
-        "UNION SELECT target_node FROM lineage_edges) WHERE starts_with(node, ?) ORDER BY node",
+        "UNION SELECT target_node FROM lineage_edges UNION SELECT node FROM node_columns) "
+        "WHERE starts_with(node, ?) ORDER BY node",
         [data_node("")],
     ).fetchall()
     return [parse(node).key for (node,) in rows]

@@ -25,6 +25,7 @@ SCHEMA_MODULES: tuple[str, ...] = (
     "lineage_assets.sagemaker.schema",
     "lineage_assets.s3_schema.schema",
     "lineage_assets.graph.schema",
+    "lineage_assets.retention.schema",
 )
 
 
