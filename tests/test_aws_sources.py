@@ -15,8 +15,9 @@ from dagster_project.assets.sagemaker import sagemaker_crawl
 from dagster_project.assets.store import crawl_run, lineage_store_health, no_stale_sources
 from dagster_project.definitions import defs
 from dagster_project.resources import AwsResource, LineageStoreResource
-from lineage_assets import aws, config, s3_posture, sagemaker_inventory
+from lineage_assets import aws, config, sagemaker_inventory
 from lineage_assets.demo_repo import build_demo_remote
+from lineage_assets.s3_schema import posture as s3_posture
 from lineage_assets.store import LineageStore
 
 PROJECT = Path(__file__).resolve().parents[1]

@@ -8,9 +8,10 @@ import uuid
 import pytest
 from botocore.exceptions import ClientError
 
-from lineage_assets.s3_posture import LISTING_SOURCE, crawl_buckets
 from lineage_assets.s3_schema import CrawlBudget
 from lineage_assets.s3_schema.crawl import crawl_datasets, region_readers, store_dataset_uris
+from lineage_assets.s3_schema.ids import LISTING_SOURCE
+from lineage_assets.s3_schema.posture import crawl_buckets
 from lineage_assets.s3_schema.queries import exposed_pii, latest_drift
 from lineage_assets.s3_schema.records import classify_sample
 from lineage_assets.store import LineageStore

@@ -17,9 +17,9 @@ import pytest
 
 from lineage_assets.s3_schema import SamplingConfig, listing, sample_dataset
 from lineage_assets.s3_schema.crawl import crawl_datasets
+from lineage_assets.s3_schema.ids import dataset_source_key
 from lineage_assets.s3_schema.limits import MAX_COLUMNS
 from lineage_assets.s3_schema.parquet_reader import MAX_FOOTER_BYTES, TAIL_PROBE_BYTES
-from lineage_assets.s3_schema.records import source_key
 from lineage_assets.s3_schema.text_reader import HEAD_BYTES
 from lineage_assets.s3_schema.thrift_scan import MAX_FOOTER_STRUCTS
 from lineage_assets.store import LineageStore
@@ -305,7 +305,8 @@ def test_a_dataset_that_turns_unreadable_keeps_its_last_schema_stale(bucket, sto
     assert [s.uri for s in second.samples] == [fine]
     assert f"s3://{name}/turns-bad/a.csv: binary content" in second.failed[turns_bad]
     status = store.conn.execute(
-        "SELECT status, last_error FROM sources WHERE source_key = ?", [source_key(turns_bad)]
+        "SELECT status, last_error FROM sources WHERE source_key = ?",
+        [dataset_source_key(turns_bad)],
     ).fetchone()
     assert status[0] == "stale" and f"s3://{name}/turns-bad/a.csv" in status[1]
     kept = store.conn.execute(
@@ -316,13 +317,13 @@ def test_a_dataset_that_turns_unreadable_keeps_its_last_schema_stale(bucket, sto
     assert kept == (version, "email")
     location = store.conn.execute(
         "SELECT error_type, location FROM crawl_errors WHERE source_key = ?",
-        [source_key(turns_bad)],
+        [dataset_source_key(turns_bad)],
     ).fetchall()
     assert location == [("NothingReadable", f"s3://{name}/turns-bad/a.csv")]
     partial = store.conn.execute(
         "SELECT s.status, e.error_type, e.location FROM sources s JOIN crawl_errors e "
         "USING (source_key) WHERE source_key = ?",
-        [source_key(fine)],
+        [dataset_source_key(fine)],
     ).fetchall()
     assert partial == [("ok", "ObjectUnreadable", f"s3://{name}/fine/c.parquet")]
 

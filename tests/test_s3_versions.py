@@ -10,10 +10,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from lineage_assets import aws, s3_posture
+from lineage_assets import aws
 from lineage_assets.s3_schema import ColumnSchema, diff, is_breaking, schema_version
 from lineage_assets.s3_schema.crawl import crawl_datasets, region_readers, store_dataset_uris
-from lineage_assets.s3_schema.records import source_key
+from lineage_assets.s3_schema.ids import dataset_source_key
+from lineage_assets.s3_schema.posture import bucket_posture, posture_records
 from lineage_assets.store import LineageStore, SourceRecords
 
 
@@ -78,7 +79,9 @@ def test_same_schema_twice_is_one_version_with_first_seen_kept(bucket, store):
         "FROM s3_datasets WHERE dataset_uri = ?",
         [uri],
     ).fetchall()
-    assert dataset == [(source_key(uri), version, 2, second.bytes_read, second.requests_made)]
+    assert dataset == [
+        (dataset_source_key(uri), version, 2, second.bytes_read, second.requests_made)
+    ]
     assert store.conn.execute("SELECT count(*) FROM schema_drift").fetchone() == (0,)
 
 
@@ -160,7 +163,7 @@ def test_a_dataset_that_cannot_be_listed_keeps_its_last_rows(bucket, store):
     again = crawl(store, uri)
     assert uri in again.failed
     status = store.conn.execute(
-        "SELECT status, last_error FROM sources WHERE source_key = ?", [source_key(uri)]
+        "SELECT status, last_error FROM sources WHERE source_key = ?", [dataset_source_key(uri)]
     ).fetchone()
     assert status[0] == "stale" and "NoSuchBucket" in status[1]
     kept = store.conn.execute(
@@ -215,7 +218,7 @@ def test_uris_come_from_step_io_feature_groups_and_table_locations(store):
 def test_each_bucket_is_read_through_its_regions_client(aws_env, store):
     eu_bucket = next(b for b, region in aws_env.buckets.items() if region == "eu-west-1")
     s3 = aws.client("s3")
-    store.replace_source(s3_posture.posture_records(s3_posture.bucket_posture(s3, eu_bucket)))
+    store.replace_source(posture_records(bucket_posture(s3, eu_bucket)))
     eu_uri = next(u for u in aws_env.objects if u.startswith(f"s3://{eu_bucket}/"))
     regions_asked: list[str | None] = []
 

@@ -116,7 +116,7 @@ def crawl_metadata(result: "CrawlResult") -> dict[str, Any]:
 def s3_bucket_posture(
     context: dg.AssetExecutionContext, lineage_store: LineageStoreResource, aws: AwsResource
 ) -> dg.MaterializeResult:
-    from lineage_assets.s3_posture import crawl_buckets
+    from lineage_assets.s3_schema.posture import crawl_buckets
 
     require(lineage_store, aws)
     with lineage_store.writer() as store:

@@ -18,16 +18,15 @@ import duckdb
 from lineage_assets import aws
 from lineage_assets.aws import AWS_ERRORS, error_code
 from lineage_assets.s3_schema.budget import BudgetExhausted, CrawlBudget
+from lineage_assets.s3_schema.ids import DATASET_SOURCE_KIND, dataset_source_key
 from lineage_assets.s3_schema.listing import parse_s3_uri
 from lineage_assets.s3_schema.objects import describe_error
 from lineage_assets.s3_schema.records import (
-    SOURCE_KIND,
     StoredSchema,
     classify_sample,
     dataset_records,
     overrides_for,
     previous_schema,
-    source_key,
 )
 from lineage_assets.s3_schema.sampler import DatasetSample, SamplingConfig, sample_dataset
 from lineage_assets.store import LineageStore, RecordError
@@ -117,8 +116,8 @@ def _record_failure(
     message, error_type, location = failure
     result.failed[uri] = message
     store.mark_failed(
-        source_key(uri),
-        SOURCE_KIND,
+        dataset_source_key(uri),
+        DATASET_SOURCE_KIND,
         message,
         run_id=run_id,
         error_type=error_type,
@@ -147,8 +146,8 @@ def _sample_and_store(
     for failed in (o for o in sample.objects if o.error):
         location = sample.location.uri_of(failed.key)
         store.log_error(
-            source_key(uri),
-            SOURCE_KIND,
+            dataset_source_key(uri),
+            DATASET_SOURCE_KIND,
             f"{location}: {failed.error}",
             run_id=run_id,
             error_type="ObjectUnreadable",
@@ -182,8 +181,8 @@ def crawl_datasets(
         except BudgetExhausted as error:
             result.skipped.append(uri)
             store.mark_failed(
-                source_key(uri),
-                SOURCE_KIND,
+                dataset_source_key(uri),
+                DATASET_SOURCE_KIND,
                 str(error),
                 run_id=run_id,
                 error_type="BudgetExhausted",

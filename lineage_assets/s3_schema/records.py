@@ -13,13 +13,12 @@ from typing import Any
 
 from lineage_assets.pii.classifier import ColumnClassification, apply_override, classify_column
 from lineage_assets.s3_schema.drift import SchemaChange, diff
+from lineage_assets.s3_schema.ids import DATASET_SOURCE_KIND, dataset_source_key
 from lineage_assets.s3_schema.queries import current_version
 from lineage_assets.s3_schema.sampler import DatasetSample
 from lineage_assets.s3_schema.union import ColumnSchema
 from lineage_assets.s3_schema.versions import schema_document
 from lineage_assets.store import SourceRecords, Upsert
-
-SOURCE_KIND = "s3_dataset"
 
 
 @dataclass(frozen=True)
@@ -28,11 +27,6 @@ class StoredSchema:
 
     version: str
     columns: tuple[ColumnSchema, ...]
-
-
-def source_key(dataset_uri: str) -> str:
-    """`s3_dataset:<uri>`: one source per dataset."""
-    return f"{SOURCE_KIND}:{dataset_uri}"
 
 
 def previous_schema(conn: Any, dataset_uri: str) -> StoredSchema | None:
@@ -101,7 +95,7 @@ def dataset_records(
 ) -> SourceRecords:
     """The dataset as a store source: its row, classifications, and history upserts."""
     now = sample.sampled_at
-    records = SourceRecords(source_key(sample.uri), SOURCE_KIND, sample.uri)
+    records = SourceRecords(dataset_source_key(sample.uri), DATASET_SOURCE_KIND, sample.uri)
     records.content_hash = sample.version
     records.add(
         "s3_datasets",

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from lineage_assets.aws import AWS_ERRORS, error_code
+from lineage_assets.s3_schema.ids import BUCKET_SOURCE_KIND, LISTING_SOURCE, bucket_source_key
 from lineage_assets.store import LineageStore, SourceRecords
 
 # Answers that mean "not configured", not "failed".
@@ -111,9 +112,8 @@ def posture_records(posture: BucketPosture) -> SourceRecords:
         "checked_at": posture.checked_at,
         "errors": posture.errors,
     }
-    return SourceRecords(f"s3_bucket:{posture.bucket}", "s3_bucket", posture.bucket).add(
-        "s3_buckets", [row]
-    )
+    records = SourceRecords(bucket_source_key(posture.bucket), BUCKET_SOURCE_KIND, posture.bucket)
+    return records.add("s3_buckets", [row])
 
 
 def list_buckets(s3: Any) -> list[str]:
@@ -121,11 +121,6 @@ def list_buckets(s3: Any) -> list[str]:
     return [
         b["Name"] for page in s3.get_paginator("list_buckets").paginate() for b in page["Buckets"]
     ]
-
-
-LISTING_SOURCE = "s3_bucket:*"
-"""The source that carries the error when the account's buckets cannot be listed at all
-(`*` is never part of a bucket name)."""
 
 
 def crawl_buckets(
@@ -140,20 +135,20 @@ def crawl_buckets(
     except AWS_ERRORS as error:
         message = f"s3:ListBuckets: {error_code(error)}: {error}"
         store.mark_failed(
-            LISTING_SOURCE, "s3_bucket", message, run_id=run_id, error_type=error_code(error)
+            LISTING_SOURCE, BUCKET_SOURCE_KIND, message, run_id=run_id, error_type=error_code(error)
         )
         return [], [message]
     store.remove_source(LISTING_SOURCE)
     postures, errors = [], []
     for bucket in buckets:
-        key = f"s3_bucket:{bucket}"
+        key = bucket_source_key(bucket)
         try:
             posture = bucket_posture(s3, bucket)
             store.replace_source(posture_records(posture), run_id)
         except Exception as error:  # AWS refusals and anything odd in one bucket's answers
             code = error_code(error)
             message = f"{key}: {code}: {error}"
-            store.mark_failed(key, "s3_bucket", message, run_id=run_id, error_type=code)
+            store.mark_failed(key, BUCKET_SOURCE_KIND, message, run_id=run_id, error_type=code)
             errors.append(message)
             continue
         postures.append(posture)
