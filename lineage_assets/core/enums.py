@@ -1,4 +1,5 @@
-"""Enumerations stored in tables: what a node is, how an edge was known, how a column changed."""
+"""Enumerations stored in tables: what a node is, how an edge was known, how a column changed,
+what personal data a column holds."""
 
 from __future__ import annotations
 
@@ -51,3 +52,23 @@ CARRYING_TRANSFORMS = frozenset(
         Transform.WINDOW,
     }
 )
+
+
+class PiiClass(StrEnum):
+    """A kind of personal data the classifier finds in a column and the graph propagates (an
+    analyst's override may name another)."""
+
+    EMAIL = "email"
+    PHONE = "phone"
+    KR_RRN = "kr_rrn"
+    PERSON_NAME = "person_name"
+    ADDRESS = "address"
+    DATE_OF_BIRTH = "date_of_birth"
+    PAYMENT_CARD = "payment_card"
+    BANK_ACCOUNT = "bank_account"
+    PASSPORT = "passport"
+    IP_ADDRESS = "ip_address"
+
+
+NOT_PII = "none"
+"""The class an analyst's override sets to say a column holds no personal data."""

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from lineage_assets.core.enums import NOT_PII, PiiClass
 from lineage_assets.pii.detectors import DETECTORS
 from lineage_assets.pii.masking import mask
 from lineage_assets.pii.names import name_class
@@ -17,11 +18,12 @@ MAX_VALUE_CHARS = 256  # longer values are no kind of personal data the detector
 MIN_VALUE_RATIO = 0.8  # share of sampled values that must validate for values alone to decide
 CONTRADICTION_RATIO = 0.2  # below this, values overrule a name that has a detector
 BIRTH_YEAR_SPREAD = 20  # years a date column must span to be birth dates without a name hit
-NOT_PII = "none"  # the override class that means "not personal data"
 _NON_TEXT_TYPES = ("bool", "double", "float", "halffloat", "decimal", "date", "timestamp", "time")
 _INTEGER_TYPES = ("int", "uint")
 # Classes whose values can be plain integers (leading zeros and separators stripped).
-_NUMERIC_CLASSES = frozenset({"payment_card", "phone", "bank_account", "kr_rrn"})
+_NUMERIC_CLASSES = frozenset(
+    {PiiClass.PAYMENT_CARD, PiiClass.PHONE, PiiClass.BANK_ACCOUNT, PiiClass.KR_RRN}
+)
 
 
 @dataclass(frozen=True)
@@ -35,12 +37,12 @@ class ColumnClassification:
     masked_example: str | None = None
 
 
-def _value_matches(values: Sequence[str]) -> tuple[Counter[str], dict[str, str]]:
+def _value_matches(values: Sequence[str]) -> tuple[Counter[PiiClass], dict[PiiClass, str]]:
     """Per class, how many values validate (first detector wins), and one example each;
     a value longer than `MAX_VALUE_CHARS` runs no detector (it cannot match, and a huge
     hostile string should cost nothing)."""
-    counts: Counter[str] = Counter()
-    examples: dict[str, str] = {}
+    counts: Counter[PiiClass] = Counter()
+    examples: dict[PiiClass, str] = {}
     for value in values:
         if len(value) > MAX_VALUE_CHARS:
             continue
@@ -67,8 +69,9 @@ def classify_column(
     sampled = [v.strip() for v in values if v and v.strip()]
     counts, examples = _value_matches(sampled)
     spread_out = _year_spread(sampled) >= BIRTH_YEAR_SPREAD
-    if counts.get("date_of_birth") and named != "date_of_birth" and not spread_out:
-        counts.pop("date_of_birth")
+    birth = PiiClass.DATE_OF_BIRTH
+    if counts.get(birth) and named != birth and not spread_out:
+        counts.pop(birth)
     evidence: dict[str, Any] = {
         "name": {"class": named, "phrase": phrase} if named else None,
         "values": {"sampled": len(sampled), "matched": dict(counts)},
@@ -92,7 +95,7 @@ def classify_column(
 def _may_hold(pii_class: str, column_type: str) -> bool:
     """Whether a column of this type can hold the class at all: never booleans or floats;
     integers only for number-like classes; birth dates also as date types."""
-    if pii_class == "date_of_birth" and column_type.startswith(("date", "timestamp")):
+    if pii_class == PiiClass.DATE_OF_BIRTH and column_type.startswith(("date", "timestamp")):
         return True
     if column_type.startswith(_NON_TEXT_TYPES):
         return False
@@ -100,7 +103,12 @@ def _may_hold(pii_class: str, column_type: str) -> bool:
 
 
 def _result(
-    path: str, pii_class: str, confidence: float, evidence: dict, decided: str, example: str | None
+    path: str,
+    pii_class: str,
+    confidence: float,
+    evidence: dict[str, Any],
+    decided: str,
+    example: str | None,
 ) -> ColumnClassification:
     """A positive classification with its masked example."""
     return ColumnClassification(

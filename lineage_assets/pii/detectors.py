@@ -12,6 +12,8 @@ import re
 from collections.abc import Callable
 from datetime import date
 
+from lineage_assets.core.enums import PiiClass
+
 RRN_WEIGHTS = (2, 3, 4, 5, 6, 7, 8, 9, 2, 3, 4, 5)
 # Gender/century digit → century of birth (1-4 Koreans, 5-8 foreign residents, 9/0 pre-1900).
 _RRN_CENTURY = {
@@ -173,23 +175,29 @@ def is_birth_date(value: str) -> bool:
 
 
 # Checked in this order; the first detector that matches a value names its class.
-DETECTORS: dict[str, Callable[[str], bool]] = {
-    "email": is_email,
-    "kr_rrn": is_kr_rrn,
-    "payment_card": is_payment_card,
-    "bank_account": is_iban,
-    "ip_address": is_ip_address,
-    "phone": is_phone,
-    "date_of_birth": is_birth_date,
+DETECTORS: dict[PiiClass, Callable[[str], bool]] = {
+    PiiClass.EMAIL: is_email,
+    PiiClass.KR_RRN: is_kr_rrn,
+    PiiClass.PAYMENT_CARD: is_payment_card,
+    PiiClass.BANK_ACCOUNT: is_iban,
+    PiiClass.IP_ADDRESS: is_ip_address,
+    PiiClass.PHONE: is_phone,
+    PiiClass.DATE_OF_BIRTH: is_birth_date,
 }
 
 # Classes whose values identify a person on their own; dates and IP addresses are left out,
 # since `2024-01-01` or `10.0.0.1` are reasonable column names in pivoted reports.
-IDENTIFYING = ("email", "kr_rrn", "payment_card", "bank_account", "phone")
+IDENTIFYING = (
+    PiiClass.EMAIL,
+    PiiClass.KR_RRN,
+    PiiClass.PAYMENT_CARD,
+    PiiClass.BANK_ACCOUNT,
+    PiiClass.PHONE,
+)
 MAX_NAME_CHECK_CHARS = 256
 
 
-def identifying_class(text: str) -> str | None:
+def identifying_class(text: str) -> PiiClass | None:
     """The class of an identifying value (`IDENTIFYING`) the text validates as, else None:
     used on would-be column names, which are stored, so a value must never become one."""
     if len(text) > MAX_NAME_CHECK_CHARS:

@@ -7,6 +7,8 @@ but masked text into the store or a log line.
 
 from __future__ import annotations
 
+from lineage_assets.core.enums import PiiClass
+
 _SEPARATORS = frozenset(" -_.,:;/+()@#")
 MAX_MASKED_CHARS = 64
 
@@ -40,6 +42,6 @@ def mask_shape(value: str) -> str:
 
 def mask(value: str, pii_class: str | None) -> str:
     """A masked example fit for storage and logs; never the raw value."""
-    if pii_class == "email" and "@" in value:
+    if pii_class == PiiClass.EMAIL and "@" in value:
         return mask_email(value)
     return mask_shape(value)

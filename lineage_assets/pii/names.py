@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import re
 
+from lineage_assets.core.enums import PiiClass
+
 # class → phrases; a phrase's space-separated words must appear consecutively in the name.
-NAME_PHRASES: dict[str, tuple[str, ...]] = {
-    "email": (
+NAME_PHRASES: dict[PiiClass, tuple[str, ...]] = {
+    PiiClass.EMAIL: (
         "email",
         "e mail",
         "mail address",
@@ -23,7 +25,7 @@ NAME_PHRASES: dict[str, tuple[str, ...]] = {
         "courriel",
         "correo",
     ),
-    "phone": (
+    PiiClass.PHONE: (
         "phone",
         "phone number",
         "telephone",
@@ -44,7 +46,7 @@ NAME_PHRASES: dict[str, tuple[str, ...]] = {
         "telefono",
         "téléphone",
     ),
-    "kr_rrn": (
+    PiiClass.KR_RRN: (
         "rrn",
         "resident registration number",
         "resident number",
@@ -56,7 +58,7 @@ NAME_PHRASES: dict[str, tuple[str, ...]] = {
         "social security number",
         "national id",
     ),
-    "person_name": (
+    PiiClass.PERSON_NAME: (
         "full name",
         "first name",
         "last name",
@@ -77,7 +79,7 @@ NAME_PHRASES: dict[str, tuple[str, ...]] = {
         "vorname",
         "nachname",
     ),
-    "address": (
+    PiiClass.ADDRESS: (
         "address",
         "street",
         "street address",
@@ -95,7 +97,7 @@ NAME_PHRASES: dict[str, tuple[str, ...]] = {
         "direccion",
         "dirección",
     ),
-    "date_of_birth": (
+    PiiClass.DATE_OF_BIRTH: (
         "birth date",
         "date of birth",
         "dob",
@@ -107,7 +109,7 @@ NAME_PHRASES: dict[str, tuple[str, ...]] = {
         "geburtsdatum",
         "fecha de nacimiento",
     ),
-    "payment_card": (
+    PiiClass.PAYMENT_CARD: (
         "card number",
         "card no",
         "card num",
@@ -119,7 +121,7 @@ NAME_PHRASES: dict[str, tuple[str, ...]] = {
         "신용카드번호",
         "クレジットカード",
     ),
-    "bank_account": (
+    PiiClass.BANK_ACCOUNT: (
         "account number",
         "bank account",
         "account no",
@@ -129,8 +131,15 @@ NAME_PHRASES: dict[str, tuple[str, ...]] = {
         "口座番号",
         "kontonummer",
     ),
-    "passport": ("passport", "passport number", "passport no", "여권번호", "여권", "旅券番号"),
-    "ip_address": (
+    PiiClass.PASSPORT: (
+        "passport",
+        "passport number",
+        "passport no",
+        "여권번호",
+        "여권",
+        "旅券番号",
+    ),
+    PiiClass.IP_ADDRESS: (
         "ip",
         "ip address",
         "ip addr",
@@ -223,7 +232,7 @@ _PHRASES = [
 ]
 # The phrases a word can start (its first word) or stand for (its words glued: `birthdate`),
 # so a name is matched against the few phrases its words can be part of, not all of them.
-_BY_WORD: dict[str, list[tuple[int, str, tuple[str, ...]]]] = {}
+_BY_WORD: dict[str, list[tuple[int, PiiClass, tuple[str, ...]]]] = {}
 for _entry in _PHRASES:
     _BY_WORD.setdefault(_entry[2][0], []).append(_entry)
     if len(_entry[2]) > 1:
@@ -245,7 +254,7 @@ def _match_size(words: list[str], phrase: tuple[str, ...]) -> int:
     return 1 if size > 1 and "".join(phrase) in words else 0
 
 
-def _korean_hit(words: list[str]) -> tuple[str | None, str | None] | None:
+def _korean_hit(words: list[str]) -> tuple[PiiClass | None, str | None] | None:
     """A Korean phrase inside a Korean word (longest first), or (None, None) when a negating
     compound is there too; None when no word has one."""
     for word in (w for w in words if _HANGUL.search(w)):
@@ -263,22 +272,22 @@ def _korean_hit(words: list[str]) -> tuple[str | None, str | None] | None:
     return None
 
 
-def name_class(column_path: str) -> tuple[str | None, str | None]:
+def name_class(column_path: str) -> tuple[PiiClass | None, str | None]:
     """(class, matched phrase) the name points to; the longest matching phrase wins, and a
     negating word (`product_name`, `email_sent_at`) cancels a one-word hit."""
     words = name_words(column_path)
-    best: tuple[int, str, str] | None = None
+    best: tuple[int, PiiClass, str] | None = None
     korean = _korean_hit(words)
     if korean:
         return korean
     candidates = sorted({entry for word in set(words) for entry in _BY_WORD.get(word, ())})
-    for _, pii_class, phrase in candidates:
-        size = _match_size(words, phrase)
+    for _, pii_class, phrase_words in candidates:
+        size = _match_size(words, phrase_words)
         if size and (best is None or size > best[0]):
-            best = (size, pii_class, " ".join(phrase))
+            best = (size, pii_class, " ".join(phrase_words))
     if best is None:
         return None, None
-    size, pii_class, phrase = best
+    size, found_class, phrase = best
     if size == 1 and _NEGATING_WORDS & (set(words) - {phrase.replace(" ", "")}):
         return None, None
-    return pii_class, phrase
+    return found_class, phrase
