@@ -5,13 +5,23 @@ published store (the old `/datasets/{bucket}/{prefix}/schema` and `/versions`)."
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
+from collections.abc import Sequence
+from typing import Any
 
 from lineage_assets import config
 from lineage_assets.cli_names import names_checked
 from lineage_assets.contract import UnknownName
 from lineage_assets.s3_schema import parse_s3_uri
-from lineage_assets.s3_schema.queries import current_version, version_columns, versions
+from lineage_assets.s3_schema.views import (
+    SchemaVersion,
+    VersionColumn,
+    current_version,
+    known_datasets,
+    version_columns,
+    versions,
+)
 from lineage_assets.store import connect_published
 
 
@@ -35,6 +45,14 @@ def _candidates(uri: str) -> list[str]:
     return [normalised, other]
 
 
+def _rows(
+    kind: type[SchemaVersion | VersionColumn], items: Sequence[SchemaVersion | VersionColumn]
+) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """(column names, rows) of typed reads, for the shared printer."""
+    names = [f.name for f in dataclasses.fields(kind)]
+    return names, [tuple(getattr(item, name) for name in names) for item in items]
+
+
 @names_checked
 def cmd_schema(args: argparse.Namespace) -> int:
     """Print the schema or versions; 1 (with close matches) when the dataset or version is
@@ -53,15 +71,14 @@ def cmd_schema(args: argparse.Namespace) -> int:
             if latest is not None:
                 break
         else:
-            known = conn.execute("SELECT DISTINCT dataset_uri FROM s3_schema_versions").fetchall()
-            raise UnknownName("dataset", candidates[0], [u for (u,) in known])
+            raise UnknownName("dataset", candidates[0], known_datasets(conn))
         if args.versions:
-            _print_rows(*versions(conn, uri), args.format)
+            _print_rows(*_rows(SchemaVersion, versions(conn, uri)), args.format)
             return 0
-        columns, rows = version_columns(conn, uri, args.version or latest)
+        columns, rows = _rows(VersionColumn, version_columns(conn, uri, args.version or latest))
         if not rows:
-            known = versions(conn, uri)[1]
-            raise UnknownName(f"schema version of {uri}", args.version, [r[0] for r in known])
+            known = [v.version for v in versions(conn, uri)]
+            raise UnknownName(f"schema version of {uri}", args.version, known)
         if args.format == "table":
             print(f"{uri}  version {args.version or latest}")
         _print_rows(columns, rows, args.format)

@@ -9,11 +9,11 @@ import pytest
 from botocore.exceptions import ClientError
 
 from lineage_assets.s3_schema import CrawlBudget
-from lineage_assets.s3_schema.crawl import crawl_datasets, region_readers, store_dataset_uris
+from lineage_assets.s3_schema.crawl import crawl_datasets, region_readers
 from lineage_assets.s3_schema.ids import LISTING_SOURCE
 from lineage_assets.s3_schema.posture import crawl_buckets
-from lineage_assets.s3_schema.queries import exposed_pii, latest_drift
 from lineage_assets.s3_schema.records import classify_sample
+from lineage_assets.s3_schema.views import exposed_pii, latest_drift, store_dataset_uris
 from lineage_assets.store import LineageStore
 from tests.conftest import account_s3
 

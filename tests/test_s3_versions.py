@@ -12,9 +12,10 @@ import pytest
 
 from lineage_assets import aws
 from lineage_assets.s3_schema import ColumnSchema, diff, is_breaking, schema_version
-from lineage_assets.s3_schema.crawl import crawl_datasets, region_readers, store_dataset_uris
+from lineage_assets.s3_schema.crawl import crawl_datasets, region_readers
 from lineage_assets.s3_schema.ids import dataset_source_key
 from lineage_assets.s3_schema.posture import bucket_posture, posture_records
+from lineage_assets.s3_schema.views import store_dataset_uris
 from lineage_assets.store import LineageStore, SourceRecords
 
 

@@ -164,7 +164,8 @@ def s3_dataset_schemas(
     aws: AwsResource,
 ) -> dg.MaterializeResult:
     from lineage_assets.s3_schema import CrawlBudget
-    from lineage_assets.s3_schema.crawl import crawl_datasets, region_readers, store_dataset_uris
+    from lineage_assets.s3_schema.crawl import crawl_datasets, region_readers
+    from lineage_assets.s3_schema.views import store_dataset_uris
 
     require(lineage_store, aws)
     region = aws.region_list[0]
@@ -199,7 +200,7 @@ def s3_dataset_schemas(
 )
 def s3_schema_drift(lineage_store: LineageStoreResource) -> dg.AssetCheckResult:
     with lineage_store.reader() as conn:
-        from lineage_assets.s3_schema.queries import latest_drift
+        from lineage_assets.s3_schema.views import latest_drift
 
         drift = latest_drift(conn)
     breaking = [d for d in drift if d.breaking]
@@ -225,7 +226,7 @@ def s3_schema_drift(lineage_store: LineageStoreResource) -> dg.AssetCheckResult:
 )
 def s3_pii_bucket_protection(lineage_store: LineageStoreResource) -> dg.AssetCheckResult:
     with lineage_store.reader() as conn:
-        from lineage_assets.s3_schema.queries import exposed_pii
+        from lineage_assets.s3_schema.views import exposed_pii
 
         exposed = exposed_pii(conn)
     return dg.AssetCheckResult(

@@ -11,32 +11,25 @@ import dataclasses
 import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
 
 import duckdb
 
 from lineage_assets import aws
 from lineage_assets.aws import AWS_ERRORS, error_code
 from lineage_assets.s3_schema.budget import BudgetExhausted, CrawlBudget
+from lineage_assets.s3_schema.client import S3Client
 from lineage_assets.s3_schema.ids import DATASET_SOURCE_KIND, dataset_source_key
 from lineage_assets.s3_schema.listing import parse_s3_uri
 from lineage_assets.s3_schema.objects import describe_error
-from lineage_assets.s3_schema.records import (
+from lineage_assets.s3_schema.records import classify_sample, dataset_records
+from lineage_assets.s3_schema.sampler import DatasetSample, SamplingConfig, sample_dataset
+from lineage_assets.s3_schema.views import (
     StoredSchema,
-    classify_sample,
-    dataset_records,
+    bucket_regions,
     overrides_for,
     previous_schema,
 )
-from lineage_assets.s3_schema.sampler import DatasetSample, SamplingConfig, sample_dataset
 from lineage_assets.store import LineageStore, RecordError
-
-# Every place the crawl found an S3 location: step I/O, feature stores, table LOCATIONs.
-_STORE_URIS = """
-SELECT uri FROM sagemaker_step_io WHERE uri IS NOT NULL
-UNION SELECT coalesce(resolved_offline_uri, offline_store_uri) FROM feature_groups
-UNION SELECT location_uri FROM table_locations
-"""
 
 
 @dataclass
@@ -49,32 +42,16 @@ class CrawlResult:
     skipped: list[str] = field(default_factory=list)
 
 
-def store_dataset_uris(conn: Any) -> list[str]:
-    """Distinct S3 URIs the store knows from SageMaker and SQL lineage (s3a/s3n included)."""
-    rows = conn.execute(_STORE_URIS).fetchall()
-    return sorted(
-        {uri for (uri,) in rows if uri and uri.lower().startswith(("s3://", "s3a://", "s3n://"))}
-    )
-
-
-def region_readers(default_region: str | None = None) -> Callable[[str | None], Any]:
+def region_readers(default_region: str | None = None) -> Callable[[str | None], S3Client]:
     """S3 clients that read objects, by bucket region, each made once; an unknown region uses
     `default_region`."""
 
     @functools.cache
-    def reader(region: str | None) -> Any:
+    def reader(region: str | None) -> S3Client:
         """The client for one region."""
         return aws.client("s3", region or default_region)
 
     return reader
-
-
-def bucket_regions(conn: Any) -> dict[str, str]:
-    """Bucket → region, as the posture crawl found them (`s3_buckets`)."""
-    rows = conn.execute(
-        "SELECT bucket, any_value(region) FROM s3_buckets WHERE region IS NOT NULL GROUP BY bucket"
-    ).fetchall()
-    return dict(rows)
 
 
 def dataset_uris(uris: Iterable[str]) -> list[str]:
@@ -128,8 +105,8 @@ def _record_failure(
 def _sample_and_store(
     store: LineageStore,
     uri: str,
-    s3: Any,
-    reader: Any,
+    s3: S3Client,
+    reader: S3Client,
     result: CrawlResult,
     config: SamplingConfig,
     run_id: str | None,
@@ -159,8 +136,8 @@ def _sample_and_store(
 def crawl_datasets(
     store: LineageStore,
     uris: Iterable[str],
-    s3: Any,
-    readers: Callable[[str | None], Any],
+    s3: S3Client,
+    readers: Callable[[str | None], S3Client],
     *,
     budget: CrawlBudget | None = None,
     config: SamplingConfig | None = None,

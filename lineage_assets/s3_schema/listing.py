@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from lineage_assets.s3_schema.budget import ReadCounter
+from lineage_assets.s3_schema.client import S3Client
 
 # Markers and temporary output that Spark, Hadoop, Glue and the S3 console leave behind.
 _IGNORED_NAMES = ("_SUCCESS", "_SUCCESS.crc", "_committed", "_started", ".DS_Store")
@@ -103,7 +103,7 @@ class Listing:
 
 
 def list_objects(
-    s3: Any, location: S3Location, counter: ReadCounter, max_keys: int = 100_000
+    s3: S3Client, location: S3Location, counter: ReadCounter, max_keys: int = 100_000
 ) -> Listing:
     """The data objects under the prefix (paginated, each page counted as a request, at most
     `max_keys` keys and `MAX_LISTED_KEY_CHARS` characters of keys, so a prefix with millions

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import re
 import time
-from typing import Any
 
 from lineage_assets.aws import AWS_ERRORS, error_code
 from lineage_assets.s3_schema.budget import ReadCounter
+from lineage_assets.s3_schema.client import S3Client
 from lineage_assets.s3_schema.listing import printable
 
 _ROW_ECHO = re.compile(r"(columns, got \d+):.*$")
@@ -40,7 +40,7 @@ class RangeReader:
 
     def __init__(
         self,
-        s3: Any,
+        s3: S3Client,
         bucket: str,
         key: str,
         size: int,

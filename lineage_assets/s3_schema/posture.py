@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
 
 from lineage_assets.aws import AWS_ERRORS, error_code
+from lineage_assets.s3_schema.client import Response, S3Client
 from lineage_assets.s3_schema.ids import BUCKET_SOURCE_KIND, LISTING_SOURCE, bucket_source_key
 from lineage_assets.store import LineageStore, SourceRecords
 
@@ -45,7 +45,7 @@ class BucketPosture:
     checked_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
 
-def _call(errors: dict[str, str], name: str, fn: Callable[[], Any]) -> Any | None:
+def _call(errors: dict[str, str], name: str, fn: Callable[[], Response]) -> Response | None:
     """Run one posture call; `None` when not configured, recorded in `errors` when it fails."""
     try:
         return fn()
@@ -56,7 +56,7 @@ def _call(errors: dict[str, str], name: str, fn: Callable[[], Any]) -> Any | Non
         return None
 
 
-def _encryption(answer: dict | None, failed: bool) -> tuple[str, str | None]:
+def _encryption(answer: Response | None, failed: bool) -> tuple[str, str | None]:
     """Default encryption algorithm and KMS key of the first rule."""
     if failed:
         return "unknown", None
@@ -67,7 +67,7 @@ def _encryption(answer: dict | None, failed: bool) -> tuple[str, str | None]:
     return default.get("SSEAlgorithm", "unknown"), default.get("KMSMasterKeyID")
 
 
-def _public_access(answer: dict | None, failed: bool) -> str:
+def _public_access(answer: Response | None, failed: bool) -> str:
     """`blocked` when all four flags are on, `none` when none is, `partial` otherwise."""
     if failed:
         return "unknown"
@@ -76,7 +76,7 @@ def _public_access(answer: dict | None, failed: bool) -> str:
     return "blocked" if on == len(_PUBLIC_ACCESS_FLAGS) else "none" if on == 0 else "partial"
 
 
-def bucket_posture(s3: Any, bucket: str) -> BucketPosture:
+def bucket_posture(s3: S3Client, bucket: str) -> BucketPosture:
     """Read one bucket's posture with five calls, each allowed to fail on its own."""
     errors: dict[str, str] = {}
     location = _call(errors, "location", lambda: s3.get_bucket_location(Bucket=bucket))
@@ -116,7 +116,7 @@ def posture_records(posture: BucketPosture) -> SourceRecords:
     return records.add("s3_buckets", [row])
 
 
-def list_buckets(s3: Any) -> list[str]:
+def list_buckets(s3: S3Client) -> list[str]:
     """Every bucket the credentials can list (paginated)."""
     return [
         b["Name"] for page in s3.get_paginator("list_buckets").paginate() for b in page["Buckets"]
@@ -124,7 +124,7 @@ def list_buckets(s3: Any) -> list[str]:
 
 
 def crawl_buckets(
-    store: LineageStore, s3: Any, run_id: str | None = None
+    store: LineageStore, s3: S3Client, run_id: str | None = None
 ) -> tuple[list[BucketPosture], list[str]]:
     """Every bucket's posture into the store; a bucket that fails keeps its last good row,
     marked stale, and the others go on; an account whose buckets cannot be listed is one

@@ -1,58 +1,23 @@
 """A sampled dataset as store records: the per-source `s3_datasets` and
-`column_classifications` rows, and the upserted version, column and drift history.
-
-Reads (previous version, overrides) are parameterised queries on the writer's connection.
-"""
+`column_classifications` rows, and the upserted version, column and drift history."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from lineage_assets.pii.classifier import ColumnClassification, apply_override, classify_column
 from lineage_assets.s3_schema.drift import SchemaChange, diff
 from lineage_assets.s3_schema.ids import DATASET_SOURCE_KIND, dataset_source_key
-from lineage_assets.s3_schema.queries import current_version
 from lineage_assets.s3_schema.sampler import DatasetSample
-from lineage_assets.s3_schema.union import ColumnSchema
 from lineage_assets.s3_schema.versions import schema_document
+from lineage_assets.s3_schema.views import Override, StoredSchema
 from lineage_assets.store import SourceRecords, Upsert
 
 
-@dataclass(frozen=True)
-class StoredSchema:
-    """A version already in the store, with its columns."""
-
-    version: str
-    columns: tuple[ColumnSchema, ...]
-
-
-def previous_schema(conn: Any, dataset_uri: str) -> StoredSchema | None:
-    """The version the dataset had at its last successful sample (else the latest seen)."""
-    version = current_version(conn, dataset_uri)
-    if version is None:
-        return None
-    columns = conn.execute(
-        "SELECT column_path, column_type, nullable, is_partition FROM s3_schema_columns "
-        "WHERE dataset_uri = ? AND version = ? ORDER BY column_path",
-        [dataset_uri, version],
-    ).fetchall()
-    return StoredSchema(version, tuple(ColumnSchema(*column) for column in columns))
-
-
-def overrides_for(conn: Any, dataset_uri: str) -> dict[str, tuple[str, str | None]]:
-    """The analysts' decisions for a dataset: column → (class or `none`, note)."""
-    rows = conn.execute(
-        "SELECT column_path, pii_class, note FROM classification_overrides WHERE dataset_uri = ?",
-        [dataset_uri],
-    ).fetchall()
-    return {path: (pii_class, note) for path, pii_class, note in rows}
-
-
 def classify_sample(
-    sample: DatasetSample, overrides: Mapping[str, tuple[str, str | None]] | None = None
+    sample: DatasetSample, overrides: Mapping[str, Override] | None = None
 ) -> list[ColumnClassification]:
     """Every file column classified from its name and in-memory values; overrides win."""
     overrides = overrides or {}
@@ -61,8 +26,9 @@ def classify_sample(
         if column.is_partition:
             continue
         found = classify_column(column.path, column.type, sample.values.get(column.path, ()))
-        if column.path in overrides:
-            found = apply_override(found, *overrides[column.path])
+        override = overrides.get(column.path)
+        if override is not None:
+            found = apply_override(found, override.pii_class, override.note)
         results.append(found)
     return results
 

@@ -12,7 +12,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from datetime import time as time_of_day
-from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -20,6 +19,7 @@ import pyarrow.types as pt
 
 from lineage_assets.pii.detectors import identifying_class
 from lineage_assets.s3_schema.budget import BudgetExhausted, CrawlBudget, ReadCounter
+from lineage_assets.s3_schema.client import S3Client
 from lineage_assets.s3_schema.formats import detect_format
 from lineage_assets.s3_schema.limits import (
     MAX_SECONDS_PER_OBJECT,
@@ -193,7 +193,7 @@ class _ObjectRead:
 
 
 def _sample_object(
-    s3: Any,
+    s3: S3Client,
     location: S3Location,
     info: ObjectInfo,
     counter: ReadCounter,
@@ -233,8 +233,8 @@ def _sample_object(
 
 def sample_dataset(
     uri: str,
-    s3: Any,
-    reader: Any | None = None,
+    s3: S3Client,
+    reader: S3Client | None = None,
     budget: CrawlBudget | None = None,
     config: SamplingConfig | None = None,
 ) -> DatasetSample:
@@ -287,7 +287,9 @@ def _sampled_values(per_object: list[dict[str, list[str]]]) -> dict[str, list[st
     return values
 
 
-def _columns(schemas: list[pa.Schema], partitions: list[tuple]) -> list[ColumnSchema]:
+def _columns(
+    schemas: list[pa.Schema], partitions: list[tuple[tuple[str, str], ...]]
+) -> list[ColumnSchema]:
     """File columns of the union, then the partition columns."""
     if not schemas:
         return []
