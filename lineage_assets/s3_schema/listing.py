@@ -29,6 +29,11 @@ def printable(key: str) -> str:
     )
 
 
+def object_uri(bucket: str, key: str) -> str:
+    """The URI of one object as shown in messages and error rows (`printable`)."""
+    return f"s3://{bucket}/{printable(key)}"
+
+
 @dataclass(frozen=True)
 class S3Location:
     """A dataset's place: bucket and key prefix (no leading slash)."""
@@ -38,12 +43,13 @@ class S3Location:
 
     @property
     def uri(self) -> str:
-        """`s3://bucket/prefix`, the dataset's id."""
+        """`s3://bucket/prefix`, the dataset's id: the prefix exactly as listed, not
+        `core.uris.normalize`d (`a//b` and `a/b` are different objects)."""
         return f"s3://{self.bucket}/{self.prefix}"
 
     def uri_of(self, key: str) -> str:
         """The URI of one object in the bucket, as shown in messages (`printable`)."""
-        return f"s3://{self.bucket}/{printable(key)}"
+        return object_uri(self.bucket, key)
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ import time
 from lineage_assets.aws import AWS_ERRORS, error_code
 from lineage_assets.s3_schema.budget import ReadCounter
 from lineage_assets.s3_schema.client import S3Client
-from lineage_assets.s3_schema.listing import printable
+from lineage_assets.s3_schema.listing import object_uri
 
 _ROW_ECHO = re.compile(r"(columns, got \d+):.*$")
 _QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
@@ -49,7 +49,7 @@ class RangeReader:
         etag: str | None = None,
         deadline: float | None = None,
     ):
-        self.uri = f"s3://{bucket}/{printable(key)}"
+        self.uri = object_uri(bucket, key)
         self.size = size
         self._counter = counter
         self._s3 = s3
