@@ -1,5 +1,6 @@
 """S3 dataset schemas: bounded sampling (Parquet footers, CSV/JSON heads), union with widening,
-content-hash versions and classified drift; `records` turns a sample into store rows."""
+content-hash versions and classified drift; `records` turns a sample into store rows, `views`
+reads them back, `posture` reads each bucket's security settings, `ids` names their sources."""
 
 from lineage_assets.s3_schema.budget import BudgetExhausted, CrawlBudget, ReadCounter
 from lineage_assets.s3_schema.drift import SchemaChange, diff, is_breaking
