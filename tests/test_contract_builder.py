@@ -11,6 +11,7 @@ import pytest
 
 from lineage_assets.contract import Request, UnknownName, build_lineage
 from lineage_assets.contract.schema import validation_errors
+from lineage_assets.retention.load import load_reports
 from lineage_assets.store import LineageStore, SourceRecords, Upsert
 
 REGION, NAME = "us-east-1", "Churn"
@@ -48,7 +49,7 @@ def definition(extra_input: bool) -> str:
 
 
 @pytest.fixture
-def conn(tmp_path):
+def store(tmp_path):
     """The current definition has an extra input the only execution never saw."""
     with LineageStore.open(tmp_path / "s.duckdb") as store:
         records = SourceRecords(f"sagemaker:{REGION}/{NAME}", "sagemaker_pipeline", NAME)
@@ -116,7 +117,12 @@ def conn(tmp_path):
             )
         )
         store.replace_source(records)
-        yield store.conn
+        yield store
+
+
+@pytest.fixture
+def conn(store):
+    return store.conn
 
 
 def inputs(document):
@@ -166,3 +172,25 @@ def test_unknown_names_list_close_matches(conn):
     assert error.value.matches == ["abc123"]
     with pytest.raises(UnknownName):
         build_lineage(conn, Request(NAME, region="eu-west-1"))
+
+
+def test_an_artifact_whose_object_holds_a_deleted_id_is_expired(store, tmp_path):
+    deleted = "subject-8001011234567"
+    reports = tmp_path / "reports"
+    reports.mkdir()
+    (reports / "rds-auto.json").write_text(
+        json.dumps({"items": [{"user_id": deleted, "status": "deleted"}]})
+    )
+    (reports / "xcheck.json").write_text(
+        json.dumps(
+            {"items": [{"s3_uri": "s3://Raw-Bucket/Customers/part-0.csv", "ids": [deleted]}]}
+        )
+    )
+    assert not load_reports(store, [f"{reports}/"]).problems()
+    document = build_lineage(store.conn, Request(NAME, REGION))
+    retention = {a["uri"]: a["retention"] for a in document["graphPipeline"]["artifacts"]}
+    assert retention["s3://Raw-Bucket/Customers/"]["expired"] is True
+    assert retention["s3://Raw-Bucket/Customers/"]["matchedCount"] == 1
+    assert retention["s3://art/run/"]["expired"] is False
+    assert deleted not in json.dumps(document)
+    assert validation_errors(document) == []

@@ -18,9 +18,10 @@ import duckdb
 
 from lineage_assets.contract import reads
 from lineage_assets.contract.reads import PipelineRow, UnknownName, iso
-from lineage_assets.core.enums import NodeKind
+from lineage_assets.core.enums import NodeKind, PiiClass
 from lineage_assets.core.ids import data_node, key_of, table_node
 from lineage_assets.core.uris import ancestors, normalize
+from lineage_assets.retention.views import retention_for
 from lineage_assets.sagemaker import runs
 from lineage_assets.sagemaker.expressions import is_placeholder
 from lineage_assets.sagemaker.resolver import ResolvedPipeline, StepIO, resolve_definition
@@ -31,7 +32,7 @@ CONTRACT_VERSION = "1"
 STATUS_ORDER = ("Failed", "Executing", "Stopping", "Stopped", "Starting", "Succeeded")
 NOT_RUN = "NotRun"
 # The original's PII categories: national identifiers first, then any other personal data.
-IDENTIFIER_CLASSES = frozenset({"kr_rrn", "passport"})
+IDENTIFIER_CLASSES = frozenset({PiiClass.KR_RRN, PiiClass.PASSPORT})
 VIA = {
     "dependsOn": "dependsOn",
     "reference": "ref:Get",
@@ -354,6 +355,7 @@ def _artifacts(ctx: _Context, nodes: list[dict[str, Any]]) -> list[dict[str, Any
                 uris.append(io["uri"])
     names = [u.removeprefix("s3://").partition("/")[0] for u in uris if u.startswith("s3://")]
     posture = reads.buckets(ctx.conn, names)
+    retention = retention_for(ctx.conn, uris)
     artifacts = []
     for index, uri in enumerate(uris):
         bucket = key = None
@@ -365,6 +367,7 @@ def _artifacts(ctx: _Context, nodes: list[dict[str, Any]]) -> list[dict[str, Any
         if bucket:
             entry["s3"] = _posture(bucket, posture)
         entry["pii"] = _pii_block(ctx.pii_of(ctx.identity.location(entry["dataNode"])))
+        entry["retention"] = retention[uri].as_contract()
         artifacts.append(entry)
     return artifacts
 

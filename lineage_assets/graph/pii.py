@@ -17,6 +17,7 @@ from typing import Any
 
 import duckdb
 
+from lineage_assets.core import enums as core_enums
 from lineage_assets.core.enums import CARRYING_TRANSFORMS, NodeKind
 from lineage_assets.core.ids import (
     column_parts,
@@ -29,7 +30,7 @@ from lineage_assets.graph import views
 
 PII_SOURCE = "graph:pii"
 CARRYING = CARRYING_TRANSFORMS
-NOT_PII = frozenset({"none", "not_pii", ""})
+NOT_PII = frozenset({core_enums.NOT_PII, "not_pii", ""})
 
 
 @dataclass(frozen=True)
