@@ -1,7 +1,7 @@
 """Small builders for the metadata the Dagster UI renders (tables, markdown lists)."""
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 import dagster as dg
 
@@ -52,9 +52,12 @@ def bullets(lines: Iterable[str], empty: str = "none") -> dg.MarkdownMetadataVal
     return dg.MetadataValue.md("\n".join(f"- {line}" for line in lines) or empty)
 
 
+Row = TypeVar("Row")
+
+
 def listing_check(
-    rows: list[Any],
-    line: Callable[[Any], str],
+    rows: Sequence[Row],
+    line: Callable[[Row], str],
     *,
     severity: dg.AssetCheckSeverity,
     count: str,

@@ -4,7 +4,7 @@ every missing variable, and makes the sensor skip with that line."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -16,6 +16,7 @@ from lineage_assets import config
 
 if TYPE_CHECKING:  # the library (boto3, duckdb, git) loads when a run uses it, not at import
     import duckdb
+    from botocore.client import BaseClient
 
     from lineage_assets.git_sql.repository import GitSourceConfig
     from lineage_assets.store import LineageStore
@@ -86,7 +87,8 @@ def require_for_run(context: dg.AssetExecutionContext, store: EnvironmentSetting
     if any(str(getattr(store, name)).strip() for name in store.variables()):
         return
     needed = context.job_def.get_required_resource_defs()
-    given = (context.run.run_config or {}).get("resources") or {}
+    run_config: Mapping[str, Any] = context.run.run_config or {}
+    given: Mapping[str, Any] = run_config.get("resources") or {}
     names = [
         variable
         for key, (name, variable) in ENVIRONMENT_SETTINGS.items()
@@ -108,9 +110,19 @@ class LineageStoreResource(EnvironmentSettings):
     lock_timeout_s: float = Field(
         default=120.0, description="How long a writer waits for the lock."
     )
+    api_url: str = Field(
+        default="",
+        description="Base URL of the lineage API and viewer, linked from the metadata; "
+        "empty: $LINEAGE_API_URL, else http://127.0.0.1:8300.",
+    )
 
     def variables(self) -> dict[str, str]:
         return {"lineage_home": "LINEAGE_HOME"}
+
+    @property
+    def viewer_base(self) -> str:
+        """Where the viewer answers (read now; optional, so never a missing variable)."""
+        return self.api_url.strip().rstrip("/") or config.api_url()
 
     @property
     def home(self) -> Path:
@@ -151,8 +163,20 @@ class AwsResource(EnvironmentSettings):
         "empty: $LINEAGE_AWS_REGIONS.",
     )
 
+    s3_prefixes: str = Field(
+        default="",
+        description="Comma-separated extra S3 prefixes to sample besides the URIs the crawl "
+        "found; empty: $LINEAGE_S3_PREFIXES (optional).",
+    )
+
     def variables(self) -> dict[str, str]:
         return {"regions": "LINEAGE_AWS_REGIONS"}
+
+    @property
+    def extra_s3_prefixes(self) -> list[str]:
+        """The configured extra prefixes, in order, without blanks (read now; may be none)."""
+        raw = self.s3_prefixes.strip() or config.env("LINEAGE_S3_PREFIXES", "")
+        return [prefix.strip() for prefix in raw.split(",") if prefix.strip()]
 
     @property
     def region_list(self) -> list[str]:
@@ -163,7 +187,7 @@ class AwsResource(EnvironmentSettings):
             raise configuration_missing(["LINEAGE_AWS_REGIONS"])
         return regions
 
-    def client(self, service: str, region: str | None = None) -> Any:
+    def client(self, service: str, region: str | None = None) -> BaseClient:
         """A boto3 client with adaptive retries (see `lineage_assets.aws.client`)."""
         from lineage_assets import aws
 

@@ -10,10 +10,11 @@ import duckdb
 import pytest
 from botocore.exceptions import ClientError
 
-from dagster_project.assets.s3 import s3_bucket_posture
-from dagster_project.assets.sagemaker import sagemaker_crawl
-from dagster_project.assets.store import crawl_run, lineage_store_health, no_stale_sources
 from dagster_project.definitions import defs
+from dagster_project.defs.s3.assets import s3_bucket_posture
+from dagster_project.defs.sagemaker.assets import sagemaker_crawl
+from dagster_project.defs.store.assets import crawl_run, lineage_store_health
+from dagster_project.defs.store.checks import no_stale_sources
 from dagster_project.resources import AwsResource, LineageStoreResource
 from lineage_assets import aws, config, sagemaker_inventory
 from lineage_assets.demo_repo import build_demo_remote

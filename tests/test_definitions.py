@@ -3,6 +3,7 @@ assets materialize in-process against a temporary store."""
 
 from __future__ import annotations
 
+import ast
 import os
 import shutil
 import subprocess
@@ -14,8 +15,9 @@ import duckdb
 import pytest
 
 from dagster_project import names
-from dagster_project.assets.store import crawl_run, lineage_store_health, no_stale_sources
 from dagster_project.definitions import defs
+from dagster_project.defs.store.assets import crawl_run, lineage_store_health
+from dagster_project.defs.store.checks import no_stale_sources
 from dagster_project.resources import (
     DUCKDB_POOL,
     AwsResource,
@@ -339,12 +341,55 @@ def test_the_dagster_cli_previews_the_sensor_as_a_skip_without_traceback(tmp_pat
     assert "Traceback" not in output and "Stack Trace" not in output
 
 
-def test_the_shared_asset_keys_and_groups_name_real_assets():
+def test_every_asset_key_group_and_definition_name_is_a_constant():
+    """The code location's asset keys, groups, jobs, schedule and sensor are exactly those
+    `names` declares: none is added, renamed or left over without `names` changing too."""
     loaded = defs()
+    repo = loaded.get_repository_def()
+    constants = vars(names)
     keys = {key for assets in loaded.assets for key in assets.keys}
-    constants = {v for v in vars(names).values() if isinstance(v, dg.AssetKey)}
-    assert constants and constants <= keys
-    assert set(names.SOURCE_ASSET_KEYS) <= constants
+    assert keys == {v for v in constants.values() if isinstance(v, dg.AssetKey)}
+    assert set(names.SOURCE_ASSET_KEYS) <= keys
     groups = {assets.group_names_by_key[key] for assets in loaded.assets for key in assets.keys}
-    declared = {v for k, v in vars(names).items() if k.endswith("_GROUP")}
-    assert declared == groups
+    assert groups == {v for k, v in constants.items() if k.endswith("_GROUP")}
+    checked = {spec.asset_key for checks in loaded.asset_checks for spec in checks.check_specs}
+    assert checked <= keys
+    jobs = {job.name for job in repo.get_all_jobs()} - {"__ASSET_JOB"}
+    assert jobs == {v for k, v in constants.items() if k.endswith("_JOB")}
+    assert {s.name for s in repo.schedule_defs} == {names.NIGHTLY_SCHEDULE}
+    assert {s.name for s in repo.sensor_defs} == {names.PIPELINE_DISCOVERY_SENSOR}
+
+
+# Keywords of Dagster's decorators and constructors that name an asset, a group or a definition.
+NAMING_KEYWORDS = {"key", "deps", "asset", "group_name", "name", "job_name", "selection"}
+
+
+def string_literals_naming_definitions(path: Path) -> list[str]:
+    """`file:line` of every string literal a module gives to a naming keyword of a Dagster
+    call, or to `AssetKey(...)` / `AssetSelection.groups(...)`."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if not isinstance(node, ast.Call) or not ast.unparse(node.func).startswith("dg."):
+            continue
+        callee = ast.unparse(node.func)
+        values = [kw.value for kw in node.keywords if kw.arg in NAMING_KEYWORDS]
+        if callee.endswith(("AssetKey", "AssetSelection.groups")):
+            values += node.args
+        for value in values:
+            for leaf in ast.walk(value):
+                if isinstance(leaf, ast.Constant) and isinstance(leaf.value, str):
+                    found.append(f"{path.relative_to(PROJECT)}:{leaf.lineno} {leaf.value!r}")
+    return found
+
+
+def test_no_module_but_names_writes_an_asset_key_group_or_definition_name_as_a_string():
+    modules = sorted((PROJECT / "dagster_project").rglob("*.py"))
+    assert len(modules) > 10
+    found = [
+        line
+        for module in modules
+        if module.name != "names.py"
+        for line in string_literals_naming_definitions(module)
+    ]
+    assert found == []
+    assert string_literals_naming_definitions(PROJECT / "dagster_project" / "names.py")

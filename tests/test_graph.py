@@ -13,7 +13,8 @@ from datetime import UTC, datetime
 import dagster as dg
 import pytest
 
-from dagster_project.assets.graph import lineage_graph, no_approved_model_trained_on_pii
+from dagster_project.defs.graph.assets import lineage_graph
+from dagster_project.defs.graph.checks import no_approved_model_trained_on_pii
 from dagster_project.resources import LineageStoreResource
 from lineage_assets import config
 from lineage_assets.cli import main

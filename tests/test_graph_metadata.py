@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import dagster as dg
 
-from dagster_project.assets.graph import MAX_LISTED, SnapshotReport, bounded_diff
+from dagster_project.defs.graph.snapshots import MAX_LISTED, SnapshotReport, bounded_diff
 from dagster_project.metadata import code, table
 from lineage_assets.graph.snapshot import DIFF_KEYS, SavedSnapshot
 

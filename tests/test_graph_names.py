@@ -14,8 +14,8 @@ import dagster as dg
 import duckdb
 import pytest
 
-from dagster_project.assets.graph import lineage_graph
 from dagster_project.definitions import defs
+from dagster_project.defs.graph.assets import lineage_graph
 from dagster_project.resources import LineageStoreResource
 from lineage_assets import config
 from lineage_assets.cli import main

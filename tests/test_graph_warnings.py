@@ -9,9 +9,9 @@ import json
 import boto3
 import dagster as dg
 
-from dagster_project.assets.graph import lineage_graph
-from dagster_project.assets.sagemaker import sagemaker_crawl
-from dagster_project.assets.store import crawl_run
+from dagster_project.defs.graph.assets import lineage_graph
+from dagster_project.defs.sagemaker.assets import sagemaker_crawl
+from dagster_project.defs.store.assets import crawl_run
 from dagster_project.resources import AwsResource, LineageStoreResource
 from lineage_assets.emulator.definitions import ROLE_ARN
 from lineage_assets.graph import snapshot

@@ -302,7 +302,7 @@ def test_the_schema_file_ships_in_the_package():
 def test_the_dagster_asset_sends_through_the_standard_environment_config(
     crawled_home, tmp_path, monkeypatch
 ):
-    from dagster_project.assets.openlineage import openlineage_export
+    from dagster_project.defs.openlineage.assets import openlineage_export
     from dagster_project.resources import LineageStoreResource
 
     events = tmp_path / "asset.jsonl"

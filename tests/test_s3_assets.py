@@ -13,14 +13,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from dagster_project.assets.s3 import (
-    s3_bucket_posture,
-    s3_dataset_schemas,
-    s3_pii_bucket_protection,
-    s3_schema_drift,
-    s3_schema_scan_job,
-)
-from dagster_project.assets.store import crawl_run
+from dagster_project.defs.s3.assets import s3_bucket_posture, s3_dataset_schemas
+from dagster_project.defs.s3.checks import s3_pii_bucket_protection, s3_schema_drift
+from dagster_project.defs.s3.jobs import s3_schema_scan_job
+from dagster_project.defs.store.assets import crawl_run
 from dagster_project.resources import DUCKDB_POOL, AwsResource, LineageStoreResource
 from lineage_assets import aws, config
 from lineage_assets.store import LineageStore, SourceRecords

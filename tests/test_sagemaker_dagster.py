@@ -10,19 +10,17 @@ import dagster as dg
 import duckdb
 import pytest
 
-from dagster_project.assets import sagemaker as sagemaker_assets
-from dagster_project.assets.sagemaker import (
-    sagemaker_lineage_job,
-    sagemaker_pipeline_lineage,
-)
-from dagster_project.partitions import (
+from dagster_project.defs.sagemaker import metadata as sagemaker_metadata
+from dagster_project.defs.sagemaker.assets import sagemaker_pipeline_lineage
+from dagster_project.defs.sagemaker.jobs import sagemaker_lineage_job
+from dagster_project.defs.sagemaker.partitions import (
     is_pipeline_name,
     parse_pipeline_partition_key,
     pipeline_partition_key,
     sagemaker_pipelines,
 )
+from dagster_project.defs.sagemaker.sensors import sagemaker_pipeline_discovery
 from dagster_project.resources import DUCKDB_POOL, AwsResource, LineageStoreResource
-from dagster_project.sensors import sagemaker_pipeline_discovery
 from lineage_assets import config
 from lineage_assets.emulator.definitions import FRAUD_PIPELINE, ROLE_ARN
 
@@ -126,7 +124,7 @@ def test_a_range_of_partitions_is_crawled_in_one_run(aws_env, resources, tmp_pat
 
 
 def test_a_partitions_lineage_too_large_to_embed_is_linked(aws_env, resources, monkeypatch):
-    monkeypatch.setattr(sagemaker_assets, "MAX_EMBEDDED_LINEAGE", 100)
+    monkeypatch.setattr(sagemaker_metadata, "MAX_EMBEDDED_LINEAGE", 100)
     key = pipeline_partition_key("us-east-1", FRAUD_PIPELINE)
     with dg.instance_for_test() as instance:
         instance.add_dynamic_partitions(sagemaker_pipelines.name, [key])

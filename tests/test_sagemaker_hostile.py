@@ -348,8 +348,11 @@ def test_long_and_odd_names_go_through_crawl_and_store(aws_env, store):
 def test_stored_warnings_reach_the_asset_metadata(aws_env, tmp_path):
     import dagster as dg
 
-    from dagster_project.assets.sagemaker import sagemaker_crawl, sagemaker_pipeline_lineage
-    from dagster_project.partitions import pipeline_partition_key, sagemaker_pipelines
+    from dagster_project.defs.sagemaker.assets import sagemaker_crawl, sagemaker_pipeline_lineage
+    from dagster_project.defs.sagemaker.partitions import (
+        pipeline_partition_key,
+        sagemaker_pipelines,
+    )
     from dagster_project.resources import AwsResource, LineageStoreResource
 
     region = "us-west-2"

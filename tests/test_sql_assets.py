@@ -9,13 +9,10 @@ import dagster as dg
 import duckdb
 import pytest
 
-from dagster_project.assets.sql import (
-    parse_inline_sql,
-    sql_lineage,
-    sql_sources,
-    sql_statements_parse,
-)
-from dagster_project.assets.store import crawl_run
+from dagster_project.defs.sql.assets import sql_lineage, sql_sources
+from dagster_project.defs.sql.checks import sql_statements_parse
+from dagster_project.defs.sql.jobs import parse_inline_sql
+from dagster_project.defs.store.assets import crawl_run
 from dagster_project.resources import LineageStoreResource, SqlRepoResource
 from lineage_assets import config
 from lineage_assets.demo_repo import build_demo_remote

@@ -1,13 +1,14 @@
-"""SQL from git: `sql_sources` syncs the repository incrementally into the store,
-`sql_lineage` summarises the SQL lineage and publishes it, a check warns on parse errors,
-and the `parse_inline_sql` job stores SQL given in its run config (never executed)."""
+"""SQL from git: `sql_sources` syncs the repository incrementally into the store and
+`sql_lineage` summarises the SQL lineage and publishes it."""
+
+from typing import Any
 
 import dagster as dg
 
-from dagster_project.assets.store import crawl_run, run_trigger
-from dagster_project.metadata import bullets, code, listing_check, table
-from dagster_project.names import SOURCES_GROUP
+from dagster_project.metadata import bullets, code, table
+from dagster_project.names import CRAWL_RUN, SOURCES_GROUP, SQL_LINEAGE, SQL_SOURCES
 from dagster_project.resources import DUCKDB_POOL, LineageStoreResource, SqlRepoResource, require
+from dagster_project.runs import crawl_run_id
 
 TOP_TABLES = 15
 
@@ -22,7 +23,7 @@ FROM ends GROUP BY table_name ORDER BY count(*) DESC, table_name LIMIT ?
 """
 
 PARSE_ERROR_COLUMNS = ("file", "line", "error")
-_PARSE_ERRORS_SQL = """
+PARSE_ERRORS_SQL = """
 SELECT coalesce(f.path, st.source_key) AS file, st.start_line AS line, st.error
 FROM sql_statements st LEFT JOIN sql_files f USING (source_key)
 WHERE st.error IS NOT NULL ORDER BY file, line
@@ -30,7 +31,8 @@ WHERE st.error IS NOT NULL ORDER BY file, line
 
 
 @dg.asset(
-    deps=[crawl_run],
+    key=SQL_SOURCES,
+    deps=[CRAWL_RUN],
     group_name=SOURCES_GROUP,
     kinds={"git", "sql", "duckdb"},
     pool=DUCKDB_POOL,
@@ -45,7 +47,7 @@ def sql_sources(
 
     require(lineage_store, sql_repo)
     with lineage_store.writer() as store:
-        run_id = store.run_for(context.run.run_id, run_trigger(context))
+        run_id = crawl_run_id(store, context)
         result = sync_repository(
             sql_repo.source_config(), store, lineage_store.home / "git", run_id
         )
@@ -53,9 +55,10 @@ def sql_sources(
         context.log.error(result.error)
     for warning in result.warnings:
         context.log.warning(warning)
+    summary: dict[str, Any] = {k: v for k, v in result.summary().items() if v is not None}
     return dg.MaterializeResult(
         metadata={
-            **{k: v for k, v in result.summary().items() if v is not None},
+            **summary,
             "changed_files": bullets(
                 [f"added {code(p)}" for p in result.added]
                 + [f"changed {code(p)}" for p in result.changed]
@@ -67,7 +70,8 @@ def sql_sources(
 
 
 @dg.asset(
-    deps=[sql_sources],
+    key=SQL_LINEAGE,
+    deps=[SQL_SOURCES],
     group_name=SOURCES_GROUP,
     kinds={"sql", "duckdb"},
     pool=DUCKDB_POOL,
@@ -83,7 +87,7 @@ def sql_lineage(lineage_store: LineageStoreResource) -> dg.MaterializeResult:
             "(SELECT count(*) FROM sql_files), (SELECT count(*) FROM sql_statements)"
         ).fetchone()
         top = conn.execute(_TOP_TABLES_SQL, [TOP_TABLES]).fetchall()
-        errors = conn.execute(_PARSE_ERRORS_SQL).fetchall()
+        errors = conn.execute(PARSE_ERRORS_SQL).fetchall()
         store.publish()
     return dg.MaterializeResult(
         metadata={
@@ -102,54 +106,3 @@ def sql_lineage(lineage_store: LineageStoreResource) -> dg.MaterializeResult:
             ),
         }
     )
-
-
-@dg.asset_check(asset=sql_lineage, description="Warns when any SQL statement failed to parse.")
-def sql_statements_parse(lineage_store: LineageStoreResource) -> dg.AssetCheckResult:
-    with lineage_store.reader() as conn:
-        errors = conn.execute(_PARSE_ERRORS_SQL).fetchall()
-    return listing_check(
-        errors,
-        lambda row: f"{code(f'{row[0]}:{row[1]}')}: {code(row[2])}",
-        severity=dg.AssetCheckSeverity.WARN,
-        count="failed_statements",
-    )
-
-
-class InlineSqlConfig(dg.Config):
-    """Run config of `parse_inline_sql`."""
-
-    sql: str
-    name: str
-    dialect: str = ""
-
-
-@dg.op(pool=DUCKDB_POOL, description="Parses the SQL (never runs it) and stores inline:<name>.")
-def parse_inline_sql_op(
-    context: dg.OpExecutionContext, config: InlineSqlConfig, lineage_store: LineageStoreResource
-) -> dg.Output[str]:
-    from lineage_assets.git_sql.inline import inline_records
-
-    records = inline_records(config.name, config.sql, config.dialect or None)
-    with lineage_store.writer() as store:
-        store.replace_source(records)
-        store.publish()
-    statements = records.rows["sql_statements"]
-    errors = [f"{config.name}:{s['start_line']}: {s['error']}" for s in statements if s["error"]]
-    for error in errors:
-        context.log.warning(error)
-    return dg.Output(
-        records.source_key,
-        metadata={
-            "source_key": records.source_key,
-            "statements": len(statements),
-            "table_edges": len(records.rows["table_edges"]),
-            "column_edges": len(records.rows["column_edges"]),
-            "parse_errors": bullets(errors),
-        },
-    )
-
-
-@dg.job(description="Parse SQL given in the run config and store it as `inline:<name>`.")
-def parse_inline_sql() -> None:
-    parse_inline_sql_op()

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import dagster as dg
 
-from dagster_project.jobs import lineage_job
+from dagster_project.defs.store.jobs import lineage_job
+from dagster_project.names import NIGHTLY_SCHEDULE
 from lineage_assets.config import env
 
 DEFAULT_CRON = "0 2 * * *"
@@ -16,7 +17,7 @@ def nightly_lineage() -> dg.ScheduleDefinition:
     """The schedule materializing the whole lineage job, at `LINEAGE_SCHEDULE_CRON` in
     `LINEAGE_SCHEDULE_TIMEZONE`."""
     return dg.ScheduleDefinition(
-        name="nightly_lineage",
+        name=NIGHTLY_SCHEDULE,
         job=lineage_job,
         cron_schedule=env("LINEAGE_SCHEDULE_CRON", DEFAULT_CRON),
         execution_timezone=env("LINEAGE_SCHEDULE_TIMEZONE", DEFAULT_TIMEZONE),

@@ -7,15 +7,15 @@ configuration it skips, naming the missing variables, instead of failing every t
 
 import dagster as dg
 
-from dagster_project.partitions import (
+from dagster_project.defs.sagemaker.jobs import sagemaker_lineage_job
+from dagster_project.defs.sagemaker.partitions import (
     is_pipeline_name,
     parse_pipeline_partition_key,
     pipeline_partition_key,
     sagemaker_pipelines,
 )
+from dagster_project.names import PIPELINE_DISCOVERY_SENSOR, SAGEMAKER_PIPELINES_PARTITIONS
 from dagster_project.resources import AwsResource, ConfigurationMissing
-
-SAGEMAKER_CRAWL_JOB = "sagemaker_lineage_job"
 
 
 def discovered_keys(aws: AwsResource) -> tuple[set[str], set[str], list[str]]:
@@ -24,7 +24,9 @@ def discovered_keys(aws: AwsResource) -> tuple[set[str], set[str], list[str]]:
     from lineage_assets.aws import AWS_ERRORS, error_code
     from lineage_assets.sagemaker_inventory import list_pipeline_summaries
 
-    keys, regions, errors = set(), set(), []
+    keys: set[str] = set()
+    regions: set[str] = set()
+    errors: list[str] = []
     for region in aws.region_list:
         try:
             summaries = list_pipeline_summaries(aws.client("sagemaker", region))
@@ -44,7 +46,8 @@ def discovered_keys(aws: AwsResource) -> tuple[set[str], set[str], list[str]]:
 
 
 @dg.sensor(
-    job_name=SAGEMAKER_CRAWL_JOB,
+    name=PIPELINE_DISCOVERY_SENSOR,
+    job=sagemaker_lineage_job,
     minimum_interval_seconds=300,
     default_status=dg.DefaultSensorStatus.RUNNING,
     description="Adds a partition per new SageMaker pipeline and crawls the new ones in one run; "
@@ -57,12 +60,12 @@ def sagemaker_pipeline_discovery(
         listed, regions, errors = discovered_keys(aws)
     except ConfigurationMissing as missing:
         return dg.SkipReason(missing.description)
-    known = set(context.instance.get_dynamic_partitions(sagemaker_pipelines.name))
+    known = set(context.instance.get_dynamic_partitions(SAGEMAKER_PIPELINES_PARTITIONS))
     new = sorted(listed - known)
     gone = sorted(key for key in known - listed if parse_pipeline_partition_key(key)[0] in regions)
     for line in errors:
         context.log.warning(line)
-    requests = []
+    requests: list[dg.AddDynamicPartitionsRequest | dg.DeleteDynamicPartitionsRequest] = []
     if new:
         requests.append(sagemaker_pipelines.build_add_request(new))
     if gone:

@@ -7,10 +7,14 @@ key splits back unambiguously; the sensor registers and retires keys, the store 
 from __future__ import annotations
 
 import re
+from collections import defaultdict
+from collections.abc import Iterable
 
 import dagster as dg
 
-sagemaker_pipelines = dg.DynamicPartitionsDefinition(name="sagemaker_pipelines")
+from dagster_project.names import SAGEMAKER_PIPELINES_PARTITIONS
+
+sagemaker_pipelines = dg.DynamicPartitionsDefinition(name=SAGEMAKER_PIPELINES_PARTITIONS)
 
 # SageMaker's rule for a pipeline name (CreatePipeline's PipelineName pattern), no `:` in it.
 _PIPELINE_NAME = re.compile(r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,255}")
@@ -33,3 +37,12 @@ def parse_pipeline_partition_key(key: str) -> tuple[str, str]:
     if not sep or not region or not name:
         raise ValueError(f"partition key {key!r} is not <region>:<pipeline name>")
     return region, name
+
+
+def pipelines_by_region(keys: Iterable[str]) -> dict[str, list[str]]:
+    """Pipeline names grouped by region, from partition keys, in the order given."""
+    grouped: dict[str, list[str]] = defaultdict(list)
+    for key in keys:
+        region, name = parse_pipeline_partition_key(key)
+        grouped[region].append(name)
+    return grouped

@@ -4,7 +4,7 @@ transport the OpenLineage standard configuration names; a no-op when none is con
 import dagster as dg
 
 from dagster_project.metadata import bullets, code
-from dagster_project.names import GRAPH_GROUP, LINEAGE_GRAPH
+from dagster_project.names import GRAPH_GROUP, LINEAGE_GRAPH, OPENLINEAGE_EXPORT
 from dagster_project.resources import LineageStoreResource
 
 NOT_CONFIGURED = (
@@ -14,6 +14,7 @@ NOT_CONFIGURED = (
 
 
 @dg.asset(
+    key=OPENLINEAGE_EXPORT,
     deps=[LINEAGE_GRAPH],
     group_name=GRAPH_GROUP,
     kinds={"openlineage"},

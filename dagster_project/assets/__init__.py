@@ -1,1 +1,0 @@
-"""Assets, one module per domain; each owns its assets and their checks."""
