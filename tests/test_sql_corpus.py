@@ -3,14 +3,8 @@ column edges must match the expectations written by reading the SQL, not by runn
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parent / "sql_corpus"))
-
-from corpus import Case, load_cases
+from sql_corpus.corpus import Case, load_cases
 
 from lineage_assets.sql import extract_lineage
 

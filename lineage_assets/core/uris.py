@@ -7,8 +7,37 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable
 
+# Prefixes that name a storage location rather than a table, compared case-insensitively:
+# object stores, file systems (`file:/x` and `file:///x` alike), web URLs and Snowflake stages.
+STORAGE_PREFIXES = (
+    "s3://",
+    "s3a://",
+    "s3n://",
+    "gs://",
+    "gcs://",
+    "abfs://",
+    "abfss://",
+    "wasb://",
+    "wasbs://",
+    "azure://",
+    "adl://",
+    "oss://",
+    "hdfs://",
+    "dbfs:/",
+    "file:/",
+    "https://",
+    "http://",
+    "@",
+)
+
 _SCHEME_ALIASES = {"s3a": "s3", "s3n": "s3"}
 _MULTISLASH = re.compile(r"(?<!:)/{2,}")
+
+
+def is_storage_path(name: str) -> bool:
+    """Whether a lineage name is a storage location (a URI, a stage, a file path), not a table:
+    a storage prefix in any case, or any `/` (a relative or absolute file path)."""
+    return name.lower().startswith(STORAGE_PREFIXES) or "/" in name
 
 
 def normalize(uri: str) -> str:

@@ -26,6 +26,7 @@ from lineage_assets.git_sql.dbt import (
 )
 from lineage_assets.git_sql.dbt.naming import table_name
 from lineage_assets.git_sql.embedded import find_embedded_sql
+from lineage_assets.git_sql.ids import dbt_project_key
 from lineage_assets.git_sql.records import ParsedUnit
 from lineage_assets.git_sql.repository import GitSourceConfig
 from lineage_assets.sql import ColumnEdge, ScriptLineage, StatementLineage, extract_lineage
@@ -334,6 +335,6 @@ def dbt_project_records(context: DbtContext, repo_name: str) -> list[SourceRecor
             }
             for node in graph.nodes
         ]
-        key = f"dbt:{repo_name}/{root or '.'}"
+        key = dbt_project_key(repo_name, root)
         found.append(SourceRecords(key, "dbt_project", graph.project.name).add("dbt_nodes", rows))
     return found

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 
+from lineage_assets.git_sql.ids import inline_key
 from lineage_assets.git_sql.records import ParsedUnit, file_records
 from lineage_assets.sql import ScriptLineage, StatementLineage, extract_lineage
 from lineage_assets.store import SourceRecords
@@ -24,7 +25,7 @@ def inline_records(name: str, sql: str, dialect: str | None = None) -> SourceRec
     except Exception as error:  # recursion and memory errors too: stored as the script's error
         detail = str(error)[:500]
         unit = _failed(f"{type(error).__name__}: {detail}" if detail else type(error).__name__)
-    records = file_records(f"inline:{name}", "inline", name, digest, None, [unit])
+    records = file_records(inline_key(name), "inline", name, digest, None, [unit])
     records.source_kind = "inline_sql"
     return records
 

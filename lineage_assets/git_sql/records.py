@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from lineage_assets.core.uris import is_storage_path
 from lineage_assets.git_sql.repository import Change
 from lineage_assets.sql import ColumnEdge, ScriptLineage, StatementLineage
-from lineage_assets.sql.names import is_path
 from lineage_assets.store import SourceRecords
 
 
@@ -21,11 +21,6 @@ class ParsedUnit:
     dialect: str | None = None
 
 
-def is_uri(name: str) -> bool:
-    """Whether a lineage name is a storage path rather than a table (the SQL engine's rule)."""
-    return is_path(name)
-
-
 def split_column(qualified: str) -> tuple[str | None, str]:
     """`db.table.column` → (`db.table`, `column`); a bare column has no table."""
     table, dot, column = qualified.rpartition(".")
@@ -34,10 +29,10 @@ def split_column(qualified: str) -> tuple[str | None, str]:
 
 def _locations(statement: StatementLineage) -> list[tuple[str, str, str]]:
     """(table, uri, direction) links a statement makes between tables and storage paths."""
-    tables_out = [t for t in statement.targets if not is_uri(t)]
-    uris_out = [t for t in statement.targets if is_uri(t)]
-    tables_in = [s for s in statement.sources if not is_uri(s)]
-    uris_in = [s for s in statement.sources if is_uri(s)]
+    tables_out = [t for t in statement.targets if not is_storage_path(t)]
+    uris_out = [t for t in statement.targets if is_storage_path(t)]
+    tables_in = [s for s in statement.sources if not is_storage_path(s)]
+    uris_in = [s for s in statement.sources if is_storage_path(s)]
     creates = "CREATE" in statement.kind.upper()
     links = [(t, u, "location") for t in tables_out for u in uris_out]
     if uris_out and not tables_out:
@@ -52,7 +47,11 @@ def _column_rows(index: int, edges: Iterable[ColumnEdge], indirect: bool) -> lis
     for edge in edges:
         target_table, target_column = split_column(edge.target)
         source_table, source_column = split_column(edge.source)
-        if target_table is None or is_uri(target_table) or (source_table and is_uri(source_table)):
+        if (
+            target_table is None
+            or is_storage_path(target_table)
+            or (source_table and is_storage_path(source_table))
+        ):
             continue
         rows.append(
             {
@@ -99,8 +98,8 @@ def file_records(
             tables += [
                 {"statement_index": index, "source_table": s, "target_table": t,
                  "start_line": start, "end_line": end}
-                for t in statement.targets if not is_uri(t)
-                for s in statement.sources if not is_uri(s)
+                for t in statement.targets if not is_storage_path(t)
+                for s in statement.sources if not is_storage_path(s)
             ]  # fmt: skip
             columns += _column_rows(index, statement.column_lineage, indirect=False)
             columns += _column_rows(index, statement.indirect_lineage, indirect=True)

@@ -11,7 +11,7 @@ from sqlglot import exp
 from lineage_assets.sql.analysis import Analysis, Context, Edge
 from lineage_assets.sql.columns import STAR
 from lineage_assets.sql.names import path_name
-from lineage_assets.sql.queries import query_lineage, write_query
+from lineage_assets.sql.query_lineage import query_lineage, write_query
 from lineage_assets.sql.transforms import IDENTITY
 
 

@@ -4,37 +4,12 @@ from __future__ import annotations
 
 from sqlglot import exp
 
-PATH_PREFIXES = (
-    "s3://",
-    "s3a://",
-    "s3n://",
-    "gs://",
-    "gcs://",
-    "abfs://",
-    "abfss://",
-    "wasb://",
-    "wasbs://",
-    "azure://",
-    "adl://",
-    "oss://",
-    "hdfs://",
-    "dbfs:/",
-    "file://",
-    "https://",
-    "http://",
-    "@",
-)
-
+from lineage_assets.core.uris import is_storage_path
 
 # Spark reads files in place as `format.\`path\``: the "schema" is the file format.
 SPARK_FILE_FORMATS = frozenset(
     ("parquet", "json", "csv", "orc", "avro", "text", "delta", "binaryfile", "iceberg", "hudi")
 )
-
-
-def is_path(text: str) -> bool:
-    """Whether a name is a storage location (a URI, a stage, a file path), not a table."""
-    return text.lower().startswith(PATH_PREFIXES) or "/" in text
 
 
 def _spark_file_path(table: exp.Table) -> str | None:
@@ -54,7 +29,7 @@ def path_name(node: exp.Expr | None) -> str | None:
         return None
     text = node.name if isinstance(node, (exp.Literal, exp.Identifier, exp.Var)) else ""
     text = text.strip()
-    return text if text and is_path(text) else None
+    return text if text and is_storage_path(text) else None
 
 
 def location_name(node: exp.Expr | None) -> str | None:
@@ -83,7 +58,7 @@ def table_name(table: exp.Expr, default_db: str | None = None) -> str | None:
     name = this.name
     if not name:
         return None
-    if is_path(name):
+    if is_storage_path(name):
         return name
     if table.args.get("db") and (file_path := _spark_file_path(table)):
         return file_path

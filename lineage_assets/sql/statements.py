@@ -12,7 +12,7 @@ from sqlglot import exp
 from lineage_assets.sql.analysis import Analysis, Context
 from lineage_assets.sql.ddl import alter, cache, create, drop, load_data, truncate, use
 from lineage_assets.sql.dml import delete, insert, merge, multi_insert, update
-from lineage_assets.sql.queries import select
+from lineage_assets.sql.query_lineage import select
 from lineage_assets.sql.storage import command, copy_statement
 
 _NOT_STATEMENTS = (exp.Condition, exp.Alias, exp.Identifier, exp.Tuple)

@@ -8,25 +8,19 @@ from __future__ import annotations
 
 from sqlglot import exp
 
-IDENTITY = "identity"
-RENAME = "rename"
-CAST = "cast"
-EXPRESSION = "expression"
-CASE = "case"
-WINDOW = "window"
-AGGREGATE = "aggregate"
-MASKING = "masking"
+from lineage_assets.core.enums import Transform
 
-RANK = {
-    IDENTITY: 0,
-    RENAME: 1,
-    CAST: 2,
-    EXPRESSION: 3,
-    CASE: 4,
-    WINDOW: 5,
-    AGGREGATE: 6,
-    MASKING: 7,
-}
+# The class names as stored (plain strings), one per `Transform`, declared weakest first.
+IDENTITY = Transform.IDENTITY.value
+RENAME = Transform.RENAME.value
+CAST = Transform.CAST.value
+EXPRESSION = Transform.EXPRESSION.value
+CASE = Transform.CASE.value
+WINDOW = Transform.WINDOW.value
+AGGREGATE = Transform.AGGREGATE.value
+MASKING = Transform.MASKING.value
+
+RANK = {transform.value: rank for rank, transform in enumerate(Transform)}
 
 # Flags gathered on the way from a projection down to one column reference.
 F_CAST = 1

@@ -1,5 +1,5 @@
-"""Queries: qualify (only where needed), scope, resolve every output column once, and record
-a query written into a target table or path."""
+"""The lineage of a query: qualify (only where needed), scope, resolve every output column once,
+and record a query written into a target table or path."""
 
 from __future__ import annotations
 
