@@ -108,3 +108,42 @@ def test_prefetch_groups_are_bounded_in_files_and_bytes(monkeypatch):
     huge = RepoFile("huge.sql", "h", size=10**12)  # never read with a group
     groups = [[f.path for f in group] for group in sync.prefetch_chunks([*sized, huge])]
     assert groups == [["f0.sql"], ["f1.sql", "f2.sql", "f3.sql"], ["f4.sql", "f5.sql", "huge.sql"]]
+
+
+# -- what a sync writes once its files are parsed ---------------------------------------------
+
+
+def test_completion_marks_failures_in_path_order_and_removes_every_path_gone():
+    from lineage_assets.git_sql.repository import GitSourceConfig
+    from lineage_assets.git_sql.sync import FileFailure, completion
+
+    config = GitSourceConfig("https://user:secret@example.com/shop.git", name="shop")
+    decided = plan({"old.sql": "1", "gone.sql": "2"}, files(new_sql="1", b_sql="3"))
+    done = completion(
+        config,
+        decided,
+        {"b.sql": "b.sql:1: MemoryError", "a.sql": "a.sql:7: TemplateSyntaxError: x: y"},
+        "c2",
+    )
+    assert done.failed == (
+        FileFailure("sql:shop/a.sql", "a.sql:7: TemplateSyntaxError: x: y", "a.sql:7"),
+        FileFailure("sql:shop/b.sql", "b.sql:1: MemoryError", "b.sql:1"),
+    )
+    assert decided.renamed == (("old.sql", "new.sql"),)
+    assert done.removed == ("sql:shop/gone.sql", "sql:shop/old.sql")  # renamed ones go too
+    assert (done.repository_key, done.commit) == ("git:shop", "c2")
+    assert "secret" not in done.remote
+
+
+def test_record_plan_tells_the_result_what_was_decided():
+    from lineage_assets.git_sql.sync import SyncResult, record_plan
+
+    stored = StoredState("c1", {"a.sql": "1", "b.sql": "2", "old.sql": "9"})
+    facts = CheckoutState("c2", files(a_sql="1", b_sql="3", new_sql="9", c_sql="4"))
+    result = SyncResult(remote="r")
+    record_plan(result, stored, facts, plan_sync(stored, facts))
+    assert (result.commit, result.previous_commit, result.rewritten) == ("c2", "c1", False)
+    assert (result.added, result.changed, result.renamed) == (
+        ["c.sql"], ["b.sql"], [("old.sql", "new.sql")]
+    )  # fmt: skip
+    assert result.unchanged == 1 and result.deleted == []

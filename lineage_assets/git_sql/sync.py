@@ -14,22 +14,18 @@ lineage, marked stale with the error.
 
 from __future__ import annotations
 
-import tomllib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from lineage_assets.git_sql import content
+from lineage_assets.git_sql import content, ids, views
 from lineage_assets.git_sql.collect import (
     DBT_INPUTS,
-    MAX_SETTING_CHARS,
     DbtContext,
     dbt_context,
     dbt_project_records,
     dbt_settings,
-    ignored_dbt_settings,
     parse_file,
-    with_dbt_settings,
 )
 from lineage_assets.git_sql.content import FileContent, load
 from lineage_assets.git_sql.plan import DBT_FILES, CheckoutState, StoredState, SyncPlan, plan_sync
@@ -42,6 +38,7 @@ from lineage_assets.git_sql.repository import (
     RepoFile,
     fetch,
 )
+from lineage_assets.git_sql.settings import apply_settings, parse_settings, settings_path
 from lineage_assets.redact import redact
 from lineage_assets.sql import ScriptLineage, StatementLineage
 from lineage_assets.store import LineageStore, SourceRecords
@@ -50,6 +47,7 @@ BATCH = 200
 PREFETCH_BYTES = 32 * 1024 * 1024
 SKIPPED_KIND = "SKIPPED"
 MAX_ERROR_CHARS = 2000
+MAX_WARNINGS_PER_FILE = 100
 
 __all__ = ["DBT_FILES", "SyncResult", "sync_repository"]
 
@@ -96,31 +94,15 @@ class SyncResult:
 
 def repo_source_key(config: GitSourceConfig) -> str:
     """The store key that remembers which commit a repository was last synced at."""
-    return f"git:{config.repo_name}"
+    return ids.repository_key(config.repo_name)
 
 
 def file_source_key(config: GitSourceConfig, path: str) -> str:
     """The store key of one file's lineage."""
-    return f"sql:{config.repo_name}/{path}"
+    return ids.file_key(config.repo_name, path)
 
 
 # -- the store's side ---------------------------------------------------------------------------
-
-
-def stored_state(store: LineageStore, config: GitSourceConfig) -> StoredState:
-    """The last synced commit and every stored file (blob `None` when not current)."""
-    prefix = file_source_key(config, "")
-    rows = store.conn.execute(
-        "SELECT s.source_key, CASE WHEN s.status = 'ok' THEN f.blob_sha END "
-        "FROM sources s LEFT JOIN sql_files f USING (source_key) "
-        "WHERE starts_with(s.source_key, ?)",
-        [prefix],
-    ).fetchall()
-    files = {key.removeprefix(prefix): blob for key, blob in rows}
-    row = store.conn.execute(
-        "SELECT content_hash FROM sources WHERE source_key = ?", [repo_source_key(config)]
-    ).fetchone()
-    return StoredState(row[0] if row else None, files)
 
 
 def _mark_repository_stale(
@@ -128,11 +110,7 @@ def _mark_repository_stale(
 ) -> None:
     """The sync failed: every file keeps its last good lineage, marked stale."""
     store.mark_failed(repo_source_key(config), "git_repository", message, run_id=run_id)
-    keys = store.conn.execute(
-        "SELECT source_key FROM sources WHERE starts_with(source_key, ?)",
-        [file_source_key(config, "")],
-    ).fetchall()
-    for (key,) in keys:
+    for key in views.file_keys(store.conn, config.repo_name):
         store.mark_failed(key, "sql_file", message, run_id=run_id)
 
 
@@ -152,13 +130,12 @@ def _dbt_context(checkout: Checkout, config: GitSourceConfig) -> tuple[DbtContex
         and f.path.endswith(DBT_INPUTS)
     ]
     texts = {}
-    for chunk in prefetch_chunks(relevant):
-        blobs = checkout.read_blobs(f.blob_sha for f in chunk if _worth_prefetching(f))
-        reader = _Reader(checkout, blobs)
+    for chunk, reader in _prefetched(checkout, relevant):
         for file in chunk:
             loaded = load(file, reader.read)
             if loaded.text is not None:
                 texts[file.path] = loaded.text
+        del reader
     return dbt_context(texts, dbt_settings(config))
 
 
@@ -294,9 +271,7 @@ def _parsed_batches(
 ) -> Iterator[list[SourceRecords]]:
     """Parsed files in batches; a file whose parsing raises is left out and named in `failures`."""
     changes = checkout.last_changes(f.path for f in plan.parse)
-    for chunk in prefetch_chunks(plan.parse):
-        blobs = checkout.read_blobs(f.blob_sha for f in chunk if _worth_prefetching(f))
-        reader = _Reader(checkout, blobs)
+    for chunk, reader in _prefetched(checkout, plan.parse):
         batch: list[SourceRecords] = []
         for file in chunk:
             try:
@@ -305,7 +280,7 @@ def _parsed_batches(
                 failures[file.path] = (
                     f"{file.path}:{error_line(error)}: {describe(error, [config.token])}"
                 )
-        del blobs, reader
+        del reader
         if batch:
             yield batch
 
@@ -323,6 +298,18 @@ def prefetch_chunks(files: Iterable[RepoFile]) -> Iterator[list[RepoFile]]:
         size += weight
     if chunk:
         yield chunk
+
+
+def _prefetched(
+    checkout: Checkout, files: Iterable[RepoFile]
+) -> Iterator[tuple[list[RepoFile], _Reader]]:
+    """Files in bounded groups, each with a reader holding the group's blobs."""
+    for chunk in prefetch_chunks(files):
+        reader = _Reader(
+            checkout, checkout.read_blobs(f.blob_sha for f in chunk if _worth_prefetching(f))
+        )
+        yield chunk, reader
+        del reader  # one group's blobs in memory at a time (the caller drops its reference too)
 
 
 def _worth_prefetching(file: RepoFile) -> bool:
@@ -363,7 +350,71 @@ def _write(
             failures[path] = f"{path}:1: the store refused the file's rows: {describe(error, [])}"
 
 
+# -- what is written once the files are parsed: a pure plan ------------------------------------
+
+
+@dataclass(frozen=True)
+class FileFailure:
+    """A file whose parsing raised or whose rows the store refused: marked failed (or stale)."""
+
+    source_key: str
+    message: str  # "path:line: error"
+    location: str  # "path:line"
+
+
+@dataclass(frozen=True)
+class Completion:
+    """The store writes that close a sync, in order: failed files, removed files, then the
+    repository's record at its commit (which makes the sync the last synced one)."""
+
+    failed: tuple[FileFailure, ...]
+    removed: tuple[str, ...]
+    repository_key: str
+    remote: str
+    commit: str
+
+
+def completion(
+    config: GitSourceConfig, plan: SyncPlan, failures: dict[str, str], commit: str
+) -> Completion:
+    """What to write after parsing: every failure by path, every path gone, the new commit."""
+    failed = tuple(
+        FileFailure(file_source_key(config, path), message, message.split(": ", 1)[0])
+        for path, message in sorted(failures.items())
+    )
+    return Completion(
+        failed=failed,
+        removed=tuple(file_source_key(config, path) for path in plan.remove),
+        repository_key=repo_source_key(config),
+        remote=config.public_remote,
+        commit=commit,
+    )
+
+
+def record_plan(
+    result: SyncResult, stored: StoredState, facts: CheckoutState, plan: SyncPlan
+) -> None:
+    """What the plan decided, told in the result before anything is written."""
+    result.commit, result.previous_commit, result.rewritten = (
+        facts.commit,
+        stored.commit,
+        facts.rewritten,
+    )
+    result.added, result.changed = list(plan.added), list(plan.changed)
+    result.renamed, result.unchanged = list(plan.renamed), plan.unchanged
+
+
 # -- the sync -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Planned:
+    """A fetched checkout planned against the store: the settings, dbt context and plan."""
+
+    config: GitSourceConfig
+    stored: StoredState
+    context: DbtContext
+    plan: SyncPlan
 
 
 def sync_repository(
@@ -373,7 +424,9 @@ def sync_repository(
     result = SyncResult(remote=config.public_remote)
     try:
         checkout = fetch(config, cache_root)
-        _apply(checkout, config, store, run_id, result)
+        planned = _plan(checkout, config, store, result)
+        failures = _parse_and_write(checkout, planned, store, run_id, result)
+        _complete(checkout, planned, store, failures, run_id, result)
     except Exception as error:
         result.error = (
             str(error) if isinstance(error, GitSourceError) else describe(error, [config.token])
@@ -382,136 +435,91 @@ def sync_repository(
     return result
 
 
-def _apply(
-    checkout: Checkout,
-    config: GitSourceConfig,
-    store: LineageStore,
-    run_id: str | None,
-    result: SyncResult,
-) -> None:
-    """Plan the sync of a fetched checkout and carry the plan out."""
+def _plan(
+    checkout: Checkout, config: GitSourceConfig, store: LineageStore, result: SyncResult
+) -> _Planned:
+    """Gather the plan's inputs from the checkout and the store, plan, and tell the result."""
     config = with_repository_settings(config, checkout, result.warnings)
-    stored = stored_state(store, config)
+    stored = views.stored_state(store.conn, config.repo_name)
     context, problems = _dbt_context(checkout, config)
     result.warnings += problems + _notes(checkout, config)
     facts = checkout_state(checkout, config, stored, context)
     plan = plan_sync(stored, facts)
-    result.commit, result.previous_commit, result.rewritten = (
-        checkout.commit_sha,
-        stored.commit,
-        facts.rewritten,
-    )
-    result.added, result.changed = list(plan.added), list(plan.changed)
-    result.renamed, result.unchanged = list(plan.renamed), plan.unchanged
+    record_plan(result, stored, facts, plan)
+    return _Planned(config, stored, context, plan)
 
+
+def _parse_and_write(
+    checkout: Checkout,
+    planned: _Planned,
+    store: LineageStore,
+    run_id: str | None,
+    result: SyncResult,
+) -> dict[str, str]:
+    """Parse the planned files and write them batch by batch; the failures by path."""
+    config, plan = planned.config, planned.plan
     failures: dict[str, str] = {}
     paths = {file_source_key(config, f.path): f.path for f in plan.parse}
-    for batch in _parsed_batches(checkout, config, plan, context, result, failures):
+    batches = _parsed_batches(checkout, config, plan, planned.context, result, failures)
+    for batch in batches:
         _write(store, batch, run_id, failures, paths)
-    for path, message in sorted(failures.items()):
-        result.failed_files.append(message)
-        result.parse_errors.append(message)
+    return failures
+
+
+def _complete(
+    checkout: Checkout,
+    planned: _Planned,
+    store: LineageStore,
+    failures: dict[str, str],
+    run_id: str | None,
+    result: SyncResult,
+) -> None:
+    """Mark the failures, remove what went, write the dbt projects and the new commit."""
+    done = completion(planned.config, planned.plan, failures, checkout.commit_sha)
+    for failure in done.failed:
+        result.failed_files.append(failure.message)
+        result.parse_errors.append(failure.message)
         store.mark_failed(
-            file_source_key(config, path),
+            failure.source_key,
             "sql_file",
-            message,
+            failure.message,
             run_id=run_id,
             error_type="file_failed",
-            location=message.split(": ", 1)[0],
+            location=failure.location,
         )
-    for path in plan.remove:
-        store.remove_source(file_source_key(config, path))
-    for records in dbt_project_records(context, config.repo_name):
+    for key in done.removed:
+        store.remove_source(key)
+    for records in dbt_project_records(planned.context, planned.config.repo_name):
         store.replace_source(records, run_id)
-    deleting = checkout.deleting_commits(stored.commit, plan.deleted)
-    result.deleted = [(path, deleting.get(path)) for path in plan.deleted]
-    store.replace_source(
-        SourceRecords(
-            repo_source_key(config),
-            "git_repository",
-            config.public_remote,
-            content_hash=checkout.commit_sha,
-        ),
-        run_id,
+    deleting = checkout.deleting_commits(planned.stored.commit, planned.plan.deleted)
+    result.deleted = [(path, deleting.get(path)) for path in planned.plan.deleted]
+    repository = SourceRecords(
+        done.repository_key, "git_repository", done.remote, content_hash=done.commit
     )
-
-
-SETTINGS_FILE = ".lineage.toml"
-MAX_WARNINGS_PER_FILE = 100
-# Every file is matched against every pattern (50,000 patterns: 5 s per file), so a repository
-# may declare only a few, each of bounded length.
-MAX_DIALECT_OVERRIDES = 100
-MAX_PATTERN = 500
-MAX_DIALECT_NAME = 64  # stored with every file (a 1 MB name: 571 MB of store for 100 files)
+    store.replace_source(repository, run_id)
 
 
 def with_repository_settings(
     config: GitSourceConfig, checkout: Checkout, problems: list[str] | None = None
 ) -> GitSourceConfig:
-    """Dialects declared in the repository's `.lineage.toml` fill what the config leaves open:
-
-    [sql]
-    dialect = "athena"
-    [sql.dialects]
-    "redshift/*" = "redshift"
-    [dbt]
-    target = "prod"      # with schema/database: the target dbt models are named for
-
-    A settings file that cannot be read is reported in `problems` and ignored.
-    """
-    root = f"{config.subdirectory.strip('/')}/" if config.subdirectory else ""
-    entry = next((f for f in checkout.listing() if f.path == root + SETTINGS_FILE), None)
+    """The repository's `.lineage.toml` applied to `config` (see `settings.apply_settings`);
+    a settings file that cannot be read is reported in `problems` and ignored."""
+    path = settings_path(config)
+    entry = next((f for f in checkout.listing() if f.path == path), None)
     if entry is None:
         return config
+    report: Callable[[str], None] = problems.append if problems is not None else _ignore
     loaded = load(entry, checkout.read)
     try:
-        document = tomllib.loads(loaded.text or "")
+        document = parse_settings(loaded.text or "")
     except (ValueError, RecursionError, MemoryError) as error:  # TOMLDecodeError, 5,000-digit ints
-        if problems is not None:
-            problems.append(f"{entry.path}:{error_line(error)}: ignored: {describe(error, [])}")
+        report(f"{entry.path}:{error_line(error)}: ignored: {describe(error, [])}")
         return config
-    config = with_dbt_settings(config, document.get("dbt"))
-    for key in ignored_dbt_settings(document.get("dbt")):
-        if problems is not None:
-            why = (
-                "only the configuration (sql_repo dbt_env_allow) lets templates read environment "
-                "variables"
-                if key == "env_allow"
-                else f"longer than {MAX_SETTING_CHARS} characters"
-            )
-            problems.append(f"{entry.path}: [dbt] {key} ignored: {why}")
-    settings = document.get("sql", {})
-    if not isinstance(settings, dict):
-        return config
-    dialects = settings.get("dialects")
-    overrides = (
-        tuple(
-            (str(k), str(v))
-            for k, v in (dialects or {}).items()
-            if len(str(k)) <= MAX_PATTERN and len(str(v)) <= MAX_DIALECT_NAME
-        )
-        if isinstance(dialects, dict)
-        else ()
-    )
-    if isinstance(dialects, dict) and len(overrides) != len(dialects) and problems is not None:
-        problems.append(
-            f"{entry.path}: [sql.dialects] patterns over {MAX_PATTERN} chars ignored, "
-            f"and dialect names over {MAX_DIALECT_NAME}"
-        )
-    if len(overrides) > MAX_DIALECT_OVERRIDES:
-        if problems is not None:
-            problems.append(
-                f"{entry.path}: [sql.dialects] has {len(overrides):,} patterns; "
-                f"the first {MAX_DIALECT_OVERRIDES} are used"
-            )
-        overrides = overrides[:MAX_DIALECT_OVERRIDES]
-    dialect = settings.get("dialect")
-    if dialect and len(str(dialect)) > MAX_DIALECT_NAME:
-        if problems is not None:
-            problems.append(f"{entry.path}: [sql] dialect over {MAX_DIALECT_NAME} chars ignored")
-        dialect = None
-    return replace(
-        config,
-        dialect=config.dialect or (str(dialect) if dialect else None),
-        dialect_overrides=config.dialect_overrides + overrides,
-    )
+    applied = apply_settings(config, document, entry.path)
+    for problem in applied.problems:
+        report(problem)
+    return applied.config
+
+
+def _ignore(_: str) -> None:
+    """A problem nobody asked to hear about."""
