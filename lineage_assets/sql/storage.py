@@ -4,6 +4,7 @@ and statements sqlglot keeps as text (MySQL REPLACE INTO is read as the INSERT i
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from sqlglot import exp
 from sqlglot.tokens import TokenType
@@ -16,49 +17,92 @@ from lineage_assets.sql.query_lineage import query_lineage, write_query
 from lineage_assets.sql.transforms import IDENTITY
 
 
+@dataclass(frozen=True)
+class CopyRead:
+    """One thing a COPY reads: a table or path read whole (`linked`: the target gets a
+    whole-row edge from it), or a query whose lineage is written into the target."""
+
+    name: str | None = None
+    query: exp.Expr | None = None
+    linked: bool = False
+
+
+@dataclass(frozen=True)
+class CopyPlan:
+    """What a COPY writes (a table or a storage path, None when unnamed) and what it reads."""
+
+    target: str | None
+    reads: tuple[CopyRead, ...] = ()
+
+
 def copy_statement(statement: exp.Copy, context: Context) -> Analysis:
     """COPY t FROM 'path' (load), COPY t TO 'path' / COPY INTO @stage FROM (query) (unload)."""
+    return apply_copy(plan_copy(statement, context), context)
+
+
+def plan_copy(statement: exp.Copy, context: Context) -> CopyPlan:
+    """The target and reads of a COPY, from its syntax alone (no catalog is consulted)."""
     this = statement.this
     if isinstance(this, exp.Schema):
         this = this.this
     files = statement.args.get("files") or []
     loading = bool(statement.args.get("kind"))
     if isinstance(this, (exp.Subquery, exp.Query)) and not loading:
-        target = next((p for p in (location_name(f) for f in files) if p), None)
-        analysis = Analysis(kind="COPY", targets=[target] if target else [])
-        write_query(analysis, target, query_lineage(this, context), None, context, learn=False)
-        return analysis
+        return CopyPlan(_first_location(files), (CopyRead(query=this),))
     this_name = context.name(this) if isinstance(this, exp.Table) and not _is_stage(this) else None
-    this_path = path_name(this.this) if isinstance(this, exp.Table) else path_name(this)
-    analysis = Analysis(kind="COPY")
     if loading and this_name:
-        analysis.targets.append(this_name)
-        for file in files:
-            path = location_name(file)
-            if path:
-                analysis.sources.append(path)
-                analysis.edges.append(Edge(this_name, STAR, {(path, STAR): IDENTITY}))
-            elif isinstance(file, exp.Table) and context.name(file):
-                analysis.sources.append(context.name(file) or "")
-        return analysis
-    target = this_path if loading else None
-    if not loading:
-        target = next((p for p in (location_name(f) for f in files) if p), None)
-        if this_name:
-            analysis.sources.append(this_name)
-            if target:
-                analysis.edges.append(Edge(target, STAR, {(this_name, STAR): IDENTITY}))
-    if target:
-        analysis.targets.append(target)
+        return CopyPlan(this_name, _loaded_reads(files, context))
+    if loading:
+        target = path_name(this.this) if isinstance(this, exp.Table) else path_name(this)
+        return CopyPlan(target, _written_reads(files, context))
+    unloaded = (CopyRead(this_name, linked=True),) if this_name else ()
+    return CopyPlan(_first_location(files), unloaded + _written_reads(files, context))
+
+
+def apply_copy(plan: CopyPlan, context: Context) -> Analysis:
+    """The analysis of a planned COPY: each read a source, whole-row edges and query lineage."""
+    analysis = Analysis(kind="COPY", targets=[plan.target] if plan.target else [])
+    for read in plan.reads:
+        if read.query is not None:
+            lineage = query_lineage(read.query, context)
+            write_query(analysis, plan.target, lineage, None, context, learn=False)
+            continue
+        analysis.sources.append(read.name or "")
+        if read.linked and plan.target and read.name is not None:
+            analysis.edges.append(Edge(plan.target, STAR, {(read.name, STAR): IDENTITY}))
+    return analysis
+
+
+def _first_location(files: list[exp.Expr]) -> str | None:
+    """The first file of a COPY that names a location (an unload's destination)."""
+    return next((p for p in (location_name(f) for f in files) if p), None)
+
+
+def _loaded_reads(files: list[exp.Expr], context: Context) -> tuple[CopyRead, ...]:
+    """What a table is loaded from, in file order."""
+    return tuple(read for read in (_loaded(file, context) for file in files) if read is not None)
+
+
+def _loaded(file: exp.Expr, context: Context) -> CopyRead | None:
+    """A file a table is loaded from: a path (whole-row edge) or a named table (source only)."""
+    path = location_name(file)
+    if path:
+        return CopyRead(path, linked=True)
+    if isinstance(file, exp.Table) and context.name(file):
+        return CopyRead(context.name(file))
+    return None
+
+
+def _written_reads(files: list[exp.Expr], context: Context) -> tuple[CopyRead, ...]:
+    """The queries and named tables a COPY writes into its target."""
+    reads = []
     for file in files:
         query = file.this if isinstance(file, exp.Subquery) else file
         if isinstance(query, exp.Query):
-            write_query(analysis, target, query_lineage(query, context), None, context, learn=False)
+            reads.append(CopyRead(query=query))
         elif isinstance(file, exp.Table) and context.name(file):
-            analysis.sources.append(context.name(file) or "")
-            if target:
-                analysis.edges.append(Edge(target, STAR, {(context.name(file), STAR): IDENTITY}))
-    return analysis
+            reads.append(CopyRead(context.name(file), linked=True))
+    return tuple(reads)
 
 
 def _is_stage(table: exp.Table) -> bool:
