@@ -9,6 +9,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from support.git_remote import Remote
 
 from lineage_assets.git_sql import repository
 from lineage_assets.git_sql.repository import (
@@ -38,31 +39,6 @@ def git(folder: Path, *args: str) -> str:
     ).stdout.strip()
 
 
-class Remote:
-    """A working repository pushing every branch and tag to a bare remote."""
-
-    def __init__(self, root: Path, branch: str = "main") -> None:
-        self.bare, self.work = root / "remote.git", root / "work"
-        git(root, "init", "-q", "--bare", "-b", branch, str(self.bare))
-        git(root, "init", "-q", "-b", branch, str(self.work))
-        git(self.work, "remote", "add", "origin", str(self.bare))
-        self.url = self.bare.as_uri()
-
-    def commit(self, files: dict[str, bytes | str], message: str = "change") -> str:
-        for name, content in files.items():
-            data = content.encode() if isinstance(content, str) else content
-            (self.work / name).write_bytes(data)
-        git(self.work, "add", "-A")
-        git(self.work, "commit", "-q", "-m", message)
-        return git(self.work, "rev-parse", "HEAD")
-
-    def push(self, *refs: str) -> None:
-        git(self.work, "push", "-q", "--force", "origin", *refs)
-
-    def blob(self, rev_path: str) -> str:
-        return git(self.work, "rev-parse", rev_path)
-
-
 def has_object(cache: Path, sha: str) -> bool:
     done = subprocess.run(["git", "--git-dir", str(cache), "cat-file", "-e", sha], check=False)
     return done.returncode == 0
@@ -75,7 +51,7 @@ def refs(cache: Path) -> set[str]:
 @pytest.fixture
 def remote(tmp_path: Path) -> Remote:
     made = Remote(tmp_path)
-    made.commit({"orders.sql": SQL.format(name="orders")}, "one")
+    made.commit_files({"orders.sql": SQL.format(name="orders")}, "one")
     made.push("main")
     return made
 
@@ -88,12 +64,12 @@ def store(tmp_path: Path):
 
 def with_big_branch(remote: Remote) -> str:
     """A branch `huge` holding a large blob, and a tag on it; back on the branch after."""
-    back = git(remote.work, "branch", "--show-current")
-    git(remote.work, "checkout", "-q", "-b", "huge")
-    remote.commit({"dump.bin": os.urandom(BIG)}, "huge")
-    git(remote.work, "tag", "-a", "-m", "big", "big-tag")
+    back = git(remote.work_dir, "branch", "--show-current")
+    git(remote.work_dir, "checkout", "-q", "-b", "huge")
+    remote.commit_files({"dump.bin": os.urandom(BIG)}, "huge")
+    git(remote.work_dir, "tag", "-a", "-m", "big", "big-tag")
     remote.push("huge", "big-tag")
-    git(remote.work, "checkout", "-q", back)
+    git(remote.work_dir, "checkout", "-q", back)
     return remote.blob("huge:dump.bin")
 
 
@@ -108,11 +84,11 @@ def test_a_big_blob_on_another_branch_or_tag_is_never_fetched(remote, store, tmp
 
 
 def test_a_tag_ref_fetches_the_tag_and_not_the_branches(remote, tmp_path):
-    git(remote.work, "checkout", "-q", "-b", "release")
-    tagged = remote.commit({"users.sql": SQL.format(name="users")}, "release")
-    git(remote.work, "tag", "-a", "-m", "v1", "v1")
+    git(remote.work_dir, "checkout", "-q", "-b", "release")
+    tagged = remote.commit_files({"users.sql": SQL.format(name="users")}, "release")
+    git(remote.work_dir, "tag", "-a", "-m", "v1", "v1")
     remote.push("release", "v1")
-    git(remote.work, "checkout", "-q", "main")
+    git(remote.work_dir, "checkout", "-q", "main")
     big = with_big_branch(remote)
     config = GitSourceConfig(remote=remote.url, ref="v1")
     checkout = fetch(config, tmp_path / "cache")
@@ -123,10 +99,10 @@ def test_a_tag_ref_fetches_the_tag_and_not_the_branches(remote, tmp_path):
 
 
 def test_a_full_commit_sha_ref_fetches_that_commit_only(remote, tmp_path):
-    git(remote.work, "checkout", "-q", "-b", "side")
-    side = remote.commit({"users.sql": SQL.format(name="users")}, "side")
+    git(remote.work_dir, "checkout", "-q", "-b", "side")
+    side = remote.commit_files({"users.sql": SQL.format(name="users")}, "side")
     remote.push("side")
-    git(remote.work, "checkout", "-q", "main")
+    git(remote.work_dir, "checkout", "-q", "main")
     big = with_big_branch(remote)
     config = GitSourceConfig(remote=remote.url, ref=side.upper())
     assert fetch(config, tmp_path / "cache").commit_sha == side
@@ -139,7 +115,7 @@ def test_a_full_commit_sha_ref_fetches_that_commit_only(remote, tmp_path):
 
 def test_the_default_branch_is_fetched_alone_when_main_is_missing(tmp_path, store):
     remote = Remote(tmp_path, branch="master")
-    sha = remote.commit({"a.sql": SQL.format(name="a")})
+    sha = remote.commit_files({"a.sql": SQL.format(name="a")})
     remote.push("master")
     big = with_big_branch(remote)
     config = GitSourceConfig(remote=remote.url)
@@ -152,16 +128,16 @@ def test_the_default_branch_is_fetched_alone_when_main_is_missing(tmp_path, stor
 
 def test_a_force_push_is_still_detected_and_the_old_commit_kept(remote, store, tmp_path):
     first = remote.blob("HEAD")
-    remote.commit({"users.sql": SQL.format(name="users")}, "two")
+    remote.commit_files({"users.sql": SQL.format(name="users")}, "two")
     remote.push("main")
     synced = sync_repository(GitSourceConfig(remote=remote.url), store, tmp_path / "cache")
     assert synced.error is None and not synced.rewritten
     dropped = synced.commit
-    git(remote.work, "reset", "-q", "--hard", first)
-    rewritten = remote.commit({"orders.sql": SQL.format(name="orders2")}, "rewrite")
+    git(remote.work_dir, "reset", "-q", "--hard", first)
+    rewritten = remote.commit_files({"orders.sql": SQL.format(name="orders2")}, "rewrite")
     remote.push("main")
-    git(remote.bare, "reflog", "expire", "--expire=now", "--all")
-    git(remote.bare, "gc", "-q", "--prune=now")
+    git(remote.bare_dir, "reflog", "expire", "--expire=now", "--all")
+    git(remote.bare_dir, "gc", "-q", "--prune=now")
     cache = cache_dir_for(GitSourceConfig(remote=remote.url), tmp_path / "cache")
     assert git(cache, "rev-parse", LAST_REF) == dropped  # the previous commit, held by our ref
     result = sync_repository(GitSourceConfig(remote=remote.url), store, tmp_path / "cache")
@@ -188,7 +164,7 @@ def test_a_cache_over_the_size_bound_fails_the_sync_and_keeps_the_last_lineage(
 ):
     config = GitSourceConfig(remote=remote.url, max_cache_bytes=2**20)
     assert sync_repository(config, store, tmp_path / "cache").error is None
-    remote.commit({"dump.bin": os.urandom(BIG), "users.sql": SQL.format(name="users")})
+    remote.commit_files({"dump.bin": os.urandom(BIG), "users.sql": SQL.format(name="users")})
     remote.push("main")
     result = sync_repository(config, store, tmp_path / "cache")
     assert result.error is not None and "\n" not in result.error
@@ -225,7 +201,7 @@ def test_the_size_bound_stops_a_fetch_while_it_runs(remote, tmp_path, monkeypatc
     listed = tmp_path / "listed"  # the ref listing comes first and is answered at once
     hold = f'git-upload-pack "$1"; [ -e {listed} ] && sleep 30; touch {listed}'
     git(cache, "config", "remote.origin.uploadpack", f"sh -c '{hold}' -")
-    remote.commit({"dump.bin": os.urandom(BIG)})
+    remote.commit_files({"dump.bin": os.urandom(BIG)})
     remote.push("main")
     monkeypatch.setattr(repository, "_check_cache_size", lambda *args: None)
     with pytest.raises(GitSourceError, match="max_cache_bytes"):

@@ -10,40 +10,18 @@ from pathlib import Path
 from urllib.parse import quote
 
 import duckdb
-import git
 import jinja2
 import pytest
+from support.git_remote import Remote, sync
 
 from lineage_assets import cli
 from lineage_assets.git_sql import sync as sync_module
 from lineage_assets.git_sql.repository import GitSourceConfig, cache_dir_for
-from lineage_assets.git_sql.sync import file_source_key, sync_repository
+from lineage_assets.git_sql.sync import file_source_key
 from lineage_assets.redact import public_url, redact, split_credentials
 from lineage_assets.store import LineageStore
 
 SQL = "INSERT INTO mart.{name} SELECT id FROM raw.{name};\n"
-
-
-class Remote:
-    """A working repository pushed to a bare remote over file://."""
-
-    def __init__(self, root: Path) -> None:
-        git.Repo.init(root / "remote.git", bare=True, initial_branch="main")
-        self.work = git.Repo.init(root / "work", initial_branch="main")
-        self.work.create_remote("origin", str(root / "remote.git"))
-        self.url = (root / "remote.git").as_uri()
-        self.actor = git.Actor("Ana", "ana@example.com")
-
-    def write(self, path: str, text: str) -> None:
-        target = Path(self.work.working_dir, path)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text)
-        self.work.index.add([path])
-
-    def commit(self, message: str) -> str:
-        sha = self.work.index.commit(message, author=self.actor, committer=self.actor).hexsha
-        self.work.git.push("origin", "HEAD:main")
-        return sha
 
 
 @pytest.fixture
@@ -55,11 +33,6 @@ def remote(tmp_path: Path) -> Remote:
 def store(tmp_path: Path):
     with LineageStore.open(tmp_path / "lineage.duckdb") as opened:
         yield opened
-
-
-def sync(remote: Remote, store: LineageStore, tmp_path: Path, **options):
-    config = GitSourceConfig(remote=options.pop("url", remote.url), **options)
-    return sync_repository(config, store, tmp_path / "cache")
 
 
 def status(store: LineageStore) -> dict[str, tuple[str, str | None]]:

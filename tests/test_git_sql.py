@@ -8,44 +8,13 @@ import os
 from pathlib import Path
 
 import duckdb
-import git
 import pytest
+from support.git_remote import AUTHOR, Remote, sync
 
 from lineage_assets.git_sql.embedded import find_embedded_sql
 from lineage_assets.git_sql.repository import GitSourceConfig, fetch
 from lineage_assets.git_sql.sync import file_source_key, sync_repository
 from lineage_assets.store import LineageStore
-
-AUTHOR = git.Actor("Ana Analyst", "ana@example.com")
-
-
-class Remote:
-    """A working repository pushing to a bare remote served over file://."""
-
-    def __init__(self, root: Path) -> None:
-        self.bare = git.Repo.init(root / "remote.git", bare=True, initial_branch="main")
-        self.work = git.Repo.init(root / "work", initial_branch="main")
-        self.work.create_remote("origin", self.bare.working_dir or str(root / "remote.git"))
-        self.url = (root / "remote.git").as_uri()
-
-    def write(self, path: str, text: str) -> None:
-        target = Path(self.work.working_dir, path)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text)
-        self.work.index.add([path])
-
-    def delete(self, path: str) -> None:
-        self.work.index.remove([path], working_tree=True)
-
-    def rename(self, old: str, new: str) -> None:
-        Path(self.work.working_dir, new).parent.mkdir(parents=True, exist_ok=True)
-        self.work.git.mv(old, new)
-
-    def commit(self, message: str, push: bool = True, force: bool = False) -> str:
-        commit = self.work.index.commit(message, author=AUTHOR, committer=AUTHOR)
-        if push:
-            self.work.git.push("--force" if force else "--no-force", "origin", "HEAD:main")
-        return commit.hexsha
 
 
 @pytest.fixture
@@ -57,11 +26,6 @@ def remote(tmp_path: Path) -> Remote:
 def store(tmp_path: Path):
     with LineageStore.open(tmp_path / "lineage.duckdb") as opened:
         yield opened
-
-
-def sync(remote: Remote, store: LineageStore, tmp_path: Path, **options):
-    config = GitSourceConfig(remote=options.pop("url", remote.url), **options)
-    return sync_repository(config, store, tmp_path / "cache")
 
 
 def rows(store: LineageStore, sql: str, params: list | None = None) -> list[tuple]:
