@@ -1,10 +1,14 @@
 """A script cut into statements with sqlglot's tokenizer: tokens, lines and text of each.
 
-The script is tokenized once; statements are the runs of tokens between semicolons (and T-SQL
-`GO` lines). Text the tokenizer cannot read (an unterminated string or comment) ends the script
-in one bad piece. Each piece knows its own character span, so its text never depends on the
-lines it shares with other statements, and its nesting depth, so a statement too deep for the
-parser becomes an error before the parser recurses.
+The script is tokenized in runs of about `CHUNK_CHARS` characters, each cut right after a `;`
+that the tokenizer reads as a semicolon (not one inside a string, a comment or a command), so a
+file of many statements never holds all its tokens at once. A T-SQL `GO` line is no cut: GO is
+a command that may take the next statement as its text. Statements are the runs of tokens
+between semicolons (and `GO` lines). Text the tokenizer cannot read (an
+unterminated string or comment) ends the script in one bad piece. Each piece knows its own
+character span, so its text never depends on the lines it shares with other statements, and
+its nesting depth, so a statement too deep for the parser becomes an error before the parser
+recurses.
 """
 
 from __future__ import annotations
@@ -16,9 +20,14 @@ from dataclasses import dataclass
 
 from sqlglot.dialects.dialect import Dialect
 from sqlglot.errors import TokenError
-from sqlglot.tokens import Token, TokenType
+from sqlglot.tokens import Token, Tokenizer, TokenType
+
+# Text tokenized at once: a longer script is cut at the first statement end past this many
+# characters (a 100,000-statement line holds 128 MiB of tokens when tokenized whole).
+CHUNK_CHARS = 256 * 1024
 
 _NEWLINE = re.compile("\n")
+_COMMENT_STARTS = ("-", "/", "#", "{")  # `--`, `/* */`, `//`, `#`, `{# #}` in some dialect
 _TEXT = re.compile(r"[^\s;]")
 _GO_TOKENS = frozenset((TokenType.VAR, TokenType.COMMAND))
 _OPENING = frozenset((TokenType.L_PAREN, TokenType.L_BRACKET, TokenType.CASE))
@@ -58,21 +67,19 @@ class LineIndex:
 def split_statements(sql: str, dialect: Dialect, lines: LineIndex) -> Iterator[Piece]:
     """The statements of a script in order, each with its tokens, lines, span and depth.
 
-    Pieces are produced one at a time and the script's token list lets go of the tokens
-    behind them, so a caller that keeps only results holds one statement's tokens at a time.
+    Pieces are produced one at a time and the tokens behind them are let go, so a caller that
+    keeps only results holds one statement's tokens (and one run of the script's) at a time.
     """
-    tokens, failure = _tokenize(sql, dialect)
+    failure: list[str] = []
     current: list[Token] = []
     depth = deepest = 0
     last_end = 0
     semicolon, opening, closing = TokenType.SEMICOLON, _OPENING, _CLOSING
-    for index, token in enumerate(tokens):
-        if index > 1:
-            tokens[index - 2] = None  # a GO check looks one token back
-        if token is None:
-            continue
+    for previous, token, following in _neighbours(_tokens(sql, dialect, failure)):
         kind = token.token_type
-        if kind is semicolon or (kind in _GO_TOKENS and _is_batch_separator(tokens, index)):
+        if kind is semicolon or (
+            kind in _GO_TOKENS and _is_batch_separator(previous, token, following)
+        ):
             if current:
                 piece = _piece(current, lines, deepest)
                 last_end = piece.end
@@ -87,19 +94,118 @@ def split_statements(sql: str, dialect: Dialect, lines: LineIndex) -> Iterator[P
                 deepest = depth
         elif kind in closing and depth:
             depth -= 1
-    tokens.clear()
-    if failure is not None:
+    if failure:
         offset = current[0].start if current else _offset_after(last_end, sql)
         start = lines.line(offset)
         end = max(start, lines.line(len(sql) - 1)) if sql else start
-        message = f"line {start}: cannot tokenize the statement: {failure[:200]}"
+        message = f"line {start}: cannot tokenize the statement: {failure[0][:200]}"
         yield Piece([], start, end, message, offset, len(sql))
     elif current:
         yield _piece(current, lines, deepest)
 
 
-def _tokenize(sql: str, dialect: Dialect) -> tuple[list[Token | None], str | None]:
-    """The script's tokens, and the tokenizer's complaint when it stopped early."""
+def _neighbours(tokens: Iterator[Token]) -> Iterator[tuple[Token | None, Token, Token | None]]:
+    """Each token with the one before and the one after it (a `GO` check looks both ways)."""
+    previous: Token | None = None
+    token = next(tokens, None)
+    while token is not None:
+        following = next(tokens, None)
+        yield previous, token, following
+        previous, token = token, following
+
+
+def _tokens(sql: str, dialect: Dialect, failure: list[str]) -> Iterator[Token]:
+    """The script's tokens in order, tokenized run by run, with offsets, lines and columns
+    counted in the whole script; the tokenizer's complaint, if it stopped early, in `failure`."""
+    start, line, column = 0, 1, 0
+    previous = (start, line, column)
+    while len(sql) - start > CHUNK_CHARS and _reads_runs(dialect):
+        found = _run_to_semicolon(sql, start, dialect)
+        if found is None:
+            break
+        tokens, cut = found
+        _place(tokens, start, line, column)
+        previous = (start, line, column)
+        line, column = tokens[-1].line, tokens[-1].col  # the tokenizer's count, `\r` included
+        yield from _released(tokens)
+        start = cut
+    tokens, complaint = _tokenize(sql[start:] if start else sql, dialect)
+    if complaint is not None and start:
+        # The complaint quotes the text around where the tokenizer stopped: read again from the
+        # run before, so that the quote never depends on where the last run began.
+        begin, line, column = previous
+        tokens, complaint = _tokenize(sql[begin:], dialect)
+        tokens = [token for token in tokens if token.start >= start - begin]
+        start = begin
+    if complaint is not None:
+        failure.append(complaint)
+    _place(tokens, start, line, column)
+    yield from _released(tokens)
+
+
+def _reads_runs(dialect: Dialect) -> bool:
+    """Whether the dialect tokenizes text as it comes (Athena's tokenizer, for one, picks Hive
+    or Trino rules from the whole script, so a script in runs could read differently)."""
+    return dialect.tokenizer_class.tokenize is Tokenizer.tokenize
+
+
+def _released(tokens: list[Token]) -> Iterator[Token]:
+    """The tokens of a run, each let go by the list once handed on."""
+    for index, token in enumerate(tokens):
+        tokens[index] = None  # type: ignore[call-overload]
+        yield token
+    tokens.clear()
+
+
+def _run_to_semicolon(sql: str, start: int, dialect: Dialect) -> tuple[list[Token], int] | None:
+    """The tokens of `sql[start:cut]` for the first `cut` past `CHUNK_CHARS` characters that
+    follows a semicolon token; None when no such semicolon follows."""
+    position = start + CHUNK_CHARS
+    while position < len(sql):
+        found = sql.find(";", position)
+        if found < 0:
+            return None
+        cut = found + 1
+        if _comment_follows(sql, cut):
+            position = cut
+            continue
+        tokens, complaint = _tokenize(sql[start:cut], dialect)
+        if complaint is None and _ends_with_semicolon(tokens, cut - start):
+            return tokens, cut
+        position = start + 2 * (cut - start)  # inside a string, a comment or a command
+    return None
+
+
+def _ends_with_semicolon(tokens: list[Token], size: int) -> bool:
+    """Whether a run's tokens end with a semicolon at its last character."""
+    return (
+        bool(tokens)
+        and tokens[-1].token_type is TokenType.SEMICOLON
+        and (tokens[-1].end == size - 1)
+    )
+
+
+def _comment_follows(sql: str, cut: int) -> bool:
+    """Whether a comment may start on the line after `cut`: the tokenizer gives it to the token
+    before (the `;`), which a run starting at `cut` would not have."""
+    return sql[cut : cut + 256].lstrip(" \t")[:1] in _COMMENT_STARTS
+
+
+def _place(tokens: list[Token], start: int, line: int, column: int) -> None:
+    """Count the offsets, lines and columns of tokens read from `start`, where the script is
+    at `line` and `column`, in the whole script."""
+    if not start:
+        return
+    for token in tokens:
+        if token.line == 1:
+            token.col += column
+        token.line += line - 1
+        token.start += start
+        token.end += start
+
+
+def _tokenize(sql: str, dialect: Dialect) -> tuple[list[Token], str | None]:
+    """The tokens of a text, and the tokenizer's complaint when it stopped early."""
     tokenizer = dialect.tokenizer()
     try:
         return list(tokenizer.tokenize(sql)), None
@@ -107,13 +213,10 @@ def _tokenize(sql: str, dialect: Dialect) -> tuple[list[Token | None], str | Non
         return list(tokenizer.tokens), str(error).split("\n", 1)[0]
 
 
-def _is_batch_separator(tokens: list[Token | None], index: int) -> bool:
+def _is_batch_separator(previous: Token | None, token: Token, following: Token | None) -> bool:
     """T-SQL's `GO`: a line holding only GO ends a batch, like a semicolon."""
-    token = tokens[index]
-    if token is None or token.token_type not in _GO_TOKENS or token.text.upper() != "GO":
+    if token.token_type not in _GO_TOKENS or token.text.upper() != "GO":
         return False
-    previous = tokens[index - 1] if index else None
-    following = tokens[index + 1] if index + 1 < len(tokens) else None
     before = previous.line if previous is not None else 0
     after = following.line if following is not None else token.line + 1
     return before < token.line < after
