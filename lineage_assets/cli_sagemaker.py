@@ -18,6 +18,7 @@ from lineage_assets.cli_names import names_checked
 from lineage_assets.contract import Request, UnknownName, build_lineage, catalog
 from lineage_assets.sagemaker.bounds import MAX_DEFINITION_CHARS, clip
 from lineage_assets.sagemaker.contract import VIEWS, execution_lineage, pipeline_lineage
+from lineage_assets.sagemaker.views import pipeline_regions
 from lineage_assets.store import StoreError, connect_published
 
 LIVE_HELP = "ask SageMaker now (AWS credentials) instead of reading the published store"
@@ -75,7 +76,7 @@ def _error(message: str, code: int = 1) -> int:
 def _region_listing(region: str, domain: str | None, name: str | None) -> dict[str, Any]:
     """One region's pipelines, filtered by name substring and domain id/name."""
     from lineage_assets import aws  # boto3 loads only for --live
-    from lineage_assets.sagemaker_inventory import (
+    from lineage_assets.sagemaker.inventory import (
         list_domains,
         list_pipeline_summaries,
         list_tags,
@@ -199,13 +200,7 @@ def _offline(args: argparse.Namespace) -> int:
 def _only_region(conn: Any, name: str) -> str | None:
     """The one region holding a pipeline of that name (None when none does, so the lookup
     names close matches); StoreError when several do."""
-    regions = [
-        region
-        for (region,) in conn.execute(
-            "SELECT DISTINCT region FROM sagemaker_pipelines WHERE pipeline_name = ? ORDER BY 1",
-            [name],
-        ).fetchall()
-    ]
+    regions = pipeline_regions(conn, name)
     if len(regions) > 1:
         raise StoreError(f"pipeline {name!r} is in {', '.join(regions)}: give --region")
     return regions[0] if regions else None
@@ -244,9 +239,9 @@ def cmd_lineage(args: argparse.Namespace) -> int:
 def _live(args: argparse.Namespace) -> int:
     """One pipeline's lineage crawled from SageMaker now."""
     from lineage_assets import aws  # boto3 loads only for --live
-    from lineage_assets.sagemaker.crawler import crawl_pipeline
+    from lineage_assets.sagemaker.fetch import crawl_pipeline
+    from lineage_assets.sagemaker.inventory import list_pipeline_summaries
     from lineage_assets.sagemaker.records import feature_store_uris
-    from lineage_assets.sagemaker_inventory import list_pipeline_summaries
 
     region = args.region or config.aws_regions()[0]
     sagemaker = aws.client("sagemaker", region)

@@ -16,9 +16,10 @@ from dagster_project.defs.sagemaker.assets import sagemaker_crawl
 from dagster_project.defs.store.assets import crawl_run, lineage_store_health
 from dagster_project.defs.store.checks import no_stale_sources
 from dagster_project.resources import AwsResource, LineageStoreResource
-from lineage_assets import aws, config, sagemaker_inventory
+from lineage_assets import aws, config
 from lineage_assets.demo_repo import build_demo_remote
 from lineage_assets.s3_schema import posture as s3_posture
+from lineage_assets.sagemaker import inventory
 from lineage_assets.store import LineageStore
 
 PROJECT = Path(__file__).resolve().parents[1]
@@ -65,24 +66,24 @@ def test_inventory_lists_every_pipeline_with_its_domain(aws_env):
     found = {}
     for region in aws_env.regions:
         sagemaker = aws.client("sagemaker", region)
-        domains = sagemaker_inventory.list_domains(sagemaker, region)
-        for summary in sagemaker_inventory.list_pipeline_summaries(sagemaker):
-            tags = sagemaker_inventory.list_tags(sagemaker, summary["PipelineArn"])
+        domains = inventory.list_domains(sagemaker, region)
+        for summary in inventory.list_pipeline_summaries(sagemaker):
+            tags = inventory.list_tags(sagemaker, summary["PipelineArn"])
             found[summary["PipelineName"]] = (
                 region,
-                sagemaker_inventory.match_domain(tags, domains),
+                inventory.match_domain(tags, domains),
             )
     assert {name: region for name, (region, _) in found.items()} == dict(aws_env.pipelines)
     tied = {name for name, (_, domain) in found.items() if domain is not None}
     assert len(tied) == 2 and all(found[n][1].domain_id == aws_env.domain_id for n in tied)
-    assert sagemaker_inventory.definition_hash('{"a": 1, "b": [2]}') == (
-        sagemaker_inventory.definition_hash('{\n  "b": [2],\n  "a": 1\n}')
+    assert inventory.definition_hash('{"a": 1, "b": [2]}') == (
+        inventory.definition_hash('{\n  "b": [2],\n  "a": 1\n}')
     )
 
 
 def test_domain_matching_by_id_name_and_studio_arn_tag():
-    domains = [sagemaker_inventory.Domain("r", "d-abc", "ML-Platform", "arn:…:domain/d-abc")]
-    match = sagemaker_inventory.match_domain
+    domains = [inventory.Domain("r", "d-abc", "ML-Platform", "arn:…:domain/d-abc")]
+    match = inventory.match_domain
     assert match({"DomainId": "d-abc"}, domains) is domains[0]
     assert match({"DomainName": "ml-platform"}, domains) is domains[0]
     assert match({"sagemaker:domain-arn": "arn:aws:sagemaker:r:1:domain/d-abc"}, domains)

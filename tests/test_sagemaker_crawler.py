@@ -14,8 +14,8 @@ from botocore.exceptions import ClientError
 from lineage_assets import aws
 from lineage_assets.emulator import definitions as seeded
 from lineage_assets.sagemaker.crawl import crawl_one, crawl_region, crawl_regions
-from lineage_assets.sagemaker.crawler import CrawlCache
-from lineage_assets.sagemaker_inventory import list_pipeline_summaries
+from lineage_assets.sagemaker.fetch import CrawlCache
+from lineage_assets.sagemaker.inventory import list_pipeline_summaries
 from lineage_assets.store import LineageStore
 
 ABALONE_KEY = "sagemaker:us-east-1/AbalonePipeline"
@@ -389,9 +389,9 @@ def test_filters_by_name_and_studio_domain(aws_env, store):
 
 
 def test_secret_looking_values_never_reach_step_rows():
+    from lineage_assets.sagemaker.inventory import Pipeline
     from lineage_assets.sagemaker.records import _step_rows
     from lineage_assets.sagemaker.resolver import resolve_definition
-    from lineage_assets.sagemaker_inventory import Pipeline
 
     definition = {
         "Steps": [

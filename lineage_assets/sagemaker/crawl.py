@@ -10,33 +10,34 @@ fails), since a per-pipeline transaction costs more than the pipeline's API call
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from lineage_assets.aws import error_code
 from lineage_assets.sagemaker.bounds import DEFAULT_EXECUTIONS, BoundExceeded, clip
-from lineage_assets.sagemaker.crawler import (
+from lineage_assets.sagemaker.clients import ClientFactory, S3Client, SageMakerClient
+from lineage_assets.sagemaker.fetch import (
     CrawlCache,
     CrawlItemError,
     PipelineCrawl,
     PipelineState,
     crawl_pipeline,
 )
-from lineage_assets.sagemaker.records import crawl_records, load_states
-from lineage_assets.sagemaker_inventory import (
+from lineage_assets.sagemaker.inventory import (
+    PIPELINE_KIND,
+    REGION_KIND,
     Domain,
-    domain_records,
     list_domains,
     list_pipeline_summaries,
     list_tags,
     match_domain,
     pipeline_source_key,
 )
+from lineage_assets.sagemaker.records import crawl_records, domain_records
+from lineage_assets.sagemaker.views import load_states, stored_pipeline_keys
 from lineage_assets.store import LineageStore, SourceRecords
 
-PIPELINE_KIND = "sagemaker_pipeline"
-REGION_KIND = "sagemaker_region"
 GONE_CODES = ("ResourceNotFound", "ValidationException")
 GONE_WORDS = ("not exist", "not found", "could not find")
 WRITE_BATCH = 50
@@ -122,7 +123,7 @@ def write_batch(
 
 def crawl_listed(
     store: LineageStore,
-    sagemaker: Any,
+    sagemaker: SageMakerClient,
     region: str,
     summaries: Iterable[dict[str, Any]],
     domains: list[Domain],
@@ -131,7 +132,7 @@ def crawl_listed(
     executions: int = DEFAULT_EXECUTIONS,
     force: bool = False,
     cache: CrawlCache | None = None,
-    s3: Any = None,
+    s3: S3Client | None = None,
 ) -> CrawlReport:
     """Crawl listed pipelines of one region and write the changed ones in batches (with an
     `s3` client, evaluation reports are read too)."""
@@ -173,7 +174,7 @@ def crawl_listed(
 
 def crawl_one(
     store: LineageStore,
-    sagemaker: Any,
+    sagemaker: SageMakerClient,
     region: str,
     summary: dict[str, Any],
     domains: list[Domain],
@@ -184,7 +185,7 @@ def crawl_one(
 
 
 def _selected(
-    sagemaker: Any,
+    sagemaker: SageMakerClient,
     summaries: list[dict[str, Any]],
     domains: list[Domain],
     names: Iterable[str] | None,
@@ -205,7 +206,11 @@ def _selected(
 
 
 def list_region(
-    store: LineageStore, sagemaker: Any, region: str, run_id: str | None, report: CrawlReport
+    store: LineageStore,
+    sagemaker: SageMakerClient,
+    region: str,
+    run_id: str | None,
+    report: CrawlReport,
 ) -> tuple[list[Domain], list[dict[str, Any]]] | None:
     """Domains and pipeline summaries of a region (domains written, deleted pipelines
     removed); None after recording the region as failed."""
@@ -222,7 +227,7 @@ def list_region(
 
 def crawl_region(
     store: LineageStore,
-    sagemaker: Any,
+    sagemaker: SageMakerClient,
     region: str,
     *,
     run_id: str | None = None,
@@ -254,18 +259,9 @@ def remove_unlisted(store: LineageStore, region: str, summaries: list[dict[str, 
     return removed
 
 
-def stored_pipeline_keys(conn: Any, region: str) -> list[str]:
-    """Pipeline source keys the store holds for a region."""
-    rows = conn.execute(
-        "SELECT source_key FROM sources WHERE source_kind = ? AND starts_with(source_key, ?)",
-        [PIPELINE_KIND, pipeline_source_key(region, "")],
-    ).fetchall()
-    return [key for (key,) in rows]
-
-
 def crawl_named(
     store: LineageStore,
-    client: Callable[[str, str], Any],
+    client: ClientFactory,
     names_by_region: Mapping[str, Iterable[str]],
     *,
     run_id: str | None = None,
@@ -300,7 +296,7 @@ def crawl_named(
 
 def crawl_regions(
     store: LineageStore,
-    client: Callable[[str, str], Any],
+    client: ClientFactory,
     regions: Iterable[str],
     **options: Any,
 ) -> CrawlReport:

@@ -1,31 +1,31 @@
-"""A crawled pipeline as store records (one source `sagemaker:<region>/<name>`), and the small
-crawl state read back from the store for the next, incremental crawl."""
+"""A crawled pipeline as store records (one source `sagemaker:<region>/<name>`), and a region's
+Studio domains (one source `sagemaker_domains:<region>`)."""
 
 from __future__ import annotations
 
 import dataclasses
 import json
 from collections.abc import Iterable, Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from lineage_assets.redact import redact_secrets
-from lineage_assets.sagemaker.bounds import PipelineWarning, clip
-from lineage_assets.sagemaker.crawler import (
+from lineage_assets.sagemaker.bounds import PipelineWarning, clip, load_definition
+from lineage_assets.sagemaker.fetch import (
     Execution,
     FeatureGroup,
     PipelineCrawl,
-    PipelineState,
     StepRun,
 )
-from lineage_assets.sagemaker.reports import Report
-from lineage_assets.sagemaker.resolver import ResolvedPipeline, StepIO, resolve_definition
-from lineage_assets.sagemaker_inventory import (
+from lineage_assets.sagemaker.inventory import (
+    DOMAINS_KIND,
+    PIPELINE_KIND,
+    Domain,
+    Pipeline,
     definition_hash,
-    pipeline_records,
-    pipeline_source_key,
 )
-from lineage_assets.store import SourceRecords
+from lineage_assets.sagemaker.resolver import ResolvedPipeline, StepIO, resolve_definition
+from lineage_assets.store import SourceRecords, Upsert
 
 EDGE_VIA = {
     "dependsOn": "depends_on",
@@ -42,6 +42,108 @@ JOB_TIMES = {
 }
 
 
+def _parameters(definition: str) -> list[dict[str, Any]]:
+    """Declared parameters of a definition; none when it is not JSON."""
+    try:
+        declared = load_definition(definition).get("Parameters") or []
+    except (ValueError, AttributeError):
+        return []
+    if not isinstance(declared, list):
+        return []
+    return [
+        {
+            "name": p.get("Name"),
+            "type": p.get("Type"),
+            "default_value": None if p.get("DefaultValue") is None else str(p["DefaultValue"]),
+            "enum_values": [str(v) for v in p.get("EnumValues") or []] or None,
+        }
+        for p in declared
+        if isinstance(p, dict) and p.get("Name")
+    ]
+
+
+def pipeline_records(pipeline: Pipeline) -> SourceRecords:
+    """The pipeline row, its parameters, and its definition version (kept as history)."""
+    now = datetime.now(UTC)
+    digest = pipeline.definition_hash
+    summary, description = pipeline.summary, pipeline.description
+    records = SourceRecords(pipeline.source_key, PIPELINE_KIND, pipeline.name)
+    records.content_hash = digest
+    records.add(
+        "sagemaker_pipelines",
+        [
+            {
+                "region": pipeline.region,
+                "pipeline_name": pipeline.name,
+                "pipeline_arn": pipeline.arn,
+                "display_name": summary.get("PipelineDisplayName"),
+                "description": summary.get("PipelineDescription"),
+                "role_arn": summary.get("RoleArn"),
+                "status": description.get("PipelineStatus"),
+                "created_at": summary.get("CreationTime"),
+                "last_modified_at": summary.get("LastModifiedTime"),
+                "last_execution_at": summary.get("LastExecutionTime"),
+                "domain_id": pipeline.domain.domain_id if pipeline.domain else None,
+                "domain_name": pipeline.domain.domain_name if pipeline.domain else None,
+                "tags": pipeline.tags,
+                "definition_hash": digest,
+            }
+        ],
+    )
+    records.add(
+        "sagemaker_pipeline_parameters",
+        [
+            {"pipeline_arn": pipeline.arn, "definition_hash": digest, **p}
+            for p in _parameters(pipeline.definition)
+        ],
+    )
+    records.history.append(
+        Upsert(
+            "sagemaker_pipeline_versions",
+            ("pipeline_arn", "definition_hash"),
+            [
+                {
+                    "pipeline_arn": pipeline.arn,
+                    "definition_hash": digest,
+                    "definition": _stored_definition(pipeline.definition),
+                    "first_seen_at": now,
+                    "last_seen_at": now,
+                }
+            ],
+            keep=("first_seen_at",),
+        )
+    )
+    return records
+
+
+def _stored_definition(text: str) -> str:
+    """The definition as stored: JSON with secret-looking values masked (a container's
+    `DB_PASSWORD`), or the text quoted as a JSON string when it is not JSON."""
+    try:
+        return json.dumps(redact_secrets(load_definition(text)))
+    except ValueError:
+        return json.dumps(text)
+
+
+def domain_records(region: str, domains: list[Domain]) -> SourceRecords:
+    """The region's Studio domains as one store source (`sagemaker_domains:<region>`)."""
+    rows = [
+        {
+            "region": d.region,
+            "domain_id": d.domain_id,
+            "domain_name": d.domain_name,
+            "domain_arn": d.domain_arn,
+            "status": d.status,
+            "url": d.url,
+            "created_at": d.created_at,
+        }
+        for d in domains
+    ]
+    return SourceRecords(f"{DOMAINS_KIND}:{region}", DOMAINS_KIND, region).add(
+        "sagemaker_domains", rows
+    )
+
+
 def _time(value: Any) -> datetime | None:
     """A timestamp from boto3 (datetime) or from a stored JSON description (ISO text)."""
     if isinstance(value, datetime):
@@ -54,7 +156,7 @@ def _time(value: Any) -> datetime | None:
     return None
 
 
-def _io_row(pipeline: Any, io: StepIO, provenance: str, execution: str | None) -> dict:
+def _io_row(pipeline: Pipeline, io: StepIO, provenance: str, execution: str | None) -> dict:
     """One sagemaker_step_io row; only S3 URIs (placeholders allowed) make edges."""
     return {
         "region": pipeline.region,
@@ -71,7 +173,7 @@ def _io_row(pipeline: Any, io: StepIO, provenance: str, execution: str | None) -
     }
 
 
-def _step_rows(pipeline: Any, digest: str, resolved: ResolvedPipeline) -> list[dict]:
+def _step_rows(pipeline: Pipeline, digest: str, resolved: ResolvedPipeline) -> list[dict]:
     """sagemaker_steps rows of one definition."""
     rows = []
     for step in resolved.steps:
@@ -440,54 +542,4 @@ def _execution_row(pipeline_arn: str, run: Execution) -> dict:
         or created_by.get("IamIdentity", {}).get("Arn")
         if isinstance(created_by, Mapping)
         else None,
-    }
-
-
-def load_states(conn: Any, region: str) -> dict[str, PipelineState]:
-    """The last crawl's definition hash, executions, finished jobs and their report metrics
-    of every stored pipeline of a region, keyed by source key (four queries per region)."""
-    prefix = pipeline_source_key(region, "")
-    hashes = conn.execute(
-        "SELECT source_key, definition_hash FROM sagemaker_pipelines "
-        "WHERE starts_with(source_key, ?)",
-        [prefix],
-    ).fetchall()
-    executions: dict[str, dict[str, str]] = {}
-    for key, arn, status in conn.execute(
-        "SELECT source_key, execution_arn, status FROM sagemaker_executions "
-        "WHERE starts_with(source_key, ?)",
-        [prefix],
-    ).fetchall():
-        executions.setdefault(key, {})[arn] = status
-    jobs: dict[str, dict[str, Any]] = {}
-    for key, arn, text in conn.execute(
-        "SELECT source_key, job_arn, description FROM sagemaker_jobs "
-        "WHERE starts_with(source_key, ?) AND status IN ('Completed', 'Failed', 'Stopped')",
-        [prefix],
-    ).fetchall():
-        if text:
-            jobs.setdefault(key, {})[arn] = json.loads(text)
-    reports: dict[str, dict[str, dict[str, dict[str, float]]]] = {}
-    for key, arn, origin, name, value in conn.execute(
-        "SELECT m.source_key, m.job_arn, m.origin, m.metric_name, m.value "
-        "FROM sagemaker_job_metrics m JOIN sagemaker_jobs j USING (source_key, job_arn) "
-        "WHERE starts_with(m.source_key, ?) AND starts_with(m.origin, 'report:') "
-        "AND j.status IN ('Completed', 'Failed', 'Stopped')",
-        [prefix],
-    ).fetchall():
-        reports.setdefault(key, {}).setdefault(arn, {}).setdefault(origin, {})[name] = value
-    return {
-        key: PipelineState(
-            digest,
-            executions.get(key, {}),
-            jobs.get(key, {}),
-            {
-                arn: tuple(
-                    Report(arn, "", origin.removeprefix("report:"), metrics)
-                    for origin, metrics in by_origin.items()
-                )
-                for arn, by_origin in reports.get(key, {}).items()
-            },
-        )
-        for key, digest in hashes
     }

@@ -23,6 +23,7 @@ from lineage_assets.sagemaker.bounds import (
     clip,
     load_definition,
 )
+from lineage_assets.sagemaker.clients import S3Client
 from lineage_assets.sagemaker.expressions import walk_steps
 
 MAX_METRICS = 200
@@ -87,7 +88,7 @@ def _output_uri(job: Mapping[str, Any], output_name: Any) -> str | None:
     return None
 
 
-def read_report(s3: Any, uri: str) -> Any:
+def read_report(s3: S3Client, uri: str) -> Any:
     """The JSON document at an S3 URI: at most MAX_REPORT_BYTES are read (a larger object is
     BoundExceeded, not cut), nested at most MAX_JSON_DEPTH; ValueError when not JSON."""
     bucket, _, key = uri.removeprefix("s3://").partition("/")
@@ -101,7 +102,7 @@ def read_report(s3: Any, uri: str) -> Any:
 
 
 def job_reports(
-    s3: Any,
+    s3: S3Client,
     job_arn: str,
     job: Mapping[str, Any],
     files: list[Mapping[str, Any]],

@@ -1,15 +1,113 @@
-"""Read-backs of one crawled pipeline from the store (parameterised queries): its current
-definition, step table and run status counts, for Dagster metadata and the CLI."""
+"""Typed reads of the SageMaker tables (parameterised queries): the crawl state an incremental
+crawl starts from, and one pipeline's definition, steps, statuses and warnings for Dagster
+metadata and the CLI."""
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
 from typing import Any
+
+import duckdb
 
 from lineage_assets.sagemaker.bounds import definition_text
 from lineage_assets.sagemaker.contract import pipeline_lineage
+from lineage_assets.sagemaker.fetch import PipelineState
+from lineage_assets.sagemaker.inventory import PIPELINE_KIND, pipeline_source_key
+from lineage_assets.sagemaker.reports import Report
 
 
-def stored_definition(conn: Any, source_key: str) -> str | None:
+def stored_pipeline_keys(conn: duckdb.DuckDBPyConnection, region: str) -> list[str]:
+    """Pipeline source keys the store holds for a region."""
+    rows = conn.execute(
+        "SELECT source_key FROM sources WHERE source_kind = ? AND starts_with(source_key, ?)",
+        [PIPELINE_KIND, pipeline_source_key(region, "")],
+    ).fetchall()
+    return [key for (key,) in rows]
+
+
+def load_states(conn: duckdb.DuckDBPyConnection, region: str) -> dict[str, PipelineState]:
+    """The last crawl's definition hash, executions, finished jobs and their report metrics
+    of every stored pipeline of a region, keyed by source key (four queries per region)."""
+    prefix = pipeline_source_key(region, "")
+    hashes = conn.execute(
+        "SELECT source_key, definition_hash FROM sagemaker_pipelines "
+        "WHERE starts_with(source_key, ?)",
+        [prefix],
+    ).fetchall()
+    executions: dict[str, dict[str, str]] = {}
+    for key, arn, status in conn.execute(
+        "SELECT source_key, execution_arn, status FROM sagemaker_executions "
+        "WHERE starts_with(source_key, ?)",
+        [prefix],
+    ).fetchall():
+        executions.setdefault(key, {})[arn] = status
+    jobs: dict[str, dict[str, Any]] = {}
+    for key, arn, text in conn.execute(
+        "SELECT source_key, job_arn, description FROM sagemaker_jobs "
+        "WHERE starts_with(source_key, ?) AND status IN ('Completed', 'Failed', 'Stopped')",
+        [prefix],
+    ).fetchall():
+        if text:
+            jobs.setdefault(key, {})[arn] = json.loads(text)
+    reports: dict[str, dict[str, dict[str, dict[str, float]]]] = {}
+    for key, arn, origin, name, value in conn.execute(
+        "SELECT m.source_key, m.job_arn, m.origin, m.metric_name, m.value "
+        "FROM sagemaker_job_metrics m JOIN sagemaker_jobs j USING (source_key, job_arn) "
+        "WHERE starts_with(m.source_key, ?) AND starts_with(m.origin, 'report:') "
+        "AND j.status IN ('Completed', 'Failed', 'Stopped')",
+        [prefix],
+    ).fetchall():
+        reports.setdefault(key, {}).setdefault(arn, {}).setdefault(origin, {})[name] = value
+    return {
+        key: PipelineState(
+            digest,
+            executions.get(key, {}),
+            jobs.get(key, {}),
+            {
+                arn: tuple(
+                    Report(arn, "", origin.removeprefix("report:"), metrics)
+                    for origin, metrics in by_origin.items()
+                )
+                for arn, by_origin in reports.get(key, {}).items()
+            },
+        )
+        for key, digest in hashes
+    }
+
+
+@dataclass(frozen=True)
+class PipelineOverview:
+    """One stored pipeline: where it is, its domain, its source's status and latest run's."""
+
+    region: str
+    pipeline: str
+    domain: str | None
+    source_status: str
+    latest_execution: str | None
+
+
+def pipeline_overview(conn: duckdb.DuckDBPyConnection) -> list[PipelineOverview]:
+    """Every stored pipeline, by region and name."""
+    rows = conn.execute(
+        "SELECT p.region, p.pipeline_name, p.domain_name, s.status, "
+        "(SELECT e.status FROM sagemaker_executions e WHERE e.source_key = p.source_key "
+        " ORDER BY e.started_at DESC NULLS LAST LIMIT 1) "
+        "FROM sagemaker_pipelines p JOIN sources s USING (source_key) ORDER BY 1, 2"
+    ).fetchall()
+    return [PipelineOverview(*row) for row in rows]
+
+
+def pipeline_regions(conn: duckdb.DuckDBPyConnection, name: str) -> list[str]:
+    """The regions holding a pipeline of that name, sorted."""
+    rows = conn.execute(
+        "SELECT DISTINCT region FROM sagemaker_pipelines WHERE pipeline_name = ? ORDER BY 1",
+        [name],
+    ).fetchall()
+    return [region for (region,) in rows]
+
+
+def stored_definition(conn: duckdb.DuckDBPyConnection, source_key: str) -> str | None:
     """The current definition JSON of a crawled pipeline, or None if never crawled."""
     row = conn.execute(
         "SELECT CAST(v.definition AS VARCHAR) FROM sagemaker_pipelines p "
@@ -20,7 +118,7 @@ def stored_definition(conn: Any, source_key: str) -> str | None:
     return definition_text(row[0]) if row else None
 
 
-def step_table(conn: Any, source_key: str) -> list[dict[str, Any]]:
+def step_table(conn: duckdb.DuckDBPyConnection, source_key: str) -> list[dict[str, Any]]:
     """Each step of the current definition with its status in the latest execution."""
     rows = conn.execute(
         "SELECT s.step_name, s.step_type, s.parent_step, r.status, r.cache_source_execution_arn, "
@@ -47,7 +145,7 @@ def step_table(conn: Any, source_key: str) -> list[dict[str, Any]]:
     ]
 
 
-def status_counts(conn: Any, source_key: str) -> dict[str, int]:
+def status_counts(conn: duckdb.DuckDBPyConnection, source_key: str) -> dict[str, int]:
     """Step status counts of the latest execution (empty when it never ran)."""
     rows = conn.execute(
         "SELECT status, count(*) FROM sagemaker_step_runs "
@@ -59,7 +157,7 @@ def status_counts(conn: Any, source_key: str) -> dict[str, int]:
     return {str(status): count for status, count in rows}
 
 
-def stored_warnings(conn: Any, source_key: str) -> list[dict[str, Any]]:
+def stored_warnings(conn: duckdb.DuckDBPyConnection, source_key: str) -> list[dict[str, Any]]:
     """The warnings the last crawl of a pipeline stored (definition, executions, reports)."""
     rows = conn.execute(
         "SELECT execution_arn, code, message FROM sagemaker_pipeline_warnings "
@@ -69,7 +167,9 @@ def stored_warnings(conn: Any, source_key: str) -> list[dict[str, Any]]:
     return [{"execution": arn, "code": code, "message": message} for arn, code, message in rows]
 
 
-def stored_lineage(conn: Any, source_key: str, view: str = "both") -> dict[str, Any] | None:
+def stored_lineage(
+    conn: duckdb.DuckDBPyConnection, source_key: str, view: str = "both"
+) -> dict[str, Any] | None:
     """The lineage JSON of the stored current definition (defaults for parameters), with the
     warnings the crawl stored (they include the definition's own, and unreadable executions,
     jobs and reports; a store written before warnings were stored shows the resolver's)."""
@@ -82,7 +182,9 @@ def stored_lineage(conn: Any, source_key: str, view: str = "both") -> dict[str, 
     return document
 
 
-def warning_lines(conn: Any, source_keys: list[str] | None = None, limit: int = 200) -> list[str]:
+def warning_lines(
+    conn: duckdb.DuckDBPyConnection, source_keys: list[str] | None = None, limit: int = 200
+) -> list[str]:
     """`<region>/<pipeline>: <code>: <message>` for the stored warnings of some pipelines (all
     when None), at most `limit` lines plus one saying how many more there are."""
     rows = conn.execute(

@@ -39,19 +39,20 @@ def crawl_metadata(
 ) -> dict[str, Any]:
     """The nightly crawl's metadata: every stored pipeline with its latest execution, what
     this run crawled, skipped and removed, its errors and the stored warnings."""
-    from lineage_assets.sagemaker.views import warning_lines
+    from lineage_assets.sagemaker.views import pipeline_overview, warning_lines
 
-    pipelines = conn.execute(
-        "SELECT p.region, p.pipeline_name, p.domain_name, s.status, "
-        "(SELECT e.status FROM sagemaker_executions e WHERE e.source_key = p.source_key "
-        " ORDER BY e.started_at DESC NULLS LAST LIMIT 1) "
-        "FROM sagemaker_pipelines p JOIN sources s USING (source_key) ORDER BY 1, 2"
-    ).fetchall()
+    pipelines = pipeline_overview(conn)
     return {
         "pipelines": table(
             (
-                {"region": r, "pipeline": n, "domain": d, "source": s, "latest_execution": e}
-                for r, n, d, s, e in pipelines
+                {
+                    "region": p.region,
+                    "pipeline": p.pipeline,
+                    "domain": p.domain,
+                    "source": p.source_status,
+                    "latest_execution": p.latest_execution,
+                }
+                for p in pipelines
             ),
             PIPELINE_COLUMNS,
         ),
@@ -73,8 +74,8 @@ def partition_metadata(
     `viewer_base`."""
     from lineage_assets.contract.snapshots import pipeline_document
     from lineage_assets.sagemaker.crawl import REGION_KIND
+    from lineage_assets.sagemaker.inventory import pipeline_source_key
     from lineage_assets.sagemaker.views import status_counts, step_table, warning_lines
-    from lineage_assets.sagemaker_inventory import pipeline_source_key
 
     region, name = parse_pipeline_partition_key(key)
     source = pipeline_source_key(region, name)

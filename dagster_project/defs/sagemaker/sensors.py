@@ -22,7 +22,7 @@ def discovered_keys(aws: AwsResource) -> tuple[set[str], set[str], list[str]]:
     """Partition keys listed now, regions listed successfully, and problems: listing errors
     and names SageMaker could not have given (not partitioned; the nightly crawl has them)."""
     from lineage_assets.aws import AWS_ERRORS, error_code
-    from lineage_assets.sagemaker_inventory import list_pipeline_summaries
+    from lineage_assets.sagemaker.inventory import list_pipeline_summaries
 
     keys: set[str] = set()
     regions: set[str] = set()

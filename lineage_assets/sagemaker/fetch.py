@@ -1,5 +1,5 @@
-"""Crawls one SageMaker pipeline with boto3: current definition, latest executions, their steps,
-jobs, model packages and the feature groups the steps touch.
+"""What one pipeline's crawl reads from the SageMaker API (boto3): current definition, latest
+executions, their steps, jobs, model packages and the feature groups the steps touch.
 
 Incremental: a pipeline whose definition and latest executions match what the store holds, all
 terminal, costs DescribePipeline + ListPipelineExecutions and nothing else. Job descriptions
@@ -28,7 +28,15 @@ from lineage_assets.sagemaker.bounds import (
     clip,
     load_definition,
 )
+from lineage_assets.sagemaker.clients import S3Client, SageMakerClient
 from lineage_assets.sagemaker.expressions import walk_steps
+from lineage_assets.sagemaker.inventory import (
+    Domain,
+    Pipeline,
+    definition_hash,
+    list_tags,
+    match_domain,
+)
 from lineage_assets.sagemaker.reports import (
     ItemError,
     Report,
@@ -36,13 +44,6 @@ from lineage_assets.sagemaker.reports import (
     property_files,
 )
 from lineage_assets.sagemaker.steps import JOB_TYPES
-from lineage_assets.sagemaker_inventory import (
-    Domain,
-    Pipeline,
-    definition_hash,
-    list_tags,
-    match_domain,
-)
 
 TERMINAL_EXECUTION = frozenset({"Succeeded", "Failed", "Stopped"})
 TERMINAL_JOB = frozenset({"Completed", "Failed", "Stopped"})
@@ -173,7 +174,7 @@ def _step_run(entry: Mapping[str, Any]) -> StepRun:
     return StepRun(entry, job_arn, job_kind, package, model)
 
 
-def latest_executions(sagemaker: Any, name: str, count: int) -> list[dict[str, Any]]:
+def latest_executions(sagemaker: SageMakerClient, name: str, count: int) -> list[dict[str, Any]]:
     """The newest `count` execution summaries in one call (sorted again client-side)."""
     answer = sagemaker.list_pipeline_executions(
         PipelineName=name,
@@ -196,7 +197,7 @@ def is_unchanged(
     return seen == dict(state.executions) and all(v in TERMINAL_EXECUTION for v in seen.values())
 
 
-def _paged(sagemaker: Any, operation: str, key: str, **kwargs: Any) -> list[Any]:
+def _paged(sagemaker: SageMakerClient, operation: str, key: str, **kwargs: Any) -> list[Any]:
     """Every item of a paginated list operation; BoundExceeded past MAX_LISTED items (an
     endpoint that pages forever never exhausts memory)."""
     items: list[Any] = []
@@ -207,7 +208,7 @@ def _paged(sagemaker: Any, operation: str, key: str, **kwargs: Any) -> list[Any]
     return items
 
 
-def crawl_execution(sagemaker: Any, summary: Mapping[str, Any]) -> Execution:
+def crawl_execution(sagemaker: SageMakerClient, summary: Mapping[str, Any]) -> Execution:
     """Describe one execution: its definition as run, passed parameters and steps."""
     arn = summary["PipelineExecutionArn"]
     description = sagemaker.describe_pipeline_execution(PipelineExecutionArn=arn)
@@ -243,7 +244,7 @@ def crawl_execution(sagemaker: Any, summary: Mapping[str, Any]) -> Execution:
 
 
 def describe_job(
-    sagemaker: Any, arn: str, kind: str, state: PipelineState, cache: CrawlCache
+    sagemaker: SageMakerClient, arn: str, kind: str, state: PipelineState, cache: CrawlCache
 ) -> Mapping[str, Any]:
     """A job's description: from this crawl, from the store when finished, else one call."""
     if arn in cache.jobs:
@@ -267,7 +268,9 @@ def _job_status(description: Mapping[str, Any]) -> str | None:
     )
 
 
-def describe_model_package(sagemaker: Any, arn: str, cache: CrawlCache) -> Mapping[str, Any]:
+def describe_model_package(
+    sagemaker: SageMakerClient, arn: str, cache: CrawlCache
+) -> Mapping[str, Any]:
     """A model package version's description, once per crawl."""
     if arn not in cache.model_packages:
         answer = sagemaker.describe_model_package(ModelPackageName=arn)
@@ -276,7 +279,7 @@ def describe_model_package(sagemaker: Any, arn: str, cache: CrawlCache) -> Mappi
 
 
 def region_feature_groups(
-    sagemaker: Any, region: str, cache: CrawlCache
+    sagemaker: SageMakerClient, region: str, cache: CrawlCache
 ) -> tuple[FeatureGroup, ...]:
     """Every feature group of the region, described once per crawl (only when first needed)."""
     if region not in cache.feature_groups:
@@ -324,7 +327,7 @@ class _Problems:
 
 
 def _executions(
-    sagemaker: Any, summaries: list[Mapping[str, Any]], problems: _Problems
+    sagemaker: SageMakerClient, summaries: list[Mapping[str, Any]], problems: _Problems
 ) -> tuple[Execution, ...]:
     """Each execution crawled on its own: AWS refusing one fails the pipeline (naming it),
     anything else skips it."""
@@ -341,7 +344,7 @@ def _executions(
 
 
 def _described(
-    sagemaker: Any,
+    sagemaker: SageMakerClient,
     runs: tuple[Execution, ...],
     state: PipelineState,
     cache: CrawlCache,
@@ -371,7 +374,7 @@ def _described(
 
 
 def crawl_pipeline(
-    sagemaker: Any,
+    sagemaker: SageMakerClient,
     region: str,
     summary: Mapping[str, Any],
     domains: list[Domain],
@@ -379,7 +382,7 @@ def crawl_pipeline(
     state: PipelineState | None = None,
     cache: CrawlCache | None = None,
     executions: int = DEFAULT_EXECUTIONS,
-    s3: Any = None,
+    s3: S3Client | None = None,
 ) -> PipelineCrawl | None:
     """Crawl one listed pipeline; None when it is unchanged since `state` (2 calls spent).
 
@@ -433,7 +436,7 @@ def crawl_pipeline(
 
 
 def evaluation_reports(
-    s3: Any,
+    s3: S3Client,
     runs: tuple[Execution, ...],
     jobs: Mapping[str, Mapping[str, Any]],
     cache: CrawlCache,

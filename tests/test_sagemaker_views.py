@@ -1,0 +1,110 @@
+"""The typed reads of the SageMaker tables, over hand-written rows in a real store: the crawl
+state an incremental crawl starts from, the pipelines of a region, the overview and regions."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import pytest
+
+from lineage_assets.sagemaker.fetch import PipelineState
+from lineage_assets.sagemaker.inventory import PIPELINE_KIND, pipeline_source_key
+from lineage_assets.sagemaker.reports import Report
+from lineage_assets.sagemaker.views import (
+    PipelineOverview,
+    load_states,
+    pipeline_overview,
+    pipeline_regions,
+    stored_pipeline_keys,
+)
+from lineage_assets.store import LineageStore, SourceRecords
+
+JOB = "arn:aws:sagemaker:eu-west-1:111122223333:processing-job/prepare"
+RUNNING = "arn:aws:sagemaker:eu-west-1:111122223333:training-job/train"
+
+
+def pipeline(region: str, name: str, digest: str, *executions: tuple[str, str, int]):
+    """A pipeline source with executions (arn, status, day of November)."""
+    records = SourceRecords(pipeline_source_key(region, name), PIPELINE_KIND, name)
+    records.add(
+        "sagemaker_pipelines",
+        [{"region": region, "pipeline_name": name, "definition_hash": digest}],
+    )
+    records.add(
+        "sagemaker_executions",
+        [
+            {
+                "execution_arn": arn,
+                "status": status,
+                "started_at": datetime(2026, 11, day, tzinfo=UTC),
+            }
+            for arn, status, day in executions
+        ],
+    )
+    return records
+
+
+@pytest.fixture
+def store(tmp_path):
+    with LineageStore.open(tmp_path / "lineage.duckdb") as opened:
+        yield opened
+
+
+def test_load_states_reads_hashes_executions_finished_jobs_and_report_metrics(store):
+    records = pipeline("eu-west-1", "Demand", "abc", ("exec/1", "Succeeded", 1))
+    records.add(
+        "sagemaker_jobs",
+        [
+            {"job_arn": JOB, "status": "Completed", "description": json.dumps({"A": 1})},
+            {"job_arn": RUNNING, "status": "InProgress", "description": json.dumps({"B": 2})},
+        ],
+    )
+    records.add(
+        "sagemaker_job_metrics",
+        [
+            {"job_arn": JOB, "metric_name": "mse", "value": 0.5, "origin": "report:s3://b/e.json"},
+            {"job_arn": JOB, "metric_name": "loss", "value": 0.1, "origin": "FinalMetricDataList"},
+            {"job_arn": RUNNING, "metric_name": "mse", "value": 9.0, "origin": "report:s3://b/x"},
+        ],
+    )
+    store.replace_source(records)
+    store.replace_source(pipeline("us-east-1", "Other", "zzz", ("exec/9", "Executing", 2)))
+
+    states = load_states(store.conn, "eu-west-1")
+
+    assert states == {
+        "sagemaker:eu-west-1/Demand": PipelineState(
+            "abc",
+            {"exec/1": "Succeeded"},
+            {JOB: {"A": 1}},
+            {JOB: (Report(JOB, "", "s3://b/e.json", {"mse": 0.5}),)},
+        )
+    }
+    assert load_states(store.conn, "ap-south-1") == {}
+
+
+def test_stored_pipeline_keys_are_the_region_s_pipeline_sources_only(store):
+    store.replace_source(pipeline("eu-west-1", "A", "1"))
+    store.replace_source(pipeline("eu-west-1", "B", "2"))
+    store.replace_source(pipeline("eu-west-10", "C", "3"))
+    store.replace_source(SourceRecords("sagemaker_domains:eu-west-1", "sagemaker_domains", "x"))
+
+    assert sorted(stored_pipeline_keys(store.conn, "eu-west-1")) == [
+        "sagemaker:eu-west-1/A",
+        "sagemaker:eu-west-1/B",
+    ]
+
+
+def test_overview_names_each_pipeline_with_its_latest_execution_and_regions_by_name(store):
+    store.replace_source(
+        pipeline("us-east-1", "Demand", "1", ("e/1", "Failed", 1), ("e/2", "Succeeded", 3))
+    )
+    store.replace_source(pipeline("eu-west-1", "Demand", "1"))
+
+    assert pipeline_overview(store.conn) == [
+        PipelineOverview("eu-west-1", "Demand", None, "ok", None),
+        PipelineOverview("us-east-1", "Demand", None, "ok", "Succeeded"),
+    ]
+    assert pipeline_regions(store.conn, "Demand") == ["eu-west-1", "us-east-1"]
+    assert pipeline_regions(store.conn, "demand") == []
