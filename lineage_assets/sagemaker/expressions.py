@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -342,7 +342,7 @@ def resolve(
     return {key: resolve(item, scope, seen, depth + 1) for key, item in value.items()}
 
 
-PARAMETER_TYPES = {
+PARAMETER_TYPES: dict[str, Callable[[Any], Any]] = {
     "String": str,
     "Integer": int,
     "Float": float,

@@ -13,7 +13,7 @@ warning, and the rest of the pipeline lands.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -188,7 +188,7 @@ def latest_executions(sagemaker: SageMakerClient, name: str, count: int) -> list
 
 
 def is_unchanged(
-    state: PipelineState | None, digest: str, summaries: list[Mapping[str, Any]]
+    state: PipelineState | None, digest: str, summaries: Sequence[Mapping[str, Any]]
 ) -> bool:
     """Same definition, same latest executions with the same statuses, all finished."""
     if state is None or state.definition_hash != digest:
@@ -327,7 +327,7 @@ class _Problems:
 
 
 def _executions(
-    sagemaker: SageMakerClient, summaries: list[Mapping[str, Any]], problems: _Problems
+    sagemaker: SageMakerClient, summaries: Sequence[Mapping[str, Any]], problems: _Problems
 ) -> tuple[Execution, ...]:
     """Each execution crawled on its own: AWS refusing one fails the pipeline (naming it),
     anything else skips it."""

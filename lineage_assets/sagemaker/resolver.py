@@ -148,7 +148,8 @@ def flatten_steps(definition: Mapping[str, Any], warnings: list[PipelineWarning]
         if not isinstance(name, str) or not name:
             name = f"<unnamed-{index + 1}>"
             _warn(warnings, "unnamed_step", f"step #{index + 1} has no Name; called {name}")
-        kind = item.get("Type") if isinstance(item.get("Type"), str) else "Unknown"
+        declared = item.get("Type")
+        kind = declared if isinstance(declared, str) else "Unknown"
         if name in steps:
             _warn(warnings, "duplicate_step", f"duplicate step name {name!r}: the first is kept")
             continue
@@ -330,6 +331,7 @@ def _revealed_output(item: StepIO, producer: str, path: str, io: Mapping) -> Ste
     elif kind == "model_artifact":
         channel = "model"
     else:  # a file inside an output: `evaluation/evaluation.json`
+        assert around is not None  # returned above when neither whole nor inside an output
         channel = around.channel + str(item.uri)[len(str(around.uri).rstrip("/")) :]
     return StepIO(producer, "output", channel, item.uri, kind, item.expression)
 
