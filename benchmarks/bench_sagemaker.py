@@ -45,8 +45,8 @@ from lineage_assets.emulator.definitions import (
 )
 from lineage_assets.emulator.seed import CREDENTIALS
 from lineage_assets.emulator.server import EmulatorServer
-from lineage_assets.sagemaker import resolve_definition
 from lineage_assets.sagemaker.crawl import crawl_region
+from lineage_assets.sagemaker.resolver import resolve_definition
 from lineage_assets.store import LineageStore
 
 REGION = "us-east-1"

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from lineage_assets.sagemaker import lineage_json, resolve_definition
+from lineage_assets.sagemaker.contract import lineage_json
+from lineage_assets.sagemaker.resolver import resolve_definition
 
 FIXTURES = Path(__file__).parent / "fixtures" / "sagemaker_real"
 BUCKET = "s3://sagemaker-us-east-1-111122223333"

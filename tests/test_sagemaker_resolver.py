@@ -10,7 +10,8 @@ import random
 import pytest
 
 from lineage_assets.emulator import definitions as seeded
-from lineage_assets.sagemaker import pipeline_lineage, resolve_definition
+from lineage_assets.sagemaker.contract import pipeline_lineage
+from lineage_assets.sagemaker.resolver import resolve_definition
 
 BUCKET = "s3://lake"
 

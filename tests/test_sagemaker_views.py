@@ -13,9 +13,12 @@ from lineage_assets.sagemaker.inventory import PIPELINE_KIND, pipeline_source_ke
 from lineage_assets.sagemaker.reports import Report
 from lineage_assets.sagemaker.views import (
     PipelineOverview,
+    StoredWarning,
     load_states,
+    pipeline_keys,
     pipeline_overview,
     pipeline_regions,
+    pipeline_warnings,
     stored_pipeline_keys,
 )
 from lineage_assets.store import LineageStore, SourceRecords
@@ -108,3 +111,25 @@ def test_overview_names_each_pipeline_with_its_latest_execution_and_regions_by_n
     ]
     assert pipeline_regions(store.conn, "Demand") == ["eu-west-1", "us-east-1"]
     assert pipeline_regions(store.conn, "demand") == []
+
+
+def test_pipeline_keys_and_every_pipeline_s_warnings_in_order(store):
+    for region, name in (("us-east-1", "B"), ("eu-west-1", "A")):
+        records = pipeline(region, name, "1")
+        warning = {"region": region, "pipeline_name": name}
+        records.add(
+            "sagemaker_pipeline_warnings",
+            [
+                {**warning, "execution_arn": "exec/1", "code": "job_failed", "message": "m1"},
+                {**warning, "execution_arn": None, "code": "not_json", "message": "m0"},
+            ],
+        )
+        store.replace_source(records)
+
+    assert pipeline_keys(store.conn) == ["sagemaker:eu-west-1/A", "sagemaker:us-east-1/B"]
+    assert pipeline_warnings(store.conn) == [
+        StoredWarning("sagemaker:eu-west-1/A", None, "not_json", "m0"),
+        StoredWarning("sagemaker:eu-west-1/A", "exec/1", "job_failed", "m1"),
+        StoredWarning("sagemaker:us-east-1/B", None, "not_json", "m0"),
+        StoredWarning("sagemaker:us-east-1/B", "exec/1", "job_failed", "m1"),
+    ]

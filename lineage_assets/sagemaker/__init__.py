@@ -1,6 +1,2 @@
-"""SageMaker Pipelines lineage: resolve definitions (pure) and crawl pipelines (boto3)."""
-
-from lineage_assets.sagemaker.contract import lineage_json, pipeline_lineage
-from lineage_assets.sagemaker.resolver import ResolvedPipeline, resolve_definition
-
-__all__ = ["ResolvedPipeline", "lineage_json", "pipeline_lineage", "resolve_definition"]
+"""SageMaker Pipelines lineage: definitions resolved (pure), pipelines crawled with boto3 into
+store records, typed reads back. Import the modules themselves; this package imports nothing."""

@@ -52,6 +52,18 @@ class CrawlReport:
     removed: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 
+    def of_pipeline(self, region: str, name: str) -> CrawlReport:
+        """The part of this report about one pipeline: its crawl, skip, removal, and the errors
+        naming it or its region."""
+        key = pipeline_source_key(region, name)
+        own = (f"{key}: ", f"{REGION_KIND}:{region}: ")
+        return CrawlReport(
+            [c for c in self.crawled if c.pipeline.source_key == key],
+            [k for k in self.unchanged if k == key],
+            [k for k in self.removed if k == key],
+            [line for line in self.errors if line.startswith(own)],
+        )
+
     def merge(self, other: CrawlReport) -> None:
         """Add another report's entries to this one."""
         self.crawled += other.crawled

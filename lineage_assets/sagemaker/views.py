@@ -98,6 +98,31 @@ def pipeline_overview(conn: duckdb.DuckDBPyConnection) -> list[PipelineOverview]
     return [PipelineOverview(*row) for row in rows]
 
 
+def pipeline_keys(conn: duckdb.DuckDBPyConnection) -> list[str]:
+    """The source key of every stored pipeline, sorted."""
+    rows = conn.execute("SELECT source_key FROM sagemaker_pipelines ORDER BY source_key").fetchall()
+    return [key for (key,) in rows]
+
+
+@dataclass(frozen=True)
+class StoredWarning:
+    """One warning the last crawl of a pipeline stored (`execution_arn` None: the definition's)."""
+
+    source_key: str
+    execution_arn: str | None
+    code: str
+    message: str
+
+
+def pipeline_warnings(conn: duckdb.DuckDBPyConnection) -> list[StoredWarning]:
+    """The stored warnings of every pipeline, by pipeline, execution (definition first), code."""
+    rows = conn.execute(
+        "SELECT source_key, execution_arn, code, message FROM sagemaker_pipeline_warnings "
+        "ORDER BY source_key, execution_arn NULLS FIRST, code, message"
+    ).fetchall()
+    return [StoredWarning(*row) for row in rows]
+
+
 def pipeline_regions(conn: duckdb.DuckDBPyConnection, name: str) -> list[str]:
     """The regions holding a pipeline of that name, sorted."""
     rows = conn.execute(
