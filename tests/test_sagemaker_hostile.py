@@ -21,6 +21,7 @@ from lineage_assets.sagemaker.crawl import crawl_regions
 from lineage_assets.sagemaker.reports import job_reports
 from lineage_assets.sagemaker.views import stored_lineage
 from lineage_assets.store import LineageStore
+from tests.conftest import account_s3
 
 ROLE = seeded.ROLE_ARN
 DEEP = '{"Version": "2020-12-01", "Steps": ' + "[" * 200_000 + "]" * 200_000 + "}"
@@ -250,7 +251,7 @@ def test_cycles_and_missing_steps_and_parameters_are_stored_warnings(aws_env, st
     ],
 )
 def test_a_hostile_report_file_is_a_warning(aws_env, body, code):
-    s3 = aws.client("s3", "us-east-1")
+    s3 = account_s3("210987654331")  # an account of its own: the seeded one lists its buckets
     bucket = "hostile-reports"
     s3.create_bucket(Bucket=bucket)
     s3.put_object(Bucket=bucket, Key="eval/evaluation.json", Body=body)
