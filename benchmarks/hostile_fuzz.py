@@ -315,7 +315,7 @@ def hostile_definitions(
 
 def definition_cases(count: int, rng: random.Random, scale: float = 1) -> Iterator[Case]:
     """Each hostile definition through `pipeline_lineage`, with odd parameter values."""
-    from lineage_assets.sagemaker.contract import pipeline_lineage
+    from lineage_assets.contract.definition import pipeline_lineage
 
     for label, definition in hostile_definitions(count, rng, scale):
         parameters = rng.choice([None, {}, {"InputData": "s3://" + "a" * 2_000}, {"x": "\x00"}])

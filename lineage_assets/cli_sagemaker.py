@@ -16,8 +16,8 @@ from typing import Any
 from lineage_assets import config
 from lineage_assets.cli_names import names_checked
 from lineage_assets.contract import Request, UnknownName, build_lineage, catalog
+from lineage_assets.contract.definition import VIEWS, execution_lineage, pipeline_lineage
 from lineage_assets.sagemaker.bounds import MAX_DEFINITION_CHARS, clip
-from lineage_assets.sagemaker.contract import VIEWS, execution_lineage, pipeline_lineage
 from lineage_assets.sagemaker.views import pipeline_regions
 from lineage_assets.store import StoreError, connect_published
 

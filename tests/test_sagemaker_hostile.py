@@ -14,12 +14,12 @@ import pytest
 from botocore.awsrequest import AWSResponse
 
 from lineage_assets import aws
+from lineage_assets.contract.definition import stored_lineage
 from lineage_assets.emulator import definitions as seeded
 from lineage_assets.emulator import moto_ext
 from lineage_assets.sagemaker.bounds import MAX_REPORT_BYTES
 from lineage_assets.sagemaker.crawl import crawl_regions
 from lineage_assets.sagemaker.reports import job_reports
-from lineage_assets.sagemaker.views import stored_lineage
 from lineage_assets.store import LineageStore
 from tests.conftest import account_s3
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from lineage_assets.sagemaker.contract import lineage_json
+from lineage_assets.contract.definition import lineage_json
 from lineage_assets.sagemaker.resolver import resolve_definition
 
 FIXTURES = Path(__file__).parent / "fixtures" / "sagemaker_real"

@@ -9,8 +9,8 @@ import random
 
 import pytest
 
+from lineage_assets.contract.definition import pipeline_lineage
 from lineage_assets.emulator import definitions as seeded
-from lineage_assets.sagemaker.contract import pipeline_lineage
 from lineage_assets.sagemaker.resolver import resolve_definition
 
 BUCKET = "s3://lake"

@@ -11,7 +11,6 @@ from typing import Any
 import duckdb
 
 from lineage_assets.sagemaker.bounds import definition_text
-from lineage_assets.sagemaker.contract import pipeline_lineage
 from lineage_assets.sagemaker.fetch import PipelineState
 from lineage_assets.sagemaker.inventory import PIPELINE_KIND, pipeline_source_key
 from lineage_assets.sagemaker.reports import Report
@@ -190,21 +189,6 @@ def stored_warnings(conn: duckdb.DuckDBPyConnection, source_key: str) -> list[di
         [source_key],
     ).fetchall()
     return [{"execution": arn, "code": code, "message": message} for arn, code, message in rows]
-
-
-def stored_lineage(
-    conn: duckdb.DuckDBPyConnection, source_key: str, view: str = "both"
-) -> dict[str, Any] | None:
-    """The lineage JSON of the stored current definition (defaults for parameters), with the
-    warnings the crawl stored (they include the definition's own, and unreadable executions,
-    jobs and reports; a store written before warnings were stored shows the resolver's)."""
-    definition = stored_definition(conn, source_key)
-    if definition is None:
-        return None
-    document = pipeline_lineage(definition, view=view)
-    stored = [w["message"] for w in stored_warnings(conn, source_key)]
-    document["warnings"] = list(dict.fromkeys(stored)) or document["warnings"]
-    return document
 
 
 def warning_lines(

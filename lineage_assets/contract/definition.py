@@ -1,4 +1,5 @@
-"""The original service's lineage JSON (graphPipeline + graphData) from a resolved pipeline.
+"""The original service's lineage JSON (graphPipeline + graphData) from a pipeline definition
+alone (resolved here, no store needed) or from a crawled definition and its stored warnings.
 
 Same keys as the old API so its consumers keep working, without its defects: every step of every
 branch, I/O for every step type, resolved URIs kept exactly as written (case and trailing `/`).
@@ -10,8 +11,11 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+import duckdb
+
 from lineage_assets.sagemaker.expressions import is_placeholder
 from lineage_assets.sagemaker.resolver import ResolvedPipeline, StepIO, resolve_definition
+from lineage_assets.sagemaker.views import stored_definition, stored_warnings
 
 VIEWS = ("pipeline", "data", "both")
 
@@ -206,3 +210,18 @@ def execution_lineage(crawl: Any, run: Any, view: str = "both") -> dict[str, Any
         "differsFromDefaults": execution_differences(crawl, run),
     }
     return result
+
+
+def stored_lineage(
+    conn: duckdb.DuckDBPyConnection, source_key: str, view: str = "both"
+) -> dict[str, Any] | None:
+    """The lineage JSON of the stored current definition (defaults for parameters), with the
+    warnings the crawl stored (they include the definition's own, and unreadable executions,
+    jobs and reports; a store written before warnings were stored shows the resolver's)."""
+    definition = stored_definition(conn, source_key)
+    if definition is None:
+        return None
+    document = pipeline_lineage(definition, view=view)
+    stored = [w["message"] for w in stored_warnings(conn, source_key)]
+    document["warnings"] = list(dict.fromkeys(stored)) or document["warnings"]
+    return document
