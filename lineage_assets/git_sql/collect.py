@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from lineage_assets.git_sql.dbt import (
     DbtError,
@@ -69,7 +70,7 @@ def with_dbt_settings(config: GitSourceConfig, table: object) -> GitSourceConfig
     configuration may let its templates read environment variables (see `ignored_dbt_settings`)."""
     if not isinstance(table, Mapping):
         return config
-    values: dict[str, object] = {}
+    values: dict[str, Any] = {}
     for key, field_name in DBT_KEYS.items():
         value = table.get(key)
         unset = getattr(config, field_name) is None

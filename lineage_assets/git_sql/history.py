@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import subprocess
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import IO
@@ -108,7 +108,7 @@ def _feed(stdin: IO[bytes], lines: Iterable[bytes]) -> None:
         return
 
 
-def changed_paths(git: Sequence[str], commits: list[Commit]) -> Iterator[set[str]]:
+def changed_paths(git: Sequence[str], commits: list[Commit]) -> Generator[set[str], None, None]:
     """The paths each (commit, parent) pair changes, in the order of `_diff_requests`.
 
     `--always` prints a header even for an empty diff, so answers match requests one to one.

@@ -267,7 +267,8 @@ class Checkout:
     @property
     def _git(self) -> list[str]:
         """The git command line for plumbing on this repository (no shell, no config of ours)."""
-        return [self.repo.git.GIT_PYTHON_GIT_EXECUTABLE or "git", "--git-dir", self.repo.git_dir]
+        executable = self.repo.git.GIT_PYTHON_GIT_EXECUTABLE or "git"
+        return [str(executable), "--git-dir", str(self.repo.git_dir)]
 
     def is_ancestor(self, older: str, newer: str) -> bool:
         """Whether `older` is in the history of `newer` (False when `older` is gone)."""
@@ -395,7 +396,7 @@ def _run_fetch(repo: git.Repo, cache: Path, config: GitSourceConfig, refspec: st
     cache's objects grow past `max_cache_bytes` (the bound holds during the transfer, not
     only after it) or when it outlives `FETCH_TIMEOUT_SECONDS`."""
     command = [
-        *(repo.git.GIT_PYTHON_GIT_EXECUTABLE or "git", "--git-dir", repo.git_dir),
+        *(str(repo.git.GIT_PYTHON_GIT_EXECUTABLE or "git"), "--git-dir", str(repo.git_dir)),
         *("fetch", "--force", "--no-tags", "--no-write-fetch-head", "--update-shallow"),
         *("origin", refspec),
     ]
@@ -489,7 +490,7 @@ def _branch_target(branch: str) -> FetchTarget:
 def _advertised(repo: git.Repo, names: list[str]) -> dict[str, str]:
     """The remote's refs among `names` (exact names), with the target of a symbolic HEAD as
     `ref: refs/heads/...` (the remote's default branch)."""
-    out = repo.git.ls_remote("--symref", "origin", *names, kill_after_timeout=STALL_SECONDS)
+    out = str(repo.git.ls_remote("--symref", "origin", *names, kill_after_timeout=STALL_SECONDS))
     found: dict[str, str] = {}
     for line in out.splitlines():
         value, _, name = line.partition("\t")

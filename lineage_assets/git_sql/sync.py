@@ -147,8 +147,8 @@ def checkout_state(
     yaml_nodes = context.node_yaml_files()
     if yaml_nodes:  # dbt snapshots defined in YAML: their file is their statement
         anywhere = replace(config, include=("*",))
-        listed = checkout.listing()
-        files |= {f.path: f for f in listed if f.path in yaml_nodes and anywhere.wants(f.path)}
+        listing = checkout.listing()
+        files |= {f.path: f for f in listing if f.path in yaml_nodes and anywhere.wants(f.path)}
     rewritten = bool(stored.commit and not checkout.is_ancestor(stored.commit, checkout.commit_sha))
     changed = None
     if stored.commit and not rewritten:
@@ -290,7 +290,7 @@ def prefetch_chunks(files: Iterable[RepoFile]) -> Iterator[list[RepoFile]]:
     chunk: list[RepoFile] = []
     size = 0
     for file in files:
-        weight = file.size if _worth_prefetching(file) else 0
+        weight = file.size if file.size is not None and _worth_prefetching(file) else 0
         if chunk and (len(chunk) >= BATCH or size + weight > PREFETCH_BYTES):
             yield chunk
             chunk, size = [], 0

@@ -141,7 +141,7 @@ class QueryColumns:
         table = projection.table if isinstance(projection, exp.Column) else ""
         if table:
             found = self.root.sources.get(table) or _by_table_name(self.root, table)
-            sources = [found] if found is not None else []
+            sources: list[exp.Expr | Scope] = [found] if found is not None else []
         else:
             sources = [s for s in self.selected(self.root) if not _is_udtf_scope(s)]
         result: list[tuple[str, Origins]] = []
@@ -341,7 +341,7 @@ class QueryColumns:
         """Origins of `name` through `*` / `t.*`: `t.*` when unexpanded, else the named column."""
         if table:
             found = scope.sources.get(table) or _by_table_name(scope, table)
-            sources = [found] if found is not None else []
+            sources: list[exp.Expr | Scope] = [found] if found is not None else []
         else:
             sources = [s for s in self.selected(scope) if not _is_udtf_scope(s)]
         if name != STAR and len(sources) > 1:
@@ -349,8 +349,8 @@ class QueryColumns:
             sources = holding if len(holding) == 1 else []
         origins: Origins = {}
         for source in sources:
-            for found, transform in self._from_source(source, name).items():
-                add_origin(origins, found, transform)
+            for origin, transform in self._from_source(source, name).items():
+                add_origin(origins, origin, transform)
         if not origins and name != STAR:
             return {(None, name): transforms.IDENTITY}
         return origins

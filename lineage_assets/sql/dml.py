@@ -172,7 +172,7 @@ def merge(statement: exp.Merge, context: Context) -> Analysis:
     on = statement.args.get("on")
     if conditions and on is not None:
         on = exp.and_(on, *conditions)
-    joins = [exp.Join(this=using, on=on)] if using is not None else []
+    joins: list[exp.Expr] = [exp.Join(this=using, on=on)] if using is not None else []
     _dml_lineage(
         analysis, target, pairs, _assignments(statement, pairs, target_table, joins), context
     )

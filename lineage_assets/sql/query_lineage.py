@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import cast
 
 from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect, NormalizationStrategy
@@ -70,7 +71,7 @@ def _single_scope(query: exp.Expr) -> Scope | None:
     from_ = query.args.get("from_")
     tables = [from_.this] if from_ is not None else []
     tables += [join.this for join in query.args.get("joins") or ()]
-    sources: dict[str, exp.Expr | Scope] = {}
+    sources: dict[str, exp.Table | Scope] = {}
     for table in tables:
         if not isinstance(table, exp.Table) or not isinstance(table.this, exp.Identifier):
             return None
@@ -106,11 +107,12 @@ def normalize_and_check(query: exp.Expr, context: Context) -> Shape:
         if kind in _NESTING and node is not query:
             nested = True
         if kind is exp.Select:
-            _name_expressions(node, context)
-            selects.append(node)
+            select = cast(exp.Select, node)
+            _name_expressions(select, context)
+            selects.append(select)
         elif kind is exp.Alias:
             aliases.add(node.alias.lower())
-        elif kind is exp.Column and not node.table:
+        elif kind is exp.Column and not cast(exp.Column, node).table:
             bare.add(node.name.lower())
         if not needed:
             check = _QUALIFY_SIGNALS.get(kind)
@@ -194,7 +196,7 @@ def _reads_own_alias(select: exp.Select) -> bool:
     return False
 
 
-def _star_needs_schema(star: exp.Star, context: Context) -> bool:
+def _star_needs_schema(star: exp.Expr, context: Context) -> bool:
     """A star the qualifier must expand: over tables whose columns are known, or with
     EXCEPT / REPLACE / RENAME (our resolver reads unknown and CTE stars itself)."""
     return not context.catalog.empty or any(
@@ -210,7 +212,7 @@ _QUALIFY_SIGNALS: dict[type[exp.Expr], Callable[[exp.Expr, Context], bool]] = {
     exp.Join: lambda node, context: bool(node.args.get("using")),
     exp.Subquery: lambda node, context: not node.alias and _is_from_source(node),
     exp.Column: lambda node, context: bool(node.args.get("db")),
-    exp.TableAlias: lambda node, context: bool(node.columns),
+    exp.TableAlias: lambda node, context: bool(node.args.get("columns")),
 }
 
 

@@ -168,9 +168,10 @@ def _parse_and_analyse(
     try:
         trees = parser.parse(_parseable_tokens(piece.tokens, context), sql)
     except ParseError as error:
-        trees = _hive_reading(piece, sql, context)
-        if trees is None:
+        hive = _hive_reading(piece, sql, context)
+        if hive is None:
             return None, _parse_message(error, piece)
+        trees = hive
     except RecursionError:
         return None, f"line {line}: statement nested too deeply to parse"
     except MemoryError:
@@ -271,7 +272,7 @@ def _compound_assignments(tokens: list[Token]) -> list[Token]:
 _HIVE_READABLE = frozenset({"Athena", "Dialect"})
 
 
-def _hive_reading(piece: Piece, sql: str, context: Context) -> list | None:
+def _hive_reading(piece: Piece, sql: str, context: Context) -> list[exp.Expr | None] | None:
     """Athena runs Hive syntax too, and SQL given without a dialect is often Hive/Spark:
     a statement with backquoted names that the grammar rejects is read as Hive before it is
     reported as an error."""

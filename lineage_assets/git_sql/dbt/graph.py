@@ -146,7 +146,7 @@ def _requests(
                 or (kind == "model" and path.endswith(".py"))
                 or (kind == "seed" and path.endswith(".csv"))
             )
-            if not wanted:
+            if kind is None or not wanted:
                 continue
             fqn = owner.fqn(path, kind)
             name, version = fqn[-1], None

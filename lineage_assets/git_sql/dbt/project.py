@@ -239,7 +239,7 @@ def read_properties(
         for key in ("models", "seeds", "snapshots", "analyses"):
             for entry in _entries(document, key):
                 if entry.get("name"):
-                    config = entry.get("config") if isinstance(entry.get("config"), Mapping) else {}
+                    config = entry["config"] if isinstance(entry.get("config"), Mapping) else {}
                     properties[str(entry["name"])] = {
                         "config": dict(config),
                         "columns": _columns(entry),

@@ -15,6 +15,7 @@ import json
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from types import MappingProxyType
 from typing import Any
 
@@ -200,7 +201,7 @@ class ParseConfig:
 class Namespace:
     """A package's macros by attribute (`dbt_utils.star`); a missing one is recorded, not fatal."""
 
-    def __init__(self, package: str, macros: Mapping[str, Callable[..., Any]]) -> None:
+    def __init__(self, package: str, macros: Mapping[str, Any]) -> None:
         self._package = package
         self._macros = macros
 
@@ -315,7 +316,7 @@ class ProjectRenderer:
         self.model_info: dict[str, Any] = {}
         self.packages = ("dbt", bundle.root_package, *bundle.packages)
         self.macros: dict[str, dict[str, jinja2.runtime.Macro]] = {p: {} for p in self.packages}
-        self.wrappers = {p: {} for p in self.packages}
+        self.wrappers: dict[str, dict[str, Any]] = {p: {} for p in self.packages}
         self.load_warnings: list[str] = []
         self._naming_cache: dict[str, bool] = {}
         self.base = self._base_context()
@@ -443,7 +444,7 @@ class ProjectRenderer:
     def dispatch(self, name: str, namespace: str | None) -> Any:
         """dbt's dispatch: search order per namespace, then `<adapter>__`, parents, `default__`."""
         root = self.bundle.root_package
-        if namespace in self.bundle.dispatch:
+        if namespace is not None and namespace in self.bundle.dispatch:
             order = list(self.bundle.dispatch[namespace])
         elif namespace:
             order = [root, namespace] if namespace in self.macros else [root]
@@ -509,10 +510,8 @@ class ProjectRenderer:
             return [self._failed(request, f"Jinja syntax: {error.message}", error.lineno)]
         if request.resource_type == "snapshot":
             return self._render_snapshots(request, template)
-        sql, error = self._run(lambda: sandbox.bounded_render(
-            template, self.context_for(request.package), self.bundle.limits
-        ))  # fmt: skip
-        return [self._finish(request, request.name, sql or "", self.state, error)]
+        sql, failure = self._run(partial(self._render_template, template, request.package))
+        return [self._finish(request, request.name, sql or "", self.state, failure)]
 
     def _compile(self, text: str) -> jinja2.Template:
         """The template with line markers; should a marker ever land where Jinja's lexer
@@ -539,9 +538,17 @@ class ProjectRenderer:
             sandbox.MISSING.names = []
             self.state = NodeState()
             self._set_model(request, snapshot)
-            sql, error = self._run(lambda m=macro: str(m()))
-            found.append(self._finish(request, snapshot, sql or "", self.state, error))
+            sql, failure = self._run(partial(_called, macro))
+            found.append(self._finish(request, snapshot, sql or "", self.state, failure))
         return found
+
+    def _render_template(self, template: jinja2.Template, package: str) -> str:
+        """A compiled template rendered in a package's context, within the bounds."""
+        return sandbox.bounded_render(template, self.context_for(package), self.bundle.limits)
+
+    def _render_text(self, text: str, context: dict[str, Any]) -> str:
+        """A template text compiled and rendered in a context, within the bounds."""
+        return sandbox.bounded_render(self.env.from_string(text), context, self.bundle.limits)
 
     def _run(self, render: Callable[[], str]) -> tuple[str | None, tuple[str, int | None] | None]:
         """Run a render; any exception becomes the node's error with the file line if known."""
@@ -623,11 +630,7 @@ class ProjectRenderer:
                 continue
             context = context or self.context_for(request.package)
             self.state = state
-            text, error = self._run(
-                lambda v=value, c=context: sandbox.bounded_render(
-                    self.env.from_string(v), c, self.bundle.limits
-                )
-            )
+            text, error = self._run(partial(self._render_text, value, context))
             if error:
                 state.warnings.append(f"config {key}: {error[0]}")
             else:
@@ -642,18 +645,14 @@ class ProjectRenderer:
         for key in HOOK_KEYS:
             value = config.get(key)
             hooks += value if isinstance(value, list) else [value]
-        texts = [h.get("sql") if isinstance(h, Mapping) else h for h in hooks]
-        texts = [t for t in texts if isinstance(t, str) and ("{{" in t or "{%" in t)]
+        written = [h.get("sql") if isinstance(h, Mapping) else h for h in hooks]
+        texts = [t for t in written if isinstance(t, str) and ("{{" in t or "{%" in t)]
         if not texts:
             return
         self.state = state
         context = self.context_for(request.package)
         for text in texts[:MAX_HOOKS]:
-            _, error = self._run(
-                lambda t=text: sandbox.bounded_render(
-                    self.env.from_string(t), context, self.bundle.limits
-                )
-            )
+            _, error = self._run(partial(self._render_text, text, context))
             if error:
                 state.warnings.append(f"hook: {error[0]}")
 
@@ -759,6 +758,11 @@ def _plain(value: Any, depth: int = 0) -> Any:
     if isinstance(value, (str, int, float, bool)) or value is None:
         return value
     return str(value)
+
+
+def _called(macro: Callable[[], Any]) -> str:
+    """A macro's output as text (a snapshot block is a macro of no arguments)."""
+    return str(macro())
 
 
 def _describe(error: BaseException) -> str:

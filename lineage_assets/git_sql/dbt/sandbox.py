@@ -65,7 +65,7 @@ class RecordingUndefined(jinja2.Undefined):
         hint: str | None = None,
         obj: Any = jinja2.utils.missing,
         name: str | None = None,
-        exc: type[Exception] = jinja2.exceptions.UndefinedError,
+        exc: type[jinja2.exceptions.TemplateRuntimeError] = jinja2.exceptions.UndefinedError,
     ) -> None:
         if exc is SecurityError:
             raise SecurityError(hint or f"access to attribute {name!r} is unsafe")
@@ -76,10 +76,10 @@ class RecordingUndefined(jinja2.Undefined):
             raise AttributeError(name)
         return RecordingUndefined(name=f"{self._undefined_name}.{name}")
 
-    def __getitem__(self, key: Any) -> RecordingUndefined:
+    def __getitem__(self, key: Any) -> RecordingUndefined:  # type: ignore[override]
         return self
 
-    def __call__(self, *args: Any, **kwargs: Any) -> RecordingUndefined:
+    def __call__(self, *args: Any, **kwargs: Any) -> RecordingUndefined:  # type: ignore[override]
         MISSING.record(str(self._undefined_name))
         return MissingResult(name=f"{self._undefined_name}()")
 

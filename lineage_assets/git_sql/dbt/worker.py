@@ -17,7 +17,7 @@ import subprocess
 import sys
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import IO, Any
 
 from lineage_assets.git_sql.dbt.records import (
     NodeRequest,
@@ -44,13 +44,13 @@ class WorkerGone(Exception):
     """The worker ended or broke its protocol."""
 
 
-def _write(stream: BinaryIO, payload: Any) -> None:
+def _write(stream: IO[bytes], payload: Any) -> None:
     data = json.dumps(payload, default=str).encode()
     stream.write(HEADER.pack(len(data)) + data)
     stream.flush()
 
 
-def _read_exact(stream: BinaryIO, size: int) -> bytes:
+def _read_exact(stream: IO[bytes], size: int) -> bytes:
     chunks, remaining = [], size
     while remaining:
         chunk = stream.read(remaining)
@@ -61,7 +61,7 @@ def _read_exact(stream: BinaryIO, size: int) -> bytes:
     return b"".join(chunks)
 
 
-def _read(stream: BinaryIO) -> Any:
+def _read(stream: IO[bytes]) -> Any:
     (size,) = HEADER.unpack(_read_exact(stream, HEADER.size))
     if size > MAX_ANSWER_BYTES:
         raise WorkerGone(f"answer of {size} bytes")
