@@ -6,10 +6,15 @@ from __future__ import annotations
 
 import dagster as dg
 
-from dagster_project.defs import graph, openlineage, s3, sagemaker, sql, store
-from dagster_project.resources import AwsResource, LineageStoreResource, SqlRepoResource
+from dagster_project.defs import graph, openlineage, retention, s3, sagemaker, sql, store
+from dagster_project.resources import (
+    AwsResource,
+    LineageStoreResource,
+    RetentionReportsResource,
+    SqlRepoResource,
+)
 
-DOMAINS = (store, sql, sagemaker, s3, graph, openlineage)
+DOMAINS = (store, sql, sagemaker, s3, retention, graph, openlineage)
 
 
 @dg.definitions
@@ -24,6 +29,7 @@ def defs() -> dg.Definitions:
                 "lineage_store": LineageStoreResource(),
                 "aws": AwsResource(),
                 "sql_repo": SqlRepoResource(),
+                "retention": RetentionReportsResource(),
             }
         ),
     )

@@ -24,6 +24,7 @@ S3_BUCKET_POSTURE = dg.AssetKey("s3_bucket_posture")
 S3_DATASET_SCHEMAS = dg.AssetKey("s3_dataset_schemas")
 LINEAGE_GRAPH = dg.AssetKey("lineage_graph")
 OPENLINEAGE_EXPORT = dg.AssetKey("openlineage_export")
+RETENTION_REPORTS = dg.AssetKey("retention_reports")
 
 # Every source asset of the nightly crawl: the graph and the store's health run after them.
 SOURCE_ASSET_KEYS = (S3_BUCKET_POSTURE, SAGEMAKER_CRAWL, SQL_LINEAGE, S3_DATASET_SCHEMAS)

@@ -252,3 +252,23 @@ class SqlRepoResource(EnvironmentSettings):
             dbt_env_allow=tuple(self.dbt_env_allow),
             dbt_manifest=self.dbt_manifest or None,
         )
+
+
+class RetentionReportsResource(dg.ConfigurableResource):
+    """Where the retention reports are (deletion reports and S3 cross-checks). Optional: with
+    none configured the retention asset has nothing to do."""
+
+    locations: str = Field(
+        default="",
+        description="Comma-separated report locations (files, globs, folders ending in /, "
+        "s3:// URIs); empty: $LINEAGE_RETENTION_REPORTS (read when a run starts).",
+    )
+
+    @property
+    def location_list(self) -> list[str]:
+        """The configured locations, in order, without blanks or repeats (may be none)."""
+        from lineage_assets.retention.locations import parse_locations
+
+        return parse_locations(
+            self.locations.strip() or config.env("LINEAGE_RETENTION_REPORTS", "")
+        )
