@@ -113,6 +113,34 @@ def test_overview_names_each_pipeline_with_its_latest_execution_and_regions_by_n
     assert pipeline_regions(store.conn, "demand") == []
 
 
+def test_a_pipeline_stored_without_its_parsed_queries_is_crawled_again(store):
+    """Rows written before the store kept parsed query inputs: no hash, so not 'unchanged'."""
+
+    def with_query(name: str, parsed: bool) -> SourceRecords:
+        records = pipeline("eu-west-1", name, "abc")
+        io = {"region": "eu-west-1", "pipeline_name": name, "step_name": "Prepare"}
+        records.add(
+            "sagemaker_step_io",
+            [{**io, "direction": "input", "provenance": "declared", "query_string": "SELECT 1"}],
+        )
+        if parsed:
+            records.add("sagemaker_step_queries", [{**io, "table_name": None}])
+        return records
+
+    store.replace_source(with_query("Old", parsed=False))
+    store.replace_source(with_query("New", parsed=True))
+    store.replace_source(pipeline("eu-west-1", "NoQuery", "xyz"))
+
+    hashes = {
+        key: state.definition_hash for key, state in load_states(store.conn, "eu-west-1").items()
+    }
+    assert hashes == {
+        "sagemaker:eu-west-1/Old": None,
+        "sagemaker:eu-west-1/New": "abc",
+        "sagemaker:eu-west-1/NoQuery": "xyz",
+    }
+
+
 def test_pipeline_keys_and_every_pipeline_s_warnings_in_order(store):
     for region, name in (("us-east-1", "B"), ("eu-west-1", "A")):
         records = pipeline(region, name, "1")

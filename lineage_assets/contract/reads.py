@@ -302,8 +302,8 @@ def step_queries(
     """Step → tables its Athena/Redshift query reads (the graph's `query` edges)."""
     found: dict[str, list[str]] = defaultdict(list)
     for table, step in conn.execute(
-        "SELECT source_node, target_node FROM inferred_edges WHERE edge_kind = 'query' "
-        "AND starts_with(target_node, ?) ORDER BY ALL",
+        "SELECT DISTINCT source_node, target_node FROM lineage_edge_index "
+        "WHERE edge_kind = 'query' AND starts_with(target_node, ?) ORDER BY ALL",
         [step_prefix(region, pipeline)],
     ).fetchall():
         found[step.rsplit("/", 1)[-1]].append(key_of(table, NodeKind.TABLE) or table)

@@ -1,9 +1,6 @@
 """Inferred edges that join the sources into one graph, written as source `graph:stitching`:
 
 - the same location spelled differently, and prefixes that contain each other;
-- Athena/Redshift QueryString inputs of pipeline steps to the tables they read;
-- a feature group to its offline data, a model package to its model data, an execution to
-  the steps it ran;
 - columns with the same name across those joins (table ↔ its location, a step's input ↔ its
   output), so column lineage, and PII, continue from SQL through S3 into pipelines.
 """
@@ -20,19 +17,13 @@ from lineage_assets.core.enums import NodeKind
 from lineage_assets.core.ids import (
     column_node,
     data_node,
-    execution_node,
-    feature_group_node,
     key_of,
-    model_package_node,
-    step_node,
     table_node,
 )
 from lineage_assets.core.uris import ancestors, normalize
 from lineage_assets.graph import views
-from lineage_assets.sql import extract_lineage
 
 STITCHING_SOURCE = "graph:stitching"
-QUERY_DIALECTS = {"athena": "athena", "redshift": "redshift"}
 
 
 @dataclass(frozen=True)
@@ -83,17 +74,6 @@ def location_edges(nodes: Iterable[str]) -> list[Edge]:
     return edges
 
 
-def query_edges(conn: duckdb.DuckDBPyConnection) -> list[Edge]:
-    """Tables read by the Athena/Redshift queries that feed pipeline steps."""
-    edges = []
-    for region, pipeline, step, kind, query in views.step_queries(conn):
-        lineage = extract_lineage(query, QUERY_DIALECTS.get(str(kind).lower()))
-        target = step_node(region, pipeline, step)
-        reason = f"{kind or 'SQL'} query of {pipeline}/{step}"
-        edges += [Edge(table_node(t), target, "query", reason) for t in lineage.sources]
-    return edges
-
-
 def table_data_edges(locations: list[views.TableLocation]) -> list[Edge]:
     """A table's location back to the table (the view has table → data): the table *is* that
     data, so walks cross in both directions."""
@@ -102,27 +82,6 @@ def table_data_edges(locations: list[views.TableLocation]) -> list[Edge]:
         for table, uri, direction in locations
         if direction == "location"
     ]
-
-
-def execution_edges(conn: duckdb.DuckDBPyConnection) -> list[Edge]:
-    """Each crawled execution to the steps it ran (status in the reason), so runs are nodes."""
-    return [
-        Edge(execution_node(arn), step_node(region, pipeline, step), "ran", status or "unknown")
-        for arn, region, pipeline, step, status in views.executed_steps(conn)
-    ]
-
-
-def catalog_edges(conn: duckdb.DuckDBPyConnection) -> list[Edge]:
-    """Feature group → its offline data; model data → its model package."""
-    edges = [
-        Edge(feature_group_node(region, name), data_node(uri), "feature_group_data", name)
-        for region, name, uri in views.feature_group_data(conn)
-    ]
-    edges += [
-        Edge(data_node(url), model_package_node(arn), "model_data", f"ModelDataUrl of {arn}")
-        for arn, url in views.model_package_data(conn)
-    ]
-    return edges
 
 
 def _alias_pairs(
@@ -166,10 +125,7 @@ def stitch(conn: duckdb.DuckDBPyConnection) -> list[Edge]:
     locations = views.table_locations(conn)
     edges = [
         *location,
-        *query_edges(conn),
         *table_data_edges(locations),
-        *execution_edges(conn),
-        *catalog_edges(conn),
         *column_edges(conn, location, locations),
     ]
     unique = {(e.source_node, e.target_node, e.edge_kind): e for e in edges}

@@ -158,38 +158,6 @@ def step_passages(conn: duckdb.DuckDBPyConnection) -> list[StepPassage]:
     return [StepPassage(*row) for row in rows]
 
 
-def step_queries(conn: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str, str | None, str]]:
-    """(region, pipeline, step, data kind, query) of each step input that is a query."""
-    return conn.execute(
-        "SELECT DISTINCT region, pipeline_name, step_name, data_kind, query_string "
-        "FROM sagemaker_step_io WHERE query_string IS NOT NULL"
-    ).fetchall()
-
-
-def executed_steps(conn: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str, str, str | None]]:
-    """(execution ARN, region, pipeline, step, status) of each step an execution ran."""
-    return conn.execute(
-        "SELECT DISTINCT r.execution_arn, p.region, p.pipeline_name, r.step_name, r.status "
-        "FROM sagemaker_step_runs r JOIN sagemaker_pipelines p USING (source_key)"
-    ).fetchall()
-
-
-def feature_group_data(conn: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str]]:
-    """(region, name, offline URI) of each feature group with an offline store."""
-    return conn.execute(
-        "SELECT region, feature_group_name, coalesce(resolved_offline_uri, offline_store_uri) "
-        "FROM feature_groups WHERE coalesce(resolved_offline_uri, offline_store_uri) IS NOT NULL"
-    ).fetchall()
-
-
-def model_package_data(conn: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
-    """(model package ARN, model data URL) of each model package with model data."""
-    return conn.execute(
-        "SELECT model_package_arn, model_data_url FROM sagemaker_model_packages "
-        "WHERE model_data_url IS NOT NULL"
-    ).fetchall()
-
-
 def classified_columns(conn: duckdb.DuckDBPyConnection) -> list[ClassifiedColumn]:
     """Every classified or overridden column with its effective class."""
     rows = conn.execute(

@@ -280,8 +280,8 @@ def pipeline_rows(conn: duckdb.DuckDBPyConnection) -> PipelineRows:
     step_runs = runs.step_runs_by_execution(conn)
     queries: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
     for table, step in conn.execute(
-        "SELECT source_node, target_node FROM inferred_edges WHERE edge_kind = 'query' "
-        "AND starts_with(target_node, 'step:') ORDER BY ALL"
+        "SELECT DISTINCT source_node, target_node FROM lineage_edge_index "
+        "WHERE edge_kind = 'query' AND starts_with(target_node, 'step:') ORDER BY ALL"
     ).fetchall():
         scope, _, name = (key_of(step, NodeKind.STEP) or "").rpartition("/")
         queries[scope][name].append(key_of(table, NodeKind.TABLE) or table)

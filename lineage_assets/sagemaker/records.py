@@ -24,6 +24,7 @@ from lineage_assets.sagemaker.inventory import (
     Pipeline,
     definition_hash,
 )
+from lineage_assets.sagemaker.query_inputs import QueryInput, query_inputs
 from lineage_assets.sagemaker.resolver import ResolvedPipeline, StepIO, resolve_definition
 from lineage_assets.store import SourceRecords, Upsert
 
@@ -215,7 +216,9 @@ def resolve_execution(
 ) -> ResolvedPipeline:
     """The definition as run, resolved with its parameters, variables and described jobs."""
     descriptions = {
-        step.name: crawl.jobs[step.job_arn] for step in run.steps if step.job_arn in crawl.jobs
+        step.name: crawl.jobs[step.job_arn]
+        for step in run.steps
+        if step.job_arn is not None and step.job_arn in crawl.jobs
     }
     properties: dict[str, dict[str, Any]] = {}
     for step in run.steps:
@@ -256,9 +259,10 @@ def execution_differences(crawl: PipelineCrawl, run: Execution) -> list[dict[str
     ]
 
 
-def observed_io(crawl: PipelineCrawl, stores: Mapping[str, str]) -> list[dict]:
-    """Observed I/O of every step that ran; a cache hit's outputs belong to its source run."""
-    rows: dict[tuple, dict] = {}
+def observed(crawl: PipelineCrawl, stores: Mapping[str, str]) -> list[tuple[StepIO, str]]:
+    """Observed I/O of every step that ran, with the execution it belongs to: a cache hit's
+    outputs belong to its source run."""
+    found: dict[tuple, tuple[StepIO, str]] = {}
     for run in crawl.executions:
         resolved = resolve_execution(crawl, run, stores)
         ran = {step.name: step for step in run.steps}
@@ -269,10 +273,23 @@ def observed_io(crawl: PipelineCrawl, stores: Mapping[str, str]) -> list[dict]:
             owner = step.cache_source or run.arn
             if step.cache_source and io.direction == "input":
                 continue  # a cache hit read nothing in this run
-            row = _io_row(crawl.pipeline, io, "observed", owner)
-            key = (owner, io.step, io.direction, io.channel)
-            rows.setdefault(key, row)
-    return list(rows.values())
+            found.setdefault((owner, io.step, io.direction, io.channel), (io, owner))
+    return list(found.values())
+
+
+def _query_rows(pipeline: Pipeline, queries: list[QueryInput]) -> list[dict]:
+    """sagemaker_step_queries rows."""
+    return [
+        {
+            "region": pipeline.region,
+            "pipeline_name": pipeline.name,
+            "step_name": query.step,
+            "data_kind": query.data_kind,
+            "engine": query.engine,
+            "table_name": query.table,
+        }
+        for query in queries
+    ]
 
 
 def _run_row(run: Execution, step: StepRun, types: Mapping[str, str]) -> dict:
@@ -432,9 +449,11 @@ def warning_rows(
     crawl: PipelineCrawl,
     current: ResolvedPipeline,
     definitions: Mapping[str, tuple[str, ResolvedPipeline]],
+    records: Iterable[PipelineWarning] = (),
 ) -> list[dict]:
     """sagemaker_pipeline_warnings rows: the current definition's (no execution), each
-    execution's definition's that the current one does not have, and the crawl's own."""
+    execution's definition's that the current one does not have, the crawl's own and those
+    found while building the records."""
     rows: dict[tuple, dict] = {}
 
     def add(warning: PipelineWarning, execution: str | None) -> None:
@@ -457,7 +476,7 @@ def warning_rows(
         for warning in definitions[definition_hash(run.definition)][1].warnings:
             if warning not in current.warnings:
                 add(warning, run.arn)
-    for warning in crawl.warnings:
+    for warning in (*crawl.warnings, *records):
         add(warning, warning.execution_arn)
     return list(rows.values())
 
@@ -478,7 +497,7 @@ def crawl_records(crawl: PipelineCrawl) -> SourceRecords:
                 "sagemaker_pipeline_parameters", version.rows["sagemaker_pipeline_parameters"]
             )
             records.history.extend(version.history)
-    edges = {}
+    edges: dict[tuple[str, str, str], dict[str, str]] = {}
     for digest, (_, resolved) in definitions.items():
         records.add("sagemaker_steps", _step_rows(pipeline, digest, resolved))
         for edge in resolved.edges:
@@ -494,10 +513,13 @@ def crawl_records(crawl: PipelineCrawl) -> SourceRecords:
                 },
             )
     records.add("sagemaker_step_edges", edges.values())
-    records.add("sagemaker_pipeline_warnings", warning_rows(crawl, current, definitions))
+    seen = observed(crawl, stores)
     io_rows = [_io_row(pipeline, io, "declared", None) for io in current.io]
-    io_rows += observed_io(crawl, stores)
+    io_rows += [_io_row(pipeline, io, "observed", owner) for io, owner in seen]
     records.add("sagemaker_step_io", io_rows)
+    queries, unparsed = query_inputs([*current.io, *(io for io, _ in seen)])
+    records.add("sagemaker_step_queries", _query_rows(pipeline, queries))
+    records.add("sagemaker_pipeline_warnings", warning_rows(crawl, current, definitions, unparsed))
     for run in crawl.executions:
         types = {s.name: s.type for s in definitions[definition_hash(run.definition)][1].steps}
         records.add("sagemaker_executions", [_execution_row(pipeline.arn, run)])

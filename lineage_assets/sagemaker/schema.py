@@ -1,5 +1,6 @@
 """The SageMaker tables (domains, pipelines, executions, steps, jobs, models, feature groups,
-warnings), their edges in `lineage_edges` and the feature columns of offline stores."""
+warnings, tables read by step input queries), their edges in `lineage_edges` and the feature
+columns of offline stores."""
 
 # ruff: noqa: S608  (the fragments are SQL over the schema's own tables; they hold no values)
 
@@ -195,14 +196,30 @@ CREATE TABLE sagemaker_pipeline_warnings (
 );
 """
 
+# Tables that the Athena/Redshift queries of step inputs read, parsed when the pipeline is crawled
+# (one row without a table for a query that reads none, so a crawl knows the query was seen).
+SAGEMAKER_STEP_QUERIES = """
+CREATE TABLE sagemaker_step_queries (
+    source_key    VARCHAR NOT NULL,
+    region        VARCHAR NOT NULL,
+    pipeline_name VARCHAR NOT NULL,
+    step_name     VARCHAR NOT NULL,
+    data_kind     VARCHAR,
+    engine        VARCHAR,
+    table_name    VARCHAR
+);
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(3, "sagemaker: pipelines, executions, steps, jobs, models, features", SAGEMAKER),
     Migration(20, "sagemaker: pipeline warnings", SAGEMAKER_WARNINGS),
+    Migration(22, "sagemaker: tables read by step input queries", SAGEMAKER_STEP_QUERIES),
 )
 
 _IO_STEP = sql_step_node("io.region", "io.pipeline_name", "io.step_name")
 _IO_DATA = sql_node(NodeKind.DATA, "io.uri")
 _OFFLINE_URI = "coalesce(g.resolved_offline_uri, g.offline_store_uri)"
+_INFERRED = Provenance.INFERRED.value
 
 EDGES: tuple[str, ...] = (
     f"""
@@ -234,6 +251,36 @@ EDGES: tuple[str, ...] = (
            'offline_store', '{Provenance.DECLARED.value}', g.source_key, g.feature_group_name,
            NULL, NULL
     FROM feature_groups g WHERE {_OFFLINE_URI} IS NOT NULL
+    """,
+    # Joins of the pipeline's own rows (provenance `inferred`, `location` says why): tables
+    # its input queries read, each execution to the steps it ran, a feature group to its
+    # offline data, a model package's data to the package.
+    f"""
+    SELECT {sql_node(NodeKind.TABLE, "q.table_name")},
+           {sql_step_node("q.region", "q.pipeline_name", "q.step_name")}, 'query', '{_INFERRED}',
+           q.source_key,
+           coalesce(nullif(q.data_kind, ''), 'SQL') || ' query of ' || q.pipeline_name || '/'
+           || q.step_name,
+           NULL, NULL
+    FROM sagemaker_step_queries q WHERE q.table_name IS NOT NULL
+    """,
+    f"""
+    SELECT DISTINCT {sql_node(NodeKind.EXECUTION, "r.execution_arn")},
+           {sql_step_node("p.region", "p.pipeline_name", "r.step_name")}, 'ran', '{_INFERRED}',
+           r.source_key, coalesce(nullif(r.status, ''), 'unknown'), NULL, NULL
+    FROM sagemaker_step_runs r JOIN sagemaker_pipelines p USING (source_key)
+    """,
+    f"""
+    SELECT {sql_feature_group_node("g.region", "g.feature_group_name")},
+           {sql_node(NodeKind.DATA, _OFFLINE_URI)}, 'feature_group_data', '{_INFERRED}',
+           g.source_key, g.feature_group_name, NULL, NULL
+    FROM feature_groups g WHERE {_OFFLINE_URI} IS NOT NULL
+    """,
+    f"""
+    SELECT {sql_node(NodeKind.DATA, "m.model_data_url")},
+           {sql_node(NodeKind.MODEL_PACKAGE, "m.model_package_arn")}, 'model_data', '{_INFERRED}',
+           m.source_key, 'ModelDataUrl of ' || m.model_package_arn, NULL, NULL
+    FROM sagemaker_model_packages m WHERE m.model_data_url IS NOT NULL
     """,
 )
 

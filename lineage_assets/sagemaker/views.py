@@ -27,12 +27,19 @@ def stored_pipeline_keys(conn: duckdb.DuckDBPyConnection, region: str) -> list[s
 
 def load_states(conn: duckdb.DuckDBPyConnection, region: str) -> dict[str, PipelineState]:
     """The last crawl's definition hash, executions, finished jobs and their report metrics
-    of every stored pipeline of a region, keyed by source key (four queries per region)."""
+    of every stored pipeline of a region, keyed by source key (four queries per region).
+
+    A pipeline whose input queries were stored without their parsed tables (written before
+    the store kept them) has no hash, so the next crawl writes it again."""
     prefix = pipeline_source_key(region, "")
     hashes = conn.execute(
-        "SELECT source_key, definition_hash FROM sagemaker_pipelines "
-        "WHERE starts_with(source_key, ?)",
-        [prefix],
+        "SELECT p.source_key, CASE WHEN q.source_key IS NULL THEN p.definition_hash END "
+        "FROM sagemaker_pipelines p LEFT JOIN ("
+        "  SELECT DISTINCT source_key FROM sagemaker_step_io "
+        "  WHERE starts_with(source_key, ?) AND query_string IS NOT NULL "
+        "  AND source_key NOT IN (SELECT source_key FROM sagemaker_step_queries)"
+        ") q USING (source_key) WHERE starts_with(p.source_key, ?)",
+        [prefix, prefix],
     ).fetchall()
     executions: dict[str, dict[str, str]] = {}
     for key, arn, status in conn.execute(
