@@ -182,6 +182,8 @@ def retention_for(
     """Each URI (as given) → its retention: `expired` when an object at, inside or enclosing
     it holds ids a deletion report lists; `matched_ids` the first `preview` sorted hashes."""
     uris = list(uris)
-    index = AffectedIndex(affected_objects(conn, {root(uri) for uri in uris}))
     kinds = loaded_kinds(conn)
+    # Without any report loaded nothing can be affected: the common case costs one query.
+    found = affected_objects(conn, {root(uri) for uri in uris}) if any(kinds) else []
+    index = AffectedIndex(found)
     return {uri: summarise(index.related(uri), kinds, preview) for uri in uris}
