@@ -1,6 +1,6 @@
 """The DuckDB lineage store: versioned schema, atomic per-source writes, a published read copy."""
 
-from lineage_assets.store.connection import connect_published
+from lineage_assets.store.connection import connect_published, open_published
 from lineage_assets.store.errors import (
     RecordError,
     StoreError,
@@ -21,4 +21,5 @@ __all__ = [
     "StoreVersionError",
     "Upsert",
     "connect_published",
+    "open_published",
 ]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -71,3 +73,13 @@ def connect_published(path: Path) -> duckdb.DuckDBPyConnection:
             "`lineage-assets init` or a crawl (e.g. materialize the lineage job) to publish one"
         )
     return duckdb.connect(str(path), read_only=True, config=reader_config())
+
+
+@contextmanager
+def open_published(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """`connect_published` for the length of a `with` block, closed when it ends."""
+    conn = connect_published(path)
+    try:
+        yield conn
+    finally:
+        conn.close()
