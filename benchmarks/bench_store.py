@@ -57,7 +57,6 @@ from benchmarks.store_data import (
 )
 from lineage_assets.store import LineageStore, SourceRecords, connect_published
 from lineage_assets.store.migrate import migrate
-from lineage_assets.store.schema import WALK_MACROS
 
 WALK_DEPTH = 10
 COLUMN_EDGES_SCAN = "SELECT count(*) FROM column_edges"
@@ -401,21 +400,6 @@ def walk_problems(rows: list[tuple], graph: Graph, start: str, upstream: bool) -
     return problems[:5]
 
 
-def materialise_walks(conn: duckdb.DuckDBPyConnection) -> bool:
-    """Diagnostic: the same walk macros over a temp table holding the view's edges."""
-    sql = WALK_MACROS.replace("JOIN lineage_edges e", "JOIN walk_edges e").replace(
-        "CREATE OR REPLACE MACRO ", "CREATE OR REPLACE TEMP MACRO materialised_"
-    )
-    if sql.count("walk_edges") != 2:
-        return False
-    conn.execute(
-        "CREATE OR REPLACE TEMP TABLE walk_edges AS "
-        "SELECT source_node, target_node, edge_kind FROM lineage_edges"
-    )
-    conn.execute(sql)
-    return True
-
-
 def time_walk(
     conn: duckdb.DuckDBPyConnection, macro: str, graph: Graph, upstream: bool, repeat: int
 ) -> float:
@@ -452,10 +436,6 @@ def bench_walks(workdir: Path, sizes: Sizes) -> list[Result]:
             macro: time_walk(conn, macro, graph, upstream, sizes.walks)
             for macro, upstream in directions.items()
         }
-        if materialise_walks(conn):
-            figure("diagnostic: same macros over a table of edges", "")
-            for macro, upstream in directions.items():
-                time_walk(conn, f"materialised_{macro}", graph, upstream, sizes.walks)
     peak_memory("walk store", was_reset)
     return [
         report(Result(name, f"{macro} ÷ view scan", walk_s[macro] / scan_s, 10.0))
