@@ -1,6 +1,8 @@
-"""Inferred edges that join the sources into one graph, written as source `graph:stitching`:
+"""Inferred edges that join the sources into one graph, written as source `graph:stitching`,
+from the edges and the columns each source knows per node only:
 
 - the same location spelled differently, and prefixes that contain each other;
+- a table's location back to the table;
 - columns with the same name across those joins (table ↔ its location, a step's input ↔ its
   output), so column lineage, and PII, continue from SQL through S3 into pipelines.
 """

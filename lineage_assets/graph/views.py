@@ -108,13 +108,15 @@ def node_level_edges(conn: duckdb.DuckDBPyConnection) -> list[NodeLevelEdge]:
 
 def data_nodes(conn: duckdb.DuckDBPyConnection, excluded_source: str) -> set[str]:
     """Every data node an edge of another source than `excluded_source` names, and every data
-    node a source knows columns of."""
+    node a source knows columns of; not a model package's model data, which the package points
+    at but no step or table reads or writes there."""
     prefix = NodeKind.DATA.value + ":"
     rows = conn.execute(
-        "SELECT source_node FROM lineage_edge_index WHERE source_key <> $excluded "
+        "SELECT source_node FROM lineage_edge_index "
+        "WHERE source_key <> $excluded AND edge_kind <> $model_data "
         "UNION SELECT target_node FROM lineage_edge_index WHERE source_key <> $excluded "
         "UNION SELECT node FROM node_columns WHERE starts_with(node, $data)",
-        {"excluded": excluded_source, "data": prefix},
+        {"excluded": excluded_source, "data": prefix, "model_data": MODEL_DATA},
     ).fetchall()
     return {node for (node,) in rows if node and node.startswith(prefix)}
 
@@ -129,6 +131,7 @@ def node_columns(conn: duckdb.DuckDBPyConnection) -> dict[str, set[str]]:
 
 
 LOCATION_KINDS = ("location", "unload", "copy")  # table → data, table → data, data → table
+MODEL_DATA = "model_data"  # the edge from a model package's model data to the package
 
 
 def table_locations(conn: duckdb.DuckDBPyConnection) -> list[TableLocation]:
