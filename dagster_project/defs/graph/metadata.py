@@ -73,12 +73,16 @@ def pipeline_warnings(
     """Every warning the crawl stored per pipeline (definitions that are not JSON, empty,
     cyclic or name missing steps; unreadable executions, jobs, reports), and any other one a
     pipeline snapshot carries (`carried`: scope → messages), once each, in pipeline order."""
+    from lineage_assets.sagemaker.views import pipeline_warnings as stored_warnings
+
     rows = [
-        {"pipeline": key, "execution": arn or "", "code": code, "message": message}
-        for key, arn, code, message in conn.execute(
-            "SELECT source_key, execution_arn, code, message FROM sagemaker_pipeline_warnings "
-            "ORDER BY source_key, execution_arn NULLS FIRST, code, message"
-        ).fetchall()
+        {
+            "pipeline": w.source_key,
+            "execution": w.execution_arn or "",
+            "code": w.code,
+            "message": w.message,
+        }
+        for w in stored_warnings(conn)
     ]
     seen = {(row["pipeline"], row["message"]) for row in rows}
     for scope, messages in carried.items():

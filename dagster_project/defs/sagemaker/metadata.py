@@ -73,22 +73,20 @@ def partition_metadata(
     it, its lineage document (the one contract, as the API serves it) and viewer link under
     `viewer_base`."""
     from lineage_assets.contract.snapshots import pipeline_document
-    from lineage_assets.sagemaker.crawl import REGION_KIND
     from lineage_assets.sagemaker.inventory import pipeline_source_key
     from lineage_assets.sagemaker.views import status_counts, step_table, warning_lines
 
     region, name = parse_pipeline_partition_key(key)
     source = pipeline_source_key(region, name)
     steps = [{"pipeline": f"{region}/{name}", **row} for row in step_table(conn, source)]
-    crawled = [c for c in report.crawled if (c.pipeline.region, c.pipeline.name) == (region, name)]
-    own_errors = (f"{source}: ", f"{REGION_KIND}:{region}: ")
+    own = report.of_pipeline(region, name)
     metadata: dict[str, Any] = {
         "steps": table(steps, STEP_COLUMNS),
         "status_counts": status_counts(conn, source),
-        "crawled": len(crawled),
-        "unchanged": report.unchanged.count(source),
-        "removed": bullets(code(k) for k in report.removed if k == source),
-        "errors": bullets(code(line) for line in report.errors if line.startswith(own_errors)),
+        "crawled": len(own.crawled),
+        "unchanged": len(own.unchanged),
+        "removed": bullets(code(k) for k in own.removed),
+        "errors": bullets(code(line) for line in own.errors),
         "warnings": bullets(code(line) for line in warning_lines(conn, [source])),
         "dagster/row_count": len(steps),
     }

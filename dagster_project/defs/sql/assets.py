@@ -12,22 +12,7 @@ from dagster_project.runs import crawl_run_id
 
 TOP_TABLES = 15
 
-_TOP_TABLES_SQL = """
-WITH ends AS (
-    SELECT target_table AS table_name, 'in' AS side FROM table_edges
-    UNION ALL SELECT source_table, 'out' FROM table_edges
-)
-SELECT table_name, count(*) FILTER (WHERE side = 'in') AS written_from,
-       count(*) FILTER (WHERE side = 'out') AS read_by
-FROM ends GROUP BY table_name ORDER BY count(*) DESC, table_name LIMIT ?
-"""
-
 PARSE_ERROR_COLUMNS = ("file", "line", "error")
-PARSE_ERRORS_SQL = """
-SELECT coalesce(f.path, st.source_key) AS file, st.start_line AS line, st.error
-FROM sql_statements st LEFT JOIN sql_files f USING (source_key)
-WHERE st.error IS NOT NULL ORDER BY file, line
-"""
 
 
 @dg.asset(
@@ -78,30 +63,27 @@ def sql_sources(
     description="Table and column lineage parsed from the SQL, summarised; publishes the store.",
 )
 def sql_lineage(lineage_store: LineageStoreResource) -> dg.MaterializeResult:
+    from lineage_assets.git_sql.views import sync_summary
+
     with lineage_store.writer() as store:
-        conn = store.conn
-        (tables, columns, indirect, files, statements) = conn.execute(
-            "SELECT (SELECT count(*) FROM table_edges), "
-            "(SELECT count(*) FROM column_edges WHERE NOT is_indirect), "
-            "(SELECT count(*) FROM column_edges WHERE is_indirect), "
-            "(SELECT count(*) FROM sql_files), (SELECT count(*) FROM sql_statements)"
-        ).fetchone()
-        top = conn.execute(_TOP_TABLES_SQL, [TOP_TABLES]).fetchall()
-        errors = conn.execute(PARSE_ERRORS_SQL).fetchall()
+        summary = sync_summary(store.conn, top=TOP_TABLES)
         store.publish()
     return dg.MaterializeResult(
         metadata={
-            "table_edges": tables,
-            "column_edges": columns,
-            "indirect_column_edges": indirect,
-            "sql_files": files,
-            "statements": statements,
+            "table_edges": summary.table_edges,
+            "column_edges": summary.column_edges,
+            "indirect_column_edges": summary.indirect_column_edges,
+            "sql_files": summary.sql_files,
+            "statements": summary.statements,
             "top_tables": dg.MetadataValue.md(
                 "| table | written from | read by |\n|---|---|---|\n"
-                + "\n".join(f"| {code(t)} | {w} | {r} |" for t, w, r in top)
+                + "\n".join(
+                    f"| {code(t.table_name)} | {t.written_from} | {t.read_by} |"
+                    for t in summary.top_tables
+                )
             ),
             "parse_errors": table(
-                ({"file": f, "line": n, "error": e} for f, n, e in errors),
+                ({"file": e.file, "line": e.line, "error": e.error} for e in summary.parse_errors),
                 PARSE_ERROR_COLUMNS,
             ),
         }
