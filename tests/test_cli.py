@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -106,7 +107,7 @@ def test_an_unexpected_error_is_one_line_without_a_traceback(home, capsys, monke
     def broken(*args, **kwargs):
         raise KeyError("boom")
 
-    monkeypatch.setattr("lineage_assets.cli.LineageStore.open", broken)
+    monkeypatch.setattr("lineage_assets.cli.store.LineageStore.open", broken)
     assert main(["init"]) == 1
     assert capsys.readouterr().err == "error: KeyError: 'boom'\n"
 
@@ -134,3 +135,37 @@ def test_a_damaged_published_copy_is_one_line_and_left_as_is(home, capsys, conte
     err = capsys.readouterr().err
     assert err.startswith("error: ") and err.count("\n") == 1 and str(published) in err
     assert published.read_bytes() == content and sorted(home.iterdir()) == [published]
+
+
+def test_a_sql_sync_loads_neither_boto3_nor_pyarrow_fs_nor_openlineage(home):
+    """Read from `sys.modules` of a fresh interpreter: nothing of them on import of the command
+    line and the sync, and no AWS or OpenLineage client after the sync ran (DuckDB's scan of the
+    records' Arrow tables loads pyarrow's dataset and filesystem modules itself)."""
+    remote = build_demo_remote(PROJECT / "sql_repo", home / "sql_repo.git")
+    script = (
+        "import sys\n"
+        "def loaded(*names):\n"
+        "    return sorted(m for m in sys.modules if m.split('.')[0] in names or m in names)\n"
+        "from lineage_assets.cli import build_parser, main\n"
+        "import lineage_assets.git_sql.sync\n"
+        "build_parser()\n"
+        "print(loaded('boto3', 'botocore', 'pyarrow.fs', 'openlineage', 'moto', 'lineage_dev'))\n"
+        f"assert main(['sql-sync', '--repo', {str(remote.path)!r}]) == 0\n"
+        "print(loaded('boto3', 'botocore', 'openlineage', 'moto', 'lineage_dev'))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "LINEAGE_HOME": str(home)},
+        check=True,
+    )
+    lines = done.stdout.splitlines()
+    assert (lines[0], lines[-1]) == ("[]", "[]"), done.stdout
+
+
+@pytest.mark.parametrize("command", ["demo", "emulator"])
+def test_the_demo_commands_point_at_the_checkout(home, capsys, command):
+    assert main([command, "--port", "3000"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "make demo" in err and f"lineage_dev {command}" in err

@@ -229,7 +229,7 @@ def test_without_a_published_store_they_say_so_and_never_ask_aws(
 
 
 def test_impact_prints_node_ids_with_control_characters_escaped(home, capsys, monkeypatch):
-    from lineage_assets import cli_graph
+    from lineage_assets.cli import graph as cli_graph
 
     hostile = "data:s3://b/\x1b]0;owned\x07key\n2\tfake/"
     walk = {"nodes": [{"node": hostile, "depth": 1, "path": ["table:t", hostile]}]}

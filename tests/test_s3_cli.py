@@ -13,7 +13,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from lineage_assets import aws, config
-from lineage_assets.cli_s3 import register
+from lineage_assets.cli.s3 import register
 from lineage_assets.s3_schema.crawl import crawl_datasets, region_readers
 from lineage_assets.store import LineageStore
 

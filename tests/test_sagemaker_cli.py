@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from lineage_assets import cli_sagemaker
+from lineage_assets.cli import sagemaker as cli_sagemaker
 from lineage_assets.emulator import definitions as seeded
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from lineage_assets.cli_sql import register
+from lineage_assets.cli.sql import register
 
 
 def run(argv: list[str]) -> int:

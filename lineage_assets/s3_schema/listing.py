@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+from lineage_assets.core.text import printable
 from lineage_assets.s3_schema.budget import ReadCounter
 from lineage_assets.s3_schema.client import S3Client
 
@@ -14,19 +15,6 @@ from lineage_assets.s3_schema.client import S3Client
 _IGNORED_NAMES = ("_SUCCESS", "_SUCCESS.crc", "_committed", "_started", ".DS_Store")
 _IGNORED_SUFFIXES = (".crc", "$folder$", "/")
 _IGNORED_PARTS = ("_temporary", ".spark-staging", "_spark_metadata", ".hive-staging")
-
-
-def printable(key: str) -> str:
-    """A key fit for messages and logs: control and format characters (terminal escapes,
-    right-to-left overrides) written as `\\x1b`-style escapes, everything else unchanged."""
-    if key.isprintable():
-        return key
-    return "".join(
-        c
-        if c.isprintable() or c == " "
-        else c.encode("unicode_escape", "backslashreplace").decode()
-        for c in key
-    )
 
 
 def object_uri(bucket: str, key: str) -> str:

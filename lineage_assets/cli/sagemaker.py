@@ -8,13 +8,15 @@ document the API serves); `--live` asks SageMaker instead (boto3's credential ch
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import Any
 
+import duckdb
+
 from lineage_assets import config
-from lineage_assets.cli_names import names_checked
+from lineage_assets.cli.names import names_checked
+from lineage_assets.cli.output import error, print_json
 from lineage_assets.contract import Request, UnknownName, build_lineage, catalog
 from lineage_assets.contract.definition import VIEWS, execution_lineage, pipeline_lineage
 from lineage_assets.sagemaker.bounds import MAX_DEFINITION_CHARS, clip
@@ -62,17 +64,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     lineage.set_defaults(func=cmd_lineage)
 
 
-def _print(document: Any) -> None:
-    """JSON on stdout (datetimes as ISO text)."""
-    print(json.dumps(document, indent=2, default=str))
-
-
-def _error(message: str, code: int = 1) -> int:
-    """An error line on stderr; returns the exit code."""
-    print(f"error: {message}", file=sys.stderr)
-    return code
-
-
 def _region_listing(region: str, domain: str | None, name: str | None) -> dict[str, Any]:
     """One region's pipelines, filtered by name substring and domain id/name."""
     from lineage_assets import aws  # boto3 loads only for --live
@@ -112,8 +103,8 @@ def _region_listing(region: str, domain: str | None, name: str | None) -> dict[s
                     else None,
                 }
             )
-    except aws.AWS_ERRORS as error:
-        return {"region": region, "error": f"{aws.error_code(error)}: {error}", "pipelines": []}
+    except aws.AWS_ERRORS as failure:
+        return {"region": region, "error": f"{aws.error_code(failure)}: {failure}", "pipelines": []}
     return {"region": region, "pipelines": pipelines}
 
 
@@ -142,12 +133,9 @@ def _stored_listing(args: argparse.Namespace) -> dict[str, Any]:
     """The crawled pipelines by region from the published store (what the API lists); an
     unknown `--domain` is an UnknownName with its close matches."""
     regions = [r for value in args.region or [] for r in value.split(",") if r]
-    conn = connect_published(config.published_path())
-    try:
+    with connect_published(config.published_path()) as conn:
         listing = catalog.list_pipelines(conn, regions, name=args.name)
         everything = catalog.list_pipelines(conn)["regions"] if args.domain else []
-    finally:
-        conn.close()
     if not args.domain:
         return listing
     entries = [entry for region in everything for entry in region["pipelines"]]
@@ -162,7 +150,7 @@ def _stored_listing(args: argparse.Namespace) -> dict[str, Any]:
 @names_checked
 def cmd_list(args: argparse.Namespace) -> int:
     """Print the pipelines of every region (a failing live region is reported in place)."""
-    _print(_live_listing(args) if args.live else _stored_listing(args))
+    print_json(_live_listing(args) if args.live else _stored_listing(args))
     return 0
 
 
@@ -184,20 +172,20 @@ def _offline(args: argparse.Namespace) -> int:
         with args.definition.open("rb") as handle:  # UTF-8 takes at most 4 bytes a character
             data = handle.read(4 * MAX_DEFINITION_CHARS + 1)
         if len(data) > 4 * MAX_DEFINITION_CHARS:
-            return _error(f"{args.definition} is larger than any pipeline definition", 2)
+            return error(f"{args.definition} is larger than any pipeline definition", 2)
         text = data.decode("utf-8")
-    except ValueError as error:  # UnicodeDecodeError included
-        return _error(clip(str(error)), 2)
-    except OSError as error:
-        return _error(f"cannot read definition {args.definition}: {error.strerror or error}", 2)
+    except ValueError as failure:  # UnicodeDecodeError included
+        return error(clip(str(failure)), 2)
+    except OSError as failure:
+        return error(f"cannot read definition {args.definition}: {failure.strerror or failure}", 2)
     result = pipeline_lineage(text, parameters, view=args.view)
     for warning in result["warnings"]:
         print(f"warning: {args.definition}: {warning}", file=sys.stderr)
-    _print(result)
+    print_json(result)
     return 0
 
 
-def _only_region(conn: Any, name: str) -> str | None:
+def _only_region(conn: duckdb.DuckDBPyConnection, name: str) -> str | None:
     """The one region holding a pipeline of that name (None when none does, so the lookup
     names close matches); StoreError when several do."""
     regions = pipeline_regions(conn, name)
@@ -208,14 +196,11 @@ def _only_region(conn: Any, name: str) -> str | None:
 
 def _stored(args: argparse.Namespace) -> dict[str, Any]:
     """The pipeline's contract document from the published store."""
-    conn = connect_published(config.published_path())
-    try:
+    with connect_published(config.published_path()) as conn:
         region = args.region or _only_region(conn, args.name)
         return build_lineage(
             conn, Request(args.name, region, args.view, args.latest_exec, args.execution)
         )
-    finally:
-        conn.close()
 
 
 @names_checked
@@ -225,14 +210,14 @@ def cmd_lineage(args: argparse.Namespace) -> int:
     if args.definition is not None:
         return _offline(args)
     if not args.name:
-        return _error("give a pipeline NAME or --definition FILE", 2)
+        return error("give a pipeline NAME or --definition FILE", 2)
     if args.param:
-        return _error("--param only applies with --definition (runs use their own)", 2)
+        return error("--param only applies with --definition (runs use their own)", 2)
     if not args.live:
-        _print(_stored(args))
+        print_json(_stored(args))
         return 0
     if args.execution:
-        return _error("--execution reads the store; --live resolves the latest execution", 2)
+        return error("--execution reads the store; --live resolves the latest execution", 2)
     return _live(args)
 
 
@@ -262,9 +247,9 @@ def _live(args: argparse.Namespace) -> int:
         )
     except UnknownName:
         raise
-    except Exception as error:  # AWS said no, or the definition is beyond the bounds
-        code = getattr(error, "code", None) or aws.error_code(error)
-        return _error(clip(f"{args.name} in {region}: {code}: {error}"))
+    except Exception as failure:  # AWS said no, or the definition is beyond the bounds
+        code = getattr(failure, "code", None) or aws.error_code(failure)
+        return error(clip(f"{args.name} in {region}: {code}: {failure}"))
     assert crawl is not None  # no previous state given, so never "unchanged"
     if crawl.executions:
         result = execution_lineage(crawl, crawl.executions[0], args.view)
@@ -280,5 +265,5 @@ def _live(args: argparse.Namespace) -> int:
         "region": region,
         "lastModifiedTime": summary.get("LastModifiedTime"),
     }
-    _print(result)
+    print_json(result)
     return 0

@@ -5,23 +5,11 @@ published store (the old `/datasets/{bucket}/{prefix}/schema` and `/versions`)."
 from __future__ import annotations
 
 import argparse
-import dataclasses
-import sys
-from collections.abc import Sequence
-from typing import Any
 
 from lineage_assets import config
-from lineage_assets.cli_names import names_checked
+from lineage_assets.cli.names import names_checked
+from lineage_assets.cli.output import ROW_FORMATS, error, print_rows, record_rows
 from lineage_assets.contract import UnknownName
-from lineage_assets.s3_schema import parse_s3_uri
-from lineage_assets.s3_schema.views import (
-    SchemaVersion,
-    VersionColumn,
-    current_version,
-    known_datasets,
-    version_columns,
-    versions,
-)
 from lineage_assets.store import connect_published
 
 
@@ -34,38 +22,37 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     which = schema.add_mutually_exclusive_group()
     which.add_argument("--versions", action="store_true", help="list every version")
     which.add_argument("--version", default=None, help="show this version instead of the latest")
-    schema.add_argument("--format", choices=["table", "json", "csv"], default="table")
+    schema.add_argument("--format", choices=ROW_FORMATS, default="table")
     schema.set_defaults(func=cmd_schema)
 
 
 def _candidates(uri: str) -> list[str]:
     """The stored spellings to try: as given (normalised), then with/without a trailing `/`."""
+    from lineage_assets.s3_schema.listing import parse_s3_uri
+
     normalised = parse_s3_uri(uri).uri
     other = normalised[:-1] if normalised.endswith("/") else normalised + "/"
     return [normalised, other]
 
 
-def _rows(
-    kind: type[SchemaVersion | VersionColumn], items: Sequence[SchemaVersion | VersionColumn]
-) -> tuple[list[str], list[tuple[Any, ...]]]:
-    """(column names, rows) of typed reads, for the shared printer."""
-    names = [f.name for f in dataclasses.fields(kind)]
-    return names, [tuple(getattr(item, name) for name in names) for item in items]
-
-
 @names_checked
 def cmd_schema(args: argparse.Namespace) -> int:
     """Print the schema or versions; 1 (with close matches) when the dataset or version is
-    unknown."""
-    from lineage_assets.cli import _print_rows  # the shared printer; late to avoid a cycle
+    unknown. The sampler's package (boto3, pyarrow's filesystem) loads only for this command."""
+    from lineage_assets.s3_schema.views import (
+        SchemaVersion,
+        VersionColumn,
+        current_version,
+        known_datasets,
+        version_columns,
+        versions,
+    )
 
     try:
         candidates = _candidates(args.uri)
-    except ValueError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    conn = connect_published(config.published_path())
-    try:
+    except ValueError as failure:
+        return error(str(failure), 2)
+    with connect_published(config.published_path()) as conn:
         for uri in candidates:
             latest = current_version(conn, uri)
             if latest is not None:
@@ -73,15 +60,14 @@ def cmd_schema(args: argparse.Namespace) -> int:
         else:
             raise UnknownName("dataset", candidates[0], known_datasets(conn))
         if args.versions:
-            _print_rows(*_rows(SchemaVersion, versions(conn, uri)), args.format)
-            return 0
-        columns, rows = _rows(VersionColumn, version_columns(conn, uri, args.version or latest))
-        if not rows:
-            known = [v.version for v in versions(conn, uri)]
-            raise UnknownName(f"schema version of {uri}", args.version, known)
-        if args.format == "table":
-            print(f"{uri}  version {args.version or latest}")
-        _print_rows(columns, rows, args.format)
-        return 0
-    finally:
-        conn.close()
+            columns, rows = record_rows(SchemaVersion, versions(conn, uri))
+        else:
+            chosen = version_columns(conn, uri, args.version or latest)
+            if not chosen:
+                known = [v.version for v in versions(conn, uri)]
+                raise UnknownName(f"schema version of {uri}", args.version, known)
+            columns, rows = record_rows(VersionColumn, chosen)
+    if args.format == "table" and not args.versions:
+        print(f"{uri}  version {args.version or latest}")
+    print_rows(columns, rows, args.format)
+    return 0

@@ -5,21 +5,23 @@ and which datasets, feature groups and models carry personal data."""
 from __future__ import annotations
 
 import argparse
-import json
 from datetime import datetime
 from typing import Any
 
+import duckdb
+
 from lineage_assets import config
-from lineage_assets.cli_names import names_checked
+from lineage_assets.cli.names import names_checked
+from lineage_assets.cli.output import print_json
 from lineage_assets.contract import UnknownName, catalog
+from lineage_assets.core.text import printable
 from lineage_assets.graph import snapshot, svg
-from lineage_assets.s3_schema.listing import printable
 from lineage_assets.store import StoreError, connect_published
 
 VIEW_KEYS = {"pipeline": ("graphPipeline", "graph"), "data": ("graphData",)}
 
 
-def _run_time(conn: Any, run: str) -> datetime:
+def _run_time(conn: duckdb.DuckDBPyConnection, run: str) -> datetime:
     """When a crawl run (by its id or its Dagster run id) finished, for `--as-of`."""
     row = conn.execute(
         "SELECT coalesce(finished_at, started_at) FROM crawl_runs "
@@ -35,7 +37,7 @@ def _run_time(conn: Any, run: str) -> datetime:
     return row[0]
 
 
-def _scope(conn: Any, pipeline: str | None, region: str | None) -> str:
+def _scope(conn: duckdb.DuckDBPyConnection, pipeline: str | None, region: str | None) -> str:
     """The snapshot scope of a pipeline name (any region unless given), or the global one.
     The name matches whole (`b` never finds `a/b`): a scope is `sagemaker:<region>/<name>`
     and regions hold no `/`."""
@@ -57,7 +59,7 @@ def _scope(conn: Any, pipeline: str | None, region: str | None) -> str:
     return rows[0][0]
 
 
-def _unknown_pipeline(conn: Any, pipeline: str, region: str | None) -> None:
+def _unknown_pipeline(conn: duckdb.DuckDBPyConnection, pipeline: str, region: str | None) -> None:
     """Why a pipeline has no snapshot: crawled but not yet drawn (StoreError), or unknown
     (UnknownName with the close matches among the pipelines that have one)."""
     crawled = conn.execute(
@@ -74,7 +76,8 @@ def _unknown_pipeline(conn: Any, pipeline: str, region: str | None) -> None:
     raise UnknownName(f"pipeline{where}", pipeline, [s.partition("/")[2] for (s,) in scopes])
 
 
-def _document(conn: Any, scope: str, as_of: str | None) -> dict[str, Any]:
+def _document(conn: duckdb.DuckDBPyConnection, scope: str, as_of: str | None) -> dict[str, Any]:
+    """The scope's newest snapshot, or the newest before a crawl run finished."""
     before = _run_time(conn, as_of) if as_of else None
     document = snapshot.latest(conn, scope, before)
     if document is None:
@@ -93,30 +96,24 @@ def _view(document: dict[str, Any], view: str) -> dict[str, Any]:
 @names_checked
 def cmd_graph(args: argparse.Namespace) -> int:
     """Print a snapshot as JSON or SVG."""
-    conn = connect_published(config.published_path())
-    try:
+    with connect_published(config.published_path()) as conn:
         document = _document(conn, _scope(conn, args.pipeline, args.region), args.as_of)
-    finally:
-        conn.close()
     if args.format == "svg":
         if "graphPipeline" not in document:
             raise StoreError("--format svg draws one pipeline: give --pipeline")
         print(svg.render(document, args.view))
     else:
-        print(json.dumps(_view(document, args.view), indent=2, sort_keys=True, default=str))
+        print_json(_view(document, args.view), sort_keys=True)
     return 0
 
 
 @names_checked
 def cmd_graph_diff(args: argparse.Namespace) -> int:
     """Print what changed in a snapshot between two runs."""
-    conn = connect_published(config.published_path())
-    try:
+    with connect_published(config.published_path()) as conn:
         scope = _scope(conn, args.pipeline, args.region)
         old, new = _document(conn, scope, args.run_a), _document(conn, scope, args.run_b)
-    finally:
-        conn.close()
-    print(json.dumps(snapshot.diff(old, new), indent=2))
+    print_json(snapshot.diff(old, new))
     return 0
 
 
@@ -124,11 +121,8 @@ def cmd_graph_diff(args: argparse.Namespace) -> int:
 def cmd_impact(args: argparse.Namespace) -> int:
     """Everything downstream (default) or upstream of a node, nearest first."""
     direction = "upstream" if args.upstream else "downstream"
-    conn = connect_published(config.published_path())
-    try:
+    with connect_published(config.published_path()) as conn:
         found = catalog.impact(conn, args.node, direction, args.depth)
-    finally:
-        conn.close()
     for row in found["nodes"]:  # node ids hold S3 keys: any character, escapes too
         path = " → ".join(row["path"])
         print(f"{row['depth']}\t{printable(row['node'])}\t{printable(path)}")
@@ -137,21 +131,18 @@ def cmd_impact(args: argparse.Namespace) -> int:
 
 def cmd_pii_exposure(args: argparse.Namespace) -> int:
     """Datasets, tables, feature groups and model packages that carry personal data."""
-    conn = connect_published(config.published_path())
-    try:
+    with connect_published(config.published_path()) as conn:
         result = conn.execute(
             "SELECT node, node_kind, exposure, pii_classes, approval_status, via_node, path "
             "FROM pii_exposure ORDER BY node_kind, node"
         )
         columns = [d[0] for d in result.description]
         rows = [dict(zip(columns, r, strict=True)) for r in result.fetchall()]
-    finally:
-        conn.close()
-    print(json.dumps(rows, indent=2, default=str))
+    print_json(rows)
     return 0
 
 
-def register(sub: Any) -> None:
+def register(sub: argparse._SubParsersAction) -> None:
     """Add the graph commands to the CLI."""
     graph = sub.add_parser("graph", help="a pipeline's (or the global) lineage snapshot")
     graph.add_argument("--pipeline", help="pipeline name (default: the global graph)")

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import argparse
 import functools
-import sys
 from collections.abc import Callable
 
+from lineage_assets.cli.output import error
 from lineage_assets.contract import UnknownName
-from lineage_assets.s3_schema.listing import printable
+from lineage_assets.core.text import printable
 
 UNKNOWN_NAME_EXIT = 1
 Command = Callable[[argparse.Namespace], int]
@@ -25,12 +25,11 @@ LISTINGS = {
 }
 
 
-def report_unknown(error: UnknownName) -> int:
+def report_unknown(unknown: UnknownName) -> int:
     """Print the unknown name with its close matches (or where to look when none is close)
     on one line, control characters escaped; returns the exit code."""
-    hint = LISTINGS.get(error.kind.split(" ", 1)[0]) if not error.matches else None
-    print(f"error: {printable(str(error))}{f' ({hint})' if hint else ''}", file=sys.stderr)
-    return UNKNOWN_NAME_EXIT
+    hint = LISTINGS.get(unknown.kind.split(" ", 1)[0]) if not unknown.matches else None
+    return error(f"{printable(str(unknown))}{f' ({hint})' if hint else ''}", UNKNOWN_NAME_EXIT)
 
 
 def names_checked(command: Command) -> Command:
@@ -40,7 +39,7 @@ def names_checked(command: Command) -> Command:
     def checked(args: argparse.Namespace) -> int:
         try:
             return command(args)
-        except UnknownName as error:
-            return report_unknown(error)
+        except UnknownName as unknown:
+            return report_unknown(unknown)
 
     return checked

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
-from typing import Any
 
 from lineage_assets import config
+from lineage_assets.cli.output import error, print_json
 
 
 def cmd_openlineage(args: argparse.Namespace) -> int:
@@ -18,23 +17,22 @@ def cmd_openlineage(args: argparse.Namespace) -> int:
 
     to = Path(args.to).expanduser().resolve() if args.to else None
     if emit.disabled():
-        print("error: OPENLINEAGE_DISABLED=true: the client would send nothing", file=sys.stderr)
-        return 2
+        return error("OPENLINEAGE_DISABLED=true: the client would send nothing", 2)
     if to is None and args.url is None and emit.configured_transport() is None:
-        print(
-            "error: no OpenLineage transport: pass --to DIR or --url URL, or set "
+        return error(
+            "no OpenLineage transport: pass --to DIR or --url URL, or set "
             "OPENLINEAGE_CONFIG, OPENLINEAGE__TRANSPORT__TYPE or OPENLINEAGE_URL",
-            file=sys.stderr,
+            2,
         )
-        return 2
     report = run_export(config.lineage_home(), to=to, url=args.url, full=args.full)
-    print(json.dumps(report.summary(), indent=2))
+    print_json(report.summary())
     for line in report.failed:
         print(line, file=sys.stderr)
     return 1 if report.failed else 0
 
 
-def register(sub: Any) -> None:
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add `openlineage` to the command line."""
     command = sub.add_parser(
         "openlineage",
         help="send lineage as OpenLineage events (new and changed ones since the last export)",

@@ -1,0 +1,61 @@
+"""`lineage-assets query | init`: read-only SQL over the published store, and creating or
+migrating the store."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from lineage_assets import config
+from lineage_assets.cli.output import ROW_FORMATS, error, print_rows
+from lineage_assets.isolated import address_space_cap
+from lineage_assets.store import LineageStore, connect_published
+from lineage_assets.store.console import run_read_query
+
+QUERY_ADDRESS_SPACE = 2  # times LINEAGE_QUERY_MEMORY: DuckDB's buffers, then rows held for printing
+QUERY_USAGE = (
+    'usage: lineage-assets query "SELECT ..." (read-only SQL over the published store; '
+    'try "SHOW TABLES")'
+)
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add `query` and `init` to the command line."""
+    query = sub.add_parser("query", help="run SQL over the published store (read-only)")
+    query.add_argument("sql", help='the SQL to run, e.g. "select * from lineage_edges limit 5"')
+    query.add_argument("--format", choices=ROW_FORMATS, default="table")
+    query.set_defaults(func=cmd_query)
+
+    init = sub.add_parser("init", help="create or migrate the store and publish its copy")
+    init.set_defaults(func=cmd_init)
+
+
+def cmd_query(args: argparse.Namespace) -> int:
+    """Run vetted read-only SQL against the published copy (never the live file, never a lock)."""
+    if not args.sql.strip():
+        print(QUERY_USAGE, file=sys.stderr)
+        return 2
+    memory = config.query_memory_bytes()
+    with connect_published(config.published_path()) as conn:
+        try:
+            # DuckDB's memory_limit leaves out results buffered for fetching: the process's
+            # address space is capped too, so a query past both ends in an out-of-memory line.
+            with address_space_cap(QUERY_ADDRESS_SPACE * memory):
+                result = run_read_query(conn, args.sql)
+        except MemoryError:
+            return error("the query needed more memory than LINEAGE_QUERY_MEMORY allows", 2)
+    print_rows(result.columns, result.rows, args.format)
+    if result.truncated:
+        print(
+            f"note: only the first {len(result.rows):,} rows are shown; add a LIMIT or aggregate",
+            file=sys.stderr,
+        )
+    return 0
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    """Create or migrate the store and publish its read-only copy."""
+    with LineageStore.open(config.duckdb_path(), config.published_path()) as store:
+        published = store.publish()
+    print(f"store {config.duckdb_path()} is migrated; published {published}")
+    return 0
