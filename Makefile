@@ -18,9 +18,9 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-## demo: local AWS emulator seeded with pipelines and datasets, the sql_repo git remote, dagster dev on 127.0.0.1:3000 and the lineage API + viewer on 127.0.0.1:8300
+## demo (the checkout's lineage_dev package): local AWS emulator seeded with pipelines and datasets, the sql_repo git remote, dagster dev on 127.0.0.1:3000 and the lineage API + viewer on 127.0.0.1:8300
 demo: $(STAMP)
-	$(BIN)/lineage-assets demo
+	$(BIN)/python -m lineage_dev demo
 
 ## serve: the read-only lineage API and viewer on 127.0.0.1:8300 over the published store
 serve: $(STAMP)
@@ -34,9 +34,11 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
 
+## lint: ruff (rules and format) and mypy over the packages listed in pyproject's [tool.mypy]
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix .

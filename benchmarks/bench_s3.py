@@ -24,12 +24,12 @@ import pyarrow.parquet as pq
 
 from benchmarks.harness import Result, figure, header, mib, note, report, seconds
 from lineage_assets import aws
-from lineage_assets.emulator.server import EmulatorServer
-from lineage_assets.emulator.storage import split_uri
 from lineage_assets.s3_schema import sample_dataset
 from lineage_assets.s3_schema.limits import MAX_COLUMNS
 from lineage_assets.s3_schema.parquet_reader import TAIL_PROBE_BYTES
 from lineage_assets.s3_schema.thrift_scan import MAX_FOOTER_STRUCTS
+from lineage_dev.emulator.server import EmulatorServer
+from lineage_dev.emulator.storage import split_uri
 
 NAME = "s3"
 _ENV = {

@@ -36,18 +36,18 @@ from benchmarks.harness import (
     timed,
 )
 from lineage_assets import aws
-from lineage_assets.emulator import moto_ext
-from lineage_assets.emulator.definitions import (
+from lineage_assets.sagemaker.crawl import crawl_region
+from lineage_assets.sagemaker.resolver import resolve_definition
+from lineage_assets.store import LineageStore
+from lineage_dev.emulator import moto_ext
+from lineage_dev.emulator.definitions import (
     ROLE_ARN,
     abalone_definition,
     eu_demand_definition,
     sklearn_image,
 )
-from lineage_assets.emulator.seed import CREDENTIALS
-from lineage_assets.emulator.server import EmulatorServer
-from lineage_assets.sagemaker.crawl import crawl_region
-from lineage_assets.sagemaker.resolver import resolve_definition
-from lineage_assets.store import LineageStore
+from lineage_dev.emulator.seed import CREDENTIALS
+from lineage_dev.emulator.server import EmulatorServer
 
 REGION = "us-east-1"
 START = datetime(2026, 11, 1, 2, tzinfo=UTC)

@@ -194,7 +194,7 @@ def sql_cases(count: int, rng: random.Random, scale: float = 1) -> Iterator[Case
 
 def _seed_definitions() -> list[dict[str, Any]]:
     """The emulator's realistic pipeline definitions."""
-    from lineage_assets.emulator import definitions
+    from lineage_dev.emulator import definitions
 
     return [
         definitions.abalone_definition(),

@@ -173,7 +173,7 @@ class WorkerPool:
             self._slots.release()
         if kind == "error":
             raise IsolationError(f"{what} failed: {value}")
-        return value  # type: ignore[no-any-return]
+        return value
 
     @staticmethod
     def _exchange(

@@ -1,17 +1,20 @@
-"""Shared fixtures: one seeded AWS emulator per test session (per xdist worker) and its env."""
+"""Shared fixtures: one seeded AWS emulator per test session (per xdist worker) and its env,
+and a migrated store in a temporary folder."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
 
 from lineage_assets import aws
-from lineage_assets.emulator import NOT_FOR_EMULATOR, emulator_environment
-from lineage_assets.emulator.seed import SeededAccount
-from lineage_assets.emulator.server import EmulatorServer
+from lineage_assets.store import LineageStore
+from lineage_dev.emulator import NOT_FOR_EMULATOR, emulator_environment
+from lineage_dev.emulator.seed import SeededAccount
+from lineage_dev.emulator.server import EmulatorServer
 from tests.support.demo_crawl import demo_crawl  # noqa: F401 (a session fixture, shared)
 
 
@@ -54,3 +57,10 @@ def account_s3(account: str) -> Any:
         aws_session_token=credentials["SessionToken"],
     )
     return session.client("s3")
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[LineageStore]:
+    """A migrated store in a real DuckDB file, with the path of its published copy."""
+    with LineageStore.open(tmp_path / "lineage.duckdb", tmp_path / "published.duckdb") as opened:
+        yield opened

@@ -16,9 +16,9 @@ from lineage_assets import aws, config
 from lineage_assets.api.app import create_app
 from lineage_assets.api.limits import RequestLimits
 from lineage_assets.contract.schema import validation_errors
-from lineage_assets.emulator import definitions as seeded
 from lineage_assets.sagemaker.crawl import crawl_regions
 from lineage_assets.store import LineageStore, connect_published
+from lineage_dev.emulator import definitions as seeded
 from tests.conftest import point_at_emulator
 
 PROJECT = Path(__file__).resolve().parents[1]

@@ -17,10 +17,10 @@ from dagster_project.defs.store.assets import crawl_run, lineage_store_health
 from dagster_project.defs.store.checks import no_stale_sources
 from dagster_project.resources import AwsResource, LineageStoreResource
 from lineage_assets import aws, config
-from lineage_assets.demo_repo import build_demo_remote
 from lineage_assets.s3_schema import posture as s3_posture
 from lineage_assets.sagemaker import inventory
 from lineage_assets.store import LineageStore
+from lineage_dev.demo_repo import build_demo_remote
 
 PROJECT = Path(__file__).resolve().parents[1]
 

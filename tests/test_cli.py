@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from lineage_assets.cli import main
-from lineage_assets.demo_repo import build_demo_remote
+from lineage_dev.demo_repo import build_demo_remote
 
 PROJECT = Path(__file__).resolve().parents[1]
 

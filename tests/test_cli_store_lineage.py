@@ -14,10 +14,10 @@ from lineage_assets.cli import main
 from lineage_assets.contract import Request, build_lineage
 from lineage_assets.contract.schema import validation_errors
 from lineage_assets.contract.snapshots import pipeline_document
-from lineage_assets.emulator import definitions as seeded
 from lineage_assets.graph import snapshot
 from lineage_assets.sagemaker.crawl import crawl_regions
 from lineage_assets.store import LineageStore, connect_published
+from lineage_dev.emulator import definitions as seeded
 from tests.conftest import point_at_emulator
 
 REGIONS = ("us-east-1", "eu-west-1")

@@ -118,7 +118,7 @@ def test_demo_starts_everything_and_one_ctrl_c_stops_it(tmp_path):
     env = {**os.environ, "LINEAGE_HOME": str(home), "DAGSTER_HOME": str(dagster_home)}
     env.pop("AWS_ENDPOINT_URL", None)
     demo = subprocess.Popen(
-        [sys.executable, "-m", "lineage_assets", "demo", "--port", str(port)],
+        [sys.executable, "-m", "lineage_dev", "demo", "--port", str(port)],
         cwd=PROJECT,
         env=env,
         stdout=subprocess.PIPE,

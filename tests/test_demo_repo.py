@@ -15,8 +15,8 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ParseError
 
-from lineage_assets import demo_repo
-from lineage_assets.demo_repo import CHANGED_FILE, DemoRemote, build_demo_remote
+from lineage_dev import demo_repo
+from lineage_dev.demo_repo import CHANGED_FILE, DemoRemote, build_demo_remote
 
 SQL_REPO = Path(__file__).resolve().parent.parent / "sql_repo"
 GIT_ENV = {"GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}

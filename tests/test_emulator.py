@@ -26,9 +26,9 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from lineage_assets.aws import s3_filesystem
-from lineage_assets.emulator import moto_ext
-from lineage_assets.emulator.datasets import is_valid_luhn, is_valid_rrn
-from lineage_assets.emulator.definitions import (
+from lineage_dev.emulator import moto_ext
+from lineage_dev.emulator.datasets import is_valid_luhn, is_valid_rrn
+from lineage_dev.emulator.definitions import (
     ABALONE_GROUP,
     ABALONE_PIPELINE,
     CHURN_GROUP,
@@ -40,11 +40,12 @@ from lineage_assets.emulator.definitions import (
     FEATURE_GROUP,
     RAW_BUCKET,
 )
-from lineage_assets.emulator.expressions import s3_uris
-from lineage_assets.emulator.seed import SeededAccount
-from lineage_assets.emulator.server import EmulatorServer
-from lineage_assets.emulator.storage import split_uri, uri_exists
+from lineage_dev.emulator.expressions import s3_uris
+from lineage_dev.emulator.seed import SeededAccount
+from lineage_dev.emulator.server import EmulatorServer
+from lineage_dev.emulator.storage import split_uri, uri_exists
 
+PROJECT = Path(__file__).resolve().parents[1]
 NO_RETRIES = Config(retries={"max_attempts": 1})
 JOB_NAME = re.compile(r"^pipelines-[a-z0-9]{12}-[a-z0-9-]{1,20}-[a-z0-9]{10}$")
 
@@ -473,13 +474,15 @@ def test_main_serves_until_sigint_and_cleans_up(tmp_path: Path) -> None:
     command = [
         sys.executable,
         "-m",
-        "lineage_assets.emulator",
+        "lineage_dev.emulator",
         "--endpoint-file",
         str(endpoint_file),
     ]
     command += ["--large-parquet-rows", "1000"]
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    with subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=env) as process:
+    with subprocess.Popen(
+        command, stdout=subprocess.PIPE, text=True, env=env, cwd=PROJECT
+    ) as process:
         try:
             banner = process.stdout.readline() if process.stdout else ""
             assert "listening on http://127.0.0.1:" in banner

@@ -20,7 +20,6 @@ from lineage_assets.git_sql.repository import (
     fetch,
 )
 from lineage_assets.git_sql.sync import sync_repository
-from lineage_assets.store import LineageStore
 
 SQL = "CREATE TABLE mart.{name} AS SELECT id FROM raw.{name};\n"
 BIG = 3 * 2**20  # random bytes: no compression shrinks them
@@ -54,12 +53,6 @@ def remote(tmp_path: Path) -> Remote:
     made.commit_files({"orders.sql": SQL.format(name="orders")}, "one")
     made.push("main")
     return made
-
-
-@pytest.fixture
-def store(tmp_path: Path):
-    with LineageStore.open(tmp_path / "lineage.duckdb") as opened:
-        yield opened
 
 
 def with_big_branch(remote: Remote) -> str:

@@ -81,12 +81,6 @@ def work(tmp_path: Path) -> Work:
     return Work(tmp_path)
 
 
-@pytest.fixture
-def store(tmp_path: Path):
-    with LineageStore.open(tmp_path / "lineage.duckdb") as opened:
-        yield opened
-
-
 def sync(work: Work, store: LineageStore, tmp_path: Path, **options):
     config = GitSourceConfig(remote=options.pop("url", work.url), **options)
     return sync_repository(config, store, tmp_path / "cache")

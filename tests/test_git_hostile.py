@@ -29,12 +29,6 @@ def remote(tmp_path: Path) -> Remote:
     return Remote(tmp_path)
 
 
-@pytest.fixture
-def store(tmp_path: Path):
-    with LineageStore.open(tmp_path / "lineage.duckdb") as opened:
-        yield opened
-
-
 def status(store: LineageStore) -> dict[str, tuple[str, str | None]]:
     rows = store.conn.execute("SELECT source_key, status, last_error FROM sources").fetchall()
     return {key: (state, error) for key, state, error in rows}

@@ -22,12 +22,6 @@ def remote(tmp_path: Path) -> Remote:
     return Remote(tmp_path)
 
 
-@pytest.fixture
-def store(tmp_path: Path):
-    with LineageStore.open(tmp_path / "lineage.duckdb") as opened:
-        yield opened
-
-
 def rows(store: LineageStore, sql: str, params: list | None = None) -> list[tuple]:
     return store.conn.execute(sql, params or []).fetchall()
 
@@ -328,7 +322,7 @@ def test_git_never_prompts_for_credentials(remote, store, tmp_path, monkeypatch)
 
 
 def test_repository_settings_file_sets_dialects_and_the_demo_repo_syncs(store, tmp_path):
-    from lineage_assets.demo_repo import build_demo_remote
+    from lineage_dev.demo_repo import build_demo_remote
 
     project = Path(__file__).resolve().parents[1]
     demo = build_demo_remote(project / "sql_repo", tmp_path / "demo.git")

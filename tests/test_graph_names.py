@@ -19,9 +19,9 @@ from dagster_project.defs.graph.assets import lineage_graph
 from dagster_project.resources import LineageStoreResource
 from lineage_assets import config
 from lineage_assets.cli import main
-from lineage_assets.emulator.definitions import ROLE_ARN, processing_arguments, s3_input, s3_output
 from lineage_assets.graph import snapshot
 from lineage_assets.store import LineageStore, SourceRecords, Upsert
+from lineage_dev.emulator.definitions import ROLE_ARN, processing_arguments, s3_input, s3_output
 
 LONG_NAME = ("Churn-" * 43)[:255] + "X"  # 256 characters: the longest name SageMaker accepts
 NAMES_ACCOUNT = "210987654322"  # an emulator account of its own (the seeded one is untouched)

@@ -13,8 +13,8 @@ from dagster_project.defs.graph.assets import lineage_graph
 from dagster_project.defs.sagemaker.assets import sagemaker_crawl
 from dagster_project.defs.store.assets import crawl_run
 from dagster_project.resources import AwsResource, LineageStoreResource
-from lineage_assets.emulator.definitions import ROLE_ARN
 from lineage_assets.graph import snapshot
+from lineage_dev.emulator.definitions import ROLE_ARN
 
 WARNINGS_ACCOUNT = "210987654323"  # an emulator account of its own
 

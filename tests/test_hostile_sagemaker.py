@@ -5,19 +5,10 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
 from lineage_assets import aws
 from lineage_assets.sagemaker.bounds import MAX_VALUE_CHARS
 from lineage_assets.sagemaker.crawl import crawl_regions
-from lineage_assets.store import LineageStore
 from tests.test_sagemaker_hostile import create, definition, key, processing
-
-
-@pytest.fixture
-def store(tmp_path):
-    with LineageStore.open(tmp_path / "lineage.duckdb") as opened:
-        yield opened
 
 
 def output(step: str) -> dict:

@@ -2,7 +2,7 @@
 masking, and precision/recall on a generated labelled set full of look-alikes.
 
 Valid Korean RRNs and card numbers are built with the emulator's own check-digit functions
-(lineage_assets.emulator.datasets), an implementation independent of the detectors.
+(lineage_dev.emulator.datasets), an implementation independent of the detectors.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from lineage_assets.emulator import datasets as ds
 from lineage_assets.pii import classify_column, mask
 from lineage_assets.pii.classifier import apply_override
 from lineage_assets.pii.detectors import (
@@ -26,6 +25,7 @@ from lineage_assets.pii.detectors import (
     is_phone,
 )
 from lineage_assets.pii.names import name_class
+from lineage_dev.emulator import datasets as ds
 
 # -- generators -------------------------------------------------------------------------------
 

@@ -13,7 +13,6 @@ import pytest
 from lineage_assets.pii.classifier import classify_column
 from lineage_assets.pii.masking import mask
 from lineage_assets.s3_schema.crawl import crawl_datasets
-from lineage_assets.store import LineageStore
 from tests.conftest import account_s3
 
 OWN_ACCOUNT = "210987654324"  # the emulated account these tests make buckets in
@@ -42,13 +41,6 @@ def bucket(aws_env):
     name = f"pii-{uuid.uuid4().hex[:12]}"
     s3.create_bucket(Bucket=name)
     return s3, name
-
-
-@pytest.fixture
-def store(tmp_path):
-    """A migrated store in a real DuckDB file."""
-    with LineageStore.open(tmp_path / "lineage.duckdb", tmp_path / "published.duckdb") as opened:
-        yield opened
 
 
 @pytest.mark.parametrize("path", ["email", "phone", "card_number", "full_name", "notes", "rrn"])

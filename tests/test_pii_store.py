@@ -8,19 +8,10 @@ import logging
 import re
 from datetime import UTC, datetime
 
-import pytest
-
 from lineage_assets import aws
-from lineage_assets.emulator import datasets as ds
 from lineage_assets.s3_schema.crawl import crawl_datasets, region_readers
 from lineage_assets.store import LineageStore, Upsert
-
-
-@pytest.fixture
-def store(tmp_path):
-    """A migrated store in a real DuckDB file, with its published copy path."""
-    with LineageStore.open(tmp_path / "lineage.duckdb", tmp_path / "published.duckdb") as opened:
-        yield opened
+from lineage_dev.emulator import datasets as ds
 
 
 def customers_prefix(account) -> str:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import uuid
 
-import pytest
 from botocore.exceptions import ClientError
 
 from lineage_assets.s3_schema import CrawlBudget
@@ -14,17 +13,9 @@ from lineage_assets.s3_schema.ids import LISTING_SOURCE
 from lineage_assets.s3_schema.posture import crawl_buckets
 from lineage_assets.s3_schema.records import classify_sample
 from lineage_assets.s3_schema.views import exposed_pii, latest_drift, store_dataset_uris
-from lineage_assets.store import LineageStore
 from tests.conftest import account_s3
 
 OTHER_ACCOUNT = "210987654321"  # the emulated account these tests make buckets in
-
-
-@pytest.fixture
-def store(tmp_path):
-    """A migrated store in a real DuckDB file."""
-    with LineageStore.open(tmp_path / "lineage.duckdb", tmp_path / "published.duckdb") as opened:
-        yield opened
 
 
 def test_an_account_with_no_bucket_crawls_to_empty_results(aws_env, store):

@@ -22,7 +22,6 @@ from lineage_assets.s3_schema.limits import MAX_COLUMNS
 from lineage_assets.s3_schema.parquet_reader import MAX_FOOTER_BYTES, TAIL_PROBE_BYTES
 from lineage_assets.s3_schema.text_reader import HEAD_BYTES
 from lineage_assets.s3_schema.thrift_scan import MAX_FOOTER_STRUCTS
-from lineage_assets.store import LineageStore
 from tests.conftest import account_s3
 
 OWN_ACCOUNT = "210987654323"  # the emulated account these tests make buckets in
@@ -37,13 +36,6 @@ def bucket(aws_env):
     name = f"s3h-{uuid.uuid4().hex[:12]}"
     s3.create_bucket(Bucket=name)
     return s3, name
-
-
-@pytest.fixture
-def store(tmp_path):
-    """A migrated store in a real DuckDB file."""
-    with LineageStore.open(tmp_path / "lineage.duckdb", tmp_path / "published.duckdb") as opened:
-        yield opened
 
 
 def parquet(table: pa.Table, **options) -> bytes:

@@ -28,13 +28,6 @@ def bucket(aws_env):
     return s3, name
 
 
-@pytest.fixture
-def store(tmp_path):
-    """A migrated store in a real DuckDB file."""
-    with LineageStore.open(tmp_path / "lineage.duckdb", tmp_path / "published.duckdb") as opened:
-        yield opened
-
-
 def put_parquet(s3, bucket: str, key: str, table: pa.Table) -> None:
     """Write a table as one Parquet object."""
     sink = io.BytesIO()

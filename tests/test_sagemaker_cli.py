@@ -9,7 +9,7 @@ import json
 import pytest
 
 from lineage_assets.cli import sagemaker as cli_sagemaker
-from lineage_assets.emulator import definitions as seeded
+from lineage_dev.emulator import definitions as seeded
 
 
 def run(capsys, *argv):

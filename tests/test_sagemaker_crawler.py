@@ -7,24 +7,16 @@ from __future__ import annotations
 import json
 from collections import Counter
 
-import pytest
 from botocore.awsrequest import AWSResponse
 from botocore.exceptions import ClientError
 
 from lineage_assets import aws
-from lineage_assets.emulator import definitions as seeded
 from lineage_assets.sagemaker.crawl import crawl_one, crawl_region, crawl_regions
 from lineage_assets.sagemaker.fetch import CrawlCache
 from lineage_assets.sagemaker.inventory import list_pipeline_summaries
-from lineage_assets.store import LineageStore
+from lineage_dev.emulator import definitions as seeded
 
 ABALONE_KEY = "sagemaker:us-east-1/AbalonePipeline"
-
-
-@pytest.fixture
-def store(tmp_path):
-    with LineageStore.open(tmp_path / "lineage.duckdb") as opened:
-        yield opened
 
 
 def counting_client(calls: Counter):

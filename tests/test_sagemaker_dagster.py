@@ -22,7 +22,7 @@ from dagster_project.defs.sagemaker.partitions import (
 from dagster_project.defs.sagemaker.sensors import sagemaker_pipeline_discovery
 from dagster_project.resources import DUCKDB_POOL, AwsResource, LineageStoreResource
 from lineage_assets import config
-from lineage_assets.emulator.definitions import FRAUD_PIPELINE, ROLE_ARN
+from lineage_dev.emulator.definitions import FRAUD_PIPELINE, ROLE_ARN
 
 
 @pytest.fixture

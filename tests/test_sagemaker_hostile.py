@@ -15,22 +15,15 @@ from botocore.awsrequest import AWSResponse
 
 from lineage_assets import aws
 from lineage_assets.contract.definition import stored_lineage
-from lineage_assets.emulator import definitions as seeded
-from lineage_assets.emulator import moto_ext
 from lineage_assets.sagemaker.bounds import MAX_REPORT_BYTES
 from lineage_assets.sagemaker.crawl import crawl_regions
 from lineage_assets.sagemaker.reports import job_reports
-from lineage_assets.store import LineageStore
+from lineage_dev.emulator import definitions as seeded
+from lineage_dev.emulator import moto_ext
 from tests.conftest import account_s3
 
 ROLE = seeded.ROLE_ARN
 DEEP = '{"Version": "2020-12-01", "Steps": ' + "[" * 200_000 + "]" * 200_000 + "}"
-
-
-@pytest.fixture
-def store(tmp_path):
-    with LineageStore.open(tmp_path / "lineage.duckdb") as opened:
-        yield opened
 
 
 def rows(store, sql, *params):

@@ -10,8 +10,8 @@ import random
 import pytest
 
 from lineage_assets.contract.definition import pipeline_lineage
-from lineage_assets.emulator import definitions as seeded
 from lineage_assets.sagemaker.resolver import resolve_definition
+from lineage_dev.emulator import definitions as seeded
 
 BUCKET = "s3://lake"
 

@@ -15,7 +15,7 @@ from dagster_project.defs.sql.jobs import parse_inline_sql
 from dagster_project.defs.store.assets import crawl_run
 from dagster_project.resources import LineageStoreResource, SqlRepoResource
 from lineage_assets import config
-from lineage_assets.demo_repo import build_demo_remote
+from lineage_dev.demo_repo import build_demo_remote
 
 PROJECT = Path(__file__).resolve().parents[1]
 

@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING
 import pytest
 
 from lineage_assets import config
-from lineage_assets.demo_repo import build_demo_remote
-from lineage_assets.emulator.seed import SeededAccount
-from lineage_assets.emulator.server import EmulatorServer
+from lineage_dev.demo_repo import build_demo_remote
+from lineage_dev.emulator.seed import SeededAccount
+from lineage_dev.emulator.server import EmulatorServer
 
 PROJECT = Path(__file__).resolve().parents[2]
 REGIONS = "us-east-1,eu-west-1"

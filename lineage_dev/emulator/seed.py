@@ -18,9 +18,9 @@ import boto3
 import pyarrow as pa
 from botocore.config import Config
 
-from lineage_assets.emulator import EMULATOR_ENV, moto_ext
-from lineage_assets.emulator import datasets as ds
-from lineage_assets.emulator.definitions import (
+from lineage_dev.emulator import EMULATOR_ENV, moto_ext
+from lineage_dev.emulator import datasets as ds
+from lineage_dev.emulator.definitions import (
     ABALONE_GROUP,
     ABALONE_INPUT_DATA,
     ABALONE_PIPELINE,
@@ -47,14 +47,14 @@ from lineage_assets.emulator.definitions import (
     PipelineSpec,
     pipeline_specs,
 )
-from lineage_assets.emulator.expressions import s3_uris, walk_steps
-from lineage_assets.emulator.runner import (
+from lineage_dev.emulator.expressions import s3_uris, walk_steps
+from lineage_dev.emulator.runner import (
     ExecutionPlan,
     ExecutionRecord,
     Runtime,
     run_execution,
 )
-from lineage_assets.emulator.storage import ObjectWriter, child_uri
+from lineage_dev.emulator.storage import ObjectWriter, child_uri
 
 LARGE_PARQUET_ROWS = 2_000_000
 CREDENTIALS = {
@@ -369,9 +369,9 @@ def create_pipeline(sagemaker: Any, spec: PipelineSpec, created: datetime) -> No
     moto_ext.set_pipeline_times(spec.region, spec.name, created=created)
 
 
-def _utc(*parts: int) -> datetime:
+def _utc(year: int, month: int, day: int, hour: int, minute: int) -> datetime:
     """A UTC datetime."""
-    return datetime(*parts, tzinfo=UTC)
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
 PIPELINE_CREATED = {

@@ -1,7 +1,7 @@
 """The emulator process: a moto server on 127.0.0.1, extended and seeded, with a small CLI.
 
-`EmulatorServer` is used in-process by the tests; `main()` is `lineage-assets emulator` and
-`python -m lineage_assets.emulator`: it publishes the endpoint in a JSON file and serves until
+`EmulatorServer` is used in-process by the tests; `main()` is `python -m lineage_dev emulator` and
+`python -m lineage_dev.emulator`: it publishes the endpoint in a JSON file and serves until
 SIGINT/SIGTERM.
 """
 
@@ -23,9 +23,9 @@ from types import FrameType, TracebackType
 from moto.server import ThreadedMotoServer
 
 from lineage_assets.config import lineage_home
-from lineage_assets.emulator import moto_ext
-from lineage_assets.emulator.definitions import REGIONS
-from lineage_assets.emulator.seed import LARGE_PARQUET_ROWS, SeededAccount, seed_account
+from lineage_dev.emulator import moto_ext
+from lineage_dev.emulator.definitions import REGIONS
+from lineage_dev.emulator.seed import LARGE_PARQUET_ROWS, SeededAccount, seed_account
 
 HOST = "127.0.0.1"
 
@@ -133,7 +133,7 @@ def write_endpoint_file(path: Path, payload: dict[str, object]) -> None:
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     """Command-line options of the emulator."""
     parser = argparse.ArgumentParser(
-        prog="lineage-assets emulator",
+        prog="python -m lineage_dev emulator",
         description="Local AWS emulator (moto) seeded with SageMaker pipelines and S3 datasets.",
     )
     parser.add_argument(

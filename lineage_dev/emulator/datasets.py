@@ -38,8 +38,10 @@ ORDER_STATUSES = ("placed", "paid", "shipped", "delivered", "refunded", "cancell
 CURRENCIES = ("KRW", "USD", "GBP")
 
 _KR_FAMILY = (("김", "Kim"), ("이", "Lee"), ("박", "Park"), ("최", "Choi"), ("정", "Jung"))
-_KR_GIVEN = (("민준", "Minjun"), ("서연", "Seoyeon"), ("도윤", "Doyun"), ("하은", "Haeun"))
-_KR_GIVEN += (("지호", "Jiho"), ("지우", "Jiwoo"), ("예준", "Yejun"), ("수아", "Sua"))
+_KR_GIVEN = (
+    *(("민준", "Minjun"), ("서연", "Seoyeon"), ("도윤", "Doyun"), ("하은", "Haeun")),
+    *(("지호", "Jiho"), ("지우", "Jiwoo"), ("예준", "Yejun"), ("수아", "Sua")),
+)
 _EN_FIRST = ("James", "Olivia", "Emma", "Liam", "Noah", "Ava", "Sophia", "Oliver")
 _EN_LAST = ("Smith", "Johnson", "Brown", "Taylor", "Wilson", "Davies", "Evans", "Miller")
 _STREETS = {
@@ -184,8 +186,10 @@ def customers(count: int, *, first_id: int = 1, seed: int = 7) -> list[Customer]
 def customers_csv(rows: Sequence[Customer]) -> bytes:
     """The raw CSV export: one flat line per customer, address as one string."""
     out = io.StringIO()
-    fields = ("customer_id", "full_name", "email", "phone", "rrn", "card_number", "ip_address")
-    fields += ("birth_date", "address", "country", "signup_date")
+    fields = (
+        *("customer_id", "full_name", "email", "phone", "rrn", "card_number", "ip_address"),
+        *("birth_date", "address", "country", "signup_date"),
+    )
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(fields)
     for row in rows:
@@ -351,7 +355,7 @@ def _sha256(text: str) -> str:
 def _aggregates(rows: Sequence[Customer], seed: int) -> list[dict[str, object]]:
     """Per-customer order aggregates, deterministic for a seed."""
     rng = random.Random(seed)
-    out = []
+    out: list[dict[str, object]] = []
     for _ in rows:
         count = rng.randint(0, 40)
         total = round(count * rng.uniform(15.0, 250.0), 2)

@@ -18,8 +18,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from lineage_assets import config
-from lineage_assets.demo_repo import build_demo_remote
-from lineage_assets.emulator import EMULATOR_ENV, emulator_environment
+from lineage_dev.demo_repo import build_demo_remote
+from lineage_dev.emulator import EMULATOR_ENV, emulator_environment
 
 PROJECT = Path(__file__).resolve().parents[1]
 DEMO_REGIONS = "us-east-1,eu-west-1"
@@ -73,7 +73,7 @@ def demo_environment(endpoint_url: str, sql_remote: Path, home: Path) -> dict[st
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Start everything, wait for Dagster to exit (Ctrl-C), then stop the emulator."""
-    parser = argparse.ArgumentParser(prog="lineage-assets demo", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m lineage_dev demo", description=__doc__)
     parser.add_argument("--port", type=int, default=3000, help="Dagster UI port (127.0.0.1)")
     parser.add_argument("--emulator-port", type=int, default=0, help="0 = any free port")
     parser.add_argument(
@@ -93,12 +93,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         [
             sys.executable,
             "-m",
-            "lineage_assets.emulator",
+            "lineage_dev.emulator",
             "--endpoint-file",
             str(endpoint_file),
             "--port",
             str(args.emulator_port),
         ],
+        cwd=PROJECT,  # the checkout holds lineage_dev
         env={**os.environ, **EMULATOR_ENV},
     )
     dagster: subprocess.Popen | None = None

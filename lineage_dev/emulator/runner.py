@@ -15,16 +15,16 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from lineage_assets.emulator import moto_ext
-from lineage_assets.emulator.definitions import PipelineSpec
-from lineage_assets.emulator.expressions import (
+from lineage_dev.emulator import moto_ext
+from lineage_dev.emulator.definitions import PipelineSpec
+from lineage_dev.emulator.expressions import (
     Scope,
     condition_holds,
     parameter_values,
     resolve,
     step_dependencies,
 )
-from lineage_assets.emulator.storage import ObjectWriter, child_uri, list_keys
+from lineage_dev.emulator.storage import ObjectWriter, child_uri, list_keys
 
 EXECUTION_FAILURE = "Step failure: One or multiple steps failed."
 
