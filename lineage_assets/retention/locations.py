@@ -17,11 +17,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
-
-from botocore.client import BaseClient
+from typing import TYPE_CHECKING, Any
 
 from lineage_assets.retention.reports import ReportError
+
+if TYPE_CHECKING:  # the client's type only: reading local reports loads no botocore
+    from botocore.client import BaseClient
 
 _GLOB_CHARS = frozenset("*?[")
 READ_CHUNK = 1 << 20
