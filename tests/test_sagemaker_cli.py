@@ -144,3 +144,9 @@ def test_hostile_definitions_give_one_line_never_a_traceback(aws_env, capsys, tm
     (tmp_path / "binary.json").write_bytes(b"\xff\xfe\x00binary")
     code, result, err = run(capsys, "lineage", "--definition", str(tmp_path / "binary.json"))
     assert (code, result) == (2, None) and err.startswith("error: ") and "utf-8" in err
+
+
+def test_the_parser_offers_the_contract_views():
+    from lineage_assets.contract.definition import VIEWS
+
+    assert cli_sagemaker.VIEWS == VIEWS

@@ -18,11 +18,12 @@ from lineage_assets import config
 from lineage_assets.cli.names import names_checked
 from lineage_assets.cli.output import error, print_json
 from lineage_assets.contract import Request, UnknownName, build_lineage, catalog
-from lineage_assets.contract.definition import VIEWS, execution_lineage, pipeline_lineage
 from lineage_assets.sagemaker.bounds import MAX_DEFINITION_CHARS, clip
-from lineage_assets.sagemaker.views import pipeline_regions
 from lineage_assets.store import StoreError, connect_published
 
+# The views of a lineage document (the contract's VIEWS), named here so that building the
+# parser loads none of the SageMaker reads and clients.
+VIEWS = ("pipeline", "data", "both")
 LIVE_HELP = "ask SageMaker now (AWS credentials) instead of reading the published store"
 
 
@@ -167,6 +168,8 @@ def _parameters(pairs: list[str]) -> dict[str, str]:
 
 def _offline(args: argparse.Namespace) -> int:
     """Resolve a definition file with the given parameter values."""
+    from lineage_assets.contract.definition import pipeline_lineage
+
     try:
         parameters = _parameters(args.param)
         with args.definition.open("rb") as handle:  # UTF-8 takes at most 4 bytes a character
@@ -188,6 +191,8 @@ def _offline(args: argparse.Namespace) -> int:
 def _only_region(conn: duckdb.DuckDBPyConnection, name: str) -> str | None:
     """The one region holding a pipeline of that name (None when none does, so the lookup
     names close matches); StoreError when several do."""
+    from lineage_assets.sagemaker.views import pipeline_regions
+
     regions = pipeline_regions(conn, name)
     if len(regions) > 1:
         raise StoreError(f"pipeline {name!r} is in {', '.join(regions)}: give --region")
@@ -224,6 +229,7 @@ def cmd_lineage(args: argparse.Namespace) -> int:
 def _live(args: argparse.Namespace) -> int:
     """One pipeline's lineage crawled from SageMaker now."""
     from lineage_assets import aws  # boto3 loads only for --live
+    from lineage_assets.contract.definition import execution_lineage, pipeline_lineage
     from lineage_assets.sagemaker.fetch import crawl_pipeline
     from lineage_assets.sagemaker.inventory import list_pipeline_summaries
     from lineage_assets.sagemaker.records import feature_store_uris
