@@ -15,9 +15,9 @@ from lineage_assets.core.ids import (
     step_node,
     table_node,
 )
-from lineage_assets.emulator import definitions as seeded
 from lineage_assets.sagemaker.crawl import crawl_regions
 from lineage_assets.store import LineageStore
+from lineage_dev.emulator import definitions as seeded
 from tests.conftest import point_at_emulator
 
 REGION = seeded.MAIN_REGION
