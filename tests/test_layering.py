@@ -10,7 +10,6 @@ import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from setuptools import find_packages
 
 PROJECT = Path(__file__).resolve().parents[1]
@@ -140,11 +139,6 @@ def test_the_library_never_imports_dagster() -> None:
     assert importers("dagster", LIBRARY) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="graph/stitch.py parses view queries with lineage_assets.sql; "
-    "'graph' is moving that parse to the SQL source",
-)
 def test_the_graph_imports_no_source_package() -> None:
     found = [
         line
