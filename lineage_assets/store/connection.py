@@ -28,7 +28,7 @@ READER_CONFIG: dict[str, str | bool] = {
 READER_THREADS = 2
 
 
-def reader_config() -> dict[str, str | bool | int]:
+def reader_config() -> dict[str, str | bool | int | float | list[str]]:
     """READER_CONFIG plus the bounds every reader runs under: `LINEAGE_QUERY_MEMORY` of memory,
     two threads, and no spilling to disk (DuckDB's default temp folder is beside the file, in
     the data folder), so an oversized query fails with an out-of-memory error instead."""

@@ -34,6 +34,8 @@ def extension_file(name: str) -> Path:
         raise StoreError(
             f"DuckDB extension {name!r} needs its wheel: pip install 'lineage-assets[lake]'"
         ) from error
+    if module.__file__ is None:
+        raise StoreError(f"the wheel of DuckDB extension {name!r} has no files")
     folder = Path(module.__file__).parent / "extensions" / f"v{duckdb.__version__}"
     binary = folder / f"{name}.duckdb_extension"
     if not binary.exists():

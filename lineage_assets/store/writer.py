@@ -11,7 +11,7 @@ import json
 import os
 import re
 import uuid
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -197,21 +197,21 @@ class _StampedRow(Mapping[str, Any]):
     """A record's columns plus its source key, read through rather than copied: a file of
     100,000 statements does not hold a second dict per row while it is written."""
 
-    __slots__ = ("source_key", "values")
+    __slots__ = ("fields", "source_key")
 
     def __init__(self, source_key: str, record: Any) -> None:
         self.source_key = source_key
-        self.values = record if isinstance(record, Mapping) else as_row(record)
+        self.fields = record if isinstance(record, Mapping) else as_row(record)
 
     def __getitem__(self, column: str) -> Any:
-        return self.source_key if column == SOURCE_KEY else self.values[column]
+        return self.source_key if column == SOURCE_KEY else self.fields[column]
 
     def __iter__(self) -> Iterator[str]:
-        yield from (column for column in self.values if column != SOURCE_KEY)
+        yield from (column for column in self.fields if column != SOURCE_KEY)
         yield SOURCE_KEY
 
     def __len__(self) -> int:
-        return len(self.values) + (SOURCE_KEY not in self.values)
+        return len(self.fields) + (SOURCE_KEY not in self.fields)
 
 
 class LineageStore:
@@ -302,7 +302,7 @@ class LineageStore:
             "SELECT count(*) FILTER (WHERE status = 'ok'), count(*) FILTER (WHERE status <> 'ok') "
             "FROM sources WHERE last_run_id = ?",
             [run_id],
-        ).fetchone()
+        ).fetchall()[0]
         return ok, failed
 
     def finish_run(self, run_id: str, status: str | None = None) -> dict[str, Any]:
@@ -463,7 +463,7 @@ class LineageStore:
                 rows += [_StampedRow(records.source_key, item) for item in items]
         return per_table
 
-    def _insert(self, table: str, rows: list[Mapping[str, Any]], conflict: str = "") -> None:
+    def _insert(self, table: str, rows: Sequence[Mapping[str, Any]], conflict: str = "") -> None:
         """Insert rows through an Arrow table (fast, and values never touch the SQL text);
         `conflict` is an optional `ON CONFLICT …` clause."""
         if not rows:
@@ -561,7 +561,7 @@ class LineageStore:
     def table_counts(self) -> dict[str, int]:
         """Row count of every table, for the health summary."""
         return {
-            table: self.conn.execute(f"SELECT count(*) FROM {quote(table)}").fetchone()[0]  # noqa: S608
+            table: self.conn.execute(f"SELECT count(*) FROM {quote(table)}").fetchall()[0][0]  # noqa: S608
             for table in sorted(self.catalog.columns)
         }
 
@@ -617,7 +617,7 @@ class LineageStore:
     def _copy_database(self, destination: Path) -> None:
         """Copy through DuckDB (ATTACH + COPY FROM DATABASE): slower, needs no checkpoint."""
         alias = "publish_" + uuid.uuid4().hex[:8]
-        (current,) = self.conn.execute("SELECT current_database()").fetchone()
+        (current,) = self.conn.execute("SELECT current_database()").fetchall()[0]
         # ATTACH takes no parameters; the path is ours, quoted as a string literal.
         self.conn.execute(f"ATTACH {literal(str(destination))} AS {quote(alias)}")
         try:
