@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import difflib
 import heapq
-import json
 import os
 from collections import defaultdict
 from collections.abc import Iterable
@@ -20,6 +19,7 @@ from lineage_assets.core.ids import column_parts, data_node, key_of, step_prefix
 from lineage_assets.core.uris import normalize
 from lineage_assets.sagemaker.bounds import definition_text
 from lineage_assets.sagemaker.runs import ExecutionRow
+from lineage_assets.store.views import json_column
 
 CLOSE_MATCHES = 5
 # difflib compares in Python: of many known names only these many are compared, and a name
@@ -78,16 +78,6 @@ def iso(value: Any) -> str | None:
     return value.isoformat() if isinstance(value, datetime) else None
 
 
-def _json(value: Any) -> Any:
-    """A DuckDB JSON column as Python (it arrives as text)."""
-    if isinstance(value, str):
-        try:
-            return json.loads(value)
-        except ValueError:
-            return value
-    return value
-
-
 @dataclass(frozen=True)
 class PipelineRow:
     """The current state of one crawled pipeline."""
@@ -112,7 +102,7 @@ _PIPELINE_SELECT = (
 
 def _pipeline(row: tuple) -> PipelineRow:
     key, region, name, arn, display_name, modified, domain_id, domain_name, tags, digest = row
-    tags = _json(tags)
+    tags = json_column(tags)
     return PipelineRow(
         key,
         region,
@@ -248,7 +238,7 @@ def buckets(conn: duckdb.DuckDBPyConnection, names: Iterable[str]) -> dict[str, 
     ).fetchall()
     found = {}
     for bucket, region, encryption, kms, versioning, public, tags, checked in rows:
-        parsed = _json(tags)
+        parsed = json_column(tags)
         found[bucket] = {
             "region": region,
             "encryption": encryption,

@@ -3,13 +3,14 @@ one execution with its jobs' details and metrics, or for every execution at once
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 import duckdb
+
+from lineage_assets.store.views import json_column
 
 
 @dataclass(frozen=True)
@@ -50,16 +51,6 @@ class StepRunDetail(StepRunRow):
     description: dict[str, Any] | None
     metrics: dict[str, float] = field(default_factory=dict)
     report: str | None = None
-
-
-def _json(value: Any) -> Any:
-    """A DuckDB JSON column as Python (it arrives as text)."""
-    if isinstance(value, str):
-        try:
-            return json.loads(value)
-        except ValueError:
-            return value
-    return value
 
 
 _EXECUTION_COLUMNS = (
@@ -128,7 +119,7 @@ def step_run_details(
     for row in rows:
         step, status, started, ended, failure, cache, job_arn, job_name, package, tries = row[:10]
         job = (job_arn or "").lower()
-        metadata, description = _json(row[10]), _json(row[11])
+        metadata, description = json_column(row[10]), json_column(row[11])
         runs[step] = StepRunDetail(
             step,
             status,

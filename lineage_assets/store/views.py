@@ -3,10 +3,22 @@ published copy alike."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import duckdb
+
+
+def json_column(value: Any) -> Any:
+    """A DuckDB JSON column as Python (it arrives as text); text that is not JSON stays text."""
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
 
 
 @dataclass(frozen=True)
