@@ -703,6 +703,7 @@ def _paths(value, prefix=()):
 def test_randomly_damaged_seeded_definitions_never_raise():
     """A small seeded slice of mutation fuzzing (24,000 cases ran clean while developing)."""
     rng = random.Random(2026)
+    warned = 0
     bases = [seeded.abalone_definition(), seeded.churn_definition(), seeded.fraud_definition()]
     for _ in range(300):
         document = copy.deepcopy(rng.choice(bases))
@@ -715,7 +716,15 @@ def test_randomly_damaged_seeded_definitions_never_raise():
                 del parent[path[-1]]
             else:
                 parent[path[-1]] = copy.deepcopy(rng.choice(JUNK))
-        json.dumps(pipeline_lineage(document, {"BatchData": "s3://z/"}))
+        result = pipeline_lineage(document, {"BatchData": "s3://z/"})
+        assert json.loads(json.dumps(result)) == result  # plain JSON, nothing lost on the way
+        assert set(result) == {"graphPipeline", "graph", "graphData", "parameters", "warnings"}
+        assert all(isinstance(warning, str) for warning in result["warnings"])
+        nodes = {node["id"] for node in result["graphPipeline"]["nodes"]}
+        assert {e["from"] for e in result["graphPipeline"]["edges"]} <= nodes
+        assert {e["to"] for e in result["graphPipeline"]["edges"]} <= nodes
+        warned += bool(result["warnings"])
+    assert warned > 100  # the damage reaches the resolver's checks, not only harmless keys
 
 
 # --------------------------------------------------------------------------- hostile definitions
