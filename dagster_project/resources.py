@@ -144,13 +144,10 @@ class LineageStoreResource(EnvironmentSettings):
     @contextmanager
     def reader(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """A read-only connection to the published copy; never waits for the writer."""
-        from lineage_assets.store import connect_published
+        from lineage_assets.store import open_published
 
-        conn = connect_published(config.published_path(self.home))
-        try:
+        with open_published(config.published_path(self.home)) as conn:
             yield conn
-        finally:
-            conn.close()
 
 
 class AwsResource(EnvironmentSettings):

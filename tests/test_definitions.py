@@ -393,3 +393,17 @@ def test_no_module_but_names_writes_an_asset_key_group_or_definition_name_as_a_s
     ]
     assert found == []
     assert string_literals_naming_definitions(PROJECT / "dagster_project" / "names.py")
+
+
+def test_no_raw_sql_over_a_store_connection_in_the_dagster_layer():
+    """Reads go through the library's typed reads (`views`), never `conn.execute(...)` here."""
+    modules = sorted((PROJECT / "dagster_project").rglob("*.py"))
+    executed = [
+        f"{module.relative_to(PROJECT)}:{node.lineno}"
+        for module in modules
+        for node in ast.walk(ast.parse(module.read_text()))
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr in {"execute", "executemany", "sql", "query"}
+    ]
+    assert executed == []

@@ -35,6 +35,7 @@ def lineage_graph(
     from lineage_assets.contract.snapshots import pipeline_documents
     from lineage_assets.graph import snapshot
     from lineage_assets.graph.build import build_graph
+    from lineage_assets.store.views import stale_sources
 
     folder = lineage_store.home / "graph"
     viewer_base = lineage_store.viewer_base
@@ -48,9 +49,7 @@ def lineage_graph(
         )
         report = save_snapshots(store, documents, folder, run_id, viewer_base)
         warnings = pipeline_warnings(store.conn, report.warnings)
-        stale = store.conn.execute(
-            "SELECT source_key, last_error FROM stale_sources ORDER BY 1"
-        ).fetchall()
+        stale = stale_sources(store.conn)
         store.publish()
     for line in report.unsaved:
         context.log.error("snapshot not saved, retried next run: %s", line)

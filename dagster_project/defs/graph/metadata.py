@@ -3,6 +3,7 @@ saved snapshots and their diffs, the global snapshot or its file, and pipeline w
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -15,6 +16,7 @@ if TYPE_CHECKING:
     import duckdb
 
     from lineage_assets.graph.build import GraphBuild
+    from lineage_assets.store.views import StaleSource
 
 # Metadata lives forever in Dagster's event log: larger snapshots are linked, not embedded.
 MAX_EMBEDDED_SNAPSHOT = 200_000
@@ -43,7 +45,7 @@ def embedded(document: dict[str, Any], folder: Path) -> dg.MetadataValue:
 
 
 def summary_markdown(
-    build: GraphBuild, report: SnapshotReport, stale: list[tuple[str, str]]
+    build: GraphBuild, report: SnapshotReport, stale: Sequence[StaleSource]
 ) -> str:
     """Counts, PII exposure and stale sources, as markdown the UI renders."""
     exposed = [e for e in build.exposures if e.node_kind in EXPOSED_KINDS]
@@ -62,7 +64,7 @@ def summary_markdown(
         ],
         "",
         f"**Stale sources:** {len(stale)}",
-        *[f"- {code(key)}: {code(error or '')}" for key, error in stale[:MAX_LISTED]],
+        *[f"- {code(s.source_key)}: {code(s.last_error or '')}" for s in stale[:MAX_LISTED]],
     ]
     return "\n".join(lines)
 

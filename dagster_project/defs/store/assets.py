@@ -5,7 +5,8 @@ between it and `lineage_store_health`, which closes the run, counts rows and pub
 read-only copy that analysts and the CLI query.
 """
 
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 import dagster as dg
 
@@ -20,6 +21,9 @@ from dagster_project.names import (
 )
 from dagster_project.resources import DUCKDB_POOL, LineageStoreResource, require_for_run
 from dagster_project.runs import crawl_run_id
+
+if TYPE_CHECKING:
+    from lineage_assets.store.views import StaleSource
 
 ROW_COUNT_COLUMNS = ("table", "rows")
 
@@ -43,7 +47,7 @@ def crawl_run(
     )
 
 
-def summary_markdown(run: dict[str, Any], stale: list[tuple[str, str, str]]) -> str:
+def summary_markdown(run: dict[str, Any], stale: "Sequence[StaleSource]") -> str:
     """A short markdown report: the run's outcome and every stale or failed source."""
     lines = [
         f"**Crawl run** {code(run['run_id'])}: {run['status']}, "
@@ -53,8 +57,8 @@ def summary_markdown(run: dict[str, Any], stale: list[tuple[str, str, str]]) -> 
     if stale:
         lines += ["| source | status | last error |", "|---|---|---|"]
         lines += [
-            f"| {code(key)} | {status} | {code((error or '')[:200])} |"
-            for key, status, error in stale
+            f"| {code(s.source_key)} | {s.status} | {code((s.last_error or '')[:200])} |"
+            for s in stale
         ]
     else:
         lines.append("No stale sources.")
@@ -72,12 +76,12 @@ def summary_markdown(run: dict[str, Any], stale: list[tuple[str, str, str]]) -> 
 def lineage_store_health(
     context: dg.AssetExecutionContext, lineage_store: LineageStoreResource
 ) -> dg.MaterializeResult:
+    from lineage_assets.store.views import stale_sources
+
     with lineage_store.writer() as store:
         run = store.finish_run(crawl_run_id(store, context))
         counts = store.table_counts()
-        stale = store.conn.execute(
-            "SELECT source_key, status, last_error FROM stale_sources ORDER BY source_key"
-        ).fetchall()
+        stale = stale_sources(store.conn)
         published = store.publish()
     return dg.MaterializeResult(
         metadata={

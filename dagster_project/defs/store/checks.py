@@ -12,13 +12,13 @@ from dagster_project.resources import LineageStoreResource
     description="Warns when sources keep stale lineage because their last crawl failed.",
 )
 def no_stale_sources(lineage_store: LineageStoreResource) -> dg.AssetCheckResult:
+    from lineage_assets.store.views import stale_sources
+
     with lineage_store.reader() as conn:
-        stale = conn.execute(
-            "SELECT source_key, status, last_error FROM stale_sources ORDER BY source_key"
-        ).fetchall()
+        stale = stale_sources(conn)
     return listing_check(
         stale,
-        lambda row: f"{code(row[0])} ({row[1]}): {code(row[2])}",
+        lambda source: f"{code(source.source_key)} ({source.status}): {code(source.last_error)}",
         severity=dg.AssetCheckSeverity.WARN,
         count="stale_sources",
     )
