@@ -5,13 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-import pytest
 from botocore.exceptions import ClientError
 
 from lineage_assets.s3_schema.client import Paginator, Response
 from lineage_assets.s3_schema.ids import LISTING_SOURCE, bucket_source_key
 from lineage_assets.s3_schema.posture import bucket_posture, crawl_buckets
-from lineage_assets.store import LineageStore
 
 KMS = {
     "ServerSideEncryptionConfiguration": {
@@ -79,13 +77,6 @@ class StandInS3:
 
     def get_bucket_tagging(self, *, Bucket: str) -> Response:
         return self._answer("tags")
-
-
-@pytest.fixture
-def store(tmp_path):
-    """A migrated store in a real DuckDB file."""
-    with LineageStore.open(tmp_path / "lineage.duckdb", tmp_path / "published.duckdb") as opened:
-        yield opened
 
 
 def test_a_protected_bucket():

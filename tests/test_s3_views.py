@@ -6,8 +6,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-import pytest
-
 from lineage_assets.core.enums import NOT_PII, PiiClass
 from lineage_assets.s3_schema.listing import S3Location
 from lineage_assets.s3_schema.posture import BucketPosture, posture_records
@@ -40,13 +38,6 @@ URI = f"s3://{BUCKET}/customers/"
 EMAILS = ["kim@example.com", "lee@example.org", "park@example.net"]
 FIRST = (ColumnSchema("email", "string", True), ColumnSchema("id", "int64", False))
 SECOND = (ColumnSchema("id", "int64", False),)
-
-
-@pytest.fixture
-def store(tmp_path):
-    """A migrated store in a real DuckDB file."""
-    with LineageStore.open(tmp_path / "lineage.duckdb", tmp_path / "published.duckdb") as opened:
-        yield opened
 
 
 def sample(columns: tuple[ColumnSchema, ...], at: datetime) -> DatasetSample:

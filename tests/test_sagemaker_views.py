@@ -6,8 +6,6 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-import pytest
-
 from lineage_assets.sagemaker.fetch import PipelineState
 from lineage_assets.sagemaker.inventory import PIPELINE_KIND, pipeline_source_key
 from lineage_assets.sagemaker.reports import Report
@@ -21,7 +19,7 @@ from lineage_assets.sagemaker.views import (
     pipeline_warnings,
     stored_pipeline_keys,
 )
-from lineage_assets.store import LineageStore, SourceRecords
+from lineage_assets.store import SourceRecords
 
 JOB = "arn:aws:sagemaker:eu-west-1:111122223333:processing-job/prepare"
 RUNNING = "arn:aws:sagemaker:eu-west-1:111122223333:training-job/train"
@@ -46,12 +44,6 @@ def pipeline(region: str, name: str, digest: str, *executions: tuple[str, str, i
         ],
     )
     return records
-
-
-@pytest.fixture
-def store(tmp_path):
-    with LineageStore.open(tmp_path / "lineage.duckdb") as opened:
-        yield opened
 
 
 def test_load_states_reads_hashes_executions_finished_jobs_and_report_metrics(store):
