@@ -16,25 +16,26 @@ from lineage_assets.cli.output import print_json
 from lineage_assets.contract import UnknownName, catalog
 from lineage_assets.core.text import printable
 from lineage_assets.graph import snapshot, svg
+from lineage_assets.graph import views as graph_views
+from lineage_assets.sagemaker.inventory import PIPELINE_KEY_PREFIX, pipeline_source_key
 from lineage_assets.store import StoreError, connect_published
+from lineage_assets.store import views as store_views
 
 VIEW_KEYS = {"pipeline": ("graphPipeline", "graph"), "data": ("graphData",)}
 
 
 def _run_time(conn: duckdb.DuckDBPyConnection, run: str) -> datetime:
     """When a crawl run (by its id or its Dagster run id) finished, for `--as-of`."""
-    row = conn.execute(
-        "SELECT coalesce(finished_at, started_at) FROM crawl_runs "
-        "WHERE run_id = ? OR dagster_run_id = ? ORDER BY started_at DESC LIMIT 1",
-        [run, run],
-    ).fetchone()
-    if row is None:
-        known = conn.execute(
-            "SELECT run_id FROM crawl_runs UNION SELECT dagster_run_id FROM crawl_runs "
-            "WHERE dagster_run_id IS NOT NULL"
-        ).fetchall()
-        raise UnknownName("crawl run", run, [r for (r,) in known])
-    return row[0]
+    finished = store_views.crawl_run_time(conn, run)
+    if finished is None:
+        raise UnknownName("crawl run", run, store_views.crawl_run_names(conn))
+    return finished
+
+
+def _names_pipeline(scope: str, pipeline: str) -> bool:
+    """Whether a snapshot scope is `sagemaker:<any region>/<pipeline>` (regions hold no `/`)."""
+    _, slash, name = scope.partition("/")
+    return scope.startswith(PIPELINE_KEY_PREFIX) and bool(slash) and name == pipeline
 
 
 def _scope(conn: duckdb.DuckDBPyConnection, pipeline: str | None, region: str | None) -> str:
@@ -43,37 +44,36 @@ def _scope(conn: duckdb.DuckDBPyConnection, pipeline: str | None, region: str | 
     and regions hold no `/`."""
     if not pipeline:
         return snapshot.GLOBAL_SCOPE
-    rows = conn.execute(
-        "SELECT DISTINCT scope FROM graph_snapshots WHERE scope = ? OR (? IS NULL "
-        "AND starts_with(scope, 'sagemaker:') AND substr(scope, strpos(scope, '/') + 1) = ?) "
-        "ORDER BY scope",
-        [f"sagemaker:{region}/{pipeline}", region, pipeline],
-    ).fetchall()
-    if not rows:
+    scopes = set(graph_views.snapshot_scopes(conn))
+    if region is None:
+        found = sorted(s for s in scopes if _names_pipeline(s, pipeline))
+    else:
+        key = pipeline_source_key(region, pipeline)
+        found = [key] if key in scopes else []
+    if not found:
         _unknown_pipeline(conn, pipeline, region)
-    if len(rows) > 1:
-        found = ", ".join(r[0] for r in rows)
+    if len(found) > 1:
         raise StoreError(
-            f"pipeline {pipeline!r}: {len(rows)} snapshots match ({found}); give --region"
+            f"pipeline {pipeline!r}: {len(found)} snapshots match ({', '.join(found)}); "
+            "give --region"
         )
-    return rows[0][0]
+    return found[0]
 
 
 def _unknown_pipeline(conn: duckdb.DuckDBPyConnection, pipeline: str, region: str | None) -> None:
     """Why a pipeline has no snapshot: crawled but not yet drawn (StoreError), or unknown
-    (UnknownName with the close matches among the pipelines that have one)."""
-    crawled = conn.execute(
-        "SELECT 1 FROM sagemaker_pipelines WHERE pipeline_name = ? AND (? IS NULL OR region = ?)",
-        [pipeline, region, region],
-    ).fetchone()
+    (UnknownName with the close matches among the pipelines that have one). The SageMaker
+    reads load botocore, so they are imported only on this error path."""
+    from lineage_assets.sagemaker.views import pipeline_regions
+
+    regions = pipeline_regions(conn, pipeline)
+    crawled = bool(regions) if region is None else region in regions
     if crawled:
         raise StoreError(f"pipeline {pipeline!r} has no graph snapshot yet: run lineage_graph")
-    scopes = conn.execute(
-        "SELECT DISTINCT scope FROM graph_snapshots WHERE starts_with(scope, ?)",
-        [f"sagemaker:{region}/" if region else "sagemaker:"],
-    ).fetchall()
+    prefix = f"{PIPELINE_KEY_PREFIX}{region}/" if region else PIPELINE_KEY_PREFIX
+    scopes = [s for s in graph_views.snapshot_scopes(conn) if s.startswith(prefix)]
     where = f" in {region}" if region else ""
-    raise UnknownName(f"pipeline{where}", pipeline, [s.partition("/")[2] for (s,) in scopes])
+    raise UnknownName(f"pipeline{where}", pipeline, [s.partition("/")[2] for s in scopes])
 
 
 def _document(conn: duckdb.DuckDBPyConnection, scope: str, as_of: str | None) -> dict[str, Any]:
@@ -132,12 +132,19 @@ def cmd_impact(args: argparse.Namespace) -> int:
 def cmd_pii_exposure(args: argparse.Namespace) -> int:
     """Datasets, tables, feature groups and model packages that carry personal data."""
     with connect_published(config.published_path()) as conn:
-        result = conn.execute(
-            "SELECT node, node_kind, exposure, pii_classes, approval_status, via_node, path "
-            "FROM pii_exposure ORDER BY node_kind, node"
-        )
-        columns = [d[0] for d in result.description]
-        rows = [dict(zip(columns, r, strict=True)) for r in result.fetchall()]
+        found = graph_views.exposure_by_kind(conn)
+    rows = [
+        {
+            "node": row.node,
+            "node_kind": row.node_kind,
+            "exposure": row.exposure,
+            "pii_classes": row.pii_classes,
+            "approval_status": row.approval_status,
+            "via_node": row.via_node,
+            "path": row.path,
+        }
+        for row in found
+    ]
     print_json(rows)
     return 0
 

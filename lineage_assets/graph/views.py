@@ -330,6 +330,15 @@ def exposure_paths(conn: duckdb.DuckDBPyConnection) -> list[ExposurePathRow]:
     return [ExposurePathRow(*row) for row in rows]
 
 
+def exposure_by_kind(conn: duckdb.DuckDBPyConnection) -> list[ExposurePathRow]:
+    """Every row of `pii_exposure` with its own path, by node kind, then node."""
+    rows = conn.execute(
+        "SELECT node, node_kind, exposure, pii_classes, via_node, path, approval_status "
+        "FROM pii_exposure ORDER BY node_kind, node"
+    ).fetchall()
+    return [ExposurePathRow(*row) for row in rows]
+
+
 def snapshot_rows(
     conn: duckdb.DuckDBPyConnection, scope: str | None, limit: int
 ) -> list[SnapshotRow]:

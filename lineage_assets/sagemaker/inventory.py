@@ -55,9 +55,12 @@ REGION_KIND = "sagemaker_region"
 DOMAINS_KIND = "sagemaker_domains"
 
 
+PIPELINE_KEY_PREFIX = "sagemaker:"
+
+
 def pipeline_source_key(region: str, name: str) -> str:
     """`sagemaker:<region>/<pipeline>`: names are unique per region, not per account."""
-    return f"sagemaker:{region}/{name}"
+    return f"{PIPELINE_KEY_PREFIX}{region}/{name}"
 
 
 def definition_hash(definition: str) -> str:
