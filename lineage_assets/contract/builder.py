@@ -79,7 +79,8 @@ def _run(step: StepRunDetail | None) -> dict[str, Any]:
 
 def summary(nodes: list[dict[str, Any]]) -> dict[str, Any]:
     """Overall status (Failed > Executing > Stopping > Stopped > Starting > Succeeded), status
-    counts over the step nodes, and whole seconds from the first start to the last end."""
+    counts over the step nodes (by status name), and whole seconds from the first start to the
+    last end (None when either is missing or one has a time zone and the other not)."""
     counts = Counter((node.get("run") or {}).get("status") or NOT_RUN for node in nodes)
     overall = next((status for status in STATUS_ORDER if status in counts), "Unknown")
     starts = [n["run"]["startTime"] for n in nodes if (n.get("run") or {}).get("startTime")]
@@ -87,7 +88,10 @@ def summary(nodes: list[dict[str, Any]]) -> dict[str, Any]:
     elapsed = None
     if starts and ends:
         first, last = datetime.fromisoformat(min(starts)), datetime.fromisoformat(max(ends))
-        elapsed = int((last - first).total_seconds())
+        try:
+            elapsed = int((last - first).total_seconds())
+        except TypeError:
+            elapsed = None
     return {
         "overallStatus": overall,
         "nodeStatus": dict(sorted(counts.items())),

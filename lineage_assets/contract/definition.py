@@ -8,11 +8,11 @@ branch, I/O for every step type, resolved URIs kept exactly as written (case and
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
 from typing import Any
 
 import duckdb
 
+from lineage_assets.contract.builder import summary
 from lineage_assets.sagemaker.expressions import is_placeholder
 from lineage_assets.sagemaker.resolver import ResolvedPipeline, StepIO, resolve_definition
 from lineage_assets.sagemaker.views import stored_definition, stored_warnings
@@ -161,22 +161,6 @@ def _run_info(step: Any, crawl: Any) -> dict[str, Any]:
         "failureReason": entry.get("FailureReason"),
         "reportObject": reports[0].uri if reports else None,
     }
-
-
-def summary(nodes: list[dict[str, Any]]) -> dict[str, Any]:
-    """Overall status (Failed > Executing > Stopped > Succeeded), status counts, elapsed time."""
-    counts: dict[str, int] = {}
-    for node in nodes:
-        status = (node.get("run") or {}).get("status") or "NotRun"
-        counts[status] = counts.get(status, 0) + 1
-    order = ("Failed", "Executing", "Stopping", "Stopped", "Starting", "Succeeded")
-    overall = next((status for status in order if status in counts), "Unknown")
-    starts = [n["run"]["startTime"] for n in nodes if (n.get("run") or {}).get("startTime")]
-    ends = [n["run"]["endTime"] for n in nodes if (n.get("run") or {}).get("endTime")]
-    elapsed = None
-    if starts and ends:
-        elapsed = _elapsed(datetime.fromisoformat(min(starts)), datetime.fromisoformat(max(ends)))
-    return {"overallStatus": overall, "nodeStatus": counts, "elapsedSec": elapsed}
 
 
 def execution_lineage(crawl: Any, run: Any, view: str = "both") -> dict[str, Any]:
