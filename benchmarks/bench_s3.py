@@ -24,9 +24,9 @@ import pyarrow.parquet as pq
 
 from benchmarks.harness import Result, figure, header, mib, note, report, seconds
 from lineage_assets import aws
-from lineage_assets.s3_schema import sample_dataset
 from lineage_assets.s3_schema.limits import MAX_COLUMNS
 from lineage_assets.s3_schema.parquet_reader import TAIL_PROBE_BYTES
+from lineage_assets.s3_schema.sampler import sample_dataset
 from lineage_assets.s3_schema.thrift_scan import MAX_FOOTER_STRUCTS
 from lineage_dev.emulator.server import EmulatorServer
 from lineage_dev.emulator.storage import split_uri
@@ -139,7 +139,7 @@ def run(quick: bool = False) -> list[Result]:
 _CHILD = """
 import json, os, sys, time
 from lineage_assets import aws
-from lineage_assets.s3_schema import SamplingConfig, sample_dataset
+from lineage_assets.s3_schema.sampler import SamplingConfig, sample_dataset
 def hwm_kib():
     # VmHWM is this interpreter's own peak: ru_maxrss would carry the forking parent's over exec
     with open("/proc/self/status") as status:

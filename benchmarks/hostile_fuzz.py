@@ -393,7 +393,8 @@ def s3_cases(scale: float = 1, s3: Any = None) -> Iterator[Case]:
     import boto3
     from moto import mock_aws
 
-    from lineage_assets.s3_schema import CrawlBudget, sample_dataset
+    from lineage_assets.s3_schema.budget import CrawlBudget
+    from lineage_assets.s3_schema.sampler import sample_dataset
 
     objects = hostile_objects(scale)
     bucket = f"hostile-{uuid.uuid4().hex[:12]}"

@@ -163,12 +163,6 @@ def test_the_command_line_and_the_sync_import_no_aws_arrow_fs_or_openlineage(hom
     assert loaded_modules(home, script + LOADED) == "[]"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="store/registry.py imports lineage_assets.s3_schema.schema, and the s3_schema "
-    "package's __init__ imports the sampler and aws (botocore): 's3' and 'store' to keep "
-    "opening a store free of the S3 client",
-)
 def test_a_sql_sync_loads_no_aws_client_nor_openlineage(home):
     """After a sync ran (DuckDB's scan of the records' Arrow tables loads pyarrow's dataset and
     filesystem modules itself, so those are not asked about)."""

@@ -7,7 +7,7 @@ import uuid
 
 from botocore.exceptions import ClientError
 
-from lineage_assets.s3_schema import CrawlBudget
+from lineage_assets.s3_schema.budget import CrawlBudget
 from lineage_assets.s3_schema.crawl import crawl_datasets, region_readers
 from lineage_assets.s3_schema.ids import LISTING_SOURCE
 from lineage_assets.s3_schema.posture import crawl_buckets

@@ -15,11 +15,12 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from lineage_assets.s3_schema import SamplingConfig, listing, sample_dataset
+from lineage_assets.s3_schema import listing
 from lineage_assets.s3_schema.crawl import crawl_datasets
 from lineage_assets.s3_schema.ids import dataset_source_key
 from lineage_assets.s3_schema.limits import MAX_COLUMNS
 from lineage_assets.s3_schema.parquet_reader import MAX_FOOTER_BYTES, TAIL_PROBE_BYTES
+from lineage_assets.s3_schema.sampler import SamplingConfig, sample_dataset
 from lineage_assets.s3_schema.text_reader import HEAD_BYTES
 from lineage_assets.s3_schema.thrift_scan import MAX_FOOTER_STRUCTS
 from tests.conftest import account_s3

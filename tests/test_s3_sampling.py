@@ -14,8 +14,9 @@ import pyarrow.parquet as pq
 import pytest
 
 from lineage_assets import aws
-from lineage_assets.s3_schema import CrawlBudget, SamplingConfig, sample_dataset
+from lineage_assets.s3_schema.budget import CrawlBudget
 from lineage_assets.s3_schema.listing import ObjectInfo, choose_sample, is_ignored
+from lineage_assets.s3_schema.sampler import SamplingConfig, sample_dataset
 from lineage_assets.s3_schema.text_reader import HEAD_BYTES
 from lineage_dev.emulator.storage import split_uri
 

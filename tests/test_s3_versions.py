@@ -11,10 +11,12 @@ import pyarrow.parquet as pq
 import pytest
 
 from lineage_assets import aws
-from lineage_assets.s3_schema import ColumnSchema, diff, is_breaking, schema_version
 from lineage_assets.s3_schema.crawl import crawl_datasets, region_readers
+from lineage_assets.s3_schema.drift import diff, is_breaking
 from lineage_assets.s3_schema.ids import dataset_source_key
 from lineage_assets.s3_schema.posture import bucket_posture, posture_records
+from lineage_assets.s3_schema.union import ColumnSchema
+from lineage_assets.s3_schema.versions import schema_version
 from lineage_assets.s3_schema.views import store_dataset_uris
 from lineage_assets.store import LineageStore, SourceRecords
 

@@ -23,7 +23,7 @@ from dagster_project.resources import DUCKDB_POOL, AwsResource, LineageStoreReso
 from dagster_project.runs import crawl_run_id
 
 if TYPE_CHECKING:  # pyarrow and boto3 load when a run samples, not with the code location
-    from lineage_assets.s3_schema import SamplingConfig
+    from lineage_assets.s3_schema.sampler import SamplingConfig
 
 # Sources whose rows name the URIs and buckets this asset reads (ordering only).
 UPSTREAM_SOURCE_KEYS = (S3_BUCKET_POSTURE, SAGEMAKER_CRAWL, SQL_LINEAGE)
@@ -43,7 +43,7 @@ class S3SchemaConfig(dg.Config):
 
     def sampling(self) -> "SamplingConfig":
         """The library's sampling settings."""
-        from lineage_assets.s3_schema import SamplingConfig
+        from lineage_assets.s3_schema.sampler import SamplingConfig
 
         head = {"head_bytes": self.head_bytes} if self.head_bytes else {}
         return SamplingConfig(max_objects=self.max_objects, **head)
@@ -85,7 +85,7 @@ def s3_dataset_schemas(
     lineage_store: LineageStoreResource,
     aws: AwsResource,
 ) -> dg.MaterializeResult:
-    from lineage_assets.s3_schema import CrawlBudget
+    from lineage_assets.s3_schema.budget import CrawlBudget
     from lineage_assets.s3_schema.crawl import crawl_datasets, region_readers
     from lineage_assets.s3_schema.views import store_dataset_uris
 

@@ -22,8 +22,8 @@ def scan_s3_dataset(
     lineage_store: LineageStoreResource,
     aws: AwsResource,
 ) -> None:
-    from lineage_assets.s3_schema import SamplingConfig
     from lineage_assets.s3_schema.crawl import crawl_datasets, region_readers
+    from lineage_assets.s3_schema.sampler import SamplingConfig
 
     require(lineage_store, aws)
     with lineage_store.writer() as store:

@@ -11,9 +11,9 @@ import dagster as dg
 from dagster_project.metadata import bullets, code, table
 
 if TYPE_CHECKING:  # pyarrow and boto3 load when a run samples, not with the code location
-    from lineage_assets.s3_schema import DatasetSample
     from lineage_assets.s3_schema.crawl import CrawlResult
     from lineage_assets.s3_schema.posture import BucketPosture
+    from lineage_assets.s3_schema.sampler import DatasetSample
 
 MAX_SCHEMAS_IN_METADATA = 25
 # Column headers of the metadata tables (shown even when a table is empty).
