@@ -29,7 +29,6 @@ from lineage_assets.core.uris import LocationIndex
 from lineage_assets.graph import views
 
 PII_SOURCE = "graph:pii"
-CARRYING = CARRYING_TRANSFORMS
 NOT_PII = frozenset({core_enums.NOT_PII, "not_pii", ""})
 
 
@@ -102,7 +101,7 @@ def carrying_edges(conn: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
     """Column node → the column nodes its value flows into (carrying edges only)."""
     flows: dict[str, list[str]] = defaultdict(list)
     for flow in views.direct_column_flows(conn):
-        if flow.transform in CARRYING:
+        if flow.transform in CARRYING_TRANSFORMS:
             flows[table_column_node(flow.source_table, flow.source_column)].append(
                 table_column_node(flow.target_table, flow.target_column)
             )
