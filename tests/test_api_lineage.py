@@ -253,11 +253,11 @@ def test_requests_are_bounded_and_errors_carry_no_trace(client, published, tmp_p
         assert missing.status_code == 503
 
 
-def test_close_matches_of_a_miss_compare_a_bounded_number_of_names(monkeypatch):
+def counted_comparisons(monkeypatch) -> list[int]:
+    """How many names each close-match search compares, one entry per search."""
     from lineage_assets.contract import reads
 
-    known = [f"data:s3://bucket-{i % 97}/events/part-{i:05d}/" for i in range(20_000)]
-    compared = []
+    compared: list[int] = []
     real = reads.difflib.get_close_matches
 
     def counting(word, possibilities, *args, **kwargs):
@@ -265,6 +265,14 @@ def test_close_matches_of_a_miss_compare_a_bounded_number_of_names(monkeypatch):
         return real(word, possibilities, *args, **kwargs)
 
     monkeypatch.setattr(reads.difflib, "get_close_matches", counting)
+    return compared
+
+
+def test_close_matches_of_a_miss_compare_a_bounded_number_of_names(monkeypatch):
+    from lineage_assets.contract import reads
+
+    known = [f"data:s3://bucket-{i % 97}/events/part-{i:05d}/" for i in range(20_000)]
+    compared = counted_comparisons(monkeypatch)
     error = reads.UnknownName("node", "data:s3://bucket-26/events/part-12345x/", known)
     assert known[12345] in error.matches  # bucket-(12345 % 97) = bucket-26
     assert compared == [reads.MAX_COMPARED_NAMES]
@@ -376,14 +384,7 @@ def test_case_insensitive_close_matches_stay_bounded(monkeypatch):
     from lineage_assets.contract import reads
 
     known = [f"ml-platform-{i:05d}" for i in range(20_000)] + ["ml-platform", "ML-Platform"]
-    compared = []
-    real = reads.difflib.get_close_matches
-
-    def counting(word, possibilities, *args, **kwargs):
-        compared.append(len(possibilities))
-        return real(word, possibilities, *args, **kwargs)
-
-    monkeypatch.setattr(reads.difflib, "get_close_matches", counting)
+    compared = counted_comparisons(monkeypatch)
     matches = reads.close_matches("ML-PLATFRM", known)
     assert matches[:2] == ["ml-platform", "ML-Platform"]  # both stored spellings, as stored
     assert compared == [reads.MAX_COMPARED_NAMES]
