@@ -52,3 +52,22 @@ def test_column_parts_name_the_owner_and_the_column() -> None:
     assert ids.column_parts("column:s3://b/k.v1/p#a.b") == ("data:s3://b/k.v1/p", "a.b")
     for owner in ("table:db.t", "data:s3://b/k"):
         assert ids.column_parts(ids.column_node(owner, "id")) == (owner, "id")
+
+
+def test_serving_and_query_nodes_carry_their_account() -> None:
+    from lineage_assets.core.enums import NodeKind
+    from lineage_assets.core.ids import arn_node, parse, query_node
+
+    arn = "arn:aws:sagemaker:eu-west-1:222233334444:endpoint/churn"
+    assert arn_node(NodeKind.ENDPOINT, arn) == f"endpoint:{arn}"
+    assert parse(query_node("athena", "222233334444", "eu-west-1", "q-1")).key == (
+        "athena/222233334444/eu-west-1/q-1"
+    )
+
+
+def test_the_store_is_a_record_sink() -> None:
+    from lineage_assets.store import LineageStore
+    from lineage_assets.store.sink import RecordSink
+
+    sink: RecordSink = LineageStore.__new__(LineageStore)
+    assert callable(sink.replace_sources)

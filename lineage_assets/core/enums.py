@@ -16,6 +16,12 @@ class NodeKind(StrEnum):
     EXECUTION = "execution"
     MODEL_PACKAGE = "model_package"
     FEATURE_GROUP = "feature_group"
+    MODEL = "model"
+    ENDPOINT_CONFIG = "endpoint_config"
+    ENDPOINT = "endpoint"
+    TRANSFORM_JOB = "transform_job"
+    MONITORING_SCHEDULE = "monitoring_schedule"
+    QUERY = "query"
 
 
 class Provenance(StrEnum):

@@ -3,7 +3,10 @@
 - `table:<name>` and `column:<table>.<column>` for SQL relations and their columns;
 - `data:<uri>` and `column:<uri>#<column>` for storage locations and their columns;
 - `step:<region>/<pipeline>/<step>`, `execution:<arn>`, `model_package:<arn>`,
-  `feature_group:<region>/<name>` for SageMaker.
+  `feature_group:<region>/<name>` for SageMaker pipelines;
+- `model:<arn>`, `endpoint_config:<arn>`, `endpoint:<arn>`, `transform_job:<arn>`,
+  `monitoring_schedule:<arn>` for SageMaker serving (ARNs carry account and region);
+- `query:<engine>/<account>/<region>/<id>` for a query seen in an engine's history (Athena).
 """
 
 from __future__ import annotations
@@ -79,6 +82,17 @@ def model_package_node(arn: str) -> str:
 def feature_group_node(region: str, name: str) -> str:
     """A SageMaker Feature Store feature group."""
     return node(NodeKind.FEATURE_GROUP, f"{region}/{name}")
+
+
+def arn_node(kind: NodeKind, arn: str) -> str:
+    """A SageMaker resource named by its ARN (model, endpoint config, endpoint, transform job,
+    monitoring schedule): the ARN carries its account and region."""
+    return node(kind, arn)
+
+
+def query_node(engine: str, account: str, region: str, query_id: str) -> str:
+    """One execution of a query in an engine's history (e.g. an Athena query execution id)."""
+    return node(NodeKind.QUERY, f"{engine}/{account}/{region}/{query_id}")
 
 
 def column_node(owner: str, column: str) -> str:
