@@ -16,6 +16,7 @@ from lineage_dev.emulator import NOT_FOR_EMULATOR, emulator_environment
 from lineage_dev.emulator.seed import SeededAccount
 from lineage_dev.emulator.server import EmulatorServer
 from tests.support.demo_crawl import demo_crawl  # noqa: F401 (a session fixture, shared)
+from tests.support.postgres import INSTALL_HINT, PostgresServer, running_postgres, server_binaries
 
 
 @pytest.fixture(scope="session")
@@ -57,6 +58,17 @@ def account_s3(account: str) -> Any:
         aws_session_token=credentials["SessionToken"],
     )
     return session.client("s3")
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """A real PostgreSQL server for this session (per xdist worker) in a temporary directory;
+    `postgres.create_database()` gives each test its own database. Skipped where PostgreSQL
+    is not installed (`.ci/run` installs it)."""
+    if server_binaries() is None:
+        pytest.skip(INSTALL_HINT)
+    with running_postgres() as server:
+        yield server
 
 
 @pytest.fixture
