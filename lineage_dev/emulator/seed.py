@@ -54,6 +54,7 @@ from lineage_dev.emulator.runner import (
     Runtime,
     run_execution,
 )
+from lineage_dev.emulator.seed_accounts import seed_organization
 from lineage_dev.emulator.storage import ObjectWriter, child_uri
 
 LARGE_PARQUET_ROWS = 2_000_000
@@ -557,6 +558,7 @@ def seed_account(
         rng, content = random.Random(2026), AccountContent(data)
         runtimes = {r: Runtime(r, sagemaker[r], writer, content, rng) for r in REGIONS}
         records = run_executions(runtimes, specs)
+        seed_organization(endpoint_url)
     finally:
         for client in [*s3.values(), *sagemaker.values()]:
             client.close()
