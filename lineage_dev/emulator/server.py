@@ -23,6 +23,7 @@ from types import FrameType, TracebackType
 from moto.server import ThreadedMotoServer
 
 from lineage_assets.config import lineage_home
+from lineage_dev.emulator import athena as athena_ext
 from lineage_dev.emulator import moto_ext
 from lineage_dev.emulator.definitions import REGIONS
 from lineage_dev.emulator.seed import LARGE_PARQUET_ROWS, SeededAccount, seed_account
@@ -82,6 +83,7 @@ class EmulatorServer:
         if self._server is not None:
             return self
         moto_ext.install()
+        athena_ext.install()
         if self.quiet:
             logging.getLogger("werkzeug").setLevel(logging.WARNING)
         server = ThreadedMotoServer(
