@@ -35,7 +35,7 @@ def crawled(emulator, tmp_path_factory) -> tuple[Path, str]:
         point_at_emulator(patch, server.endpoint_url)
         with LineageStore.open(config.duckdb_path(home), config.published_path(home)) as store:
             run_id = store.begin_run("test")
-            crawl_regions(store, aws.client, REGIONS, run_id=run_id)
+            crawl_regions(store, aws.client, REGIONS, run_id=run_id, reads=store.conn)
             patch.setenv("MOTO_ACCOUNT_ID", TWIN_ACCOUNT)
             twin = aws.client("sagemaker", TWIN_REGION)
             if not twin.list_pipelines()["PipelineSummaries"]:
@@ -44,7 +44,7 @@ def crawled(emulator, tmp_path_factory) -> tuple[Path, str]:
                     PipelineDefinition=json.dumps(seeded.abalone_definition()),
                     RoleArn=seeded.ROLE_ARN,
                 )
-            crawl_regions(store, aws.client, (TWIN_REGION,), run_id=run_id)
+            crawl_regions(store, aws.client, (TWIN_REGION,), run_id=run_id, reads=store.conn)
             keys = store.conn.execute("SELECT source_key FROM sagemaker_pipelines").fetchall()
             for (key,) in keys:
                 document = pipeline_document(store.conn, key)

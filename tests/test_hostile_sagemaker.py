@@ -48,7 +48,7 @@ def test_fan_out_and_huge_parameters_land_bounded_with_warnings(aws_env, store):
         PipelineParameters=[{"Name": f"P{i}", "Value": big} for i in range(50)],
     )
     run = store.begin_run("test")
-    crawl_regions(store, aws.client, [region], run_id=run)
+    crawl_regions(store, aws.client, [region], run_id=run, reads=store.conn)
     store.finish_run(run)
     states = dict(
         store.conn.execute(

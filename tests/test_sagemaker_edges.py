@@ -30,7 +30,7 @@ def crawled(emulator, tmp_path_factory):
     with pytest.MonkeyPatch.context() as patch:
         point_at_emulator(patch, server.endpoint_url)
         with LineageStore.open(tmp_path_factory.mktemp("edges") / "lineage.duckdb") as store:
-            report = crawl_regions(store, aws.client, account.regions)
+            report = crawl_regions(store, aws.client, account.regions, reads=store.conn)
             assert report.errors == []
             yield store
 

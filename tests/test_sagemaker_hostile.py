@@ -69,7 +69,7 @@ def test_a_definition_nested_200000_deep_fails_only_its_pipeline(aws_env, store)
     create(sagemaker, "Healthy", definition(processing("Prep")))
     create(sagemaker, "Deep", definition(processing("GoodStep")))
     first = store.begin_run("test")
-    crawl_regions(store, aws.client, [region], run_id=first)
+    crawl_regions(store, aws.client, [region], run_id=first, reads=store.conn)
     store.finish_run(first)
 
     sagemaker.update_pipeline(PipelineName="Deep", PipelineDefinition=DEEP)
@@ -77,7 +77,7 @@ def test_a_definition_nested_200000_deep_fails_only_its_pipeline(aws_env, store)
         PipelineName="Healthy", PipelineDefinition=definition(processing("Prep2"))
     )
     second = store.begin_run("test")
-    report = crawl_regions(store, aws.client, [region], run_id=second)
+    report = crawl_regions(store, aws.client, [region], run_id=second, reads=store.conn)
     closed = store.finish_run(second)
 
     assert [c.pipeline.name for c in report.crawled] == ["Healthy"]
@@ -114,7 +114,7 @@ def test_an_execution_run_with_a_deep_definition_lands_with_a_warning(aws_env, s
         PipelineName="Replayed", PipelineDefinition=definition(processing("Now"))
     )
 
-    report = crawl_regions(store, aws.client, [region])
+    report = crawl_regions(store, aws.client, [region], reads=store.conn)
 
     assert report.errors == [] and [c.pipeline.name for c in report.crawled] == ["Replayed"]
     assert rows(store, "SELECT execution_arn FROM sagemaker_executions") == [(arn,)]
@@ -137,7 +137,7 @@ def test_a_job_that_raises_is_an_error_row_and_its_pipeline_lands(aws_env, store
         client.meta.events.register("before-call.sagemaker.DescribeTrainingJob", explode)
         return client
 
-    report = crawl_regions(store, make, ["us-east-1"])
+    report = crawl_regions(store, make, ["us-east-1"], reads=store.conn)
 
     assert len(report.crawled) == 3  # every pipeline of the region lands
     errors = rows(store, "SELECT source_key, error_type, location FROM crawl_errors")
@@ -168,7 +168,7 @@ def test_an_execution_that_raises_is_skipped_and_named(aws_env, store):
         )
         return client
 
-    report = crawl_regions(store, make, ["us-east-1"])
+    report = crawl_regions(store, make, ["us-east-1"], reads=store.conn)
 
     assert len(report.crawled) == 3
     assert rows(
@@ -199,7 +199,7 @@ def test_a_definition_that_is_not_a_pipeline_lands_with_a_stored_warning(
     name = f"Odd-{code.replace('_', '-')}"
     create(sagemaker, name, text or " ")  # CreatePipeline needs at least one character
     try:
-        crawl_regions(store, aws.client, [region])
+        crawl_regions(store, aws.client, [region], reads=store.conn)
         stored = rows(
             store,
             "SELECT code, message FROM sagemaker_pipeline_warnings WHERE source_key = ?",
@@ -220,7 +220,7 @@ def test_cycles_and_missing_steps_and_parameters_are_stored_warnings(aws_env, st
     dangling = processing("C", {"Get": "Parameters.Missing"}, DependsOn=["Ghost"])
     create(sagemaker, "Cyclic", definition(a, b, dangling))
 
-    crawl_regions(store, aws.client, [region])
+    crawl_regions(store, aws.client, [region], reads=store.conn)
 
     stored = rows(
         store,
@@ -296,7 +296,7 @@ def test_long_and_odd_names_go_through_crawl_and_store(aws_env, store):
         ],
     )
 
-    report = crawl_regions(store, aws.client, [region])
+    report = crawl_regions(store, aws.client, [region], reads=store.conn)
 
     assert report.errors == []
     assert [c.pipeline.arn for c in report.crawled] == [arn]
@@ -395,7 +395,7 @@ def test_an_endpoint_that_pages_forever_fails_only_its_execution(aws_env, store)
         client.meta.events.register("before-call.sagemaker.ListPipelineExecutionSteps", endless)
         return client
 
-    report = crawl_regions(store, make, ["us-east-1"])
+    report = crawl_regions(store, make, ["us-east-1"], reads=store.conn)
 
     assert len(report.crawled) == 3 and len(pages) == 101  # stopped past 10,000 steps
     assert rows(store, "SELECT error_type, location FROM crawl_errors") == [
@@ -414,7 +414,7 @@ def test_memory_error_on_one_pipeline_lets_the_others_land(aws_env, store):
         client.meta.events.register("before-parameter-build.sagemaker.DescribePipeline", exhaust)
         return client
 
-    report = crawl_regions(store, make, ["us-east-1"])
+    report = crawl_regions(store, make, ["us-east-1"], reads=store.conn)
 
     assert sorted(c.pipeline.name for c in report.crawled) == sorted(
         [seeded.ABALONE_PIPELINE, seeded.FRAUD_PIPELINE]
@@ -432,7 +432,7 @@ def test_an_execution_run_with_an_oversized_definition_is_skipped_and_named(aws_
     arn = sagemaker.start_pipeline_execution(PipelineName="Huge")["PipelineExecutionArn"]
     sagemaker.update_pipeline(PipelineName="Huge", PipelineDefinition=definition(processing("P")))
 
-    report = crawl_regions(store, aws.client, [region])
+    report = crawl_regions(store, aws.client, [region], reads=store.conn)
 
     assert [c.pipeline.name for c in report.crawled] == ["Huge"]
     assert rows(store, "SELECT error_type, location FROM crawl_errors") == [("too_large", arn)]

@@ -14,6 +14,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import duckdb
+
 from lineage_assets.aws import error_code
 from lineage_assets.sagemaker.bounds import DEFAULT_EXECUTIONS, BoundExceeded, clip
 from lineage_assets.sagemaker.clients import ClientFactory, S3Client, SageMakerClient
@@ -36,7 +38,8 @@ from lineage_assets.sagemaker.inventory import (
 )
 from lineage_assets.sagemaker.records import crawl_records, domain_records
 from lineage_assets.sagemaker.views import load_states, stored_pipeline_keys
-from lineage_assets.store import LineageStore, SourceRecords
+from lineage_assets.store import SourceRecords
+from lineage_assets.store.sink import RecordSink
 
 GONE_CODES = ("ResourceNotFound", "ValidationException")
 GONE_WORDS = ("not exist", "not found", "could not find")
@@ -87,24 +90,20 @@ def _where(error: BaseException) -> tuple[str, str | None]:
     return error_code(error), None
 
 
-def _fail(
-    store: LineageStore, key: str, kind: str, error: BaseException, run_id: str | None
-) -> str:
+def _fail(sink: RecordSink, key: str, kind: str, error: BaseException, run_id: str | None) -> str:
     """Record a failed source (its last good rows kept, stale); returns the report's line."""
     error_type, location = _where(error)
     message = clip(f"{key}: {error_type}: {error}")
-    store.mark_failed(key, kind, message, run_id=run_id, error_type=error_type, location=location)
+    sink.mark_failed(key, kind, message, run_id=run_id, error_type=error_type, location=location)
     return message
 
 
-def _log_parts(
-    store: LineageStore, key: str, crawl: PipelineCrawl, run_id: str | None
-) -> list[str]:
+def _log_parts(sink: RecordSink, key: str, crawl: PipelineCrawl, run_id: str | None) -> list[str]:
     """Error rows for the parts of a landed pipeline that failed on their own."""
     lines = []
     for item in crawl.errors:
         message = clip(f"{key}: {item.message}")
-        store.log_error(
+        sink.log_error(
             key,
             PIPELINE_KIND,
             message,
@@ -117,29 +116,30 @@ def _log_parts(
 
 
 def write_batch(
-    store: LineageStore, batch: list[SourceRecords], run_id: str | None, report: CrawlReport
+    sink: RecordSink, batch: list[SourceRecords], run_id: str | None, report: CrawlReport
 ) -> None:
     """Write pipelines in one transaction; if that fails, one by one, marking the bad ones."""
     if not batch:
         return
     try:
-        store.replace_sources(batch, run_id)
+        sink.replace_sources(batch, run_id)
     except Exception:  # retried one by one below
         for records in batch:
             try:
-                store.replace_source(records, run_id)
+                sink.replace_source(records, run_id)
             except Exception as error:  # one source at most
-                report.errors.append(_fail(store, records.source_key, PIPELINE_KIND, error, run_id))
+                report.errors.append(_fail(sink, records.source_key, PIPELINE_KIND, error, run_id))
     batch.clear()
 
 
 def crawl_listed(
-    store: LineageStore,
+    sink: RecordSink,
     sagemaker: SageMakerClient,
     region: str,
     summaries: Iterable[dict[str, Any]],
     domains: list[Domain],
     *,
+    reads: duckdb.DuckDBPyConnection,
     run_id: str | None = None,
     executions: int = DEFAULT_EXECUTIONS,
     force: bool = False,
@@ -147,9 +147,10 @@ def crawl_listed(
     s3: S3Client | None = None,
 ) -> CrawlReport:
     """Crawl listed pipelines of one region and write the changed ones in batches (with an
-    `s3` client, evaluation reports are read too)."""
+    `s3` client, evaluation reports are read too); the incremental state comes from `reads`
+    (the store's connection, or its published copy when the sink stages)."""
     report, cache = CrawlReport(), cache if cache is not None else CrawlCache()
-    states = {} if force else load_states(store.conn, region)
+    states = {} if force else load_states(reads, region)
     pending: list[SourceRecords] = []
     for summary in summaries:
         key = pipeline_source_key(region, summary["PipelineName"])
@@ -167,25 +168,25 @@ def crawl_listed(
             records = None if crawl is None else crawl_records(crawl)
         except Exception as error:  # one pipeline never stops the crawl
             if _is_gone(error):
-                store.remove_source(key)
+                sink.remove_source(key)
                 report.removed.append(key)
             else:
-                report.errors.append(_fail(store, key, PIPELINE_KIND, error, run_id))
+                report.errors.append(_fail(sink, key, PIPELINE_KIND, error, run_id))
             continue
         if crawl is None or records is None:
             report.unchanged.append(key)
             continue
         report.crawled.append(crawl)
-        report.errors += _log_parts(store, key, crawl, run_id)
+        report.errors += _log_parts(sink, key, crawl, run_id)
         pending.append(records)
         if len(pending) >= WRITE_BATCH:
-            write_batch(store, pending, run_id, report)
-    write_batch(store, pending, run_id, report)
+            write_batch(sink, pending, run_id, report)
+    write_batch(sink, pending, run_id, report)
     return report
 
 
 def crawl_one(
-    store: LineageStore,
+    sink: RecordSink,
     sagemaker: SageMakerClient,
     region: str,
     summary: dict[str, Any],
@@ -193,7 +194,7 @@ def crawl_one(
     **options: Any,
 ) -> CrawlReport:
     """Crawl one listed pipeline and write it (or record why not)."""
-    return crawl_listed(store, sagemaker, region, [summary], domains, **options)
+    return crawl_listed(sink, sagemaker, region, [summary], domains, **options)
 
 
 def _selected(
@@ -218,7 +219,8 @@ def _selected(
 
 
 def list_region(
-    store: LineageStore,
+    sink: RecordSink,
+    reads: duckdb.DuckDBPyConnection,
     sagemaker: SageMakerClient,
     region: str,
     run_id: str | None,
@@ -229,19 +231,20 @@ def list_region(
     try:
         domains = list_domains(sagemaker, region)
         summaries = list_pipeline_summaries(sagemaker)
-        store.replace_source(domain_records(region, domains), run_id)
-        report.removed += remove_unlisted(store, region, summaries)
+        sink.replace_source(domain_records(region, domains), run_id)
+        report.removed += remove_unlisted(sink, reads, region, summaries)
     except Exception as error:  # one region never stops the others
-        report.errors.append(_fail(store, f"{REGION_KIND}:{region}", REGION_KIND, error, run_id))
+        report.errors.append(_fail(sink, f"{REGION_KIND}:{region}", REGION_KIND, error, run_id))
         return None
     return domains, summaries
 
 
 def crawl_region(
-    store: LineageStore,
+    sink: RecordSink,
     sagemaker: SageMakerClient,
     region: str,
     *,
+    reads: duckdb.DuckDBPyConnection,
     run_id: str | None = None,
     names: Iterable[str] | None = None,
     domain: str | None = None,
@@ -249,33 +252,43 @@ def crawl_region(
 ) -> CrawlReport:
     """Crawl the pipelines of one region (all, or those named / of one domain)."""
     report = CrawlReport()
-    listed = list_region(store, sagemaker, region, run_id, report)
+    listed = list_region(sink, reads, sagemaker, region, run_id, report)
     if listed is None:
         return report
     domains, summaries = listed
     try:
         chosen = _selected(sagemaker, summaries, domains, names, domain)
     except Exception as error:  # one region never stops the others
-        report.errors.append(_fail(store, f"{REGION_KIND}:{region}", REGION_KIND, error, run_id))
+        report.errors.append(_fail(sink, f"{REGION_KIND}:{region}", REGION_KIND, error, run_id))
         return report
-    report.merge(crawl_listed(store, sagemaker, region, chosen, domains, run_id=run_id, **options))
+    report.merge(
+        crawl_listed(
+            sink, sagemaker, region, chosen, domains, reads=reads, run_id=run_id, **options
+        )
+    )
     return report
 
 
-def remove_unlisted(store: LineageStore, region: str, summaries: list[dict[str, Any]]) -> list[str]:
+def remove_unlisted(
+    sink: RecordSink,
+    reads: duckdb.DuckDBPyConnection,
+    region: str,
+    summaries: list[dict[str, Any]],
+) -> list[str]:
     """Delete stored pipelines of a region that its complete listing no longer has."""
     listed = {pipeline_source_key(region, s["PipelineName"]) for s in summaries}
-    removed = [key for key in stored_pipeline_keys(store.conn, region) if key not in listed]
+    removed = [key for key in stored_pipeline_keys(reads, region) if key not in listed]
     for key in removed:
-        store.remove_source(key)
+        sink.remove_source(key)
     return removed
 
 
 def crawl_named(
-    store: LineageStore,
+    sink: RecordSink,
     client: ClientFactory,
     names_by_region: Mapping[str, Iterable[str]],
     *,
+    reads: duckdb.DuckDBPyConnection,
     run_id: str | None = None,
     **options: Any,
 ) -> CrawlReport:
@@ -285,7 +298,7 @@ def crawl_named(
     report = CrawlReport()
     for region, names in names_by_region.items():
         sagemaker = client("sagemaker", region)
-        listed = list_region(store, sagemaker, region, run_id, report)
+        listed = list_region(sink, reads, sagemaker, region, run_id, report)
         if listed is None:
             continue
         domains, summaries = listed
@@ -293,11 +306,12 @@ def crawl_named(
         chosen = [s for s in summaries if s["PipelineName"] in wanted]
         report.merge(
             crawl_listed(
-                store,
+                sink,
                 sagemaker,
                 region,
                 chosen,
                 domains,
+                reads=reads,
                 run_id=run_id,
                 s3=client("s3", region),
                 **options,
@@ -307,9 +321,11 @@ def crawl_named(
 
 
 def crawl_regions(
-    store: LineageStore,
+    sink: RecordSink,
     client: ClientFactory,
     regions: Iterable[str],
+    *,
+    reads: duckdb.DuckDBPyConnection,
     **options: Any,
 ) -> CrawlReport:
     """Crawl every region with `client(service, region)` (SageMaker, and S3 for reports); one
@@ -317,5 +333,5 @@ def crawl_regions(
     report = CrawlReport()
     for region in regions:
         sagemaker, s3 = client("sagemaker", region), client("s3", region)
-        report.merge(crawl_region(store, sagemaker, region, s3=s3, **options))
+        report.merge(crawl_region(sink, sagemaker, region, reads=reads, s3=s3, **options))
     return report

@@ -48,7 +48,9 @@ def sagemaker_crawl(
     require(lineage_store, aws)
     regions = aws.region_list
     with lineage_store.writer() as store:
-        report = crawl_regions(store, aws.client, regions, run_id=crawl_run_id(store, context))
+        report = crawl_regions(
+            store, aws.client, regions, run_id=crawl_run_id(store, context), reads=store.conn
+        )
         metadata = crawl_metadata(store.conn, report, regions)
     for line in report.errors:
         context.log.warning(line)
@@ -85,6 +87,7 @@ def sagemaker_pipeline_lineage(
             run_id=run_id,
             executions=config.executions,
             force=config.force,
+            reads=store.conn,
         )
         per_partition = {
             key: partition_metadata(store.conn, key, report, viewer_base) for key in keys
