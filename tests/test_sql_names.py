@@ -64,3 +64,13 @@ def test_engine_and_records_agree_a_stage_unload_is_a_location() -> None:
     assert records.rows["table_edges"] == []
     assert [(r["table_name"], r["location_uri"], r["direction"]) for r in
             records.rows["table_locations"]] == [("users", "@EXPORTS", "unload")]  # fmt: skip
+
+
+def test_default_db_qualifies_unqualified_names_only() -> None:
+    """A session's database (Athena's execution context) qualifies bare names; USE changes it."""
+    from lineage_assets.sql import extract_lineage
+
+    script = "INSERT INTO t SELECT a FROM s JOIN other.u ON s.k = u.k; USE mart; SELECT * FROM v"
+    first, _, last = extract_lineage(script, "athena", default_db="sales").statements
+    assert (first.targets, first.sources) == (["sales.t"], ["sales.s", "other.u"])
+    assert last.sources == ["mart.v"]

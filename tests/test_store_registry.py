@@ -306,3 +306,36 @@ def sql_file_edge(key: str, source: str, target: str) -> SourceRecords:
     records = SourceRecords(key, "sql_file")
     records.add("table_edges", [{"source_table": source, "target_table": target}])
     return records
+
+
+def test_column_flows_compose_every_sql_source(tmp_path: Path):
+    """A module's COLUMN_FLOWS fragment joins git SQL's direct column edges in `column_flows`
+    (what PII propagation follows); indirect edges stay out."""
+    rails = types.SimpleNamespace(
+        **vars(RAILS),
+        COLUMN_FLOWS=(
+            "SELECT r.origin, 'seat', r.destination, 'seat', 'identity', r.source_key "
+            "FROM rail_trips r",
+        ),
+    )
+    schemas = Registry((*load(SCHEMA_MODULES).schemas, rails))
+    with LineageStore.open(tmp_path / "s.duckdb", schemas=schemas) as store:
+        edges = SourceRecords("sql:a.sql", "sql_file")
+        edges.add(
+            "column_edges",
+            [
+                {"source_table": "raw.x", "source_column": "a", "target_table": "raw.y",
+                 "target_column": "a", "transform": "masking", "is_indirect": False},
+                {"source_table": "raw.x", "source_column": "b", "target_table": "raw.y",
+                 "target_column": "a", "transform": "filter", "is_indirect": True},
+            ],
+        )  # fmt: skip
+        store.replace_source(edges)
+        trips = SourceRecords("rails:line1", "rails")
+        trips.add("rail_trips", [{"origin": "raw.y", "destination": "mart.z"}])
+        store.replace_source(trips)
+        flows = store.conn.execute("SELECT * FROM column_flows ORDER BY ALL").fetchall()
+    assert flows == [
+        ("raw.x", "a", "raw.y", "a", "masking", "sql:a.sql"),
+        ("raw.y", "seat", "mart.z", "seat", "identity", "rails:line1"),
+    ]

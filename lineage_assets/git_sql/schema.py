@@ -127,3 +127,12 @@ NODE_COLUMNS: tuple[str, ...] = (
     FROM column_edges c WHERE c.source_table IS NOT NULL AND c.source_column <> '*'
     """,
 )
+
+# Direct column edges from a known table, with their transform (PII follows carrying ones).
+COLUMN_FLOWS: tuple[str, ...] = (
+    """
+    SELECT c.source_table, c.source_column, c.target_table, c.target_column, c.transform,
+           c.source_key
+    FROM column_edges c WHERE NOT c.is_indirect AND c.source_table IS NOT NULL
+    """,
+)

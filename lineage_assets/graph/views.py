@@ -172,10 +172,11 @@ def classified_columns(conn: duckdb.DuckDBPyConnection) -> list[ClassifiedColumn
 
 
 def direct_column_flows(conn: duckdb.DuckDBPyConnection) -> list[ColumnFlow]:
-    """Distinct direct (not indirect) SQL column edges from a known table."""
+    """Distinct direct (not indirect) SQL column edges from a known table, of every source
+    that parses SQL (the `column_flows` view)."""
     rows = conn.execute(
         "SELECT DISTINCT source_table, source_column, target_table, target_column, transform "
-        "FROM column_edges WHERE NOT is_indirect AND source_table IS NOT NULL"
+        "FROM column_flows"
     ).fetchall()
     return [ColumnFlow(*row) for row in rows]
 

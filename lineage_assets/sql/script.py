@@ -43,10 +43,16 @@ Written = dict[str, dict[str, Origins]]  # table -> column -> origins in script 
 
 
 def extract_lineage(
-    sql: str, dialect: str | None = None, schema: dict | None = None
+    sql: str,
+    dialect: str | None = None,
+    schema: dict | None = None,
+    *,
+    default_db: str | None = None,
 ) -> ScriptLineage:
     """Table and column lineage of every statement of `sql` and of the script as a whole.
 
+    `default_db` qualifies unqualified table names, as a session's current database does (an
+    Athena execution's context, a view's database); a USE statement still changes it.
     Never raises on bad SQL: a statement that cannot be parsed or analysed carries an `error`
     naming its line, and the other statements are still analysed.
     """
@@ -54,7 +60,7 @@ def extract_lineage(
         sql_dialect = Dialect.get_or_raise(dialect)
     except ValueError as error:
         return _failed_script(sql, f"line 1: unknown dialect {dialect!r}: {error}")
-    context = Context(sql_dialect, Catalog(sql_dialect, schema))
+    context = Context(sql_dialect, Catalog(sql_dialect, schema), default_db=default_db)
     runner = ScriptRunner(context, sql_dialect.parser(error_level=ErrorLevel.IMMEDIATE))
     runner.run(sql, BlockState(type(sql_dialect).__name__.lower(), sql_dialect.tokenize))
     return runner.chain.result(runner.statements)

@@ -1,6 +1,8 @@
-"""Views derived from the packages' fragments: `lineage_edges` (every edge, one shape) and
-`node_columns` (the columns each source knows per node), recreated by the writer whenever the
-text they compose to changes, with the walk index rebuilt alongside `lineage_edges`."""
+"""Views derived from the packages' fragments: `lineage_edges` (every edge, one shape),
+`node_columns` (the columns each source knows per node) and `column_flows` (the direct column
+edges of every SQL source, with their transform, which PII propagation follows), recreated by
+the writer whenever the text they compose to changes, with the walk index rebuilt alongside
+`lineage_edges`."""
 
 from __future__ import annotations
 
@@ -23,6 +25,15 @@ EDGE_COLUMNS = (
     "execution_arn",
 )
 NODE_COLUMN_COLUMNS = ("node", "column_name", "source_key")
+COLUMN_FLOWS = "column_flows"
+COLUMN_FLOW_COLUMNS = (
+    "source_table",
+    "source_column",
+    "target_table",
+    "target_column",
+    "transform",
+    "source_key",
+)
 
 # The walk index holds the view's edges as a table; recreated from the view, its columns are
 # always the view's (less `is_stale`, which the walks read from `sources` when they need it).
@@ -72,6 +83,18 @@ def node_columns_view(fragments: Sequence[str]) -> DerivedView:
         f"{_union(fragments, len(NODE_COLUMN_COLUMNS))}\n) AS known({columns})"
     )
     return DerivedView(NODE_COLUMNS, sql)
+
+
+def column_flows_view(fragments: Sequence[str]) -> DerivedView:
+    """Direct (value-carrying or not) column edges between known tables, from every source that
+    parses SQL: git files, Athena executions, Glue views."""
+    columns = ", ".join(COLUMN_FLOW_COLUMNS)
+    sql = (
+        f"CREATE OR REPLACE VIEW {COLUMN_FLOWS} AS\n"
+        f"SELECT {columns} FROM (\n"
+        f"{_union(fragments, len(COLUMN_FLOW_COLUMNS))}\n) AS flows({columns})"
+    )
+    return DerivedView(COLUMN_FLOWS, sql)
 
 
 def recorded_hashes(conn: duckdb.DuckDBPyConnection) -> dict[str, str]:

@@ -1,7 +1,8 @@
 """The schema modules the store is built from: its own, then one line per source package.
 
 Each module exports `MIGRATIONS` (its DDL as versioned steps), `EDGES` (SELECT fragments of
-`lineage_edges`) and `NODE_COLUMNS` (SELECT fragments of `node_columns`). Adding a source is
+`lineage_edges`) and `NODE_COLUMNS` (SELECT fragments of `node_columns`); a module that parses
+SQL may export `COLUMN_FLOWS` (SELECT fragments of `column_flows`). Adding a source is
 its package's `schema.py` plus one line here. Modules are imported on first use, so importing
 the store does not import every source package.
 """
@@ -15,7 +16,12 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Protocol, cast
 
-from lineage_assets.store.derived import DerivedView, lineage_edges_view, node_columns_view
+from lineage_assets.store.derived import (
+    DerivedView,
+    column_flows_view,
+    lineage_edges_view,
+    node_columns_view,
+)
 from lineage_assets.store.errors import StoreVersionError
 from lineage_assets.store.migration import Migration
 
@@ -59,9 +65,19 @@ class Registry:
         """The `node_columns` fragments, in module order."""
         return tuple(fragment for schema in self.schemas for fragment in schema.NODE_COLUMNS)
 
+    def column_flows(self) -> tuple[str, ...]:
+        """The `column_flows` fragments of the modules that have them, in module order."""
+        return tuple(
+            fragment for schema in self.schemas for fragment in getattr(schema, "COLUMN_FLOWS", ())
+        )
+
     def views(self) -> tuple[DerivedView, ...]:
         """The derived views, composed from the fragments."""
-        return (lineage_edges_view(self.edges()), node_columns_view(self.node_columns()))
+        return (
+            lineage_edges_view(self.edges()),
+            node_columns_view(self.node_columns()),
+            column_flows_view(self.column_flows()),
+        )
 
     def with_schema(self, schema: SchemaModule) -> Registry:
         """This registry plus one more module, last."""
