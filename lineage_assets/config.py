@@ -78,6 +78,22 @@ SETTINGS: tuple[Setting, ...] = (
         "isolated SQL parse may allocate; nothing spills to disk.",
     ),
     Setting(
+        "LINEAGE_STAGING_URL",
+        "(none: staging off)",
+        "Folder path or s3://bucket/prefix where staged crawls write Parquet batches that the "
+        "single writer ingests.",
+    ),
+    Setting(
+        "LINEAGE_STAGING_KEEP_DAYS",
+        "0",
+        "Days applied staged batches are kept for audit before the ingest deletes them.",
+    ),
+    Setting(
+        "LINEAGE_STAGING_SWEEP_AFTER",
+        "86400",
+        "Seconds after which a staged batch without manifest (its crawl died) is swept.",
+    ),
+    Setting(
         "AWS_ENDPOINT_URL",
         "(unset: real AWS)",
         "boto3's standard endpoint override; `make demo` and the tests point it at the emulator.",

@@ -32,6 +32,7 @@ SCHEMA_MODULES: tuple[str, ...] = (
     "lineage_assets.s3_schema.schema",
     "lineage_assets.graph.schema",
     "lineage_assets.retention.schema",
+    "lineage_assets.staging.schema",
 )
 
 

@@ -193,6 +193,13 @@ def _to_arrow(table: str, rows: list[dict[str, Any]], types: dict[str, str]) -> 
         ) from error
 
 
+# The row typing the writer applies, shared with the staging sink so staged rows are typed
+# exactly as the store would type them.
+json_text = _json_text
+valid_utf8 = _valid_utf8
+rows_to_arrow = _to_arrow
+
+
 class _StampedRow(Mapping[str, Any]):
     """A record's columns plus its source key, read through rather than copied: a file of
     100,000 statements does not hold a second dict per row while it is written."""
@@ -230,6 +237,7 @@ class LineageStore:
         # Held open from after connect until after close, so publish can copy the file's bytes:
         # opening and closing a second handle would drop this process's POSIX lock on it.
         self._fd = file_descriptor
+        self._in_transaction = False
         self.catalog = Catalog(conn)
 
     @classmethod
@@ -372,13 +380,22 @@ class LineageStore:
 
     @contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """BEGIN … COMMIT, rolled back on any exception so the previous rows stay intact."""
+        """BEGIN … COMMIT, rolled back on any exception so the previous rows stay intact.
+
+        Inside an open transaction it joins it: several writes (a staged batch) commit as one.
+        """
+        if self._in_transaction:
+            yield self.conn
+            return
         self.conn.execute("BEGIN TRANSACTION")
+        self._in_transaction = True
         try:
             yield self.conn
         except BaseException:
+            self._in_transaction = False
             self.conn.execute("ROLLBACK")
             raise
+        self._in_transaction = False
         self.conn.execute("COMMIT")
 
     def replace_source(self, records: SourceRecords, run_id: str | None = None) -> int:

@@ -1,0 +1,118 @@
+"""The fan-in: the store's single writer lists the committed batches, applies each once in
+producer order, sweeps batches whose crawl died before committing, and deletes applied ones
+(or keeps them for a while, for audit)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from lineage_assets.staging import columns, views
+from lineage_assets.staging.apply import REJECTED, Applied, Progress, apply_batch
+from lineage_assets.staging.batch import Limits, read_batch, read_manifest
+from lineage_assets.staging.location import StagingLocation
+from lineage_assets.staging.manifest import Manifest, ManifestError
+from lineage_assets.store import registry
+from lineage_assets.store.ledger import LedgerEntry, record_batch
+from lineage_assets.store.writer import LineageStore, utcnow
+
+# Errors about a batch (not a source) are logged under this source kind and key prefix.
+BATCH_SOURCE_KIND = "staging_batch"
+DEFAULT_SWEEP_AFTER = timedelta(days=1)
+
+
+@dataclass
+class IngestReport:
+    """What one ingest did, batch by batch."""
+
+    applied: list[Applied] = field(default_factory=list)
+    rejected: dict[str, str] = field(default_factory=dict)
+    waiting: list[str] = field(default_factory=list)  # no manifest yet, younger than the sweep
+    swept: list[str] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)
+
+    @property
+    def operations(self) -> int:
+        return sum(a.operations for a in self.applied)
+
+    @property
+    def rows(self) -> int:
+        return sum(a.rows for a in self.applied)
+
+
+def reject(
+    store: LineageStore, batch_id: str, manifest: Manifest | None, message: str, run_id: str | None
+) -> None:
+    """Record an untrustworthy batch as rejected (never retried) and log why."""
+    producer = manifest.producer if manifest else None
+    entry = LedgerEntry(
+        batch_id=batch_id,
+        crawl=producer.crawl if producer else None,
+        partition_key=producer.partition if producer else None,
+        producer_run_id=producer.run_id if producer else None,
+        batch_seq=manifest.seq if manifest else None,
+        staged_at=None,
+        status=REJECTED,
+        operations=0,
+        row_count=0,
+        ingest_run_id=run_id,
+        message=message,
+    )
+    with store.transaction() as conn:
+        store.log_error(
+            f"staging:{batch_id}", BATCH_SOURCE_KIND, f"staged batch rejected: {message}",
+            run_id=run_id, error_type="ManifestError",
+        )  # fmt: skip
+        record_batch(conn, entry)
+
+
+def ingest(
+    store: LineageStore,
+    location: StagingLocation,
+    *,
+    run_id: str | None = None,
+    keep: timedelta = timedelta(0),
+    sweep_after: timedelta = DEFAULT_SWEEP_AFTER,
+    limits: Limits | None = None,
+    progress: Progress | None = None,
+    schemas: registry.Registry | None = None,
+) -> IngestReport:
+    """Apply every committed batch not yet applied, in producer order; then sweep and delete."""
+    report = IngestReport()
+    listed = location.list_batches()
+    done = views.applied_batches(store.conn, [item.batch_id for item in listed])
+    now = utcnow()
+    ready: list[Manifest] = []
+    for item in listed:
+        if item.batch_id in done:
+            continue
+        if not item.has_manifest:
+            if item.newest is None or now - item.newest >= sweep_after:
+                location.delete_batch(item.batch_id)
+                report.swept.append(item.batch_id)
+            else:
+                report.waiting.append(item.batch_id)
+            continue
+        try:
+            ready.append(read_manifest(location, item.batch_id))
+        except (ManifestError, OSError) as error:
+            reject(store, item.batch_id, None, str(error), run_id)
+            report.rejected[item.batch_id] = str(error)
+    known = columns.tables(schemas)
+    for manifest in sorted(ready, key=lambda m: m.order):
+        try:
+            batch = read_batch(location, manifest, known, limits)
+        except (ManifestError, OSError) as error:
+            reject(store, manifest.batch_id, manifest, str(error), run_id)
+            report.rejected[manifest.batch_id] = str(error)
+            continue
+        report.applied.append(apply_batch(store, batch, run_id=run_id, progress=progress))
+    applied_now = {a.batch_id for a in report.applied} | set(report.rejected)
+    for batch_id, applied_at in views.applied_batches(store.conn, [*done, *applied_now]).items():
+        if now - applied_at >= keep or keep <= timedelta(0):
+            location.delete_batch(batch_id)
+            report.deleted.append(batch_id)
+        else:
+            report.kept.append(batch_id)
+    return report

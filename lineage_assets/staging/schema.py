@@ -1,0 +1,37 @@
+"""The ledger of staged batches the store has applied, written in the same transaction as the
+batch, so applying a batch twice changes nothing."""
+
+from __future__ import annotations
+
+from lineage_assets.store.migration import Migration
+
+LEDGER = """
+CREATE TABLE staging_batches (
+    batch_id        VARCHAR PRIMARY KEY,
+    crawl           VARCHAR,
+    partition_key   VARCHAR,
+    producer_run_id VARCHAR,
+    batch_seq       INTEGER,
+    staged_at       TIMESTAMPTZ,
+    applied_at      TIMESTAMPTZ NOT NULL,
+    status          VARCHAR NOT NULL,
+    operations      INTEGER,
+    row_count       BIGINT,
+    ingest_run_id   VARCHAR,
+    message         VARCHAR
+);
+CREATE TABLE staging_applied_operations (
+    batch_id   VARCHAR NOT NULL,
+    seq        INTEGER NOT NULL,
+    applied_at TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (batch_id, seq)
+);
+"""
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(180, "staging: ledger of applied batches and operations", LEDGER),
+)
+
+# The ledger carries no edges and knows no columns.
+EDGES: tuple[str, ...] = ()
+NODE_COLUMNS: tuple[str, ...] = ()

@@ -1,0 +1,31 @@
+"""Typed reads of the staging ledger: which batches (and, for a batch applied source by source,
+which operations) the store has applied."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+import duckdb
+
+
+def applied_batches(
+    conn: duckdb.DuckDBPyConnection, batch_ids: Iterable[str]
+) -> dict[str, datetime]:
+    """Batch id → when it was applied, for the given ids that the ledger holds."""
+    ids = sorted(set(batch_ids))
+    if not ids:
+        return {}
+    rows = conn.execute(
+        "SELECT batch_id, applied_at FROM staging_batches WHERE list_contains(?, batch_id)", [ids]
+    ).fetchall()
+    return dict(rows)
+
+
+def applied_operations(conn: duckdb.DuckDBPyConnection, batch_id: str) -> set[int]:
+    """Sequence numbers of a batch's operations applied one at a time (a batch whose
+    single transaction failed is applied so, each with its own ledger row)."""
+    rows = conn.execute(
+        "SELECT seq FROM staging_applied_operations WHERE batch_id = ?", [batch_id]
+    ).fetchall()
+    return {seq for (seq,) in rows}
