@@ -33,6 +33,7 @@ SCHEMA_MODULES: tuple[str, ...] = (
     "lineage_assets.graph.schema",
     "lineage_assets.retention.schema",
     "lineage_assets.staging.schema",
+    "lineage_assets.serving.schema",
 )
 
 

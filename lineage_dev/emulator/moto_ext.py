@@ -24,17 +24,22 @@ from moto.sagemaker.utils import (
 ACCOUNT_ID = "123456789012"
 STEPS_ATTRIBUTE = "lineage_execution_steps"
 FEATURE_GROUP_EXTRAS_ATTRIBUTE = "lineage_describe_extras"
+MONITORING_ATTRIBUTE = "lineage_monitoring_schedules"
 
 # Operations moto 5.2.5 lacks (added) and moto methods whose answers are completed (replaced).
 ADDED_OPERATIONS = (
     "list_pipeline_execution_steps",
     "list_feature_groups",
     "list_pipeline_versions",
+    "create_monitoring_schedule",
+    "describe_monitoring_schedule",
+    "list_monitoring_schedules",
 )
 REPLACED_OPERATIONS = (
     "describe_pipeline_execution",
     "create_feature_group",
     "describe_feature_group",
+    "describe_endpoint",
 )
 
 # What the class held before install(): lets the canary see whether moto grew these natively.
@@ -183,6 +188,101 @@ def describe_feature_group(self: SageMakerResponse) -> ActionResult:
     return ActionResult({**group.describe(), **getattr(group, FEATURE_GROUP_EXTRAS_ATTRIBUTE, {})})
 
 
+def describe_endpoint(self: SageMakerResponse) -> ActionResult:
+    """DescribeEndpoint whose DataCaptureConfig is the DataCaptureConfigSummary real SageMaker
+    answers (moto echoes the config's, so CaptureStatus and CurrentSamplingPercentage are lost)."""
+    answer = dict(self.sagemaker_backend.describe_endpoint(self._get_param("EndpointName")))
+    config = answer.pop("DataCaptureConfig", None) or {}
+    if config:
+        enabled = bool(config.get("EnableCapture"))
+        summary = {
+            "EnableCapture": enabled,
+            "CaptureStatus": "Started" if enabled else "Stopped",
+            "CurrentSamplingPercentage": config.get("InitialSamplingPercentage", 100),
+            "DestinationS3Uri": config.get("DestinationS3Uri"),
+            "KmsKeyId": config.get("KmsKeyId"),
+        }
+        answer["DataCaptureConfig"] = {k: v for k, v in summary.items() if v is not None}
+    return ActionResult(answer)
+
+
+def _schedules(backend: SageMakerModelBackend) -> dict[str, dict[str, Any]]:
+    """The backend's monitoring schedules by name (moto 5.2.5 has none of its own)."""
+    if not hasattr(backend, MONITORING_ATTRIBUTE):
+        setattr(backend, MONITORING_ATTRIBUTE, {})
+    schedules: dict[str, dict[str, Any]] = getattr(backend, MONITORING_ATTRIBUTE)
+    return schedules
+
+
+def _monitored_endpoint(config: Mapping[str, Any]) -> str | None:
+    """The EndpointName of an inline job definition's EndpointInput."""
+    definition = config.get("MonitoringJobDefinition") or {}
+    for monitoring_input in definition.get("MonitoringInputs") or []:
+        name = (monitoring_input.get("EndpointInput") or {}).get("EndpointName")
+        if name:
+            return str(name)
+    return None
+
+
+def create_monitoring_schedule(self: SageMakerResponse) -> ActionResult:
+    """CreateMonitoringSchedule: kept as given, status Scheduled."""
+    backend = self.sagemaker_backend
+    name = self._get_param("MonitoringScheduleName")
+    if name in _schedules(backend):
+        raise AWSValidationException(f"Monitoring schedule {name} already exists.")
+    config = self._get_param("MonitoringScheduleConfig") or {}
+    now = naive_utc(datetime.now(UTC))
+    arn = arn_formatter(
+        "monitoring-schedule", name.lower(), backend.account_id, backend.region_name
+    )
+    schedule = {
+        "MonitoringScheduleArn": arn,
+        "MonitoringScheduleName": name,
+        "MonitoringScheduleStatus": "Scheduled",
+        "MonitoringType": config.get("MonitoringType", "DataQuality"),
+        "CreationTime": now,
+        "LastModifiedTime": now,
+        "MonitoringScheduleConfig": config,
+        "EndpointName": _monitored_endpoint(config),
+    }
+    _schedules(backend)[name] = {k: v for k, v in schedule.items() if v is not None}
+    return ActionResult({"MonitoringScheduleArn": arn})
+
+
+def describe_monitoring_schedule(self: SageMakerResponse) -> ActionResult:
+    """DescribeMonitoringSchedule, ResourceNotFound when unknown."""
+    name = self._get_param("MonitoringScheduleName")
+    schedule = _schedules(self.sagemaker_backend).get(name)
+    if schedule is None:
+        raise ResourceNotFound(f"Monitoring schedule {name} does not exist.")
+    return ActionResult(dict(schedule))
+
+
+def list_monitoring_schedules(self: SageMakerResponse) -> ActionResult:
+    """ListMonitoringSchedules: summaries, newest first, filtered by EndpointName."""
+    wanted = self._get_param("EndpointName")
+    schedules = [
+        s for s in _schedules(self.sagemaker_backend).values()
+        if not wanted or s.get("EndpointName") == wanted
+    ]  # fmt: skip
+    schedules.sort(key=lambda s: s["CreationTime"], reverse=_newest_first(self))
+    fields = (
+        "MonitoringScheduleName",
+        "MonitoringScheduleArn",
+        "CreationTime",
+        "LastModifiedTime",
+        "MonitoringScheduleStatus",
+        "EndpointName",
+        "MonitoringType",
+    )
+    summaries = [{f: s[f] for f in fields if f in s} for s in schedules]
+    for summary, schedule in zip(summaries, schedules, strict=True):
+        definition = schedule["MonitoringScheduleConfig"].get("MonitoringJobDefinitionName")
+        if definition:
+            summary["MonitoringJobDefinitionName"] = definition
+    return _paged_result("MonitoringScheduleSummaries", summaries, self, default=10)
+
+
 _OPERATIONS: Mapping[str, Callable[[SageMakerResponse], ActionResult]] = {
     "list_pipeline_execution_steps": list_pipeline_execution_steps,
     "list_feature_groups": list_feature_groups,
@@ -190,6 +290,10 @@ _OPERATIONS: Mapping[str, Callable[[SageMakerResponse], ActionResult]] = {
     "describe_pipeline_execution": describe_pipeline_execution,
     "create_feature_group": create_feature_group,
     "describe_feature_group": describe_feature_group,
+    "describe_endpoint": describe_endpoint,
+    "create_monitoring_schedule": create_monitoring_schedule,
+    "describe_monitoring_schedule": describe_monitoring_schedule,
+    "list_monitoring_schedules": list_monitoring_schedules,
 }
 
 
@@ -341,6 +445,22 @@ def set_training_job(
     )
     if metric_definitions is not None:
         job.algorithm_specification["MetricDefinitions"] = [dict(d) for d in metric_definitions]
+
+
+def set_endpoint_state(
+    backend_or_region: BackendOrRegion,
+    endpoint_name: str,
+    *,
+    status: str,
+    created: datetime,
+    modified: datetime | None = None,
+    account_id: str = ACCOUNT_ID,
+) -> None:
+    """Set an endpoint's status and times (moto makes it InService 'now', with no transitions)."""
+    endpoint = backend_for(backend_or_region, account_id).endpoints[endpoint_name]
+    _assign(endpoint, "endpoint_status", status)
+    _assign(endpoint, "creation_time", created)
+    _assign(endpoint, "last_modified_time", modified or created)
 
 
 def set_transform_job(
