@@ -14,17 +14,24 @@ if TYPE_CHECKING:
     from pyarrow import fs
 
 
+def client_config(max_attempts: int = 5, max_pool_connections: int = 10) -> Config:
+    """Every client's configuration: adaptive retries (a client rate-limits itself after
+    throttling, so workers sharing one client share its limit), bounded connect and read."""
+    return Config(
+        retries={"mode": "adaptive", "max_attempts": max_attempts},
+        connect_timeout=5,
+        read_timeout=60,
+        max_pool_connections=max_pool_connections,
+        user_agent_extra="lineage-assets",
+    )
+
+
 def client(service: str, region: str | None = None, *, max_attempts: int = 5) -> Any:
     """A boto3 client; no endpoint or credential arguments, so real AWS works unchanged."""
     import boto3  # loaded by the first client, not by every module that names AWS errors
 
-    retry_config = Config(
-        retries={"mode": "adaptive", "max_attempts": max_attempts},
-        connect_timeout=5,
-        read_timeout=60,
-        user_agent_extra="lineage-assets",
-    )
-    return boto3.session.Session().client(service, region_name=region, config=retry_config)
+    config = client_config(max_attempts)
+    return boto3.session.Session().client(service, region_name=region, config=config)
 
 
 def error_code(error: BaseException) -> str:

@@ -24,7 +24,7 @@ from moto.server import ThreadedMotoServer
 
 from lineage_assets.config import lineage_home
 from lineage_dev.emulator import athena as athena_ext
-from lineage_dev.emulator import moto_ext
+from lineage_dev.emulator import faults, moto_ext
 from lineage_dev.emulator.definitions import REGIONS
 from lineage_dev.emulator.seed import LARGE_PARQUET_ROWS, SeededAccount, seed_account
 
@@ -84,6 +84,7 @@ class EmulatorServer:
             return self
         moto_ext.install()
         athena_ext.install()
+        faults.install()
         if self.quiet:
             logging.getLogger("werkzeug").setLevel(logging.WARNING)
         server = ThreadedMotoServer(

@@ -1,0 +1,104 @@
+"""botocore sessions: the default chain for the caller's account, and for another account a
+session whose credentials come from STS AssumeRole through botocore's own assume-role fetcher
+and refreshable credentials, so botocore refreshes them before they expire."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from lineage_assets.aws import client_config
+
+if TYPE_CHECKING:
+    from botocore.credentials import Credentials
+    from botocore.session import Session
+
+ASSUME_ROLE_METHOD = "assume-role"
+# botocore sessions are not thread-safe: every client is created under this lock (rarely: one
+# per account, service and region, and one STS client per refresh).
+CREATE_LOCK = threading.Lock()
+
+
+def default_session() -> Session:
+    """A botocore session on boto3's standard chain (env, profile, SSO, instance role …)."""
+    import botocore.session
+
+    return botocore.session.get_session()
+
+
+def role_arn(partition: str, account_id: str, role_name: str) -> str:
+    """`arn:<partition>:iam::<account>:role/<name>` (the name may carry a path)."""
+    return f"arn:{partition}:iam::{account_id}:role/{role_name}"
+
+
+class _NoCache(dict[str, Any]):
+    """A fetcher cache that never holds anything: botocore's refreshable credentials keep the
+    current credentials, so each refresh asks STS (the cache would hand back the same ones)."""
+
+    def __contains__(self, key: object) -> bool:
+        return False
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        return None
+
+
+def assumed_credentials(
+    source: Session,
+    arn: str,
+    *,
+    sts_region: str,
+    session_name: str,
+    duration_s: int,
+    external_id: str | None = None,
+    time_fetcher: Callable[[], datetime] | None = None,
+) -> Credentials:
+    """Deferred, refreshable credentials of the role `arn`, assumed with `source`'s
+    credentials (read afresh at every refresh, so a refreshing source works too) through the
+    regional STS endpoint of `sts_region`. Nothing is called until they are first used."""
+    from botocore.credentials import AssumeRoleCredentialFetcher, DeferredRefreshableCredentials
+
+    source_credentials = source.get_credentials()
+    if source_credentials is None:
+        from botocore.exceptions import NoCredentialsError
+
+        raise NoCredentialsError()
+    extra: dict[str, Any] = {"RoleSessionName": session_name, "DurationSeconds": duration_s}
+    if external_id:
+        extra["ExternalId"] = external_id
+
+    def sts_client(service: str, **keys: Any) -> Any:
+        """The STS client the fetcher calls AssumeRole with (retries as every client)."""
+        with CREATE_LOCK:
+            return source.create_client(
+                service, region_name=sts_region, config=client_config(max_attempts=3), **keys
+            )
+
+    fetcher = AssumeRoleCredentialFetcher(
+        sts_client, source_credentials, arn, extra_args=extra, cache=_NoCache()
+    )
+    options: dict[str, Any] = {} if time_fetcher is None else {"time_fetcher": time_fetcher}
+    return DeferredRefreshableCredentials(
+        refresh_using=fetcher.fetch_credentials, method=ASSUME_ROLE_METHOD, **options
+    )
+
+
+def session_with(credentials: Credentials) -> Session:
+    """A botocore session (region, endpoint and other config from the usual places) whose only
+    credential source is `credentials`."""
+    import botocore.session
+    from botocore.credentials import CredentialProvider, CredentialResolver
+
+    class Given(CredentialProvider):
+        """Hands out the given credentials."""
+
+        METHOD = ASSUME_ROLE_METHOD
+        CANONICAL_NAME = "lineage-assume-role"
+
+        def load(self) -> Credentials:
+            return credentials
+
+    session = botocore.session.get_session()
+    session.register_component("credential_provider", CredentialResolver(providers=[Given()]))
+    return session
