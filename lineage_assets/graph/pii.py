@@ -87,14 +87,14 @@ def owner_of(column: str) -> str:
 
 
 def seeds(conn: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
-    """(column node, class) of every classified column; overrides win, `none` removes."""
-    return sorted(
-        {
-            (data_column_node(uri, column), cls)
-            for uri, column, cls in views.classified_columns(conn)
-            if cls and cls not in NOT_PII
-        }
-    )
+    """(column node, class) of every classified column (overrides win, `none` removes) and
+    of every column a catalog declares under a personal-data name."""
+    sampled = {
+        (data_column_node(uri, column), cls)
+        for uri, column, cls in views.classified_columns(conn)
+        if cls and cls not in NOT_PII
+    }
+    return sorted(sampled | set(views.declared_pii_columns(conn)))
 
 
 def carrying_edges(conn: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:

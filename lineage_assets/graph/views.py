@@ -11,7 +11,7 @@ from typing import NamedTuple
 import duckdb
 
 from lineage_assets.core.enums import NodeKind
-from lineage_assets.core.ids import key_of
+from lineage_assets.core.ids import key_of, table_column_node
 
 
 class Edge(NamedTuple):
@@ -169,6 +169,19 @@ def classified_columns(conn: duckdb.DuckDBPyConnection) -> list[ClassifiedColumn
         "FULL OUTER JOIN classification_overrides o USING (dataset_uri, column_path)"
     ).fetchall()
     return [ClassifiedColumn(*row) for row in rows]
+
+
+def declared_pii_columns(conn: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
+    """(table column node, class) of the columns a catalog declares under a name that says
+    they hold personal data (the Glue Data Catalog's `glue_columns`)."""
+    rows = conn.execute(
+        "SELECT DISTINCT node, column_name, pii_class FROM glue_columns WHERE pii_class IS NOT NULL"
+    ).fetchall()
+    return [
+        (table_column_node(table, column), cls)
+        for node, column, cls in rows
+        if (table := key_of(node, NodeKind.TABLE)) is not None
+    ]
 
 
 def direct_column_flows(conn: duckdb.DuckDBPyConnection) -> list[ColumnFlow]:

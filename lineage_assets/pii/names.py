@@ -9,6 +9,7 @@ written without separators (`고객전화번호`), so Korean phrases also match 
 from __future__ import annotations
 
 import re
+from itertools import pairwise
 
 from lineage_assets.core.enums import PiiClass
 
@@ -189,24 +190,42 @@ _NEGATING_WORDS = frozenset(
         "ts",
         "country",
         "city",
-        # the column holds a masked form, not the value (`email_hash`, `phone_masked`);
-        # sampled values still decide if they look like the real thing
+    }
+)
+# Words that say the column holds a masked or partial form, not the value (`email_hash`,
+# `email_address_sha256`, `card_number_last4`, `phone_token`): not PII by name alone, whatever
+# the phrase's length; sampled values still decide if they look like the real thing.
+MASKED_WORDS = frozenset(
+    {
         "hash",
         "hashed",
         "sha",
         "sha1",
+        "sha2",
         "sha256",
+        "sha512",
         "md5",
+        "hmac",
         "digest",
+        "salted",
         "mask",
         "masked",
         "redacted",
         "encrypted",
+        "enc",
+        "token",
         "tokenized",
+        "tokenised",
         "pseudonymized",
+        "pseudonymised",
         "anonymized",
+        "anonymised",
+        "partial",
+        "truncated",
     }
 )
+_PARTIAL_WORD = re.compile(r"^(last|first)\d{1,2}$")  # `last4`, `first6`
+_PARTIAL_LEAD = frozenset({"last", "first"})  # `last_4`, `first 6`
 # Korean compounds that make a Korean hit something else: 파일이름 (file name), 상품명 …
 _NEGATING_KOREAN = (
     "파일",
@@ -272,10 +291,24 @@ def _korean_hit(words: list[str]) -> tuple[PiiClass | None, str | None] | None:
     return None
 
 
+def says_masked(words: list[str]) -> bool:
+    """Whether a name's words say it holds a masked or partial value: a masking word
+    (`sha256`, `token`, `masked`), or the last/first N characters (`last4`, `last_4`)."""
+    if MASKED_WORDS.intersection(words) or any(_PARTIAL_WORD.match(w) for w in words):
+        return True
+    return any(
+        word in _PARTIAL_LEAD and following.isdigit() and len(following) <= 2
+        for word, following in pairwise(words)
+    )
+
+
 def name_class(column_path: str) -> tuple[PiiClass | None, str | None]:
-    """(class, matched phrase) the name points to; the longest matching phrase wins, and a
-    negating word (`product_name`, `email_sent_at`) cancels a one-word hit."""
+    """(class, matched phrase) the name points to; the longest matching phrase wins, a
+    negating word (`product_name`, `email_sent_at`) cancels a one-word hit, and a name that
+    says the value is masked or partial (`says_masked`) names no class."""
     words = name_words(column_path)
+    if says_masked(words):
+        return None, None
     best: tuple[int, PiiClass, str] | None = None
     korean = _korean_hit(words)
     if korean:

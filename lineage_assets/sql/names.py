@@ -11,6 +11,10 @@ SPARK_FILE_FORMATS = frozenset(
     ("parquet", "json", "csv", "orc", "avro", "text", "delta", "binaryfile", "iceberg", "hudi")
 )
 
+# Catalogs a query names when it means the account's own: Athena's `AwsDataCatalog` is the Glue
+# Data Catalog that SQL written without a catalog reads, so `awsdatacatalog.db.t` is `db.t`.
+DEFAULT_CATALOGS = frozenset(("awsdatacatalog",))
+
 
 def _spark_file_path(table: exp.Table) -> str | None:
     """The path of Spark's ``parquet.`dir/` `` (a quoted path under a file-format name)."""
@@ -62,10 +66,26 @@ def table_name(table: exp.Expr, default_db: str | None = None) -> str | None:
         return name
     if table.args.get("db") and (file_path := _spark_file_path(table)):
         return file_path
-    parts = [part.name for part in (table.args.get("catalog"), table.args.get("db")) if part]
+    catalog = table.args.get("catalog")
+    if catalog and table.args.get("db") and catalog.name.lower() in DEFAULT_CATALOGS:
+        catalog = None
+    parts = [part.name for part in (catalog, table.args.get("db")) if part]
     if not parts and default_db:
         parts = [default_db]
     return ".".join([*parts, name]).lower()
+
+
+def relation_name(database: str, table: str, catalog: str | None = None) -> str | None:
+    """The lineage name of a catalog's table (`db.table`, lower-case, the default catalog left
+    out) exactly as SQL reading it would be named; None when a part is empty."""
+    if not database or not table:
+        return None
+    relation = exp.table_(
+        exp.to_identifier(table, quoted=True),
+        db=exp.to_identifier(database, quoted=True),
+        catalog=exp.to_identifier(catalog, quoted=True) if catalog else None,
+    )
+    return table_name(relation)
 
 
 def column_ref(table: str | None, column: str) -> str:

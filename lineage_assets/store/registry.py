@@ -34,6 +34,7 @@ SCHEMA_MODULES: tuple[str, ...] = (
     "lineage_assets.retention.schema",
     "lineage_assets.staging.schema",
     "lineage_assets.serving.schema",
+    "lineage_assets.glue.schema",
 )
 
 
