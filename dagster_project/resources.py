@@ -18,6 +18,8 @@ if TYPE_CHECKING:  # the library (boto3, duckdb, git) loads when a run uses it, 
     import duckdb
     from botocore.client import BaseClient
 
+    from lineage_assets.accounts.estate import Estate
+    from lineage_assets.accounts.settings import AccountSettings
     from lineage_assets.git_sql.repository import GitSourceConfig
     from lineage_assets.store import LineageStore
 
@@ -29,6 +31,11 @@ DUCKDB_POOL = "lineage_duckdb"
 class ConfigurationMissing(dg.Failure):
     """A run (or tick) that cannot start: its description is the one line naming each unset
     variable. Not retried: only the environment can fix it."""
+
+
+class ConfigurationInvalid(ConfigurationMissing):
+    """A run (or tick) that cannot start because a setting is malformed: its description is
+    the one line naming the variable."""
 
 
 def configuration_missing(names: Iterable[str]) -> ConfigurationMissing:
@@ -166,8 +173,54 @@ class AwsResource(EnvironmentSettings):
         "found; empty: $LINEAGE_S3_PREFIXES (optional).",
     )
 
+    accounts: str = Field(
+        default="",
+        description="`organization`, or comma-separated 12-digit account ids; empty: "
+        "$LINEAGE_AWS_ACCOUNTS, unset: the caller's account only (optional).",
+    )
+    accounts_exclude: str = Field(
+        default="",
+        description="Account ids never crawled; empty: $LINEAGE_AWS_ACCOUNTS_EXCLUDE (optional).",
+    )
+    role_name: str = Field(
+        default="",
+        description="Role assumed in every other account; empty: $LINEAGE_AWS_ROLE_NAME, "
+        "else LineageReadOnly.",
+    )
+    external_id: str = Field(
+        default="",
+        description="External id of the AssumeRole calls; empty: $LINEAGE_AWS_EXTERNAL_ID "
+        "(optional).",
+    )
+
     def variables(self) -> dict[str, str]:
         return {"regions": "LINEAGE_AWS_REGIONS"}
+
+    def account_settings(self) -> AccountSettings:
+        """The accounts to crawl and how (read now: these settings, else the environment); a
+        malformed value fails the run (or skips the tick) with one line naming it."""
+        from lineage_assets.accounts.settings import VARIABLES, settings_from_env
+        from lineage_assets.config import ConfigError
+
+        given = {
+            "LINEAGE_AWS_ACCOUNTS": self.accounts,
+            "LINEAGE_AWS_ACCOUNTS_EXCLUDE": self.accounts_exclude,
+            "LINEAGE_AWS_ROLE_NAME": self.role_name,
+            "LINEAGE_AWS_EXTERNAL_ID": self.external_id,
+        }
+        environ = {name: config.env(name, "") for name in VARIABLES}
+        environ.update({name: value for name, value in given.items() if value.strip()})
+        try:
+            return settings_from_env(environ)
+        except ConfigError as error:
+            raise ConfigurationInvalid(description=str(error), allow_retries=False) from None
+
+    def estate(self, *, max_attempts: int = 5) -> Estate:
+        """Every configured account that can be acted in, with its usable regions (read now);
+        close it when done (`Estate.close`); `lineage_assets.accounts.estate.record` writes it."""
+        from lineage_assets.accounts.estate import open_estate
+
+        return open_estate(self.account_settings(), self.region_list, max_attempts=max_attempts)
 
     @property
     def extra_s3_prefixes(self) -> list[str]:

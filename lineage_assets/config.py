@@ -29,6 +29,30 @@ SETTINGS: tuple[Setting, ...] = (
         "`lineage_published.duckdb`, git caches, the emulator's endpoint file.",
     ),
     Setting("LINEAGE_AWS_REGIONS", "us-east-1", "Comma-separated AWS regions to crawl."),
+    Setting(
+        "LINEAGE_AWS_ACCOUNTS",
+        "(unset: the caller's account)",
+        "`organization` (every ACTIVE account Organizations lists), or comma-separated 12-digit "
+        "account ids; other accounts than the caller's are reached by assuming a role.",
+    ),
+    Setting("LINEAGE_AWS_ACCOUNTS_EXCLUDE", "(none)", "Comma-separated account ids never crawled."),
+    Setting(
+        "LINEAGE_AWS_ROLE_NAME",
+        "LineageReadOnly",
+        "Role assumed in every account but the caller's (docs/iam/member-role.yaml).",
+    ),
+    Setting(
+        "LINEAGE_AWS_EXTERNAL_ID",
+        "(none)",
+        "External id passed to AssumeRole when the member role's trust requires one.",
+    ),
+    Setting("LINEAGE_AWS_SESSION_NAME", "lineage-assets", "RoleSessionName (in CloudTrail)."),
+    Setting(
+        "LINEAGE_AWS_SESSION_DURATION",
+        "3600",
+        "Seconds an assumed role's credentials last (900-43200; a chained role gets at most "
+        "3600); botocore refreshes them before they expire.",
+    ),
     Setting("LINEAGE_SCHEDULE_CRON", "0 2 * * *", "Cron of the nightly crawl."),
     Setting("LINEAGE_SCHEDULE_TIMEZONE", "UTC", "Timezone of the nightly crawl's cron."),
     Setting(

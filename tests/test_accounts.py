@@ -12,6 +12,7 @@ import pytest
 from botocore.credentials import DeferredRefreshableCredentials
 from botocore.session import Session
 
+from dagster_project.resources import AwsResource, ConfigurationInvalid
 from lineage_assets.accounts.discovery import organization_accounts
 from lineage_assets.accounts.estate import Estate, open_estate, record
 from lineage_assets.accounts.sessions import (
@@ -28,7 +29,7 @@ from lineage_assets.accounts.settings import (
 from lineage_assets.accounts.views import account_access
 from lineage_assets.config import ConfigError
 from lineage_dev.emulator import faults
-from lineage_dev.emulator.seed_accounts import add_account, member_client
+from lineage_dev.emulator.seed_accounts import MEMBER_ACCOUNT_ID, add_account, member_client
 
 # Accounts of these tests only: their own organization, so the seeded one stays as it is.
 MANAGEMENT = "300000000001"
@@ -256,3 +257,29 @@ def test_a_refused_role_and_a_throttled_region_are_recorded_while_the_rest_opens
     # Without the faults the next run opens them and clears the failures.
     record(open_estate(settings, REGIONS, source=organization, max_attempts=1), store, run_id="r2")
     assert {a.status for a in account_access(store.conn)} == {"ok"}
+
+
+# --------------------------------------------------------------------------- Dagster resource
+
+
+def test_the_aws_resource_opens_the_seeded_organization(aws_env, monkeypatch):
+    monkeypatch.setenv("LINEAGE_AWS_ACCOUNTS", "organization")
+    estate = AwsResource(regions="us-east-1").estate()
+    try:
+        assert sorted(_pairs(estate)) == [
+            (aws_env.account_id, "us-east-1"),
+            (MEMBER_ACCOUNT_ID, "us-east-1"),
+        ]
+        member = estate.of_account(MEMBER_ACCOUNT_ID)
+        assert member is not None and member.assumed
+    finally:
+        estate.close()
+    # The resource's own setting wins over the environment.
+    resource = AwsResource(regions="us-east-1", accounts=aws_env.account_id)
+    assert resource.account_settings().account_ids == (aws_env.account_id,)
+
+
+def test_a_malformed_account_setting_fails_the_run_with_one_line_naming_it():
+    with pytest.raises(ConfigurationInvalid) as raised:
+        AwsResource(regions="us-east-1", accounts="1234").account_settings()
+    assert (raised.value.description or "").startswith("LINEAGE_AWS_ACCOUNTS:")

@@ -21,6 +21,7 @@ from lineage_dev.emulator.definitions import ACCOUNT_ID, MAIN_REGION
 MANAGEMENT_ACCOUNT_ID = ACCOUNT_ID
 MEMBER_ACCOUNT_ID = "210987654321"
 MEMBER_ACCOUNT_NAME = "analytics-prod"
+MEMBER_REGION = MAIN_REGION
 MEMBER_ACCOUNT_EMAIL = "aws-analytics-prod@example.com"
 # The role every member account holds for the crawler (docs/iam/member-role.yaml's default).
 MEMBER_ROLE_NAME = "LineageReadOnly"
