@@ -118,6 +118,22 @@ SETTINGS: tuple[Setting, ...] = (
         "Seconds after which a staged batch without manifest (its crawl died) is swept.",
     ),
     Setting(
+        "LINEAGE_ATHENA_DAYS",
+        "30",
+        "Days of Athena query history the crawl looks back (1 to 45; Athena keeps 45).",
+    ),
+    Setting(
+        "LINEAGE_ATHENA_MAX_EXECUTIONS",
+        "5000",
+        "New Athena executions read per workgroup per crawl; more are left unread and logged.",
+    ),
+    Setting(
+        "LINEAGE_ATHENA_MAX_QUERY_BYTES",
+        "262144",
+        "Largest Athena query text parsed (Athena's own limit is 256 KiB); larger ones are "
+        "recorded with an error.",
+    ),
+    Setting(
         "AWS_ENDPOINT_URL",
         "(unset: real AWS)",
         "boto3's standard endpoint override; `make demo` and the tests point it at the emulator.",

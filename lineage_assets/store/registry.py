@@ -35,6 +35,7 @@ SCHEMA_MODULES: tuple[str, ...] = (
     "lineage_assets.staging.schema",
     "lineage_assets.serving.schema",
     "lineage_assets.glue.schema",
+    "lineage_assets.athena.schema",
 )
 
 

@@ -1,0 +1,233 @@
+"""The crawl of one account and region: list workgroups, then per workgroup only the
+executions newer than the last crawl's (its state read from a connection passed in), parse the
+successful ones and write them through a `RecordSink`. One bad workgroup or execution is an
+error row naming it; the rest lands."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+import duckdb
+
+from lineage_assets.athena import views
+from lineage_assets.athena.clients import AthenaClient, ClientFactory
+from lineage_assets.athena.fetch import Execution, Listing, list_new, list_workgroups
+from lineage_assets.athena.ids import (
+    EXECUTION_KIND,
+    REGION_KIND,
+    WORKGROUP_KIND,
+    execution_key,
+    region_key,
+    workgroup_key,
+)
+from lineage_assets.athena.lineage import LineageCache
+from lineage_assets.athena.records import WorkgroupState, execution_records
+from lineage_assets.athena.settings import AthenaSettings
+from lineage_assets.aws import AWS_ERRORS, error_code
+from lineage_assets.store.records import SourceRecords
+from lineage_assets.store.sink import RecordSink
+
+WRITE_BATCH = 500  # executions per replace_sources call
+SUCCEEDED = "SUCCEEDED"
+
+
+@dataclass
+class AthenaReport:
+    """What one crawl did, for metadata and logs."""
+
+    workgroups: int = 0
+    listed: int = 0
+    written: int = 0
+    ignored: int = 0  # FAILED / CANCELLED
+    pending: int = 0  # QUEUED / RUNNING, read again next time
+    parsed: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def merge(self, other: AthenaReport) -> None:
+        """Add another crawl's counts and errors."""
+        self.workgroups += other.workgroups
+        self.listed += other.listed
+        self.written += other.written
+        self.ignored += other.ignored
+        self.pending += other.pending
+        self.parsed += other.parsed
+        self.errors += other.errors
+
+
+def crawl_region(
+    sink: RecordSink,
+    client_factory: ClientFactory,
+    account_id: str,
+    region: str,
+    reads: duckdb.DuckDBPyConnection,
+    settings: AthenaSettings | None = None,
+    *,
+    run_id: str | None = None,
+    now: datetime | None = None,
+) -> AthenaReport:
+    """Crawl every workgroup of one account and region."""
+    settings = settings or AthenaSettings()
+    report = AthenaReport()
+    try:
+        athena: AthenaClient = client_factory("athena", region)
+        workgroups = list_workgroups(athena)
+    except AWS_ERRORS as error:
+        report.errors.append(
+            _fail(sink, region_key(account_id, region), REGION_KIND, error, run_id)
+        )
+        return report
+    states = views.workgroup_states(reads, account_id, region)
+    cache = LineageCache(settings.max_query_bytes)
+    moment = now or datetime.now(UTC)
+    for workgroup in workgroups:
+        report.workgroups += 1
+        key = workgroup_key(account_id, region, workgroup.name)
+        try:
+            stored = states.get(workgroup.name)
+            known = views.stored_ids(reads, account_id, region, workgroup.name)
+            if stored is not None and stored.newest_execution_id:
+                known.add(stored.newest_execution_id)
+            listing = list_new(
+                athena,
+                workgroup.name,
+                known=known,
+                since=moment - timedelta(days=settings.days),
+                seen_until=stored.newest_submitted_at if stored else None,
+                limit=settings.max_executions,
+                pending=stored.pending_ids if stored else (),
+            )
+        except AWS_ERRORS as error:
+            report.errors.append(_fail(sink, key, WORKGROUP_KIND, error, run_id))
+            continue
+        pending = _write_executions(sink, account_id, region, listing, cache, report, run_id)
+        if listing.stopped == "bound":
+            message = (
+                f"listing stopped after {settings.max_executions} new executions; older ones "
+                "of this crawl's window were not read"
+            )
+            sink.log_error(key, WORKGROUP_KIND, message, run_id=run_id, error_type="Bound")
+            report.errors.append(f"{key}: {message}")
+        newest = listing.executions[0] if listing.executions else None
+        state = WorkgroupState(
+            account_id=account_id,
+            region=region,
+            workgroup=workgroup.name,
+            state=workgroup.state,
+            engine_version=workgroup.engine_version,
+            newest_execution_id=listing.newest_id
+            or (stored.newest_execution_id if stored else None),
+            newest_submitted_at=_newest_time(newest, stored),
+            pending_ids=tuple(pending),
+            listed=len(listing.executions),
+            stopped=listing.stopped,
+            crawled_at=moment,
+        )
+        sink.replace_source(state.records(), run_id)
+    report.parsed = cache.parsed
+    return report
+
+
+def _newest_time(newest: Execution | None, stored: views.StoredWorkgroup | None) -> datetime | None:
+    times = [
+        t
+        for t in (
+            newest.submitted_at if newest else None,
+            stored.newest_submitted_at if stored else None,
+        )
+        if t
+    ]
+    return max(times) if times else None
+
+
+def _write_executions(
+    sink: RecordSink,
+    account_id: str,
+    region: str,
+    listing: Listing,
+    cache: LineageCache,
+    report: AthenaReport,
+    run_id: str | None,
+) -> list[str]:
+    """Write the successful executions (new and re-read), log the ones AWS or the engine
+    could not read; returns the ids still running."""
+    pending: list[str] = []
+    batch: list[SourceRecords] = []
+    report.listed += len(listing.executions)
+    for execution_id, why in listing.unprocessed:
+        key = execution_key(account_id, region, execution_id)
+        sink.log_error(key, EXECUTION_KIND, f"not described: {why}", run_id=run_id,
+                       error_type="Unprocessed", location=execution_id)  # fmt: skip
+        report.errors.append(f"{key}: not described: {why}")
+    for execution in [*listing.executions, *listing.refreshed]:
+        if not execution.finished:
+            pending.append(execution.execution_id)
+            report.pending += 1
+            continue
+        if execution.state != SUCCEEDED:
+            report.ignored += 1
+            continue
+        key = execution_key(account_id, region, execution.execution_id)
+        try:
+            parsed = cache.lineage(execution.query, execution.catalog, execution.database)
+            records, errors = execution_records(account_id, region, execution, parsed)
+        except Exception as error:
+            report.errors.append(_fail(sink, key, EXECUTION_KIND, error, run_id))
+            continue
+        for message in errors:
+            sink.log_error(key, EXECUTION_KIND, message, run_id=run_id, error_type="SqlError",
+                           location=execution.execution_id)  # fmt: skip
+            report.errors.append(f"{key}: {message}")
+        batch.append(records)
+        if len(batch) >= WRITE_BATCH:
+            report.written += _flush(sink, batch, run_id, report)
+    report.written += _flush(sink, batch, run_id, report)
+    return pending
+
+
+def _flush(
+    sink: RecordSink, batch: list[SourceRecords], run_id: str | None, report: AthenaReport
+) -> int:
+    """Write a batch at once; if that fails, one by one so one bad execution fails alone."""
+    if not batch:
+        return 0
+    written = len(batch)
+    try:
+        sink.replace_sources(batch, run_id)
+    except Exception:
+        written = 0
+        for records in batch:
+            try:
+                sink.replace_source(records, run_id)
+                written += 1
+            except Exception as error:
+                report.errors.append(_fail(sink, records.source_key, EXECUTION_KIND, error, run_id))
+    batch.clear()
+    return written
+
+
+def _fail(sink: RecordSink, key: str, kind: str, error: BaseException, run_id: str | None) -> str:
+    """Record a failed source and return the line naming it."""
+    error_type = error_code(error)
+    message = str(error)[:2_000]
+    sink.mark_failed(key, kind, message, run_id=run_id, error_type=error_type)
+    return f"{key}: {error_type}: {message}"
+
+
+def crawl_regions(
+    sink: RecordSink,
+    client_factory: ClientFactory,
+    account_id: str,
+    regions: list[str],
+    reads: duckdb.DuckDBPyConnection,
+    settings: AthenaSettings | None = None,
+    *,
+    run_id: str | None = None,
+) -> AthenaReport:
+    """Crawl several regions of one account."""
+    report = AthenaReport()
+    for region in regions:
+        report.merge(
+            crawl_region(sink, client_factory, account_id, region, reads, settings, run_id=run_id)
+        )
+    return report

@@ -1,0 +1,143 @@
+"""Athena query history tables (executions, their table and column edges, storage links and
+reads, each workgroup's crawl state), their observed edges in `lineage_edges`, the columns
+they know per table and their column flows."""
+
+# ruff: noqa: S608  (the fragments are SQL over the schema's own tables; they hold no values)
+
+from __future__ import annotations
+
+from lineage_assets.core.enums import NodeKind, Provenance
+from lineage_assets.core.ids import sql_node
+from lineage_assets.store.migration import Migration
+
+QUERY_HISTORY = """
+CREATE TABLE athena_executions (
+    source_key      VARCHAR NOT NULL,
+    account_id      VARCHAR NOT NULL,
+    region          VARCHAR NOT NULL,
+    workgroup       VARCHAR NOT NULL,
+    execution_id    VARCHAR NOT NULL,
+    query_node      VARCHAR NOT NULL,
+    statement_type  VARCHAR,
+    statement_kinds VARCHAR[],
+    catalog         VARCHAR,
+    database        VARCHAR,
+    state           VARCHAR,
+    submitted_at    TIMESTAMPTZ,
+    completed_at    TIMESTAMPTZ,
+    engine_version  VARCHAR,
+    scanned_bytes   BIGINT,
+    output_location VARCHAR,
+    query_chars     BIGINT,
+    query_text      VARCHAR,
+    text_truncated  BOOLEAN,
+    targets         VARCHAR[],
+    sources         VARCHAR[],
+    error           VARCHAR,
+    warnings        VARCHAR[]
+);
+CREATE TABLE athena_table_edges (
+    source_key   VARCHAR NOT NULL,
+    query_node   VARCHAR NOT NULL,
+    source_table VARCHAR NOT NULL,
+    target_table VARCHAR NOT NULL
+);
+CREATE TABLE athena_column_edges (
+    source_key    VARCHAR NOT NULL,
+    query_node    VARCHAR NOT NULL,
+    source_table  VARCHAR,
+    source_column VARCHAR NOT NULL,
+    target_table  VARCHAR NOT NULL,
+    target_column VARCHAR NOT NULL,
+    transform     VARCHAR,
+    is_indirect   BOOLEAN DEFAULT false
+);
+CREATE TABLE athena_locations (
+    source_key   VARCHAR NOT NULL,
+    query_node   VARCHAR NOT NULL,
+    table_name   VARCHAR NOT NULL,
+    location_uri VARCHAR NOT NULL,
+    direction    VARCHAR NOT NULL
+);
+CREATE TABLE athena_reads (
+    source_key VARCHAR NOT NULL,
+    query_node VARCHAR NOT NULL,
+    table_name VARCHAR NOT NULL
+);
+CREATE TABLE athena_workgroups (
+    source_key          VARCHAR NOT NULL,
+    account_id          VARCHAR NOT NULL,
+    region              VARCHAR NOT NULL,
+    workgroup           VARCHAR NOT NULL,
+    state               VARCHAR,
+    engine_version      VARCHAR,
+    newest_execution_id VARCHAR,
+    newest_submitted_at TIMESTAMPTZ,
+    pending_ids         VARCHAR[],
+    listed              INTEGER,
+    stopped             VARCHAR,
+    crawled_at          TIMESTAMPTZ
+);
+"""
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(140, "athena: query executions, observed edges, workgroup state", QUERY_HISTORY),
+)
+
+_OBSERVED = f"'{Provenance.OBSERVED.value}'"
+_LOCATION = "x.workgroup || '/' || x.execution_id"
+_SOURCE_COLUMN = sql_node(NodeKind.COLUMN, "coalesce(c.source_table || '.', '') || c.source_column")
+_TARGET_COLUMN = sql_node(NodeKind.COLUMN, "c.target_table || '.' || c.target_column")
+_LOCATION_DATA = sql_node(NodeKind.DATA, "l.location_uri")
+_LOCATION_TABLE = sql_node(NodeKind.TABLE, "l.table_name")
+
+# Every edge names the execution that made it (its query node) where SageMaker edges name a
+# pipeline execution, and its location is `<workgroup>/<execution id>`.
+EDGES: tuple[str, ...] = (
+    f"""
+    SELECT {sql_node(NodeKind.TABLE, "t.source_table")} AS source_node,
+           {sql_node(NodeKind.TABLE, "t.target_table")} AS target_node,
+           'sql' AS edge_kind, {_OBSERVED} AS provenance, t.source_key,
+           {_LOCATION} AS location, NULL AS commit_sha, t.query_node AS execution_arn
+    FROM athena_table_edges t JOIN athena_executions x USING (source_key)
+    """,
+    f"""
+    SELECT {_SOURCE_COLUMN}, {_TARGET_COLUMN},
+           CASE WHEN c.is_indirect THEN 'column_' || coalesce(c.transform, 'indirect')
+                ELSE 'column' END,
+           {_OBSERVED}, c.source_key, {_LOCATION}, NULL, c.query_node
+    FROM athena_column_edges c JOIN athena_executions x USING (source_key)
+    """,
+    f"""
+    SELECT CASE WHEN l.direction = 'copy' THEN {_LOCATION_DATA} ELSE {_LOCATION_TABLE} END,
+           CASE WHEN l.direction = 'copy' THEN {_LOCATION_TABLE} ELSE {_LOCATION_DATA} END,
+           l.direction, {_OBSERVED}, l.source_key, {_LOCATION}, NULL, l.query_node
+    FROM athena_locations l JOIN athena_executions x USING (source_key)
+    """,
+    # A SELECT-only query read these tables: table → the query that read it.
+    f"""
+    SELECT {sql_node(NodeKind.TABLE, "r.table_name")}, r.query_node, 'read', {_OBSERVED},
+           r.source_key, {_LOCATION}, NULL, r.query_node
+    FROM athena_reads r JOIN athena_executions x USING (source_key)
+    """,
+)
+
+NODE_COLUMNS: tuple[str, ...] = (
+    f"""
+    SELECT {sql_node(NodeKind.TABLE, "c.target_table")} AS node, c.target_column AS column_name,
+           c.source_key
+    FROM athena_column_edges c WHERE c.target_column <> '*'
+    """,
+    f"""
+    SELECT {sql_node(NodeKind.TABLE, "c.source_table")}, c.source_column, c.source_key
+    FROM athena_column_edges c WHERE c.source_table IS NOT NULL AND c.source_column <> '*'
+    """,
+)
+
+COLUMN_FLOWS: tuple[str, ...] = (
+    """
+    SELECT c.source_table, c.source_column, c.target_table, c.target_column, c.transform,
+           c.source_key
+    FROM athena_column_edges c WHERE NOT c.is_indirect AND c.source_table IS NOT NULL
+    """,
+)

@@ -1,0 +1,76 @@
+"""Athena names, bounds and settings: the default catalog is not written, another catalog is;
+the settings refuse what Athena cannot have."""
+
+from __future__ import annotations
+
+import pytest
+
+from lineage_assets.athena import settings
+from lineage_assets.athena.fetch import clean, parse_execution
+from lineage_assets.athena.ids import default_database, relation
+from lineage_assets.athena.lineage import LineageCache
+from lineage_assets.athena.records import bounded_query
+from lineage_assets.config import ConfigError
+
+
+def test_relation_names_meet_git_sql_and_glue() -> None:
+    assert relation("awsdatacatalog.raw.customers") == "raw.customers"
+    assert relation("raw.customers", "AwsDataCatalog") == "raw.customers"
+    assert relation("raw.customers", "mysql_prod") == "mysql_prod.raw.customers"
+    assert relation("mysql_prod.raw.customers", "mysql_prod") == "mysql_prod.raw.customers"
+    assert relation("s3://b/x/", "mysql_prod") == "s3://b/x/"
+    assert default_database("AwsDataCatalog", "raw") == "raw"
+    assert default_database(None, "raw") == "raw"
+    assert default_database("mysql_prod", "raw") == "mysql_prod.raw"
+    assert default_database("AwsDataCatalog", None) is None
+
+
+def test_federated_catalog_context_qualifies_with_its_catalog() -> None:
+    parsed = LineageCache(1 << 18).lineage("SELECT * FROM orders", "mysql_prod", "shop")
+    assert parsed.lineage is not None
+    assert parsed.lineage.statements[0].sources == ["mysql_prod.shop.orders"]
+
+
+def test_repeated_texts_are_parsed_once() -> None:
+    cache = LineageCache(1 << 18)
+    for _ in range(3):
+        cache.lineage("INSERT INTO a SELECT x FROM b", None, "db")
+    cache.lineage("INSERT INTO a SELECT x FROM b", None, "other")
+    assert cache.parsed == 2
+
+
+def test_untrusted_answer_fields_are_checked() -> None:
+    assert parse_execution({"QueryExecutionId": 5}, "wg") is None
+    execution = parse_execution(
+        {
+            "QueryExecutionId": "x" * 500,
+            "Query": ["not", "text"],
+            "Status": "SUCCEEDED",
+            "QueryExecutionContext": {"Database": "d" * 10_000},
+            "Statistics": {"DataScannedInBytes": "12"},
+        },
+        "wg",
+    )
+    assert execution is not None
+    assert len(execution.execution_id) == 128 and execution.query == ""
+    assert execution.state is None and execution.scanned_bytes is None
+    assert execution.database is not None and len(execution.database) == 256
+    assert clean("a\udcffb?") == "a\ufffdb?"
+
+
+def test_stored_text_is_cut_with_a_marker() -> None:
+    text, cut = bounded_query("x" * 70_000)
+    assert cut and text.endswith("[statement text truncated: 70000 characters in all]")
+    assert bounded_query("SELECT 1") == ("SELECT 1", False)
+
+
+def test_settings_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LINEAGE_ATHENA_DAYS", "7")
+    monkeypatch.setenv("LINEAGE_ATHENA_MAX_EXECUTIONS", "100")
+    assert settings.from_env() == settings.AthenaSettings(days=7, max_executions=100)
+    monkeypatch.setenv("LINEAGE_ATHENA_DAYS", "90")
+    with pytest.raises(ConfigError, match="days"):
+        settings.from_env()
+    monkeypatch.setenv("LINEAGE_ATHENA_DAYS", "soon")
+    with pytest.raises(ConfigError, match="LINEAGE_ATHENA_DAYS"):
+        settings.from_env()
