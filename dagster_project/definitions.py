@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import dagster as dg
 
-from dagster_project.defs import graph, openlineage, retention, s3, sagemaker, sql, store
+from dagster_project.defs import graph, openlineage, retention, s3, sagemaker, sql, staging, store
 from dagster_project.resources import (
     AwsResource,
     LineageStoreResource,
@@ -14,7 +14,7 @@ from dagster_project.resources import (
     SqlRepoResource,
 )
 
-DOMAINS = (store, sql, sagemaker, s3, retention, graph, openlineage)
+DOMAINS = (store, sql, sagemaker, s3, retention, graph, openlineage, staging)
 
 
 @dg.definitions

@@ -25,9 +25,17 @@ S3_DATASET_SCHEMAS = dg.AssetKey("s3_dataset_schemas")
 LINEAGE_GRAPH = dg.AssetKey("lineage_graph")
 OPENLINEAGE_EXPORT = dg.AssetKey("openlineage_export")
 RETENTION_REPORTS = dg.AssetKey("retention_reports")
+# Applies the batches staged by crawl runs that hold no writer (`defs/staging/`).
+INGEST_STAGED = dg.AssetKey("ingest_staged")
 
 # Every source asset of the nightly crawl: the graph and the store's health run after them.
-SOURCE_ASSET_KEYS = (S3_BUCKET_POSTURE, SAGEMAKER_CRAWL, SQL_LINEAGE, S3_DATASET_SCHEMAS)
+SOURCE_ASSET_KEYS = (
+    S3_BUCKET_POSTURE,
+    SAGEMAKER_CRAWL,
+    SQL_LINEAGE,
+    S3_DATASET_SCHEMAS,
+    INGEST_STAGED,
+)
 
 # Jobs, the schedule and the sensor.
 LINEAGE_JOB = "lineage_job"
@@ -39,3 +47,12 @@ PIPELINE_DISCOVERY_SENSOR = "sagemaker_pipeline_discovery"
 
 # The dynamic partitions of `SAGEMAKER_PIPELINE_LINEAGE`: one per pipeline.
 SAGEMAKER_PIPELINES_PARTITIONS = "sagemaker_pipelines"
+
+# Fan out, fan in (`defs/staging/`): crawl steps staged in parallel runs, one ingest applies them.
+STAGING_GROUP = "staging"
+SAGEMAKER_CRAWL_STAGED = dg.AssetKey("sagemaker_crawl_staged")
+STAGED_CRAWL_JOB = "staged_crawl_job"
+INGEST_STAGED_JOB = "ingest_staged_job"
+# The dimensions of the staged crawls' partitions (`<account>|<region>` as Dagster writes it).
+AWS_ACCOUNTS_PARTITIONS = "aws_accounts"
+AWS_REGIONS_PARTITIONS = "aws_regions"
