@@ -55,6 +55,7 @@ from lineage_dev.emulator.runner import (
     run_execution,
 )
 from lineage_dev.emulator.seed_accounts import seed_organization
+from lineage_dev.emulator.seed_glue import seed_glue
 from lineage_dev.emulator.storage import ObjectWriter, child_uri
 
 LARGE_PARQUET_ROWS = 2_000_000
@@ -559,6 +560,7 @@ def seed_account(
         runtimes = {r: Runtime(r, sagemaker[r], writer, content, rng) for r in REGIONS}
         records = run_executions(runtimes, specs)
         seed_organization(endpoint_url)
+        seed_glue(endpoint_url)
     finally:
         for client in [*s3.values(), *sagemaker.values()]:
             client.close()
