@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from lineage_assets.accounts.sessions import CREATE_LOCK
+from lineage_assets.accounts.sessions import creation_lock
 from lineage_assets.aws import client_config
 
 if TYPE_CHECKING:
@@ -38,6 +38,7 @@ class AccountClients:
         self.name = name
         self.assumed = assumed
         self._botocore = session
+        self._lock = creation_lock(session)
         self._session = boto3.session.Session(botocore_session=session)
         self._config = client_config(max_attempts, MAX_POOL_CONNECTIONS)
         self._clients: dict[tuple[str, str], Any] = {}
@@ -45,7 +46,7 @@ class AccountClients:
     def client(self, service: str, region: str) -> Any:
         """The account's client of `service` in `region` (made once, then shared)."""
         key = (service, region)
-        with CREATE_LOCK:
+        with self._lock:
             made = self._clients.get(key)
             if made is None:
                 made = self._session.client(service, region_name=region, config=self._config)
@@ -62,7 +63,7 @@ class AccountClients:
 
     def close(self) -> None:
         """Close every client made (their connection pools)."""
-        with CREATE_LOCK:
+        with self._lock:
             clients, self._clients = list(self._clients.values()), {}
         for made in clients:
             made.close()

@@ -157,7 +157,7 @@ class Opener:
         )
         return AccountClients(
             account.account_id,
-            session_with(credentials),
+            session_with(credentials, like=self.source),
             partition=self.caller.partition,
             name=account.name,
             assumed=True,

@@ -5,6 +5,7 @@ and refreshable credentials, so botocore refreshes them before they expire."""
 from __future__ import annotations
 
 import threading
+import weakref
 from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -16,9 +17,19 @@ if TYPE_CHECKING:
     from botocore.session import Session
 
 ASSUME_ROLE_METHOD = "assume-role"
-# botocore sessions are not thread-safe: every client is created under this lock (rarely: one
-# per account, service and region, and one STS client per refresh).
-CREATE_LOCK = threading.Lock()
+# botocore sessions are not thread-safe: a session's clients are created under its lock
+# (rarely: one per account, service and region, and one STS client per refresh).
+_LOCKS: weakref.WeakKeyDictionary[Session, threading.Lock] = weakref.WeakKeyDictionary()
+_LOCKS_LOCK = threading.Lock()
+
+
+def creation_lock(session: Session) -> threading.Lock:
+    """The lock under which clients of `session` are created."""
+    with _LOCKS_LOCK:
+        lock = _LOCKS.get(session)
+        if lock is None:
+            lock = _LOCKS[session] = threading.Lock()
+        return lock
 
 
 def default_session() -> Session:
@@ -70,7 +81,7 @@ def assumed_credentials(
 
     def sts_client(service: str, **keys: Any) -> Any:
         """The STS client the fetcher calls AssumeRole with (retries as every client)."""
-        with CREATE_LOCK:
+        with creation_lock(source):
             return source.create_client(
                 service, region_name=sts_region, config=client_config(max_attempts=3), **keys
             )
@@ -84,9 +95,10 @@ def assumed_credentials(
     )
 
 
-def session_with(credentials: Credentials) -> Session:
+def session_with(credentials: Credentials, like: Session | None = None) -> Session:
     """A botocore session (region, endpoint and other config from the usual places) whose only
-    credential source is `credentials`."""
+    credential source is `credentials`; it shares `like`'s loaded service models (loading
+    them again costs about 0.2 s a session)."""
     import botocore.session
     from botocore.credentials import CredentialProvider, CredentialResolver
 
@@ -101,4 +113,6 @@ def session_with(credentials: Credentials) -> Session:
 
     session = botocore.session.get_session()
     session.register_component("credential_provider", CredentialResolver(providers=[Given()]))
+    if like is not None:
+        session.register_component("data_loader", like.get_component("data_loader"))
     return session
