@@ -18,6 +18,7 @@ if TYPE_CHECKING:  # the library (boto3, duckdb, git) loads when a run uses it, 
     import duckdb
     from botocore.client import BaseClient
 
+    from lineage_assets.accounts.clients import AccountClients
     from lineage_assets.accounts.estate import Estate
     from lineage_assets.accounts.settings import AccountSettings
     from lineage_assets.git_sql.repository import GitSourceConfig
@@ -221,6 +222,16 @@ class AwsResource(EnvironmentSettings):
         from lineage_assets.accounts.estate import open_estate
 
         return open_estate(self.account_settings(), self.region_list, max_attempts=max_attempts)
+
+    def account_clients(self, account_id: str, region: str) -> AccountClients:
+        """The clients of one configured account (the caller's default chain, or the assumed
+        role), checked in `region`; a run asking for another fails with one line naming it."""
+        from lineage_assets.accounts.estate import AccountUnavailable, open_account
+
+        try:
+            return open_account(self.account_settings(), account_id, region)
+        except AccountUnavailable as error:
+            raise dg.Failure(description=str(error)) from None
 
     @property
     def extra_s3_prefixes(self) -> list[str]:

@@ -14,7 +14,13 @@ from botocore.session import Session
 
 from dagster_project.resources import AwsResource, ConfigurationInvalid
 from lineage_assets.accounts.discovery import organization_accounts
-from lineage_assets.accounts.estate import Estate, open_estate, record
+from lineage_assets.accounts.estate import (
+    AccountUnavailable,
+    Estate,
+    open_account,
+    open_estate,
+    record,
+)
 from lineage_assets.accounts.sessions import (
     assumed_credentials,
     default_session,
@@ -283,3 +289,17 @@ def test_a_malformed_account_setting_fails_the_run_with_one_line_naming_it():
     with pytest.raises(ConfigurationInvalid) as raised:
         AwsResource(regions="us-east-1", accounts="1234").account_settings()
     assert (raised.value.description or "").startswith("LINEAGE_AWS_ACCOUNTS:")
+
+
+def test_one_account_opens_by_id_when_configured_and_refuses_otherwise(organization):
+    settings = AccountSettings(mode=AccountsMode.EXPLICIT, account_ids=(MEMBERS[0], MEMBERS[1]))
+    member = open_account(settings, MEMBERS[0], "eu-west-1", source=organization)
+    assert member.assumed and member.account_id == MEMBERS[0]
+    assert member.client("sts", "eu-west-1").get_caller_identity()["Account"] == MEMBERS[0]
+    with pytest.raises(AccountUnavailable, match=f"aws_account:{MEMBERS[2]}: not among"):
+        open_account(settings, MEMBERS[2], "eu-west-1", source=organization)
+    with (
+        faults.injected(denied_accounts=[MEMBERS[1]]),
+        pytest.raises(AccountUnavailable, match=f"aws_account:{MEMBERS[1]}: AccessDenied"),
+    ):
+        open_account(settings, MEMBERS[1], "eu-west-1", source=organization, max_attempts=1)

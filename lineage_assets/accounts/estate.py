@@ -254,6 +254,55 @@ def open_estate(
     return estate
 
 
+class AccountUnavailable(Exception):
+    """One account asked for by id that is not configured, or cannot be acted in (its role
+    refused, or the region does not answer); the message is one line naming it."""
+
+
+def allowed(settings: AccountSettings, caller: Caller, account_id: str) -> bool:
+    """Whether the settings cover `account_id` (an organization's member is trusted to be
+    listed: partition keys come from the listing)."""
+    if account_id in settings.exclude:
+        return False
+    if settings.mode is AccountsMode.CALLER:
+        return account_id == caller.account_id
+    if settings.mode is AccountsMode.EXPLICIT:
+        return account_id in settings.account_ids
+    return True
+
+
+def open_account(
+    settings: AccountSettings,
+    account_id: str,
+    region: str,
+    *,
+    source: Session | None = None,
+    max_attempts: int = 5,
+) -> AccountClients:
+    """One configured account's clients, checked in `region` (for a run of one account and
+    region, e.g. a partition); AccountUnavailable when it cannot be used."""
+    source = source or default_session()
+    sts = source.create_client("sts", region_name=region, config=client_config(max_attempts))
+    try:
+        caller = caller_identity(sts)
+    finally:
+        sts.close()
+    if not allowed(settings, caller, account_id):
+        raise AccountUnavailable(
+            f"{account_key(account_id)}: not among the configured accounts "
+            f"({settings.mode.value}; LINEAGE_AWS_ACCOUNTS, LINEAGE_AWS_ACCOUNTS_EXCLUDE)"
+        )
+    opener = Opener(settings, caller, source, region, max_attempts)
+    clients, _, problems = opener.open(Account(account_id), [region])
+    if problems:
+        if clients is not None:
+            clients.close()
+        first = problems[0]
+        raise AccountUnavailable(f"{first.key}: {first.error_type}: {first.message}")
+    assert clients is not None
+    return clients
+
+
 def record(estate: Estate, sink: RecordSink, run_id: str | None = None) -> None:
     """Write the estate through the sink: an ok source per opened account and usable region
     (its earlier failure cleared), an error row per problem (last success kept, stale)."""
