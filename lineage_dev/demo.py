@@ -66,6 +66,8 @@ def demo_environment(endpoint_url: str, sql_remote: Path, home: Path) -> dict[st
         **emulator_environment(endpoint_url, os.environ),
         "LINEAGE_HOME": str(home),
         "LINEAGE_AWS_REGIONS": os.environ.get("LINEAGE_AWS_REGIONS", DEMO_REGIONS),
+        # The seeded organization: its management account and the member account.
+        "LINEAGE_AWS_ACCOUNTS": os.environ.get("LINEAGE_AWS_ACCOUNTS", "organization"),
         "LINEAGE_SQL_REPO": str(sql_remote),
         "DAGSTER_HOME": os.environ.get("DAGSTER_HOME", str(PROJECT / ".dagster_home")),
     }

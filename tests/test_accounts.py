@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from botocore.credentials import DeferredRefreshableCredentials
+from botocore.exceptions import ClientError
 from botocore.session import Session
 
 from dagster_project.resources import AwsResource, ConfigurationInvalid
@@ -20,6 +21,7 @@ from lineage_assets.accounts.estate import (
     open_account,
     open_estate,
     record,
+    region_problem,
 )
 from lineage_assets.accounts.sessions import (
     assumed_credentials,
@@ -303,3 +305,19 @@ def test_one_account_opens_by_id_when_configured_and_refuses_otherwise(organizat
         pytest.raises(AccountUnavailable, match=f"aws_account:{MEMBERS[1]}: AccessDenied"),
     ):
         open_account(settings, MEMBERS[1], "eu-west-1", source=organization, max_attempts=1)
+
+
+@pytest.mark.parametrize(
+    ("code", "meaning"),
+    [
+        ("UnrecognizedClientException", "region not enabled"),  # SageMaker, Glue (JSON APIs)
+        ("InvalidClientTokenId", "region not enabled"),  # STS in a disabled opt-in region
+        ("AuthFailure", "region not enabled"),  # EC2-style APIs
+        ("ThrottlingException", "region throttled"),
+        ("Throttling", "region throttled"),  # STS's (query API) throttling code
+        ("InternalFailure", "region unusable"),
+    ],
+)
+def test_a_failed_region_probe_says_why(code, meaning):
+    error = ClientError({"Error": {"Code": code, "Message": "m"}}, "GetCallerIdentity")
+    assert region_problem(error).startswith(meaning)
