@@ -6,7 +6,17 @@ from __future__ import annotations
 
 import dagster as dg
 
-from dagster_project.defs import graph, openlineage, retention, s3, sagemaker, sql, staging, store
+from dagster_project.defs import (
+    glue,
+    graph,
+    openlineage,
+    retention,
+    s3,
+    sagemaker,
+    sql,
+    staging,
+    store,
+)
 from dagster_project.resources import (
     AwsResource,
     LineageStoreResource,
@@ -14,7 +24,7 @@ from dagster_project.resources import (
     SqlRepoResource,
 )
 
-DOMAINS = (store, sql, sagemaker, s3, retention, graph, openlineage, staging)
+DOMAINS = (store, sql, sagemaker, s3, glue, retention, graph, openlineage, staging)
 
 
 @dg.definitions

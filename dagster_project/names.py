@@ -25,6 +25,7 @@ S3_DATASET_SCHEMAS = dg.AssetKey("s3_dataset_schemas")
 LINEAGE_GRAPH = dg.AssetKey("lineage_graph")
 OPENLINEAGE_EXPORT = dg.AssetKey("openlineage_export")
 RETENTION_REPORTS = dg.AssetKey("retention_reports")
+GLUE_CATALOG = dg.AssetKey("glue_catalog")
 # Applies the batches staged by crawl runs that hold no writer (`defs/staging/`).
 INGEST_STAGED = dg.AssetKey("ingest_staged")
 
@@ -35,6 +36,7 @@ SOURCE_ASSET_KEYS = (
     SQL_LINEAGE,
     S3_DATASET_SCHEMAS,
     INGEST_STAGED,
+    GLUE_CATALOG,
 )
 
 # Jobs, the schedule and the sensor.

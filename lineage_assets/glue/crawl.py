@@ -11,7 +11,7 @@ good rows stay, stale.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -278,3 +278,21 @@ def _crawl_table(
     crawl.pending.append(records)
     if len(crawl.pending) >= WRITE_BATCH:
         crawl.flush()
+
+
+def crawl_targets(
+    sink: RecordSink,
+    targets: Iterable[tuple[str, str, ClientFactory | Any]],
+    read_conn: duckdb.DuckDBPyConnection,
+    *,
+    run_id: str | None = None,
+    force: bool = False,
+) -> GlueCrawlReport:
+    """Crawl each (account id, region, client factory) in turn; one failing is recorded (by
+    `crawl_region`) and the others go on."""
+    report = GlueCrawlReport()
+    for account_id, region, factory in targets:
+        report.merge(
+            crawl_region(sink, factory, account_id, region, read_conn, run_id=run_id, force=force)
+        )
+    return report

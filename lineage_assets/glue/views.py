@@ -146,3 +146,28 @@ def schema_drift(conn: duckdb.DuckDBPyConnection) -> list[TableDrift]:
         if differences:
             found.append(TableDrift(node, account, region, location, sample[0], tuple(differences)))
     return found
+
+
+@dataclass(frozen=True)
+class RegionSummary:
+    """What the store holds of one account's region: databases, tables, views, PII columns."""
+
+    account_id: str
+    region: str
+    databases: int
+    tables: int
+    views: int
+    pii_columns: int
+
+
+def region_summaries(conn: duckdb.DuckDBPyConnection) -> list[RegionSummary]:
+    """Counts per account and region of the stored catalog."""
+    rows = conn.execute(
+        "SELECT t.account_id, t.region, count(DISTINCT t.database_name), "
+        "count(*) FILTER (WHERE coalesce(t.table_type, '') <> 'VIRTUAL_VIEW'), "
+        "count(*) FILTER (WHERE t.table_type = 'VIRTUAL_VIEW'), "
+        "coalesce(sum((SELECT count(*) FROM glue_columns c WHERE c.source_key = t.source_key "
+        "AND c.pii_class IS NOT NULL)), 0) "
+        "FROM glue_tables t GROUP BY ALL ORDER BY ALL"
+    ).fetchall()
+    return [RegionSummary(*row) for row in rows]

@@ -13,6 +13,7 @@ from pydantic import Field
 from dagster_project.defs.s3.metadata import crawl_metadata, posture_metadata
 from dagster_project.names import (
     CRAWL_RUN,
+    GLUE_CATALOG,
     S3_BUCKET_POSTURE,
     S3_DATASET_SCHEMAS,
     SAGEMAKER_CRAWL,
@@ -25,8 +26,9 @@ from dagster_project.runs import crawl_run_id
 if TYPE_CHECKING:  # pyarrow and boto3 load when a run samples, not with the code location
     from lineage_assets.s3_schema.sampler import SamplingConfig
 
-# Sources whose rows name the URIs and buckets this asset reads (ordering only).
-UPSTREAM_SOURCE_KEYS = (S3_BUCKET_POSTURE, SAGEMAKER_CRAWL, SQL_LINEAGE)
+# Sources whose rows name the URIs and buckets this asset reads (ordering only): Glue
+# tables' locations are sampled too.
+UPSTREAM_SOURCE_KEYS = (S3_BUCKET_POSTURE, SAGEMAKER_CRAWL, SQL_LINEAGE, GLUE_CATALOG)
 
 
 class S3SchemaConfig(dg.Config):
