@@ -196,3 +196,23 @@ def test_a_tampered_batch_is_rejected_whole_and_logged(tmp_path: Path, how: str)
         ]
         (message,) = store.conn.execute("SELECT message FROM crawl_errors").fetchone()
         assert message.startswith("staged batch rejected")
+
+
+def test_batches_applied_together_fall_back_one_by_one_when_one_is_refused(tmp_path: Path):
+    location = StagingLocation.from_url(str(tmp_path / "staging"))
+    bad = sql_source("b", 1)
+    bad.rows["sql_files"] = [{"repo": "b", "path": "f1.sql", "statement_count": "many"}]
+    with StagingSink(location, "three", max_batch_operations=2) as sink:
+        sink.replace_sources([sql_source("a", 0), sql_source("a", 1)])
+        sink.replace_sources([sql_source("b", 0), bad])
+        sink.replace_sources([sql_source("c", 0), sql_source("c", 1)])
+    assert len(sink.committed) == 3
+    with LineageStore.open(tmp_path / "s.duckdb") as store:
+        statuses = [a.status for a in ingest(store, location).applied]
+        assert statuses == [APPLIED, APPLIED_PER_OPERATION, APPLIED]
+        landed = dict(store.conn.execute("SELECT source_key, status FROM sources").fetchall())
+        assert landed == {
+            "sql:a/f0.sql": "ok", "sql:a/f1.sql": "ok", "sql:b/f0.sql": "ok",
+            "sql:b/f1.sql": "failed", "sql:c/f0.sql": "ok", "sql:c/f1.sql": "ok",
+        }  # fmt: skip
+        assert store.conn.execute("SELECT count(*) FROM staging_batches").fetchone() == (3,)

@@ -11,7 +11,7 @@ is marked failed (its last good rows stay, stale) and the rest lands.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -48,20 +48,27 @@ class Applied:
     failed_sources: tuple[str, ...] = ()
 
 
-def steps(operations: list[Operation]) -> Iterator[list[Operation]]:
-    """The operations in order, consecutive replaces of distinct sources grouped."""
-    group: list[Operation] = []
-    for op in operations:
-        if op.op == REPLACE and all(o.source_key != op.source_key for o in group):
-            group.append(op)
-            continue
-        if group:
-            yield group
-            group = []
-        if op.op == REPLACE:
-            group = [op]
-        else:
-            yield [op]
+Step = list[tuple[StagedBatch, Operation]]
+
+
+def steps(batches: Sequence[StagedBatch]) -> Iterator[Step]:
+    """The batches' operations in order; consecutive replaces of distinct sources (across
+    batches too) grouped into one step."""
+    group: Step = []
+    keys: set[str] = set()
+    for batch in batches:
+        for op in batch.operations:
+            if op.op == REPLACE and op.source_key not in keys:
+                group.append((batch, op))
+                keys.add(op.source_key)
+                continue
+            if group:
+                yield group
+                group, keys = [], set()
+            if op.op == REPLACE:
+                group, keys = [(batch, op)], {op.source_key}
+            else:
+                yield [(batch, op)]
     if group:
         yield group
 
@@ -116,38 +123,44 @@ def _upserts(
     ]
 
 
-def _replace(
-    store: LineageStore, batch: StagedBatch, group: list[Operation], run_id: str | None
-) -> int:
-    """A run of replaces as one bulk replace."""
-    whole = len(group) == sum(op.op == REPLACE for op in batch.operations)
-    seqs = pa.array([op.seq for op in group], pa.int32())
-    keys = pa.array([op.source_key for op in group], pa.string())
-    tables = {}
-    for table, (entry, arrow) in batch.rows.items():
-        part = _part(arrow, seqs, whole)
-        if part.num_rows:
-            tables[table] = _typed(store, entry, part, keys, seqs)
-    upserts = []
-    for entry, arrow in batch.history:
-        part = _part(arrow, seqs, whole)
-        if part.num_rows:
-            upserts += _upserts(store, entry, part, seqs)
+def _replace(store: LineageStore, step: Step, run_id: str | None) -> int:
+    """A run of replaces (from one or several batches) as one bulk replace; parts of a table
+    with the same columns are concatenated into one INSERT."""
+    per_batch: dict[int, tuple[StagedBatch, list[Operation]]] = {}
+    for batch, op in step:
+        per_batch.setdefault(id(batch), (batch, []))[1].append(op)
+    parts: dict[tuple[str, pa.Schema], list[pa.Table]] = {}
+    upserts: list[ArrowUpsert] = []
+    for batch, ops in per_batch.values():
+        whole = len(ops) == sum(op.op == REPLACE for op in batch.operations)
+        seqs = pa.array([op.seq for op in ops], pa.int32())
+        keys = pa.array([op.source_key for op in ops], pa.string())
+        for table, (entry, arrow) in batch.rows.items():
+            part = _part(arrow, seqs, whole)
+            if part.num_rows:
+                typed = _typed(store, entry, part, keys, seqs)
+                parts.setdefault((table, typed.schema), []).append(typed)
+        for entry, arrow in batch.history:
+            part = _part(arrow, seqs, whole)
+            if part.num_rows:
+                upserts += _upserts(store, entry, part, seqs)
+    tables = [
+        (table, pieces[0] if len(pieces) == 1 else pa.concat_tables(pieces))
+        for (table, _), pieces in parts.items()
+    ]
     metas = [
         SourceMeta(op.source_key, op.source_kind or "", op.display_name, op.content_hash,
                    op.tables, op.row_count)
-        for op in group
+        for _, op in step
     ]  # fmt: skip
-    return replace_arrow(store, metas, tables, upserts, run_id or group[0].run_id)
+    return replace_arrow(store, metas, tables, upserts, run_id or step[0][1].run_id)
 
 
-def _apply(
-    store: LineageStore, batch: StagedBatch, group: list[Operation], run_id: str | None
-) -> int:
+def _apply(store: LineageStore, step: Step, run_id: str | None) -> int:
     """One step: a bulk replace, or one other operation through the store's own method."""
-    op = group[0]
+    op = step[0][1]
     if op.op == REPLACE:
-        return _replace(store, batch, group, run_id)
+        return _replace(store, step, run_id)
     runs = run_id or op.run_id
     if op.op == MARK_FAILED:
         store.mark_failed(op.source_key, op.source_kind or "", op.message or "", run_id=runs,
@@ -177,6 +190,53 @@ def _entry(batch: StagedBatch, status: str, run_id: str | None, message: str | N
     )
 
 
+def apply_batches(
+    store: LineageStore,
+    batches: Sequence[StagedBatch],
+    *,
+    run_id: str | None = None,
+    progress: Progress | None = None,
+) -> list[Applied]:
+    """Apply checked batches once, in the given order, in one transaction with their ledger
+    rows (fewer, larger writes: one DELETE and INSERT per table for all their sources). When
+    that transaction fails on the data, each batch is applied on its own, and a batch that
+    fails alone is applied operation by operation. `run_id` (the ingest's crawl run)
+    replaces the run ids staged by the producers."""
+    note = progress or (lambda _: None)
+    ids = [batch.manifest.batch_id for batch in batches]
+    done = views.applied_batches(store.conn, ids)
+    results = [Applied(batch_id, ALREADY_APPLIED, 0, 0) for batch_id in ids if batch_id in done]
+    todo = [batch for batch in batches if batch.manifest.batch_id not in done]
+    if not todo:
+        return results
+    partial = views.partially_applied(store.conn, [b.manifest.batch_id for b in todo])
+    if partial:  # a rerun after a per-operation apply stopped midway: continue it
+        for batch in todo:
+            if batch.manifest.batch_id in partial:
+                results.append(_one_by_one(store, batch, run_id, note, None))
+            else:
+                results += apply_batches(store, [batch], run_id=run_id, progress=progress)
+        return results
+    try:
+        with store.transaction() as conn:
+            for step in steps(todo):
+                _apply(store, step, run_id)
+                first, last = step[0], step[-1]
+                note(f"applied {first[0].manifest.batch_id}:{first[1].seq} "
+                     f"to {last[0].manifest.batch_id}:{last[1].seq}")  # fmt: skip
+            for batch in todo:
+                record_batch(conn, _entry(batch, APPLIED, run_id, None))
+    except (RecordError, duckdb.Error) as error:
+        if len(todo) > 1:
+            for batch in todo:
+                results += apply_batches(store, [batch], run_id=run_id, progress=progress)
+            return results
+        return [*results, _one_by_one(store, todo[0], run_id, note, error)]
+    return results + [
+        Applied(b.manifest.batch_id, APPLIED, len(b.operations), b.manifest.rows) for b in todo
+    ]
+
+
 def apply_batch(
     store: LineageStore,
     batch: StagedBatch,
@@ -184,32 +244,29 @@ def apply_batch(
     run_id: str | None = None,
     progress: Progress | None = None,
 ) -> Applied:
-    """Apply a checked batch once (the caller skips batches the ledger already holds);
-    `run_id` (the ingest's crawl run) replaces the run ids staged by the producers."""
-    note = progress or (lambda _: None)
+    """Apply one checked batch once (see `apply_batches`)."""
+    (applied,) = apply_batches(store, [batch], run_id=run_id, progress=progress)
+    return applied
+
+
+def _one_by_one(
+    store: LineageStore,
+    batch: StagedBatch,
+    run_id: str | None,
+    note: Progress,
+    first_error: Exception | None,
+) -> Applied:
+    """Apply a batch one operation per transaction, each with its ledger row, skipping those
+    already done; a replace the store refuses marks its source failed (last good rows stay)."""
     batch_id = batch.manifest.batch_id
-    if views.applied_batches(store.conn, [batch_id]):
-        return Applied(batch_id, ALREADY_APPLIED, 0, 0)
     done = views.applied_operations(store.conn, batch_id)
-    first_error: Exception | None = None
-    if not done:
-        try:
-            rows = 0
-            with store.transaction() as conn:
-                for group in steps(batch.operations):
-                    rows += _apply(store, batch, group, run_id)
-                    note(f"batch {batch_id}: applied operations {group[0].seq} to {group[-1].seq}")
-                record_batch(conn, _entry(batch, APPLIED, run_id, None))
-            return Applied(batch_id, APPLIED, len(batch.operations), rows)
-        except (RecordError, duckdb.Error) as error:
-            first_error = error
     rows, failed = 0, []
     for op in batch.operations:
         if op.seq in done:
             continue
         try:
             with store.transaction() as conn:
-                rows += _apply(store, batch, [op], run_id)
+                rows += _apply(store, [(batch, op)], run_id)
                 record_operation(conn, batch_id, op.seq)
         except (RecordError, duckdb.Error) as error:
             with store.transaction() as conn:

@@ -34,6 +34,8 @@ class Limits:
     batch_bytes: int = 2 << 30
     uncompressed_bytes: int = 8 << 30
     operations: int = 100_000
+    # Batches applied in one transaction hold at most this many rows together (in memory).
+    transaction_rows: int = 1_000_000
 
 
 @dataclass(frozen=True)

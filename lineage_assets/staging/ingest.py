@@ -8,11 +8,12 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from lineage_assets.staging import columns, views
-from lineage_assets.staging.apply import REJECTED, Applied, Progress, apply_batch
-from lineage_assets.staging.batch import Limits, read_batch, read_manifest
+from lineage_assets.staging.apply import REJECTED, Applied, Progress, apply_batches
+from lineage_assets.staging.batch import Limits, StagedBatch, read_batch, read_manifest
 from lineage_assets.staging.location import StagingLocation
 from lineage_assets.staging.manifest import Manifest, ManifestError
 from lineage_assets.store import registry
+from lineage_assets.store.bulk import checkpoints_deferred
 from lineage_assets.store.ledger import LedgerEntry, record_batch
 from lineage_assets.store.writer import LineageStore, utcnow
 
@@ -67,6 +68,36 @@ def reject(
         record_batch(conn, entry)
 
 
+def _apply_ready(
+    store: LineageStore,
+    location: StagingLocation,
+    ready: list[Manifest],
+    report: IngestReport,
+    run_id: str | None,
+    limits: Limits,
+    progress: Progress | None,
+    schemas: registry.Registry | None,
+) -> None:
+    """Read and apply the committed batches in producer order, consecutive ones together in
+    one transaction up to `limits.transaction_rows`; untrustworthy ones are rejected."""
+    known = columns.tables(schemas)
+    pending: list[StagedBatch] = []
+    for manifest in sorted(ready, key=lambda m: m.order):
+        if (
+            pending
+            and sum(b.manifest.rows for b in pending) + manifest.rows > limits.transaction_rows
+        ):
+            report.applied += apply_batches(store, pending, run_id=run_id, progress=progress)
+            pending = []
+        try:
+            pending.append(read_batch(location, manifest, known, limits))
+        except (ManifestError, OSError) as error:
+            reject(store, manifest.batch_id, manifest, str(error), run_id)
+            report.rejected[manifest.batch_id] = str(error)
+    if pending:
+        report.applied += apply_batches(store, pending, run_id=run_id, progress=progress)
+
+
 def ingest(
     store: LineageStore,
     location: StagingLocation,
@@ -78,7 +109,8 @@ def ingest(
     progress: Progress | None = None,
     schemas: registry.Registry | None = None,
 ) -> IngestReport:
-    """Apply every committed batch not yet applied, in producer order; then sweep and delete."""
+    """Apply every committed batch not yet applied, in producer order (consecutive batches
+    together in one transaction, up to `limits.transaction_rows`); then sweep and delete."""
     report = IngestReport()
     listed = location.list_batches()
     done = views.applied_batches(store.conn, [item.batch_id for item in listed])
@@ -99,15 +131,8 @@ def ingest(
         except (ManifestError, OSError) as error:
             reject(store, item.batch_id, None, str(error), run_id)
             report.rejected[item.batch_id] = str(error)
-    known = columns.tables(schemas)
-    for manifest in sorted(ready, key=lambda m: m.order):
-        try:
-            batch = read_batch(location, manifest, known, limits)
-        except (ManifestError, OSError) as error:
-            reject(store, manifest.batch_id, manifest, str(error), run_id)
-            report.rejected[manifest.batch_id] = str(error)
-            continue
-        report.applied.append(apply_batch(store, batch, run_id=run_id, progress=progress))
+    with checkpoints_deferred(store):
+        _apply_ready(store, location, ready, report, run_id, limits or Limits(), progress, schemas)
     applied_now = {a.batch_id for a in report.applied} | set(report.rejected)
     for batch_id, applied_at in views.applied_batches(store.conn, [*done, *applied_now]).items():
         if now - applied_at >= keep or keep <= timedelta(0):

@@ -29,3 +29,15 @@ def applied_operations(conn: duckdb.DuckDBPyConnection, batch_id: str) -> set[in
         "SELECT seq FROM staging_applied_operations WHERE batch_id = ?", [batch_id]
     ).fetchall()
     return {seq for (seq,) in rows}
+
+
+def partially_applied(conn: duckdb.DuckDBPyConnection, batch_ids: Iterable[str]) -> set[str]:
+    """Those of the given batches with operations applied one at a time (but not all)."""
+    ids = sorted(set(batch_ids))
+    if not ids:
+        return set()
+    rows = conn.execute(
+        "SELECT DISTINCT batch_id FROM staging_applied_operations WHERE list_contains(?, batch_id)",
+        [ids],
+    ).fetchall()
+    return {batch_id for (batch_id,) in rows}

@@ -6,7 +6,8 @@ minus turning every row into a Python dict first: staged Parquet arrives typed.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pyarrow as pa
@@ -102,24 +103,25 @@ def upsert_arrow(store: LineageStore, upsert: ArrowUpsert) -> None:
 def replace_arrow(
     store: LineageStore,
     sources: Sequence[SourceMeta],
-    tables: Mapping[str, pa.Table],
+    tables: Sequence[tuple[str, pa.Table]],
     upserts: Sequence[ArrowUpsert] = (),
     run_id: str | None = None,
 ) -> int:
     """Replace several sources in one transaction (joining an open one) from Arrow tables
-    that carry a `source_key` column naming one of `sources`; returns the rows written."""
+    that carry a `source_key` column naming one of `sources` (a table may come in several
+    parts, each one INSERT); returns the rows written."""
     if not sources:
         return 0
     keys = [s.source_key for s in sources]
     if len(set(keys)) != len(keys) or not all(keys):
         raise RecordError(f"source keys must be unique and non-empty in one batch: {keys}")
     owned = set(store.catalog.source_tables)
-    for table, rows in tables.items():
+    for table, rows in tables:
         if table not in owned:
             raise RecordError(f"table {table!r} is not a per-source table")
         if SOURCE_KEY not in rows.column_names:
             raise RecordError(f"rows for {table!r} carry no {SOURCE_KEY} column")
-    named = {t for s in sources for t in s.tables} | set(tables)
+    named = {t for s in sources for t in s.tables} | {table for table, _ in tables}
     with store.transaction() as conn:
         conn.register("_batch_sources", _bookkeeping(sources, run_id))
         try:
@@ -133,7 +135,7 @@ def replace_arrow(
                     f"DELETE FROM {quote(table)} "  # noqa: S608
                     "WHERE source_key IN (SELECT source_key FROM _batch_sources)"
                 )
-            for table, rows in tables.items():
+            for table, rows in tables:
                 _insert_arrow(store, table, rows)
             for upsert in upserts:
                 upsert_arrow(store, upsert)
@@ -143,4 +145,16 @@ def replace_arrow(
         finally:
             conn.unregister("_batch_sources")
         store._touch(run_id)
-    return sum(rows.num_rows for rows in tables.values())
+    return sum(rows.num_rows for _, rows in tables)
+
+
+@contextmanager
+def checkpoints_deferred(store: LineageStore, threshold: str = "1GiB") -> Iterator[None]:
+    """Let the WAL grow to `threshold` while the block writes, so a large commit does not also
+    checkpoint the file; `publish` (or closing the store) checkpoints once afterwards."""
+    (previous,) = store.conn.execute("SELECT current_setting('checkpoint_threshold')").fetchall()[0]
+    store.conn.execute("SET checkpoint_threshold = ?", [threshold])
+    try:
+        yield
+    finally:
+        store.conn.execute("SET checkpoint_threshold = ?", [previous])

@@ -1,0 +1,147 @@
+"""Fan in: the ingest of staged Parquet batches against a bare DuckDB insert of the same Parquet.
+
+1. staging.ingest  `ingest` of every staged batch (read back and checked, one transaction per
+                   batch: DELETE per table for the batch's keys, INSERT … SELECT from the Arrow
+                   tables, bookkeeping, walk index, ledger) into a fresh store, vs one plain
+                   `INSERT … SELECT * FROM read_parquet(…)` per table into a fresh migrated file
+                   (no delete, no bookkeeping, no checks), same rows; then a second night's ingest
+                   of the same sources (every row replaced). For context, today's path:
+                   `replace_sources` of the same records in batches, vs the same reference.
+"""
+
+from __future__ import annotations
+
+import statistics
+import tempfile
+from collections import defaultdict
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+
+import duckdb
+
+from benchmarks.bench_store import print_breakdown, timing_statements
+from benchmarks.harness import Result, figure, header, note, report, seconds, timed
+from benchmarks.store_data import row_count, sql_file_sources
+from lineage_assets.staging.ingest import ingest
+from lineage_assets.staging.location import StagingLocation
+from lineage_assets.staging.sink import StagingSink
+from lineage_assets.store import LineageStore, SourceRecords
+from lineage_assets.store.migrate import migrate
+from lineage_assets.store.writer import quote
+
+
+@dataclass(frozen=True)
+class Sizes:
+    """How much the benchmark does; `QUICK` is a smoke run."""
+
+    sources: int = 4000
+    per_batch: int = 500
+    store_batch: int = 200
+    plain_runs: int = 3
+
+
+FULL = Sizes()
+QUICK = Sizes(sources=400, per_batch=100, plain_runs=1)
+
+
+def run(quick: bool = False) -> list[Result]:
+    """The ingest benchmark."""
+    sizes = QUICK if quick else FULL
+    with tempfile.TemporaryDirectory(prefix="lineage-bench-staging-") as tmp:
+        return bench_ingest(Path(tmp), sql_file_sources(sizes.sources, seed=3), sizes)
+
+
+def stage(location: StagingLocation, sources: list[SourceRecords], per_batch: int) -> int:
+    """Stage every source in batches of `per_batch`; the number of batches."""
+    with StagingSink(location, "bench", max_batch_operations=per_batch) as sink:
+        for records in sources:
+            sink.replace_source(records)
+    return len(sink.committed)
+
+
+def parquet_by_table(root: Path) -> dict[str, list[str]]:
+    """The staged rows files per table."""
+    files: dict[str, list[str]] = defaultdict(list)
+    for path in sorted(root.rglob("rows.*.parquet")):
+        files[path.name.split(".")[1]].append(str(path))
+    return files
+
+
+def plain_seconds(path: Path, files: dict[str, list[str]]) -> float:
+    """One INSERT … SELECT from read_parquet per table into a fresh migrated file."""
+    conn = duckdb.connect(str(path))
+    try:
+        migrate(conn)
+
+        def insert() -> None:
+            conn.execute("BEGIN TRANSACTION")
+            for table, paths in files.items():
+                conn.execute(
+                    f"INSERT INTO {quote(table)} BY NAME "  # noqa: S608
+                    "SELECT * EXCLUDE (_seq), _seq::VARCHAR AS source_key FROM read_parquet(?)",
+                    [paths],
+                )
+            conn.execute("COMMIT")
+
+        elapsed, _ = timed(insert)
+    finally:
+        conn.close()
+        path.unlink()
+        path.with_name(path.name + ".wal").unlink(missing_ok=True)
+    return elapsed
+
+
+def ingest_seconds(store: LineageStore, location: StagingLocation) -> float:
+    """Time one ingest of everything staged; checks that every batch applied whole."""
+    elapsed, result = timed(partial(ingest, store, location))
+    assert not result.rejected and all(a.status == "applied" for a in result.applied)
+    return elapsed
+
+
+def bench_ingest(workdir: Path, sources: list[SourceRecords], sizes: Sizes) -> list[Result]:
+    """1. Ingest vs a bare insert of the same Parquet; today's store path for context."""
+    name = "staging.ingest"
+    header(name, f"{len(sources):,} SQL files staged in batches of {sizes.per_batch}")
+    rows = row_count(sources)
+    location = StagingLocation.from_url(str(workdir / "staging"))
+    stage_s, batches = timed(partial(stage, location, sources, sizes.per_batch))
+    files = parquet_by_table(workdir / "staging")
+    plain_s = statistics.median(
+        plain_seconds(workdir / f"plain-{n}.duckdb", files) for n in range(sizes.plain_runs)
+    )
+    with LineageStore.open(workdir / "staged.duckdb") as store:
+        with timing_statements(store) as timer:
+            first_s = ingest_seconds(store, location)
+            first = timer.take()
+            stage(location, sources, sizes.per_batch)
+            timer.take()
+            again_s = ingest_seconds(store, location)
+            again = timer.take()
+        ingested = store.conn.execute("SELECT sum(row_count) FROM sources").fetchone()
+    assert ingested == (rows,), (ingested, rows)
+    with LineageStore.open(workdir / "direct.duckdb") as store:
+        chunks = [
+            sources[i : i + sizes.store_batch] for i in range(0, len(sources), sizes.store_batch)
+        ]
+        direct_s, _ = timed(lambda: [store.replace_sources(chunk) for chunk in chunks])
+    figure("rows (sql_files, statements, table/column edges)", f"{rows:,}")
+    figure(f"staging ({batches} batches, Parquet + manifest)", f"{rows / stage_s:,.0f} rows/s")
+    figure("bare INSERT from read_parquet (reference)", f"{rows / plain_s:,.0f} rows/s")
+    figure("ingest into a fresh store", f"{rows / first_s:,.0f} rows/s ({seconds(first_s)})")
+    figure("ingest, second night (every row replaced)", f"{rows / again_s:,.0f} rows/s")
+    figure(
+        f"today: replace_sources in batches of {sizes.store_batch}",
+        f"{rows / direct_s:,.0f} rows/s",
+    )
+    print_breakdown(first, first_s, "where the first ingest goes", top=5)
+    print_breakdown(again, again_s, "where the second night's goes", top=5)
+    result = Result(name, "ingest ÷ bare insert, rows/s", plain_s / first_s, 0.5, True)
+    if not result.met:
+        note("goal missed: the per-batch bookkeeping or the walk index dominates; see figures")
+    return [
+        report(result),
+        report(Result(name, "second-night ingest ÷ bare insert", plain_s / again_s, 0.5, True)),
+        report(Result(name, "today's replace_sources ÷ bare insert", plain_s / direct_s)),
+        report(Result(name, "ingest ÷ today's replace_sources", direct_s / first_s)),
+    ]
