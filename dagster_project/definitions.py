@@ -7,6 +7,7 @@ from __future__ import annotations
 import dagster as dg
 
 from dagster_project.defs import (
+    athena,
     glue,
     graph,
     openlineage,
@@ -24,7 +25,7 @@ from dagster_project.resources import (
     SqlRepoResource,
 )
 
-DOMAINS = (store, sql, sagemaker, s3, glue, retention, graph, openlineage, staging)
+DOMAINS = (store, sql, sagemaker, s3, glue, athena, retention, graph, openlineage, staging)
 
 
 @dg.definitions

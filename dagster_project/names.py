@@ -28,6 +28,7 @@ RETENTION_REPORTS = dg.AssetKey("retention_reports")
 GLUE_CATALOG = dg.AssetKey("glue_catalog")
 # Applies the batches staged by crawl runs that hold no writer (`defs/staging/`).
 INGEST_STAGED = dg.AssetKey("ingest_staged")
+ATHENA_QUERY_HISTORY = dg.AssetKey("athena_query_history")
 
 # Every source asset of the nightly crawl: the graph and the store's health run after them.
 SOURCE_ASSET_KEYS = (
@@ -37,6 +38,7 @@ SOURCE_ASSET_KEYS = (
     S3_DATASET_SCHEMAS,
     INGEST_STAGED,
     GLUE_CATALOG,
+    ATHENA_QUERY_HISTORY,
 )
 
 # Jobs, the schedule and the sensor.

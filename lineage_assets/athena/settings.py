@@ -48,3 +48,13 @@ def from_env() -> AthenaSettings:
         max_executions=_positive("LINEAGE_ATHENA_MAX_EXECUTIONS", DEFAULT_MAX_EXECUTIONS),
         max_query_bytes=_positive("LINEAGE_ATHENA_MAX_QUERY_BYTES", DEFAULT_MAX_QUERY_BYTES),
     )
+
+
+def with_overrides(*, days: int = 0, max_executions: int = 0) -> AthenaSettings:
+    """The environment's settings with a run's non-zero options in their place."""
+    base = from_env()
+    return AthenaSettings(
+        days=days or base.days,
+        max_executions=max_executions or base.max_executions,
+        max_query_bytes=base.max_query_bytes,
+    )

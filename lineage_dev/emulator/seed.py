@@ -55,6 +55,7 @@ from lineage_dev.emulator.runner import (
     run_execution,
 )
 from lineage_dev.emulator.seed_accounts import seed_organization
+from lineage_dev.emulator.seed_athena import seed_athena
 from lineage_dev.emulator.seed_glue import seed_glue
 from lineage_dev.emulator.storage import ObjectWriter, child_uri
 
@@ -561,6 +562,7 @@ def seed_account(
         records = run_executions(runtimes, specs)
         seed_organization(endpoint_url)
         seed_glue(endpoint_url)
+        seed_athena(endpoint_url)
     finally:
         for client in [*s3.values(), *sagemaker.values()]:
             client.close()
