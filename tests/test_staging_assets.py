@@ -91,7 +91,7 @@ def test_a_partition_of_another_account_is_refused(aws_env, tmp_path):
     with dg.instance_for_test() as instance:
         instance.add_dynamic_partitions(aws_accounts.name, ["000000000000"])
         instance.add_dynamic_partitions(aws_regions.name, ["us-east-1"])
-        with pytest.raises(dg.Failure, match="not the credentials' account"):
+        with pytest.raises(dg.Failure, match="not among the configured accounts"):
             dg.materialize(
                 [sagemaker_crawl_staged],
                 partition_key="000000000000|us-east-1",

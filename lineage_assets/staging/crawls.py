@@ -41,11 +41,6 @@ def state_reader(published: Path) -> Iterator[duckdb.DuckDBPyConnection]:
         conn.close()
 
 
-def caller_account(client: ClientFactory, region: str) -> str:
-    """The account the credentials belong to (STS GetCallerIdentity)."""
-    return str(client("sts", region).get_caller_identity()["Account"])
-
-
 def stage_sagemaker(
     location: StagingLocation,
     client: ClientFactory,

@@ -34,22 +34,21 @@ def sagemaker_crawl_staged(
     staging: StagingResource,
 ) -> dg.MaterializeResult:
     from lineage_assets import config as settings
-    from lineage_assets.staging.crawls import caller_account, stage_sagemaker, state_reader
+    from lineage_assets.staging.crawls import stage_sagemaker, state_reader
 
     account, region = account_region(context.partition_key)
     location = staging.required_location()
     require(lineage_store)
-    found = caller_account(aws.client, region)
-    if found != account:
-        raise dg.Failure(
-            description=f"partition account {account} is not the credentials' account {found}",
-            allow_retries=False,
-        )
-    with state_reader(settings.published_path(lineage_store.home)) as reads:
-        report, batches = stage_sagemaker(
-            location, aws.client, account, region, reads=reads,
-            producer_run_id=context.run.run_id, executions=config.executions, force=config.force,
-        )  # fmt: skip
+    clients = aws.account_clients(account, region)  # fails naming an unusable account
+    try:
+        with state_reader(settings.published_path(lineage_store.home)) as reads:
+            report, batches = stage_sagemaker(
+                location, clients, account, region, reads=reads,
+                producer_run_id=context.run.run_id, executions=config.executions,
+                force=config.force,
+            )  # fmt: skip
+    finally:
+        clients.close()
     for line in report.errors:
         context.log.warning(line)
     return dg.MaterializeResult(
