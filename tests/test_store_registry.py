@@ -31,6 +31,7 @@ RELEASED_CHECKSUMS = {
     20: "51a577e6a7f379a9",
     21: "9dabe64ebf20d690",
     50: "1cd33c2e542660f5",
+    180: "2713a65e6ceabf15",
 }
 
 # Edges the SageMaker package added to the view after the release (the graph inferred them).
