@@ -19,14 +19,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlglot import exp
+from sqlglot.dialects.dialect import Dialect
 
 from lineage_assets.core.uris import is_storage_path
 from lineage_assets.glue.bounds import MAX_VIEW_CHARS, clip
 from lineage_assets.sql import extract_lineage
 
-_ENGINE_VIEW = re.compile(
-    r"^\s*/\*\s*(Presto|Trino|Hive) View:\s*(?P<payload>[A-Za-z0-9+/=_\-\s]*)\*/\s*$"
-)
+_ENGINE_VIEW = re.compile(r"^\s*/\*\s*(Presto|Trino|Hive) View:(?P<payload>.*?)\*/\s*$", re.DOTALL)
 _TRAILING = re.compile(r"[\s;]+$")
 _WORD = re.compile(r"[^\W\d][\w$]*")
 ATHENA = "athena"
@@ -75,7 +74,7 @@ def _decoded_payload(payload: str) -> str:
         raw = base64.b64decode(
             compact + "=" * (-len(compact) % 4),
             altchars=b"-_" if "-" in compact or "_" in compact else None,
-            validate=False,
+            validate=True,
         )
         document = json.loads(raw.decode("utf-8"))
     except (binascii.Error, ValueError, RecursionError) as error:
@@ -122,6 +121,15 @@ def _mentioned(sql: str, known: Mapping[str, Mapping[str, str]]) -> dict[str, di
     }
 
 
+_LINE = re.compile(r"^line (\d+)")
+_WRAPPER_LINES = 2  # `USE …;` and `CREATE VIEW … AS` come before the view's own SQL
+
+
+def _view_lines(message: str) -> str:
+    """An engine message with its line counted in the view's own SQL, not the wrapper."""
+    return _LINE.sub(lambda m: f"line {max(1, int(m[1]) - _WRAPPER_LINES)}", message)
+
+
 def view_lineage(
     database: str,
     view: str,
@@ -133,6 +141,11 @@ def view_lineage(
     unqualified columns resolve to the table that declares them."""
     db = _identifier(database, text.dialect)
     body = _TRAILING.sub("", text.sql)
+    try:
+        if not Dialect.get_or_raise(text.dialect).tokenize(body):
+            return ViewLineage(error="view text holds no SQL")
+    except Exception as error:  # the tokenizer's own complaint, e.g. an unclosed string
+        return ViewLineage(error=clip(f"view text cannot be read: {error}", 200))
     script = f"USE {db};\nCREATE VIEW {db}.{_identifier(view, text.dialect)} AS\n{body}"
     lineage = extract_lineage(script, text.dialect, _mentioned(body, known or {}))
     statements = lineage.statements
@@ -140,7 +153,7 @@ def view_lineage(
         return ViewLineage(error="view text is not one query")
     create = statements[1]
     if create.error:
-        return ViewLineage(error=clip(create.error))
+        return ViewLineage(error=clip(_view_lines(create.error)))
     if create.kind != "CREATE VIEW":
         return ViewLineage(error="view text could not be parsed as a query")
     target = create.targets[0] if create.targets else ""
