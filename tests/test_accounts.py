@@ -5,7 +5,6 @@ while the other accounts and regions open."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -23,12 +22,6 @@ from lineage_assets.accounts.estate import (
     record,
     region_problem,
 )
-from lineage_assets.accounts.sessions import (
-    assumed_credentials,
-    default_session,
-    role_arn,
-    session_with,
-)
 from lineage_assets.accounts.settings import (
     AccountSettings,
     AccountsMode,
@@ -37,57 +30,22 @@ from lineage_assets.accounts.settings import (
 from lineage_assets.accounts.views import account_access
 from lineage_assets.config import ConfigError
 from lineage_dev.emulator import faults
-from lineage_dev.emulator.seed_accounts import MEMBER_ACCOUNT_ID, add_account, member_client
+from lineage_dev.emulator.seed_accounts import MEMBER_ACCOUNT_ID
+from tests.support.organization import (
+    MANAGEMENT,
+    MEMBERS,
+    acting_in,
+    ensure_organization,
+)
 
-# Accounts of these tests only: their own organization, so the seeded one stays as it is.
-MANAGEMENT = "300000000001"
-MEMBERS = ("300000000101", "300000000102", "300000000103", "300000000104")
-SUSPENDED = "300000000199"
 REGIONS = ("us-east-1", "eu-west-1")
 
 
-def acting_in(account_id: str) -> Session:
-    """A botocore session acting in `account_id` (moto answers in an assumed role's account),
-    the crawler's source session in these tests."""
-    arn = role_arn("aws", account_id, "Admin")
-    return session_with(
-        assumed_credentials(
-            default_session(), arn, sts_region="us-east-1", session_name="tests", duration_s=3600
-        )
-    )
-
-
 @pytest.fixture
-def organization(aws_env) -> Iterator[Session]:
-    """A source session in MANAGEMENT, the management account of an organization of the
-    MEMBERS (each with a bucket of its own) and one SUSPENDED account."""
-    endpoint = aws_env.endpoint_url
-    organizations = member_client(endpoint, "organizations", account_id=MANAGEMENT)
-    listed = (
-        {a["Id"] for a in organizations.list_accounts()["Accounts"]}
-        if _has_org(organizations)
-        else set()
-    )
-    if not listed:
-        organizations.create_organization(FeatureSet="ALL")
-        for account_id in MEMBERS:
-            add_account(organizations, account_id, f"member-{account_id}", f"{account_id}@x.io")
-            member_client(endpoint, "s3", account_id=account_id).create_bucket(
-                Bucket=f"member-bucket-{account_id}"
-            )
-        add_account(organizations, SUSPENDED, "gone", "gone@x.io", state="SUSPENDED")
-        member_client(endpoint, "s3", account_id=MANAGEMENT).create_bucket(
-            Bucket=f"caller-bucket-{MANAGEMENT}"
-        )
-    yield acting_in(MANAGEMENT)
-
-
-def _has_org(organizations) -> bool:
-    try:
-        organizations.describe_organization()
-    except organizations.exceptions.AWSOrganizationsNotInUseException:
-        return False
-    return True
+def organization(aws_env) -> Session:
+    """A crawler session in MANAGEMENT, the management account of the tests' organization."""
+    ensure_organization(aws_env.endpoint_url)
+    return acting_in(MANAGEMENT)
 
 
 def _pairs(estate: Estate) -> list[tuple[str, str]]:
