@@ -120,7 +120,7 @@ def ingest(
         if item.batch_id in done:
             continue
         if not item.has_manifest:
-            if item.newest is None or now - item.newest >= sweep_after:
+            if item.newest is not None and now - item.newest >= sweep_after:
                 location.delete_batch(item.batch_id)
                 report.swept.append(item.batch_id)
             else:

@@ -116,7 +116,7 @@ class StagingLocation:
             if BATCH_ID.fullmatch(batch_id) is None:
                 continue
             has, newest = found.get(batch_id, (False, None))
-            mtime = info.mtime if info.type == fs.FileType.File else None
+            mtime = info.mtime  # a local folder's too: an empty one ages like its files
             if isinstance(mtime, datetime) and mtime.tzinfo is None:
                 mtime = mtime.replace(tzinfo=UTC)
             if mtime is not None and (newest is None or mtime > newest):
