@@ -14,6 +14,7 @@ from dagster_project.defs import (
     retention,
     s3,
     sagemaker,
+    serving,
     sql,
     staging,
     store,
@@ -25,7 +26,9 @@ from dagster_project.resources import (
     SqlRepoResource,
 )
 
-DOMAINS = (store, sql, sagemaker, s3, glue, athena, retention, graph, openlineage, staging)
+DOMAINS = (
+    store, sql, sagemaker, s3, glue, athena, retention, serving, graph, openlineage, staging,
+)  # fmt: skip
 
 
 @dg.definitions

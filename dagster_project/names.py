@@ -29,6 +29,7 @@ GLUE_CATALOG = dg.AssetKey("glue_catalog")
 # Applies the batches staged by crawl runs that hold no writer (`defs/staging/`).
 INGEST_STAGED = dg.AssetKey("ingest_staged")
 ATHENA_QUERY_HISTORY = dg.AssetKey("athena_query_history")
+SAGEMAKER_SERVING = dg.AssetKey("sagemaker_serving")
 
 # Every source asset of the nightly crawl: the graph and the store's health run after them.
 SOURCE_ASSET_KEYS = (
@@ -39,6 +40,7 @@ SOURCE_ASSET_KEYS = (
     INGEST_STAGED,
     GLUE_CATALOG,
     ATHENA_QUERY_HISTORY,
+    SAGEMAKER_SERVING,
 )
 
 # Jobs, the schedule and the sensor.

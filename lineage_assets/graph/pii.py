@@ -5,7 +5,8 @@ along a column edge only if the edge carries the value (identity, rename, cast, 
 expression, window, or a same-named column across a join) and stops at `masking` and
 `aggregate`. Every tag keeps the shortest path that explains it. Exposure rolls tags up to
 the things a DSPM team asks about: datasets and tables that contain personal data, feature
-groups built on it, and model packages trained on it.
+groups built on it, model packages and models trained on it, the endpoints serving those
+models (`served_by`) and the prefixes those endpoints capture requests into (`captures`).
 """
 
 from __future__ import annotations
@@ -30,6 +31,14 @@ from lineage_assets.graph import views
 
 PII_SOURCE = "graph:pii"
 NOT_PII = frozenset({core_enums.NOT_PII, "not_pii", ""})
+
+# Edges from model data to what it makes: a registered package, or a model's own artefact.
+TRAINED_KINDS = {"model_data": "model_package", "model_artifact": "model"}
+# Serving edges: model package → model → endpoint config → endpoint → capture prefix.
+FROM_PACKAGE = "model_from_package"
+VARIANTS = ("variant", "shadow_variant")
+DEPLOYED = "deployed_as"
+CAPTURE = "capture"
 
 
 @dataclass(frozen=True)
@@ -157,8 +166,8 @@ def exposures(conn: duckdb.DuckDBPyConnection, tags: list[Tag]) -> list[Exposure
                 Exposure(group, "feature_group", "contains", tuple(sorted(hit[1])), hit[0],
                          (hit[0], group))
             )  # fmt: skip
-    found += _trained_on(edges, locations, pii_near)
-    return found
+    trained = _trained_on(edges, locations, pii_near)
+    return found + trained + _served(edges, trained, tags)
 
 
 def _trained_on(
@@ -179,7 +188,7 @@ def _trained_on(
             into[target].add(source)
     found = []
     for model_data, package, kind in edges:
-        if kind != "model_data":
+        if kind not in TRAINED_KINDS:
             continue
         trainers = {s for d in locations.family(model_data) for s in writes.get(d, ())}
         trainers |= {s for register in into.get(package, ()) for s in into.get(register, ())}
@@ -187,7 +196,58 @@ def _trained_on(
             for source in sorted(reads.get(step, ())):
                 if hit := pii_near(source):
                     found.append(
-                        Exposure(package, "model_package", "trained_on", tuple(sorted(hit[1])),
-                                 hit[0], (hit[0], step, package))
+                        Exposure(package, TRAINED_KINDS[kind], "trained_on",
+                                 tuple(sorted(hit[1])), hit[0], (hit[0], step, package))
                     )  # fmt: skip
     return found
+
+
+def origin_paths(tags: list[Tag]) -> dict[str, tuple[str, ...]]:
+    """Owner node → the nodes its shortest tag came through, from the seed's dataset (a raw
+    file, then the tables and locations the value flowed through) to the owner itself."""
+    shortest: dict[str, Tag] = {}
+    for tag in tags:
+        known = shortest.get(tag.owner_node)
+        if known is None or len(tag.path) < len(known.path):
+            shortest[tag.owner_node] = tag
+    paths = {}
+    for owner, tag in shortest.items():
+        owners = [owner_of(column) for column in tag.path]
+        paths[owner] = tuple(o for i, o in enumerate(owners) if i == 0 or owners[i - 1] != o)
+    return paths
+
+
+def _served(edges: list[views.Edge], trained: list[Exposure], tags: list[Tag]) -> list[Exposure]:
+    """Models made from packages trained on PII (`trained_on`), the endpoints serving such a
+    model (`served_by`) and the prefixes they capture requests into (`captures`: a request
+    carries the features the model was trained on). Their path runs from the dataset the
+    personal data was first found in to the endpoint (and its capture prefix)."""
+    out: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    for source, target, kind in edges:
+        out[kind][source].add(target)
+    origins = origin_paths(tags)
+    found: dict[tuple[str, str, str], Exposure] = {}
+
+    def add(exposure: Exposure) -> None:
+        key = (exposure.node, exposure.exposure, exposure.via_node)
+        if key not in found or len(exposure.path) < len(found[key].path):
+            found[key] = exposure
+
+    for exposure in sorted(trained, key=lambda e: (len(e.path), e.path)):
+        origin = origins.get(exposure.via_node, (exposure.via_node,))
+        path, via, classes = (*origin, *exposure.path[1:]), origin[0], exposure.pii_classes
+        models = {exposure.node: path} if exposure.node_kind == "model" else {}
+        for model in sorted(out[FROM_PACKAGE].get(exposure.node, ())):
+            add(Exposure(model, "model", "trained_on", classes, exposure.via_node,
+                         (*exposure.path, model)))  # fmt: skip
+            models[model] = (*path, model)
+        for model, model_path in models.items():
+            configs = set().union(*(out[kind].get(model, set()) for kind in VARIANTS))
+            for config in sorted(configs):
+                for endpoint in sorted(out[DEPLOYED].get(config, ())):
+                    served = (*model_path, config, endpoint)
+                    add(Exposure(endpoint, "endpoint", "served_by", classes, via, served))
+                    for prefix in sorted(out[CAPTURE].get(endpoint, ())):
+                        add(Exposure(prefix, "dataset", "captures", classes, via,
+                                     (*served, prefix)))  # fmt: skip
+    return sorted(found.values(), key=lambda e: (e.node_kind, e.node, e.exposure, e.via_node))

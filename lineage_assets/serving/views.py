@@ -8,6 +8,7 @@ from datetime import datetime
 
 import duckdb
 
+from lineage_assets.core.enums import NodeKind
 from lineage_assets.serving.ids import LISTING_KIND, ResourceKind, resource_prefix
 from lineage_assets.serving.records import CaptureConfig
 
@@ -103,3 +104,53 @@ def endpoints(conn: duckdb.DuckDBPyConnection, account_id: str | None = None) ->
         [account_id, account_id],
     ).fetchall()
     return [Endpoint(*row) for row in rows]
+
+
+@dataclass(frozen=True)
+class ExposedCapture:
+    """An endpoint serving a model trained on personal data that captures requests, from
+    `pii_exposure`: where, its status, the model, the capture prefix and its bucket's posture
+    (NULL when the posture was never read)."""
+
+    account_id: str | None
+    region: str | None
+    endpoint_name: str | None
+    status: str | None
+    model: str | None
+    capture: str
+    bucket: str | None
+    encryption: str | None
+    public_access: str | None
+    pii_classes: list[str]
+    path: list[str]
+
+    @property
+    def exposed(self) -> bool:
+        """The bucket is known to lack default encryption or a full public-access block."""
+        return self.encryption == "none" or self.public_access in ("none", "partial")
+
+    @property
+    def unknown(self) -> bool:
+        """The bucket's posture could not be told (never read, or refused)."""
+        return self.encryption in (None, "unknown") or self.public_access in (None, "unknown")
+
+
+def exposed_captures(
+    conn: duckdb.DuckDBPyConnection, account_id: str | None = None
+) -> list[ExposedCapture]:
+    """Every `captures` row of `pii_exposure` (of one account when given), in order."""
+    rows = conn.execute(
+        "SELECT account_id, region, endpoint_name, endpoint_status, path, node, capture_bucket, "
+        "capture_encryption, capture_public_access, pii_classes FROM pii_exposure "
+        "WHERE exposure = 'captures' AND (? IS NULL OR account_id = ?) ORDER BY ALL",
+        [account_id, account_id],
+    ).fetchall()
+    model_prefix = NodeKind.MODEL.value + ":"
+    return [
+        ExposedCapture(
+            account, region, name, status,
+            next((n for n in reversed(path) if n.startswith(model_prefix)), None),
+            node, bucket, encryption, public, list(classes), list(path),
+        )
+        for account, region, name, status, path, node, bucket, encryption, public, classes in rows
+    ]  # fmt: skip

@@ -76,11 +76,13 @@ class Registry:
         )
 
     def views(self) -> tuple[DerivedView, ...]:
-        """The derived views, composed from the fragments."""
+        """The derived views, composed from the fragments, then the whole views that modules
+        export as `VIEWS` (views over several packages' tables, made after every migration)."""
         return (
             lineage_edges_view(self.edges()),
             node_columns_view(self.node_columns()),
             column_flows_view(self.column_flows()),
+            *(view for schema in self.schemas for view in getattr(schema, "VIEWS", ())),
         )
 
     def with_schema(self, schema: SchemaModule) -> Registry:
