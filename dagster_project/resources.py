@@ -194,6 +194,11 @@ class AwsResource(EnvironmentSettings):
         "(optional).",
     )
 
+    max_attempts: int = Field(
+        default=5,
+        description="Attempts per AWS call (adaptive retries: throttling slows the client).",
+    )
+
     def variables(self) -> dict[str, str]:
         return {"regions": "LINEAGE_AWS_REGIONS"}
 
@@ -216,22 +221,32 @@ class AwsResource(EnvironmentSettings):
         except ConfigError as error:
             raise ConfigurationInvalid(description=str(error), allow_retries=False) from None
 
-    def estate(self, *, max_attempts: int = 5) -> Estate:
+    def estate(self) -> Estate:
         """Every configured account that can be acted in, with its usable regions (read now);
         close it when done (`Estate.close`); `lineage_assets.accounts.estate.record` writes it."""
         from lineage_assets.accounts.estate import open_estate
 
-        return open_estate(self.account_settings(), self.region_list, max_attempts=max_attempts)
+        return open_estate(
+            self.account_settings(), self.region_list, max_attempts=self.max_attempts
+        )
 
     def account_clients(self, account_id: str, region: str) -> AccountClients:
         """The clients of one configured account (the caller's default chain, or the assumed
         role), checked in `region`; a run asking for another fails with one line naming it."""
-        from lineage_assets.accounts.estate import AccountUnavailable, open_account
+        from lineage_assets.accounts.estate import AccountUnavailable
 
         try:
-            return open_account(self.account_settings(), account_id, region)
+            return self.open_account(account_id, region)
         except AccountUnavailable as error:
             raise dg.Failure(description=str(error)) from None
+
+    def open_account(self, account_id: str, region: str) -> AccountClients:
+        """As `account_clients`, raising the library's AccountUnavailable (so a run of many
+        accounts records one and goes on)."""
+        from lineage_assets.accounts.estate import open_account
+
+        settings = self.account_settings()
+        return open_account(settings, account_id, region, max_attempts=self.max_attempts)
 
     @property
     def extra_s3_prefixes(self) -> list[str]:
