@@ -5,7 +5,7 @@ equal tables. Staged files are untrusted: a tampered batch is rejected, never ha
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -216,3 +216,21 @@ def test_batches_applied_together_fall_back_one_by_one_when_one_is_refused(tmp_p
             "sql:b/f1.sql": "failed", "sql:c/f0.sql": "ok", "sql:c/f1.sql": "ok",
         }  # fmt: skip
         assert store.conn.execute("SELECT count(*) FROM staging_batches").fetchone() == (3,)
+
+
+def test_a_batch_that_cannot_be_read_waits_then_is_rejected_once_old(tmp_path: Path):
+    location = StagingLocation.from_url(str(tmp_path / "staging"))
+    with StagingSink(location, "io") as sink:
+        sink.replace_source(sql_source("io", 0))
+    (batch_id,) = [item.batch_id for item in location.list_batches()]
+    manifest = Path(location.batch_dir(batch_id)) / MANIFEST
+    manifest.unlink()
+    manifest.mkdir()  # reading it fails with an I/O error, as a dropped connection would
+    (manifest / "x").write_text("x")
+    with LineageStore.open(tmp_path / "s.duckdb") as store:
+        first = ingest(store, location)
+        assert list(first.unreadable) == [batch_id] and not first.rejected
+        assert store.conn.execute("SELECT count(*) FROM staging_batches").fetchone() == (0,)
+        later = ingest(store, location, sweep_after=timedelta(0))
+        assert list(later.rejected) == [batch_id] and "unreadable" in later.rejected[batch_id]
+    assert location.list_batches() == []

@@ -115,7 +115,7 @@ def _read_parquet(
             parquet = pq.ParquetFile(handle)
             budget.metadata(entry, parquet.metadata)
             return parquet.read()
-    except (pa.ArrowException, OSError) as error:
+    except pa.ArrowException as error:  # not Parquet, or not what the footer says
         raise ManifestError(f"{entry.name}: unreadable Parquet ({type(error).__name__})") from None
 
 

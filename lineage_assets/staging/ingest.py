@@ -30,6 +30,8 @@ class IngestReport:
     rejected: dict[str, str] = field(default_factory=dict)
     waiting: list[str] = field(default_factory=list)  # no manifest yet, younger than the sweep
     swept: list[str] = field(default_factory=list)
+    # could not be read now (I/O): left for the next ingest, rejected once older than the sweep
+    unreadable: dict[str, str] = field(default_factory=dict)
     deleted: list[str] = field(default_factory=list)
     kept: list[str] = field(default_factory=list)
 
@@ -68,6 +70,25 @@ def reject(
         record_batch(conn, entry)
 
 
+def _unreadable(
+    store: LineageStore,
+    report: IngestReport,
+    batch_id: str,
+    manifest: Manifest | None,
+    error: OSError,
+    expired: bool,
+    run_id: str | None,
+) -> None:
+    """A batch that could not be read: maybe a passing network error, so it waits for the
+    next ingest; once it is older than the sweep age it is rejected (a corrupt file)."""
+    message = f"unreadable: {type(error).__name__}: {error}"
+    if expired:
+        reject(store, batch_id, manifest, message, run_id)
+        report.rejected[batch_id] = message
+    else:
+        report.unreadable[batch_id] = message
+
+
 def _apply_ready(
     store: LineageStore,
     location: StagingLocation,
@@ -77,6 +98,7 @@ def _apply_ready(
     limits: Limits,
     progress: Progress | None,
     schemas: registry.Registry | None,
+    expired: set[str],
 ) -> None:
     """Read and apply the committed batches in producer order, consecutive ones together in
     one transaction up to `limits.transaction_rows`; untrustworthy ones are rejected."""
@@ -91,9 +113,12 @@ def _apply_ready(
             pending = []
         try:
             pending.append(read_batch(location, manifest, known, limits))
-        except (ManifestError, OSError) as error:
+        except ManifestError as error:
             reject(store, manifest.batch_id, manifest, str(error), run_id)
             report.rejected[manifest.batch_id] = str(error)
+        except OSError as error:
+            expiry = manifest.batch_id in expired
+            _unreadable(store, report, manifest.batch_id, manifest, error, expiry, run_id)
     if pending:
         report.applied += apply_batches(store, pending, run_id=run_id, progress=progress)
 
@@ -116,11 +141,12 @@ def ingest(
     done = views.applied_batches(store.conn, [item.batch_id for item in listed])
     now = utcnow()
     ready: list[Manifest] = []
+    expired = {i.batch_id for i in listed if i.newest is not None and now - i.newest >= sweep_after}
     for item in listed:
         if item.batch_id in done:
             continue
         if not item.has_manifest:
-            if item.newest is not None and now - item.newest >= sweep_after:
+            if item.batch_id in expired:
                 location.delete_batch(item.batch_id)
                 report.swept.append(item.batch_id)
             else:
@@ -128,11 +154,16 @@ def ingest(
             continue
         try:
             ready.append(read_manifest(location, item.batch_id))
-        except (ManifestError, OSError) as error:
+        except ManifestError as error:
             reject(store, item.batch_id, None, str(error), run_id)
             report.rejected[item.batch_id] = str(error)
+        except OSError as error:
+            expiry = item.batch_id in expired
+            _unreadable(store, report, item.batch_id, None, error, expiry, run_id)
     with checkpoints_deferred(store):
-        _apply_ready(store, location, ready, report, run_id, limits or Limits(), progress, schemas)
+        _apply_ready(
+            store, location, ready, report, run_id, limits or Limits(), progress, schemas, expired
+        )
     applied_now = {a.batch_id for a in report.applied} | set(report.rejected)
     for batch_id, applied_at in views.applied_batches(store.conn, [*done, *applied_now]).items():
         if now - applied_at >= keep or keep <= timedelta(0):
