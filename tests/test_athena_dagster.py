@@ -84,3 +84,37 @@ def test_the_member_accounts_history_lands_as_observed_lineage(
         again.asset_materializations_for_node("athena_query_history")[0].metadata["written"].value
         == 0
     )
+
+
+def test_personal_data_flows_from_the_glue_table_through_the_ctas(
+    aws_env: SeededAccount, tmp_path: Path
+) -> None:
+    """The CTAS names the raw table as Glue does, so its column edges join Glue's table (whose
+    declared PII the graph tags) to the curated table the CTAS registered."""
+    from dagster_project.defs.glue.assets import glue_catalog
+    from dagster_project.defs.graph.assets import lineage_graph
+
+    with dg.instance_for_test() as instance:
+        result = dg.materialize(
+            [crawl_run, glue_catalog, athena_query_history, lineage_graph],
+            resources={
+                "lineage_store": LineageStoreResource(lineage_home=str(tmp_path)),
+                "aws": AwsResource(regions=MEMBER_REGION, accounts=MEMBER_ACCOUNT_ID),
+            },
+            instance=instance,
+        )
+    assert result.success
+    raw, features = seed_athena.RAW_PII_TABLE, seed_athena.CTAS_TABLE
+    flows = rows(  # the CTAS and the daily INSERT
+        tmp_path,
+        "SELECT DISTINCT source_column, transform FROM column_flows "
+        "WHERE source_table = ? AND target_table = ? AND target_column = 'email'",
+        [raw, features],
+    )
+    assert flows == [("email", "identity")]
+    tags = rows(
+        tmp_path,
+        "SELECT owner_node, pii_class FROM pii_tags WHERE column_node IN (?, ?)",
+        [f"column:{raw}.email", f"column:{features}.email"],
+    )
+    assert set(tags) == {(f"table:{raw}", "email"), (f"table:{features}", "email")}

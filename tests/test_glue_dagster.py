@@ -13,6 +13,7 @@ from dagster_project.defs.s3.assets import s3_dataset_schemas
 from dagster_project.defs.store.assets import crawl_run
 from dagster_project.resources import AwsResource, LineageStoreResource
 from lineage_dev.emulator import datasets as ds
+from lineage_dev.emulator import seed_athena
 from lineage_dev.emulator.seed_accounts import MEMBER_ACCOUNT_ID, MEMBER_ROLE_NAME
 from lineage_dev.emulator.seed_glue import GLUE_REGION, RAW_LOCATION
 from tests.support.glue_catalog import AccountClients, columns, parquet_table
@@ -46,7 +47,9 @@ def test_the_member_catalog_is_crawled_sampled_and_matches(aws_env, tmp_path):
     result = _run(tmp_path, MEMBER_ACCOUNT_ID)
     assert result.success
     metadata = _metadata(result)
-    assert metadata["tables_written"] == 2 and metadata["errors"] == 0
+    # the raw table and view, and what the seeded Athena CTAS and CREATE VIEW registered
+    expected = 2 + len(seed_athena.GLUE_TABLES)
+    assert metadata["tables_written"] == expected and metadata["errors"] == 0
     sampled = [
         e
         for e in result.asset_materializations_for_node("s3_dataset_schemas")

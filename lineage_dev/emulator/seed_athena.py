@@ -16,13 +16,21 @@ import io
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from lineage_dev.emulator import athena as athena_ext
 from lineage_dev.emulator.seed_accounts import MEMBER_ACCOUNT_ID, MEMBER_REGION, member_client
-from lineage_dev.emulator.seed_glue import RAW_BUCKET_MEMBER, RAW_PII_TABLE
+from lineage_dev.emulator.seed_glue import (
+    PARQUET_INPUT,
+    PARQUET_OUTPUT,
+    PARQUET_SERDE,
+    RAW_BUCKET_MEMBER,
+    RAW_PII_TABLE,
+    presto_view_input,
+)
 from lineage_dev.emulator.storage import ObjectWriter
 
 WORKGROUP = "analytics"
@@ -32,9 +40,18 @@ CURATED_BUCKET = "lineage-member-curated"
 CTAS_TABLE = "curated.customers_features"
 CTAS_LOCATION = f"s3://{CURATED_BUCKET}/customers_features/"
 CTAS_OBJECT = f"{CTAS_LOCATION}part-00000.parquet"
-CTAS_COLUMNS = ("customer_id", "email", "phone", "country", "signup_date", "tenure_days")
+CTAS_COLUMNS = (
+    ("customer_id", "bigint"),
+    ("email", "string"),
+    ("phone", "string"),
+    ("country", "string"),
+    ("signup_date", "date"),
+    ("tenure_days", "bigint"),
+)
 VIEW_NAME = "curated.customers_by_country"
 CLICKSTREAM_TABLE = "raw.clickstream"
+# What the CTAS and the CREATE VIEW registered in the member's Glue catalog.
+GLUE_TABLES = (CTAS_TABLE, VIEW_NAME)
 _NAMESPACE = uuid.UUID("6d1f0f4e-8f5b-4d8e-9a43-7f1c2b3a4d5e")
 
 
@@ -152,10 +169,51 @@ def ctas_output(rows: int = 24) -> bytes:
     return sink.getvalue()
 
 
+def ctas_table_input() -> dict[str, Any]:
+    """The table Athena's CTAS registers in the Glue catalog (as Athena writes it)."""
+    return {
+        "Name": CTAS_TABLE.split(".")[1],
+        "TableType": "EXTERNAL_TABLE",
+        "Parameters": {"has_encrypted_data": "false", "parquet.compression": "SNAPPY"},
+        "PartitionKeys": [],
+        "StorageDescriptor": {
+            "Columns": [{"Name": column, "Type": kind} for column, kind in CTAS_COLUMNS],
+            "Location": CTAS_LOCATION,
+            "InputFormat": PARQUET_INPUT,
+            "OutputFormat": PARQUET_OUTPUT,
+            "SerdeInfo": {"SerializationLibrary": PARQUET_SERDE},
+        },
+    }
+
+
+def register_in_glue(endpoint_url: str) -> None:
+    """What the CTAS and CREATE VIEW left in the member's Glue catalog: the curated database,
+    the CTAS's table and the view (Athena writes both through Glue)."""
+    glue = member_client(endpoint_url, "glue", MEMBER_REGION)
+    database = CTAS_TABLE.split(".")[0]
+    view_sql = VIEW_QUERY.split(" AS\n", 1)[1]
+    try:
+        if database not in {d["Name"] for d in glue.get_databases().get("DatabaseList", [])}:
+            glue.create_database(DatabaseInput={"Name": database, "Description": "curated"})
+        glue.create_table(DatabaseName=database, TableInput=ctas_table_input())
+        glue.create_table(
+            DatabaseName=database,
+            TableInput=presto_view_input(
+                VIEW_NAME.split(".")[1],
+                database,
+                view_sql,
+                ["country", "customers", "mean_tenure_days"],
+            ),
+        )
+    finally:
+        glue.close()
+
+
 def seed_athena(endpoint_url: str, *, now: datetime | None = None) -> dict[str, str]:
-    """Record the member account's query history and write the CTAS's output; returns the
-    execution id of every seeded query by name."""
+    """Record the member account's query history, write the CTAS's output and register its
+    table and view in Glue; returns the execution id of every seeded query by name."""
     moment = now or datetime.now(UTC)
+    register_in_glue(endpoint_url)
     s3 = member_client(endpoint_url, "s3", MEMBER_REGION)
     try:
         existing = {bucket["Name"] for bucket in s3.list_buckets().get("Buckets", [])}
