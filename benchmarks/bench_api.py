@@ -48,7 +48,7 @@ def definition(name: str, steps: int) -> str:
 
 def pipeline_source(name: str, steps: int, rng: random.Random) -> SourceRecords:
     """One crawled pipeline: its row, its definition (history), one execution and its runs."""
-    key, arn = f"sagemaker:{REGION}/{name}", f"arn:aws:sagemaker:{REGION}:1:pipeline/{name}"
+    key, arn = f"sagemaker:1/{REGION}/{name}", f"arn:aws:sagemaker:{REGION}:1:pipeline/{name}"
     digest = f"{rng.getrandbits(64):016x}"
     started = datetime(2026, 11, 1, tzinfo=UTC) + timedelta(minutes=rng.randrange(10_000))
     execution = f"{arn}/execution/{name.lower()}"
@@ -57,6 +57,7 @@ def pipeline_source(name: str, steps: int, rng: random.Random) -> SourceRecords:
         "sagemaker_pipelines",
         [
             {
+                "account_id": "1",
                 "region": REGION,
                 "pipeline_name": name,
                 "pipeline_arn": arn,

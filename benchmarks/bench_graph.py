@@ -28,7 +28,7 @@ from lineage_assets.store import LineageStore, SourceRecords, Upsert
 def pipeline_source(index: int, rng: random.Random) -> SourceRecords:
     """A 5-step pipeline reading two lake tables' data and writing a model."""
     region, name = "us-east-1", f"p{index}"
-    key = f"sagemaker:{region}/{name}"
+    key = f"sagemaker:123456789012/{region}/{name}"
     base = f"s3://art/{name}"
     io = [
         ("Prep", "input", f"s3://lake/t{rng.randrange(5000)}/"),
@@ -44,6 +44,7 @@ def pipeline_source(index: int, rng: random.Random) -> SourceRecords:
         "sagemaker_step_io",
         [
             {
+                "account_id": "123456789012",
                 "region": region,
                 "pipeline_name": name,
                 "step_name": s,
@@ -59,6 +60,7 @@ def pipeline_source(index: int, rng: random.Random) -> SourceRecords:
         [
             {
                 "model_package_arn": f"arn:mp/{name}/1",
+                "account_id": "123456789012",
                 "region": region,
                 "pipeline_name": name,
                 "step_name": "Register",

@@ -81,7 +81,14 @@ def execution_rows(records: SourceRecords, index: int) -> SourceRecords:
     arn = f"arn:aws:sagemaker:us-east-1:1:pipeline/p{index}/execution/e{index}"
     records.add(
         "sagemaker_pipelines",
-        [{"region": "us-east-1", "pipeline_name": f"p{index}", "tags": {"team": "bench"}}],
+        [
+            {
+                "account_id": "1",
+                "region": "us-east-1",
+                "pipeline_name": f"p{index}",
+                "tags": {"team": "bench"},
+            }
+        ],
     )
     records.add(
         "sagemaker_step_runs",

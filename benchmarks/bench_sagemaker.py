@@ -41,6 +41,7 @@ from lineage_assets.sagemaker.resolver import resolve_definition
 from lineage_assets.store import LineageStore
 from lineage_dev.emulator import moto_ext
 from lineage_dev.emulator.definitions import (
+    ACCOUNT_ID,
     ROLE_ARN,
     abalone_definition,
     eu_demand_definition,
@@ -198,12 +199,16 @@ def run_crawl(quick: bool = False) -> list[Result]:
         with LineageStore.open(Path(folder) / "lineage.duckdb") as store:
             calls: Counter = Counter()
             crawl_time, first = timed(
-                lambda: crawl_region(store, _counting_client(calls), REGION, reads=store.conn)
+                lambda: crawl_region(
+                    store, _counting_client(calls), ACCOUNT_ID, REGION, reads=store.conn
+                )
             )
             crawl_calls = sum(calls.values())
             again: Counter = Counter()
             recrawl_time, second = timed(
-                lambda: crawl_region(store, _counting_client(again), REGION, reads=store.conn)
+                lambda: crawl_region(
+                    store, _counting_client(again), ACCOUNT_ID, REGION, reads=store.conn
+                )
             )
     per_pipeline = sum(n for (_, pipeline), n in again.items() if pipeline) / count
     listing = sum(n for (_, pipeline), n in again.items() if not pipeline)

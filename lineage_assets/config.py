@@ -53,6 +53,12 @@ SETTINGS: tuple[Setting, ...] = (
         "Seconds an assumed role's credentials last (900-43200; a chained role gets at most "
         "3600); botocore refreshes them before they expire.",
     ),
+    Setting(
+        "LINEAGE_AWS_WORKERS",
+        "8",
+        "Threads crawling the SageMaker pipelines of one account and region at once (1-64); "
+        "writes stay in one thread.",
+    ),
     Setting("LINEAGE_SCHEDULE_CRON", "0 2 * * *", "Cron of the nightly crawl."),
     Setting("LINEAGE_SCHEDULE_TIMEZONE", "UTC", "Timezone of the nightly crawl's cron."),
     Setting(
@@ -249,3 +255,12 @@ def aws_regions() -> list[str]:
 def sql_repo() -> str:
     """The SQL repository's remote, from `LINEAGE_SQL_REPO`."""
     return env("LINEAGE_SQL_REPO", str(lineage_home() / "sql_repo.git"))
+
+
+def aws_workers() -> int:
+    """`LINEAGE_AWS_WORKERS`: threads that crawl the pipelines of one account and region at
+    once (1 to 64; default 8)."""
+    raw = env("LINEAGE_AWS_WORKERS", "8").strip()
+    if not raw.isdigit() or not 1 <= int(raw) <= 64:
+        raise ConfigError(f"LINEAGE_AWS_WORKERS={raw!r}: expected a whole number from 1 to 64")
+    return int(raw)

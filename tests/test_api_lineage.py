@@ -352,7 +352,12 @@ def twins(emulator, tmp_path_factory):
         with LineageStore.open(config.duckdb_path(home), config.published_path(home)) as store:
             run_id = store.begin_run("test")
             crawl_regions(
-                store, aws.client, ("us-east-1", "eu-west-1"), run_id=run_id, reads=store.conn
+                store,
+                aws.client,
+                TWINS_ACCOUNT,
+                ("us-east-1", "eu-west-1"),
+                run_id=run_id,
+                reads=store.conn,
             )
             store.finish_run(run_id)
             store.publish()

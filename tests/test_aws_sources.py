@@ -21,6 +21,7 @@ from lineage_assets.s3_schema import posture as s3_posture
 from lineage_assets.sagemaker import inventory
 from lineage_assets.store import LineageStore
 from lineage_dev.demo_repo import build_demo_remote
+from lineage_dev.emulator.definitions import ACCOUNT_ID
 
 PROJECT = Path(__file__).resolve().parents[1]
 
@@ -66,7 +67,7 @@ def test_inventory_lists_every_pipeline_with_its_domain(aws_env):
     found = {}
     for region in aws_env.regions:
         sagemaker = aws.client("sagemaker", region)
-        domains = inventory.list_domains(sagemaker, region)
+        domains = inventory.list_domains(sagemaker, ACCOUNT_ID, region)
         for summary in inventory.list_pipeline_summaries(sagemaker):
             tags = inventory.list_tags(sagemaker, summary["PipelineArn"])
             found[summary["PipelineName"]] = (
@@ -82,7 +83,7 @@ def test_inventory_lists_every_pipeline_with_its_domain(aws_env):
 
 
 def test_domain_matching_by_id_name_and_studio_arn_tag():
-    domains = [inventory.Domain("r", "d-abc", "ML-Platform", "arn:…:domain/d-abc")]
+    domains = [inventory.Domain("1", "r", "d-abc", "ML-Platform", "arn:…:domain/d-abc")]
     match = inventory.match_domain
     assert match({"DomainId": "d-abc"}, domains) is domains[0]
     assert match({"DomainName": "ml-platform"}, domains) is domains[0]
@@ -162,7 +163,7 @@ def test_a_failing_region_is_recorded_and_the_rest_of_the_crawl_lands(aws_env, t
     names = {n for (n,) in store_rows(tmp_path, "SELECT pipeline_name FROM sagemaker_pipelines")}
     assert names == {n for n, r in aws_env.pipelines.items() if r == "us-east-1"}
     errors = store_rows(tmp_path, "SELECT source_key, status FROM stale_sources")
-    assert errors == [("sagemaker_region:ap-nowhere-1", "failed")]
+    assert errors == [("sagemaker_region:123456789012/ap-nowhere-1", "failed")]
     (check,) = result.get_asset_check_evaluations()
     assert not check.passed
 
@@ -211,7 +212,7 @@ def test_a_failing_pipeline_keeps_its_last_good_rows_marked_stale(aws_env, tmp_p
         "FraudModelTuning": "ok",
     }
     error = next(e for name, _, e in rows if name == "AbalonePipeline")
-    assert "AccessDenied" in error and "sagemaker:us-east-1/AbalonePipeline" in error
+    assert "AccessDenied" in error and "sagemaker:123456789012/us-east-1/AbalonePipeline" in error
 
 
 def test_the_lineage_job_runs_from_the_environment_against_the_emulator(

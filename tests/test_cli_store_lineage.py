@@ -18,6 +18,7 @@ from lineage_assets.graph import snapshot
 from lineage_assets.sagemaker.crawl import crawl_regions
 from lineage_assets.store import LineageStore, connect_published
 from lineage_dev.emulator import definitions as seeded
+from lineage_dev.emulator.definitions import ACCOUNT_ID
 from tests.conftest import point_at_emulator
 
 REGIONS = ("us-east-1", "eu-west-1")
@@ -35,7 +36,7 @@ def crawled(emulator, tmp_path_factory) -> tuple[Path, str]:
         point_at_emulator(patch, server.endpoint_url)
         with LineageStore.open(config.duckdb_path(home), config.published_path(home)) as store:
             run_id = store.begin_run("test")
-            crawl_regions(store, aws.client, REGIONS, run_id=run_id, reads=store.conn)
+            crawl_regions(store, aws.client, ACCOUNT_ID, REGIONS, run_id=run_id, reads=store.conn)
             patch.setenv("MOTO_ACCOUNT_ID", TWIN_ACCOUNT)
             twin = aws.client("sagemaker", TWIN_REGION)
             if not twin.list_pipelines()["PipelineSummaries"]:
@@ -44,7 +45,9 @@ def crawled(emulator, tmp_path_factory) -> tuple[Path, str]:
                     PipelineDefinition=json.dumps(seeded.abalone_definition()),
                     RoleArn=seeded.ROLE_ARN,
                 )
-            crawl_regions(store, aws.client, (TWIN_REGION,), run_id=run_id, reads=store.conn)
+            crawl_regions(
+                store, aws.client, TWIN_ACCOUNT, (TWIN_REGION,), run_id=run_id, reads=store.conn
+            )
             keys = store.conn.execute("SELECT source_key FROM sagemaker_pipelines").fetchall()
             for (key,) in keys:
                 document = pipeline_document(store.conn, key)
@@ -120,7 +123,7 @@ def test_lineage_as_of_an_execution(home, capsys):
         oldest = conn.execute(
             "SELECT execution_id FROM sagemaker_executions WHERE source_key = ? "
             "ORDER BY started_at LIMIT 1",
-            [f"sagemaker:us-east-1/{seeded.ABALONE_PIPELINE}"],
+            [f"sagemaker:123456789012/us-east-1/{seeded.ABALONE_PIPELINE}"],
         ).fetchone()[0]
     finally:
         conn.close()

@@ -52,11 +52,12 @@ def definition(extra_input: bool) -> str:
 def store(tmp_path):
     """The current definition has an extra input the only execution never saw."""
     with LineageStore.open(tmp_path / "s.duckdb") as store:
-        records = SourceRecords(f"sagemaker:{REGION}/{NAME}", "sagemaker_pipeline", NAME)
+        records = SourceRecords(f"sagemaker:1/{REGION}/{NAME}", "sagemaker_pipeline", NAME)
         records.add(
             "sagemaker_pipelines",
             [
                 {
+                    "account_id": "1",
                     "region": REGION,
                     "pipeline_name": NAME,
                     "pipeline_arn": ARN,

@@ -11,8 +11,10 @@ from lineage_assets.core.enums import NodeKind
 def test_constructors_spell_each_kind() -> None:
     assert ids.table_node("db.orders") == "table:db.orders"
     assert ids.data_node("s3://b/k") == "data:s3://b/k"
-    assert ids.step_node("eu-west-1", "churn", "Train") == "step:eu-west-1/churn/Train"
-    assert ids.feature_group_node("eu-west-1", "fg") == "feature_group:eu-west-1/fg"
+    step = ids.step_node("111122223333", "eu-west-1", "churn", "Train")
+    assert step == "step:111122223333/eu-west-1/churn/Train"
+    group = ids.feature_group_node("111122223333", "eu-west-1", "fg")
+    assert group == "feature_group:111122223333/eu-west-1/fg"
     assert ids.model_package_node("arn:aws:x") == "model_package:arn:aws:x"
     assert ids.execution_node("arn:e") == "execution:arn:e"
 
@@ -35,16 +37,22 @@ def test_parse_splits_at_the_first_colon_only() -> None:
 
 def test_sql_expressions_build_the_same_ids() -> None:
     conn = duckdb.connect()
-    step_sql = ids.sql_step_node("'r'", "'p'", "'s'")
-    group_sql = ids.sql_feature_group_node("'r'", "'g'")
+    step_sql = ids.sql_step_node("'a'", "'r'", "'p'", "'s'")
+    group_sql = ids.sql_feature_group_node("'a'", "'r'", "'g'")
     table_sql = ids.sql_node(NodeKind.TABLE, "'db.t'")
     row = conn.execute(f"SELECT {step_sql}, {group_sql}, {table_sql}").fetchone()
     assert row == (
-        ids.step_node("r", "p", "s"),
-        ids.feature_group_node("r", "g"),
+        ids.step_node("a", "r", "p", "s"),
+        ids.feature_group_node("a", "r", "g"),
         ids.table_node("db.t"),
     )
-    assert ids.step_prefix("r", "p") == "step:r/p/"
+    assert ids.step_prefix("a", "r", "p") == "step:a/r/p/"
+
+
+def test_step_parts_split_a_step_into_its_pipeline_scope_and_name() -> None:
+    assert ids.step_parts(ids.step_node("a", "r", "p", "s")) == ("a/r/p", "s")
+    assert ids.step_parts("step:r/p/s") is None  # no account: not a step id of this code
+    assert ids.step_parts("table:a/r/p/s") is None
 
 
 def test_column_parts_name_the_owner_and_the_column() -> None:

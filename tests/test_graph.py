@@ -26,8 +26,8 @@ from lineage_assets.graph.build import build_graph
 from lineage_assets.sql import extract_lineage
 from lineage_assets.store import LineageStore, SourceRecords, Upsert
 
-REGION, PIPELINE = "us-east-1", "Churn"
-STEP = f"step:{REGION}/{PIPELINE}"
+ACCOUNT, REGION, PIPELINE = "123456789012", "us-east-1", "Churn"
+STEP = f"step:{ACCOUNT}/{REGION}/{PIPELINE}"
 SQL = """CREATE EXTERNAL TABLE analytics.customers_raw (customer_id string, email string,
   phone string, amount double) LOCATION 's3://raw/customers/';
 CREATE TABLE analytics.features WITH (external_location = 's3://lake/features/') AS
@@ -118,7 +118,7 @@ def dataset(uri: str, columns: dict[str, str], classes: dict[str, str]) -> Sourc
 def pipeline() -> SourceRecords:
     """A pipeline: Prep reads the features (as s3a://, trailing slash), writes the offline
     store; Train reads a partition below it and writes the model; Register registers it."""
-    key = f"sagemaker:{REGION}/{PIPELINE}"
+    key = f"sagemaker:{ACCOUNT}/{REGION}/{PIPELINE}"
     io = [
         ("Prep", "input", "s3a://lake/features/"),
         ("Prep", "output", "s3://fs/offline/"),
@@ -130,6 +130,7 @@ def pipeline() -> SourceRecords:
         "sagemaker_pipelines",
         [
             {
+                "account_id": ACCOUNT,
                 "region": REGION,
                 "pipeline_name": PIPELINE,
                 "pipeline_arn": PIPELINE_ARN,
@@ -179,6 +180,7 @@ def pipeline() -> SourceRecords:
         "sagemaker_step_io",
         [
             {
+                "account_id": ACCOUNT,
                 "region": REGION,
                 "pipeline_name": PIPELINE,
                 "step_name": s,
@@ -193,6 +195,7 @@ def pipeline() -> SourceRecords:
         "sagemaker_step_edges",
         [
             {
+                "account_id": ACCOUNT,
                 "region": REGION,
                 "pipeline_name": PIPELINE,
                 "from_step": "Train",
@@ -206,6 +209,7 @@ def pipeline() -> SourceRecords:
         [
             {
                 "model_package_arn": PACKAGE,
+                "account_id": ACCOUNT,
                 "region": REGION,
                 "pipeline_name": PIPELINE,
                 "step_name": "Register",
@@ -218,6 +222,7 @@ def pipeline() -> SourceRecords:
         "feature_groups",
         [
             {
+                "account_id": ACCOUNT,
                 "region": REGION,
                 "feature_group_name": "churn-fg",
                 "offline_store_uri": "s3://fs/offline/",
@@ -304,7 +309,7 @@ def test_exposure_answers_the_dspm_questions(store):
         "WHERE node_kind IN ('feature_group', 'model_package') ORDER BY node"
     ).fetchall()
     kinds = {(node, exposure) for node, exposure, *_ in rows}
-    assert (f"feature_group:{REGION}/churn-fg", "contains") in kinds
+    assert (f"feature_group:{ACCOUNT}/{REGION}/churn-fg", "contains") in kinds
     assert (f"model_package:{PACKAGE}", "trained_on") in kinds
     package = next(r for r in rows if r[0] == f"model_package:{PACKAGE}")
     assert package[2] == ["phone"] and package[3] == "Approved"
@@ -355,7 +360,7 @@ def test_training_data_without_carried_pii_is_no_exposure(store):
 
 def test_pipeline_snapshot_has_the_contract_status_sql_and_schema_layer(store):
     build_graph(store)
-    document = pipeline_document(store.conn, f"sagemaker:{REGION}/{PIPELINE}")
+    document = pipeline_document(store.conn, f"sagemaker:{ACCOUNT}/{REGION}/{PIPELINE}")
     steps = {n["id"]: n for n in document["graphPipeline"]["nodes"]}
     assert document["graph"] == document["graphPipeline"]
     assert steps["Train"]["run"]["status"] == "Failed"
@@ -406,7 +411,7 @@ def test_snapshots_are_skipped_when_unchanged_and_diffed_when_changed(store, tmp
 
 def test_the_picture_shows_steps_by_status_and_data_by_pii(store):
     build_graph(store)
-    document = pipeline_document(store.conn, f"sagemaker:{REGION}/{PIPELINE}")
+    document = pipeline_document(store.conn, f"sagemaker:{ACCOUNT}/{REGION}/{PIPELINE}")
     for view in ("pipeline", "data", "both"):
         picture = svg.render(document, view)
         assert picture.startswith("<svg") and picture.endswith("</svg>")
@@ -466,8 +471,8 @@ def test_the_cli_answers_graph_impact_and_exposure_questions(store, tmp_path, mo
     for scope, document in (
         ("global", snapshot.global_graph(store.conn)),
         (
-            f"sagemaker:{REGION}/{PIPELINE}",
-            pipeline_document(store.conn, f"sagemaker:{REGION}/{PIPELINE}"),
+            f"sagemaker:{ACCOUNT}/{REGION}/{PIPELINE}",
+            pipeline_document(store.conn, f"sagemaker:{ACCOUNT}/{REGION}/{PIPELINE}"),
         ),
     ):
         snapshot.save(store, scope, document, tmp_path / "g", None)

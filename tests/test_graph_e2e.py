@@ -35,7 +35,7 @@ def test_cross_source_path_from_a_git_sql_file_to_a_registered_model(crawled):
     _, con, _ = crawled
     package = package_of(con, "CustomerChurnModelGroup")
     upstream = dict(con.execute("SELECT node, path FROM upstream(?, 30)", [package]).fetchall())
-    step = "step:us-east-1/CustomerChurnFeatures/"
+    step = "step:123456789012/us-east-1/CustomerChurnFeatures/"
     # the Athena query of the processing step reads the table a git SQL file builds
     assert f"{step}PrepareCustomerFeatures" in upstream
     assert "table:analytics.customer_features" in upstream
@@ -52,7 +52,7 @@ def test_cross_source_path_from_a_git_sql_file_to_a_registered_model(crawled):
     ).fetchone()
     assert written_by[0].startswith("athena/04_customer_features.sql:") and written_by[1]
     # the feature group and the training step sit between them
-    assert "feature_group:us-east-1/customer-churn-features" in upstream
+    assert "feature_group:123456789012/us-east-1/customer-churn-features" in upstream
     assert f"{step}TrainChurnModel" in upstream
     path = upstream["table:analytics.customer_features"]
     assert path[0] == package and path[-1] == "table:analytics.customer_features"
@@ -81,7 +81,9 @@ def test_pii_path_from_the_raw_customer_file_to_the_model(crawled):
 def test_snapshots_exist_per_pipeline_and_globally(crawled):
     aws_env, con, _ = crawled
     scopes = {s for (s,) in con.execute("SELECT DISTINCT scope FROM graph_snapshots").fetchall()}
-    expected = {"global"} | {f"sagemaker:{r}/{n}" for n, r in aws_env.pipelines.items()}
+    expected = {"global"} | {
+        f"sagemaker:123456789012/{r}/{n}" for n, r in aws_env.pipelines.items()
+    }
     assert scopes == expected
     executions = con.execute(
         "SELECT count(DISTINCT source_node) FROM lineage_edges WHERE edge_kind = 'ran'"

@@ -24,6 +24,7 @@ from lineage_assets.store import LineageStore, SourceRecords, Upsert
 from lineage_dev.emulator.definitions import ROLE_ARN, processing_arguments, s3_input, s3_output
 
 LONG_NAME = ("Churn-" * 43)[:255] + "X"  # 256 characters: the longest name SageMaker accepts
+ACCOUNT = "123456789012"  # the account of the pipelines written straight into a store
 NAMES_ACCOUNT = "210987654322"  # an emulator account of its own (the seeded one is untouched)
 
 HOSTILE_SCOPES = [
@@ -102,7 +103,9 @@ def test_a_256_character_pipeline_name_goes_through_the_lineage_job(
         assert job.execute_in_process(instance=instance, raise_on_error=False).success
     assert materialize_graph(home).success  # again, nothing changed
 
-    scopes = {f"sagemaker:{region}/{LONG_NAME}" for region in ("us-east-1", "eu-west-1")}
+    scopes = {
+        f"sagemaker:{NAMES_ACCOUNT}/{region}/{LONG_NAME}" for region in ("us-east-1", "eu-west-1")
+    }
     con = duckdb.connect(str(config.published_path(home)), read_only=True)
     try:
         rows = con.execute("SELECT scope, count(*) FROM graph_snapshots GROUP BY 1").fetchall()
@@ -122,7 +125,7 @@ def test_a_256_character_pipeline_name_goes_through_the_lineage_job(
     assert {k: printed["pipeline"][k] for k in ("region", "name", "sourceKey")} == {
         "region": "eu-west-1",
         "name": LONG_NAME,
-        "sourceKey": f"sagemaker:eu-west-1/{LONG_NAME}",
+        "sourceKey": f"sagemaker:{NAMES_ACCOUNT}/eu-west-1/{LONG_NAME}",
     }
     assert main(["graph", "--pipeline", LONG_NAME]) == 2  # two regions: it asks for one
     assert "2 snapshots match" in capsys.readouterr().err
@@ -137,10 +140,18 @@ def pipeline_records(region: str, name: str) -> SourceRecords:
     definition = json.dumps(
         {"Version": "2020-12-01", "Steps": [{"Name": "Only", "Type": "Processing"}]}
     )
-    records = SourceRecords(f"sagemaker:{region}/{name}", "sagemaker_pipeline", name)
+    records = SourceRecords(f"sagemaker:{ACCOUNT}/{region}/{name}", "sagemaker_pipeline", name)
     records.add(
         "sagemaker_pipelines",
-        [{"region": region, "pipeline_name": name, "pipeline_arn": arn, "definition_hash": "d"}],
+        [
+            {
+                "account_id": ACCOUNT,
+                "region": region,
+                "pipeline_name": name,
+                "pipeline_arn": arn,
+                "definition_hash": "d",
+            }
+        ],
     )
     records.history.append(
         Upsert(
@@ -184,7 +195,7 @@ def test_names_differing_by_slash_and_underscore_get_their_own_snapshot_files(
 ):
     assert materialize_graph(home).success
     folder = home / "graph"
-    scopes = [f"sagemaker:us-east-1/{name}" for name in ODD_NAMES]
+    scopes = [f"sagemaker:{ACCOUNT}/us-east-1/{name}" for name in ODD_NAMES]
     assert set(snapshot_rows(home)) == {"global", *scopes}
     for scope in scopes:
         document = json.loads(snapshot.file_path(folder, scope).read_text())
@@ -219,13 +230,15 @@ def test_a_snapshot_whose_file_cannot_be_written_has_no_row_and_is_saved_next_ru
 def test_a_lost_or_altered_file_is_rewritten_by_the_next_run(home):
     assert materialize_graph(home).success
     folder = home / "graph"
-    lost = snapshot.file_path(folder, "sagemaker:us-east-1/a/b")
-    altered = snapshot.file_path(folder, "sagemaker:us-east-1/a_b")
+    lost = snapshot.file_path(folder, f"sagemaker:{ACCOUNT}/us-east-1/a/b")
+    altered = snapshot.file_path(folder, f"sagemaker:{ACCOUNT}/us-east-1/a_b")
     expected = altered.read_bytes()
     lost.unlink()
     altered.write_text("{}")
     assert materialize_graph(home).success
-    assert snapshot_rows(home)["sagemaker:us-east-1/a/b"] == 1  # unchanged: no second row
+    assert (
+        snapshot_rows(home)[f"sagemaker:{ACCOUNT}/us-east-1/a/b"] == 1
+    )  # unchanged: no second row
     assert json.loads(lost.read_text())["pipeline"]["name"] == "a/b"
     assert altered.read_bytes() == expected
     assert not [p for p in folder.iterdir() if p.name.endswith(".tmp")]
@@ -249,8 +262,8 @@ def test_links_pipes_and_leftovers_in_the_snapshot_folder_are_never_followed(hom
     folder = home / "graph"
     outside = tmp_path / "outside.json"
     outside.write_text("keep me")
-    linked = snapshot.file_path(folder, "sagemaker:us-east-1/a/b")
-    piped = snapshot.file_path(folder, "sagemaker:us-east-1/a_b")
+    linked = snapshot.file_path(folder, f"sagemaker:{ACCOUNT}/us-east-1/a/b")
+    piped = snapshot.file_path(folder, f"sagemaker:{ACCOUNT}/us-east-1/a_b")
     linked.unlink()
     linked.symlink_to(outside)  # a planted link: replaced, never written through
     piped.unlink()

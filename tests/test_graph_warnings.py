@@ -56,15 +56,19 @@ def test_definition_warnings_reach_the_snapshot_and_the_metadata(aws_env, tmp_pa
     assert all(row["code"] and row["message"] for row in rows)
     snapshots = {r.data["scope"]: r.data for r in metadata["snapshots"].value.records}
     for name in DEFINITIONS:
-        scope = f"sagemaker:us-east-1/{name}"
+        scope = f"sagemaker:{WARNINGS_ACCOUNT}/us-east-1/{name}"
         document = json.loads(snapshot.file_path(home / "graph", scope).read_text())
         assert bool(document["warnings"]) == (name != "Fine"), name
         assert snapshots[scope]["warnings"] == len(document["warnings"])
     cyclic = json.loads(
-        snapshot.file_path(home / "graph", "sagemaker:us-east-1/Cyclic").read_text()
+        snapshot.file_path(
+            home / "graph", f"sagemaker:{WARNINGS_ACCOUNT}/us-east-1/Cyclic"
+        ).read_text()
     )
     assert any("A → B → A" in str(w) for w in cyclic["warnings"])
     missing = json.loads(
-        snapshot.file_path(home / "graph", "sagemaker:us-east-1/MissingRef").read_text()
+        snapshot.file_path(
+            home / "graph", f"sagemaker:{WARNINGS_ACCOUNT}/us-east-1/MissingRef"
+        ).read_text()
     )
     assert any("Ghost" in str(w) for w in missing["warnings"])

@@ -8,6 +8,7 @@ import json
 from lineage_assets import aws
 from lineage_assets.sagemaker.bounds import MAX_VALUE_CHARS
 from lineage_assets.sagemaker.crawl import crawl_regions
+from lineage_dev.emulator.definitions import ACCOUNT_ID
 from tests.test_sagemaker_hostile import create, definition, key, processing
 
 
@@ -48,7 +49,7 @@ def test_fan_out_and_huge_parameters_land_bounded_with_warnings(aws_env, store):
         PipelineParameters=[{"Name": f"P{i}", "Value": big} for i in range(50)],
     )
     run = store.begin_run("test")
-    crawl_regions(store, aws.client, [region], run_id=run, reads=store.conn)
+    crawl_regions(store, aws.client, ACCOUNT_ID, [region], run_id=run, reads=store.conn)
     store.finish_run(run)
     states = dict(
         store.conn.execute(

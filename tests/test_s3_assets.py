@@ -87,10 +87,11 @@ def test_the_asset_samples_store_uris_and_prefixes_and_flags_exposed_pii(
     customers = aws_env.raw_customer_uris[0].rsplit("/", 1)[0] + "/"
     with LineageStore.open(config.duckdb_path(tmp_path)) as store:
         store.replace_source(
-            SourceRecords("sagemaker:us-east-1/churn", "sagemaker_pipeline").add(
+            SourceRecords("sagemaker:123456789012/us-east-1/churn", "sagemaker_pipeline").add(
                 "sagemaker_step_io",
                 [
                     {
+                        "account_id": "123456789012",
                         "region": "us-east-1",
                         "pipeline_name": "churn",
                         "step_name": "Prep",

@@ -170,10 +170,11 @@ def test_a_dataset_that_cannot_be_listed_keeps_its_last_rows(bucket, store):
 
 def test_uris_come_from_step_io_feature_groups_and_table_locations(store):
     sources = [
-        SourceRecords("sagemaker:us-east-1/p", "sagemaker_pipeline").add(
+        SourceRecords("sagemaker:123456789012/us-east-1/p", "sagemaker_pipeline").add(
             "sagemaker_step_io",
             [
                 {
+                    "account_id": "123456789012",
                     "region": "us-east-1",
                     "pipeline_name": "p",
                     "step_name": "s",
@@ -182,6 +183,7 @@ def test_uris_come_from_step_io_feature_groups_and_table_locations(store):
                     "provenance": "declared",
                 },
                 {
+                    "account_id": "123456789012",
                     "region": "us-east-1",
                     "pipeline_name": "p",
                     "step_name": "s",
@@ -195,6 +197,7 @@ def test_uris_come_from_step_io_feature_groups_and_table_locations(store):
             "feature_groups",
             [
                 {
+                    "account_id": "123456789012",
                     "region": "us-east-1",
                     "feature_group_name": "f",
                     "offline_store_uri": "s3://b/fg",

@@ -15,8 +15,9 @@ from lineage_assets.sagemaker.crawl import crawl_one, crawl_region, crawl_region
 from lineage_assets.sagemaker.fetch import CrawlCache
 from lineage_assets.sagemaker.inventory import list_pipeline_summaries
 from lineage_dev.emulator import definitions as seeded
+from lineage_dev.emulator.definitions import ACCOUNT_ID
 
-ABALONE_KEY = "sagemaker:us-east-1/AbalonePipeline"
+ABALONE_KEY = "sagemaker:123456789012/us-east-1/AbalonePipeline"
 
 
 def counting_client(calls: Counter):
@@ -39,7 +40,7 @@ def rows(store, sql, *params):
 
 
 def test_full_crawl_stores_executions_steps_jobs_models_and_features(aws_env, store):
-    report = crawl_regions(store, aws.client, aws_env.regions, reads=store.conn)
+    report = crawl_regions(store, aws.client, ACCOUNT_ID, aws_env.regions, reads=store.conn)
     assert report.errors == [] and len(report.crawled) == len(aws_env.pipelines)
     first, second = aws_env.executions_of(seeded.ABALONE_PIPELINE)
     executions = dict(
@@ -100,7 +101,7 @@ def test_full_crawl_stores_executions_steps_jobs_models_and_features(aws_env, st
 
 
 def test_cached_outputs_belong_to_the_source_execution(aws_env, store):
-    crawl_regions(store, aws.client, ["us-east-1"], reads=store.conn)
+    crawl_regions(store, aws.client, ACCOUNT_ID, ["us-east-1"], reads=store.conn)
     first, second = aws_env.executions_of(seeded.ABALONE_PIPELINE)
     owners = rows(
         store,
@@ -129,8 +130,8 @@ def test_cached_outputs_belong_to_the_source_execution(aws_env, store):
 
 
 def test_never_run_pipeline_has_declared_lineage(aws_env, store):
-    crawl_regions(store, aws.client, ["us-east-1"], reads=store.conn)
-    key = "sagemaker:us-east-1/FraudModelTuning"
+    crawl_regions(store, aws.client, ACCOUNT_ID, ["us-east-1"], reads=store.conn)
+    key = "sagemaker:123456789012/us-east-1/FraudModelTuning"
     steps = rows(
         store, "SELECT step_name, step_type FROM sagemaker_steps WHERE source_key = ?", key
     )
@@ -139,7 +140,7 @@ def test_never_run_pipeline_has_declared_lineage(aws_env, store):
         store,
         "SELECT count(*) FROM lineage_edges WHERE source_node = ? AND target_node = ?",
         f"data:{seeded.ORDERS_PREFIX}",
-        "step:us-east-1/FraudModelTuning/FraudTuning",
+        "step:123456789012/us-east-1/FraudModelTuning/FraudTuning",
     )
     assert edge == [(1,)]
     assert rows(store, "SELECT count(*) FROM sagemaker_executions WHERE source_key = ?", key) == [
@@ -148,7 +149,7 @@ def test_never_run_pipeline_has_declared_lineage(aws_env, store):
 
 
 def test_feature_group_is_linked_by_its_offline_store_uri(aws_env, store):
-    crawl_regions(store, aws.client, ["us-east-1"], reads=store.conn)
+    crawl_regions(store, aws.client, ACCOUNT_ID, ["us-east-1"], reads=store.conn)
     groups = rows(
         store,
         "SELECT source_key, resolved_offline_uri, kms_key_id, online_store_enabled, "
@@ -156,7 +157,7 @@ def test_feature_group_is_linked_by_its_offline_store_uri(aws_env, store):
     )
     assert groups == [
         (
-            "sagemaker:us-east-1/CustomerChurnFeatures",
+            "sagemaker:123456789012/us-east-1/CustomerChurnFeatures",
             aws_env.feature_group_offline_uri,
             seeded.FEATURE_KMS_KEY,
             True,
@@ -174,9 +175,11 @@ def test_feature_group_is_linked_by_its_offline_store_uri(aws_env, store):
 
 
 def test_unchanged_pipelines_cost_two_calls_on_recrawl(aws_env, store):
-    crawl_regions(store, aws.client, aws_env.regions, reads=store.conn)
+    crawl_regions(store, aws.client, ACCOUNT_ID, aws_env.regions, reads=store.conn)
     calls: Counter = Counter()
-    report = crawl_regions(store, counting_client(calls), aws_env.regions, reads=store.conn)
+    report = crawl_regions(
+        store, counting_client(calls), ACCOUNT_ID, aws_env.regions, reads=store.conn
+    )
     assert report.crawled == [] and len(report.unchanged) == len(aws_env.pipelines)
     for name in aws_env.pipelines:
         per_pipeline = {op for (op, pipeline) in calls if pipeline == name}
@@ -186,12 +189,14 @@ def test_unchanged_pipelines_cost_two_calls_on_recrawl(aws_env, store):
 
 
 def test_a_changed_pipeline_reuses_stored_job_descriptions(aws_env, store):
-    crawl_regions(store, aws.client, ["us-east-1"], reads=store.conn)
+    crawl_regions(store, aws.client, ACCOUNT_ID, ["us-east-1"], reads=store.conn)
     # forget one execution: the pipeline now looks changed, but its finished jobs are stored
     first, _ = aws_env.executions_of(seeded.ABALONE_PIPELINE)
     store.conn.execute("DELETE FROM sagemaker_executions WHERE execution_arn = ?", [first.arn])
     calls: Counter = Counter()
-    report = crawl_regions(store, counting_client(calls), ["us-east-1"], reads=store.conn)
+    report = crawl_regions(
+        store, counting_client(calls), ACCOUNT_ID, ["us-east-1"], reads=store.conn
+    )
     assert [c.pipeline.name for c in report.crawled] == [seeded.ABALONE_PIPELINE]
     assert not any(op.startswith("Describe") and op.endswith("Job") for op, _ in calls)
     assert not any(op == "GetObject" for op, _ in calls)  # the stored report metrics are reused
@@ -203,7 +208,7 @@ def test_a_changed_pipeline_reuses_stored_job_descriptions(aws_env, store):
 
 def test_one_crawl_describes_each_job_once(aws_env, store):
     calls: Counter = Counter()
-    crawl_regions(store, counting_client(calls), ["us-east-1"], reads=store.conn)
+    crawl_regions(store, counting_client(calls), ACCOUNT_ID, ["us-east-1"], reads=store.conn)
     jobs = rows(store, "SELECT count(DISTINCT job_arn) FROM sagemaker_jobs")[0][0]
     described = sum(n for (op, _), n in calls.items() if op.endswith("Job"))
     assert described == jobs  # cache hits point at the first run's jobs: no second describe
@@ -237,14 +242,14 @@ def test_throttling_is_retried_and_the_crawl_completes(aws_env, store):
         client.meta.events.register("before-send.sagemaker.ListTags", throttle)
         return client
 
-    report = crawl_regions(store, make, ["us-east-1"], reads=store.conn)
+    report = crawl_regions(store, make, ACCOUNT_ID, ["us-east-1"], reads=store.conn)
     assert throttled["n"] == 1 and report.errors == []
     assert len(report.crawled) == 3
 
 
 def test_access_denied_on_one_pipeline_lets_the_others_land(aws_env, store):
     crawl_regions(
-        store, aws.client, ["us-east-1"], reads=store.conn
+        store, aws.client, ACCOUNT_ID, ["us-east-1"], reads=store.conn
     )  # a good crawl first: rows to keep
 
     def deny(params, **_):  # injected: moto enforces no IAM
@@ -259,20 +264,20 @@ def test_access_denied_on_one_pipeline_lets_the_others_land(aws_env, store):
         return client
 
     store.conn.execute("DELETE FROM sagemaker_executions")  # force a real re-crawl of all
-    report = crawl_regions(store, make, ["us-east-1"], reads=store.conn)
+    report = crawl_regions(store, make, ACCOUNT_ID, ["us-east-1"], reads=store.conn)
     assert len(report.errors) == 1 and "AccessDeniedException" in report.errors[0]
     assert [c.pipeline.name for c in report.crawled] == [seeded.ABALONE_PIPELINE]
-    assert report.unchanged == ["sagemaker:us-east-1/FraudModelTuning"]  # never ran
+    assert report.unchanged == ["sagemaker:123456789012/us-east-1/FraudModelTuning"]  # never ran
     status = dict(
         rows(
             store, "SELECT source_key, status FROM sources WHERE source_kind = 'sagemaker_pipeline'"
         )
     )
-    assert status["sagemaker:us-east-1/CustomerChurnFeatures"] == "stale"
+    assert status["sagemaker:123456789012/us-east-1/CustomerChurnFeatures"] == "stale"
     kept = rows(
         store,
         "SELECT count(*) FROM sagemaker_steps WHERE source_key = ?",
-        "sagemaker:us-east-1/CustomerChurnFeatures",
+        "sagemaker:123456789012/us-east-1/CustomerChurnFeatures",
     )
     assert kept[0][0] == 3  # last good rows kept
 
@@ -290,26 +295,30 @@ def test_a_failing_region_is_recorded_and_the_next_one_completes(aws_env, store)
             client.meta.events.register("before-call.sagemaker.ListDomains", deny)
         return client
 
-    report = crawl_regions(store, make, aws_env.regions, reads=store.conn)
-    assert report.errors[0].startswith("sagemaker_region:us-east-1")
+    report = crawl_regions(store, make, ACCOUNT_ID, aws_env.regions, reads=store.conn)
+    assert report.errors[0].startswith("sagemaker_region:123456789012/us-east-1")
     assert [c.pipeline.name for c in report.crawled] == [seeded.EU_PIPELINE]
 
 
 def test_a_pipeline_deleted_mid_crawl_is_removed(aws_env, store):
     sagemaker = aws.client("sagemaker", "us-east-1")
-    crawl_region(store, sagemaker, "us-east-1", reads=store.conn)
+    crawl_region(store, sagemaker, ACCOUNT_ID, "us-east-1", reads=store.conn)
     summary = dict(list_pipeline_summaries(sagemaker)[0], PipelineName="GonePipeline")
     store.conn.execute(
         "INSERT INTO sources (source_key, source_kind, status) "
         "VALUES (?, 'sagemaker_pipeline', 'ok')",
-        ["sagemaker:us-east-1/GonePipeline"],
+        ["sagemaker:123456789012/us-east-1/GonePipeline"],
     )
     report = crawl_one(
-        store, sagemaker, "us-east-1", summary, [], cache=CrawlCache(), reads=store.conn
+        store, sagemaker, ACCOUNT_ID, "us-east-1", summary, [], cache=CrawlCache(), reads=store.conn
     )
-    assert report.removed == ["sagemaker:us-east-1/GonePipeline"] and report.errors == []
+    assert (
+        report.removed == ["sagemaker:123456789012/us-east-1/GonePipeline"] and report.errors == []
+    )
     assert rows(
-        store, "SELECT count(*) FROM sources WHERE source_key = 'sagemaker:us-east-1/GonePipeline'"
+        store,
+        "SELECT count(*) FROM sources WHERE source_key = ?",
+        "sagemaker:123456789012/us-east-1/GonePipeline",
     ) == [(0,)]
 
 
@@ -325,7 +334,7 @@ def test_evaluation_report_metrics_are_read_once_per_job(aws_env, store):
             )
         return client
 
-    report = crawl_regions(store, make, ["us-east-1"], reads=store.conn)
+    report = crawl_regions(store, make, ACCOUNT_ID, ["us-east-1"], reads=store.conn)
     assert report.errors == []
     metrics = rows(
         store,
@@ -354,7 +363,7 @@ def test_an_unreadable_report_is_a_warning_not_a_failure(aws_env, store):
             client.meta.events.register("before-parameter-build.s3.GetObject", deny)
         return client
 
-    report = crawl_regions(store, make, ["us-east-1"], reads=store.conn)
+    report = crawl_regions(store, make, ACCOUNT_ID, ["us-east-1"], reads=store.conn)
     assert report.errors == [] and len(report.crawled) == 3
     abalone = next(c for c in report.crawled if c.pipeline.name == seeded.ABALONE_PIPELINE)
     assert any(
@@ -374,14 +383,16 @@ def test_an_unreadable_report_is_a_warning_not_a_failure(aws_env, store):
 
 def test_filters_by_name_and_studio_domain(aws_env, store):
     sagemaker = aws.client("sagemaker", "us-east-1")
-    by_domain = crawl_region(store, sagemaker, "us-east-1", domain="ML-Platform", reads=store.conn)
+    by_domain = crawl_region(
+        store, sagemaker, ACCOUNT_ID, "us-east-1", domain="ML-Platform", reads=store.conn
+    )
     assert {c.pipeline.name for c in by_domain.crawled} == {
         seeded.ABALONE_PIPELINE,
         seeded.CHURN_PIPELINE,
     }
     assert {c.pipeline.domain.domain_id for c in by_domain.crawled} == {aws_env.domain_id}
     by_name = crawl_region(
-        store, sagemaker, "us-east-1", names=[seeded.FRAUD_PIPELINE], reads=store.conn
+        store, sagemaker, ACCOUNT_ID, "us-east-1", names=[seeded.FRAUD_PIPELINE], reads=store.conn
     )
     assert [c.pipeline.name for c in by_name.crawled] == [seeded.FRAUD_PIPELINE]
 
@@ -403,7 +414,7 @@ def test_secret_looking_values_never_reach_step_rows():
             }
         ]
     }
-    pipeline = Pipeline("us-east-1", "X", "arn:aws:sagemaker:us-east-1:1:pipeline/x", "{}")
+    pipeline = Pipeline("1", "us-east-1", "X", "arn:aws:sagemaker:us-east-1:1:pipeline/x", "{}")
     (row,) = _step_rows(pipeline, "h", resolve_definition(definition))
     assert row["arguments"]["Environment"] == {
         "DB_PASSWORD": "***",

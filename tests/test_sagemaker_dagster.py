@@ -35,27 +35,29 @@ def resources(aws_env, tmp_path):
 
 def all_keys(account):
     return sorted(
-        pipeline_partition_key(region, name) for name, region in account.pipelines.items()
+        pipeline_partition_key(account.account_id, region, name)
+        for name, region in account.pipelines.items()
     )
 
 
 def test_partition_keys_round_trip():
-    assert parse_pipeline_partition_key(pipeline_partition_key("eu-west-1", "A-b_1")) == (
-        "eu-west-1",
-        "A-b_1",
-    )
-    with pytest.raises(ValueError, match="not <region>:<pipeline name>"):
-        parse_pipeline_partition_key("no-separator")
+    key = pipeline_partition_key("111122223333", "eu-west-1", "A-b_1")
+    assert key == "111122223333:eu-west-1:A-b_1"
+    assert parse_pipeline_partition_key(key) == ("111122223333", "eu-west-1", "A-b_1")
+    for malformed in ("no-separator", "eu-west-1:A", "a:b:c:d", "a::c"):
+        with pytest.raises(ValueError, match="not <account>:<region>:<pipeline name>"):
+            parse_pipeline_partition_key(malformed)
 
 
 def test_discovery_adds_new_pipelines_and_retires_deleted_ones(aws_env, resources):
     with dg.instance_for_test() as instance:
-        instance.add_dynamic_partitions(sagemaker_pipelines.name, ["us-east-1:DeletedPipeline"])
+        gone = ["123456789012:us-east-1:DeletedPipeline", "us-east-1:AbalonePipeline"]
+        instance.add_dynamic_partitions(sagemaker_pipelines.name, gone)
         context = dg.build_sensor_context(instance=instance, resources={"aws": resources["aws"]})
         result = sagemaker_pipeline_discovery(context)
     added, deleted = result.dynamic_partitions_requests
     assert sorted(added.partition_keys) == all_keys(aws_env)
-    assert list(deleted.partition_keys) == ["us-east-1:DeletedPipeline"]
+    assert sorted(deleted.partition_keys) == sorted(gone)  # and keys of the older shape
     (request,) = result.run_requests  # one run for all new pipelines, not one per pipeline
     keys = sorted(added.partition_keys)
     assert request.tags["dagster/asset_partition_range_start"] == keys[0]
@@ -63,7 +65,7 @@ def test_discovery_adds_new_pipelines_and_retires_deleted_ones(aws_env, resource
 
 
 def test_one_partition_on_demand_writes_its_pipeline_and_lineage(aws_env, resources, tmp_path):
-    key = pipeline_partition_key("us-east-1", "AbalonePipeline")
+    key = pipeline_partition_key(aws_env.account_id, "us-east-1", "AbalonePipeline")
     assert sagemaker_pipeline_lineage.op.pool == DUCKDB_POOL
     with dg.instance_for_test() as instance:
         instance.add_dynamic_partitions(sagemaker_pipelines.name, [key])
@@ -82,7 +84,7 @@ def test_one_partition_on_demand_writes_its_pipeline_and_lineage(aws_env, resour
         sources = conn.execute(
             "SELECT source_key FROM sources WHERE source_kind = 'sagemaker_pipeline'"
         ).fetchall()
-    assert sources == [("sagemaker:us-east-1/AbalonePipeline",)]
+    assert sources == [("sagemaker:123456789012/us-east-1/AbalonePipeline",)]
 
 
 def test_a_range_of_partitions_is_crawled_in_one_run(aws_env, resources, tmp_path):
@@ -103,7 +105,7 @@ def test_a_range_of_partitions_is_crawled_in_one_run(aws_env, resources, tmp_pat
     events = result.asset_materializations_for_node("sagemaker_pipeline_lineage")
     assert sorted(event.partition for event in events) == all_keys(aws_env)
     for event in events:  # each partition shows its own pipeline only
-        region, name = parse_pipeline_partition_key(event.partition)
+        _, region, name = parse_pipeline_partition_key(event.partition)
         rows = [row.data for row in event.metadata["steps"].value.records]
         assert rows and {row["pipeline"] for row in rows} == {f"{region}/{name}"}
         assert event.metadata["dagster/row_count"].value == len(rows)
@@ -112,7 +114,7 @@ def test_a_range_of_partitions_is_crawled_in_one_run(aws_env, resources, tmp_pat
         assert {s["id"] for s in lineage["summary"]["steps"]} == {row["step"] for row in rows}
         assert event.metadata["crawled"].value == 1
         assert f"pipeline={name}" in event.metadata["viewer"].value
-    abalone = next(e for e in events if e.partition == "us-east-1:AbalonePipeline")
+    abalone = next(e for e in events if e.partition.endswith(":us-east-1:AbalonePipeline"))
     assert abalone.metadata["status_counts"].value["Failed"] == 1
     fraud = next(e for e in events if e.partition.endswith(f":{FRAUD_PIPELINE}"))
     assert fraud.metadata["status_counts"].value == {}  # never run, not the others' counts
@@ -125,7 +127,7 @@ def test_a_range_of_partitions_is_crawled_in_one_run(aws_env, resources, tmp_pat
 
 def test_a_partitions_lineage_too_large_to_embed_is_linked(aws_env, resources, monkeypatch):
     monkeypatch.setattr(sagemaker_metadata, "MAX_EMBEDDED_LINEAGE", 100)
-    key = pipeline_partition_key("us-east-1", FRAUD_PIPELINE)
+    key = pipeline_partition_key(aws_env.account_id, "us-east-1", FRAUD_PIPELINE)
     with dg.instance_for_test() as instance:
         instance.add_dynamic_partitions(sagemaker_pipelines.name, [key])
         result = dg.materialize(
@@ -165,6 +167,6 @@ def test_discovery_partitions_only_names_sagemaker_could_give(aws_env, monkeypat
         )
         result = sagemaker_pipeline_discovery(context)
         (added,) = result.dynamic_partitions_requests
-        assert sorted(added.partition_keys) == sorted(f"us-east-1:{n}" for n in valid)
+        assert sorted(added.partition_keys) == sorted(f"210987654324:us-east-1:{n}" for n in valid)
         instance.add_dynamic_partitions(sagemaker_pipelines.name, list(added.partition_keys))
     assert not [name for name in odd if is_pipeline_name(name)]

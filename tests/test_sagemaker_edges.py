@@ -18,6 +18,7 @@ from lineage_assets.core.ids import (
 from lineage_assets.sagemaker.crawl import crawl_regions
 from lineage_assets.store import LineageStore
 from lineage_dev.emulator import definitions as seeded
+from lineage_dev.emulator.definitions import ACCOUNT_ID
 from tests.conftest import point_at_emulator
 
 REGION = seeded.MAIN_REGION
@@ -30,7 +31,7 @@ def crawled(emulator, tmp_path_factory):
     with pytest.MonkeyPatch.context() as patch:
         point_at_emulator(patch, server.endpoint_url)
         with LineageStore.open(tmp_path_factory.mktemp("edges") / "lineage.duckdb") as store:
-            report = crawl_regions(store, aws.client, account.regions, reads=store.conn)
+            report = crawl_regions(store, aws.client, ACCOUNT_ID, account.regions, reads=store.conn)
             assert report.errors == []
             yield store
 
@@ -47,7 +48,7 @@ def edges(store, kind: str) -> set[tuple]:
 
 def test_tables_read_by_step_queries_are_query_edges_into_the_step(crawled):
     found = edges(crawled, "query")
-    key = f"sagemaker:{REGION}/{seeded.CHURN_PIPELINE}"
+    key = f"sagemaker:{ACCOUNT_ID}/{REGION}/{seeded.CHURN_PIPELINE}"
     step = crawled.conn.execute(
         "SELECT DISTINCT step_name FROM sagemaker_step_io WHERE source_key = ? "
         "AND query_string IS NOT NULL",
@@ -58,7 +59,7 @@ def test_tables_read_by_step_queries_are_query_edges_into_the_step(crawled):
     assert churn and all(
         edge[1:]
         == (
-            step_node(REGION, seeded.CHURN_PIPELINE, step[0][0]),
+            step_node(ACCOUNT_ID, REGION, seeded.CHURN_PIPELINE, step[0][0]),
             "inferred",
             key,
             f"query_result query of {seeded.CHURN_PIPELINE}/{step[0][0]}",
@@ -76,33 +77,43 @@ def test_tables_read_by_step_queries_are_query_edges_into_the_step(crawled):
 
 def test_each_execution_ran_its_steps_with_their_status(crawled):
     runs = crawled.conn.execute(
-        "SELECT r.execution_arn, p.region, p.pipeline_name, r.step_name, r.status, r.source_key "
+        "SELECT r.execution_arn, p.account_id, p.region, p.pipeline_name, r.step_name, r.status, "
+        "r.source_key "
         "FROM sagemaker_step_runs r JOIN sagemaker_pipelines p USING (source_key)"
     ).fetchall()
     assert runs
     assert edges(crawled, "ran") == {
         (
             execution_node(arn),
-            step_node(region, pipeline, step),
+            step_node(account, region, pipeline, step),
             "inferred",
             key,
             status or "unknown",
             None,
             None,
         )
-        for arn, region, pipeline, step, status, key in runs
+        for arn, account, region, pipeline, step, status, key in runs
     }
 
 
 def test_feature_groups_point_at_their_offline_data(crawled):
     groups = crawled.conn.execute(
-        "SELECT region, feature_group_name, coalesce(resolved_offline_uri, offline_store_uri), "
+        "SELECT account_id, region, feature_group_name, "
+        "coalesce(resolved_offline_uri, offline_store_uri), "
         "source_key FROM feature_groups"
     ).fetchall()
-    assert any(name == seeded.FEATURE_GROUP for _, name, _, _ in groups)
+    assert any(name == seeded.FEATURE_GROUP for _, _, name, _, _ in groups)
     assert edges(crawled, "feature_group_data") == {
-        (feature_group_node(region, name), data_node(uri), "inferred", key, name, None, None)
-        for region, name, uri, key in groups
+        (
+            feature_group_node(account, region, name),
+            data_node(uri),
+            "inferred",
+            key,
+            name,
+            None,
+            None,
+        )
+        for account, region, name, uri, key in groups
         if uri is not None
     }
 

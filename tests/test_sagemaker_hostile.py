@@ -20,6 +20,7 @@ from lineage_assets.sagemaker.crawl import crawl_regions
 from lineage_assets.sagemaker.reports import job_reports
 from lineage_dev.emulator import definitions as seeded
 from lineage_dev.emulator import moto_ext
+from lineage_dev.emulator.definitions import ACCOUNT_ID
 from tests.conftest import account_s3
 
 ROLE = seeded.ROLE_ARN
@@ -60,7 +61,7 @@ def create(sagemaker, name: str, text: str) -> str:
 
 
 def key(region: str, name: str) -> str:
-    return f"sagemaker:{region}/{name}"
+    return f"sagemaker:123456789012/{region}/{name}"
 
 
 def test_a_definition_nested_200000_deep_fails_only_its_pipeline(aws_env, store):
@@ -69,7 +70,7 @@ def test_a_definition_nested_200000_deep_fails_only_its_pipeline(aws_env, store)
     create(sagemaker, "Healthy", definition(processing("Prep")))
     create(sagemaker, "Deep", definition(processing("GoodStep")))
     first = store.begin_run("test")
-    crawl_regions(store, aws.client, [region], run_id=first, reads=store.conn)
+    crawl_regions(store, aws.client, ACCOUNT_ID, [region], run_id=first, reads=store.conn)
     store.finish_run(first)
 
     sagemaker.update_pipeline(PipelineName="Deep", PipelineDefinition=DEEP)
@@ -77,7 +78,7 @@ def test_a_definition_nested_200000_deep_fails_only_its_pipeline(aws_env, store)
         PipelineName="Healthy", PipelineDefinition=definition(processing("Prep2"))
     )
     second = store.begin_run("test")
-    report = crawl_regions(store, aws.client, [region], run_id=second, reads=store.conn)
+    report = crawl_regions(store, aws.client, ACCOUNT_ID, [region], run_id=second, reads=store.conn)
     closed = store.finish_run(second)
 
     assert [c.pipeline.name for c in report.crawled] == ["Healthy"]
@@ -89,7 +90,7 @@ def test_a_definition_nested_200000_deep_fails_only_its_pipeline(aws_env, store)
         rows(
             store,
             "SELECT source_key, status FROM sources WHERE source_key LIKE ?",
-            f"sagemaker:{region}/%",
+            f"sagemaker:123456789012/{region}/%",
         )
     )
     assert status == {key(region, "Deep"): "stale", key(region, "Healthy"): "ok"}
@@ -114,7 +115,7 @@ def test_an_execution_run_with_a_deep_definition_lands_with_a_warning(aws_env, s
         PipelineName="Replayed", PipelineDefinition=definition(processing("Now"))
     )
 
-    report = crawl_regions(store, aws.client, [region], reads=store.conn)
+    report = crawl_regions(store, aws.client, ACCOUNT_ID, [region], reads=store.conn)
 
     assert report.errors == [] and [c.pipeline.name for c in report.crawled] == ["Replayed"]
     assert rows(store, "SELECT execution_arn FROM sagemaker_executions") == [(arn,)]
@@ -137,7 +138,7 @@ def test_a_job_that_raises_is_an_error_row_and_its_pipeline_lands(aws_env, store
         client.meta.events.register("before-call.sagemaker.DescribeTrainingJob", explode)
         return client
 
-    report = crawl_regions(store, make, ["us-east-1"], reads=store.conn)
+    report = crawl_regions(store, make, ACCOUNT_ID, ["us-east-1"], reads=store.conn)
 
     assert len(report.crawled) == 3  # every pipeline of the region lands
     errors = rows(store, "SELECT source_key, error_type, location FROM crawl_errors")
@@ -168,13 +169,13 @@ def test_an_execution_that_raises_is_skipped_and_named(aws_env, store):
         )
         return client
 
-    report = crawl_regions(store, make, ["us-east-1"], reads=store.conn)
+    report = crawl_regions(store, make, ACCOUNT_ID, ["us-east-1"], reads=store.conn)
 
     assert len(report.crawled) == 3
     assert rows(
         store,
         "SELECT execution_arn FROM sagemaker_executions WHERE source_key = ?",
-        "sagemaker:us-east-1/AbalonePipeline",
+        "sagemaker:123456789012/us-east-1/AbalonePipeline",
     ) == [(first.arn,)]
     assert rows(store, "SELECT error_type, location FROM crawl_errors") == [
         ("RecursionError", second.arn)
@@ -199,7 +200,7 @@ def test_a_definition_that_is_not_a_pipeline_lands_with_a_stored_warning(
     name = f"Odd-{code.replace('_', '-')}"
     create(sagemaker, name, text or " ")  # CreatePipeline needs at least one character
     try:
-        crawl_regions(store, aws.client, [region], reads=store.conn)
+        crawl_regions(store, aws.client, ACCOUNT_ID, [region], reads=store.conn)
         stored = rows(
             store,
             "SELECT code, message FROM sagemaker_pipeline_warnings WHERE source_key = ?",
@@ -220,7 +221,7 @@ def test_cycles_and_missing_steps_and_parameters_are_stored_warnings(aws_env, st
     dangling = processing("C", {"Get": "Parameters.Missing"}, DependsOn=["Ghost"])
     create(sagemaker, "Cyclic", definition(a, b, dangling))
 
-    crawl_regions(store, aws.client, [region], reads=store.conn)
+    crawl_regions(store, aws.client, ACCOUNT_ID, [region], reads=store.conn)
 
     stored = rows(
         store,
@@ -296,7 +297,7 @@ def test_long_and_odd_names_go_through_crawl_and_store(aws_env, store):
         ],
     )
 
-    report = crawl_regions(store, aws.client, [region], reads=store.conn)
+    report = crawl_regions(store, aws.client, ACCOUNT_ID, [region], reads=store.conn)
 
     assert report.errors == []
     assert [c.pipeline.arn for c in report.crawled] == [arn]
@@ -332,7 +333,7 @@ def test_long_and_odd_names_go_through_crawl_and_store(aws_env, store):
         odd_step,
     )
     assert read == [(quoted,)] or read == [(None,)]  # not an S3 URI: kept as no edge
-    node = f"step:{region}/{name}/{odd_step}"
+    node = f"step:123456789012/{region}/{name}/{odd_step}"
     targets = rows(
         store, "SELECT DISTINCT target_node FROM lineage_edges WHERE source_node = ?", node
     )
@@ -361,7 +362,7 @@ def test_stored_warnings_reach_the_asset_metadata(aws_env, tmp_path):
         "lineage_store": LineageStoreResource(lineage_home=str(tmp_path)),
         "aws": AwsResource(regions=region),
     }
-    key = pipeline_partition_key(region, "NotJson")
+    key = pipeline_partition_key(ACCOUNT_ID, region, "NotJson")
     with dg.instance_for_test() as instance:
         instance.add_dynamic_partitions(sagemaker_pipelines.name, [key])
         nightly = dg.materialize([sagemaker_crawl], instance=instance, resources=resources)
@@ -395,7 +396,7 @@ def test_an_endpoint_that_pages_forever_fails_only_its_execution(aws_env, store)
         client.meta.events.register("before-call.sagemaker.ListPipelineExecutionSteps", endless)
         return client
 
-    report = crawl_regions(store, make, ["us-east-1"], reads=store.conn)
+    report = crawl_regions(store, make, ACCOUNT_ID, ["us-east-1"], reads=store.conn)
 
     assert len(report.crawled) == 3 and len(pages) == 101  # stopped past 10,000 steps
     assert rows(store, "SELECT error_type, location FROM crawl_errors") == [
@@ -414,7 +415,7 @@ def test_memory_error_on_one_pipeline_lets_the_others_land(aws_env, store):
         client.meta.events.register("before-parameter-build.sagemaker.DescribePipeline", exhaust)
         return client
 
-    report = crawl_regions(store, make, ["us-east-1"], reads=store.conn)
+    report = crawl_regions(store, make, ACCOUNT_ID, ["us-east-1"], reads=store.conn)
 
     assert sorted(c.pipeline.name for c in report.crawled) == sorted(
         [seeded.ABALONE_PIPELINE, seeded.FRAUD_PIPELINE]
@@ -432,7 +433,7 @@ def test_an_execution_run_with_an_oversized_definition_is_skipped_and_named(aws_
     arn = sagemaker.start_pipeline_execution(PipelineName="Huge")["PipelineExecutionArn"]
     sagemaker.update_pipeline(PipelineName="Huge", PipelineDefinition=definition(processing("P")))
 
-    report = crawl_regions(store, aws.client, [region], reads=store.conn)
+    report = crawl_regions(store, aws.client, ACCOUNT_ID, [region], reads=store.conn)
 
     assert [c.pipeline.name for c in report.crawled] == ["Huge"]
     assert rows(store, "SELECT error_type, location FROM crawl_errors") == [("too_large", arn)]

@@ -12,6 +12,7 @@ from lineage_assets.sagemaker.crawl import crawl_regions
 from lineage_assets.sagemaker.inventory import DOMAINS_KIND, PIPELINE_KIND
 from lineage_assets.store import SourceRecords, connect_published
 from lineage_assets.store.sink import RecordSink
+from lineage_dev.emulator.definitions import ACCOUNT_ID
 
 PIPELINE_TABLES = ("sagemaker_pipelines", "sagemaker_steps", "sagemaker_step_io", "sagemaker_jobs")
 
@@ -53,10 +54,12 @@ def _table_rows(conn, table: str) -> list[tuple]:
 def test_a_crawl_into_another_sink_stages_what_the_store_would_hold(aws_env, store, tmp_path):
     from lineage_assets.store import LineageStore
 
-    crawl_regions(store, aws.client, aws_env.regions, reads=store.conn)
+    crawl_regions(store, aws.client, ACCOUNT_ID, aws_env.regions, reads=store.conn)
     sink = RecordingSink()
     with LineageStore.open(tmp_path / "other.duckdb") as empty:
-        report = crawl_regions(_as_sink(sink), aws.client, aws_env.regions, reads=empty.conn)
+        report = crawl_regions(
+            _as_sink(sink), aws.client, ACCOUNT_ID, aws_env.regions, reads=empty.conn
+        )
         assert report.errors == [] and not any(call == "failed" for call, _ in sink.calls)
         staged = sink.replaced(PIPELINE_KIND)
         assert sorted(r.source_key for r in staged) == sorted(
@@ -74,13 +77,13 @@ def test_a_crawl_into_another_sink_stages_what_the_store_would_hold(aws_env, sto
 
 
 def test_a_staged_crawl_reads_its_incremental_state_from_the_published_copy(aws_env, store):
-    crawl_regions(store, aws.client, aws_env.regions, reads=store.conn)
+    crawl_regions(store, aws.client, ACCOUNT_ID, aws_env.regions, reads=store.conn)
     published = store.publish()
     assert published is not None
     sink = RecordingSink()
     reads = connect_published(published)
     try:
-        report = crawl_regions(_as_sink(sink), aws.client, aws_env.regions, reads=reads)
+        report = crawl_regions(_as_sink(sink), aws.client, ACCOUNT_ID, aws_env.regions, reads=reads)
     finally:
         reads.close()
     assert report.crawled == [] and len(report.unchanged) == len(aws_env.pipelines)

@@ -23,14 +23,22 @@ from lineage_assets.store import SourceRecords
 
 JOB = "arn:aws:sagemaker:eu-west-1:111122223333:processing-job/prepare"
 RUNNING = "arn:aws:sagemaker:eu-west-1:111122223333:training-job/train"
+ACCOUNT = "111122223333"
 
 
 def pipeline(region: str, name: str, digest: str, *executions: tuple[str, str, int]):
     """A pipeline source with executions (arn, status, day of November)."""
-    records = SourceRecords(pipeline_source_key(region, name), PIPELINE_KIND, name)
+    records = SourceRecords(pipeline_source_key(ACCOUNT, region, name), PIPELINE_KIND, name)
     records.add(
         "sagemaker_pipelines",
-        [{"region": region, "pipeline_name": name, "definition_hash": digest}],
+        [
+            {
+                "account_id": ACCOUNT,
+                "region": region,
+                "pipeline_name": name,
+                "definition_hash": digest,
+            }
+        ],
     )
     records.add(
         "sagemaker_executions",
@@ -66,28 +74,30 @@ def test_load_states_reads_hashes_executions_finished_jobs_and_report_metrics(st
     store.replace_source(records)
     store.replace_source(pipeline("us-east-1", "Other", "zzz", ("exec/9", "Executing", 2)))
 
-    states = load_states(store.conn, "eu-west-1")
+    states = load_states(store.conn, ACCOUNT, "eu-west-1")
 
     assert states == {
-        "sagemaker:eu-west-1/Demand": PipelineState(
+        f"sagemaker:{ACCOUNT}/eu-west-1/Demand": PipelineState(
             "abc",
             {"exec/1": "Succeeded"},
             {JOB: {"A": 1}},
             {JOB: (Report(JOB, "", "s3://b/e.json", {"mse": 0.5}),)},
         )
     }
-    assert load_states(store.conn, "ap-south-1") == {}
+    assert load_states(store.conn, ACCOUNT, "ap-south-1") == {}
 
 
 def test_stored_pipeline_keys_are_the_region_s_pipeline_sources_only(store):
     store.replace_source(pipeline("eu-west-1", "A", "1"))
     store.replace_source(pipeline("eu-west-1", "B", "2"))
     store.replace_source(pipeline("eu-west-10", "C", "3"))
-    store.replace_source(SourceRecords("sagemaker_domains:eu-west-1", "sagemaker_domains", "x"))
+    store.replace_source(
+        SourceRecords(f"sagemaker_domains:{ACCOUNT}/eu-west-1", "sagemaker_domains", "x")
+    )
 
-    assert sorted(stored_pipeline_keys(store.conn, "eu-west-1")) == [
-        "sagemaker:eu-west-1/A",
-        "sagemaker:eu-west-1/B",
+    assert sorted(stored_pipeline_keys(store.conn, ACCOUNT, "eu-west-1")) == [
+        f"sagemaker:{ACCOUNT}/eu-west-1/A",
+        f"sagemaker:{ACCOUNT}/eu-west-1/B",
     ]
 
 
@@ -124,12 +134,13 @@ def test_a_pipeline_stored_without_its_parsed_queries_is_crawled_again(store):
     store.replace_source(pipeline("eu-west-1", "NoQuery", "xyz"))
 
     hashes = {
-        key: state.definition_hash for key, state in load_states(store.conn, "eu-west-1").items()
+        key: state.definition_hash
+        for key, state in load_states(store.conn, ACCOUNT, "eu-west-1").items()
     }
     assert hashes == {
-        "sagemaker:eu-west-1/Old": None,
-        "sagemaker:eu-west-1/New": "abc",
-        "sagemaker:eu-west-1/NoQuery": "xyz",
+        f"sagemaker:{ACCOUNT}/eu-west-1/Old": None,
+        f"sagemaker:{ACCOUNT}/eu-west-1/New": "abc",
+        f"sagemaker:{ACCOUNT}/eu-west-1/NoQuery": "xyz",
     }
 
 
@@ -146,10 +157,13 @@ def test_pipeline_keys_and_every_pipeline_s_warnings_in_order(store):
         )
         store.replace_source(records)
 
-    assert pipeline_keys(store.conn) == ["sagemaker:eu-west-1/A", "sagemaker:us-east-1/B"]
+    assert pipeline_keys(store.conn) == [
+        f"sagemaker:{ACCOUNT}/eu-west-1/A",
+        f"sagemaker:{ACCOUNT}/us-east-1/B",
+    ]
     assert pipeline_warnings(store.conn) == [
-        StoredWarning("sagemaker:eu-west-1/A", None, "not_json", "m0"),
-        StoredWarning("sagemaker:eu-west-1/A", "exec/1", "job_failed", "m1"),
-        StoredWarning("sagemaker:us-east-1/B", None, "not_json", "m0"),
-        StoredWarning("sagemaker:us-east-1/B", "exec/1", "job_failed", "m1"),
+        StoredWarning(f"sagemaker:{ACCOUNT}/eu-west-1/A", None, "not_json", "m0"),
+        StoredWarning(f"sagemaker:{ACCOUNT}/eu-west-1/A", "exec/1", "job_failed", "m1"),
+        StoredWarning(f"sagemaker:{ACCOUNT}/us-east-1/B", None, "not_json", "m0"),
+        StoredWarning(f"sagemaker:{ACCOUNT}/us-east-1/B", "exec/1", "job_failed", "m1"),
     ]

@@ -414,11 +414,12 @@ def test_walks_cross_sources_through_the_unified_edge_view(paths):
             ],
         )
         store.replace_source(ctas)
-        pipeline = SourceRecords("sagemaker:us-east-1/P", "sagemaker_pipeline")
+        pipeline = SourceRecords("sagemaker:1/us-east-1/P", "sagemaker_pipeline")
         pipeline.add(
             "sagemaker_step_io",
             [
                 {
+                    "account_id": "1",
                     "region": "us-east-1",
                     "pipeline_name": "P",
                     "step_name": "Prep",
@@ -427,6 +428,7 @@ def test_walks_cross_sources_through_the_unified_edge_view(paths):
                     "provenance": "declared",
                 },
                 {
+                    "account_id": "1",
                     "region": "us-east-1",
                     "pipeline_name": "P",
                     "step_name": "Prep",
@@ -435,6 +437,7 @@ def test_walks_cross_sources_through_the_unified_edge_view(paths):
                     "provenance": "declared",
                 },
                 {
+                    "account_id": "1",
                     "region": "us-east-1",
                     "pipeline_name": "P",
                     "step_name": "Train",
@@ -447,15 +450,15 @@ def test_walks_cross_sources_through_the_unified_edge_view(paths):
         )
         store.replace_source(pipeline)
         down = walk(store, "downstream", "table:raw")
-        assert down["step:us-east-1/P/Train"] == (
+        assert down["step:1/us-east-1/P/Train"] == (
             5,
             [
                 "table:raw",
                 "table:features",
                 "data:s3://lake/features/",
-                "step:us-east-1/P/Prep",
+                "step:1/us-east-1/P/Prep",
                 "data:s3://art/train/",
-                "step:us-east-1/P/Train",
+                "step:1/us-east-1/P/Train",
             ],
         )
         kinds = dict(
@@ -463,7 +466,10 @@ def test_walks_cross_sources_through_the_unified_edge_view(paths):
                 "SELECT target_node, provenance FROM lineage_edges WHERE source_node LIKE 'data:%'"
             ).fetchall()
         )
-        assert kinds == {"step:us-east-1/P/Prep": "declared", "step:us-east-1/P/Train": "observed"}
+        assert kinds == {
+            "step:1/us-east-1/P/Prep": "declared",
+            "step:1/us-east-1/P/Train": "observed",
+        }
 
 
 # -- the published copy and the writer lock --------------------------------------------------

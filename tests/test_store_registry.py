@@ -36,6 +36,20 @@ RELEASED_CHECKSUMS = {
 
 # Edges the SageMaker package added to the view after the release (the graph inferred them).
 SAGEMAKER_JOINS = {"query", "ran", "feature_group_data", "model_data"}
+ACCOUNT = "111122223333"
+
+
+def _with_account(row: tuple) -> tuple:
+    """A released view's row with its step and feature group nodes named as now: the account
+    first."""
+
+    def named(value: object) -> object:
+        for kind in ("step:", "feature_group:"):
+            if isinstance(value, str) and value.startswith(kind):
+                return kind + ACCOUNT + "/" + value.removeprefix(kind)
+        return value
+
+    return tuple(named(value) if index < 2 else value for index, value in enumerate(row))
 
 
 def released_migrations() -> tuple[Migration, ...]:
@@ -122,8 +136,8 @@ def records_of_every_fragment() -> list[SourceRecords]:
             {"table_name": "mart.b", "location_uri": "s3://b/out/", "direction": "unload"},
         ],
     )
-    pipeline = SourceRecords("sagemaker:us-east-1/p", "sagemaker_pipeline")
-    io = {"region": "us-east-1", "pipeline_name": "p", "step_name": "train"}
+    pipeline = SourceRecords(f"sagemaker:{ACCOUNT}/us-east-1/p", "sagemaker_pipeline")
+    io = {"account_id": ACCOUNT, "region": "us-east-1", "pipeline_name": "p", "step_name": "train"}
     pipeline.add(
         "sagemaker_step_io",
         [
@@ -136,27 +150,29 @@ def records_of_every_fragment() -> list[SourceRecords]:
     pipeline.add(
         "sagemaker_step_edges",
         [
-            {"region": "us-east-1", "pipeline_name": "p", "from_step": "prep", "to_step": "train"},
-            {"region": "us-east-1", "pipeline_name": "p", "from_step": "train",
-             "to_step": "register", "via": "property"},
+            {"account_id": ACCOUNT, "region": "us-east-1", "pipeline_name": "p",
+             "from_step": "prep", "to_step": "train"},
+            {"account_id": ACCOUNT, "region": "us-east-1", "pipeline_name": "p",
+             "from_step": "train", "to_step": "register", "via": "property"},
         ],
     )  # fmt: skip
     pipeline.add(
         "sagemaker_model_packages",
         [
-            {"model_package_arn": "arn:mp/1", "region": "us-east-1", "pipeline_name": "p",
-             "step_name": "register", "execution_arn": "arn:exec"},
-            {"model_package_arn": "arn:mp/2", "region": "us-east-1"},
+            {"model_package_arn": "arn:mp/1", "account_id": ACCOUNT, "region": "us-east-1",
+             "pipeline_name": "p", "step_name": "register", "execution_arn": "arn:exec"},
+            {"model_package_arn": "arn:mp/2", "account_id": ACCOUNT, "region": "us-east-1"},
         ],
     )  # fmt: skip
     groups = SourceRecords("sagemaker_feature_groups:us-east-1", "feature_groups")
     groups.add(
         "feature_groups",
         [
-            {"region": "us-east-1", "feature_group_name": "fg1",
+            {"account_id": ACCOUNT, "region": "us-east-1", "feature_group_name": "fg1",
              "offline_store_uri": "s3://b/fs/", "resolved_offline_uri": "s3://b/fs/123/"},
-            {"region": "us-east-1", "feature_group_name": "fg2", "offline_store_uri": "s3://b/fs2"},
-            {"region": "us-east-1", "feature_group_name": "fg3"},
+            {"account_id": ACCOUNT, "region": "us-east-1", "feature_group_name": "fg2",
+             "offline_store_uri": "s3://b/fs2"},
+            {"account_id": ACCOUNT, "region": "us-east-1", "feature_group_name": "fg3"},
         ],
     )  # fmt: skip
     groups.add(
@@ -196,7 +212,7 @@ def records_of_every_fragment() -> list[SourceRecords]:
 def filled_store(tmp_path: Path):
     with LineageStore.open(tmp_path / "s.duckdb") as store:
         store.replace_sources(records_of_every_fragment())
-        store.mark_failed("sagemaker:us-east-1/p", "sagemaker_pipeline", "AccessDenied")
+        store.mark_failed(f"sagemaker:{ACCOUNT}/us-east-1/p", "sagemaker_pipeline", "AccessDenied")
         yield store
 
 
@@ -209,19 +225,23 @@ def test_the_composed_edges_view_gives_the_rows_of_the_released_view(filled_stor
     columns = [r[0] for r in conn.execute("DESCRIBE lineage_edges").fetchall()]
     assert columns == [r[0] for r in conn.execute("DESCRIBE released_edges").fetchall()]
     composed = conn.execute("SELECT * FROM lineage_edges ORDER BY ALL").fetchall()
-    released_rows = conn.execute("SELECT * FROM released_edges ORDER BY ALL").fetchall()
+    released_rows = sorted(
+        (_with_account(row) for row in conn.execute("SELECT * FROM released_edges").fetchall()),
+        key=repr,
+    )
+    composed = sorted(composed, key=repr)
     assert [row for row in composed if row[2] not in SAGEMAKER_JOINS] == released_rows
     assert len(released_rows) == 16
     groups = "sagemaker_feature_groups:us-east-1"
     assert [row[:6] for row in composed if row[2] in SAGEMAKER_JOINS] == [
-        ("feature_group:us-east-1/fg1", "data:s3://b/fs/123/", "feature_group_data", "inferred",
-         groups, "fg1"),
-        ("feature_group:us-east-1/fg2", "data:s3://b/fs2", "feature_group_data", "inferred",
-         groups, "fg2"),
+        (f"feature_group:{ACCOUNT}/us-east-1/fg1", "data:s3://b/fs/123/", "feature_group_data",
+         "inferred", groups, "fg1"),
+        (f"feature_group:{ACCOUNT}/us-east-1/fg2", "data:s3://b/fs2", "feature_group_data",
+         "inferred", groups, "fg2"),
     ]  # fmt: skip
-    assert {row[-1] for row in composed if row[4] == "sagemaker:us-east-1/p"} == {True}
+    assert {row[-1] for row in composed if row[4] == f"sagemaker:{ACCOUNT}/us-east-1/p"} == {True}
     index = conn.execute("SELECT * FROM lineage_edge_index ORDER BY ALL").fetchall()
-    assert index == [row[:-1] for row in composed]
+    assert sorted(index, key=repr) == [row[:-1] for row in composed]
 
 
 def test_node_columns_are_the_columns_the_stitching_reads(filled_store):

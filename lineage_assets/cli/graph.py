@@ -17,7 +17,7 @@ from lineage_assets.contract import UnknownName, catalog
 from lineage_assets.core.text import printable
 from lineage_assets.graph import snapshot, svg
 from lineage_assets.graph import views as graph_views
-from lineage_assets.sagemaker.inventory import PIPELINE_KEY_PREFIX, pipeline_source_key
+from lineage_assets.sagemaker.inventory import parse_pipeline_source_key
 from lineage_assets.store import StoreError, connect_published
 from lineage_assets.store import views as store_views
 
@@ -32,24 +32,20 @@ def _run_time(conn: duckdb.DuckDBPyConnection, run: str) -> datetime:
     return finished
 
 
-def _names_pipeline(scope: str, pipeline: str) -> bool:
-    """Whether a snapshot scope is `sagemaker:<any region>/<pipeline>` (regions hold no `/`)."""
-    _, slash, name = scope.partition("/")
-    return scope.startswith(PIPELINE_KEY_PREFIX) and bool(slash) and name == pipeline
+def _names_pipeline(scope: str, pipeline: str, region: str | None) -> bool:
+    """Whether a snapshot scope is `sagemaker:<any account>/<region, any unless given>/
+    <pipeline>` (accounts and regions hold no `/`)."""
+    parts = parse_pipeline_source_key(scope)
+    return parts is not None and parts[2] == pipeline and region in (None, parts[1])
 
 
 def _scope(conn: duckdb.DuckDBPyConnection, pipeline: str | None, region: str | None) -> str:
-    """The snapshot scope of a pipeline name (any region unless given), or the global one.
-    The name matches whole (`b` never finds `a/b`): a scope is `sagemaker:<region>/<name>`
-    and regions hold no `/`."""
+    """The snapshot scope of a pipeline name (any account, any region unless given), or the
+    global one. The name matches whole (`b` never finds `a/b`)."""
     if not pipeline:
         return snapshot.GLOBAL_SCOPE
     scopes = set(graph_views.snapshot_scopes(conn))
-    if region is None:
-        found = sorted(s for s in scopes if _names_pipeline(s, pipeline))
-    else:
-        key = pipeline_source_key(region, pipeline)
-        found = [key] if key in scopes else []
+    found = sorted(s for s in scopes if _names_pipeline(s, pipeline, region))
     if not found:
         _unknown_pipeline(conn, pipeline, region)
     if len(found) > 1:
@@ -70,10 +66,10 @@ def _unknown_pipeline(conn: duckdb.DuckDBPyConnection, pipeline: str, region: st
     crawled = bool(regions) if region is None else region in regions
     if crawled:
         raise StoreError(f"pipeline {pipeline!r} has no graph snapshot yet: run lineage_graph")
-    prefix = f"{PIPELINE_KEY_PREFIX}{region}/" if region else PIPELINE_KEY_PREFIX
-    scopes = [s for s in graph_views.snapshot_scopes(conn) if s.startswith(prefix)]
+    parts = [parse_pipeline_source_key(s) for s in graph_views.snapshot_scopes(conn)]
+    names = [p[2] for p in parts if p is not None and region in (None, p[1])]
     where = f" in {region}" if region else ""
-    raise UnknownName(f"pipeline{where}", pipeline, [s.partition("/")[2] for s in scopes])
+    raise UnknownName(f"pipeline{where}", pipeline, names)
 
 
 def _document(conn: duckdb.DuckDBPyConnection, scope: str, as_of: str | None) -> dict[str, Any]:

@@ -68,6 +68,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def _region_listing(region: str, domain: str | None, name: str | None) -> dict[str, Any]:
     """One region's pipelines, filtered by name substring and domain id/name."""
     from lineage_assets import aws  # boto3 loads only for --live
+    from lineage_assets.sagemaker.crawl import caller_account
     from lineage_assets.sagemaker.inventory import (
         list_domains,
         list_pipeline_summaries,
@@ -77,7 +78,7 @@ def _region_listing(region: str, domain: str | None, name: str | None) -> dict[s
 
     sagemaker = aws.client("sagemaker", region)
     try:
-        domains = list_domains(sagemaker, region)
+        domains = list_domains(sagemaker, caller_account(aws.client, region), region)
         pipelines = []
         for summary in list_pipeline_summaries(sagemaker):
             if name and name.lower() not in summary["PipelineName"].lower():
@@ -230,6 +231,7 @@ def _live(args: argparse.Namespace) -> int:
     """One pipeline's lineage crawled from SageMaker now."""
     from lineage_assets import aws  # boto3 loads only for --live
     from lineage_assets.contract.definition import execution_lineage, pipeline_lineage
+    from lineage_assets.sagemaker.crawl import caller_account
     from lineage_assets.sagemaker.fetch import crawl_pipeline
     from lineage_assets.sagemaker.inventory import list_pipeline_summaries
     from lineage_assets.sagemaker.records import feature_store_uris
@@ -245,6 +247,7 @@ def _live(args: argparse.Namespace) -> int:
             )
         crawl = crawl_pipeline(
             sagemaker,
+            caller_account(aws.client, region),
             region,
             summary,
             [],

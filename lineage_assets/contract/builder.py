@@ -283,8 +283,8 @@ def _sql_block(ctx: _Context, step: str, own: list[StepIO], queries: dict, defin
 
 def _pipeline_graph(ctx: _Context, resolved: ResolvedPipeline) -> tuple[dict, list[dict]]:
     """graphPipeline (nodes, edges, artifacts) and the README's `summary.steps`."""
-    region, name = ctx.pipeline.region, ctx.pipeline.name
-    queries = reads.step_queries(ctx.conn, region, name)
+    account, region, name = ctx.pipeline.account_id, ctx.pipeline.region, ctx.pipeline.name
+    queries = reads.step_queries(ctx.conn, account, region, name)
     defined = reads.sql_definitions(ctx.conn, {t for ts in queries.values() for t in ts})
     packages = reads.model_packages(
         ctx.conn, [s.model_package_arn for s in ctx.runs.values() if s.model_package_arn]

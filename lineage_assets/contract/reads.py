@@ -83,6 +83,7 @@ class PipelineRow:
     """The current state of one crawled pipeline."""
 
     source_key: str
+    account_id: str
     region: str
     name: str
     arn: str | None
@@ -95,16 +96,30 @@ class PipelineRow:
 
 
 _PIPELINE_SELECT = (
-    "SELECT source_key, region, pipeline_name, pipeline_arn, display_name, last_modified_at, "
+    "SELECT source_key, account_id, region, pipeline_name, pipeline_arn, display_name, "
+    "last_modified_at, "
     "domain_id, domain_name, CAST(tags AS VARCHAR), definition_hash FROM sagemaker_pipelines "
 )
 
 
 def _pipeline(row: tuple) -> PipelineRow:
-    key, region, name, arn, display_name, modified, domain_id, domain_name, tags, digest = row
+    (
+        key,
+        account,
+        region,
+        name,
+        arn,
+        display_name,
+        modified,
+        domain_id,
+        domain_name,
+        tags,
+        digest,
+    ) = row
     tags = json_column(tags)
     return PipelineRow(
         key,
+        account,
         region,
         name,
         arn,
@@ -119,7 +134,7 @@ def _pipeline(row: tuple) -> PipelineRow:
 
 def pipelines(conn: duckdb.DuckDBPyConnection) -> list[PipelineRow]:
     """Every crawled pipeline, by region then name."""
-    rows = conn.execute(_PIPELINE_SELECT + "ORDER BY region, pipeline_name").fetchall()
+    rows = conn.execute(_PIPELINE_SELECT + "ORDER BY region, pipeline_name, account_id").fetchall()
     return [_pipeline(row) for row in rows]
 
 
@@ -133,14 +148,17 @@ def find_pipeline(
     conn: duckdb.DuckDBPyConnection, name: str, region: str | None = None
 ) -> PipelineRow:
     """The pipeline of that name (in that region); UnknownName with close matches if none,
-    AmbiguousName if no region is given and several regions hold the name."""
+    AmbiguousName if several regions (or accounts in one region) hold the name."""
     rows = conn.execute(
-        _PIPELINE_SELECT + "WHERE pipeline_name = ? AND (? IS NULL OR region = ?) ORDER BY region",
+        _PIPELINE_SELECT + "WHERE pipeline_name = ? AND (? IS NULL OR region = ?) "
+        "ORDER BY region, account_id",
         [name, region, region],
     ).fetchall()
-    regions = {row[1] for row in rows}
+    regions = {row[2] for row in rows}
     if len(regions) > 1:
         raise AmbiguousName("pipeline", name, regions)
+    if len(rows) > 1:  # one region, several accounts
+        raise AmbiguousName("pipeline", name, [f"{row[1]}/{row[2]}" for row in rows])
     if rows:
         return _pipeline(rows[0])
     known = conn.execute(
@@ -287,14 +305,14 @@ def schemas_by_location(
 
 
 def step_queries(
-    conn: duckdb.DuckDBPyConnection, region: str, pipeline: str
+    conn: duckdb.DuckDBPyConnection, account_id: str, region: str, pipeline: str
 ) -> dict[str, list[str]]:
     """Step → tables its Athena/Redshift query reads (the graph's `query` edges)."""
     found: dict[str, list[str]] = defaultdict(list)
     for table, step in conn.execute(
         "SELECT DISTINCT source_node, target_node FROM lineage_edge_index "
         "WHERE edge_kind = 'query' AND starts_with(target_node, ?) ORDER BY ALL",
-        [step_prefix(region, pipeline)],
+        [step_prefix(account_id, region, pipeline)],
     ).fetchall():
         found[step.rsplit("/", 1)[-1]].append(key_of(table, NodeKind.TABLE) or table)
     return found

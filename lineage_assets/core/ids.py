@@ -2,8 +2,9 @@
 
 - `table:<name>` and `column:<table>.<column>` for SQL relations and their columns;
 - `data:<uri>` and `column:<uri>#<column>` for storage locations and their columns;
-- `step:<region>/<pipeline>/<step>`, `execution:<arn>`, `model_package:<arn>`,
-  `feature_group:<region>/<name>` for SageMaker pipelines;
+- `step:<account>/<region>/<pipeline>/<step>`, `execution:<arn>`, `model_package:<arn>`,
+  `feature_group:<account>/<region>/<name>` for SageMaker pipelines (names are unique per
+  account and region only);
 - `model:<arn>`, `endpoint_config:<arn>`, `endpoint:<arn>`, `transform_job:<arn>`,
   `monitoring_schedule:<arn>` for SageMaker serving (ARNs carry account and region);
 - `query:<engine>/<account>/<region>/<id>` for a query seen in an engine's history (Athena).
@@ -59,14 +60,24 @@ def data_node(uri: str) -> str:
     return node(NodeKind.DATA, uri)
 
 
-def step_node(region: str, pipeline: str, step: str) -> str:
+def step_node(account: str, region: str, pipeline: str, step: str) -> str:
     """A step of a SageMaker pipeline."""
-    return node(NodeKind.STEP, f"{region}/{pipeline}/{step}")
+    return node(NodeKind.STEP, f"{account}/{region}/{pipeline}/{step}")
 
 
-def step_prefix(region: str, pipeline: str) -> str:
+def step_prefix(account: str, region: str, pipeline: str) -> str:
     """The common prefix of every step node of one pipeline."""
-    return step_node(region, pipeline, "")
+    return step_node(account, region, pipeline, "")
+
+
+def step_parts(node_id: str) -> tuple[str, str] | None:
+    """`step:a/r/p/s` → (`a/r/p`, `s`): the pipeline scope of a step node and its step name
+    (step names never contain `/`); None for any other node."""
+    key = key_of(node_id, NodeKind.STEP)
+    if key is None or key.count("/") < 3:
+        return None
+    scope, _, step = key.rpartition("/")
+    return scope, step
 
 
 def execution_node(arn: str) -> str:
@@ -79,9 +90,9 @@ def model_package_node(arn: str) -> str:
     return node(NodeKind.MODEL_PACKAGE, arn)
 
 
-def feature_group_node(region: str, name: str) -> str:
+def feature_group_node(account: str, region: str, name: str) -> str:
     """A SageMaker Feature Store feature group."""
-    return node(NodeKind.FEATURE_GROUP, f"{region}/{name}")
+    return node(NodeKind.FEATURE_GROUP, f"{account}/{region}/{name}")
 
 
 def arn_node(kind: NodeKind, arn: str) -> str:
@@ -133,11 +144,13 @@ def sql_node(kind: NodeKind, key_sql: str) -> str:
     return f"'{kind.value}:' || {key_sql}"
 
 
-def sql_step_node(region: str, pipeline: str, step: str) -> str:
-    """SQL for a step node id from three column expressions."""
-    return sql_node(NodeKind.STEP, f"{region} || '/' || {pipeline} || '/' || {step}")
+def sql_step_node(account: str, region: str, pipeline: str, step: str) -> str:
+    """SQL for a step node id from four column expressions."""
+    return sql_node(
+        NodeKind.STEP, f"{account} || '/' || {region} || '/' || {pipeline} || '/' || {step}"
+    )
 
 
-def sql_feature_group_node(region: str, name: str) -> str:
-    """SQL for a feature group node id from two column expressions."""
-    return sql_node(NodeKind.FEATURE_GROUP, f"{region} || '/' || {name}")
+def sql_feature_group_node(account: str, region: str, name: str) -> str:
+    """SQL for a feature group node id from three column expressions."""
+    return sql_node(NodeKind.FEATURE_GROUP, f"{account} || '/' || {region} || '/' || {name}")

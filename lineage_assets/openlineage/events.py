@@ -262,7 +262,7 @@ class PipelineScope:
 
     @classmethod
     def of(cls, pipeline: contract_reads.PipelineRow, rows: reads.PipelineRows) -> PipelineScope:
-        scope = f"{pipeline.region}/{pipeline.name}"
+        scope = f"{pipeline.account_id}/{pipeline.region}/{pipeline.name}"
         return cls(
             pipeline,
             rows.io.get(pipeline.source_key, []),

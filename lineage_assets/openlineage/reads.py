@@ -254,7 +254,8 @@ def _grouped(rows: list[tuple], make: Any) -> dict[str, list]:
 
 def pipeline_rows(conn: duckdb.DuckDBPyConnection) -> PipelineRows:
     """Step inputs/outputs, model packages, steps, executions and step runs of every pipeline
-    (by source key); its query edges and through-step column matches (by `region/pipeline`)."""
+    (by source key); its query edges and through-step column matches (by
+    `account/region/pipeline`)."""
     io = _grouped(
         conn.execute(
             "SELECT source_key, step_name, direction, uri, data_kind, execution_arn "

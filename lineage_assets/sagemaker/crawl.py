@@ -1,4 +1,4 @@
-"""The SageMaker crawl of whole regions into the store: list, crawl changed pipelines, write.
+"""The SageMaker crawl of whole regions of one account: list, crawl changed pipelines, write.
 
 One failing pipeline or region is recorded with `mark_failed` (last good rows kept) and the
 rest goes on, whatever it raised (RecursionError and MemoryError included); a part of a
@@ -6,16 +6,25 @@ pipeline that failed on its own (an execution, a job, a report file) is an error
 while the pipeline lands. A pipeline deleted between listing and describing is removed.
 Changed pipelines are written in batches (one transaction per batch, per source if a batch
 fails), since a per-pipeline transaction costs more than the pipeline's API calls.
+
+The pipelines of one account and region are fetched by a bounded pool of threads
+(`LINEAGE_AWS_WORKERS`), sharing one boto3 client per service (thread-safe, and botocore's
+adaptive retry mode then keeps one rate limiter for them all); their results are taken in
+listing order and every write happens in the calling thread, so the sink has one writer and
+the stored rows are the same as a sequential crawl's.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import duckdb
 
+from lineage_assets import config
 from lineage_assets.aws import error_code
 from lineage_assets.sagemaker.bounds import DEFAULT_EXECUTIONS, BoundExceeded, clip
 from lineage_assets.sagemaker.clients import ClientFactory, S3Client, SageMakerClient
@@ -35,6 +44,7 @@ from lineage_assets.sagemaker.inventory import (
     list_tags,
     match_domain,
     pipeline_source_key,
+    region_source_key,
 )
 from lineage_assets.sagemaker.records import crawl_records, domain_records
 from lineage_assets.sagemaker.views import load_states, stored_pipeline_keys
@@ -44,6 +54,9 @@ from lineage_assets.store.sink import RecordSink
 GONE_CODES = ("ResourceNotFound", "ValidationException")
 GONE_WORDS = ("not exist", "not found", "could not find")
 WRITE_BATCH = 50
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 @dataclass
@@ -55,11 +68,11 @@ class CrawlReport:
     removed: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 
-    def of_pipeline(self, region: str, name: str) -> CrawlReport:
+    def of_pipeline(self, account_id: str, region: str, name: str) -> CrawlReport:
         """The part of this report about one pipeline: its crawl, skip, removal, and the errors
-        naming it or its region."""
-        key = pipeline_source_key(region, name)
-        own = (f"{key}: ", f"{REGION_KIND}:{region}: ")
+        naming it or its account and region."""
+        key = pipeline_source_key(account_id, region, name)
+        own = (f"{key}: ", f"{region_source_key(account_id, region)}: ")
         return CrawlReport(
             [c for c in self.crawled if c.pipeline.source_key == key],
             [k for k in self.unchanged if k == key],
@@ -132,9 +145,36 @@ def write_batch(
     batch.clear()
 
 
+@dataclass(frozen=True)
+class _Fetched:
+    """One pipeline's crawl as a worker returns it: records to write, or the error it raised."""
+
+    key: str
+    crawl: PipelineCrawl | None = None
+    records: SourceRecords | None = None
+    error: BaseException | None = None
+
+
+def in_order(work: Callable[[T], R], items: Iterable[T], workers: int) -> Iterator[R]:
+    """`work` over `items` by at most `workers` threads, results yielded in the items' order;
+    at most two results per worker wait to be taken, so memory stays bounded."""
+    if workers <= 1:
+        yield from map(work, items)
+        return
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="sagemaker-crawl") as pool:
+        waiting: deque[Future[R]] = deque()
+        for item in items:
+            waiting.append(pool.submit(work, item))
+            if len(waiting) >= 2 * workers:
+                yield waiting.popleft().result()
+        while waiting:
+            yield waiting.popleft().result()
+
+
 def crawl_listed(
     sink: RecordSink,
     sagemaker: SageMakerClient,
+    account_id: str,
     region: str,
     summaries: Iterable[dict[str, Any]],
     domains: list[Domain],
@@ -145,18 +185,22 @@ def crawl_listed(
     force: bool = False,
     cache: CrawlCache | None = None,
     s3: S3Client | None = None,
+    workers: int | None = None,
 ) -> CrawlReport:
-    """Crawl listed pipelines of one region and write the changed ones in batches (with an
+    """Crawl listed pipelines of one account and region by `workers` threads (default
+    `LINEAGE_AWS_WORKERS`) and write the changed ones in batches from this thread (with an
     `s3` client, evaluation reports are read too); the incremental state comes from `reads`
     (the store's connection, or its published copy when the sink stages)."""
     report, cache = CrawlReport(), cache if cache is not None else CrawlCache()
-    states = {} if force else load_states(reads, region)
-    pending: list[SourceRecords] = []
-    for summary in summaries:
-        key = pipeline_source_key(region, summary["PipelineName"])
+    states = {} if force else load_states(reads, account_id, region)
+
+    def fetch(summary: dict[str, Any]) -> _Fetched:
+        """Crawl one pipeline (in a worker thread): no write, nothing shared but the cache."""
+        key = pipeline_source_key(account_id, region, summary["PipelineName"])
         try:
             crawl = crawl_pipeline(
                 sagemaker,
+                account_id,
                 region,
                 summary,
                 domains,
@@ -165,13 +209,20 @@ def crawl_listed(
                 executions=executions,
                 s3=s3,
             )
-            records = None if crawl is None else crawl_records(crawl)
+            return _Fetched(key, crawl, None if crawl is None else crawl_records(crawl))
         except Exception as error:  # one pipeline never stops the crawl
-            if _is_gone(error):
+            return _Fetched(key, error=error)
+
+    pending: list[SourceRecords] = []
+    count = config.aws_workers() if workers is None else workers
+    for fetched in in_order(fetch, summaries, count):
+        key, crawl, records = fetched.key, fetched.crawl, fetched.records
+        if fetched.error is not None:
+            if _is_gone(fetched.error):
                 sink.remove_source(key)
                 report.removed.append(key)
             else:
-                report.errors.append(_fail(sink, key, PIPELINE_KIND, error, run_id))
+                report.errors.append(_fail(sink, key, PIPELINE_KIND, fetched.error, run_id))
             continue
         if crawl is None or records is None:
             report.unchanged.append(key)
@@ -188,13 +239,14 @@ def crawl_listed(
 def crawl_one(
     sink: RecordSink,
     sagemaker: SageMakerClient,
+    account_id: str,
     region: str,
     summary: dict[str, Any],
     domains: list[Domain],
     **options: Any,
 ) -> CrawlReport:
     """Crawl one listed pipeline and write it (or record why not)."""
-    return crawl_listed(sink, sagemaker, region, [summary], domains, **options)
+    return crawl_listed(sink, sagemaker, account_id, region, [summary], domains, **options)
 
 
 def _selected(
@@ -222,19 +274,21 @@ def list_region(
     sink: RecordSink,
     reads: duckdb.DuckDBPyConnection,
     sagemaker: SageMakerClient,
+    account_id: str,
     region: str,
     run_id: str | None,
     report: CrawlReport,
 ) -> tuple[list[Domain], list[dict[str, Any]]] | None:
-    """Domains and pipeline summaries of a region (domains written, deleted pipelines
-    removed); None after recording the region as failed."""
+    """Domains and pipeline summaries of an account's region (domains written, deleted
+    pipelines removed); None after recording the region as failed."""
     try:
-        domains = list_domains(sagemaker, region)
+        domains = list_domains(sagemaker, account_id, region)
         summaries = list_pipeline_summaries(sagemaker)
-        sink.replace_source(domain_records(region, domains), run_id)
-        report.removed += remove_unlisted(sink, reads, region, summaries)
+        sink.replace_source(domain_records(account_id, region, domains), run_id)
+        report.removed += remove_unlisted(sink, reads, account_id, region, summaries)
     except Exception as error:  # one region never stops the others
-        report.errors.append(_fail(sink, f"{REGION_KIND}:{region}", REGION_KIND, error, run_id))
+        key = region_source_key(account_id, region)
+        report.errors.append(_fail(sink, key, REGION_KIND, error, run_id))
         return None
     return domains, summaries
 
@@ -242,6 +296,7 @@ def list_region(
 def crawl_region(
     sink: RecordSink,
     sagemaker: SageMakerClient,
+    account_id: str,
     region: str,
     *,
     reads: duckdb.DuckDBPyConnection,
@@ -250,34 +305,39 @@ def crawl_region(
     domain: str | None = None,
     **options: Any,
 ) -> CrawlReport:
-    """Crawl the pipelines of one region (all, or those named / of one domain)."""
+    """Crawl the pipelines of one account's region (all, or those named / of one domain)."""
     report = CrawlReport()
-    listed = list_region(sink, reads, sagemaker, region, run_id, report)
+    listed = list_region(sink, reads, sagemaker, account_id, region, run_id, report)
     if listed is None:
         return report
     domains, summaries = listed
     try:
         chosen = _selected(sagemaker, summaries, domains, names, domain)
     except Exception as error:  # one region never stops the others
-        report.errors.append(_fail(sink, f"{REGION_KIND}:{region}", REGION_KIND, error, run_id))
+        key = region_source_key(account_id, region)
+        report.errors.append(_fail(sink, key, REGION_KIND, error, run_id))
         return report
     report.merge(
         crawl_listed(
-            sink, sagemaker, region, chosen, domains, reads=reads, run_id=run_id, **options
+            sink, sagemaker, account_id, region, chosen, domains,
+            reads=reads, run_id=run_id, **options,
         )
-    )
+    )  # fmt: skip
     return report
 
 
 def remove_unlisted(
     sink: RecordSink,
     reads: duckdb.DuckDBPyConnection,
+    account_id: str,
     region: str,
     summaries: list[dict[str, Any]],
 ) -> list[str]:
-    """Delete stored pipelines of a region that its complete listing no longer has."""
-    listed = {pipeline_source_key(region, s["PipelineName"]) for s in summaries}
-    removed = [key for key in stored_pipeline_keys(reads, region) if key not in listed]
+    """Delete stored pipelines of an account's region that its complete listing no longer
+    has."""
+    listed = {pipeline_source_key(account_id, region, s["PipelineName"]) for s in summaries}
+    stored = stored_pipeline_keys(reads, account_id, region)
+    removed = [key for key in stored if key not in listed]
     for key in removed:
         sink.remove_source(key)
     return removed
@@ -286,19 +346,20 @@ def remove_unlisted(
 def crawl_named(
     sink: RecordSink,
     client: ClientFactory,
+    account_id: str,
     names_by_region: Mapping[str, Iterable[str]],
     *,
     reads: duckdb.DuckDBPyConnection,
     run_id: str | None = None,
     **options: Any,
 ) -> CrawlReport:
-    """Crawl only the named pipelines (one on-demand partition or a batch of them): one
-    listing per region, then the listed ones among `names_by_region`; a pipeline that is no
-    longer listed was deleted (the discovery sensor retires it)."""
+    """Crawl only the named pipelines of one account (one on-demand partition or a batch of
+    them): one listing per region, then the listed ones among `names_by_region`; a pipeline
+    that is no longer listed was deleted (the discovery sensor retires it)."""
     report = CrawlReport()
     for region, names in names_by_region.items():
         sagemaker = client("sagemaker", region)
-        listed = list_region(sink, reads, sagemaker, region, run_id, report)
+        listed = list_region(sink, reads, sagemaker, account_id, region, run_id, report)
         if listed is None:
             continue
         domains, summaries = listed
@@ -308,6 +369,7 @@ def crawl_named(
             crawl_listed(
                 sink,
                 sagemaker,
+                account_id,
                 region,
                 chosen,
                 domains,
@@ -323,15 +385,26 @@ def crawl_named(
 def crawl_regions(
     sink: RecordSink,
     client: ClientFactory,
+    account_id: str,
     regions: Iterable[str],
     *,
     reads: duckdb.DuckDBPyConnection,
     **options: Any,
 ) -> CrawlReport:
-    """Crawl every region with `client(service, region)` (SageMaker, and S3 for reports); one
-    failing region never stops the others."""
+    """Crawl every region of one account with `client(service, region)` (SageMaker, and S3
+    for reports; one client each per region, shared by the crawl's threads); one failing
+    region never stops the others."""
     report = CrawlReport()
     for region in regions:
         sagemaker, s3 = client("sagemaker", region), client("s3", region)
-        report.merge(crawl_region(sink, sagemaker, region, reads=reads, s3=s3, **options))
+        report.merge(
+            crawl_region(sink, sagemaker, account_id, region, reads=reads, s3=s3, **options)
+        )
     return report
+
+
+def caller_account(client: ClientFactory, region: str) -> str:
+    """The account the client factory acts in (one STS GetCallerIdentity call): the account of
+    boto3's default chain, asked once per crawl."""
+    sts: Any = client("sts", region)
+    return str(sts.get_caller_identity()["Account"])

@@ -13,7 +13,9 @@ warning, and the rest of the pipeline lands.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -114,8 +116,9 @@ class Execution:
 
 @dataclass(frozen=True)
 class FeatureGroup:
-    """A described feature group of a region."""
+    """A described feature group of an account and region."""
 
+    account_id: str
     region: str
     description: Mapping[str, Any]
 
@@ -154,12 +157,27 @@ class PipelineCrawl:
 
 @dataclass
 class CrawlCache:
-    """Per-crawl memory shared by all pipelines of a region: jobs, packages, feature groups."""
+    """Per-crawl memory shared by all pipelines of a region: jobs, packages, feature groups.
+
+    Pipelines crawled by several threads share it: `once` serialises the work on one key, so
+    each item is still fetched once per crawl, whichever thread needs it first."""
 
     jobs: dict[str, Mapping[str, Any]] = field(default_factory=dict)
     model_packages: dict[str, Mapping[str, Any]] = field(default_factory=dict)
     feature_groups: dict[str, tuple[FeatureGroup, ...]] = field(default_factory=dict)
     reports: dict[str, tuple[Report, ...]] = field(default_factory=dict)
+    _locks: dict[tuple[str, str], threading.Lock] = field(
+        default_factory=dict, repr=False, compare=False
+    )
+    _guard: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    @contextmanager
+    def once(self, kind: str, key: str) -> Iterator[None]:
+        """Hold the lock of one item (`kind`, `key`) while it is looked up or fetched."""
+        with self._guard:
+            lock = self._locks.setdefault((kind, key), threading.Lock())
+        with lock:
+            yield
 
 
 def _step_run(entry: Mapping[str, Any]) -> StepRun:
@@ -247,6 +265,14 @@ def describe_job(
     sagemaker: SageMakerClient, arn: str, kind: str, state: PipelineState, cache: CrawlCache
 ) -> Mapping[str, Any]:
     """A job's description: from this crawl, from the store when finished, else one call."""
+    with cache.once("job", arn):
+        return _describe_job(sagemaker, arn, kind, state, cache)
+
+
+def _describe_job(
+    sagemaker: SageMakerClient, arn: str, kind: str, state: PipelineState, cache: CrawlCache
+) -> Mapping[str, Any]:
+    """`describe_job` under the job's lock."""
     if arn in cache.jobs:
         return cache.jobs[arn]
     stored = state.jobs.get(arn)
@@ -272,26 +298,31 @@ def describe_model_package(
     sagemaker: SageMakerClient, arn: str, cache: CrawlCache
 ) -> Mapping[str, Any]:
     """A model package version's description, once per crawl."""
-    if arn not in cache.model_packages:
-        answer = sagemaker.describe_model_package(ModelPackageName=arn)
-        cache.model_packages[arn] = {k: v for k, v in answer.items() if k != "ResponseMetadata"}
-    return cache.model_packages[arn]
+    with cache.once("model_package", arn):
+        if arn not in cache.model_packages:
+            answer = sagemaker.describe_model_package(ModelPackageName=arn)
+            described = {k: v for k, v in answer.items() if k != "ResponseMetadata"}
+            cache.model_packages[arn] = described
+        return cache.model_packages[arn]
 
 
 def region_feature_groups(
-    sagemaker: SageMakerClient, region: str, cache: CrawlCache
+    sagemaker: SageMakerClient, account_id: str, region: str, cache: CrawlCache
 ) -> tuple[FeatureGroup, ...]:
-    """Every feature group of the region, described once per crawl (only when first needed)."""
-    if region not in cache.feature_groups:
-        summaries = _paged(sagemaker, "list_feature_groups", "FeatureGroupSummaries")
-        described = []
-        for summary in summaries:
-            answer = sagemaker.describe_feature_group(FeatureGroupName=summary["FeatureGroupName"])
-            described.append(
-                FeatureGroup(region, {k: v for k, v in answer.items() if k != "ResponseMetadata"})
-            )
-        cache.feature_groups[region] = tuple(described)
-    return cache.feature_groups[region]
+    """Every feature group of the account and region, described once per crawl (only when
+    first needed)."""
+    scope = f"{account_id}/{region}"
+    with cache.once("feature_groups", scope):
+        if scope not in cache.feature_groups:
+            summaries = _paged(sagemaker, "list_feature_groups", "FeatureGroupSummaries")
+            described = []
+            for summary in summaries:
+                name = summary["FeatureGroupName"]
+                answer = sagemaker.describe_feature_group(FeatureGroupName=name)
+                fields = {k: v for k, v in answer.items() if k != "ResponseMetadata"}
+                described.append(FeatureGroup(account_id, region, fields))
+            cache.feature_groups[scope] = tuple(described)
+        return cache.feature_groups[scope]
 
 
 def check_definition(definition: str) -> None:
@@ -375,6 +406,7 @@ def _described(
 
 def crawl_pipeline(
     sagemaker: SageMakerClient,
+    account_id: str,
     region: str,
     summary: Mapping[str, Any],
     domains: list[Domain],
@@ -402,6 +434,7 @@ def crawl_pipeline(
     arn = summary.get("PipelineArn") or description["PipelineArn"]
     tags = list_tags(sagemaker, arn)
     pipeline = Pipeline(
+        account_id=account_id,
         region=region,
         name=name,
         arn=arn,
@@ -415,7 +448,7 @@ def crawl_pipeline(
     runs = _executions(sagemaker, summaries, problems)
     jobs, packages = _described(sagemaker, runs, state, cache, problems)
     try:
-        groups = region_feature_groups(sagemaker, region, cache)
+        groups = region_feature_groups(sagemaker, account_id, region, cache)
     except Exception as error:  # feature groups are optional context
         groups = ()
         message = clip(f"feature groups of {region}: {error_code(error)}: {error}")
@@ -450,12 +483,13 @@ def evaluation_reports(
             arn = step.job_arn
             if not arn or arn not in jobs or step.name not in declared:
                 continue
-            if arn not in cache.reports:
-                reports, warnings, errors = job_reports(
-                    s3, arn, jobs[arn], declared[step.name], run.arn
-                )
-                cache.reports[arn] = tuple(reports)
-                problems.warnings.extend(warnings)
-                problems.errors.extend(errors)
-            found[arn] = cache.reports[arn]
+            with cache.once("report", arn):
+                if arn not in cache.reports:
+                    reports, warnings, errors = job_reports(
+                        s3, arn, jobs[arn], declared[step.name], run.arn
+                    )
+                    cache.reports[arn] = tuple(reports)
+                    problems.warnings.extend(warnings)
+                    problems.errors.extend(errors)
+                found[arn] = cache.reports[arn]
     return found

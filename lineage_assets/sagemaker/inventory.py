@@ -1,5 +1,5 @@
-"""Which SageMaker pipelines exist, per region: summaries, tags and Studio domains, the
-domain a pipeline belongs to, its store key and the hash of its definition."""
+"""Which SageMaker pipelines exist, per account and region: summaries, tags and Studio
+domains, the domain a pipeline belongs to, its store key and the hash of its definition."""
 
 from __future__ import annotations
 
@@ -15,8 +15,9 @@ from lineage_assets.sagemaker.clients import SageMakerClient
 
 @dataclass(frozen=True)
 class Domain:
-    """A SageMaker Studio domain of one region."""
+    """A SageMaker Studio domain of one account and region."""
 
+    account_id: str
     region: str
     domain_id: str
     domain_name: str | None
@@ -30,6 +31,7 @@ class Domain:
 class Pipeline:
     """One pipeline as listed and described, with the domain its tags tie it to."""
 
+    account_id: str
     region: str
     name: str
     arn: str
@@ -41,8 +43,8 @@ class Pipeline:
 
     @property
     def source_key(self) -> str:
-        """The store key of this pipeline's records (also its Dagster partition key)."""
-        return pipeline_source_key(self.region, self.name)
+        """The store key of this pipeline's records."""
+        return pipeline_source_key(self.account_id, self.region, self.name)
 
     @property
     def definition_hash(self) -> str:
@@ -58,9 +60,30 @@ DOMAINS_KIND = "sagemaker_domains"
 PIPELINE_KEY_PREFIX = "sagemaker:"
 
 
-def pipeline_source_key(region: str, name: str) -> str:
-    """`sagemaker:<region>/<pipeline>`: names are unique per region, not per account."""
-    return f"{PIPELINE_KEY_PREFIX}{region}/{name}"
+def pipeline_source_key(account_id: str, region: str, name: str) -> str:
+    """`sagemaker:<account>/<region>/<pipeline>`: names are unique per account and region."""
+    return f"{PIPELINE_KEY_PREFIX}{account_id}/{region}/{name}"
+
+
+def parse_pipeline_source_key(key: str) -> tuple[str, str, str] | None:
+    """(account, region, pipeline) of a pipeline source key; None for any other key. Accounts
+    and regions hold no `/`; a name listed by something other than SageMaker might."""
+    if not key.startswith(PIPELINE_KEY_PREFIX):
+        return None
+    parts = key.removeprefix(PIPELINE_KEY_PREFIX).split("/", 2)
+    if len(parts) != 3 or not all(parts):
+        return None
+    return parts[0], parts[1], parts[2]
+
+
+def region_source_key(account_id: str, region: str) -> str:
+    """`sagemaker_region:<account>/<region>`: where a failed listing of a region is recorded."""
+    return f"{REGION_KIND}:{account_id}/{region}"
+
+
+def domains_source_key(account_id: str, region: str) -> str:
+    """`sagemaker_domains:<account>/<region>`: the Studio domains of one account and region."""
+    return f"{DOMAINS_KIND}:{account_id}/{region}"
 
 
 def definition_hash(definition: str) -> str:
@@ -73,11 +96,12 @@ def definition_hash(definition: str) -> str:
     return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
-def list_domains(sagemaker: SageMakerClient, region: str) -> list[Domain]:
-    """Studio domains of the region (paginated)."""
+def list_domains(sagemaker: SageMakerClient, account_id: str, region: str) -> list[Domain]:
+    """Studio domains of the account and region (paginated)."""
     pages = sagemaker.get_paginator("list_domains").paginate()
     return [
         Domain(
+            account_id=account_id,
             region=region,
             domain_id=d["DomainId"],
             domain_name=d.get("DomainName"),

@@ -1,5 +1,6 @@
-"""A crawled pipeline as store records (one source `sagemaker:<region>/<name>`), and a region's
-Studio domains (one source `sagemaker_domains:<region>`)."""
+"""A crawled pipeline as store records (one source `sagemaker:<account>/<region>/<name>`), and
+the Studio domains of an account and region (one source `sagemaker_domains:<account>/<region>`);
+every row that names a region names its account too."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from lineage_assets.sagemaker.inventory import (
     Domain,
     Pipeline,
     definition_hash,
+    domains_source_key,
 )
 from lineage_assets.sagemaker.query_inputs import QueryInput, query_inputs
 from lineage_assets.sagemaker.resolver import ResolvedPipeline, StepIO, resolve_definition
@@ -74,6 +76,7 @@ def pipeline_records(pipeline: Pipeline) -> SourceRecords:
         "sagemaker_pipelines",
         [
             {
+                "account_id": pipeline.account_id,
                 "region": pipeline.region,
                 "pipeline_name": pipeline.name,
                 "pipeline_arn": pipeline.arn,
@@ -126,10 +129,11 @@ def _stored_definition(text: str) -> str:
         return json.dumps(text)
 
 
-def domain_records(region: str, domains: list[Domain]) -> SourceRecords:
-    """The region's Studio domains as one store source (`sagemaker_domains:<region>`)."""
+def domain_records(account_id: str, region: str, domains: list[Domain]) -> SourceRecords:
+    """The Studio domains of an account and region as one store source."""
     rows = [
         {
+            "account_id": d.account_id,
             "region": d.region,
             "domain_id": d.domain_id,
             "domain_name": d.domain_name,
@@ -140,9 +144,8 @@ def domain_records(region: str, domains: list[Domain]) -> SourceRecords:
         }
         for d in domains
     ]
-    return SourceRecords(f"{DOMAINS_KIND}:{region}", DOMAINS_KIND, region).add(
-        "sagemaker_domains", rows
-    )
+    key = domains_source_key(account_id, region)
+    return SourceRecords(key, DOMAINS_KIND, f"{account_id}/{region}").add("sagemaker_domains", rows)
 
 
 def _time(value: Any) -> datetime | None:
@@ -160,6 +163,7 @@ def _time(value: Any) -> datetime | None:
 def _io_row(pipeline: Pipeline, io: StepIO, provenance: str, execution: str | None) -> dict:
     """One sagemaker_step_io row; only S3 URIs (placeholders allowed) make edges."""
     return {
+        "account_id": pipeline.account_id,
         "region": pipeline.region,
         "pipeline_name": pipeline.name,
         "execution_arn": execution,
@@ -181,6 +185,7 @@ def _step_rows(pipeline: Pipeline, digest: str, resolved: ResolvedPipeline) -> l
         cache = step.item.get("CacheConfig")
         rows.append(
             {
+                "account_id": pipeline.account_id,
                 "region": pipeline.region,
                 "pipeline_name": pipeline.name,
                 "definition_hash": digest,
@@ -281,6 +286,7 @@ def _query_rows(pipeline: Pipeline, queries: list[QueryInput]) -> list[dict]:
     """sagemaker_step_queries rows."""
     return [
         {
+            "account_id": pipeline.account_id,
             "region": pipeline.region,
             "pipeline_name": pipeline.name,
             "step_name": query.step,
@@ -378,6 +384,7 @@ def _package_rows(crawl: PipelineCrawl) -> list[dict]:
             containers = (package.get("InferenceSpecification") or {}).get("Containers") or [{}]
             rows[arn] = {
                 "model_package_arn": arn,
+                "account_id": crawl.pipeline.account_id,
                 "region": crawl.pipeline.region,
                 "pipeline_name": crawl.pipeline.name,
                 "group_name": package.get("ModelPackageGroupName"),
@@ -413,6 +420,7 @@ def _feature_rows(groups: list[FeatureGroup]) -> tuple[list[dict], list[dict]]:
         catalog = offline.get("DataCatalogConfig") or {}
         group_rows.append(
             {
+                "account_id": group.account_id,
                 "region": group.region,
                 "feature_group_name": group.name,
                 "feature_group_arn": d.get("FeatureGroupArn"),
@@ -462,6 +470,7 @@ def warning_rows(
         rows.setdefault(
             (execution, warning.code, message),
             {
+                "account_id": crawl.pipeline.account_id,
                 "region": crawl.pipeline.region,
                 "pipeline_name": crawl.pipeline.name,
                 "execution_arn": execution,
@@ -505,6 +514,7 @@ def crawl_records(crawl: PipelineCrawl) -> SourceRecords:
             edges.setdefault(
                 key,
                 {
+                    "account_id": pipeline.account_id,
                     "region": pipeline.region,
                     "pipeline_name": pipeline.name,
                     "from_step": key[0],

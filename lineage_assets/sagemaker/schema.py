@@ -210,13 +210,51 @@ CREATE TABLE sagemaker_step_queries (
 );
 """
 
+# Pipeline names are unique per account and region only: every key and node names the account.
+# Rows crawled before that are removed with their sources (the next crawl writes them again
+# under account-qualified keys; definition versions, keyed by ARN, stay as history).
+SAGEMAKER_ACCOUNTS = """
+ALTER TABLE sagemaker_domains ADD COLUMN account_id VARCHAR;
+ALTER TABLE sagemaker_pipelines ADD COLUMN account_id VARCHAR;
+ALTER TABLE sagemaker_steps ADD COLUMN account_id VARCHAR;
+ALTER TABLE sagemaker_step_edges ADD COLUMN account_id VARCHAR;
+ALTER TABLE sagemaker_step_io ADD COLUMN account_id VARCHAR;
+ALTER TABLE sagemaker_model_packages ADD COLUMN account_id VARCHAR;
+ALTER TABLE feature_groups ADD COLUMN account_id VARCHAR;
+ALTER TABLE sagemaker_pipeline_warnings ADD COLUMN account_id VARCHAR;
+ALTER TABLE sagemaker_step_queries ADD COLUMN account_id VARCHAR;
+DELETE FROM sagemaker_domains;
+DELETE FROM sagemaker_pipelines;
+DELETE FROM sagemaker_steps;
+DELETE FROM sagemaker_step_edges;
+DELETE FROM sagemaker_step_io;
+DELETE FROM sagemaker_model_packages;
+DELETE FROM feature_groups;
+DELETE FROM sagemaker_pipeline_warnings;
+DELETE FROM sagemaker_step_queries;
+DELETE FROM sagemaker_pipeline_parameters;
+DELETE FROM sagemaker_executions;
+DELETE FROM sagemaker_execution_parameters;
+DELETE FROM sagemaker_step_runs;
+DELETE FROM sagemaker_jobs;
+DELETE FROM sagemaker_job_metrics;
+DELETE FROM features;
+DELETE FROM lineage_edge_index WHERE source_key IN (
+    SELECT source_key FROM sources
+    WHERE source_kind IN ('sagemaker_pipeline', 'sagemaker_region', 'sagemaker_domains')
+);
+DELETE FROM sources
+WHERE source_kind IN ('sagemaker_pipeline', 'sagemaker_region', 'sagemaker_domains');
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(3, "sagemaker: pipelines, executions, steps, jobs, models, features", SAGEMAKER),
     Migration(20, "sagemaker: pipeline warnings", SAGEMAKER_WARNINGS),
     Migration(22, "sagemaker: tables read by step input queries", SAGEMAKER_STEP_QUERIES),
+    Migration(23, "sagemaker: account ids in keys and rows", SAGEMAKER_ACCOUNTS),
 )
 
-_IO_STEP = sql_step_node("io.region", "io.pipeline_name", "io.step_name")
+_IO_STEP = sql_step_node("io.account_id", "io.region", "io.pipeline_name", "io.step_name")
 _IO_DATA = sql_node(NodeKind.DATA, "io.uri")
 _OFFLINE_URI = "coalesce(g.resolved_offline_uri, g.offline_store_uri)"
 _INFERRED = Provenance.INFERRED.value
@@ -231,14 +269,14 @@ EDGES: tuple[str, ...] = (
     FROM sagemaker_step_io io WHERE io.uri IS NOT NULL
     """,
     f"""
-    SELECT {sql_step_node("e.region", "e.pipeline_name", "e.from_step")},
-           {sql_step_node("e.region", "e.pipeline_name", "e.to_step")},
+    SELECT {sql_step_node("e.account_id", "e.region", "e.pipeline_name", "e.from_step")},
+           {sql_step_node("e.account_id", "e.region", "e.pipeline_name", "e.to_step")},
            'step_' || coalesce(e.via, 'dependency'), '{Provenance.DECLARED.value}', e.source_key,
            e.pipeline_name, NULL, NULL
     FROM sagemaker_step_edges e
     """,
     f"""
-    SELECT {sql_step_node("m.region", "m.pipeline_name", "m.step_name")},
+    SELECT {sql_step_node("m.account_id", "m.region", "m.pipeline_name", "m.step_name")},
            {sql_node(NodeKind.MODEL_PACKAGE, "m.model_package_arn")}, 'registers',
            '{Provenance.OBSERVED.value}', m.source_key, m.pipeline_name || '/' || m.step_name,
            NULL, m.execution_arn
@@ -247,7 +285,7 @@ EDGES: tuple[str, ...] = (
     """,
     f"""
     SELECT {sql_node(NodeKind.DATA, _OFFLINE_URI)},
-           {sql_feature_group_node("g.region", "g.feature_group_name")},
+           {sql_feature_group_node("g.account_id", "g.region", "g.feature_group_name")},
            'offline_store', '{Provenance.DECLARED.value}', g.source_key, g.feature_group_name,
            NULL, NULL
     FROM feature_groups g WHERE {_OFFLINE_URI} IS NOT NULL
@@ -257,7 +295,8 @@ EDGES: tuple[str, ...] = (
     # offline data, a model package's data to the package.
     f"""
     SELECT {sql_node(NodeKind.TABLE, "q.table_name")},
-           {sql_step_node("q.region", "q.pipeline_name", "q.step_name")}, 'query', '{_INFERRED}',
+           {sql_step_node("q.account_id", "q.region", "q.pipeline_name", "q.step_name")},
+           'query', '{_INFERRED}',
            q.source_key,
            coalesce(nullif(q.data_kind, ''), 'SQL') || ' query of ' || q.pipeline_name || '/'
            || q.step_name,
@@ -266,12 +305,13 @@ EDGES: tuple[str, ...] = (
     """,
     f"""
     SELECT DISTINCT {sql_node(NodeKind.EXECUTION, "r.execution_arn")},
-           {sql_step_node("p.region", "p.pipeline_name", "r.step_name")}, 'ran', '{_INFERRED}',
+           {sql_step_node("p.account_id", "p.region", "p.pipeline_name", "r.step_name")},
+           'ran', '{_INFERRED}',
            r.source_key, coalesce(nullif(r.status, ''), 'unknown'), NULL, NULL
     FROM sagemaker_step_runs r JOIN sagemaker_pipelines p USING (source_key)
     """,
     f"""
-    SELECT {sql_feature_group_node("g.region", "g.feature_group_name")},
+    SELECT {sql_feature_group_node("g.account_id", "g.region", "g.feature_group_name")},
            {sql_node(NodeKind.DATA, _OFFLINE_URI)}, 'feature_group_data', '{_INFERRED}',
            g.source_key, g.feature_group_name, NULL, NULL
     FROM feature_groups g WHERE {_OFFLINE_URI} IS NOT NULL

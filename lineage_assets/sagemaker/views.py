@@ -16,22 +16,26 @@ from lineage_assets.sagemaker.inventory import PIPELINE_KIND, pipeline_source_ke
 from lineage_assets.sagemaker.reports import Report
 
 
-def stored_pipeline_keys(conn: duckdb.DuckDBPyConnection, region: str) -> list[str]:
-    """Pipeline source keys the store holds for a region."""
+def stored_pipeline_keys(
+    conn: duckdb.DuckDBPyConnection, account_id: str, region: str
+) -> list[str]:
+    """Pipeline source keys the store holds for an account's region."""
     rows = conn.execute(
         "SELECT source_key FROM sources WHERE source_kind = ? AND starts_with(source_key, ?)",
-        [PIPELINE_KIND, pipeline_source_key(region, "")],
+        [PIPELINE_KIND, pipeline_source_key(account_id, region, "")],
     ).fetchall()
     return [key for (key,) in rows]
 
 
-def load_states(conn: duckdb.DuckDBPyConnection, region: str) -> dict[str, PipelineState]:
+def load_states(
+    conn: duckdb.DuckDBPyConnection, account_id: str, region: str
+) -> dict[str, PipelineState]:
     """The last crawl's definition hash, executions, finished jobs and their report metrics
-    of every stored pipeline of a region, keyed by source key (four queries per region).
+    of every stored pipeline of an account's region, keyed by source key (four queries).
 
     A pipeline whose input queries were stored without their parsed tables (written before
     the store kept them) has no hash, so the next crawl writes it again."""
-    prefix = pipeline_source_key(region, "")
+    prefix = pipeline_source_key(account_id, region, "")
     hashes = conn.execute(
         "SELECT p.source_key, CASE WHEN q.source_key IS NULL THEN p.definition_hash END "
         "FROM sagemaker_pipelines p LEFT JOIN ("

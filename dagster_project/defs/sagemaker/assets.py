@@ -10,7 +10,7 @@ pipeline's state whether it was re-crawled or not.
 import dagster as dg
 
 from dagster_project.defs.sagemaker.metadata import crawl_metadata, partition_metadata
-from dagster_project.defs.sagemaker.partitions import pipelines_by_region, sagemaker_pipelines
+from dagster_project.defs.sagemaker.partitions import pipelines_by_account, sagemaker_pipelines
 from dagster_project.names import (
     CRAWL_RUN,
     SAGEMAKER_CRAWL,
@@ -43,14 +43,14 @@ class SageMakerCrawlConfig(dg.Config):
 def sagemaker_crawl(
     context: dg.AssetExecutionContext, lineage_store: LineageStoreResource, aws: AwsResource
 ) -> dg.MaterializeResult:
-    from lineage_assets.sagemaker.crawl import crawl_regions
+    from lineage_assets.sagemaker.crawl import caller_account, crawl_regions
 
     require(lineage_store, aws)
     regions = aws.region_list
+    account = caller_account(aws.client, regions[0])
     with lineage_store.writer() as store:
-        report = crawl_regions(
-            store, aws.client, regions, run_id=crawl_run_id(store, context), reads=store.conn
-        )
+        run_id = crawl_run_id(store, context)
+        report = crawl_regions(store, aws.client, account, regions, run_id=run_id, reads=store.conn)
         metadata = crawl_metadata(store.conn, report, regions)
     for line in report.errors:
         context.log.warning(line)
@@ -73,22 +73,27 @@ def sagemaker_pipeline_lineage(
     lineage_store: LineageStoreResource,
     aws: AwsResource,
 ) -> dg.MaterializeResult:
-    from lineage_assets.sagemaker.crawl import crawl_named
+    from lineage_assets.sagemaker.crawl import CrawlReport, crawl_named
 
     keys = list(context.partition_keys)
     require(lineage_store, aws)
     viewer_base = lineage_store.viewer_base
     with lineage_store.writer() as store:
         run_id = crawl_run_id(store, context)
-        report = crawl_named(
-            store,
-            aws.client,
-            pipelines_by_region(keys),
-            run_id=run_id,
-            executions=config.executions,
-            force=config.force,
-            reads=store.conn,
-        )
+        report = CrawlReport()
+        for account, by_region in pipelines_by_account(keys).items():
+            report.merge(
+                crawl_named(
+                    store,
+                    aws.client,
+                    account,
+                    by_region,
+                    run_id=run_id,
+                    executions=config.executions,
+                    force=config.force,
+                    reads=store.conn,
+                )
+            )
         per_partition = {
             key: partition_metadata(store.conn, key, report, viewer_base) for key in keys
         }

@@ -76,10 +76,10 @@ def partition_metadata(
     from lineage_assets.sagemaker.inventory import pipeline_source_key
     from lineage_assets.sagemaker.views import status_counts, step_table, warning_lines
 
-    region, name = parse_pipeline_partition_key(key)
-    source = pipeline_source_key(region, name)
+    account, region, name = parse_pipeline_partition_key(key)
+    source = pipeline_source_key(account, region, name)
     steps = [{"pipeline": f"{region}/{name}", **row} for row in step_table(conn, source)]
-    own = report.of_pipeline(region, name)
+    own = report.of_pipeline(account, region, name)
     metadata: dict[str, Any] = {
         "steps": table(steps, STEP_COLUMNS),
         "status_counts": status_counts(conn, source),

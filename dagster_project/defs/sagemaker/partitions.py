@@ -1,7 +1,8 @@
-"""Dynamic partitions: one per SageMaker pipeline, keyed `<region>:<pipeline name>`.
+"""Dynamic partitions: one per SageMaker pipeline, keyed `<account>:<region>:<pipeline name>`.
 
-Pipeline names are unique per region, never contain `:`, and regions never do either, so the
-key splits back unambiguously; the sensor registers and retires keys, the store is not read.
+Pipeline names are unique per account and region, never contain `:`, and neither do account
+ids or regions, so the key splits back unambiguously; the sensor registers and retires keys,
+the store is not read.
 """
 
 from __future__ import annotations
@@ -26,23 +27,24 @@ def is_pipeline_name(name: str) -> bool:
     return len(name) <= 256 and _PIPELINE_NAME.fullmatch(name) is not None
 
 
-def pipeline_partition_key(region: str, name: str) -> str:
-    """`us-east-1:AbalonePipeline`."""
-    return f"{region}:{name}"
+def pipeline_partition_key(account_id: str, region: str, name: str) -> str:
+    """`123456789012:us-east-1:AbalonePipeline`."""
+    return f"{account_id}:{region}:{name}"
 
 
-def parse_pipeline_partition_key(key: str) -> tuple[str, str]:
-    """(region, pipeline name) of a partition key; a clear error for a malformed key."""
-    region, sep, name = key.partition(":")
-    if not sep or not region or not name:
-        raise ValueError(f"partition key {key!r} is not <region>:<pipeline name>")
-    return region, name
+def parse_pipeline_partition_key(key: str) -> tuple[str, str, str]:
+    """(account, region, pipeline name) of a partition key; a clear error for a malformed key."""
+    parts = key.split(":")
+    if len(parts) != 3 or not all(parts):
+        raise ValueError(f"partition key {key!r} is not <account>:<region>:<pipeline name>")
+    return parts[0], parts[1], parts[2]
 
 
-def pipelines_by_region(keys: Iterable[str]) -> dict[str, list[str]]:
-    """Pipeline names grouped by region, from partition keys, in the order given."""
-    grouped: dict[str, list[str]] = defaultdict(list)
+def pipelines_by_account(keys: Iterable[str]) -> dict[str, dict[str, list[str]]]:
+    """Pipeline names grouped by account, then region, from partition keys, in the order
+    given."""
+    grouped: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
     for key in keys:
-        region, name = parse_pipeline_partition_key(key)
-        grouped[region].append(name)
+        account, region, name = parse_pipeline_partition_key(key)
+        grouped[account][region].append(name)
     return grouped

@@ -19,15 +19,22 @@ from dagster_project.resources import AwsResource, ConfigurationMissing
 
 
 def discovered_keys(aws: AwsResource) -> tuple[set[str], set[str], list[str]]:
-    """Partition keys listed now, regions listed successfully, and problems: listing errors
-    and names SageMaker could not have given (not partitioned; the nightly crawl has them)."""
+    """Partition keys listed now, `account/region`s listed successfully, and problems: listing
+    errors and names SageMaker could not have given (not partitioned; the nightly crawl has
+    them). The account is the default chain's."""
     from lineage_assets.aws import AWS_ERRORS, error_code
+    from lineage_assets.sagemaker.crawl import caller_account
     from lineage_assets.sagemaker.inventory import list_pipeline_summaries
 
     keys: set[str] = set()
     regions: set[str] = set()
     errors: list[str] = []
-    for region in aws.region_list:
+    region_list = aws.region_list
+    try:
+        account = caller_account(aws.client, region_list[0])
+    except AWS_ERRORS as error:
+        return keys, regions, [f"caller identity failed, partitions kept: {error_code(error)}"]
+    for region in region_list:
         try:
             summaries = list_pipeline_summaries(aws.client("sagemaker", region))
         except AWS_ERRORS as error:
@@ -35,11 +42,11 @@ def discovered_keys(aws: AwsResource) -> tuple[set[str], set[str], list[str]]:
                 f"listing failed, partitions kept: {region}: {error_code(error)}: {error}"
             )
             continue
-        regions.add(region)
+        regions.add(f"{account}/{region}")
         for summary in summaries:
             name = str(summary.get("PipelineName", ""))
             if is_pipeline_name(name):
-                keys.add(pipeline_partition_key(region, name))
+                keys.add(pipeline_partition_key(account, region, name))
             else:
                 errors.append(f"not a partition: {region}: pipeline name {name[:80]!r}")
     return keys, regions, errors
@@ -62,7 +69,7 @@ def sagemaker_pipeline_discovery(
         return dg.SkipReason(missing.description)
     known = set(context.instance.get_dynamic_partitions(SAGEMAKER_PIPELINES_PARTITIONS))
     new = sorted(listed - known)
-    gone = sorted(key for key in known - listed if parse_pipeline_partition_key(key)[0] in regions)
+    gone = sorted(key for key in known - listed if _scope(key) in regions | {None})
     for line in errors:
         context.log.warning(line)
     requests: list[dg.AddDynamicPartitionsRequest | dg.DeleteDynamicPartitionsRequest] = []
@@ -71,6 +78,16 @@ def sagemaker_pipeline_discovery(
     if gone:
         requests.append(sagemaker_pipelines.build_delete_request(gone))
     return dg.SensorResult(dynamic_partitions_requests=requests, run_requests=crawl_request(new))
+
+
+def _scope(key: str) -> str | None:
+    """`account/region` of a partition key; None for a key of an older shape (retired: the
+    pipeline is listed again under its account)."""
+    try:
+        account, region, _ = parse_pipeline_partition_key(key)
+    except ValueError:
+        return None
+    return f"{account}/{region}"
 
 
 def crawl_request(new: list[str]) -> list[dg.RunRequest]:

@@ -271,7 +271,7 @@ function showGlobal(panel, node) {
   section(panel, `Upstream (${up.length})`, table(up.map((n) => [n.id()])));
   section(panel, `Downstream (${down.length})`, table(down.map((n) => [n.id()])));
   if (ref.kind === "step") {
-    const [region, pipeline] = ref.id.replace(/^step:/, "").split("/");
+    const [, region, pipeline] = ref.id.replace(/^step:/, "").split("/");
     const link = el("a", "open this pipeline");
     link.href = "?" + new URLSearchParams({ pipeline, region });
     panel.appendChild(link);
