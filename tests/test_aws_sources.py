@@ -168,34 +168,39 @@ def test_a_failing_region_is_recorded_and_the_rest_of_the_crawl_lands(aws_env, t
     assert not check.passed
 
 
-class AwsDenyingOnePipeline(AwsResource):
-    """The real emulator, except that DescribePipeline of one pipeline is denied (a botocore
-    hook: moto enforces no IAM), as when a pipeline is deleted or locked down mid-crawl."""
+def deny_one_pipeline(monkeypatch, denied: str) -> None:
+    """Every account's clients as the real emulator's, except that DescribePipeline of one
+    pipeline is denied (a botocore hook: moto enforces no IAM), as when a pipeline is deleted
+    or locked down mid-crawl."""
+    from lineage_assets.accounts.clients import AccountClients
 
-    denied: str
+    made = AccountClients.client
 
-    def client(self, service, region=None):
-        client = super().client(service, region)
+    def deny(params, **_):
+        if params.get("PipelineName") == denied:
+            raise ClientError(
+                {"Error": {"Code": "AccessDenied", "Message": "not allowed"}}, "DescribePipeline"
+            )
 
-        def deny(params, **_):
-            if params.get("PipelineName") == self.denied:
-                raise ClientError(
-                    {"Error": {"Code": "AccessDenied", "Message": "not allowed"}},
-                    "DescribePipeline",
-                )
-
-        client.meta.events.register("provide-client-params.sagemaker.DescribePipeline", deny)
+    def client(self, service, region):
+        client = made(self, service, region)
+        client.meta.events.register(
+            "provide-client-params.sagemaker.DescribePipeline", deny, unique_id="deny-one"
+        )
         return client
 
+    monkeypatch.setattr(AccountClients, "client", client)
 
-def test_a_failing_pipeline_keeps_its_last_good_rows_marked_stale(aws_env, tmp_path):
+
+def test_a_failing_pipeline_keeps_its_last_good_rows_marked_stale(aws_env, tmp_path, monkeypatch):
     assert materialize(tmp_path, "us-east-1").success
+    deny_one_pipeline(monkeypatch, "AbalonePipeline")
     with dg.instance_for_test() as instance:
         result = dg.materialize(
             [crawl_run, sagemaker_crawl],
             resources={
                 "lineage_store": LineageStoreResource(lineage_home=str(tmp_path)),
-                "aws": AwsDenyingOnePipeline(regions="us-east-1", denied="AbalonePipeline"),
+                "aws": AwsResource(regions="us-east-1"),
             },
             instance=instance,
         )

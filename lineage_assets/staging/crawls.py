@@ -57,5 +57,5 @@ def stage_sagemaker(
 
     partition = f"{account_id}:{region}"
     with StagingSink(location, SAGEMAKER, partition, producer_run_id) as sink:
-        report = crawl_regions(sink, client, [region], reads=reads, **options)
+        report = crawl_regions(sink, client, account_id, [region], reads=reads, **options)
     return report, sink.committed

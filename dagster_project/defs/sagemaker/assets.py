@@ -1,5 +1,5 @@
 """SageMaker pipeline lineage. Nightly, `sagemaker_crawl` (in the lineage job) crawls every
-pipeline of every region in one process; `sagemaker_pipeline_lineage` has one dynamic
+pipeline of every configured account and region in one process; `sagemaker_pipeline_lineage` has one dynamic
 partition per pipeline, crawled on demand, or many in one run (a single-run backfill: one
 process, one DuckDB writer). Both use the same crawler.
 
@@ -43,16 +43,30 @@ class SageMakerCrawlConfig(dg.Config):
 def sagemaker_crawl(
     context: dg.AssetExecutionContext, lineage_store: LineageStoreResource, aws: AwsResource
 ) -> dg.MaterializeResult:
-    from lineage_assets.sagemaker.crawl import caller_account, crawl_regions
+    from lineage_assets.sagemaker.crawl import CrawlReport, crawl_regions
 
     require(lineage_store, aws)
     regions = aws.region_list
-    account = caller_account(aws.client, regions[0])
-    with lineage_store.writer() as store:
-        run_id = crawl_run_id(store, context)
-        report = crawl_regions(store, aws.client, account, regions, run_id=run_id, reads=store.conn)
-        metadata = crawl_metadata(store.conn, report, regions)
-    for line in report.errors:
+    estate = aws.estate()
+    try:
+        with lineage_store.writer() as store:
+            run_id = crawl_run_id(store, context)
+            report = CrawlReport()
+            for target in estate.targets:
+                report.merge(
+                    crawl_regions(
+                        store,
+                        target.clients,
+                        target.account_id,
+                        [target.region],
+                        run_id=run_id,
+                        reads=store.conn,
+                    )
+                )
+            metadata = crawl_metadata(store.conn, report, regions)
+    finally:
+        estate.close()
+    for line in [*estate.errors, *report.errors]:
         context.log.warning(line)
     return dg.MaterializeResult(metadata=metadata)
 
@@ -82,10 +96,11 @@ def sagemaker_pipeline_lineage(
         run_id = crawl_run_id(store, context)
         report = CrawlReport()
         for account, by_region in pipelines_by_account(keys).items():
+            clients = aws.account_clients(account, next(iter(by_region)))
             report.merge(
                 crawl_named(
                     store,
-                    aws.client,
+                    clients,
                     account,
                     by_region,
                     run_id=run_id,
