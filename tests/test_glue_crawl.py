@@ -184,3 +184,29 @@ def test_a_changed_table_is_rewritten_and_a_deleted_one_removed(aws_env, store):
     report = crawl_region(store, clients, clients.account, REGION, store.conn)
     assert "glue_database:210000000006/us-east-1/raw" in report.removed
     assert tables(store.conn) == []
+
+
+def test_a_resource_link_points_at_its_shared_table(aws_env, store):
+    clients = AccountClients("210000000007")
+    glue = clients.glue()
+    glue.create_database(DatabaseInput={"Name": "shared"})
+    glue.create_table(
+        DatabaseName="shared",
+        TableInput={
+            "Name": "customers_link",
+            "TargetTable": {
+                "CatalogId": "210987654321",
+                "DatabaseName": "raw",
+                "Name": "customers",
+            },
+        },
+    )
+    report = crawl_region(store, clients, clients.account, REGION, store.conn)
+    assert not report.errors
+    edges = store.conn.execute(
+        "SELECT source_node, target_node, edge_kind, provenance FROM lineage_edges "
+        "WHERE starts_with(source_key, 'glue_table:210000000007/')"
+    ).fetchall()
+    assert edges == [
+        ("table:raw.customers", "table:shared.customers_link", "resource_link", "declared")
+    ]

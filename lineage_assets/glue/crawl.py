@@ -36,6 +36,7 @@ from lineage_assets.glue.records import (
     TableCrawl,
     database_records,
     fingerprint,
+    is_view,
     known_columns,
     table_name_of,
     table_records,
@@ -82,8 +83,10 @@ class _Region:
     partitions: bool
     report: GlueCrawlReport = field(default_factory=GlueCrawlReport)
     known: dict[str, dict[str, str]] = field(default_factory=dict)
+    unread: list[tuple[str, list[dict[str, Any]]]] = field(default_factory=list)
     pending: list[SourceRecords] = field(default_factory=list)
     databases: dict[str, views.StoredSource] = field(default_factory=dict)
+    tables: dict[str, dict[str, views.StoredSource]] = field(default_factory=dict)
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
 
     def fail(self, key: str, kind: str, error: BaseException, *, where: str | None = None) -> None:
@@ -102,6 +105,14 @@ class _Region:
             key, kind, line, run_id=self.run_id, error_type=error_type, location=where
         )
         self.report.errors.append(line)
+
+    def known_columns(self) -> dict[str, dict[str, str]]:
+        """Declared columns of every table listed so far in this region (what a view's parse
+        resolves names with), read from the listings the first time a view asks."""
+        while self.unread:
+            database, listed = self.unread.pop()
+            self.known.update(known_columns(database, listed))
+        return self.known
 
     def flush(self) -> None:
         """Write pending tables in one transaction; if that fails, one by one."""
@@ -153,6 +164,7 @@ def crawl_region(
     if listing.truncated:
         crawl.log(key, REGION_KIND, "database listing cut at its bound", "Truncated", key)
     crawl.databases = views.stored_databases(read_conn, account_id, region)
+    crawl.tables = views.stored_region_tables(read_conn, account_id, region)
     listed: set[str] = set()
     for database in listing.items:
         try:
@@ -173,9 +185,7 @@ def crawl_region(
 def _remove_database(crawl: _Region, key: str) -> None:
     """A database no longer listed: its tables and its own row."""
     database = key.rsplit("/", 1)[-1]
-    for table in sorted(
-        views.stored_tables(crawl.read_conn, crawl.account_id, crawl.region, database)
-    ):
+    for table in sorted(crawl.tables.get(database, {})):
         crawl.sink.remove_source(table)
         crawl.report.removed.append(table)
     crawl.sink.remove_source(key)
@@ -198,8 +208,8 @@ def _crawl_database(crawl: _Region, name: str, database: Mapping[str, Any]) -> N
     except Exception as error:  # this database only; its tables keep their rows
         crawl.fail(key, DATABASE_KIND, error, where=f"database {name}")
         return
-    stored = views.stored_tables(crawl.read_conn, crawl.account_id, crawl.region, name)
-    crawl.known.update(known_columns(name, listing.items))
+    stored = crawl.tables.get(name, {})
+    crawl.unread.append((name, listing.items))
     listed: set[str] = set()
     for table in listing.items:
         try:
@@ -215,7 +225,6 @@ def _crawl_database(crawl: _Region, name: str, database: Mapping[str, Any]) -> N
         where = f"database {name}"
         crawl.log(key, DATABASE_KIND, "table listing cut at its bound", "Truncated", where)
     else:
-        crawl.flush()
         for gone in sorted(set(stored) - listed):
             crawl.sink.remove_source(gone)
             crawl.report.removed.append(gone)
@@ -265,7 +274,7 @@ def _crawl_table(
                       "Truncated", where)  # fmt: skip
         records, view_error = table_records(
             TableCrawl(crawl.account_id, crawl.region, database, table, catalog_id, partitions),
-            crawl.known,
+            crawl.known_columns() if is_view(table) else {},
             crawl.now,
         )
     except Exception as error:  # this table only (a bad column name, a hostile definition)

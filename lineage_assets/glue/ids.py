@@ -62,6 +62,11 @@ def table_key(account_id: str, region: str, database: str, table: str) -> str:
     return f"{TABLE_KIND}:{account_id}/{region}/{database}/{table}"
 
 
+def region_tables_prefix(account_id: str, region: str) -> str:
+    """The common prefix of the source keys of every table of an account's region."""
+    return f"{TABLE_KIND}:{account_id}/{region}/"
+
+
 def table_prefix(account_id: str, region: str, database: str) -> str:
     """The common prefix of the source keys of a database's tables."""
     return table_key(account_id, region, database, "")

@@ -8,6 +8,7 @@ without values), so a masked or partial column (`email_sha256`, `card_last4`) is
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
@@ -235,8 +236,7 @@ def table_records(
     )
     rows = []
     for column in columns:
-        classified = classify_column(column.name, column.type or "")
-        evidence = classified.evidence.get("name") or {}
+        pii_class, phrase = name_pii(column.name, column.type or "")
         rows.append(
             {
                 "account_id": crawl.account_id,
@@ -249,8 +249,8 @@ def table_records(
                 "comment": column.comment,
                 "position": column.position,
                 "is_partition_key": column.is_partition_key,
-                "pii_class": classified.pii_class,
-                "pii_phrase": evidence.get("phrase") if classified.pii_class else None,
+                "pii_class": pii_class,
+                "pii_phrase": phrase,
             }
         )
     records.add("glue_columns", rows)
@@ -271,6 +271,17 @@ def table_records(
         ],
     )
     return records, lineage.error
+
+
+@functools.lru_cache(maxsize=65_536)
+def name_pii(name: str, column_type: str) -> tuple[str | None, str | None]:
+    """(class, matched phrase) of a declared column by its name and type alone; catalogs
+    repeat names, so answers are cached."""
+    classified = classify_column(name, column_type)
+    if classified.pii_class is None:
+        return None, None
+    evidence = classified.evidence.get("name") or {}
+    return classified.pii_class, evidence.get("phrase")
 
 
 def known_columns(database: str, tables: Sequence[Mapping[str, Any]]) -> dict[str, dict[str, str]]:

@@ -10,7 +10,13 @@ from typing import TYPE_CHECKING
 
 from lineage_assets.core.uris import normalize
 from lineage_assets.glue.drift import Declared, Difference, Sampled, compare
-from lineage_assets.glue.ids import DATABASE_KIND, TABLE_KIND, database_key, table_prefix
+from lineage_assets.glue.ids import (
+    DATABASE_KIND,
+    TABLE_KIND,
+    database_key,
+    region_tables_prefix,
+    table_prefix,
+)
 
 if TYPE_CHECKING:
     import duckdb
@@ -83,6 +89,18 @@ def stored_tables(
 ) -> dict[str, StoredSource]:
     """The database's table sources the store holds, by source key."""
     return _sources(conn, TABLE_KIND, table_prefix(account_id, region, database))
+
+
+def stored_region_tables(
+    conn: duckdb.DuckDBPyConnection, account_id: str, region: str
+) -> dict[str, dict[str, StoredSource]]:
+    """The region's table sources the store holds, by database, then by source key."""
+    found: dict[str, dict[str, StoredSource]] = defaultdict(dict)
+    prefix = region_tables_prefix(account_id, region)
+    for key, source in _sources(conn, TABLE_KIND, prefix).items():
+        database = key.removeprefix(prefix).split("/", 1)[0]
+        found[database][key] = source
+    return dict(found)
 
 
 def stored_databases(

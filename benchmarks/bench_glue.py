@@ -1,0 +1,142 @@
+"""The Glue Data Catalog crawl of 2,000 emulated tables (20 databases, half of them partitioned,
+some Athena views): crawl wall time against a raw replay of the very same calls by a bare loop
+on a plain client (same run), and the calls an unchanged catalog costs on the re-crawl (one
+GetDatabases, one GetTables listing per database, nothing else).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import boto3
+from botocore import xform_name
+
+from benchmarks.harness import Result, figure, header, note, report, seconds, timed
+from lineage_assets import aws
+from lineage_assets.glue.crawl import crawl_region
+from lineage_assets.glue.viewsql import ViewText, view_lineage
+from lineage_assets.store import LineageStore
+from lineage_dev.emulator.seed import CREDENTIALS
+from lineage_dev.emulator.seed_glue import presto_view_input
+from lineage_dev.emulator.server import EmulatorServer
+
+REGION = "us-east-1"
+ACCOUNT = "123456789012"
+DATABASES = 20
+COLUMNS = 20
+PARQUET = "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat"
+
+
+def _table(name: str, partitioned: bool) -> dict[str, Any]:
+    columns = [{"Name": f"c{i}", "Type": "string" if i % 3 else "bigint"} for i in range(COLUMNS)]
+    columns[1] = {"Name": "email", "Type": "string"}
+    return {
+        "Name": name,
+        "TableType": "EXTERNAL_TABLE",
+        "Parameters": {"classification": "parquet"},
+        "PartitionKeys": [{"Name": "dt", "Type": "string"}] if partitioned else [],
+        "StorageDescriptor": {
+            "Columns": columns,
+            "Location": f"s3://bench-glue/{name}/",
+            "InputFormat": PARQUET,
+            "SerdeInfo": {"SerializationLibrary": "ParquetHiveSerDe"},
+        },
+    }
+
+
+def _seed(glue: Any, count: int) -> None:
+    """`count` tables over `DATABASES` databases; every other one partitioned (3 partitions),
+    every 40th a view over its neighbour."""
+    per = count // DATABASES
+    for d in range(DATABASES):
+        database = f"bench{d:02d}"
+        glue.create_database(DatabaseInput={"Name": database})
+        for t in range(per):
+            name = f"t{t:04d}"
+            if t % 40 == 39:
+                sql = f"SELECT c0, email FROM t{t - 1:04d} WHERE c2 = 'x'"  # noqa: S608
+                view = presto_view_input(name, database, sql, ["c0", "email"])
+                glue.create_table(DatabaseName=database, TableInput=view)
+                continue
+            glue.create_table(DatabaseName=database, TableInput=_table(name, t % 2 == 0))
+            if t % 2 == 0:
+                glue.batch_create_partition(
+                    DatabaseName=database,
+                    TableName=name,
+                    PartitionInputList=[
+                        {"Values": [f"2026-11-0{day}"], "StorageDescriptor": {}}
+                        for day in (1, 2, 3)
+                    ],
+                )
+
+
+class _Recording:
+    """`client(service, region)` giving the crawler's client, counting and recording calls."""
+
+    def __init__(self) -> None:
+        self.calls: Counter[str] = Counter()
+        self.record: list[tuple[str, dict[str, Any]]] = []
+        self.glue = aws.client("glue", REGION)  # made before the timing, as the replay's is
+
+        def count(model: Any, params: dict[str, Any], **_: Any) -> None:
+            self.calls[model.name] += 1
+            self.record.append((xform_name(model.name), dict(params)))
+
+        self.glue.meta.events.register("before-parameter-build.glue.*", count)
+
+    def __call__(self, service: str, region: str) -> Any:
+        return self.glue
+
+
+def run(quick: bool = False) -> list[Result]:
+    """Seed, crawl everything, replay the crawl's calls raw, then re-crawl unchanged."""
+    count = 200 if quick else 2000
+    name = "glue"
+    header(name, f"crawl of {count} emulated Glue tables vs a raw replay of the same calls")
+    with EmulatorServer(seed=False) as server, tempfile.TemporaryDirectory() as folder:
+        os.environ.update(
+            AWS_ENDPOINT_URL=server.endpoint_url,
+            AWS_ACCESS_KEY_ID=CREDENTIALS["aws_access_key_id"],
+            AWS_SECRET_ACCESS_KEY=CREDENTIALS["aws_secret_access_key"],
+        )
+        seeder = boto3.client(
+            "glue", region_name=REGION, endpoint_url=server.endpoint_url, **CREDENTIALS
+        )
+        seed_time, _ = timed(lambda: _seed(seeder, count))
+        view_lineage("db", "warm", ViewText("SELECT a FROM t", "athena"))  # imports, not timed
+        with LineageStore.open(Path(folder) / "lineage.duckdb") as store:
+            first_calls = _Recording()
+            crawl_time, first = timed(
+                lambda: crawl_region(store, first_calls, ACCOUNT, REGION, store.conn)
+            )
+            raw = aws.client("glue", REGION)
+            replay_time, _ = timed(
+                lambda: [getattr(raw, op)(**params) for op, params in first_calls.record]
+            )
+            again = _Recording()
+            recrawl_time, second = timed(
+                lambda: crawl_region(store, again, ACCOUNT, REGION, store.conn)
+            )
+    figure("seeding (not measured)", seconds(seed_time))
+    figure("first crawl: tables written", str(len(first.written)))
+    figure("first crawl: API calls", str(sum(first_calls.calls.values())))
+    figure("first crawl: wall time (calls, parsing, store writes)", seconds(crawl_time))
+    figure("raw replay of the same calls (reference)", seconds(replay_time))
+    figure("re-crawl: unchanged tables", str(len(second.unchanged)))
+    figure("re-crawl: calls by operation", ", ".join(f"{k} {v}" for k, v in again.calls.items()))
+    figure("re-crawl: wall time", seconds(recrawl_time))
+    note("crawler and replay use the same client config (adaptive retries), one thread each;")
+    note("both clients are made, and the SQL engine imported, before the timing")
+    listings = again.calls["GetTables"]
+    other = sum(again.calls.values()) - listings - again.calls["GetDatabases"]
+    return [
+        report(Result(name, "raw replay time ÷ crawl time", replay_time / crawl_time, 0.7, True)),
+        report(
+            Result(name, "GetTables listings per database on re-crawl", listings / DATABASES, 1.0)
+        ),
+        report(Result(name, "calls besides the listings on re-crawl", float(other), 0.0)),
+    ]
