@@ -181,8 +181,15 @@ def test_window_and_bound(aws_env: SeededAccount, store: LineageStore):
     assert report.written == 3
     assert views.stored_ids(store.conn, account, REGION, "etl") == set(kept[-3:])
     assert any("listing stopped after 3" in line for line in report.errors)
-    report = crawl(store, CountingFactory(account), account, days=30)
-    assert report.written == 0  # the bounded crawl's gap is not read again (see the note)
+    newer = recent.run("INSERT INTO a SELECT x FROM s_new")
+    factory = CountingFactory(account)
+    report = crawl(store, factory, account, days=30)
+    assert report.written == 3  # the new one, and the two the bounded crawl left
+    assert views.stored_ids(store.conn, account, REGION, "etl") == {*kept, newer}
+    assert factory.calls["BatchGetQueryExecution"] == 1  # stored ones are passed over
+    unchanged = CountingFactory(account)
+    assert crawl(store, unchanged, account, days=30).written == 0
+    assert "BatchGetQueryExecution" not in unchanged.calls
 
 
 def test_hostile_queries_are_bounded_and_recorded(aws_env: SeededAccount, store: LineageStore):

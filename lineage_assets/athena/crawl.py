@@ -85,15 +85,19 @@ def crawl_region(
         key = workgroup_key(account_id, region, workgroup.name)
         try:
             stored = states.get(workgroup.name)
-            known = views.stored_ids(reads, account_id, region, workgroup.name)
+            seen = views.stored_ids(reads, account_id, region, workgroup.name)
             if stored is not None and stored.newest_execution_id:
-                known.add(stored.newest_execution_id)
+                seen.add(stored.newest_execution_id)
+            since = moment - timedelta(days=settings.days)
+            # After a bounded crawl, list past what is stored down to where the gap ends.
+            catch_up = stored.catch_up_until if stored else None
             listing = list_new(
                 athena,
                 workgroup.name,
-                known=known,
-                since=moment - timedelta(days=settings.days),
-                seen_until=stored.newest_submitted_at if stored else None,
+                known=set() if catch_up else seen,
+                skip=frozenset(seen) if catch_up else frozenset(),
+                since=since,
+                seen_until=catch_up or (stored.newest_submitted_at if stored else None),
                 limit=settings.max_executions,
                 pending=stored.pending_ids if stored else (),
             )
@@ -101,10 +105,12 @@ def crawl_region(
             report.errors.append(_fail(sink, key, WORKGROUP_KIND, error, run_id))
             continue
         pending = _write_executions(sink, account_id, region, listing, cache, report, run_id)
+        gap_end = None
         if listing.stopped == "bound":
+            gap_end = catch_up or (stored.newest_submitted_at if stored else None) or since
             message = (
-                f"listing stopped after {settings.max_executions} new executions; older ones "
-                "of this crawl's window were not read"
+                f"listing stopped after {settings.max_executions} new executions; the older "
+                "ones are read by the next crawls"
             )
             sink.log_error(key, WORKGROUP_KIND, message, run_id=run_id, error_type="Bound")
             report.errors.append(f"{key}: {message}")
@@ -121,6 +127,7 @@ def crawl_region(
             pending_ids=tuple(pending),
             listed=len(listing.executions),
             stopped=listing.stopped,
+            catch_up_until=gap_end,
             crawled_at=moment,
         )
         sink.replace_source(state.records(), run_id)

@@ -200,6 +200,7 @@ def list_new(
     workgroup: str,
     *,
     known: set[str],
+    skip: frozenset[str] = frozenset(),
     since: datetime,
     seen_until: datetime | None,
     limit: int,
@@ -207,7 +208,8 @@ def list_new(
 ) -> Listing:
     """The workgroup's executions newer than what earlier crawls saw, newest first: listing
     stops at the first known id, at an execution submitted before `since` (the window) or
-    before `seen_until` (the newest one already seen), or after `limit` executions. Executions
+    before `seen_until` (the newest one already seen), or after `limit` executions; ids in
+    `skip` are passed over without stopping (catching up after a bounded crawl). Executions
     still running at the last crawl (`pending`) are described again."""
     listing = Listing()
     for ids in _pages(athena, workgroup):
@@ -219,7 +221,8 @@ def list_new(
             if execution_id in known:
                 listing.stopped = "seen"
                 break
-            fresh.append(execution_id)
+            if execution_id not in skip:
+                fresh.append(execution_id)
         fresh = fresh[: limit - len(listing.executions)]
         found, unprocessed = describe(athena, fresh, workgroup) if fresh else ([], [])
         listing.unprocessed += unprocessed

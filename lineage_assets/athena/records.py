@@ -30,7 +30,8 @@ MAX_NAMES = 1_000  # tables an execution's targets and sources list
 @dataclass(frozen=True)
 class WorkgroupState:
     """Where the last crawl of a workgroup stopped, so the next one asks only for newer
-    executions; executions that were still running are read again."""
+    executions; executions that were still running are read again, and after a crawl cut by
+    its bound the next ones list on past stored executions down to `catch_up_until`."""
 
     account_id: str
     region: str
@@ -43,6 +44,7 @@ class WorkgroupState:
     listed: int
     stopped: str
     crawled_at: datetime
+    catch_up_until: datetime | None = None
 
     def records(self) -> SourceRecords:
         """The state as the workgroup's source."""
@@ -60,6 +62,7 @@ class WorkgroupState:
             "listed": self.listed,
             "stopped": self.stopped,
             "crawled_at": self.crawled_at,
+            "catch_up_until": self.catch_up_until,
         }
         return records.add("athena_workgroups", [row])
 

@@ -80,8 +80,12 @@ CREATE TABLE athena_workgroups (
 );
 """
 
+# Where a workgroup's listing must still reach after a crawl cut by its bound.
+CATCH_UP = "ALTER TABLE athena_workgroups ADD COLUMN catch_up_until TIMESTAMPTZ;"
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(140, "athena: query executions, observed edges, workgroup state", QUERY_HISTORY),
+    Migration(141, "athena: a workgroup's catch-up point after a bounded crawl", CATCH_UP),
 )
 
 _OBSERVED = f"'{Provenance.OBSERVED.value}'"

@@ -19,6 +19,7 @@ class StoredWorkgroup:
     newest_execution_id: str | None
     newest_submitted_at: datetime | None
     pending_ids: tuple[str, ...]
+    catch_up_until: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -42,11 +43,13 @@ def workgroup_states(
 ) -> dict[str, StoredWorkgroup]:
     """The last crawl's state of every workgroup of an account and region."""
     rows = conn.execute(
-        "SELECT workgroup, newest_execution_id, newest_submitted_at, pending_ids "
-        "FROM athena_workgroups WHERE starts_with(source_key, ?)",
+        "SELECT workgroup, newest_execution_id, newest_submitted_at, pending_ids, "
+        "catch_up_until FROM athena_workgroups WHERE starts_with(source_key, ?)",
         [workgroup_key(account_id, region, "")],
     ).fetchall()
-    return {row[0]: StoredWorkgroup(row[0], row[1], row[2], tuple(row[3] or ())) for row in rows}
+    return {
+        row[0]: StoredWorkgroup(row[0], row[1], row[2], tuple(row[3] or ()), row[4]) for row in rows
+    }
 
 
 def stored_ids(
