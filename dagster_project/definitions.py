@@ -7,6 +7,7 @@ from __future__ import annotations
 import dagster as dg
 
 from dagster_project.defs import (
+    accounts,
     athena,
     glue,
     graph,
@@ -27,7 +28,8 @@ from dagster_project.resources import (
 )
 
 DOMAINS = (
-    store, sql, sagemaker, s3, glue, athena, retention, serving, graph, openlineage, staging,
+    store, accounts, sql, sagemaker, s3, glue, athena, retention, serving, graph, openlineage,
+    staging,
 )  # fmt: skip
 
 

@@ -30,6 +30,8 @@ GLUE_CATALOG = dg.AssetKey("glue_catalog")
 INGEST_STAGED = dg.AssetKey("ingest_staged")
 ATHENA_QUERY_HISTORY = dg.AssetKey("athena_query_history")
 SAGEMAKER_SERVING = dg.AssetKey("sagemaker_serving")
+# The accounts and regions the AWS crawls cover, and the error rows of those they cannot.
+AWS_ACCOUNTS = dg.AssetKey("aws_accounts")
 
 # Every source asset of the nightly crawl: the graph and the store's health run after them.
 SOURCE_ASSET_KEYS = (
@@ -41,6 +43,7 @@ SOURCE_ASSET_KEYS = (
     GLUE_CATALOG,
     ATHENA_QUERY_HISTORY,
     SAGEMAKER_SERVING,
+    AWS_ACCOUNTS,
 )
 
 # Jobs, the schedule and the sensor.

@@ -1,0 +1,82 @@
+"""The accounts in Dagster against the emulator and a real store: `aws_accounts` records every
+account and region it opens and an error row for a refused role and a throttled region, which
+the store-health check then reports, while the rest is opened."""
+
+from __future__ import annotations
+
+import dagster as dg
+import duckdb
+import pytest
+
+from dagster_project.defs.accounts.assets import aws_accounts
+from dagster_project.defs.store.assets import crawl_run, lineage_store_health
+from dagster_project.defs.store.checks import no_stale_sources
+from dagster_project.resources import AwsResource, LineageStoreResource
+from lineage_assets import config
+from lineage_assets.accounts.views import account_access
+from lineage_dev.emulator import faults
+from tests.support.organization import MEMBERS, ensure_organization
+
+REGIONS = "us-east-1,eu-west-1"
+
+
+@pytest.fixture
+def members(aws_env) -> tuple[str, ...]:
+    """Three member accounts of the tests' organization, crawled by listing their ids (the
+    default chain, the seeded account, assumes the role in each)."""
+    ensure_organization(aws_env.endpoint_url)
+    return MEMBERS[:3]
+
+
+def materialize(home, accounts: str, assets: list) -> dg.ExecuteInProcessResult:
+    with dg.instance_for_test() as instance:
+        return dg.materialize(
+            assets,
+            resources={
+                "lineage_store": LineageStoreResource(lineage_home=str(home)),
+                "aws": AwsResource(regions=REGIONS, accounts=accounts, max_attempts=1),
+            },
+            instance=instance,
+        )
+
+
+def access(home) -> dict[str, tuple[str, str | None]]:
+    with duckdb.connect(str(config.duckdb_path(home)), read_only=True) as conn:
+        return {a.source_key: (a.status, a.last_error) for a in account_access(conn)}
+
+
+def test_aws_accounts_records_a_refused_role_and_a_throttled_region(members, tmp_path):
+    opened, denied, throttled = members
+    with faults.injected(denied_accounts=[denied], throttled=[f"{throttled}/eu-west-1"]):
+        result = materialize(
+            tmp_path,
+            ",".join(members),
+            [crawl_run, aws_accounts, lineage_store_health, no_stale_sources],
+        )
+    assert result.success
+    rows = access(tmp_path)
+    assert {key for key, (status, _) in rows.items() if status == "ok"} == {
+        f"aws_account:{opened}",
+        f"aws_account:{opened}/us-east-1",
+        f"aws_account:{opened}/eu-west-1",
+        f"aws_account:{throttled}",
+        f"aws_account:{throttled}/us-east-1",
+    }
+    assert rows[f"aws_account:{denied}"][0] == "failed"
+    assert "AccessDenied" in (rows[f"aws_account:{denied}"][1] or "")
+    assert rows[f"aws_account:{throttled}/eu-west-1"][0] == "failed"
+    assert "ThrottlingException" in (rows[f"aws_account:{throttled}/eu-west-1"][1] or "")
+    metadata = result.asset_materializations_for_node("aws_accounts")[0].metadata
+    assert (metadata["accounts"].value, metadata["account_regions"].value) == (2, 3)
+    assert denied in metadata["errors"].value and "eu-west-1" in metadata["errors"].value
+    (check,) = result.get_asset_check_evaluations()
+    assert not check.passed  # the store's health names the failed account and region
+
+    # Without the faults the next run opens them all and the failures are cleared.
+    assert materialize(tmp_path, ",".join(members), [crawl_run, aws_accounts]).success
+    assert {status for status, _ in access(tmp_path).values()} == {"ok"}
+
+
+def test_a_malformed_account_list_fails_the_run_naming_the_variable(aws_env, tmp_path):
+    with pytest.raises(dg.Failure, match=r"^LINEAGE_AWS_ACCOUNTS: '1234' is not a 12-digit"):
+        materialize(tmp_path, "1234", [crawl_run, aws_accounts])
