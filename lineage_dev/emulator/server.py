@@ -26,6 +26,7 @@ from lineage_assets.config import lineage_home
 from lineage_dev.emulator import athena as athena_ext
 from lineage_dev.emulator import faults, moto_ext
 from lineage_dev.emulator.definitions import REGIONS
+from lineage_dev.emulator.latency import Delayed, checked, latency_from_env
 from lineage_dev.emulator.seed import LARGE_PARQUET_ROWS, SeededAccount, seed_account
 
 HOST = "127.0.0.1"
@@ -57,8 +58,11 @@ class EmulatorServer:
         seed: bool = True,
         large_parquet_rows: int = LARGE_PARQUET_ROWS,
         quiet: bool = True,
+        latency_ms: float | None = None,
     ) -> None:
         self.requested_port = port
+        self._latency_ms = latency_from_env() if latency_ms is None else checked(latency_ms)
+        self._delayed: Delayed | None = None
         self.seed = seed
         self.large_parquet_rows = large_parquet_rows
         self.quiet = quiet
@@ -72,6 +76,17 @@ class EmulatorServer:
         if self._server is None:
             raise RuntimeError("the emulator is not running")
         return self._port
+
+    @property
+    def latency_ms(self) -> float:
+        """Milliseconds every call waits before it is answered (0: none)."""
+        return self._latency_ms
+
+    @latency_ms.setter
+    def latency_ms(self, value: float) -> None:
+        self._latency_ms = checked(value)
+        if self._delayed is not None:
+            self._delayed.latency_ms = self._latency_ms
 
     @property
     def endpoint_url(self) -> str:
@@ -92,6 +107,10 @@ class EmulatorServer:
         )
         server.start()
         self._server, self._port = server, server.get_host_and_port()[1]
+        wsgi = server._server
+        if wsgi is not None:
+            self._delayed = Delayed(wsgi.app, self._latency_ms)
+            wsgi.app = self._delayed
         try:
             if self.seed:
                 self.account = seed_account(
@@ -155,6 +174,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="rows of the large orders Parquet object",
     )
     parser.add_argument("--no-seed", action="store_true", help="start empty")
+    parser.add_argument(
+        "--latency-ms",
+        type=float,
+        default=None,
+        help="milliseconds every call waits before it is answered, as on real AWS "
+        "(default $LINEAGE_EMULATOR_LATENCY_MS or 0)",
+    )
     return parser.parse_args(argv)
 
 
@@ -181,7 +207,10 @@ def main(argv: list[str] | None = None) -> int:
     stop = threading.Event()
     with stop_signals(stop):
         emulator = EmulatorServer(
-            args.port, seed=not args.no_seed, large_parquet_rows=args.large_parquet_rows
+            args.port,
+            seed=not args.no_seed,
+            large_parquet_rows=args.large_parquet_rows,
+            latency_ms=args.latency_ms,
         )
         with emulator:
             payload = {

@@ -1,7 +1,7 @@
 """SageMaker pipeline lineage. Nightly, `sagemaker_crawl` (in the lineage job) crawls every
-pipeline of every configured account and region in one process; `sagemaker_pipeline_lineage` has one dynamic
-partition per pipeline, crawled on demand, or many in one run (a single-run backfill: one
-process, one DuckDB writer). Both use the same crawler.
+pipeline of every configured account and region in one process; `sagemaker_pipeline_lineage`
+has one dynamic partition per pipeline, crawled on demand, or many in one run (a single-run
+backfill: one process, one DuckDB writer). Both use the same crawler.
 
 Unchanged pipelines cost two API calls; metadata is read back from the store, so it shows the
 pipeline's state whether it was re-crawled or not.
