@@ -74,3 +74,39 @@ def test_settings_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LINEAGE_ATHENA_DAYS", "soon")
     with pytest.raises(ConfigError, match="LINEAGE_ATHENA_DAYS"):
         settings.from_env()
+
+
+class _HalfListedAthena:
+    """Lists two ids of which AWS can describe only one yet (a just-started execution)."""
+
+    def list_work_groups(self, **_: object) -> dict:
+        return {"WorkGroups": [{"Name": "etl"}]}
+
+    def list_query_executions(self, **_: object) -> dict:
+        return {"QueryExecutionIds": ["new", "described"]}
+
+    def batch_get_query_execution(self, QueryExecutionIds: list[str]) -> dict:
+        known = [i for i in QueryExecutionIds if i == "described"]
+        return {
+            "QueryExecutions": [{"QueryExecutionId": i, "Query": "SELECT 1"} for i in known],
+            "UnprocessedQueryExecutionIds": [
+                {"QueryExecutionId": i, "ErrorCode": "INTERNAL_ERROR"}
+                for i in QueryExecutionIds
+                if i != "described"
+            ],
+        }
+
+
+def test_a_listed_id_aws_cannot_describe_yet_is_retried_once() -> None:
+    from datetime import UTC, datetime
+
+    from lineage_assets.athena.fetch import list_new
+
+    athena = _HalfListedAthena()
+    since = datetime(2026, 1, 1, tzinfo=UTC)
+    first = list_new(athena, "etl", known=set(), since=since, seen_until=None, limit=10)
+    assert first.retry == ["new"] and first.unprocessed == [("new", "INTERNAL_ERROR")]
+    again = list_new(
+        athena, "etl", known={"new"}, since=since, seen_until=None, limit=10, pending=["new"]
+    )
+    assert again.retry == [] and again.unprocessed == [("new", "INTERNAL_ERROR")]

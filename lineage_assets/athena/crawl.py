@@ -158,7 +158,9 @@ def _write_executions(
 ) -> list[str]:
     """Write the successful executions (new and re-read), log the ones AWS or the engine
     could not read; returns the ids still running."""
-    pending: list[str] = []
+    # Listed but not described (AWS answers a just-listed id later): read again next crawl,
+    # once; an id a re-read cannot describe either is dropped, so none is retried for ever.
+    pending: list[str] = list(listing.retry)
     batch: list[SourceRecords] = []
     report.listed += len(listing.executions)
     for execution_id, why in listing.unprocessed:

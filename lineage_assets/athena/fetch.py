@@ -62,6 +62,7 @@ class Listing:
     executions: list[Execution] = field(default_factory=list)
     refreshed: list[Execution] = field(default_factory=list)
     unprocessed: list[tuple[str, str]] = field(default_factory=list)
+    retry: list[str] = field(default_factory=list)  # newly listed ids AWS did not describe
     newest_id: str | None = None
     stopped: str = "end"
     pages: int = 0
@@ -226,6 +227,7 @@ def list_new(
         fresh = fresh[: limit - len(listing.executions)]
         found, unprocessed = describe(athena, fresh, workgroup) if fresh else ([], [])
         listing.unprocessed += unprocessed
+        listing.retry += [i for i, _ in unprocessed if i in fresh]
         found.sort(key=lambda e: (e.submitted_at is not None, e.submitted_at), reverse=True)
         for execution in found:
             submitted = execution.submitted_at
