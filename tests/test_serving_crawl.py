@@ -19,7 +19,7 @@ from lineage_assets.serving.views import endpoints
 from lineage_assets.store import LineageStore
 from lineage_dev.emulator.seed import SeededAccount
 
-ACCOUNT = "210987654321"
+ACCOUNT = "400000000042"
 REGION = "us-east-1"
 ARTEFACTS = "serving-test-artefacts"
 CAPTURE = "serving-test-capture"
@@ -167,7 +167,7 @@ def estate(emulator: Any) -> boto3.session.Session:
             [
                 {
                     "Key": "sagemaker:pipeline-execution-arn",
-                    "Value": "arn:aws:sagemaker:us-east-1:210987654321:pipeline/p/execution/abc123",
+                    "Value": "arn:aws:sagemaker:us-east-1:400000000042:pipeline/p/execution/abc123",
                 }
             ],
         ),

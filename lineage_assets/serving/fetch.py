@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from lineage_assets.aws import AWS_ERRORS
 from lineage_assets.serving import parse
 from lineage_assets.serving.clients import ServingClient
 from lineage_assets.serving.ids import ResourceKind
@@ -151,7 +152,10 @@ def describe_transform_job(
 ) -> Resource:
     """ListTags (a pipeline's jobs carry `sagemaker:pipeline-execution-arn`), then
     DescribeTransformJob → the job's row (a pipeline's job is kept from its summary alone)."""
-    tags = sagemaker.list_tags(ResourceArn=summary["TransformJobArn"], MaxResults=50)
+    try:
+        tags = sagemaker.list_tags(ResourceArn=summary["TransformJobArn"], MaxResults=50)
+    except AWS_ERRORS:  # no sagemaker:ListTags: judged by the pipeline crawl's jobs alone
+        tags = {}
     ran_by = parse.pipeline_execution(tags.get("Tags"))
     name = summary["TransformJobName"]
     answer = {} if ran_by else _answer(sagemaker.describe_transform_job(TransformJobName=name))

@@ -57,6 +57,7 @@ from lineage_dev.emulator.runner import (
 from lineage_dev.emulator.seed_accounts import seed_organization
 from lineage_dev.emulator.seed_athena import seed_athena
 from lineage_dev.emulator.seed_glue import seed_glue
+from lineage_dev.emulator.seed_serving import seed_serving
 from lineage_dev.emulator.storage import ObjectWriter, child_uri
 
 LARGE_PARQUET_ROWS = 2_000_000
@@ -563,6 +564,7 @@ def seed_account(
         seed_organization(endpoint_url)
         seed_glue(endpoint_url)
         seed_athena(endpoint_url)
+        seed_serving(endpoint_url)
     finally:
         for client in [*s3.values(), *sagemaker.values()]:
             client.close()

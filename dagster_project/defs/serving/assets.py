@@ -6,17 +6,12 @@ An unchanged resource costs nothing past its region's listings; one failing list
 resource is an error row and the rest lands.
 """
 
-from typing import TYPE_CHECKING
-
 import dagster as dg
 
 from dagster_project.metadata import bullets, code, table
 from dagster_project.names import CRAWL_RUN, SAGEMAKER_CRAWL, SAGEMAKER_SERVING, SOURCES_GROUP
 from dagster_project.resources import DUCKDB_POOL, AwsResource, LineageStoreResource, require
 from dagster_project.runs import crawl_run_id
-
-if TYPE_CHECKING:  # boto3 loads when a run crawls, not with the code location
-    from lineage_assets.serving.clients import ServingClientFactory
 
 MAX_LISTED = 100
 ENDPOINT_COLUMNS = ("account", "region", "endpoint", "status", "config", "capture")
@@ -27,13 +22,6 @@ class ServingCrawlConfig(dg.Config):
 
     transform_days: int = 30
     force: bool = False
-
-
-def crawl_targets(aws: AwsResource) -> list[tuple[str, str, "ServingClientFactory"]]:
-    """(account, region, client factory) to crawl: the caller's account in every configured
-    region (STS GetCallerIdentity once)."""
-    account = str(aws.client("sts").get_caller_identity()["Account"])
-    return [(account, region, aws.client) for region in aws.region_list]
 
 
 @dg.asset(
@@ -56,18 +44,21 @@ def sagemaker_serving(
     from lineage_assets.serving.views import endpoints
 
     require(lineage_store, aws)
-    targets = crawl_targets(aws)
-    with lineage_store.writer() as store:
-        run_id = crawl_run_id(store, context)
-        reports = [
-            crawl_serving(
-                store, clients, account, region, store.conn, run_id=run_id,
-                force=config.force, transform_days=config.transform_days,
-            )
-            for account, region, clients in targets
-        ]  # fmt: skip
-        stored = endpoints(store.conn)
-    errors = [line for report in reports for line in report.errors]
+    estate = aws.estate()  # usable accounts and regions; refused ones are its errors
+    try:
+        with lineage_store.writer() as store:
+            run_id = crawl_run_id(store, context)
+            reports = [
+                crawl_serving(
+                    store, target.clients, target.account_id, target.region, store.conn,
+                    run_id=run_id, force=config.force, transform_days=config.transform_days,
+                )
+                for target in estate.targets
+            ]  # fmt: skip
+            stored = endpoints(store.conn)
+    finally:
+        estate.close()
+    errors = [*estate.errors, *(line for report in reports for line in report.errors)]
     for line in errors:
         context.log.warning(line)
     rows = [
