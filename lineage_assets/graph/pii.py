@@ -167,7 +167,8 @@ def exposures(conn: duckdb.DuckDBPyConnection, tags: list[Tag]) -> list[Exposure
                          (hit[0], group))
             )  # fmt: skip
     trained = _trained_on(edges, locations, pii_near)
-    return found + trained + _served(edges, trained, tags)
+    origins = origin_paths(conn, tags, sorted({e.via_node for e in trained}))
+    return found + trained + _served(edges, trained, origins)
 
 
 def _trained_on(
@@ -202,22 +203,52 @@ def _trained_on(
     return found
 
 
-def origin_paths(tags: list[Tag]) -> dict[str, tuple[str, ...]]:
-    """Owner node → the nodes its shortest tag came through, from the seed's dataset (a raw
-    file, then the tables and locations the value flowed through) to the owner itself."""
-    shortest: dict[str, Tag] = {}
+def origin_paths(
+    conn: duckdb.DuckDBPyConnection, tags: list[Tag], owners: Iterable[str]
+) -> dict[str, tuple[str, ...]]:
+    """Owner → the datasets and tables the personal data it holds came through, from the
+    farthest classified column upstream (a raw file) to the owner: carrying column edges walked
+    backwards, and a table and the data at its location (a name match) either way. A column
+    classified on its own still shows where its values came from."""
+    back: dict[str, set[str]] = defaultdict(set)
+    for source, targets in carrying_edges(conn).items():
+        for target in targets:
+            back[target].add(source)
+    for source, target in views.column_matches(conn):
+        back[source].add(target)
+        back[target].add(source)
+    seeded = {column for column, _ in seeds(conn)}
+    columns: dict[str, set[str]] = defaultdict(set)
     for tag in tags:
-        known = shortest.get(tag.owner_node)
-        if known is None or len(tag.path) < len(known.path):
-            shortest[tag.owner_node] = tag
+        columns[tag.owner_node].add(tag.column_node)
     paths = {}
-    for owner, tag in shortest.items():
-        owners = [owner_of(column) for column in tag.path]
-        paths[owner] = tuple(o for i, o in enumerate(owners) if i == 0 or owners[i - 1] != o)
+    for owner in owners:
+        starts = sorted(columns.get(owner, ()))
+        if not starts:
+            continue
+        parent: dict[str, str | None] = dict.fromkeys(starts)
+        depth = dict.fromkeys(starts, 0)
+        queue, farthest = deque(starts), starts[0]
+        while queue:
+            column = queue.popleft()
+            if column in seeded and depth[column] > depth[farthest]:
+                farthest = column
+            for previous in sorted(back.get(column, ())):
+                if previous not in parent:
+                    parent[previous], depth[previous] = column, depth[column] + 1
+                    queue.append(previous)
+        chain: list[str] = []
+        node: str | None = farthest
+        while node is not None:
+            chain.append(owner_of(node))
+            node = parent[node]
+        paths[owner] = tuple(o for i, o in enumerate(chain) if i == 0 or chain[i - 1] != o)
     return paths
 
 
-def _served(edges: list[views.Edge], trained: list[Exposure], tags: list[Tag]) -> list[Exposure]:
+def _served(
+    edges: list[views.Edge], trained: list[Exposure], origins: dict[str, tuple[str, ...]]
+) -> list[Exposure]:
     """Models made from packages trained on PII (`trained_on`), the endpoints serving such a
     model (`served_by`) and the prefixes they capture requests into (`captures`: a request
     carries the features the model was trained on). Their path runs from the dataset the
@@ -225,7 +256,6 @@ def _served(edges: list[views.Edge], trained: list[Exposure], tags: list[Tag]) -
     out: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     for source, target, kind in edges:
         out[kind][source].add(target)
-    origins = origin_paths(tags)
     found: dict[tuple[str, str, str], Exposure] = {}
 
     def add(exposure: Exposure) -> None:
