@@ -110,3 +110,32 @@ def test_a_listed_id_aws_cannot_describe_yet_is_retried_once() -> None:
         athena, "etl", known={"new"}, since=since, seen_until=None, limit=10, pending=["new"]
     )
     assert again.retry == [] and again.unprocessed == [("new", "INTERNAL_ERROR")]
+
+
+def test_declared_columns_resolve_star_and_join_columns() -> None:
+    """With the Glue catalog's columns, `SELECT *` and a join's bare columns get column edges;
+    a federated catalog's query is not given the Glue catalog's tables."""
+    schema = {
+        "raw.customers": {"customer_id": "bigint", "email": "string"},
+        "raw.orders": {"order_id": "bigint", "cid": "bigint", "amount": "double"},
+        "other.unrelated": {"x": "int"},
+    }
+    cache = LineageCache(1 << 18, schema=schema)
+    assert set(cache.schema_for("SELECT * FROM customers", None)) == {"raw.customers"}
+    assert cache.schema_for("SELECT * FROM customers", "mysql_prod") == {}
+    ctas = cache.lineage("CREATE TABLE f AS SELECT * FROM customers", "AwsDataCatalog", "raw")
+    assert ctas.lineage is not None
+    assert {e.target for e in ctas.lineage.statements[0].column_lineage} == {
+        "raw.f.customer_id",
+        "raw.f.email",
+    }
+    join = cache.lineage(
+        "INSERT INTO t SELECT email, amount FROM customers c JOIN orders o ON customer_id = cid",
+        None,
+        "raw",
+    )
+    assert join.lineage is not None
+    assert {e.source for e in join.lineage.statements[0].column_lineage} == {
+        "raw.customers.email",
+        "raw.orders.amount",
+    }

@@ -25,6 +25,7 @@ from lineage_assets.athena.lineage import LineageCache
 from lineage_assets.athena.records import WorkgroupState, execution_records
 from lineage_assets.athena.settings import AthenaSettings
 from lineage_assets.aws import AWS_ERRORS, error_code
+from lineage_assets.glue import views as glue_views
 from lineage_assets.store.records import SourceRecords
 from lineage_assets.store.sink import RecordSink
 
@@ -78,7 +79,9 @@ def crawl_region(
         )
         return report
     states = views.workgroup_states(reads, account_id, region)
-    cache = LineageCache(settings.max_query_bytes)
+    cache = LineageCache(
+        settings.max_query_bytes, schema=glue_views.declared_schema(reads, account_id, region)
+    )
     moment = now or datetime.now(UTC)
     for workgroup in workgroups:
         report.workgroups += 1

@@ -189,3 +189,23 @@ def region_summaries(conn: duckdb.DuckDBPyConnection) -> list[RegionSummary]:
         "FROM glue_tables t GROUP BY ALL ORDER BY ALL"
     ).fetchall()
     return [RegionSummary(*row) for row in rows]
+
+
+MAX_SCHEMA_COLUMNS = 1_000_000  # declared columns read for one account and region
+
+
+def declared_schema(
+    conn: duckdb.DuckDBPyConnection, account_id: str, region: str
+) -> dict[str, dict[str, str]]:
+    """`{<database>.<table>: {column: type}}` of one account and region's stored tables (the
+    SQL engine's schema), columns in declared order, partition keys last."""
+    rows = conn.execute(
+        "SELECT database_name || '.' || table_name, column_name, coalesce(column_type, '') "
+        "FROM glue_columns WHERE account_id = ? AND region = ? "
+        "ORDER BY 1, is_partition_key, position LIMIT ?",
+        [account_id, region, MAX_SCHEMA_COLUMNS],
+    ).fetchall()
+    schema: dict[str, dict[str, str]] = {}
+    for table, column, kind in rows:
+        schema.setdefault(table, {})[column] = kind or "unknown"
+    return schema
