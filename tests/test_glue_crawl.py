@@ -210,3 +210,29 @@ def test_a_resource_link_points_at_its_shared_table(aws_env, store):
     assert edges == [
         ("table:raw.customers", "table:shared.customers_link", "resource_link", "declared")
     ]
+
+
+def test_declared_pii_seeds_the_graph_and_flows_through_a_view(aws_env, store):
+    from lineage_assets.graph.build import build_graph
+
+    clients = _catalog("210000000008")
+    clients.glue().create_table(
+        DatabaseName="mart",
+        TableInput=presto_view(
+            "residents",
+            "mart",
+            "SELECT customer_id, kr_rrn AS resident_id FROM raw.customers",
+            columns(("customer_id", "bigint"), ("resident_id", "string")),
+        ),
+    )
+    crawl_region(store, clients, clients.account, REGION, store.conn)
+    build_graph(store)
+    tags = {
+        node: (cls, hops)
+        for node, cls, hops in store.conn.execute(
+            "SELECT column_node, pii_class, hops FROM pii_tags"
+        ).fetchall()
+    }
+    assert tags["column:raw.customers.kr_rrn"] == ("kr_rrn", 0)
+    assert tags["column:mart.residents.resident_id"] == ("kr_rrn", 1)
+    assert "column:raw.customers.email_sha256" not in tags
