@@ -234,3 +234,22 @@ def test_a_batch_that_cannot_be_read_waits_then_is_rejected_once_old(tmp_path: P
         later = ingest(store, location, sweep_after=timedelta(0))
         assert list(later.rejected) == [batch_id] and "unreadable" in later.rejected[batch_id]
     assert location.list_batches() == []
+
+
+def test_a_late_batch_of_an_older_run_never_overwrites_a_newer_run(tmp_path: Path):
+    location = StagingLocation.from_url(str(tmp_path / "staging"))
+    older = StagingSink(location, "nightly", "p")  # started first, commits last
+    with StagingSink(location, "nightly", "p") as newer:
+        newer.replace_source(sql_source("late", 0, version=2))
+    with LineageStore.open(tmp_path / "s.duckdb") as store:
+        assert len(ingest(store, location).applied) == 1
+        older.replace_source(sql_source("late", 0, version=1))
+        older.commit()
+        report = ingest(store, location)
+        assert report.applied == [] and "superseded" in next(iter(report.rejected.values()))
+        assert store.conn.execute("SELECT DISTINCT start_line FROM table_edges").fetchall() == [
+            (2,)
+        ]
+        with StagingSink(location, "nightly", "other") as other:  # another partition: applies
+            other.replace_source(sql_source("late", 1, version=1))
+        assert len(ingest(store, location).applied) == 1

@@ -32,6 +32,7 @@ RELEASED_CHECKSUMS = {
     21: "9dabe64ebf20d690",
     50: "1cd33c2e542660f5",
     180: "2713a65e6ceabf15",
+    181: "b7ee6ee5b65aa7be",
 }
 
 # Edges the SageMaker package added to the view after the release (the graph inferred them).

@@ -187,6 +187,7 @@ def _entry(batch: StagedBatch, status: str, run_id: str | None, message: str | N
         row_count=manifest.rows,
         ingest_run_id=run_id,
         message=message,
+        producer_started_at=manifest.order[0],
     )
 
 

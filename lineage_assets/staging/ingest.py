@@ -45,9 +45,14 @@ class IngestReport:
 
 
 def reject(
-    store: LineageStore, batch_id: str, manifest: Manifest | None, message: str, run_id: str | None
+    store: LineageStore,
+    batch_id: str,
+    manifest: Manifest | None,
+    message: str,
+    run_id: str | None,
+    error_type: str = "ManifestError",
 ) -> None:
-    """Record an untrustworthy batch as rejected (never retried) and log why."""
+    """Record a batch as rejected (never retried; untrustworthy or superseded) and log why."""
     producer = manifest.producer if manifest else None
     entry = LedgerEntry(
         batch_id=batch_id,
@@ -65,7 +70,7 @@ def reject(
     with store.transaction() as conn:
         store.log_error(
             f"staging:{batch_id}", BATCH_SOURCE_KIND, f"staged batch rejected: {message}",
-            run_id=run_id, error_type="ManifestError",
+            run_id=run_id, error_type=error_type,
         )  # fmt: skip
         record_batch(conn, entry)
 
@@ -103,8 +108,18 @@ def _apply_ready(
     """Read and apply the committed batches in producer order, consecutive ones together in
     one transaction up to `limits.transaction_rows`; untrustworthy ones are rejected."""
     known = columns.tables(schemas)
+    newest = views.latest_producers(store.conn)
     pending: list[StagedBatch] = []
     for manifest in sorted(ready, key=lambda m: m.order):
+        producer = (manifest.producer.crawl, manifest.producer.partition)
+        if producer in newest and newest[producer] > manifest.order[0]:
+            message = (
+                f"superseded: a newer run of {producer[0]} {producer[1]!r} (started "
+                f"{newest[producer].isoformat()}) was applied before this older one"
+            )
+            reject(store, manifest.batch_id, manifest, message, run_id, "Superseded")
+            report.rejected[manifest.batch_id] = message
+            continue
         if (
             pending
             and sum(b.manifest.rows for b in pending) + manifest.rows > limits.transaction_rows

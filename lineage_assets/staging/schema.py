@@ -28,8 +28,15 @@ CREATE TABLE staging_applied_operations (
 );
 """
 
+# When the producing run started: a batch of an older run of the same crawl and partition,
+# arriving after a newer run's was applied, is superseded instead of overwriting newer rows.
+PRODUCER_STARTED = """
+ALTER TABLE staging_batches ADD COLUMN producer_started_at TIMESTAMPTZ;
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(180, "staging: ledger of applied batches and operations", LEDGER),
+    Migration(181, "staging: when each batch's producing run started", PRODUCER_STARTED),
 )
 
 # The ledger carries no edges and knows no columns.

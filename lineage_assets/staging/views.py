@@ -31,6 +31,15 @@ def applied_operations(conn: duckdb.DuckDBPyConnection, batch_id: str) -> set[in
     return {seq for (seq,) in rows}
 
 
+def latest_producers(conn: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], datetime]:
+    """(crawl, partition) → the start of the newest producing run the store applied."""
+    rows = conn.execute(
+        "SELECT crawl, partition_key, max(producer_started_at) FROM staging_batches "
+        "WHERE status <> 'rejected' AND producer_started_at IS NOT NULL GROUP BY ALL"
+    ).fetchall()
+    return {(crawl, partition): started for crawl, partition, started in rows}
+
+
 def partially_applied(conn: duckdb.DuckDBPyConnection, batch_ids: Iterable[str]) -> set[str]:
     """Those of the given batches with operations applied one at a time (but not all)."""
     ids = sorted(set(batch_ids))

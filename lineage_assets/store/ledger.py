@@ -26,18 +26,20 @@ class LedgerEntry:
     row_count: int
     ingest_run_id: str | None
     message: str | None = None
+    producer_started_at: datetime | None = None
 
 
 def record_batch(conn: duckdb.DuckDBPyConnection, entry: LedgerEntry) -> None:
     """Record a batch as done; a second record of the same id fails (the primary key)."""
     conn.execute(
         "INSERT INTO staging_batches (batch_id, crawl, partition_key, producer_run_id, batch_seq, "
-        "staged_at, applied_at, status, operations, row_count, ingest_run_id, message) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "staged_at, applied_at, status, operations, row_count, ingest_run_id, message, "
+        "producer_started_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [entry.batch_id, entry.crawl, entry.partition_key, entry.producer_run_id,
          entry.batch_seq, entry.staged_at, utcnow(), entry.status, entry.operations,
          entry.row_count, entry.ingest_run_id,
-         None if entry.message is None else storable_text(entry.message)],
+         None if entry.message is None else storable_text(entry.message),
+         entry.producer_started_at],
     )  # fmt: skip
 
 
