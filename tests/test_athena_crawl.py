@@ -216,3 +216,26 @@ def test_hostile_queries_are_bounded_and_recorded(aws_env: SeededAccount, store:
         "SELECT query_text FROM athena_executions WHERE execution_id = ?", [garbled]
     ).fetchone()
     assert text is not None and "caf\ufffd" in text[0]
+
+
+def test_accounts_crawled_concurrently_land_as_one_by_one(aws_env: SeededAccount, tmp_path):
+    """Listing several accounts on worker threads writes what crawling them in turn writes."""
+    from lineage_assets.athena.crawl import Target, crawl_targets
+
+    accounts = ("320000000011", "320000000012", "320000000013")
+    for account in accounts:
+        seeder = Seeder(account)
+        for i in range(60):
+            seeder.run(f"INSERT INTO out_{i % 3} SELECT id FROM src_{i % 5}")
+    landed = []
+    for workers in (1, 3):
+        with LineageStore.open(tmp_path / f"w{workers}.duckdb") as store:
+            targets = [Target(a, REGION, CountingFactory(a).client) for a in accounts]
+            report = crawl_targets(store, targets, store.conn, workers=workers, now=NOW)
+            assert report.written == 180 and report.errors == []
+            landed.append(
+                store.conn.execute(
+                    "SELECT source_node, target_node, execution_arn FROM lineage_edges ORDER BY ALL"
+                ).fetchall()
+            )
+    assert landed[0] == landed[1] and len(landed[0]) > 0

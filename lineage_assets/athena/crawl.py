@@ -5,6 +5,8 @@ error row naming it; the rest lands."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -12,7 +14,7 @@ import duckdb
 
 from lineage_assets.athena import views
 from lineage_assets.athena.clients import AthenaClient, ClientFactory
-from lineage_assets.athena.fetch import Execution, Listing, list_new, list_workgroups
+from lineage_assets.athena.fetch import Execution, Listing, Workgroup, list_new, list_workgroups
 from lineage_assets.athena.ids import (
     EXECUTION_KIND,
     REGION_KIND,
@@ -30,6 +32,7 @@ from lineage_assets.store.records import SourceRecords
 from lineage_assets.store.sink import RecordSink
 
 WRITE_BATCH = 500  # executions per replace_sources call
+DEFAULT_WORKERS = 8  # accounts and regions listed at once
 SUCCEEDED = "SUCCEEDED"
 
 
@@ -56,45 +59,73 @@ class AthenaReport:
         self.errors += other.errors
 
 
-def crawl_region(
-    sink: RecordSink,
+@dataclass(frozen=True)
+class RegionState:
+    """What the store knows of one account and region before its crawl (read on the calling
+    thread: a DuckDB connection is not shared between threads)."""
+
+    workgroups: dict[str, views.StoredWorkgroup]
+    seen: dict[str, set[str]]
+    schema: dict[str, dict[str, str]]
+
+
+def read_state(reads: duckdb.DuckDBPyConnection, account_id: str, region: str) -> RegionState:
+    """The workgroups' states, stored execution ids and Glue's declared columns."""
+    return RegionState(
+        views.workgroup_states(reads, account_id, region),
+        views.stored_ids_by_workgroup(reads, account_id, region),
+        glue_views.declared_schema(reads, account_id, region),
+    )
+
+
+@dataclass
+class WorkgroupFetch:
+    """One workgroup's listing (or the error that stopped it)."""
+
+    workgroup: Workgroup
+    since: datetime
+    catch_up: datetime | None
+    listing: Listing | None = None
+    error: BaseException | None = None
+
+
+@dataclass
+class RegionFetch:
+    """Everything one account and region answered (AWS calls only, no store access)."""
+
+    account_id: str
+    region: str
+    workgroups: list[WorkgroupFetch] = field(default_factory=list)
+    error: BaseException | None = None
+
+
+def fetch_region(
     client_factory: ClientFactory,
     account_id: str,
     region: str,
-    reads: duckdb.DuckDBPyConnection,
-    settings: AthenaSettings | None = None,
-    *,
-    run_id: str | None = None,
-    now: datetime | None = None,
-) -> AthenaReport:
-    """Crawl every workgroup of one account and region."""
-    settings = settings or AthenaSettings()
-    report = AthenaReport()
+    state: RegionState,
+    settings: AthenaSettings,
+    moment: datetime,
+) -> RegionFetch:
+    """List the workgroups and each one's new executions (safe to run on a worker thread)."""
+    fetched = RegionFetch(account_id, region)
     try:
         athena: AthenaClient = client_factory("athena", region)
         workgroups = list_workgroups(athena)
     except AWS_ERRORS as error:
-        report.errors.append(
-            _fail(sink, region_key(account_id, region), REGION_KIND, error, run_id)
-        )
-        return report
-    states = views.workgroup_states(reads, account_id, region)
-    cache = LineageCache(
-        settings.max_query_bytes, schema=glue_views.declared_schema(reads, account_id, region)
-    )
-    moment = now or datetime.now(UTC)
+        fetched.error = error
+        return fetched
+    since = moment - timedelta(days=settings.days)
     for workgroup in workgroups:
-        report.workgroups += 1
-        key = workgroup_key(account_id, region, workgroup.name)
+        stored = state.workgroups.get(workgroup.name)
+        seen = set(state.seen.get(workgroup.name, ()))
+        if stored is not None and stored.newest_execution_id:
+            seen.add(stored.newest_execution_id)
+        # After a bounded crawl, list past what is stored down to where the gap ends.
+        catch_up = stored.catch_up_until if stored else None
+        item = WorkgroupFetch(workgroup, since, catch_up)
         try:
-            stored = states.get(workgroup.name)
-            seen = views.stored_ids(reads, account_id, region, workgroup.name)
-            if stored is not None and stored.newest_execution_id:
-                seen.add(stored.newest_execution_id)
-            since = moment - timedelta(days=settings.days)
-            # After a bounded crawl, list past what is stored down to where the gap ends.
-            catch_up = stored.catch_up_until if stored else None
-            listing = list_new(
+            item.listing = list_new(
                 athena,
                 workgroup.name,
                 known=set() if catch_up else seen,
@@ -105,12 +136,42 @@ def crawl_region(
                 pending=stored.pending_ids if stored else (),
             )
         except AWS_ERRORS as error:
+            item.error = error
+        fetched.workgroups.append(item)
+    return fetched
+
+
+def write_region(
+    sink: RecordSink,
+    fetched: RegionFetch,
+    state: RegionState,
+    settings: AthenaSettings,
+    moment: datetime,
+    run_id: str | None = None,
+) -> AthenaReport:
+    """Parse and write what one account and region answered, with each workgroup's state."""
+    account_id, region = fetched.account_id, fetched.region
+    report = AthenaReport()
+    if fetched.error is not None:
+        key = region_key(account_id, region)
+        report.errors.append(_fail(sink, key, REGION_KIND, fetched.error, run_id))
+        return report
+    cache = LineageCache(settings.max_query_bytes, schema=state.schema)
+    for item in fetched.workgroups:
+        report.workgroups += 1
+        workgroup, listing = item.workgroup, item.listing
+        key = workgroup_key(account_id, region, workgroup.name)
+        if listing is None:
+            error = item.error or RuntimeError("no listing")
             report.errors.append(_fail(sink, key, WORKGROUP_KIND, error, run_id))
             continue
+        stored = state.workgroups.get(workgroup.name)
         pending = _write_executions(sink, account_id, region, listing, cache, report, run_id)
         gap_end = None
         if listing.stopped == "bound":
-            gap_end = catch_up or (stored.newest_submitted_at if stored else None) or since
+            gap_end = (
+                item.catch_up or (stored.newest_submitted_at if stored else None) or item.since
+            )
             message = (
                 f"listing stopped after {settings.max_executions} new executions; the older "
                 "ones are read by the next crawls"
@@ -118,7 +179,7 @@ def crawl_region(
             sink.log_error(key, WORKGROUP_KIND, message, run_id=run_id, error_type="Bound")
             report.errors.append(f"{key}: {message}")
         newest = listing.executions[0] if listing.executions else None
-        state = WorkgroupState(
+        workgroup_state = WorkgroupState(
             account_id=account_id,
             region=region,
             workgroup=workgroup.name,
@@ -133,8 +194,73 @@ def crawl_region(
             catch_up_until=gap_end,
             crawled_at=moment,
         )
-        sink.replace_source(state.records(), run_id)
+        sink.replace_source(workgroup_state.records(), run_id)
     report.parsed = cache.parsed
+    return report
+
+
+def crawl_region(
+    sink: RecordSink,
+    client_factory: ClientFactory,
+    account_id: str,
+    region: str,
+    reads: duckdb.DuckDBPyConnection,
+    settings: AthenaSettings | None = None,
+    *,
+    run_id: str | None = None,
+    now: datetime | None = None,
+) -> AthenaReport:
+    """Crawl every workgroup of one account and region."""
+    settings = settings or AthenaSettings()
+    moment = now or datetime.now(UTC)
+    state = read_state(reads, account_id, region)
+    fetched = fetch_region(client_factory, account_id, region, state, settings, moment)
+    return write_region(sink, fetched, state, settings, moment, run_id)
+
+
+@dataclass(frozen=True)
+class Target:
+    """One account and region to crawl, with the account's client factory."""
+
+    account_id: str
+    region: str
+    client_factory: ClientFactory
+
+
+def crawl_targets(
+    sink: RecordSink,
+    targets: Iterable[Target],
+    reads: duckdb.DuckDBPyConnection,
+    settings: AthenaSettings | None = None,
+    *,
+    run_id: str | None = None,
+    workers: int = DEFAULT_WORKERS,
+    now: datetime | None = None,
+) -> AthenaReport:
+    """Crawl many accounts and regions: their AWS calls on `workers` threads (real latency),
+    the parsing and every write on this thread, one account and region as each is answered."""
+    settings = settings or AthenaSettings()
+    moment = now or datetime.now(UTC)
+    chosen = list(targets)
+    states = {(t.account_id, t.region): read_state(reads, t.account_id, t.region) for t in chosen}
+    report = AthenaReport()
+    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(chosen) or 1))) as pool:
+        futures = [
+            pool.submit(
+                fetch_region,
+                t.client_factory,
+                t.account_id,
+                t.region,
+                states[(t.account_id, t.region)],
+                settings,
+                moment,
+            )
+            for t in chosen
+        ]
+        for future in as_completed(futures):
+            fetched = future.result()
+            state = states[(fetched.account_id, fetched.region)]
+            report.merge(write_region(sink, fetched, state, settings, moment, run_id))
     return report
 
 
@@ -224,22 +350,3 @@ def _fail(sink: RecordSink, key: str, kind: str, error: BaseException, run_id: s
     message = str(error)[:2_000]
     sink.mark_failed(key, kind, message, run_id=run_id, error_type=error_type)
     return f"{key}: {error_type}: {message}"
-
-
-def crawl_regions(
-    sink: RecordSink,
-    client_factory: ClientFactory,
-    account_id: str,
-    regions: list[str],
-    reads: duckdb.DuckDBPyConnection,
-    settings: AthenaSettings | None = None,
-    *,
-    run_id: str | None = None,
-) -> AthenaReport:
-    """Crawl several regions of one account."""
-    report = AthenaReport()
-    for region in regions:
-        report.merge(
-            crawl_region(sink, client_factory, account_id, region, reads, settings, run_id=run_id)
-        )
-    return report

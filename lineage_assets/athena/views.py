@@ -64,6 +64,19 @@ def stored_ids(
     return {execution_id for (execution_id,) in rows}
 
 
+def stored_ids_by_workgroup(
+    conn: duckdb.DuckDBPyConnection, account_id: str, region: str
+) -> dict[str, set[str]]:
+    """Execution ids the store holds, per workgroup of an account and region."""
+    found: dict[str, set[str]] = {}
+    for workgroup, execution_id in conn.execute(
+        "SELECT workgroup, execution_id FROM athena_executions WHERE starts_with(source_key, ?)",
+        [execution_prefix(account_id, region)],
+    ).fetchall():
+        found.setdefault(workgroup, set()).add(execution_id)
+    return found
+
+
 def executions(
     conn: duckdb.DuckDBPyConnection, account_id: str, region: str
 ) -> list[StoredExecution]:

@@ -34,30 +34,19 @@ def athena_query_history(
     aws: AwsResource,
 ) -> dg.MaterializeResult:
     from lineage_assets.accounts.estate import record
-    from lineage_assets.athena.crawl import AthenaReport, crawl_region
+    from lineage_assets.athena.crawl import Target, crawl_targets
     from lineage_assets.athena.settings import with_overrides
     from lineage_assets.athena.views import execution_counts
 
     require(lineage_store, aws)
     settings = with_overrides(days=config.days, max_executions=config.max_executions)
     estate = aws.estate()
-    report = AthenaReport()
+    targets = [Target(t.account_id, t.region, t.clients) for t in estate.targets]
     try:
         with lineage_store.writer() as store:
             run_id = crawl_run_id(store, context)
             record(estate, store, run_id)
-            for target in estate.targets:
-                report.merge(
-                    crawl_region(
-                        store,
-                        target.clients,
-                        target.account_id,
-                        target.region,
-                        store.conn,
-                        settings,
-                        run_id=run_id,
-                    )
-                )
+            report = crawl_targets(store, targets, store.conn, settings, run_id=run_id)
             counts = execution_counts(store.conn)
     finally:
         estate.close()
