@@ -1,20 +1,28 @@
 """The accounts in Dagster against the emulator and a real store: `aws_accounts` records every
 account and region it opens and an error row for a refused role and a throttled region, which
-the store-health check then reports, while the rest is opened."""
+the store-health check then reports, while the rest is opened; the nightly SageMaker crawl and
+the discovery sensor cover every member account with its own credentials."""
 
 from __future__ import annotations
+
+import json
 
 import dagster as dg
 import duckdb
 import pytest
 
 from dagster_project.defs.accounts.assets import aws_accounts
+from dagster_project.defs.sagemaker.assets import sagemaker_crawl
+from dagster_project.defs.sagemaker.partitions import pipeline_partition_key, sagemaker_pipelines
+from dagster_project.defs.sagemaker.sensors import sagemaker_pipeline_discovery
 from dagster_project.defs.store.assets import crawl_run, lineage_store_health
 from dagster_project.defs.store.checks import no_stale_sources
 from dagster_project.resources import AwsResource, LineageStoreResource
 from lineage_assets import config
 from lineage_assets.accounts.views import account_access
 from lineage_dev.emulator import faults
+from lineage_dev.emulator.definitions import ROLE_ARN
+from lineage_dev.emulator.seed_accounts import member_client
 from tests.support.organization import MEMBERS, ensure_organization
 
 REGIONS = "us-east-1,eu-west-1"
@@ -80,3 +88,82 @@ def test_aws_accounts_records_a_refused_role_and_a_throttled_region(members, tmp
 def test_a_malformed_account_list_fails_the_run_naming_the_variable(aws_env, tmp_path):
     with pytest.raises(dg.Failure, match=r"^LINEAGE_AWS_ACCOUNTS: '1234' is not a 12-digit"):
         materialize(tmp_path, "1234", [crawl_run, aws_accounts])
+
+
+def _pipeline(endpoint: str, account_id: str, region: str, name: str) -> None:
+    """A pipeline in a member account (created once per emulator)."""
+    sagemaker = member_client(endpoint, "sagemaker", region, account_id=account_id)
+    listed = sagemaker.list_pipelines()["PipelineSummaries"]
+    if name not in {summary["PipelineName"] for summary in listed}:
+        definition = json.dumps({"Version": "2020-12-01", "Steps": []})
+        sagemaker.create_pipeline(
+            PipelineName=name, PipelineDefinition=definition, RoleArn=ROLE_ARN
+        )
+
+
+@pytest.fixture
+def member_pipelines(aws_env, members) -> dict[str, tuple[str, str]]:
+    """A pipeline in each member and region: name → (account, region)."""
+    opened, denied, throttled = members
+    pipelines = {
+        "OpenedPipeline": (opened, "us-east-1"),
+        "OpenedEuPipeline": (opened, "eu-west-1"),
+        "DeniedPipeline": (denied, "us-east-1"),
+        "ThrottledUsPipeline": (throttled, "us-east-1"),
+        "ThrottledEuPipeline": (throttled, "eu-west-1"),
+    }
+    for name, (account_id, region) in pipelines.items():
+        _pipeline(aws_env.endpoint_url, account_id, region, name)
+    return pipelines
+
+
+def test_the_nightly_sagemaker_crawl_covers_every_member_account_and_region(
+    members, member_pipelines, tmp_path
+):
+    _, denied, throttled = members
+    with faults.injected(denied_accounts=[denied], throttled=[f"{throttled}/eu-west-1"]):
+        result = materialize(
+            tmp_path, ",".join(members), [crawl_run, aws_accounts, sagemaker_crawl]
+        )
+    assert result.success
+    with duckdb.connect(str(config.duckdb_path(tmp_path)), read_only=True) as conn:
+        rows = conn.execute(
+            "SELECT account_id, region, pipeline_name, source_key FROM sagemaker_pipelines"
+        ).fetchall()
+    landed = {name: (account, region) for account, region, name, _ in rows}
+    # Each member's own pipelines, with its account id, crawled with its own credentials; the
+    # refused account and the throttled region are error rows of aws_accounts.
+    assert landed == {
+        name: where
+        for name, where in member_pipelines.items()
+        if name in {"OpenedPipeline", "OpenedEuPipeline", "ThrottledUsPipeline"}
+    }
+    assert {key for *_, key in rows} == {
+        f"sagemaker:{account}/{region}/{name}" for name, (account, region) in landed.items()
+    }
+    errors = result.asset_materializations_for_node("aws_accounts")[0].metadata["errors"].value
+    assert f"aws_account:{denied}:" in errors and f"aws_account:{throttled}/eu-west-1" in errors
+
+
+def test_discovery_lists_every_member_account_and_adds_its_accounts_and_regions(
+    members, member_pipelines
+):
+    opened, denied, throttled = members
+    aws = AwsResource(regions=REGIONS, accounts=",".join(members), max_attempts=1)
+    with (
+        faults.injected(denied_accounts=[denied]),
+        dg.instance_for_test() as instance,
+    ):
+        kept = pipeline_partition_key(denied, "us-east-1", "DeniedPipeline")
+        instance.add_dynamic_partitions(sagemaker_pipelines.name, [kept])
+        context = dg.build_sensor_context(instance=instance, resources={"aws": aws})
+        result = sagemaker_pipeline_discovery(context)
+    requests = {r.partitions_def_name: r for r in result.dynamic_partitions_requests}
+    assert set(requests) == {"sagemaker_pipelines", "aws_accounts", "aws_regions"}  # none retired
+    assert sorted(requests["sagemaker_pipelines"].partition_keys) == sorted(
+        pipeline_partition_key(account, region, name)
+        for name, (account, region) in member_pipelines.items()
+        if account != denied
+    )
+    assert sorted(requests["aws_accounts"].partition_keys) == sorted([opened, throttled])
+    assert sorted(requests["aws_regions"].partition_keys) == ["eu-west-1", "us-east-1"]

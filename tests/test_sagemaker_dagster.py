@@ -55,7 +55,16 @@ def test_discovery_adds_new_pipelines_and_retires_deleted_ones(aws_env, resource
         instance.add_dynamic_partitions(sagemaker_pipelines.name, gone)
         context = dg.build_sensor_context(instance=instance, resources={"aws": resources["aws"]})
         result = sagemaker_pipeline_discovery(context)
-    added, deleted = result.dynamic_partitions_requests
+    requests = {
+        (type(r).__name__, r.partitions_def_name): r for r in result.dynamic_partitions_requests
+    }
+    added = requests.pop(("AddDynamicPartitionsRequest", sagemaker_pipelines.name))
+    deleted = requests.pop(("DeleteDynamicPartitionsRequest", sagemaker_pipelines.name))
+    # and the account x region partitions' accounts and regions, as they appear
+    assert {name: list(r.partition_keys) for (_, name), r in requests.items()} == {
+        "aws_accounts": [aws_env.account_id],
+        "aws_regions": sorted(aws_env.regions),
+    }
     assert sorted(added.partition_keys) == all_keys(aws_env)
     assert sorted(deleted.partition_keys) == sorted(gone)  # and keys of the older shape
     (request,) = result.run_requests  # one run for all new pipelines, not one per pipeline
@@ -166,7 +175,8 @@ def test_discovery_partitions_only_names_sagemaker_could_give(aws_env, monkeypat
             instance=instance, resources={"aws": AwsResource(regions="us-east-1")}
         )
         result = sagemaker_pipeline_discovery(context)
-        (added,) = result.dynamic_partitions_requests
+        added, *_ = result.dynamic_partitions_requests  # then the account and the region
+        assert added.partitions_def_name == sagemaker_pipelines.name
         assert sorted(added.partition_keys) == sorted(f"210987654324:us-east-1:{n}" for n in valid)
         instance.add_dynamic_partitions(sagemaker_pipelines.name, list(added.partition_keys))
     assert not [name for name in odd if is_pipeline_name(name)]

@@ -258,6 +258,10 @@ class AccountUnavailable(Exception):
     """One account asked for by id that is not configured, or cannot be acted in (its role
     refused, or the region does not answer); the message is one line naming it."""
 
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(f"{problem.key}: {problem.error_type}: {problem.message}")
+        self.problem = problem
+
 
 def allowed(settings: AccountSettings, caller: Caller, account_id: str) -> bool:
     """Whether the settings cover `account_id` (an organization's member is trusted to be
@@ -289,18 +293,35 @@ def open_account(
         sts.close()
     if not allowed(settings, caller, account_id):
         raise AccountUnavailable(
-            f"{account_key(account_id)}: not among the configured accounts "
-            f"({settings.mode.value}; LINEAGE_AWS_ACCOUNTS, LINEAGE_AWS_ACCOUNTS_EXCLUDE)"
+            Problem(
+                account_key(account_id),
+                "NotConfigured",
+                f"not among the configured accounts ({settings.mode.value}; "
+                "LINEAGE_AWS_ACCOUNTS, LINEAGE_AWS_ACCOUNTS_EXCLUDE)",
+            )
         )
     opener = Opener(settings, caller, source, region, max_attempts)
     clients, _, problems = opener.open(Account(account_id), [region])
     if problems:
         if clients is not None:
             clients.close()
-        first = problems[0]
-        raise AccountUnavailable(f"{first.key}: {first.error_type}: {first.message}")
+        raise AccountUnavailable(problems[0])
     assert clients is not None
     return clients
+
+
+def record_problem(problem: Problem, sink: RecordSink, run_id: str | None = None) -> str:
+    """Write one problem as an error row (its last success kept, stale); returns its line."""
+    line = f"{problem.key}: {problem.error_type}: {problem.message}"
+    sink.mark_failed(
+        problem.key,
+        ACCOUNT_KIND,
+        line,
+        run_id=run_id,
+        error_type=problem.error_type,
+        location=problem.location,
+    )
+    return line
 
 
 def record(estate: Estate, sink: RecordSink, run_id: str | None = None) -> None:
@@ -311,11 +332,4 @@ def record(estate: Estate, sink: RecordSink, run_id: str | None = None) -> None:
             [SourceRecords(key, ACCOUNT_KIND, display_name=key) for key in estate.ok_keys], run_id
         )
     for problem in estate.problems:
-        sink.mark_failed(
-            problem.key,
-            ACCOUNT_KIND,
-            f"{problem.key}: {problem.error_type}: {problem.message}",
-            run_id=run_id,
-            error_type=problem.error_type,
-            location=problem.location,
-        )
+        record_problem(problem, sink, run_id)

@@ -1,7 +1,8 @@
 """SageMaker pipeline lineage. Nightly, `sagemaker_crawl` (in the lineage job) crawls every
-pipeline of every configured account and region in one process; `sagemaker_pipeline_lineage`
-has one dynamic partition per pipeline, crawled on demand, or many in one run (a single-run
-backfill: one process, one DuckDB writer). Both use the same crawler.
+pipeline of every configured account and region in one process (each account with its own
+clients: the caller's default chain or the assumed role); `sagemaker_pipeline_lineage` has one
+dynamic partition per pipeline, crawled on demand, or many in one run (a single-run backfill:
+one process, one DuckDB writer). Both use the same crawler.
 
 Unchanged pipelines cost two API calls; metadata is read back from the store, so it shows the
 pipeline's state whether it was re-crawled or not.
@@ -36,7 +37,8 @@ class SageMakerCrawlConfig(dg.Config):
     group_name=SOURCES_GROUP,
     kinds={"sagemaker", "duckdb"},
     pool=DUCKDB_POOL,
-    description="Every SageMaker pipeline of every configured region, incrementally (an "
+    description="Every SageMaker pipeline of every configured account and region (those "
+    "`aws_accounts` can open), incrementally (an "
     "unchanged pipeline costs two API calls): definitions, executions, steps, jobs, models, "
     "feature groups. The partitioned `sagemaker_pipeline_lineage` crawls one on demand.",
 )
@@ -46,8 +48,8 @@ def sagemaker_crawl(
     from lineage_assets.sagemaker.crawl import CrawlReport, crawl_regions
 
     require(lineage_store, aws)
-    regions = aws.region_list
     estate = aws.estate()
+    scopes = [f"{target.account_id}/{target.region}" for target in estate.targets]
     try:
         with lineage_store.writer() as store:
             run_id = crawl_run_id(store, context)
@@ -63,7 +65,7 @@ def sagemaker_crawl(
                         reads=store.conn,
                     )
                 )
-            metadata = crawl_metadata(store.conn, report, regions)
+            metadata = crawl_metadata(store.conn, report, scopes)
     finally:
         estate.close()
     for line in [*estate.errors, *report.errors]:
@@ -87,33 +89,49 @@ def sagemaker_pipeline_lineage(
     lineage_store: LineageStoreResource,
     aws: AwsResource,
 ) -> dg.MaterializeResult:
+    from lineage_assets.accounts.clients import AccountClients
+    from lineage_assets.accounts.estate import AccountUnavailable, Problem, record_problem
     from lineage_assets.sagemaker.crawl import CrawlReport, crawl_named
 
     keys = list(context.partition_keys)
     require(lineage_store, aws)
     viewer_base = lineage_store.viewer_base
-    with lineage_store.writer() as store:
-        run_id = crawl_run_id(store, context)
-        report = CrawlReport()
-        for account, by_region in pipelines_by_account(keys).items():
-            clients = aws.account_clients(account, next(iter(by_region)))
-            report.merge(
-                crawl_named(
-                    store,
-                    clients,
-                    account,
-                    by_region,
-                    run_id=run_id,
-                    executions=config.executions,
-                    force=config.force,
-                    reads=store.conn,
+    opened: dict[str, AccountClients] = {}
+    unavailable: list[Problem] = []
+    for account, by_region in pipelines_by_account(keys).items():
+        try:  # AWS calls before the writer's lock
+            opened[account] = aws.open_account(account, next(iter(by_region)))
+        except AccountUnavailable as error:  # its pipelines keep their last good rows
+            unavailable.append(error.problem)
+    try:
+        with lineage_store.writer() as store:
+            run_id = crawl_run_id(store, context)
+            report = CrawlReport()
+            report.errors += [record_problem(problem, store, run_id) for problem in unavailable]
+            for account, by_region in pipelines_by_account(keys).items():
+                clients = opened.get(account)
+                if clients is None:
+                    continue
+                report.merge(
+                    crawl_named(
+                        store,
+                        clients,
+                        account,
+                        by_region,
+                        run_id=run_id,
+                        executions=config.executions,
+                        force=config.force,
+                        reads=store.conn,
+                    )
                 )
-            )
-        per_partition = {
-            key: partition_metadata(store.conn, key, report, viewer_base) for key in keys
-        }
-        store.finish_run(run_id)
-        store.publish()
+            per_partition = {
+                key: partition_metadata(store.conn, key, report, viewer_base) for key in keys
+            }
+            store.finish_run(run_id)
+            store.publish()
+    finally:
+        for clients in opened.values():
+            clients.close()
     for line in report.errors:
         context.log.warning(line)
     for key, metadata in per_partition.items():  # a run of many partitions: each its own

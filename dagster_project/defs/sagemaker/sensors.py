@@ -1,9 +1,13 @@
-"""Discovery of SageMaker pipelines: registers new ones as partitions, retires deleted ones.
+"""Discovery of SageMaker pipelines: registers new ones as partitions, retires deleted ones, and
+adds accounts and regions as they appear (the account x region partitions of the AWS crawls).
 
-It only lists pipelines (ListPipelines per region) and never opens DuckDB; a region whose
-listing fails keeps its partitions, so a transient error never retires pipelines. Without its
+It lists pipelines (ListPipelines per account and region of the estate) and never opens
+DuckDB; an account or region that cannot be opened or listed keeps its partitions, so a
+transient error never retires pipelines. Without its
 configuration it skips, naming the missing variables, instead of failing every tick.
 """
+
+from dataclasses import dataclass, field
 
 import dagster as dg
 
@@ -14,42 +18,68 @@ from dagster_project.defs.sagemaker.partitions import (
     pipeline_partition_key,
     sagemaker_pipelines,
 )
-from dagster_project.names import PIPELINE_DISCOVERY_SENSOR, SAGEMAKER_PIPELINES_PARTITIONS
+from dagster_project.defs.staging.partitions import aws_accounts, aws_regions
+from dagster_project.names import (
+    AWS_ACCOUNTS_PARTITIONS,
+    AWS_REGIONS_PARTITIONS,
+    PIPELINE_DISCOVERY_SENSOR,
+    SAGEMAKER_PIPELINES_PARTITIONS,
+)
 from dagster_project.resources import AwsResource, ConfigurationMissing
 
 
-def discovered_keys(aws: AwsResource) -> tuple[set[str], set[str], list[str]]:
-    """Partition keys listed now, `account/region`s listed successfully, and problems: listing
-    errors and names SageMaker could not have given (not partitioned; the nightly crawl has
-    them). The account is the default chain's."""
+@dataclass
+class Discovered:
+    """What one tick listed: pipeline partition keys, the `account/region`s whose listing
+    succeeded (only their missing pipelines are retired), the accounts and regions opened, and
+    problems (accounts or regions that could not be opened, failed listings, names SageMaker
+    could not have given: not partitioned, the nightly crawl has them)."""
+
+    keys: set[str] = field(default_factory=set)
+    scopes: set[str] = field(default_factory=set)
+    accounts: set[str] = field(default_factory=set)
+    regions: set[str] = field(default_factory=set)
+    errors: list[str] = field(default_factory=list)
+
+
+def discovered_keys(aws: AwsResource) -> Discovered:
+    """List the pipelines of every account and region the estate opens (the caller's, the
+    organization's or the listed accounts, each with its own clients)."""
     from lineage_assets.aws import AWS_ERRORS, error_code
-    from lineage_assets.sagemaker.crawl import caller_account
     from lineage_assets.sagemaker.inventory import list_pipeline_summaries
 
-    keys: set[str] = set()
-    regions: set[str] = set()
-    errors: list[str] = []
-    region_list = aws.region_list
+    found = Discovered()
     try:
-        account = caller_account(aws.client, region_list[0])
+        estate = aws.estate()
     except AWS_ERRORS as error:
-        return keys, regions, [f"caller identity failed, partitions kept: {error_code(error)}"]
-    for region in region_list:
-        try:
-            summaries = list_pipeline_summaries(aws.client("sagemaker", region))
-        except AWS_ERRORS as error:
-            errors.append(
-                f"listing failed, partitions kept: {region}: {error_code(error)}: {error}"
-            )
-            continue
-        regions.add(f"{account}/{region}")
-        for summary in summaries:
-            name = str(summary.get("PipelineName", ""))
-            if is_pipeline_name(name):
-                keys.add(pipeline_partition_key(account, region, name))
-            else:
-                errors.append(f"not a partition: {region}: pipeline name {name[:80]!r}")
-    return keys, regions, errors
+        found.errors.append(f"caller identity failed, partitions kept: {error_code(error)}")
+        return found
+    found.errors += estate.errors
+    try:
+        for target in estate.targets:
+            account, region = target.account_id, target.region
+            found.accounts.add(account)
+            found.regions.add(region)
+            try:
+                summaries = list_pipeline_summaries(target.clients("sagemaker", region))
+            except AWS_ERRORS as error:
+                found.errors.append(
+                    f"listing failed, partitions kept: {account}/{region}: "
+                    f"{error_code(error)}: {error}"
+                )
+                continue
+            found.scopes.add(f"{account}/{region}")
+            for summary in summaries:
+                name = str(summary.get("PipelineName", ""))
+                if is_pipeline_name(name):
+                    found.keys.add(pipeline_partition_key(account, region, name))
+                else:
+                    found.errors.append(
+                        f"not a partition: {account}/{region}: pipeline name {name[:80]!r}"
+                    )
+    finally:
+        estate.close()
+    return found
 
 
 @dg.sensor(
@@ -64,19 +94,29 @@ def sagemaker_pipeline_discovery(
     context: dg.SensorEvaluationContext, aws: AwsResource
 ) -> dg.SensorResult | dg.SkipReason:
     try:
-        listed, regions, errors = discovered_keys(aws)
+        found = discovered_keys(aws)
     except ConfigurationMissing as missing:
         return dg.SkipReason(missing.description)
-    known = set(context.instance.get_dynamic_partitions(SAGEMAKER_PIPELINES_PARTITIONS))
-    new = sorted(listed - known)
-    gone = sorted(key for key in known - listed if _scope(key) in regions | {None})
-    for line in errors:
+    instance = context.instance
+    known = set(instance.get_dynamic_partitions(SAGEMAKER_PIPELINES_PARTITIONS))
+    new = sorted(found.keys - known)
+    gone = sorted(key for key in known - found.keys if _scope(key) in found.scopes | {None})
+    for line in found.errors:
         context.log.warning(line)
     requests: list[dg.AddDynamicPartitionsRequest | dg.DeleteDynamicPartitionsRequest] = []
     if new:
         requests.append(sagemaker_pipelines.build_add_request(new))
     if gone:
         requests.append(sagemaker_pipelines.build_delete_request(gone))
+    # Accounts and regions as they appear: the dimensions of the account x region partitions.
+    dimensions = (
+        (aws_accounts, AWS_ACCOUNTS_PARTITIONS, found.accounts),
+        (aws_regions, AWS_REGIONS_PARTITIONS, found.regions),
+    )
+    for partitions, name, listed in dimensions:
+        added = sorted(listed - set(instance.get_dynamic_partitions(name)))
+        if added:
+            requests.append(partitions.build_add_request(added))
     return dg.SensorResult(dynamic_partitions_requests=requests, run_requests=crawl_request(new))
 
 
