@@ -52,6 +52,8 @@ SAGEMAKER_CRAWL_JOB = "sagemaker_lineage_job"
 PARSE_INLINE_SQL_JOB = "parse_inline_sql"
 S3_SCHEMA_SCAN_JOB = "s3_schema_scan_job"
 NIGHTLY_SCHEDULE = "nightly_lineage"
+LAKE_MAINTENANCE_JOB = "lake_maintenance_job"
+LAKE_MAINTENANCE_SCHEDULE = "lake_maintenance"
 PIPELINE_DISCOVERY_SENSOR = "sagemaker_pipeline_discovery"
 
 # The dynamic partitions of `SAGEMAKER_PIPELINE_LINEAGE`: one per pipeline.

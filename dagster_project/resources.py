@@ -137,16 +137,19 @@ class LineageStoreResource(EnvironmentSettings):
         """The data folder as an absolute path (relative values resolve against the cwd)."""
         return Path(setting(self.lineage_home, "LINEAGE_HOME")).expanduser().resolve()
 
+    @property
+    def on_lake(self) -> bool:
+        """Whether the configured store is DuckLake (`LINEAGE_STORE_URL`), read now."""
+        from lineage_assets.store import lake
+
+        return lake.configured() is not None
+
     @contextmanager
     def writer(self) -> Iterator[LineageStore]:
         """Open the store for writing (migrated, lock waited for, always closed)."""
-        from lineage_assets.store import LineageStore
+        from lineage_assets.store import open_store
 
-        with LineageStore.open(
-            config.duckdb_path(self.home),
-            config.published_path(self.home),
-            lock_timeout_s=self.lock_timeout_s,
-        ) as store:
+        with open_store(self.home, lock_timeout_s=self.lock_timeout_s) as store:
             yield store
 
     @contextmanager

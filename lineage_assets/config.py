@@ -28,6 +28,18 @@ SETTINGS: tuple[Setting, ...] = (
         "Data folder: the DuckDB store `lineage.duckdb`, its published read-only copy "
         "`lineage_published.duckdb`, git caches, the emulator's endpoint file.",
     ),
+    Setting(
+        "LINEAGE_STORE_URL",
+        "(unset: the DuckDB file under LINEAGE_HOME)",
+        "The store on DuckLake: `ducklake:postgres:host=… dbname=… user=…` (its PostgreSQL "
+        "catalog; the password only from PGPASSWORD or ~/.pgpass). Readers attach it read-only.",
+    ),
+    Setting(
+        "LINEAGE_STORE_DATA_PATH",
+        "(none)",
+        "Where the lake's Parquet files go when it is created: a shared folder or "
+        "s3://bucket/prefix (S3 credentials from boto3's chain).",
+    ),
     Setting("LINEAGE_AWS_REGIONS", "us-east-1", "Comma-separated AWS regions to crawl."),
     Setting(
         "LINEAGE_AWS_ACCOUNTS",

@@ -3,6 +3,8 @@ and a migrated store in a temporary folder."""
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,6 +19,7 @@ from lineage_dev.emulator.seed import SeededAccount
 from lineage_dev.emulator.server import EmulatorServer
 from tests.support.demo_crawl import demo_crawl  # noqa: F401 (a session fixture, shared)
 from tests.support.postgres import INSTALL_HINT, PostgresServer, running_postgres, server_binaries
+from tests.support.store_backends import BACKENDS, LakeTemplate, StoreBackend
 
 
 @pytest.fixture(scope="session")
@@ -69,6 +72,28 @@ def postgres() -> Iterator[PostgresServer]:
         pytest.skip(INSTALL_HINT)
     with running_postgres() as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def lake_template(postgres: PostgresServer) -> Iterator[LakeTemplate]:
+    """A migrated empty lake that each lake-backed test copies (see store_backends)."""
+    folder = Path(tempfile.mkdtemp(prefix="lake-template-"))
+    try:
+        yield LakeTemplate(postgres, folder)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest, tmp_path: Path) -> StoreBackend:
+    """The store's backends in turn: the embedded DuckDB file, and DuckLake on a real
+    PostgreSQL catalog (its own database and data folder per test)."""
+    if request.param == "file":
+        return StoreBackend("file", tmp_path)
+    template: LakeTemplate = request.getfixturevalue("lake_template")
+    data = tmp_path / "lake-data"
+    data.mkdir()
+    return StoreBackend("lake", tmp_path, template.copy(data))
 
 
 @pytest.fixture

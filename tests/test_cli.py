@@ -107,7 +107,7 @@ def test_an_unexpected_error_is_one_line_without_a_traceback(home, capsys, monke
     def broken(*args, **kwargs):
         raise KeyError("boom")
 
-    monkeypatch.setattr("lineage_assets.cli.store.LineageStore.open", broken)
+    monkeypatch.setattr("lineage_assets.cli.store.open_store", broken)
     assert main(["init"]) == 1
     assert capsys.readouterr().err == "error: KeyError: 'boom'\n"
 

@@ -356,7 +356,10 @@ def test_every_asset_key_group_and_definition_name_is_a_constant():
     assert checked <= keys
     jobs = {job.name for job in repo.get_all_jobs()} - {"__ASSET_JOB"}
     assert jobs == {v for k, v in constants.items() if k.endswith("_JOB")}
-    assert {s.name for s in repo.schedule_defs} == {names.NIGHTLY_SCHEDULE}
+    assert {s.name for s in repo.schedule_defs} == {
+        names.NIGHTLY_SCHEDULE,
+        names.LAKE_MAINTENANCE_SCHEDULE,
+    }
     assert {s.name for s in repo.sensor_defs} == {names.PIPELINE_DISCOVERY_SENSOR}
 
 

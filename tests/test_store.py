@@ -136,9 +136,8 @@ def test_a_failing_migration_leaves_no_half_applied_schema(paths):
 # -- replace per source key ------------------------------------------------------------------
 
 
-def test_replace_touches_only_its_own_source_key(paths):
-    db, _ = paths
-    with LineageStore.open(db) as store:
+def test_replace_touches_only_its_own_source_key(backend):
+    with backend.open() as store:
         store.replace_source(sql_file("a.sql", [("x", "y"), ("y", "z")]))
         store.replace_source(sql_file("b.sql", [("p", "q")]))
         store.replace_source(sql_file("a.sql", [("x", "w")], commit="c2"))
@@ -153,9 +152,8 @@ def test_replace_touches_only_its_own_source_key(paths):
         assert row_count == 2  # one sql_files row + one edge
 
 
-def test_tables_a_source_no_longer_writes_are_cleared(paths):
-    db, _ = paths
-    with LineageStore.open(db) as store:
+def test_tables_a_source_no_longer_writes_are_cleared(backend):
+    with backend.open() as store:
         store.replace_source(sql_file("a.sql", [("x", "y")]))
         store.replace_source(
             SourceRecords("a.sql", "sql_file").add("sql_files", [{"path": "a.sql"}])
@@ -163,9 +161,8 @@ def test_tables_a_source_no_longer_writes_are_cleared(paths):
         assert edges_of(store, "a.sql") == []
 
 
-def test_an_exception_mid_write_leaves_the_previous_rows_intact(paths, monkeypatch):
-    db, _ = paths
-    with LineageStore.open(db) as store:
+def test_an_exception_mid_write_leaves_the_previous_rows_intact(backend, monkeypatch):
+    with backend.open() as store:
         store.replace_source(sql_file("a.sql", [("x", "y")], commit="good"))
         original_insert = WriterClass._insert
         calls = []
@@ -215,9 +212,8 @@ def test_a_process_killed_mid_write_leaves_the_previous_rows_intact(paths):
         assert store.conn.execute("SELECT commit_sha FROM sql_files").fetchall() == [("good",)]
 
 
-def test_records_that_do_not_fit_are_refused_naming_table_and_column(paths):
-    db, _ = paths
-    with LineageStore.open(db) as store:
+def test_records_that_do_not_fit_are_refused_naming_table_and_column(backend):
+    with backend.open() as store:
         with pytest.raises(RecordError, match="no_such_table"):
             store.replace_source(SourceRecords("k", "sql_file").add("no_such_table", [{"a": 1}]))
         with pytest.raises(RecordError, match=r"table_edges.*bogus"):
@@ -240,9 +236,8 @@ HOSTILE = [
 ]
 
 
-def test_hostile_names_are_data_never_sql(paths):
-    db, _ = paths
-    with LineageStore.open(db) as store:
+def test_hostile_names_are_data_never_sql(backend):
+    with backend.open() as store:
         for i, name in enumerate(HOSTILE):
             key = f"{name}#{i}"
             store.replace_source(sql_file(key, [(name, f"{name}_out")]))
@@ -263,9 +258,8 @@ def test_hostile_names_are_data_never_sql(paths):
 # -- stale marking and runs ------------------------------------------------------------------
 
 
-def test_a_failed_source_keeps_its_last_good_rows_marked_stale(paths):
-    db, _ = paths
-    with LineageStore.open(db) as store:
+def test_a_failed_source_keeps_its_last_good_rows_marked_stale(backend):
+    with backend.open() as store:
         run1 = store.begin_run("test")
         store.replace_source(sql_file("a.sql", [("x", "y")]), run1)
         store.replace_source(sql_file("b.sql", [("p", "q")]), run1)
@@ -305,9 +299,8 @@ def test_a_failed_source_keeps_its_last_good_rows_marked_stale(paths):
         ).fetchone() == ("ok", None)
 
 
-def test_remove_source_deletes_its_rows_only(paths):
-    db, _ = paths
-    with LineageStore.open(db) as store:
+def test_remove_source_deletes_its_rows_only(backend):
+    with backend.open() as store:
         store.replace_source(sql_file("a.sql", [("x", "y")]))
         store.replace_source(sql_file("b.sql", [("p", "q")]))
         store.remove_source("a.sql")
@@ -318,8 +311,7 @@ def test_remove_source_deletes_its_rows_only(paths):
         ]
 
 
-def test_upsert_keeps_first_seen_and_updates_last_seen(paths):
-    db, _ = paths
+def test_upsert_keeps_first_seen_and_updates_last_seen(backend):
     first, later = datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 2, 1, tzinfo=UTC)
 
     def version(seen: datetime, objects: list[str]) -> Upsert:
@@ -335,7 +327,7 @@ def test_upsert_keeps_first_seen_and_updates_last_seen(paths):
             "s3_schema_versions", ("dataset_uri", "version"), [row], keep=("first_seen_at",)
         )
 
-    with LineageStore.open(db) as store:
+    with backend.open() as store:
         store.upsert(version(first, ["a.parquet"]))
         store.upsert(version(later, ["b.parquet"]))
         row = store.conn.execute(
@@ -358,9 +350,8 @@ def walk(
     return {n: (d, p) for n, d, p in rows}
 
 
-def test_walks_follow_chains_and_diamonds_at_shortest_depth(paths):
-    db, _ = paths
-    with LineageStore.open(db) as store:
+def test_walks_follow_chains_and_diamonds_at_shortest_depth(backend):
+    with backend.open() as store:
         # a -> b -> c -> d   and a diamond  a -> e -> d
         store.replace_source(
             sql_file("s", [("a", "b"), ("b", "c"), ("c", "d"), ("a", "e"), ("e", "d")])
@@ -385,9 +376,8 @@ def test_walks_follow_chains_and_diamonds_at_shortest_depth(paths):
         assert walk(store, "downstream", "table:d") == {}
 
 
-def test_walks_terminate_on_cycles(paths):
-    db, _ = paths
-    with LineageStore.open(db) as store:
+def test_walks_terminate_on_cycles(backend):
+    with backend.open() as store:
         store.replace_source(
             sql_file("s", [("a", "b"), ("b", "c"), ("c", "a"), ("c", "x"), ("x", "x")])
         )
@@ -399,9 +389,8 @@ def test_walks_terminate_on_cycles(paths):
         assert set(up) == {"table:c", "table:b"}
 
 
-def test_walks_cross_sources_through_the_unified_edge_view(paths):
-    db, _ = paths
-    with LineageStore.open(db) as store:
+def test_walks_cross_sources_through_the_unified_edge_view(backend):
+    with backend.open() as store:
         ctas = sql_file("ctas.sql", [("raw", "features")])
         ctas.add(
             "table_locations",
@@ -475,9 +464,8 @@ def test_walks_cross_sources_through_the_unified_edge_view(paths):
 # -- the published copy and the writer lock --------------------------------------------------
 
 
-def test_the_walk_index_follows_replaces_and_removals(paths):
-    db, _ = paths
-    with LineageStore.open(db) as store:
+def test_the_walk_index_follows_replaces_and_removals(backend):
+    with backend.open() as store:
         store.replace_source(sql_file("a.sql", [("x", "y"), ("y", "z")]))
         store.replace_source(sql_file("b.sql", [("z", "w")]))
         assert set(walk(store, "downstream", "table:x")) == {"table:y", "table:z", "table:w"}
@@ -642,9 +630,8 @@ def test_a_second_writer_waits_for_the_lock_then_proceeds(paths):
     assert holder.wait(timeout=60) == 0
 
 
-def test_error_history_is_bookkeeping_not_a_source_table(paths):
-    db, _ = paths
-    with LineageStore.open(db) as store:
+def test_error_history_is_bookkeeping_not_a_source_table(backend):
+    with backend.open() as store:
         store.replace_source(sql_file("a.sql", [("x", "y")]))
         store.mark_failed("a.sql", "sql_file", "first failure")
         with pytest.raises(RecordError, match="crawl_errors"):
@@ -726,9 +713,8 @@ def test_a_run_whose_process_lives_stays_running_until_it_dies(paths):
         assert run_row(store, alive)[0] == "failed"
 
 
-def test_reused_pids_other_hosts_and_unowned_runs(paths):
-    db, _ = paths
-    with LineageStore.open(db) as store:
+def test_reused_pids_other_hosts_and_unowned_runs(backend):
+    with backend.open() as store:
         current = store.begin_run("test")  # owned by this process: alive
         old = datetime(2020, 1, 1, tzinfo=UTC)
         now = datetime.now(UTC)
@@ -747,9 +733,8 @@ def test_reused_pids_other_hosts_and_unowned_runs(paths):
         assert "wrote nothing" in run_row(store, "far-idle")[1]
 
 
-def test_an_orchestrator_run_continued_elsewhere_is_revived(paths):
-    db, _ = paths
-    with LineageStore.open(db) as store:
+def test_an_orchestrator_run_continued_elsewhere_is_revived(backend):
+    with backend.open() as store:
         run = store.run_for("dagster-1", "manual")
         store.conn.execute(
             "UPDATE crawl_runs SET owner_pid = -1 WHERE run_id = ?", [run]

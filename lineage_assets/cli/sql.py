@@ -14,7 +14,7 @@ from pathlib import Path
 from lineage_assets import config, isolated
 from lineage_assets.cli.output import error, print_json
 from lineage_assets.sql import ScriptLineage, extract_lineage
-from lineage_assets.store import LineageStore
+from lineage_assets.store import open_store
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -87,7 +87,7 @@ def cmd_sql_sync(args: argparse.Namespace) -> int:
         dbt_database=args.dbt_database,
         dbt_schema=args.dbt_schema,
     )
-    with LineageStore.open(config.duckdb_path(), config.published_path()) as store:
+    with open_store() as store:
         run_id = store.begin_run("cli:sql-sync")
         result = sync_repository(source, store, config.lineage_home() / "git", run_id)
         store.finish_run(run_id)

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import argparse
 import sys
+from datetime import datetime
 
 from lineage_assets import config
 from lineage_assets.cli.output import ROW_FORMATS, error, print_rows
 from lineage_assets.isolated import address_space_cap
-from lineage_assets.store import LineageStore, connect_published
+from lineage_assets.store import connect_published, open_store
+from lineage_assets.store.configured import describe
 from lineage_assets.store.console import run_read_query
+from lineage_assets.store.lake import AsOf
 
 QUERY_ADDRESS_SPACE = 2  # times LINEAGE_QUERY_MEMORY: DuckDB's buffers, then rows held for printing
 QUERY_USAGE = (
@@ -24,6 +27,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     query = sub.add_parser("query", help="run SQL over the published store (read-only)")
     query.add_argument("sql", help='the SQL to run, e.g. "select * from lineage_edges limit 5"')
     query.add_argument("--format", choices=ROW_FORMATS, default="table")
+    query.add_argument(
+        "--as-of",
+        type=as_of_value,
+        default=None,
+        metavar="SNAPSHOT|TIME",
+        help="read the lake as it was at a snapshot id or an ISO time (DuckLake backend only)",
+    )
     query.set_defaults(func=cmd_query)
 
     init = sub.add_parser("init", help="create or migrate the store and publish its copy")
@@ -36,7 +46,7 @@ def cmd_query(args: argparse.Namespace) -> int:
         print(QUERY_USAGE, file=sys.stderr)
         return 2
     memory = config.query_memory_bytes()
-    with connect_published(config.published_path()) as conn:
+    with connect_published(config.published_path(), as_of=args.as_of) as conn:
         try:
             # DuckDB's memory_limit leaves out results buffered for fetching: the process's
             # address space is capped too, so a query past both ends in an out-of-memory line.
@@ -55,7 +65,21 @@ def cmd_query(args: argparse.Namespace) -> int:
 
 def cmd_init(args: argparse.Namespace) -> int:
     """Create or migrate the store and publish its read-only copy."""
-    with LineageStore.open(config.duckdb_path(), config.published_path()) as store:
+    with open_store() as store:
         published = store.publish()
-    print(f"store {config.duckdb_path()} is migrated; published {published}")
+    copy = f"published {published}" if published else "readers attach it read-only"
+    print(f"store {describe()} is migrated; {copy}")
     return 0
+
+
+def as_of_value(text: str) -> AsOf:
+    """A snapshot id (digits) or an ISO 8601 time, for `--as-of`."""
+    text = text.strip()
+    if text.isdigit():
+        return int(text)
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is neither a snapshot id nor an ISO time (2026-01-31T12:00:00+00:00)"
+        ) from None

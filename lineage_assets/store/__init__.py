@@ -1,7 +1,9 @@
 """The DuckDB lineage store: versioned schema, atomic per-source writes, a published read copy."""
 
+from lineage_assets.store.configured import open_store
 from lineage_assets.store.connection import connect_published, open_published
 from lineage_assets.store.errors import (
+    DuplicateKeyError,
     RecordError,
     StoreError,
     StoreLockedError,
@@ -12,6 +14,7 @@ from lineage_assets.store.records import SourceRecords, Upsert
 from lineage_assets.store.writer import LineageStore
 
 __all__ = [
+    "DuplicateKeyError",
     "LineageStore",
     "RecordError",
     "SourceRecords",
@@ -22,4 +25,5 @@ __all__ = [
     "Upsert",
     "connect_published",
     "open_published",
+    "open_store",
 ]

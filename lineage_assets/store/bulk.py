@@ -17,7 +17,6 @@ from lineage_assets.store.writer import (
     _BOOKKEEPING_SCHEMA,
     _INDEX_DELETE,
     _INDEX_INSERT,
-    _MARK_OK,
     SOURCE_KEY,
     LineageStore,
     quote,
@@ -68,36 +67,19 @@ def _bookkeeping(sources: Sequence[SourceMeta], run_id: str | None) -> pa.Table:
     )
 
 
-def _insert_arrow(store: LineageStore, table: str, rows: pa.Table, conflict: str = "") -> None:
-    """INSERT … SELECT from an Arrow table; columns are checked against the catalog."""
-    if rows.num_rows == 0:
-        return
-    store.catalog.check(table, rows.column_names)
-    cols = ", ".join(quote(c) for c in rows.column_names)
-    store.conn.register("_incoming_rows", rows)
-    try:
-        store.conn.execute(
-            f"INSERT INTO {quote(table)} ({cols}) SELECT {cols} FROM _incoming_rows "  # noqa: S608
-            + conflict
-        )
-    finally:
-        store.conn.unregister("_incoming_rows")
+def _insert_arrow(store: LineageStore, table: str, rows: pa.Table) -> None:
+    """INSERT … SELECT from an Arrow table through the writer (keys enforced on the lake)."""
+    store.insert_arrow(table, rows)
 
 
 def upsert_arrow(store: LineageStore, upsert: ArrowUpsert) -> None:
-    """Insert new keys and update existing ones, keeping the `keep` columns (as `_upsert`)."""
+    """Insert new keys and update existing ones, keeping the `keep` columns (as `_upsert`):
+    ON CONFLICT on the file, MERGE by key on the lake."""
     columns = set(upsert.rows.column_names)
     missing = [key for key in upsert.key_columns if key not in columns]
     if missing:
         raise RecordError(f"history rows for {upsert.table!r} lack key column(s) {missing}")
-    updates = sorted(columns - set(upsert.key_columns) - set(upsert.keep))
-    action = (
-        "DO UPDATE SET " + ", ".join(f"{quote(c)} = excluded.{quote(c)}" for c in updates)
-        if updates
-        else "DO NOTHING"
-    )
-    keys = ", ".join(quote(c) for c in upsert.key_columns)
-    _insert_arrow(store, upsert.table, upsert.rows, f"ON CONFLICT ({keys}) {action}")
+    store.upsert_arrow(upsert.table, upsert.key_columns, upsert.keep, upsert.rows)
 
 
 def replace_arrow(
@@ -139,7 +121,7 @@ def replace_arrow(
                 _insert_arrow(store, table, rows)
             for upsert in upserts:
                 upsert_arrow(store, upsert)
-            conn.execute(_MARK_OK)
+            store.mark_batch_ok()
             conn.execute(_INDEX_DELETE)
             conn.execute(_INDEX_INSERT)
         finally:

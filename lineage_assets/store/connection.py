@@ -1,4 +1,5 @@
-"""Open the DuckDB file: one writer at a time (waiting politely for the lock), many readers."""
+"""Open the DuckDB file: one writer at a time (waiting politely for the lock), many readers;
+readers of the lake (`LINEAGE_STORE_URL`) attach it read-only, optionally as of a snapshot."""
 
 from __future__ import annotations
 
@@ -10,7 +11,10 @@ from pathlib import Path
 import duckdb
 
 from lineage_assets import config
-from lineage_assets.store.errors import StoreLockedError, StoreNotPublishedError
+from lineage_assets.store import lake as lakes
+from lineage_assets.store.errors import StoreError, StoreLockedError, StoreNotPublishedError
+from lineage_assets.store.lake import AsOf, LakeLocation
+from lineage_assets.store.sqltext import literal
 
 _LOCK_MESSAGE = "Could not set lock"
 
@@ -64,9 +68,22 @@ def connect(
             delay = min(delay * 2, 1.0)
 
 
-def connect_published(path: Path) -> duckdb.DuckDBPyConnection:
+def connect_published(
+    path: Path | None = None, *, as_of: AsOf | None = None, lake: LakeLocation | None = None
+) -> duckdb.DuckDBPyConnection:
     """A read-only, locked-down, bounded connection to the published copy; never takes the
-    writer's lock."""
+    writer's lock. With a lake (given, or configured by `LINEAGE_STORE_URL`) the lake itself,
+    attached read-only; `as_of` (a snapshot id or a time) reads a past snapshot of it."""
+    lake = lake or lakes.configured()
+    if lake is not None:
+        return connect_lake_reader(lake, as_of)
+    if as_of is not None:
+        raise StoreError(
+            "as-of reads need the DuckLake backend (LINEAGE_STORE_URL): the embedded file "
+            "keeps only its latest state"
+        )
+    if path is None:
+        raise StoreError("connect_published needs the published copy's path or a lake")
     if not path.exists():
         raise StoreNotPublishedError(
             f"no published store at {path} yet (the data folder is $LINEAGE_HOME): run "
@@ -75,10 +92,37 @@ def connect_published(path: Path) -> duckdb.DuckDBPyConnection:
     return duckdb.connect(str(path), read_only=True, config=reader_config())
 
 
+def connect_lake_reader(lake: LakeLocation, as_of: AsOf | None = None) -> duckdb.DuckDBPyConnection:
+    """The lake attached read-only (at `as_of`, if given), then locked down like a reader of
+    the published copy: files only under the lake's data path, no other setting changeable."""
+    conn = lakes.connect(lake, read_only=True, as_of=as_of)
+    try:
+        ((data_path,),) = conn.execute(
+            f"SELECT data_path FROM ducklake_settings({literal(lakes.ALIAS)})"  # noqa: S608
+        ).fetchall()
+        settings = {
+            k: v
+            for k, v in reader_config().items()
+            if k not in ("enable_external_access", "lock_configuration")
+        }
+        settings.update(
+            allowed_directories=[str(data_path)],
+            enable_external_access=False,  # after the allowed directory, then locked
+            lock_configuration=True,
+        )
+        lakes.apply_settings(conn, settings)
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
 @contextmanager
-def open_published(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+def open_published(
+    path: Path | None = None, *, as_of: AsOf | None = None, lake: LakeLocation | None = None
+) -> Iterator[duckdb.DuckDBPyConnection]:
     """`connect_published` for the length of a `with` block, closed when it ends."""
-    conn = connect_published(path)
+    conn = connect_published(path, as_of=as_of, lake=lake)
     try:
         yield conn
     finally:

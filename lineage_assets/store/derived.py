@@ -113,10 +113,11 @@ def sync_views(conn: duckdb.DuckDBPyConnection, views: Iterable[DerivedView]) ->
     try:
         for view in changed:
             conn.execute(view.sql)
+            # DELETE then INSERT: DuckLake has no ON CONFLICT, and both backends take this.
+            conn.execute("DELETE FROM derived_views WHERE view_name = ?", [view.name])
             conn.execute(
                 "INSERT INTO derived_views (view_name, text_hash, created_at) "
-                "VALUES (?, ?, current_timestamp) ON CONFLICT (view_name) DO UPDATE SET "
-                "text_hash = excluded.text_hash, created_at = excluded.created_at",
+                "VALUES (?, ?, current_timestamp)",
                 [view.name, view.text_hash],
             )
             if view.name == LINEAGE_EDGES:

@@ -21,3 +21,8 @@ class StoreVersionError(StoreError):
 
 class RecordError(StoreError):
     """Records do not fit the store's tables (unknown table or column, missing source key)."""
+
+
+class DuplicateKeyError(RecordError):
+    """Rows repeat a table's key, within a batch or against stored rows (on DuckLake, which has
+    no constraints, the writer checks the keys itself)."""

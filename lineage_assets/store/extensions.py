@@ -13,7 +13,7 @@ from pathlib import Path
 import duckdb
 
 from lineage_assets.store.errors import StoreError
-from lineage_assets.store.writer import literal
+from lineage_assets.store.sqltext import literal
 
 # Extension name -> the module of the wheel that ships it.
 WHEELS = {

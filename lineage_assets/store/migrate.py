@@ -6,6 +6,7 @@ import duckdb
 
 from lineage_assets.store import registry
 from lineage_assets.store.errors import StoreVersionError
+from lineage_assets.store.lake_schema import lake_sql, translate
 from lineage_assets.store.migration import Migration
 
 _LEDGER = """
@@ -18,20 +19,24 @@ CREATE TABLE IF NOT EXISTS schema_migrations (
 """
 
 
-def applied_versions(conn: duckdb.DuckDBPyConnection) -> dict[int, str]:
-    """Versions already applied to this file, with their checksums."""
-    conn.execute(_LEDGER)
+def applied_versions(conn: duckdb.DuckDBPyConnection, *, lake: bool = False) -> dict[int, str]:
+    """Versions already applied to this store, with their checksums."""
+    conn.execute(translate(_LEDGER).sql if lake else _LEDGER)
     return dict(conn.execute("SELECT version, checksum FROM schema_migrations").fetchall())
 
 
 def migrate(
-    conn: duckdb.DuckDBPyConnection, migrations: tuple[Migration, ...] | None = None
+    conn: duckdb.DuckDBPyConnection,
+    migrations: tuple[Migration, ...] | None = None,
+    *,
+    lake: bool = False,
 ) -> list[int]:
     """Apply every migration not yet applied (by default the registry's), each in its own
-    transaction; return their versions."""
+    transaction; return their versions. On the `lake` each runs with its keys and indexes
+    taken out (DuckLake has none; the writer enforces the keys), under the same checksum."""
     if migrations is None:
         migrations = registry.default().migrations()
-    applied = applied_versions(conn)
+    applied = applied_versions(conn, lake=lake)
     known = {m.version for m in migrations}
     newer = sorted(v for v in applied if v not in known)
     if newer:
@@ -49,7 +54,7 @@ def migrate(
             continue
         conn.execute("BEGIN TRANSACTION")
         try:
-            conn.execute(migration.sql)
+            conn.execute(lake_sql(migration) if lake else migration.sql)
             conn.execute(
                 "INSERT INTO schema_migrations (version, name, checksum) VALUES (?, ?, ?)",
                 [migration.version, migration.name, migration.checksum],

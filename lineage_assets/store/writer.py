@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import re
+import time
 import uuid
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import duckdb
 import pyarrow as pa
@@ -23,10 +25,17 @@ import pyarrow as pa
 from lineage_assets.store import registry
 from lineage_assets.store.connection import connect
 from lineage_assets.store.derived import REBUILD_EDGE_INDEX, sync_views
-from lineage_assets.store.errors import RecordError
+from lineage_assets.store.errors import DuplicateKeyError, RecordError, StoreError
+from lineage_assets.store.lake_schema import TableKey, table_keys
 from lineage_assets.store.migrate import migrate
 from lineage_assets.store.owner import ProcessIdentity
 from lineage_assets.store.records import SourceRecords, Upsert, as_row
+from lineage_assets.store.sqltext import literal, quote
+
+if TYPE_CHECKING:
+    from lineage_assets.store.lake import LakeLocation
+
+T = TypeVar("T")
 
 SOURCE_KEY = "source_key"
 # A run owned by a process on another host (whose liveness we cannot see) is closed as dead
@@ -42,6 +51,10 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 _ESCAPED_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
 # Tables that name a source but are the store's own bookkeeping, never replaced by one.
 _BOOKKEEPING = frozenset({"sources", "crawl_errors"})
+# DuckLake detects conflicting commits per table; a commit that lost is tried again this many
+# times in all, after a growing random pause (the writer is single, so this is rare).
+COMMIT_ATTEMPTS = 8
+_CONFLICT_PAUSE_S = 0.05
 
 _MARK_OK = """
 INSERT INTO sources (source_key, source_kind, display_name, status, row_count, tables,
@@ -56,6 +69,13 @@ ON CONFLICT (source_key) DO UPDATE SET
     last_success_at = excluded.last_success_at, last_attempt_at = excluded.last_attempt_at,
     last_error = NULL
 """
+
+# DuckLake has no ON CONFLICT: every column of a replaced source's row is new, so its row is
+# deleted and inserted again (in the same transaction).
+_MARK_OK_LAKE = (
+    "DELETE FROM sources WHERE source_key IN (SELECT source_key FROM _batch_sources)",
+    _MARK_OK.split("ON CONFLICT")[0],
+)
 
 # The walk index follows its sources: rebuilt for exactly the sources of the batch.
 _INDEX_DELETE = (
@@ -90,6 +110,19 @@ ON CONFLICT (source_key) DO UPDATE SET
     last_error = excluded.last_error
 """
 
+_MARK_FAILED_LAKE = """
+MERGE INTO sources USING (SELECT ? AS source_key, ? AS source_kind, ? AS display_name,
+                                 ? AS last_run_id, ? AS last_attempt_at, ? AS last_error) AS f
+ON sources.source_key = f.source_key
+WHEN MATCHED THEN UPDATE SET
+    status = CASE WHEN sources.last_success_at IS NULL THEN 'failed' ELSE 'stale' END,
+    last_run_id = f.last_run_id, last_attempt_at = f.last_attempt_at, last_error = f.last_error
+WHEN NOT MATCHED THEN INSERT (source_key, source_kind, display_name, status, last_run_id,
+                              last_attempt_at, last_error)
+    VALUES (f.source_key, f.source_kind, f.display_name, 'failed', f.last_run_id,
+            f.last_attempt_at, f.last_error)
+"""
+
 _LOG_ERROR = """
 INSERT INTO crawl_errors (run_id, source_key, source_kind, occurred_at, error_type, message,
                           location)
@@ -120,24 +153,15 @@ def _valid_utf8(value: Any) -> Any:
     return value
 
 
-def quote(identifier: str) -> str:
-    """A DuckDB identifier in double quotes (names come from our catalog, quoted anyway)."""
-    return '"' + identifier.replace('"', '""') + '"'
-
-
-def literal(text: str) -> str:
-    """A SQL string literal, for the one statement (ATTACH) that takes no parameters."""
-    return "'" + text.replace("'", "''") + "'"
-
-
 class Catalog:
     """Tables and their columns as the migrated file has them."""
 
     def __init__(self, conn: duckdb.DuckDBPyConnection) -> None:
         rows = conn.execute(
             "SELECT table_name, column_name, data_type FROM information_schema.columns "
-            "WHERE table_schema = 'main' AND table_name IN "
-            "(SELECT table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE') "
+            "WHERE table_catalog = current_database() AND table_schema = 'main' AND table_name IN "
+            "(SELECT table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE' "
+            "AND table_catalog = current_database()) "
             "ORDER BY table_name, ordinal_position"
         ).fetchall()
         self.columns: dict[str, dict[str, str]] = {}
@@ -200,6 +224,22 @@ valid_utf8 = _valid_utf8
 rows_to_arrow = _to_arrow
 
 
+def _refuse_repeated_keys(
+    table: str, key_columns: Sequence[str], rows: Sequence[Mapping[str, Any]]
+) -> None:
+    """An upsert batch names each key once: which of two rows with one key should win is not
+    the store's to guess (the file's ON CONFLICT and the lake's MERGE would differ)."""
+    seen: set[str] = set()
+    for row in rows:
+        key = json.dumps([row.get(c) for c in key_columns], default=str, sort_keys=True)
+        if key in seen:
+            raise DuplicateKeyError(
+                f"table {table!r}: key {dict(zip(key_columns, json.loads(key), strict=True))} "
+                "appears twice in one upsert"
+            )
+        seen.add(key)
+
+
 class _StampedRow(Mapping[str, Any]):
     """A record's columns plus its source key, read through rather than copied: a file of
     100,000 statements does not hold a second dict per row while it is written."""
@@ -222,14 +262,22 @@ class _StampedRow(Mapping[str, Any]):
 
 
 class LineageStore:
-    """A writable store: one per process at a time, opened with `LineageStore.open`."""
+    """A writable store: one per process at a time, opened with `LineageStore.open`.
+
+    Two backends, one behaviour: the embedded DuckDB file (its constraints enforce the keys,
+    `publish` copies it for readers) and DuckLake (`lake`: the writer enforces the keys, commits
+    that lose a conflict are retried, readers attach the lake itself).
+    """
 
     def __init__(
         self,
         conn: duckdb.DuckDBPyConnection,
-        path: Path,
+        path: Path | None,
         published_path: Path | None,
-        file_descriptor: int,
+        file_descriptor: int | None,
+        *,
+        lake: LakeLocation | None = None,
+        keys: Mapping[str, tuple[TableKey, ...]] | None = None,
     ):
         self.conn = conn
         self.path = path
@@ -238,21 +286,37 @@ class LineageStore:
         # opening and closing a second handle would drop this process's POSIX lock on it.
         self._fd = file_descriptor
         self._in_transaction = False
+        self.lake = lake
+        # The keys the writer checks itself (on the lake; the file's constraints do it there).
+        self.keys: Mapping[str, tuple[TableKey, ...]] = keys or {}
         self.catalog = Catalog(conn)
+
+    @property
+    def is_lake(self) -> bool:
+        """Whether this store is DuckLake (no constraints; no published copy)."""
+        return self.lake is not None
 
     @classmethod
     @contextmanager
     def open(
         cls,
-        path: Path,
+        path: Path | None = None,
         published_path: Path | None = None,
         *,
         lock_timeout_s: float = 30.0,
         schemas: registry.Registry | None = None,
+        lake: LakeLocation | None = None,
     ) -> Iterator[LineageStore]:
         """Open the store, migrated and with its derived views current (by default from the
-        registry's schema modules); the connection is always closed, even on errors."""
+        registry's schema modules): the DuckDB file at `path`, or the `lake` when given; the
+        connection is always closed, even on errors."""
         schemas = schemas or registry.default()
+        if lake is not None:
+            with cls._open_lake(lake, schemas) as store:
+                yield store
+            return
+        if path is None:
+            raise StoreError("LineageStore.open needs the DuckDB file's path or a lake")
         conn = connect(Path(path), read_only=False, lock_timeout_s=lock_timeout_s)
         fd = os.open(path, os.O_RDONLY)
         try:
@@ -263,6 +327,22 @@ class LineageStore:
             conn.close()
             os.close(fd)  # after DuckDB let go of the file and its lock
 
+    @classmethod
+    @contextmanager
+    def _open_lake(cls, lake: LakeLocation, schemas: registry.Registry) -> Iterator[LineageStore]:
+        """The writer on DuckLake: migrated with the keys taken out of the DDL, which the
+        writer then enforces itself."""
+        from lineage_assets.store import lake as lakes
+
+        conn = lakes.connect(lake, read_only=False)
+        try:
+            migrations = schemas.migrations()
+            migrate(conn, migrations, lake=True)
+            sync_views(conn, schemas.views())
+            yield cls(conn, None, None, None, lake=lake, keys=table_keys(migrations))
+        finally:
+            conn.close()
+
     # -- crawl runs -------------------------------------------------------------------------
 
     def begin_run(self, trigger: str, dagster_run_id: str | None = None) -> str:
@@ -272,7 +352,7 @@ class LineageStore:
         self.fail_dead_runs(noticed_by=run_id)
         owner = ProcessIdentity.current()
         now = utcnow()
-        self.conn.execute(
+        self._execute(
             "INSERT INTO crawl_runs (run_id, trigger, dagster_run_id, started_at, status, "
             "owner_host, owner_pid, owner_boot_id, owner_started, last_activity_at) "
             "VALUES (?, ?, ?, ?, 'running', ?, ?, ?, ?, ?)",
@@ -295,7 +375,7 @@ class LineageStore:
         if row is None:
             return self.begin_run(trigger, dagster_run_id)
         owner = ProcessIdentity.current()
-        self.conn.execute(
+        self._execute(
             "UPDATE crawl_runs SET owner_host = ?, owner_pid = ?, owner_boot_id = ?, "
             "owner_started = ?, last_activity_at = ?, status = 'running', finished_at = NULL, "
             "status_reason = NULL WHERE run_id = ? AND (status = 'running' OR "
@@ -317,7 +397,7 @@ class LineageStore:
         """Close a run: count its sources that succeeded and failed; status defaults from them."""
         ok, failed = self._source_counts(run_id)
         final = status or ("succeeded" if failed == 0 else "partial")
-        self.conn.execute(
+        self._execute(
             "UPDATE crawl_runs SET finished_at = ?, status = ?, sources_ok = ?, "
             "sources_failed = ?, status_reason = NULL, last_activity_at = ? WHERE run_id = ?",
             [utcnow(), final, ok, failed, utcnow(), run_id],
@@ -342,7 +422,7 @@ class LineageStore:
             if noticed_by:
                 reason += f" (closed by run {noticed_by})"
             ok, failed = self._source_counts(run_id)
-            self.conn.execute(
+            self._execute(
                 "UPDATE crawl_runs SET status = 'failed', finished_at = ?, status_reason = ?, "
                 "sources_ok = ?, sources_failed = ? WHERE run_id = ? AND status = 'running'",
                 [now, ABANDONED + reason, ok, failed, run_id],
@@ -376,6 +456,10 @@ class LineageStore:
                 "UPDATE crawl_runs SET last_activity_at = ? WHERE run_id = ?", [utcnow(), run_id]
             )
 
+    def _execute(self, sql: str, parameters: Sequence[Any] = ()) -> None:
+        """One write statement in its own transaction (retried on a lake commit conflict)."""
+        self.atomic(lambda conn: conn.execute(sql, parameters))
+
     # -- writes -----------------------------------------------------------------------------
 
     @contextmanager
@@ -383,6 +467,7 @@ class LineageStore:
         """BEGIN … COMMIT, rolled back on any exception so the previous rows stay intact.
 
         Inside an open transaction it joins it: several writes (a staged batch) commit as one.
+        A lake commit conflict is not retried here; `atomic` retries a repeatable body.
         """
         if self._in_transaction:
             yield self.conn
@@ -398,6 +483,34 @@ class LineageStore:
         self._in_transaction = False
         self.conn.execute("COMMIT")
 
+    def atomic(self, body: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
+        """Run `body` in one transaction and commit; on the lake, a commit that conflicts with
+        another writer's (DuckLake checks per table) runs `body` again, `COMMIT_ATTEMPTS` times
+        at most. Any other error rolls back and is raised."""
+        if self._in_transaction:  # part of a larger transaction: its owner commits
+            return body(self.conn)
+        for attempt in range(1, COMMIT_ATTEMPTS + 1):
+            self.conn.execute("BEGIN TRANSACTION")
+            self._in_transaction = True
+            try:
+                result = body(self.conn)
+            except BaseException:
+                self._in_transaction = False
+                self.conn.execute("ROLLBACK")
+                raise
+            self._in_transaction = False
+            try:
+                self.conn.execute("COMMIT")
+                return result
+            except duckdb.TransactionException as error:
+                # The failed COMMIT has already ended the transaction: nothing to roll back.
+                if not self.is_lake or attempt == COMMIT_ATTEMPTS:
+                    raise StoreError(
+                        f"commit failed after {attempt} attempt(s): {error}"
+                    ) from error
+                time.sleep(random.uniform(0.5, 1.5) * _CONFLICT_PAUSE_S * attempt)
+        raise AssertionError("unreachable")
+
     def replace_source(self, records: SourceRecords, run_id: str | None = None) -> int:
         """Replace one source's rows in one transaction; returns the number of rows written."""
         return self.replace_sources([records], run_id)
@@ -411,29 +524,31 @@ class LineageStore:
         if len(set(keys)) != len(keys) or not all(keys):
             raise RecordError(f"source keys must be unique and non-empty in one batch: {keys}")
         per_table = self._rows_per_table(batch)
-        with (
-            self.transaction() as conn,
-            self._registered("_batch_sources", self._bookkeeping(batch, run_id)),
-        ):
-            previous = conn.execute(
-                "SELECT DISTINCT unnest(tables) FROM sources "
-                "WHERE source_key IN (SELECT source_key FROM _batch_sources)"
-            ).fetchall()
-            touched = set(per_table) | {table for (table,) in previous}
-            for table in sorted(touched & set(self.catalog.source_tables)):
-                conn.execute(
-                    f"DELETE FROM {quote(table)} "  # noqa: S608
+        bookkeeping = self._bookkeeping(batch, run_id)
+
+        def write(conn: duckdb.DuckDBPyConnection) -> None:
+            with self._registered("_batch_sources", bookkeeping):
+                previous = conn.execute(
+                    "SELECT DISTINCT unnest(tables) FROM sources "
                     "WHERE source_key IN (SELECT source_key FROM _batch_sources)"
-                )
-            for table, rows in per_table.items():
-                self._insert(table, rows)
-            for records in batch:
-                for upsert in records.history:
-                    self._upsert(upsert)
-            conn.execute(_MARK_OK)
-            conn.execute(_INDEX_DELETE)
-            conn.execute(_INDEX_INSERT)
-            self._touch(run_id)
+                ).fetchall()
+                touched = set(per_table) | {table for (table,) in previous}
+                for table in sorted(touched & set(self.catalog.source_tables)):
+                    conn.execute(
+                        f"DELETE FROM {quote(table)} "  # noqa: S608
+                        "WHERE source_key IN (SELECT source_key FROM _batch_sources)"
+                    )
+                for table, rows in per_table.items():
+                    self._insert(table, rows)
+                for records in batch:
+                    for upsert in records.history:
+                        self._upsert(upsert)
+                self.mark_batch_ok()
+                conn.execute(_INDEX_DELETE)
+                conn.execute(_INDEX_INSERT)
+                self._touch(run_id)
+
+        self.atomic(write)
         return sum(len(rows) for rows in per_table.values())
 
     @staticmethod
@@ -487,16 +602,61 @@ class LineageStore:
             return
         columns = sorted({c for row in rows for c in row})
         types = self.catalog.check(table, columns)
-        cols = ", ".join(quote(c) for c in columns)
         for start in range(0, len(rows), INSERT_CHUNK_ROWS):
             chunk = rows[start : start + INSERT_CHUNK_ROWS]
             arrow = _to_arrow(table, [{c: row.get(c) for c in columns} for row in chunk], types)
-            with self._registered("_incoming_rows", arrow):
+            self.insert_arrow(table, arrow, conflict)
+            del chunk, arrow
+
+    def insert_arrow(self, table: str, rows: pa.Table, conflict: str = "") -> None:
+        """INSERT … SELECT from an Arrow table, in the caller's transaction; columns checked
+        against the catalog. A repeated key raises DuplicateKeyError on both backends: the
+        file's constraints find it, on the lake the writer looks (see `_check_keys`)."""
+        if rows.num_rows == 0:
+            return
+        columns = rows.column_names
+        self.catalog.check(table, columns)
+        cols = ", ".join(quote(c) for c in columns)
+        with self._registered("_incoming_rows", rows):
+            if self.is_lake and not conflict:
+                self._check_keys(table, set(columns), self.keys.get(table, ()))
+            try:
                 self.conn.execute(
                     f"INSERT INTO {quote(table)} ({cols}) SELECT {cols} FROM _incoming_rows "  # noqa: S608
                     + conflict
                 )
-            del chunk, arrow
+            except duckdb.ConstraintException as error:
+                if "duplicate key" not in str(error).lower():
+                    raise
+                raise DuplicateKeyError(f"table {table!r}: {error}") from error
+
+    def _check_keys(
+        self, table: str, columns: set[str], keys: Iterable[TableKey], *, stored: bool = True
+    ) -> None:
+        """Refuse `_incoming_rows` whose key repeats within them or (when `stored`) matches a
+        row already in `table`: what a PRIMARY KEY or UNIQUE constraint refuses on the file,
+        for the lake, which has none. NULLs are no key (a primary key's columns are NOT NULL,
+        which DuckLake does enforce)."""
+        for key in keys:
+            if not set(key.columns) <= columns:
+                continue  # a unique column left out is NULL: never a duplicate
+            names = ", ".join(quote(c) for c in key.columns)
+            present = " AND ".join(f"{quote(c)} IS NOT NULL" for c in key.columns)
+            found = self.conn.execute(
+                f"SELECT {names} FROM _incoming_rows WHERE {present} "  # noqa: S608
+                f"GROUP BY ALL HAVING count(*) > 1 LIMIT 1"
+            ).fetchall()
+            if not found and stored:
+                found = self.conn.execute(
+                    f"SELECT {names} FROM _incoming_rows WHERE {present} "  # noqa: S608
+                    f"INTERSECT SELECT {names} FROM {quote(table)} LIMIT 1"
+                ).fetchall()
+            if found:
+                shown = ", ".join(f"{c}={v!r}" for c, v in zip(key.columns, found[0], strict=True))
+                raise DuplicateKeyError(
+                    f"table {table!r}: duplicate key ({shown}) violates its "
+                    f"{'primary key' if key.primary else 'unique key'}"
+                )
 
     def _upsert(self, upsert: Upsert) -> None:
         """Insert new keys and update existing ones, keeping the `keep` columns."""
@@ -504,21 +664,74 @@ class LineageStore:
         for row in rows:  # every row names its key, even as NULL
             for key in upsert.key_columns:
                 row.setdefault(key, None)
-        columns = {c for row in rows for c in row}
-        updates = sorted(columns - set(upsert.key_columns) - set(upsert.keep))
-        action = (
-            "DO UPDATE SET " + ", ".join(f"{quote(c)} = excluded.{quote(c)}" for c in updates)
-            if updates
-            else "DO NOTHING"
-        )
-        keys = ", ".join(quote(c) for c in upsert.key_columns)
-        self._insert(upsert.table, rows, f"ON CONFLICT ({keys}) {action}")
+        _refuse_repeated_keys(upsert.table, upsert.key_columns, rows)
+        if not rows:
+            return
+        columns = sorted({c for row in rows for c in row})
+        types = self.catalog.check(upsert.table, columns)
+        for start in range(0, len(rows), INSERT_CHUNK_ROWS):
+            chunk = rows[start : start + INSERT_CHUNK_ROWS]
+            arrow = _to_arrow(
+                upsert.table, [{c: row.get(c) for c in columns} for row in chunk], types
+            )
+            self.upsert_arrow(upsert.table, upsert.key_columns, upsert.keep, arrow)
+
+    def upsert_arrow(
+        self, table: str, key_columns: Sequence[str], keep: Sequence[str], rows: pa.Table
+    ) -> None:
+        """Insert new keys and update existing ones except the `keep` columns, from an Arrow
+        table, in the caller's transaction: ON CONFLICT on the file; on the lake (which has
+        none) MERGE by key, which DuckLake writes as a delete and an insert."""
+        if rows.num_rows == 0:
+            return
+        columns = rows.column_names
+        missing = [key for key in key_columns if key not in columns]
+        if missing:
+            raise RecordError(f"rows for {table!r} lack key column(s) {missing}")
+        self.catalog.check(table, columns)
+        updates = sorted(set(columns) - set(key_columns) - set(keep))
+        cols = ", ".join(quote(c) for c in columns)
+        if self.is_lake:
+            values = ", ".join(f"i.{quote(c)}" for c in columns)
+            on = " AND ".join(f"t.{quote(c)} = i.{quote(c)}" for c in key_columns)
+            assignments = ", ".join(f"{quote(c)} = i.{quote(c)}" for c in updates)
+            matched = f"WHEN MATCHED THEN UPDATE SET {assignments}" if updates else ""
+            statement = (
+                f"MERGE INTO {quote(table)} AS t USING _incoming_rows AS i ON {on} {matched} "  # noqa: S608
+                f"WHEN NOT MATCHED THEN INSERT ({cols}) VALUES ({values})"
+            )
+        else:
+            keys = ", ".join(quote(c) for c in key_columns)
+            action = (
+                "DO UPDATE SET " + ", ".join(f"{quote(c)} = excluded.{quote(c)}" for c in updates)
+                if updates
+                else "DO NOTHING"
+            )
+            statement = (
+                f"INSERT INTO {quote(table)} ({cols}) SELECT {cols} FROM _incoming_rows "  # noqa: S608
+                f"ON CONFLICT ({keys}) {action}"
+            )
+        key = TableKey(table, tuple(key_columns), primary=True)
+        with self._registered("_incoming_rows", rows):
+            # a key twice in one upsert is refused on both backends (ON CONFLICT would keep
+            # one of the rows silently, MERGE both)
+            self._check_keys(table, set(columns), [key], stored=False)
+            self.conn.execute(statement)
+
+    def mark_batch_ok(self) -> None:
+        """The `sources` rows of the sources registered as `_batch_sources`: status ok, their
+        counts, tables and run (in the caller's transaction)."""
+        for statement in _MARK_OK_LAKE if self.is_lake else (_MARK_OK,):
+            self.conn.execute(statement)
 
     def upsert(self, *upserts: Upsert) -> None:
         """Upsert keyed history or user-owned rows (e.g. classification overrides) atomically."""
-        with self.transaction():
+
+        def write(_: duckdb.DuckDBPyConnection) -> None:
             for upsert in upserts:
                 self._upsert(upsert)
+
+        self.atomic(write)
 
     def mark_failed(
         self,
@@ -536,12 +749,16 @@ class LineageStore:
         """
         now, message = utcnow(), storable_text(message)
         location = None if location is None else storable_text(location)
-        with self.transaction() as conn:
-            conn.execute(_MARK_FAILED, [source_key, source_kind, source_key, run_id, now, message])
+
+        def write(conn: duckdb.DuckDBPyConnection) -> None:
+            mark = _MARK_FAILED_LAKE if self.is_lake else _MARK_FAILED
+            conn.execute(mark, [source_key, source_kind, source_key, run_id, now, message])
             conn.execute(
                 _LOG_ERROR, [run_id, source_key, source_kind, now, error_type, message, location]
             )
             self._touch(run_id)
+
+        self.atomic(write)
 
     def log_error(
         self,
@@ -556,7 +773,7 @@ class LineageStore:
         """Log an error about one part of a source that still landed (an execution, a report
         file), without changing the source's status."""
         location = None if location is None else storable_text(location)
-        self.conn.execute(
+        self._execute(
             _LOG_ERROR,
             [run_id, source_key, source_kind, utcnow(), error_type, storable_text(message),
              location],
@@ -564,7 +781,8 @@ class LineageStore:
 
     def remove_source(self, source_key: str) -> None:
         """Delete a source that no longer exists (a deleted file or pipeline) and its rows."""
-        with self.transaction() as conn:
+
+        def write(conn: duckdb.DuckDBPyConnection) -> None:
             row = conn.execute(
                 "SELECT tables FROM sources WHERE source_key = ?", [source_key]
             ).fetchone()
@@ -572,6 +790,8 @@ class LineageStore:
                 conn.execute(f"DELETE FROM {quote(table)} WHERE source_key = ?", [source_key])  # noqa: S608
             conn.execute("DELETE FROM lineage_edge_index WHERE source_key = ?", [source_key])
             conn.execute("DELETE FROM sources WHERE source_key = ?", [source_key])
+
+        self.atomic(write)
 
     # -- reads and publishing ---------------------------------------------------------------
 
@@ -585,8 +805,7 @@ class LineageStore:
     def refresh_edge_index(self) -> None:
         """Rebuild the whole walk index from `lineage_edges` (writes keep it current, and
         opening the store rebuilds it when the view changes)."""
-        with self.transaction() as conn:
-            conn.execute(REBUILD_EDGE_INDEX)
+        self.atomic(lambda conn: conn.execute(REBUILD_EDGE_INDEX))
 
     def publish(self) -> Path | None:
         """Checkpoint and atomically replace the read-only copy.
@@ -595,8 +814,8 @@ class LineageStore:
         written to a temp file, fsynced and renamed into place. Readers that already have the
         old copy open keep reading it; new readers see the new one.
         """
-        if self.published_path is None:
-            return None
+        if self.published_path is None or self.path is None or self._fd is None:
+            return None  # the lake: every commit is a snapshot readers attach directly
         self.conn.execute("CHECKPOINT")
         target = self.published_path
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -614,11 +833,13 @@ class LineageStore:
 
     def _wal_is_empty(self) -> bool:
         """Whether every change is in the main file (so its bytes are the whole database)."""
+        assert self.path is not None
         wal = self.path.with_name(self.path.name + ".wal")
         return not wal.exists() or wal.stat().st_size == 0
 
     def _copy_bytes(self, destination: Path, chunk: int = 1 << 22) -> None:
         """Copy the live file through the held descriptor, then fsync the copy."""
+        assert self._fd is not None
         size = os.fstat(self._fd).st_size
         with open(destination, "wb") as out:
             offset = 0

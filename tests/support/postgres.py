@@ -64,10 +64,12 @@ class PostgresServer:
         )  # fmt: skip
         return done.stdout
 
-    def create_database(self, prefix: str = "test") -> str:
-        """A new, empty database with a unique name (one per test keeps tests apart)."""
+    def create_database(self, prefix: str = "test", template: str | None = None) -> str:
+        """A new database with a unique name (one per test keeps tests apart): empty, or a
+        copy of `template` (which must have no connection open)."""
         name = f"{prefix}_{uuid.uuid4().hex[:10]}"
-        self.psql(f'CREATE DATABASE "{name}" OWNER "{self.user}"')
+        copy = f' TEMPLATE "{template}"' if template else ""
+        self.psql(f'CREATE DATABASE "{name}" OWNER "{self.user}"{copy}')
         return name
 
 
