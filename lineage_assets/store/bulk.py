@@ -15,8 +15,6 @@ import pyarrow as pa
 from lineage_assets.store.errors import RecordError
 from lineage_assets.store.writer import (
     _BOOKKEEPING_SCHEMA,
-    _INDEX_DELETE,
-    _INDEX_INSERT,
     SOURCE_KEY,
     LineageStore,
     quote,
@@ -122,8 +120,7 @@ def replace_arrow(
             for upsert in upserts:
                 upsert_arrow(store, upsert)
             store.mark_batch_ok()
-            conn.execute(_INDEX_DELETE)
-            conn.execute(_INDEX_INSERT)
+            store.index_batch(touched)
         finally:
             conn.unregister("_batch_sources")
         store._touch(run_id)

@@ -11,6 +11,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import duckdb
+import sqlglot
+from sqlglot import exp
+from sqlglot.errors import SqlglotError
 
 LINEAGE_EDGES = "lineage_edges"
 NODE_COLUMNS = "node_columns"
@@ -95,6 +98,28 @@ def column_flows_view(fragments: Sequence[str]) -> DerivedView:
         f"{_union(fragments, len(COLUMN_FLOW_COLUMNS))}\n) AS flows({columns})"
     )
     return DerivedView(COLUMN_FLOWS, sql)
+
+
+def fragment_tables(fragment: str) -> frozenset[str] | None:
+    """The tables (and CTE names) a fragment reads, lowercased; None when sqlglot cannot
+    parse it (then it is read whatever was touched)."""
+    try:
+        tree = sqlglot.parse_one(fragment, read="duckdb")
+    except SqlglotError:
+        return None
+    return frozenset(table.name.lower() for table in tree.find_all(exp.Table))
+
+
+def edges_reading(fragments: Sequence[str], tables: Iterable[str]) -> str | None:
+    """`lineage_edges` without `is_stale`, from only the fragments that read one of `tables`
+    (a source's edges come from the tables it wrote): on DuckLake, planning the whole view
+    costs a catalog lookup per table it names. None when no fragment reads them."""
+    touched = {table.lower() for table in tables}
+    chosen = [f for f in fragments if (read := fragment_tables(f)) is None or read & touched]
+    if not chosen:
+        return None
+    columns = ", ".join(EDGE_COLUMNS)
+    return f"SELECT * FROM (\n{_union(chosen, len(EDGE_COLUMNS))}\n) AS e({columns})"  # noqa: S608
 
 
 def recorded_hashes(conn: duckdb.DuckDBPyConnection) -> dict[str, str]:

@@ -24,7 +24,7 @@ import pyarrow as pa
 
 from lineage_assets.store import registry
 from lineage_assets.store.connection import connect
-from lineage_assets.store.derived import REBUILD_EDGE_INDEX, sync_views
+from lineage_assets.store.derived import REBUILD_EDGE_INDEX, edges_reading, sync_views
 from lineage_assets.store.errors import DuplicateKeyError, RecordError, StoreError
 from lineage_assets.store.lake_schema import TableKey, table_keys
 from lineage_assets.store.migrate import migrate
@@ -289,6 +289,9 @@ class LineageStore:
         self.lake = lake
         # The keys the writer checks itself (on the lake; the file's constraints do it there).
         self.keys: Mapping[str, tuple[TableKey, ...]] = keys or {}
+        # The `lineage_edges` fragments, so the lake indexes a batch from the fragments that
+        # read the tables it wrote (None: the whole view, as the file does).
+        self.edge_fragments: tuple[str, ...] | None = None
         self.catalog = Catalog(conn)
 
     @property
@@ -339,7 +342,9 @@ class LineageStore:
             migrations = schemas.migrations()
             migrate(conn, migrations, lake=True)
             sync_views(conn, schemas.views())
-            yield cls(conn, None, None, None, lake=lake, keys=table_keys(migrations))
+            store = cls(conn, None, None, None, lake=lake, keys=table_keys(migrations))
+            store.edge_fragments = schemas.edges()
+            yield store
         finally:
             conn.close()
 
@@ -544,8 +549,7 @@ class LineageStore:
                     for upsert in records.history:
                         self._upsert(upsert)
                 self.mark_batch_ok()
-                conn.execute(_INDEX_DELETE)
-                conn.execute(_INDEX_INSERT)
+                self.index_batch(touched)
                 self._touch(run_id)
 
         self.atomic(write)
@@ -717,6 +721,20 @@ class LineageStore:
             # one of the rows silently, MERGE both)
             self._check_keys(table, set(columns), [key], stored=False)
             self.conn.execute(statement)
+
+    def index_batch(self, touched: Iterable[str]) -> None:
+        """Replace the walk index rows of the sources registered as `_batch_sources`, whose
+        rows are in the `touched` tables (in the caller's transaction)."""
+        self.conn.execute(_INDEX_DELETE)
+        if self.edge_fragments is None:
+            self.conn.execute(_INDEX_INSERT)
+            return
+        edges = edges_reading(self.edge_fragments, touched)
+        if edges is not None:
+            self.conn.execute(
+                f"INSERT INTO lineage_edge_index {edges} "  # noqa: S608
+                "WHERE source_key IN (SELECT source_key FROM _batch_sources)"
+            )
 
     def mark_batch_ok(self) -> None:
         """The `sources` rows of the sources registered as `_batch_sources`: status ok, their
