@@ -350,3 +350,57 @@ def test_readers_follow_the_store_url(tmp_path, lake_template, monkeypatch):
         store.replace_source(edges("b", [("y", "z")]))
     with open_published(config.published_path()) as conn:  # the path is ignored: the lake
         assert conn.execute("SELECT count(*) FROM downstream('table:x', 5)").fetchone() == (2,)
+
+
+def test_the_lake_keeps_its_data_files_on_s3(aws_env, postgres, monkeypatch):
+    """Data files on S3 (the emulator, in an account of its own): the writer's and the
+    reader's S3 access come from boto3's chain; a reader that names no data path finds the
+    catalog's and may read only there."""
+    from lineage_assets import aws
+
+    credentials = aws.client("sts").assume_role(
+        RoleArn="arn:aws:iam::210987654016:role/lake", RoleSessionName="lake"
+    )["Credentials"]
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", credentials["AccessKeyId"])
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", credentials["SecretAccessKey"])
+    monkeypatch.setenv("AWS_SESSION_TOKEN", credentials["SessionToken"])
+    s3 = aws.client("s3", "us-east-1")
+    s3.create_bucket(Bucket="lineage-lake-16")
+    location = lakes.LakeLocation(
+        postgres.conninfo(postgres.create_database("lake")), "s3://lineage-lake-16/store"
+    )
+    with LineageStore.open(lake=location) as store:
+        store.replace_source(edges("a", [(f"x{i}", "y") for i in range(1500)]))
+    listed = s3.list_objects_v2(Bucket="lineage-lake-16", Prefix="store/")
+    assert any(o["Key"].endswith(".parquet") for o in listed.get("Contents", []))
+    reader = StoreBackend("lake", Path("."), lakes.LakeLocation(location.catalog)).reader()
+    try:
+        assert reader.execute("SELECT count(*) FROM upstream('table:y', 2)").fetchone() == (1500,)
+        with pytest.raises(duckdb.Error, match="disabled by configuration"):
+            reader.execute("SELECT * FROM read_parquet('s3://elsewhere/x.parquet')")
+    finally:
+        reader.close()
+
+
+def test_a_staged_crawl_ingested_into_the_lake_equals_the_file_written_directly(
+    tmp_path, lake_template
+):
+    """The single writer on the lake is the ingest of staged batches: two nights of a crawl
+    staged and ingested into the lake give the tables the file store's own writes give."""
+    from lineage_assets.staging.apply import APPLIED
+    from lineage_assets.staging.ingest import ingest
+    from lineage_assets.staging.location import StagingLocation
+    from lineage_assets.staging.sink import StagingSink
+    from tests.test_staging_apply import contents, nightly, play
+
+    staging = StagingLocation.from_url(str(tmp_path / "staging"))
+    lake = lake_backend(lake_template, tmp_path)
+    with LineageStore.open(tmp_path / "direct.duckdb") as direct, lake.open() as staged:
+        for day in (1, 2):
+            play(direct, nightly(day))
+            with StagingSink(staging, "nightly", max_batch_operations=5) as sink:
+                play(sink, nightly(day))
+            report = ingest(staged, staging)
+            assert {applied.status for applied in report.applied} == {APPLIED}
+            assert contents(staged) == contents(direct)
+            assert ingest(staged, staging).applied == []  # nothing applied twice

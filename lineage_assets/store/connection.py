@@ -14,7 +14,6 @@ from lineage_assets import config
 from lineage_assets.store import lake as lakes
 from lineage_assets.store.errors import StoreError, StoreLockedError, StoreNotPublishedError
 from lineage_assets.store.lake import AsOf, LakeLocation
-from lineage_assets.store.sqltext import literal
 
 _LOCK_MESSAGE = "Could not set lock"
 
@@ -97,9 +96,7 @@ def connect_lake_reader(lake: LakeLocation, as_of: AsOf | None = None) -> duckdb
     the published copy: files only under the lake's data path, no other setting changeable."""
     conn = lakes.connect(lake, read_only=True, as_of=as_of)
     try:
-        ((data_path,),) = conn.execute(
-            f"SELECT data_path FROM ducklake_settings({literal(lakes.ALIAS)})"  # noqa: S608
-        ).fetchall()
+        data_path = lakes.data_path(conn)
         settings = {
             k: v
             for k, v in reader_config().items()

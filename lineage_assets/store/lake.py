@@ -168,8 +168,8 @@ def attach(
     default catalog; errors name the lake without credentials."""
     load_extension(conn, "postgres_scanner")
     load_extension(conn, "ducklake")
+    load_extension(conn, "httpfs")  # the catalog may name S3 data even when we do not
     if location.remote_data:
-        load_extension(conn, "httpfs")
         _s3_secret(conn)
     try:
         conn.execute(attach_statement(location, read_only=read_only, as_of=as_of))
@@ -182,6 +182,14 @@ def attach(
             ) from None
         raise StoreError(f"cannot attach the lake {location.public}: {message}") from None
     conn.execute(f"USE {quote(ALIAS)}")
+    if not location.remote_data and _REMOTE_DATA.match(data_path(conn)):
+        _s3_secret(conn)  # a reader that did not name the data path: the catalog's is on S3
+
+
+def data_path(conn: duckdb.DuckDBPyConnection) -> str:
+    """The data path the attached lake's catalog records."""
+    rows = conn.execute(f"SELECT data_path FROM ducklake_settings({literal(ALIAS)})").fetchall()  # noqa: S608
+    return str(rows[0][0]) if rows else ""
 
 
 def connect(
