@@ -15,7 +15,8 @@ import pytest
 from dagster_project.definitions import defs
 from lineage_assets import config
 
-EMPTY_ACCOUNT = "210987654321"  # a second account of the emulator: nothing was ever created in it
+EMPTY_ACCOUNT = "210987654390"  # an account of the emulator where nothing was ever created
+# (not 210987654321: that is the seeded organization's member account)
 
 
 def git_remote(root: Path, files: dict[str, str]) -> Path:
