@@ -116,6 +116,8 @@ def test_helm_values_set_the_limits_of_the_instance_file():
     queue = values["dagsterDaemon"]["runCoordinator"]["config"]["queuedRunCoordinator"]
     runs = instance["concurrency"]["runs"]
     assert queue["maxConcurrentRuns"] == runs["max_concurrent_runs"]
+    assert queue["dequeueUseThreads"] == instance["run_queue"]["dequeue_use_threads"]
+    assert queue["dequeueNumWorkers"] == instance["run_queue"]["dequeue_num_workers"]
     assert queue["tagConcurrencyLimits"] == runs["tag_concurrency_limits"]
     assert (
         values["postgresql"]["postgresqlScheme"]

@@ -9,8 +9,8 @@ import os
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+import dagster as dg
 import duckdb
 import pytest
 import yaml
@@ -32,11 +32,10 @@ from tests.support.deployment import (
 )
 from tests.support.postgres import INSTALL_HINT, PostgresServer, running_postgres, server_binaries
 
-if TYPE_CHECKING:
-    import dagster as dg
-
 PASSWORD = "deploy-test-Pa55"  # the server asks for it over TCP (scram-sha-256)
 REGIONS = "us-east-1,eu-west-1"
+# Staged crawl partitions: the seeded account in five regions (two hold its pipelines).
+FAN_OUT_REGIONS = ("us-east-1", "eu-west-1", "us-west-2", "ap-southeast-2", "eu-central-1")
 
 
 @pytest.fixture(scope="module")
@@ -66,9 +65,12 @@ def deployment(
         "LINEAGE_HOME": str(lineage_home),
         "LINEAGE_AWS_REGIONS": REGIONS,
         "LINEAGE_SQL_REPO": remote.url,
+        "LINEAGE_STAGING_URL": str(folder / "staging"),
     }
     env = deployment_environment(home, variables, server.endpoint_url, settings)
-    with running_daemon(home, env, variables) as running:
+    # The discovery sensor (running by default) would launch crawls of its own beside the
+    # runs these tests launch and count.
+    with running_daemon(home, env, variables, ("sagemaker_pipeline_discovery",)) as running:
         yield running
 
 
@@ -103,7 +105,7 @@ def test_the_instance_keeps_runs_events_schedules_and_pools_in_postgresql(migrat
         {
             "key": "dagster/partition/account",
             "value": {"applyLimitPerUniqueValue": True},
-            "limit": 2,
+            "limit": 4,
         }
     ]
     assert instance.get_concurrency_config().pool_config.default_pool_limit == 1
@@ -154,6 +156,73 @@ def test_the_nightly_job_runs_through_the_queue_on_postgresql(deployment, pg):
         ).fetchall()
     assert pipelines is not None and pipelines[0] >= 4
     assert crawl == [("succeeded", 0)]
+
+
+def most_at_once(runs: list[dg.DagsterRun], records: dict[str, dg.RunRecord]) -> int:
+    """The most runs that were executing at one instant (from their start and end times)."""
+    edges = sorted(
+        (time, step)
+        for run in runs
+        for time, step in ((records[run.run_id].start_time, 1), (records[run.run_id].end_time, -1))
+    )
+    running = most = 0
+    for _, step in edges:
+        running += step
+        most = max(most, running)
+    return most
+
+
+def test_crawls_fan_out_in_parallel_runs_and_one_ingest_fans_in(deployment, emulator):
+    """Five account x region crawl runs queued at once (a backfill of the staged crawl): the
+    coordinator runs four of the account's at a time (its per-account tag limit), they stage
+    without a writer, then one ingest run applies every batch."""
+    _, account = emulator
+    instance = deployment.instance
+    instance.add_dynamic_partitions("aws_accounts", [account.account_id])
+    instance.add_dynamic_partitions("aws_regions", list(FAN_OUT_REGIONS))
+    with deployment.queue_held():
+        crawls = deployment.backfill(
+            "staged_crawl_job", [f"{account.account_id}|{region}" for region in FAN_OUT_REGIONS]
+        )
+    assert len(crawls) == 5
+    runs = deployment.wait(crawls)
+    assert [run.status.value for run in runs] == ["SUCCESS"] * 5, deployment.log.read_text()[-4000:]
+    records = {
+        record.dagster_run.run_id: record
+        for record in instance.get_run_records(dg.RunsFilter(run_ids=crawls))
+    }
+    # four executed together; the fifth waited for a slot of the account
+    assert most_at_once(runs, records) == 4
+    staged = Path(deployment.env["LINEAGE_STAGING_URL"])
+    assert any(staged.rglob("*.parquet"))
+
+    (ingest,) = deployment.wait([deployment.launch("ingest_staged_job")])
+    assert ingest.status.value == "SUCCESS", deployment.log.read_text()[-4000:]
+    home = Path(deployment.env["LINEAGE_HOME"])
+    with duckdb.connect(str(config.published_path(home)), read_only=True) as con:
+        (crawl_run,) = con.execute(
+            "SELECT run_id FROM crawl_runs WHERE dagster_run_id = ?", [ingest.run_id]
+        ).fetchone()
+        applied = [
+            key
+            for (key,) in con.execute(
+                "SELECT source_key FROM sources WHERE last_run_id = ?", [crawl_run]
+            ).fetchall()
+        ]
+        pipelines = con.execute(
+            "SELECT p.region, p.pipeline_name, s.status FROM sagemaker_pipelines p "
+            "JOIN sources s USING (source_key)"
+        ).fetchall()
+    # every region's staged crawl was applied by this one ingest (a pipeline unchanged since
+    # an earlier crawl stages nothing new, its region's listing always does) ...
+    assert all(any(region in key for key in applied) for region in FAN_OUT_REGIONS), applied
+    # ... and the store holds every seeded pipeline, whole
+    assert {(region, name) for region, name, _ in pipelines} == {
+        (region, name) for name, region in account.pipelines.items()
+    }
+    assert {status for _, _, status in pipelines} == {"ok"}
+    # applied batches are deleted (LINEAGE_STAGING_KEEP_DAYS is 0)
+    assert not any(staged.rglob("*.parquet"))
 
 
 def test_compute_logs_land_in_the_bucket(pg, emulator, tmp_path, monkeypatch: pytest.MonkeyPatch):

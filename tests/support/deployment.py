@@ -15,7 +15,7 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -84,6 +84,7 @@ class Deployment:
     env: dict[str, str]
     instance: dg.DagsterInstance
     log: Path
+    daemon: subprocess.Popen[bytes] | None = None
 
     def dagster(self, *args: str) -> subprocess.CompletedProcess[str]:
         """Run the `dagster` command line against this instance, from the project's root."""
@@ -96,6 +97,36 @@ class Deployment:
             check=True,
         )
 
+    def start_daemon(self) -> None:
+        """`dagster-daemon run` in a session of its own (its code server and run workers too)."""
+        with self.log.open("a") as out:
+            self.daemon = subprocess.Popen(
+                [str(BIN / "dagster-daemon"), "run", "-w", "workspace.yaml"],
+                env=self.env, cwd=PROJECT, stdout=out, stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )  # fmt: skip
+
+    def stop_daemon(self) -> None:
+        """Stop the daemon and everything it started (no run may be in progress)."""
+        if self.daemon is not None:
+            stop_group(self.daemon)
+            self.daemon = None
+
+    @contextmanager
+    def queue_held(self) -> Iterator[None]:
+        """No daemon during the block: runs queued in it wait, and the restarted daemon's first
+        pass sees all of them (as a daemon does after a deploy, or a burst of launches)."""
+        import dagster as dg
+        from dagster._core.storage.dagster_run import IN_PROGRESS_RUN_STATUSES
+
+        in_progress = self.instance.get_runs(dg.RunsFilter(statuses=IN_PROGRESS_RUN_STATUSES))
+        assert not in_progress, "the daemon is stopped only between runs"
+        self.stop_daemon()
+        try:
+            yield
+        finally:
+            self.start_daemon()
+
     def launch(self, job: str, *, tags: Mapping[str, str] | None = None) -> str:
         """Queue a run of `job` the way an operator does (`dagster job launch`); its run id."""
         run_id = str(uuid.uuid4())
@@ -104,6 +135,19 @@ class Deployment:
             "--tags", json.dumps(dict(tags or {})),
         )  # fmt: skip
         return run_id
+
+    def backfill(self, job: str, partitions: list[str]) -> list[str]:
+        """Queue one run per partition at once (`dagster job backfill`, as from the UI's
+        partitions page; runs carry the partition's tags); their run ids."""
+        import dagster as dg
+
+        marker = str(uuid.uuid4())
+        self.dagster(
+            "job", "backfill", "-w", "workspace.yaml", "-j", job, "--noprompt",
+            "--partitions", ",".join(partitions), "--tags", json.dumps({"test/batch": marker}),
+        )  # fmt: skip
+        runs = self.instance.get_runs(dg.RunsFilter(tags={"test/batch": marker}))
+        return [run.run_id for run in runs]
 
     def wait(self, run_ids: list[str]) -> list[dg.DagsterRun]:
         """The runs once every one has finished (the daemon dequeues and launches them)."""
@@ -147,36 +191,31 @@ def deployment_environment(
 
 @contextmanager
 def running_daemon(
-    home: Path, env: dict[str, str], variables: Mapping[str, str]
+    home: Path,
+    env: dict[str, str],
+    variables: Mapping[str, str],
+    stopped_sensors: tuple[str, ...] = (),
 ) -> Iterator[Deployment]:
-    """`dagster instance migrate`, then `dagster-daemon run` until the block ends (its
-    process group, code server included, is stopped after)."""
-    log = home / "daemon.log"
-    subprocess.run(
-        [str(BIN / "dagster"), "instance", "migrate"],
-        env=env, cwd=PROJECT, capture_output=True, text=True, check=True,
-    )  # fmt: skip
-    with log.open("w") as out:
-        daemon = subprocess.Popen(
-            [str(BIN / "dagster-daemon"), "run", "-w", "workspace.yaml"],
-            env=env, cwd=PROJECT, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
-        )  # fmt: skip
-    try:
-        with load_instance(home, variables) as instance:
-            yield Deployment(home, env, instance, log)
-    finally:
-        stop_group(daemon)
+    """`dagster instance migrate`, the given sensors stopped (`dagster sensor stop`), then
+    `dagster-daemon run` until the block ends."""
+    with load_instance(home, variables) as instance:
+        deployment = Deployment(home, env, instance, home / "daemon.log")
+        deployment.dagster("instance", "migrate")
+        for sensor in stopped_sensors:
+            deployment.dagster("sensor", "stop", "-w", "workspace.yaml", sensor)
+        deployment.start_daemon()
+        try:
+            yield deployment
+        finally:
+            deployment.stop_daemon()
 
 
 def stop_group(process: subprocess.Popen[bytes]) -> None:
-    """Stop a process started in a session of its own, and everything it started there."""
-    for signum, grace in ((signal.SIGTERM, 60.0), (signal.SIGKILL, None)):
-        try:
-            os.killpg(process.pid, signum)
-        except ProcessLookupError:
-            break
-        try:
-            process.wait(grace)
-            break
-        except subprocess.TimeoutExpired:
-            continue
+    """Stop a process started in a session of its own, then whatever it started there and
+    left behind (a code server outlives its daemon by minutes after a SIGTERM)."""
+    with suppress(ProcessLookupError, subprocess.TimeoutExpired):
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(60)
+    with suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
