@@ -157,7 +157,8 @@ class _Fetched:
 
 def in_order(work: Callable[[T], R], items: Iterable[T], workers: int) -> Iterator[R]:
     """`work` over `items` by at most `workers` threads, results yielded in the items' order;
-    at most two results per worker wait to be taken, so memory stays bounded."""
+    at most four results per worker wait to be taken (workers go on while the
+    caller writes), so memory stays bounded."""
     if workers <= 1:
         yield from map(work, items)
         return
@@ -165,7 +166,7 @@ def in_order(work: Callable[[T], R], items: Iterable[T], workers: int) -> Iterat
         waiting: deque[Future[R]] = deque()
         for item in items:
             waiting.append(pool.submit(work, item))
-            if len(waiting) >= 2 * workers:
+            if len(waiting) >= 4 * workers:
                 yield waiting.popleft().result()
         while waiting:
             yield waiting.popleft().result()
