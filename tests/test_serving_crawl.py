@@ -268,6 +268,7 @@ def test_an_unchanged_region_is_only_listed(
     assert sorted(calls) == [
         "list_endpoint_configs",
         "list_endpoints",
+        "list_inference_components",
         "list_models",
         "list_monitoring_schedules",
         "list_transform_jobs",

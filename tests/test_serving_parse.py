@@ -190,3 +190,28 @@ def test_hostile_answers_are_dropped_or_bounded() -> None:
         {},
     )
     assert config.rows["serving_variants"] == []
+
+
+def test_an_inference_component_hosts_a_model_on_an_endpoint() -> None:
+    resource = parse.inference_component(
+        PLACE,
+        {
+            "InferenceComponentName": "ic-1",
+            "InferenceComponentArn": f"{PREFIX}:inference-component/ic-1",
+            "EndpointName": "E",
+            "EndpointArn": f"{PREFIX}:endpoint/e",
+        },
+        {
+            "VariantName": "AllTraffic",
+            "Specification": {"ModelName": "Llm", "Container": {"ArtifactUrl": "s3://m/llm/"}},
+            "InferenceComponentStatus": "InService",
+        },
+        {},
+    )
+    (row,) = resource.rows["serving_inference_components"]
+    assert (row.endpoint_arn, row.model_arn, row.artifact_url, row.status) == (
+        f"{PREFIX}:endpoint/e",
+        f"{PREFIX}:model/llm",
+        "s3://m/llm/",
+        "InService",
+    )

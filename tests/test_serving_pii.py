@@ -153,6 +153,29 @@ def test_an_endpoint_serving_a_model_trained_on_pii_and_its_capture(
     )
 
 
+def test_a_model_hosted_as_an_inference_component_is_served(store: LineageStore) -> None:
+    serving(store)
+    endpoint_arn = f"{PREFIX}:endpoint/llm-live"
+    hosted = parse.inference_component(
+        Place(ACCOUNT, REGION),
+        {
+            "InferenceComponentName": "churn-ic",
+            "InferenceComponentArn": f"{PREFIX}:inference-component/churn-ic",
+            "EndpointName": "llm-live",
+            "EndpointArn": endpoint_arn,
+        },
+        {"Specification": {"ModelName": "churn-model"}},
+        {"churn-model": MODEL},
+    )
+    store.replace_source(hosted.records())
+    build_graph(store)
+    (path,) = store.conn.execute(
+        "SELECT path FROM pii_exposure WHERE exposure = 'served_by' AND node = ?",
+        [f"endpoint:{endpoint_arn}"],
+    ).fetchone()
+    assert path[-3:] == [f"model_package:{PACKAGE}", f"model:{MODEL}", f"endpoint:{endpoint_arn}"]
+
+
 def test_no_capture_no_pii_no_exposure(store: LineageStore) -> None:
     store.replace_source(dataset("s3://fs/offline/123/data", {"email_hash": "string"}, {}))
     store.replace_source(

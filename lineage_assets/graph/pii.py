@@ -38,6 +38,7 @@ TRAINED_KINDS = {"model_data": "model_package", "model_artifact": "model"}
 FROM_PACKAGE = "model_from_package"
 VARIANTS = ("variant", "shadow_variant")
 DEPLOYED = "deployed_as"
+HOSTED = "inference_component"  # a model hosted on an endpoint directly
 CAPTURE = "capture"
 
 
@@ -273,11 +274,15 @@ def _served(
             models[model] = (*path, model)
         for model, model_path in models.items():
             configs = set().union(*(out[kind].get(model, set()) for kind in VARIANTS))
-            for config in sorted(configs):
-                for endpoint in sorted(out[DEPLOYED].get(config, ())):
-                    served = (*model_path, config, endpoint)
-                    add(Exposure(endpoint, "endpoint", "served_by", classes, via, served))
-                    for prefix in sorted(out[CAPTURE].get(endpoint, ())):
-                        add(Exposure(prefix, "dataset", "captures", classes, via,
-                                     (*served, prefix)))  # fmt: skip
+            routes = [
+                ((*model_path, c), e)
+                for c in sorted(configs)
+                for e in sorted(out[DEPLOYED].get(c, ()))
+            ]
+            routes += [(model_path, e) for e in sorted(out[HOSTED].get(model, ()))]
+            for route, endpoint in routes:
+                served = (*route, endpoint)
+                add(Exposure(endpoint, "endpoint", "served_by", classes, via, served))
+                for prefix in sorted(out[CAPTURE].get(endpoint, ())):
+                    add(Exposure(prefix, "dataset", "captures", classes, via, (*served, prefix)))
     return sorted(found.values(), key=lambda e: (e.node_kind, e.node, e.exposure, e.via_node))

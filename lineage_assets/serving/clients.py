@@ -38,6 +38,10 @@ class ServingClient(Protocol):
         """DescribeTransformJob."""
         ...
 
+    def describe_inference_component(self, **parameters: Any) -> Answer:
+        """DescribeInferenceComponent."""
+        ...
+
     def list_tags(self, **parameters: Any) -> Answer:
         """ListTags (one page: a pipeline's job carries its two tags on the first)."""
         ...

@@ -265,6 +265,10 @@ def crawl_serving(
         skip=lambda s: s["TransformJobArn"] in run.state.pipeline_jobs,
         remove_unlisted=False,  # jobs older than the window stay as they were
     )
+    crawled(
+        ResourceKind.INFERENCE_COMPONENT,
+        lambda s: fetch.describe_inference_component(sm, place, s, models),
+    )
     run.flush()
     if capture_posture:
         buckets = capture_buckets(run, endpoints)

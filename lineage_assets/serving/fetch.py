@@ -41,6 +41,12 @@ LISTINGS: dict[ResourceKind, tuple[str, str, str, str]] = {
         "TransformJobName",
         "TransformJobArn",
     ),
+    ResourceKind.INFERENCE_COMPONENT: (
+        "list_inference_components",
+        "InferenceComponents",
+        "InferenceComponentName",
+        "InferenceComponentArn",
+    ),
 }
 
 # A named monitoring job definition, by MonitoringType: (operation, its name parameter).
@@ -160,3 +166,12 @@ def describe_transform_job(
     name = summary["TransformJobName"]
     answer = {} if ran_by else _answer(sagemaker.describe_transform_job(TransformJobName=name))
     return parse.transform_job(place, summary, answer, models, ran_by)
+
+
+def describe_inference_component(
+    sagemaker: ServingClient, place: Place, summary: Mapping[str, Any], models: Mapping[str, str]
+) -> Resource:
+    """DescribeInferenceComponent → the component's row (the model it hosts on an endpoint)."""
+    name = summary["InferenceComponentName"]
+    answer = _answer(sagemaker.describe_inference_component(InferenceComponentName=name))
+    return parse.inference_component(place, summary, answer, models)

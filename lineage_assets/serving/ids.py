@@ -14,6 +14,7 @@ class ResourceKind(StrEnum):
     ENDPOINT = "sagemaker_endpoint"
     MONITORING_SCHEDULE = "sagemaker_monitoring_schedule"
     TRANSFORM_JOB = "sagemaker_transform_job"
+    INFERENCE_COMPONENT = "sagemaker_inference_component"
 
 
 LISTING_KIND = "sagemaker_serving_listing"

@@ -13,6 +13,7 @@ from lineage_assets.serving.records import (
     ConfigRow,
     ContainerRow,
     EndpointRow,
+    InferenceComponentRow,
     ModelRow,
     MonitoringIoRow,
     Place,
@@ -340,3 +341,29 @@ def transform_job(
     )  # fmt: skip
     rows: dict[str, list[object]] = {"serving_transform_jobs": [row]}
     return Resource(ResourceKind.TRANSFORM_JOB, place, name, arn, fingerprint(summary), rows)
+
+
+def inference_component(
+    place: Place, summary: Mapping[str, Any], answer: Mapping[str, Any], models: Mapping[str, str]
+) -> Resource:
+    """A described inference component: the endpoint (and variant) it runs on and the model it
+    hosts (Specification.ModelName), or the artefact it hosts without one."""
+    name = str(answer.get("InferenceComponentName") or summary["InferenceComponentName"])
+    arn = text(answer.get("InferenceComponentArn")) or str(summary["InferenceComponentArn"])
+    key = resource_key(ResourceKind.INFERENCE_COMPONENT, place.account_id, place.region, name)
+    specification = mapping(answer.get("Specification"))
+    model_name = text(specification.get("ModelName"))
+    model_arn = None
+    if model_name:
+        model_arn = models.get(model_name) or derived_arn(arn, "model", model_name)
+    endpoint_arn = text(answer.get("EndpointArn")) or text(summary.get("EndpointArn"))
+    row = InferenceComponentRow(
+        key, place.account_id, place.region, name, arn,
+        text(answer.get("EndpointName")) or text(summary.get("EndpointName")), endpoint_arn,
+        text(answer.get("VariantName")), model_name, model_arn,
+        text(mapping(specification.get("Container")).get("ArtifactUrl")),
+        text(answer.get("InferenceComponentStatus")), moment(answer.get("CreationTime")),
+        moment(answer.get("LastModifiedTime")),
+    )  # fmt: skip
+    rows: dict[str, list[object]] = {"serving_inference_components": [row]}
+    return Resource(ResourceKind.INFERENCE_COMPONENT, place, name, arn, fingerprint(summary), rows)

@@ -179,6 +179,27 @@ class TransformJobRow:
 
 
 @dataclass(frozen=True)
+class InferenceComponentRow:
+    """A model hosted on an endpoint as an inference component (`serving_inference_components`),
+    or an artefact hosted without a model (`artifact_url`)."""
+
+    source_key: str
+    account_id: str
+    region: str
+    component_name: str
+    component_arn: str
+    endpoint_name: str | None
+    endpoint_arn: str | None
+    variant_name: str | None
+    model_name: str | None
+    model_arn: str | None
+    artifact_url: str | None
+    status: str | None
+    created_at: datetime | None
+    last_modified_at: datetime | None
+
+
+@dataclass(frozen=True)
 class Resource:
     """One described resource, ready to write: its kind, name, ARN, fingerprint and rows."""
 

@@ -129,8 +129,29 @@ CREATE TABLE serving_transform_jobs (
 );
 """
 
+# Models hosted on an endpoint as inference components (variants then name no model).
+INFERENCE_COMPONENTS = """
+CREATE TABLE serving_inference_components (
+    source_key       VARCHAR NOT NULL,
+    account_id       VARCHAR NOT NULL,
+    region           VARCHAR NOT NULL,
+    component_name   VARCHAR NOT NULL,
+    component_arn    VARCHAR NOT NULL,
+    endpoint_name    VARCHAR,
+    endpoint_arn     VARCHAR,
+    variant_name     VARCHAR,
+    model_name       VARCHAR,
+    model_arn        VARCHAR,
+    artifact_url     VARCHAR,
+    status           VARCHAR,
+    created_at       TIMESTAMPTZ,
+    last_modified_at TIMESTAMPTZ
+);
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(160, "serving: models, endpoint configs, endpoints, monitoring, transform", SERVING),
+    Migration(161, "serving: inference components", INFERENCE_COMPONENTS),
 )
 
 _DECLARED = Provenance.DECLARED.value
@@ -154,6 +175,7 @@ EDGE_MONITORS = "monitor_read"
 EDGE_BASELINE = "baseline"
 EDGE_REPORTS = "monitor_report"
 EDGE_TRANSFORM_MODEL = "transform_model"
+EDGE_INFERENCE_COMPONENT = "inference_component"
 
 # Transform jobs a pipeline ran keep a row (so they are not described again) but no edges:
 # the pipeline crawl states those.
@@ -239,6 +261,13 @@ EDGES: tuple[str, ...] = (
            '{EDGE_TRANSFORM_MODEL}', '{_OBSERVED}', t.source_key,
            'ModelName of ' || t.job_name, NULL, NULL
     FROM serving_transform_jobs t WHERE t.model_arn IS NOT NULL AND {_OUTSIDE_PIPELINES}
+    """,
+    f"""
+    SELECT {_MODEL.format("i.model_arn")}, {_ENDPOINT.format("i.endpoint_arn")},
+           '{EDGE_INFERENCE_COMPONENT}', '{_DECLARED}', i.source_key,
+           'inference component ' || i.component_name, NULL, NULL
+    FROM serving_inference_components i
+    WHERE i.model_arn IS NOT NULL AND i.endpoint_arn IS NOT NULL
     """,
 )
 

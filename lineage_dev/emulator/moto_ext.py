@@ -25,6 +25,7 @@ ACCOUNT_ID = "123456789012"
 STEPS_ATTRIBUTE = "lineage_execution_steps"
 FEATURE_GROUP_EXTRAS_ATTRIBUTE = "lineage_describe_extras"
 MONITORING_ATTRIBUTE = "lineage_monitoring_schedules"
+COMPONENTS_ATTRIBUTE = "lineage_inference_components"
 
 # Operations moto 5.2.5 lacks (added) and moto methods whose answers are completed (replaced).
 ADDED_OPERATIONS = (
@@ -34,6 +35,8 @@ ADDED_OPERATIONS = (
     "create_monitoring_schedule",
     "describe_monitoring_schedule",
     "list_monitoring_schedules",
+    "list_inference_components",
+    "describe_inference_component",
 )
 REPLACED_OPERATIONS = (
     "describe_pipeline_execution",
@@ -283,6 +286,42 @@ def list_monitoring_schedules(self: SageMakerResponse) -> ActionResult:
     return _paged_result("MonitoringScheduleSummaries", summaries, self, default=10)
 
 
+def _components(backend: SageMakerModelBackend) -> dict[str, dict[str, Any]]:
+    """The backend's inference components by name (moto 5.2.5 has none; none are seeded)."""
+    components: dict[str, dict[str, Any]] = getattr(backend, COMPONENTS_ATTRIBUTE, {})
+    return components
+
+
+def list_inference_components(self: SageMakerResponse) -> ActionResult:
+    """ListInferenceComponents: summaries of the kept components, newest first."""
+    fields = (
+        "InferenceComponentName",
+        "InferenceComponentArn",
+        "EndpointName",
+        "EndpointArn",
+        "VariantName",
+        "InferenceComponentStatus",
+        "CreationTime",
+        "LastModifiedTime",
+    )
+    components = sorted(
+        _components(self.sagemaker_backend).values(),
+        key=lambda c: c["CreationTime"],
+        reverse=_newest_first(self),
+    )
+    summaries = [{f: c[f] for f in fields if f in c} for c in components]
+    return _paged_result("InferenceComponents", summaries, self, default=10)
+
+
+def describe_inference_component(self: SageMakerResponse) -> ActionResult:
+    """DescribeInferenceComponent, ResourceNotFound when unknown."""
+    name = self._get_param("InferenceComponentName")
+    component = _components(self.sagemaker_backend).get(name)
+    if component is None:
+        raise ResourceNotFound(f"Inference component {name} does not exist.")
+    return ActionResult(dict(component))
+
+
 _OPERATIONS: Mapping[str, Callable[[SageMakerResponse], ActionResult]] = {
     "list_pipeline_execution_steps": list_pipeline_execution_steps,
     "list_feature_groups": list_feature_groups,
@@ -294,6 +333,8 @@ _OPERATIONS: Mapping[str, Callable[[SageMakerResponse], ActionResult]] = {
     "create_monitoring_schedule": create_monitoring_schedule,
     "describe_monitoring_schedule": describe_monitoring_schedule,
     "list_monitoring_schedules": list_monitoring_schedules,
+    "list_inference_components": list_inference_components,
+    "describe_inference_component": describe_inference_component,
 }
 
 
