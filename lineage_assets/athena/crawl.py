@@ -5,10 +5,12 @@ error row naming it; the rest lands."""
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from itertools import islice
 
 import duckdb
 
@@ -31,8 +33,9 @@ from lineage_assets.glue import views as glue_views
 from lineage_assets.store.records import SourceRecords
 from lineage_assets.store.sink import RecordSink
 
-WRITE_BATCH = 500  # executions per replace_sources call
+WRITE_BATCH = 2_000  # executions per replace_sources call (each call has a fixed cost)
 DEFAULT_WORKERS = 8  # accounts and regions listed at once
+AHEAD = 2  # workgroups of one region listed ahead of the one being written
 SUCCEEDED = "SUCCEEDED"
 
 
@@ -115,30 +118,42 @@ def fetch_region(
     except AWS_ERRORS as error:
         fetched.error = error
         return fetched
-    since = moment - timedelta(days=settings.days)
-    for workgroup in workgroups:
-        stored = state.workgroups.get(workgroup.name)
-        seen = set(state.seen.get(workgroup.name, ()))
-        if stored is not None and stored.newest_execution_id:
-            seen.add(stored.newest_execution_id)
-        # After a bounded crawl, list past what is stored down to where the gap ends.
-        catch_up = stored.catch_up_until if stored else None
-        item = WorkgroupFetch(workgroup, since, catch_up)
-        try:
-            item.listing = list_new(
-                athena,
-                workgroup.name,
-                known=set() if catch_up else seen,
-                skip=frozenset(seen) if catch_up else frozenset(),
-                since=since,
-                seen_until=catch_up or (stored.newest_submitted_at if stored else None),
-                limit=settings.max_executions,
-                pending=stored.pending_ids if stored else (),
-            )
-        except AWS_ERRORS as error:
-            item.error = error
-        fetched.workgroups.append(item)
+    fetched.workgroups = [
+        fetch_workgroup(athena, workgroup, state, settings, moment) for workgroup in workgroups
+    ]
     return fetched
+
+
+def fetch_workgroup(
+    athena: AthenaClient,
+    workgroup: Workgroup,
+    state: RegionState,
+    settings: AthenaSettings,
+    moment: datetime,
+) -> WorkgroupFetch:
+    """One workgroup's new executions (AWS calls only; safe on a worker thread)."""
+    since = moment - timedelta(days=settings.days)
+    stored = state.workgroups.get(workgroup.name)
+    seen = set(state.seen.get(workgroup.name, ()))
+    if stored is not None and stored.newest_execution_id:
+        seen.add(stored.newest_execution_id)
+    # After a bounded crawl, list past what is stored down to where the gap ends.
+    catch_up = stored.catch_up_until if stored else None
+    item = WorkgroupFetch(workgroup, since, catch_up)
+    try:
+        item.listing = list_new(
+            athena,
+            workgroup.name,
+            known=set() if catch_up else seen,
+            skip=frozenset(seen) if catch_up else frozenset(),
+            since=since,
+            seen_until=catch_up or (stored.newest_submitted_at if stored else None),
+            limit=settings.max_executions,
+            pending=stored.pending_ids if stored else (),
+        )
+    except AWS_ERRORS as error:
+        item.error = error
+    return item
 
 
 def write_region(
@@ -158,45 +173,62 @@ def write_region(
         return report
     cache = LineageCache(settings.max_query_bytes, schema=state.schema)
     for item in fetched.workgroups:
-        report.workgroups += 1
-        workgroup, listing = item.workgroup, item.listing
-        key = workgroup_key(account_id, region, workgroup.name)
-        if listing is None:
-            error = item.error or RuntimeError("no listing")
-            report.errors.append(_fail(sink, key, WORKGROUP_KIND, error, run_id))
-            continue
-        stored = state.workgroups.get(workgroup.name)
-        pending = _write_executions(sink, account_id, region, listing, cache, report, run_id)
-        gap_end = None
-        if listing.stopped == "bound":
-            gap_end = (
-                item.catch_up or (stored.newest_submitted_at if stored else None) or item.since
-            )
-            message = (
-                f"listing stopped after {settings.max_executions} new executions; the older "
-                "ones are read by the next crawls"
-            )
-            sink.log_error(key, WORKGROUP_KIND, message, run_id=run_id, error_type="Bound")
-            report.errors.append(f"{key}: {message}")
-        newest = listing.executions[0] if listing.executions else None
-        workgroup_state = WorkgroupState(
-            account_id=account_id,
-            region=region,
-            workgroup=workgroup.name,
-            state=workgroup.state,
-            engine_version=workgroup.engine_version,
-            newest_execution_id=listing.newest_id
-            or (stored.newest_execution_id if stored else None),
-            newest_submitted_at=_newest_time(newest, stored),
-            pending_ids=tuple(pending),
-            listed=len(listing.executions),
-            stopped=listing.stopped,
-            catch_up_until=gap_end,
-            crawled_at=moment,
-        )
-        sink.replace_source(workgroup_state.records(), run_id)
+        _write_workgroup(sink, account_id, region, item, state, settings, moment, cache, report,
+                         run_id)  # fmt: skip
     report.parsed = cache.parsed
     return report
+
+
+def _write_workgroup(
+    sink: RecordSink,
+    account_id: str,
+    region: str,
+    item: WorkgroupFetch,
+    state: RegionState,
+    settings: AthenaSettings,
+    moment: datetime,
+    cache: LineageCache,
+    report: AthenaReport,
+    run_id: str | None,
+) -> None:
+    """Parse and write one workgroup's executions, then its state in the same last batch."""
+    report.workgroups += 1
+    workgroup, listing = item.workgroup, item.listing
+    key = workgroup_key(account_id, region, workgroup.name)
+    if listing is None:
+        error = item.error or RuntimeError("no listing")
+        report.errors.append(_fail(sink, key, WORKGROUP_KIND, error, run_id))
+        return
+    stored = state.workgroups.get(workgroup.name)
+    pending, batch = _write_executions(sink, account_id, region, listing, cache, report, run_id)
+    gap_end = None
+    if listing.stopped == "bound":
+        gap_end = item.catch_up or (stored.newest_submitted_at if stored else None) or item.since
+        message = (
+            f"listing stopped after {settings.max_executions} new executions; the older "
+            "ones are read by the next crawls"
+        )
+        sink.log_error(key, WORKGROUP_KIND, message, run_id=run_id, error_type="Bound")
+        report.errors.append(f"{key}: {message}")
+    newest = listing.executions[0] if listing.executions else None
+    workgroup_state = WorkgroupState(
+        account_id=account_id,
+        region=region,
+        workgroup=workgroup.name,
+        state=workgroup.state,
+        engine_version=workgroup.engine_version,
+        newest_execution_id=listing.newest_id or (stored.newest_execution_id if stored else None),
+        newest_submitted_at=_newest_time(newest, stored),
+        pending_ids=tuple(pending),
+        listed=len(listing.executions),
+        stopped=listing.stopped,
+        catch_up_until=gap_end,
+        crawled_at=moment,
+    )
+    # The last executions and the state land together: a state never runs ahead of them.
+    executions = len(batch)
+    batch.append(workgroup_state.records())
+    report.written += min(executions, _flush(sink, batch, run_id, report))
 
 
 def crawl_region(
@@ -214,8 +246,31 @@ def crawl_region(
     settings = settings or AthenaSettings()
     moment = now or datetime.now(UTC)
     state = read_state(reads, account_id, region)
-    fetched = fetch_region(client_factory, account_id, region, state, settings, moment)
-    return write_region(sink, fetched, state, settings, moment, run_id)
+    try:
+        athena: AthenaClient = client_factory("athena", region)
+        workgroups = list_workgroups(athena)
+    except AWS_ERRORS as error:
+        failed = RegionFetch(account_id, region, error=error)
+        return write_region(sink, failed, state, settings, moment, run_id)
+    report = AthenaReport()
+    cache = LineageCache(settings.max_query_bytes, schema=state.schema)
+    # The next workgroups are listed on worker threads while this one parses and writes;
+    # at most AHEAD listings wait in memory.
+    with ThreadPoolExecutor(max_workers=AHEAD) as pool:
+        waiting: deque[Future[WorkgroupFetch]] = deque()
+        queue = iter(workgroups)
+        for workgroup in islice(queue, AHEAD):
+            waiting.append(pool.submit(fetch_workgroup, athena, workgroup, state, settings, moment))
+        while waiting:
+            item = waiting.popleft().result()
+            for workgroup in islice(queue, 1):
+                waiting.append(
+                    pool.submit(fetch_workgroup, athena, workgroup, state, settings, moment)
+                )
+            _write_workgroup(sink, account_id, region, item, state, settings, moment, cache,
+                             report, run_id)  # fmt: skip
+    report.parsed = cache.parsed
+    return report
 
 
 @dataclass(frozen=True)
@@ -284,9 +339,9 @@ def _write_executions(
     cache: LineageCache,
     report: AthenaReport,
     run_id: str | None,
-) -> list[str]:
-    """Write the successful executions (new and re-read), log the ones AWS or the engine
-    could not read; returns the ids still running."""
+) -> tuple[list[str], list[SourceRecords]]:
+    """Write the successful executions (new and re-read) in batches, log the ones AWS or the
+    engine could not read; returns the ids still running and the last, unwritten batch."""
     # Listed but not described (AWS answers a just-listed id later): read again next crawl,
     # once; an id a re-read cannot describe either is dropped, so none is retried for ever.
     pending: list[str] = list(listing.retry)
@@ -319,8 +374,7 @@ def _write_executions(
         batch.append(records)
         if len(batch) >= WRITE_BATCH:
             report.written += _flush(sink, batch, run_id, report)
-    report.written += _flush(sink, batch, run_id, report)
-    return pending
+    return pending, batch
 
 
 def _flush(
