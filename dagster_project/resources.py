@@ -138,6 +138,13 @@ class LineageStoreResource(EnvironmentSettings):
         return Path(setting(self.lineage_home, "LINEAGE_HOME")).expanduser().resolve()
 
     @property
+    def location(self) -> str:
+        """Where the configured store is (the lake's URL without credentials, or the file)."""
+        from lineage_assets.store.configured import describe
+
+        return describe(self.home)
+
+    @property
     def on_lake(self) -> bool:
         """Whether the configured store is DuckLake (`LINEAGE_STORE_URL`), read now."""
         from lineage_assets.store import lake

@@ -10,6 +10,7 @@ import types
 from datetime import UTC, datetime
 from pathlib import Path
 
+import dagster as dg
 import duckdb
 import pytest
 
@@ -404,3 +405,38 @@ def test_a_staged_crawl_ingested_into_the_lake_equals_the_file_written_directly(
             assert {applied.status for applied in report.applied} == {APPLIED}
             assert contents(staged) == contents(direct)
             assert ingest(staged, staging).applied == []  # nothing applied twice
+
+
+def test_the_lineage_job_runs_on_the_lake(aws_env, tmp_path, lake_template, monkeypatch):
+    """The whole nightly job against the emulator with the store on DuckLake: every asset
+    writes through the lake, the health asset names the lake (no published copy) and readers
+    attached read-only see the crawl."""
+    from dagster_project.definitions import defs
+    from lineage_dev.demo_repo import build_demo_remote
+
+    lake = lake_backend(lake_template, tmp_path)
+    for name, value in lake.environment().items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("LINEAGE_AWS_REGIONS", "us-east-1")
+    project = Path(__file__).resolve().parents[1]
+    monkeypatch.setenv(
+        "LINEAGE_SQL_REPO", build_demo_remote(project / "sql_repo", tmp_path / "sql.git").url
+    )
+    with dg.instance_for_test() as instance:
+        result = defs().resolve_job_def("lineage_job").execute_in_process(instance=instance)
+    assert result.success
+    health = next(
+        m for m in result.asset_materializations_for_node("lineage_store_health")
+    ).metadata
+    assert "published_copy" not in health and "ducklake:postgres:" in health["store"].value
+    assert not (tmp_path / "lineage.duckdb").exists()
+    reader = lake.reader()
+    try:
+        assert reader.execute("SELECT count(*) FROM sql_files").fetchone()[0] > 0
+        assert reader.execute("SELECT count(*) FROM sagemaker_pipelines").fetchone()[0] > 0
+        (start,) = reader.execute(
+            "SELECT source_node FROM lineage_edge_index GROUP BY 1 ORDER BY count(*) DESC LIMIT 1"
+        ).fetchone()
+        assert reader.execute("SELECT count(*) FROM downstream(?, 5)", [start]).fetchone()[0] > 0
+    finally:
+        reader.close()

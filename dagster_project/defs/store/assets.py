@@ -91,6 +91,10 @@ def lineage_store_health(
             "dagster/row_count": sum(counts.values()),
             "stale_sources": len(stale),
             "crawl_run": dg.MetadataValue.md(summary_markdown(run, stale)),
-            "published_copy": dg.MetadataValue.path(str(published)),
+            **(
+                {"published_copy": dg.MetadataValue.path(str(published))}
+                if published is not None
+                else {"store": dg.MetadataValue.text(lineage_store.location)}  # the lake
+            ),
         }
     )
