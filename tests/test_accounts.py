@@ -256,7 +256,8 @@ def test_one_account_opens_by_id_when_configured_and_refuses_otherwise(organizat
     member = open_account(settings, MEMBERS[0], "eu-west-1", source=organization)
     assert member.assumed and member.account_id == MEMBERS[0]
     assert member.client("sts", "eu-west-1").get_caller_identity()["Account"] == MEMBERS[0]
-    with pytest.raises(AccountUnavailable, match=f"aws_account:{MEMBERS[2]}: not among"):
+    not_configured = f"aws_account:{MEMBERS[2]}: NotConfigured: not among"
+    with pytest.raises(AccountUnavailable, match=not_configured):
         open_account(settings, MEMBERS[2], "eu-west-1", source=organization)
     with (
         faults.injected(denied_accounts=[MEMBERS[1]]),
@@ -279,3 +280,26 @@ def test_one_account_opens_by_id_when_configured_and_refuses_otherwise(organizat
 def test_a_failed_region_probe_says_why(code, meaning):
     error = ClientError({"Error": {"Code": code, "Message": "m"}}, "GetCallerIdentity")
     assert region_problem(error).startswith(meaning)
+
+
+def test_a_chained_role_asked_for_more_than_an_hour_is_assumed_for_an_hour(organization):
+    # The crawler's own credentials are an assumed role here, so STS grants at most an hour
+    # (the emulator enforces it when told to; moto itself never does).
+    settings = AccountSettings(
+        mode=AccountsMode.EXPLICIT, account_ids=(MEMBERS[0],), duration_s=4 * 3600
+    )
+    with faults.injected(chained=True):
+        estate = open_estate(settings, REGIONS[:1], source=organization, max_attempts=1)
+        member = estate.of_account(MEMBERS[0])
+        assert estate.problems == [] and member is not None
+        credentials = member.credentials
+        assert credentials is not None
+        left = credentials._expiry_time - datetime.now(UTC)
+        assert timedelta(minutes=50) < left <= timedelta(hours=1)
+        # Refreshes ask for the hour straight away.
+        credentials._expiry_time = datetime.now(UTC) - timedelta(seconds=1)
+        names = [b["Name"] for b in member.client("s3", REGIONS[0]).list_buckets()["Buckets"]]
+        assert names == [f"member-bucket-{MEMBERS[0]}"]
+    with faults.injected(chained=True):
+        short = AccountSettings(mode=AccountsMode.EXPLICIT, account_ids=(MEMBERS[0],))
+        assert open_estate(short, REGIONS[:1], source=organization).problems == []

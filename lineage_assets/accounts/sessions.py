@@ -10,13 +10,15 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from lineage_assets.aws import client_config
+from lineage_assets.aws import client_config, error_code
 
 if TYPE_CHECKING:
     from botocore.credentials import Credentials
     from botocore.session import Session
 
 ASSUME_ROLE_METHOD = "assume-role"
+# The longest session STS grants a role assumed with assumed-role credentials (role chaining).
+CHAINED_MAX_S = 3600
 # botocore sessions are not thread-safe: a session's clients are created under its lock
 # (rarely: one per account, service and region, and one STS client per refresh).
 _LOCKS: weakref.WeakKeyDictionary[Session, threading.Lock] = weakref.WeakKeyDictionary()
@@ -69,6 +71,7 @@ def assumed_credentials(
     credentials (read afresh at every refresh, so a refreshing source works too) through the
     regional STS endpoint of `sts_region`. Nothing is called until they are first used."""
     from botocore.credentials import AssumeRoleCredentialFetcher, DeferredRefreshableCredentials
+    from botocore.exceptions import ClientError
 
     source_credentials = source.get_credentials()
     if source_credentials is None:
@@ -86,13 +89,35 @@ def assumed_credentials(
                 service, region_name=sts_region, config=client_config(max_attempts=3), **keys
             )
 
-    fetcher = AssumeRoleCredentialFetcher(
-        sts_client, source_credentials, arn, extra_args=extra, cache=_NoCache()
-    )
+    def fetcher(duration: int) -> AssumeRoleCredentialFetcher:
+        """botocore's assume-role fetcher asking for `duration` seconds."""
+        arguments = {**extra, "DurationSeconds": duration}
+        return AssumeRoleCredentialFetcher(
+            sts_client, source_credentials, arn, extra_args=arguments, cache=_NoCache()
+        )
+
+    fetchers = [fetcher(duration_s)]
+
+    def fetch() -> dict[str, Any]:
+        """Assume the role; a chained role granted at most an hour is asked again for that
+        (and for that from then on)."""
+        try:
+            return fetchers[-1].fetch_credentials()
+        except ClientError as error:
+            if not refused_for_chaining(error) or duration_s <= CHAINED_MAX_S:
+                raise
+            fetchers.append(fetcher(CHAINED_MAX_S))
+            return fetchers[-1].fetch_credentials()
+
     options: dict[str, Any] = {} if time_fetcher is None else {"time_fetcher": time_fetcher}
-    return DeferredRefreshableCredentials(
-        refresh_using=fetcher.fetch_credentials, method=ASSUME_ROLE_METHOD, **options
-    )
+    return DeferredRefreshableCredentials(refresh_using=fetch, method=ASSUME_ROLE_METHOD, **options)
+
+
+def refused_for_chaining(error: BaseException) -> bool:
+    """Whether STS refused the duration because the source credentials are themselves an
+    assumed role (role chaining is limited to one hour)."""
+    codes = ("ValidationError", "ValidationException")  # STS says ValidationError
+    return error_code(error) in codes and "chaining" in str(error)
 
 
 def session_with(credentials: Credentials, like: Session | None = None) -> Session:

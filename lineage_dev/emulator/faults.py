@@ -31,6 +31,9 @@ class Faults:
 
     denied_accounts: set[str] = field(default_factory=set)
     throttled: set[str] = field(default_factory=set)
+    # STS's role-chaining limit: AssumeRole asking for more than an hour is refused (AWS
+    # refuses it when the caller is itself an assumed role; moto never does).
+    chained: bool = False
 
     def refuses_role(self, role_arn: str) -> bool:
         """Whether AssumeRole of this role ARN is refused (by the role's account)."""
@@ -51,6 +54,12 @@ class AccessDenied(ServiceException):
     code = "AccessDenied"
 
 
+class ValidationError(ServiceException):
+    """STS's refusal of a parameter (its code is ValidationError in STS's query API)."""
+
+    code = "ValidationError"
+
+
 class ThrottlingException(ServiceException):
     """The answer to a call over the rate limit."""
 
@@ -62,6 +71,11 @@ def _fault(response: BaseResponse) -> ServiceException | None:
     action = response._get_action()
     if action == "AssumeRole":
         arn = str(response._get_param("RoleArn") or "")
+        if FAULTS.chained and int(response._get_param("DurationSeconds") or 3600) > 3600:
+            return ValidationError(
+                "The requested DurationSeconds exceeds the 1 hour session limit for roles "
+                "assumed by role chaining."
+            )
         if FAULTS.refuses_role(arn):
             return AccessDenied(
                 f"User: arn:aws:sts::{response.current_account}:assumed-role/crawler is not "
@@ -74,7 +88,7 @@ def _fault(response: BaseResponse) -> ServiceException | None:
 
 def _call_action(self: BaseResponse) -> Any:
     """moto's call_action, answering an injected fault instead when one applies."""
-    fault = _fault(self) if (FAULTS.denied_accounts or FAULTS.throttled) else None
+    fault = _fault(self) if (FAULTS.denied_accounts or FAULTS.throttled or FAULTS.chained) else None
     if fault is None:
         return _ORIGINAL_CALL_ACTION(self)
     status, headers, body = self.serialized(ActionResult(fault))
@@ -82,6 +96,8 @@ def _call_action(self: BaseResponse) -> Any:
         status = 400
     elif fault.code == "AccessDenied":
         status = 403
+    elif fault.code == "ValidationError":
+        status = 400
     headers["status"] = status
     return status, headers, body
 
@@ -111,15 +127,18 @@ def configure(spec: str) -> None:
 
 @contextmanager
 def injected(
-    denied_accounts: Iterable[str] = (), throttled: Iterable[str] = ()
+    denied_accounts: Iterable[str] = (), throttled: Iterable[str] = (), chained: bool = False
 ) -> Iterator[Faults]:
     """Faults added while inside (install() must have run), removed afterwards."""
     denied = set(denied_accounts) - FAULTS.denied_accounts
     regions = set(throttled) - FAULTS.throttled
+    was_chained = FAULTS.chained
     FAULTS.denied_accounts |= denied
     FAULTS.throttled |= regions
+    FAULTS.chained = was_chained or chained
     try:
         yield FAULTS
     finally:
         FAULTS.denied_accounts -= denied
         FAULTS.throttled -= regions
+        FAULTS.chained = was_chained
