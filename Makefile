@@ -9,10 +9,12 @@ export LINEAGE_HOME ?= $(CURDIR)/.lineage
 
 .PHONY: demo serve test bench lint format install clean
 
-$(STAMP): pyproject.toml
+# deploy/constraints.txt pins every runtime dependency as the image installs it, so the tests
+# run against the very versions the image ships (the dev tools resolve around them).
+$(STAMP): pyproject.toml deploy/constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --constraint deploy/constraints.txt -e '.[dev]'
 	$(BIN)/python -m pip check
 	@touch $@
 
