@@ -440,3 +440,26 @@ def test_the_lineage_job_runs_on_the_lake(aws_env, tmp_path, lake_template, monk
         assert reader.execute("SELECT count(*) FROM downstream(?, 5)", [start]).fetchone()[0] > 0
     finally:
         reader.close()
+
+
+def test_the_api_reads_the_lake_and_sees_new_commits(tmp_path, lake_template, monkeypatch):
+    """`lineage-assets serve` on the lake: one read-only attachment, a cursor per request on
+    the lake (a cursor starts on DuckDB's in-memory catalog), each request on the newest
+    snapshot, with no publish."""
+    from fastapi.testclient import TestClient
+
+    from lineage_assets.api.app import create_app
+
+    lake = lake_backend(lake_template, tmp_path)
+    for name, value in lake.environment().items():
+        monkeypatch.setenv(name, value)
+    with lake.open() as store:
+        store.replace_source(edges("a", [("x", "y")]))
+    with TestClient(create_app()) as client:
+        first = client.get("/impact", params={"node": "table:x"})
+        assert first.status_code == 200, first.text
+        assert "table:y" in first.text and "table:z" not in first.text
+        with lake.open() as store:
+            store.replace_source(edges("b", [("y", "z")]))
+        second = client.get("/impact", params={"node": "table:x"})
+        assert second.status_code == 200 and "table:z" in second.text

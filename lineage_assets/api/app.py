@@ -28,7 +28,7 @@ from lineage_assets.api.limits import BodyTooLarge, RequestLimits
 from lineage_assets.contract import AmbiguousName, UnknownName, build_lineage, catalog
 from lineage_assets.contract import Request as LineageRequest
 from lineage_assets.isolated import IsolationBusy, IsolationError, shared_pool
-from lineage_assets.store import StoreError, connect_published
+from lineage_assets.store import StoreError, connect_published, reader_cursor
 from lineage_assets.store.deadline import QueryInterrupted, interrupted_after
 
 STATIC = Path(__file__).with_name("static")
@@ -84,7 +84,7 @@ class PublishedStore:
             if self._conn is None or identity != self._identity:
                 self._conn = connect_published(self.path)  # the old one closes when unused
                 self._identity = identity
-            return self._conn.cursor()
+            return reader_cursor(self._conn)
 
 
 def create_app(published: Path | None = None) -> FastAPI:

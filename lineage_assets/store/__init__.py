@@ -1,7 +1,7 @@
 """The DuckDB lineage store: versioned schema, atomic per-source writes, a published read copy."""
 
 from lineage_assets.store.configured import open_store
-from lineage_assets.store.connection import connect_published, open_published
+from lineage_assets.store.connection import connect_published, open_published, reader_cursor
 from lineage_assets.store.errors import (
     DuplicateKeyError,
     RecordError,
@@ -26,4 +26,5 @@ __all__ = [
     "connect_published",
     "open_published",
     "open_store",
+    "reader_cursor",
 ]

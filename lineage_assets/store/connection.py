@@ -114,6 +114,19 @@ def connect_lake_reader(lake: LakeLocation, as_of: AsOf | None = None) -> duckdb
     return conn
 
 
+def reader_cursor(conn: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """A cursor of a reader connection, on the same store: a cursor starts on DuckDB's
+    in-memory catalog, so on the lake it is pointed at the attached lake again."""
+    cursor = conn.cursor()
+    attached = cursor.execute(
+        "SELECT count(*) FROM duckdb_databases() WHERE database_name = ? AND type = 'ducklake'",
+        [lakes.ALIAS],
+    ).fetchall()
+    if attached[0][0]:
+        cursor.execute(f"USE {lakes.quote(lakes.ALIAS)}")
+    return cursor
+
+
 @contextmanager
 def open_published(
     path: Path | None = None, *, as_of: AsOf | None = None, lake: LakeLocation | None = None
