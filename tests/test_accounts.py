@@ -303,3 +303,22 @@ def test_a_chained_role_asked_for_more_than_an_hour_is_assumed_for_an_hour(organ
     with faults.injected(chained=True):
         short = AccountSettings(mode=AccountsMode.EXPLICIT, account_ids=(MEMBERS[0],))
         assert open_estate(short, REGIONS[:1], source=organization).problems == []
+
+
+def test_the_emulators_faults_come_from_one_variable_and_are_off_by_default():
+    before = (set(faults.FAULTS.denied_accounts), set(faults.FAULTS.throttled))
+    try:
+        faults.configure(
+            "deny=111111111111, 222222222222; throttle=eu-west-1,333333333333/us-east-1"
+        )
+        assert faults.FAULTS.refuses_role("arn:aws:iam::222222222222:role/LineageReadOnly")
+        assert not faults.FAULTS.refuses_role("arn:aws:iam::444444444444:role/LineageReadOnly")
+        assert faults.FAULTS.throttles("555555555555", "eu-west-1")
+        assert faults.FAULTS.throttles("333333333333", "us-east-1")
+        assert not faults.FAULTS.throttles("555555555555", "us-east-1")
+        with pytest.raises(ValueError, match="unknown fault 'slow'"):
+            faults.configure("slow=1")
+        faults.configure("")
+        assert faults.Faults() == faults.FAULTS
+    finally:
+        faults.FAULTS.denied_accounts, faults.FAULTS.throttled = before

@@ -15,7 +15,9 @@ from lineage_assets.s3_schema.records import classify_sample
 from lineage_assets.s3_schema.views import exposed_pii, latest_drift, store_dataset_uris
 from tests.conftest import account_s3
 
-OTHER_ACCOUNT = "210987654391"  # an emulator account of its own (not the seeded member 210987654321)
+OTHER_ACCOUNT = (
+    "210987654391"  # an emulator account of its own (not the seeded member 210987654321)
+)
 
 
 def test_an_account_with_no_bucket_crawls_to_empty_results(aws_env, store):

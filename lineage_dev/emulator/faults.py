@@ -111,9 +111,11 @@ def install() -> None:
 
 
 def configure(spec: str) -> None:
-    """Set the faults from `deny=<ids,…>;throttle=<regions or account/region,…>` ('' = none)."""
+    """Set the faults from `deny=<ids,…>;throttle=<regions or account/region,…>;chained`
+    ('' = none)."""
     FAULTS.denied_accounts.clear()
     FAULTS.throttled.clear()
+    FAULTS.chained = False
     for part in filter(None, (p.strip() for p in spec.split(";"))):
         name, _, values = part.partition("=")
         items = {v.strip() for v in values.split(",") if v.strip()}
@@ -121,6 +123,8 @@ def configure(spec: str) -> None:
             FAULTS.denied_accounts |= items
         elif name.strip() == "throttle":
             FAULTS.throttled |= items
+        elif name.strip() == "chained":
+            FAULTS.chained = True
         else:
             raise ValueError(f"{FAULTS_VARIABLE}: unknown fault {name.strip()!r}")
 
