@@ -110,16 +110,25 @@ def fragment_tables(fragment: str) -> frozenset[str] | None:
     return frozenset(table.name.lower() for table in tree.find_all(exp.Table))
 
 
-def edges_reading(fragments: Sequence[str], tables: Iterable[str]) -> str | None:
+def edges_reading(
+    fragments: Sequence[str], tables: Iterable[str], where: str | None = None
+) -> str | None:
     """`lineage_edges` without `is_stale`, from only the fragments that read one of `tables`
     (a source's edges come from the tables it wrote): on DuckLake, planning the whole view
-    costs a catalog lookup per table it names. None when no fragment reads them."""
+    costs a catalog lookup per table it names. `where` (on the edge columns) filters each
+    fragment before the union, so DuckDB filters each fragment's scan before its joins. None
+    when no fragment reads them."""
     touched = {table.lower() for table in tables}
     chosen = [f for f in fragments if (read := fragment_tables(f)) is None or read & touched]
     if not chosen:
         return None
     columns = ", ".join(EDGE_COLUMNS)
-    return f"SELECT * FROM (\n{_union(chosen, len(EDGE_COLUMNS))}\n) AS e({columns})"  # noqa: S608
+    if where is None:
+        return f"SELECT * FROM (\n{_union(chosen, len(EDGE_COLUMNS))}\n) AS e({columns})"  # noqa: S608
+    return "\nUNION ALL\n".join(
+        f"SELECT * FROM (\n{fragment.strip()}\n) AS e({columns}) WHERE {where}"  # noqa: S608
+        for fragment in chosen
+    )
 
 
 def recorded_hashes(conn: duckdb.DuckDBPyConnection) -> dict[str, str]:

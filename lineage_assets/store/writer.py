@@ -81,6 +81,7 @@ _MARK_OK_LAKE = (
 _INDEX_DELETE = (
     "DELETE FROM lineage_edge_index WHERE source_key IN (SELECT source_key FROM _batch_sources)"
 )
+_INDEX_KEYS = "source_key IN (SELECT source_key FROM _batch_sources)"
 _INDEX_INSERT = (
     "INSERT INTO lineage_edge_index SELECT * EXCLUDE (is_stale) FROM lineage_edges "
     "WHERE source_key IN (SELECT source_key FROM _batch_sources)"
@@ -289,8 +290,8 @@ class LineageStore:
         self.lake = lake
         # The keys the writer checks itself (on the lake; the file's constraints do it there).
         self.keys: Mapping[str, tuple[TableKey, ...]] = keys or {}
-        # The `lineage_edges` fragments, so the lake indexes a batch from the fragments that
-        # read the tables it wrote (None: the whole view, as the file does).
+        # The `lineage_edges` fragments (as composed into the view), so a batch is indexed
+        # from the fragments that read the tables it wrote (None: from the whole view).
         self.edge_fragments: tuple[str, ...] | None = None
         self.catalog = Catalog(conn)
 
@@ -325,7 +326,9 @@ class LineageStore:
         try:
             migrate(conn, schemas.migrations())
             sync_views(conn, schemas.views())
-            yield cls(conn, Path(path), Path(published_path) if published_path else None, fd)
+            store = cls(conn, Path(path), Path(published_path) if published_path else None, fd)
+            store.edge_fragments = schemas.edges()
+            yield store
         finally:
             conn.close()
             os.close(fd)  # after DuckDB let go of the file and its lock
@@ -724,17 +727,16 @@ class LineageStore:
 
     def index_batch(self, touched: Iterable[str]) -> None:
         """Replace the walk index rows of the sources registered as `_batch_sources`, whose
-        rows are in the `touched` tables (in the caller's transaction)."""
+        rows are in the `touched` tables (in the caller's transaction): only the fragments of
+        `lineage_edges` reading those tables, each filtered to the batch's keys before its
+        joins and the union (the whole view costs a scan of every table per batch)."""
         self.conn.execute(_INDEX_DELETE)
         if self.edge_fragments is None:
             self.conn.execute(_INDEX_INSERT)
             return
-        edges = edges_reading(self.edge_fragments, touched)
+        edges = edges_reading(self.edge_fragments, touched, where=_INDEX_KEYS)
         if edges is not None:
-            self.conn.execute(
-                f"INSERT INTO lineage_edge_index {edges} "  # noqa: S608
-                "WHERE source_key IN (SELECT source_key FROM _batch_sources)"
-            )
+            self.conn.execute(f"INSERT INTO lineage_edge_index {edges}")
 
     def mark_batch_ok(self) -> None:
         """The `sources` rows of the sources registered as `_batch_sources`: status ok, their
