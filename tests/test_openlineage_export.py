@@ -19,10 +19,12 @@ from lineage_assets import config
 from lineage_assets.openlineage import facets
 from lineage_assets.openlineage.emit import read_cursor
 from lineage_assets.openlineage.export import cursor_path, run_export
+from lineage_dev.emulator.definitions import ACCOUNT_ID
 
 PROJECT = Path(__file__).resolve().parents[1]
 SPEC = PROJECT / "tests" / "fixtures" / "openlineage_spec"
 FACET_KEYS = ("facets", "inputFacets", "outputFacets")
+SEEDED = ACCOUNT_ID  # the emulated account the demo crawl reads
 
 
 @pytest.fixture(scope="module")
@@ -155,7 +157,8 @@ def test_churn_column_path_from_the_raw_file_to_the_feature_group_with_pii(expor
     step = next(
         e
         for e in events
-        if e["job"]["name"] == "sagemaker.us-east-1.CustomerChurnFeatures.PrepareCustomerFeatures"
+        if e["job"]["name"]
+        == f"sagemaker.{SEEDED}.us-east-1.CustomerChurnFeatures.PrepareCustomerFeatures"
         and e.get("eventType") == "COMPLETE"
     )
     inputs = {(d["namespace"], d["name"]) for d in step["inputs"]}
@@ -164,7 +167,7 @@ def test_churn_column_path_from_the_raw_file_to_the_feature_group_with_pii(expor
         "awsdatacatalog.analytics.customer_features",
     ) in inputs
     group = next(d for d in step["outputs"] if d["name"] == "feature-group/customer-churn-features")
-    assert group["namespace"] == "arn:aws:sagemaker:us-east-1:123456789012"
+    assert group["namespace"] == f"arn:aws:sagemaker:us-east-1:{SEEDED}"
     assert {"email", "phone"} <= set(group["facets"][facets.PII_FACET_KEY]["classes"])
     lineage = group["facets"]["columnLineage"]["fields"]
     assert any(
@@ -173,7 +176,7 @@ def test_churn_column_path_from_the_raw_file_to_the_feature_group_with_pii(expor
         for f in inputs["inputFields"]
     )
     parent = step["run"]["facets"]["parent"]
-    assert parent["job"]["name"] == "sagemaker.us-east-1.CustomerChurnFeatures"
+    assert parent["job"]["name"] == f"sagemaker.{SEEDED}.us-east-1.CustomerChurnFeatures"
     execution = next(e for e in events if e["job"]["name"] == parent["job"]["name"] and "run" in e)
     assert execution["run"]["runId"] == parent["run"]["runId"]
     raw_bucket = next(d for d in step["inputs"] if d["namespace"] == "s3://acme-raw-landing")
@@ -183,9 +186,13 @@ def test_churn_column_path_from_the_raw_file_to_the_feature_group_with_pii(expor
 
 def test_a_never_run_pipeline_is_a_job_definition_without_runs(exported):
     events, _ = exported
-    tuning = [e for e in events if e["job"]["name"].startswith("sagemaker.us-east-1.FraudModel")]
+    tuning = [
+        e for e in events if e["job"]["name"].startswith(f"sagemaker.{SEEDED}.us-east-1.FraudModel")
+    ]
     assert tuning and all("run" not in e and "eventType" not in e for e in tuning)
-    pipeline = next(e for e in tuning if e["job"]["name"] == "sagemaker.us-east-1.FraudModelTuning")
+    pipeline = next(
+        e for e in tuning if e["job"]["name"] == f"sagemaker.{SEEDED}.us-east-1.FraudModelTuning"
+    )
     owners = pipeline["job"]["facets"]["ownership"]["owners"]
     assert owners == [{"name": "team:risk", "type": "TEAM"}]
 

@@ -48,6 +48,16 @@ def test_sagemaker_arns_split_after_the_account():
     assert sagemaker_arn("not-an-arn").name == "not-an-arn"
 
 
+def test_sagemaker_jobs_name_their_account_and_region():
+    naming = Naming(job_namespace="prod")
+    one = naming.pipeline_job("111111111111", "us-east-1", "Churn")
+    other = naming.pipeline_job("222222222222", "us-east-1", "Churn")
+    assert one == "sagemaker.111111111111.us-east-1.Churn" and one != other
+    step = naming.step_job("111111111111", "us-east-1", "Churn", "Prepare")
+    assert step == f"{one}.Prepare"
+    assert naming.job_namespace == "prod"  # the namespace stays the configured one
+
+
 def test_sql_jobs_are_per_file_and_numbered_per_statement():
     assert sql_job("repo", "a/b.sql", 0, 1) == "sql.repo/a/b.sql"
     assert sql_job("repo", "a/b.sql", 2, 3) == "sql.repo/a/b.sql#3"

@@ -222,12 +222,14 @@ class _Context:
         self.runs: dict[str, StepRunDetail] = (
             runs.step_run_details(conn, pipeline.source_key, run.arn) if run else {}
         )
-        self.identity = DataIdentity(reads.offline_store_aliases(conn, pipeline.region))
+        self.identity = DataIdentity(
+            reads.offline_store_aliases(conn, pipeline.account_id, pipeline.region)
+        )
         self.pii = reads.pii_by_location(conn)
 
     def resolve(self, definition: str) -> ResolvedPipeline:
         """The definition resolved as that execution ran it (or with defaults)."""
-        stores = reads.feature_store_uris(self.conn, self.pipeline.region)
+        stores = reads.feature_store_uris(self.conn, self.pipeline.account_id, self.pipeline.region)
         if self.run is None:
             return resolve_definition(definition, feature_store_uris=stores)
         variables = {

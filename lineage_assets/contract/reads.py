@@ -201,27 +201,31 @@ def execution_parameters(
     return {name: value for name, value in rows if value is not None}
 
 
-def feature_store_uris(conn: duckdb.DuckDBPyConnection, region: str) -> dict[str, str]:
-    """Feature group name → the offline-store URI its data really lands in."""
+def feature_store_uris(
+    conn: duckdb.DuckDBPyConnection, account_id: str, region: str
+) -> dict[str, str]:
+    """Feature group name → the offline-store URI its data really lands in, in one account
+    and region (a pipeline names a feature group of its own account and region)."""
     rows = conn.execute(
         "SELECT feature_group_name, coalesce(resolved_offline_uri, offline_store_uri) "
-        "FROM feature_groups WHERE region = ? AND coalesce(resolved_offline_uri, "
-        "offline_store_uri) IS NOT NULL ORDER BY ALL",
-        [region],
+        "FROM feature_groups WHERE account_id = ? AND region = ? AND "
+        "coalesce(resolved_offline_uri, offline_store_uri) IS NOT NULL ORDER BY ALL",
+        [account_id, region],
     ).fetchall()
     return dict(rows)
 
 
 def offline_store_aliases(
-    conn: duckdb.DuckDBPyConnection, region: str
+    conn: duckdb.DuckDBPyConnection, account_id: str, region: str
 ) -> dict[str, tuple[str, str]]:
-    """Normalized configured offline-store URI → (resolved URI, feature group): reading the
-    configured prefix reads the group's offline data, so both name one dataset."""
+    """Normalized configured offline-store URI → (resolved URI, feature group) of one account
+    and region: reading the configured prefix reads the group's offline data, so both name
+    one dataset."""
     rows = conn.execute(
         "SELECT offline_store_uri, resolved_offline_uri, feature_group_name FROM feature_groups "
-        "WHERE region = ? AND offline_store_uri IS NOT NULL AND resolved_offline_uri IS NOT NULL "
-        "ORDER BY ALL",
-        [region],
+        "WHERE account_id = ? AND region = ? AND offline_store_uri IS NOT NULL "
+        "AND resolved_offline_uri IS NOT NULL ORDER BY ALL",
+        [account_id, region],
     ).fetchall()
     return {normalize(configured): (resolved, name) for configured, resolved, name in rows}
 

@@ -381,7 +381,9 @@ def _execution_events(
 ) -> Iterator[KeyedEvent]:
     pipeline = scope.pipeline
     namespace = datasets.naming.job_namespace
-    pipeline_name = datasets.naming.pipeline_job(pipeline.region, pipeline.name)
+    pipeline_name = datasets.naming.pipeline_job(
+        pipeline.account_id, pipeline.region, pipeline.name
+    )
     execution_run_id = run_id(execution.started_at, execution.arn)
     ends = [r.ended_at for r in step_runs if r.ended_at is not None]
     run_facets: dict[str, Any] = {}
@@ -410,7 +412,7 @@ def _execution_events(
             Run(run_id(started, f"{execution.arn}/{step}"), facets=step_facets),
             Job(
                 namespace,
-                datasets.naming.step_job(pipeline.region, pipeline.name, step),
+                datasets.naming.step_job(pipeline.account_id, pipeline.region, pipeline.name, step),
                 facets=_step_job_facets(scope.step_types.get(step)),
             ),
             step_run.status,
@@ -425,7 +427,7 @@ def _definition_events(datasets: DatasetFacets, scope: PipelineScope) -> Iterato
     """A pipeline that never ran: its job and its steps' jobs with declared inputs/outputs."""
     pipeline = scope.pipeline
     namespace = datasets.naming.job_namespace
-    name = datasets.naming.pipeline_job(pipeline.region, pipeline.name)
+    name = datasets.naming.pipeline_job(pipeline.account_id, pipeline.region, pipeline.name)
     when = iso(pipeline.last_modified)
     yield KeyedEvent(
         f"job:{namespace}/{name}",
@@ -438,7 +440,9 @@ def _definition_events(datasets: DatasetFacets, scope: PipelineScope) -> Iterato
         ),
     )
     for step, step_type in scope.step_types.items():
-        step_name = datasets.naming.step_job(pipeline.region, pipeline.name, step)
+        step_name = datasets.naming.step_job(
+            pipeline.account_id, pipeline.region, pipeline.name, step
+        )
         inputs, outputs = _step_datasets(datasets, scope, step, None)
         yield KeyedEvent(
             f"job:{namespace}/{step_name}",

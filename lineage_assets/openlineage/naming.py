@@ -4,7 +4,8 @@ S3 is `s3://{bucket}` + `{key}`; Athena tables `awsathena://athena.{region}.amaz
 `{catalog}.{database}.{table}`; Redshift `redshift://{cluster}.{region}:{port}` +
 `{database}.{schema}.{table}`. The spec has no SageMaker row: feature groups and model packages
 are named like Glue tables, by their ARN split after the account (`arn:aws:sagemaker:{region}:
-{account}` + `feature-group/{name}`).
+{account}` + `feature-group/{name}`). Jobs: the namespace is configured, the name unique in it
+(`sagemaker.{account}.{region}.{pipeline}[.{step}]`; SageMaker allows no dot in either name).
 """
 
 from __future__ import annotations
@@ -65,13 +66,16 @@ class Naming:
             return storage(reference)
         return self.table(reference, dialect)
 
-    def pipeline_job(self, region: str, pipeline: str) -> str:
-        """A SageMaker pipeline's job name: `sagemaker.{region}.{pipeline}`."""
-        return f"sagemaker.{region}.{pipeline}"
+    def pipeline_job(self, account: str, region: str, pipeline: str) -> str:
+        """A SageMaker pipeline's job name: `sagemaker.{account}.{region}.{pipeline}`. The spec
+        leaves the job namespace to the client's configuration and asks the name to be unique
+        in it; a pipeline name is unique only within its account and region (as in
+        `arn:aws:sagemaker:{region}:{account}`), so the name carries both."""
+        return f"sagemaker.{account}.{region}.{pipeline}"
 
-    def step_job(self, region: str, pipeline: str, step: str) -> str:
+    def step_job(self, account: str, region: str, pipeline: str, step: str) -> str:
         """A step's job name: its pipeline's, then the step (Airflow's `{dag}.{task}` shape)."""
-        return f"{self.pipeline_job(region, pipeline)}.{step}"
+        return f"{self.pipeline_job(account, region, pipeline)}.{step}"
 
 
 def storage(uri: str) -> DatasetName:

@@ -1,0 +1,45 @@
+"""Feature groups are looked up in the pipeline's own account: one feature group name in two
+accounts, with offline stores in different places, gives each pipeline its own account's store."""
+
+from __future__ import annotations
+
+from lineage_assets.contract import Request, build_lineage, reads
+from lineage_assets.contract.schema import validation_errors
+from lineage_dev.emulator import definitions as seeded
+from tests.support.twin_account import REGION, RENAMED, TWIN, TWIN_STORE_URI, crawl_both
+
+STEP = "PrepareCustomerFeatures"
+
+
+def written_by(document: dict, step: str) -> set[str]:
+    node = next(n for n in document["graphPipeline"]["nodes"] if n["id"] == step)
+    return {output["uri"] for output in node["outputs"]}
+
+
+def test_one_feature_group_name_in_two_accounts_resolves_to_each_accounts_store(aws_env, store):
+    crawl_both(store, aws_env.account_id, RENAMED)
+    conn, seeded_account = store.conn, aws_env.account_id
+    stores = dict(
+        conn.execute(
+            "SELECT account_id, resolved_offline_uri FROM feature_groups WHERE region = ? "
+            "AND feature_group_name = ?",
+            [REGION, seeded.FEATURE_GROUP],
+        ).fetchall()
+    )
+    assert set(stores) == {seeded_account, TWIN}
+    assert stores[TWIN].startswith(f"{TWIN_STORE_URI}/")
+    assert not stores[seeded_account].startswith(TWIN_STORE_URI)
+    for account in (seeded_account, TWIN):
+        found = reads.feature_store_uris(conn, account, REGION)
+        assert found[seeded.FEATURE_GROUP] == stores[account]
+        aliases = reads.offline_store_aliases(conn, account, REGION)
+        assert {group for _, group in aliases.values()} == {seeded.FEATURE_GROUP}
+        assert {resolved for resolved, _ in aliases.values()} == {stores[account]}
+
+    for name, account in ((seeded.CHURN_PIPELINE, seeded_account), (RENAMED, TWIN)):
+        document = build_lineage(conn, Request(name, REGION, include_latest_execution=False))
+        assert validation_errors(document) == []
+        assert document["pipeline"]["sourceKey"] == f"sagemaker:{account}/{REGION}/{name}"
+        assert stores[account] in written_by(document, STEP)
+        other = stores[TWIN if account == seeded_account else seeded_account]
+        assert other not in written_by(document, STEP)
