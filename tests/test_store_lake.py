@@ -463,3 +463,24 @@ def test_the_api_reads_the_lake_and_sees_new_commits(tmp_path, lake_template, mo
             store.replace_source(edges("b", [("y", "z")]))
         second = client.get("/impact", params={"node": "table:x"})
         assert second.status_code == 200 and "table:z" in second.text
+
+
+def test_the_console_reads_the_lake_as_of_a_snapshot(tmp_path, lake_template, monkeypatch, capsys):
+    from lineage_assets.cli import main
+
+    lake = lake_backend(lake_template, tmp_path)
+    for name, value in lake.environment().items():
+        monkeypatch.setenv(name, value)
+    with lake.open() as store:
+        store.replace_source(edges("a", [("x", "y")]))
+        before = lakes.snapshots(store.conn)[-1][0]
+        store.replace_source(edges("a", [("x", "y"), ("y", "z")]))
+    query = "SELECT count(*) AS n FROM downstream('table:x', 5)"
+    assert main(["query", "--format", "csv", query]) == 0
+    assert capsys.readouterr().out.split() == ["n", "2"]
+    assert main(["query", "--format", "csv", "--as-of", str(before), query]) == 0
+    assert capsys.readouterr().out.split() == ["n", "1"]
+    assert main(["query", "INSERT INTO sources (source_key) VALUES ('k')"]) != 0
+    assert "refused" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["query", "--as-of", "yesterday", query])
