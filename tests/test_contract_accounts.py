@@ -43,3 +43,21 @@ def test_one_feature_group_name_in_two_accounts_resolves_to_each_accounts_store(
         assert stores[account] in written_by(document, STEP)
         other = stores[TWIN if account == seeded_account else seeded_account]
         assert other not in written_by(document, STEP)
+
+
+def test_a_domain_is_read_in_the_pipelines_account(store):
+    for account in ("111111111111", "222222222222"):
+        store.conn.execute(
+            "INSERT INTO sagemaker_domains (source_key, account_id, region, domain_id, domain_arn) "
+            "VALUES (?, ?, ?, 'd-same', ?)",
+            [
+                f"sagemaker_domains:{account}/{REGION}",
+                account,
+                REGION,
+                f"arn:aws:sagemaker:{REGION}:{account}:domain/d-same",
+            ],
+        )
+    for account in ("111111111111", "222222222222"):
+        found = reads.domain(store.conn, account, REGION, "d-same")
+        assert found["DomainArn"].split(":")[4] == account
+    assert reads.domain(store.conn, "333333333333", REGION, "d-same") == {}

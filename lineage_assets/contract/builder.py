@@ -560,7 +560,7 @@ def build_lineage(conn: duckdb.DuckDBPyConnection, request: Request) -> dict[str
     run_summary |= {"pipeline": pipeline.name, "region": pipeline.region, "steps": steps}
     document: dict[str, Any] = {
         "contractVersion": CONTRACT_VERSION,
-        "domain": reads.domain(conn, pipeline.region, pipeline.domain_id),
+        "domain": reads.domain(conn, pipeline.account_id, pipeline.region, pipeline.domain_id),
         "pipeline": {
             "name": pipeline.name,
             "arn": pipeline.arn,

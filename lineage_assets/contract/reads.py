@@ -348,14 +348,17 @@ def sql_definitions(
     return found
 
 
-def domain(conn: duckdb.DuckDBPyConnection, region: str, domain_id: str | None) -> dict[str, Any]:
-    """The Studio domain's details in the original's DescribeDomain key names, or {}."""
+def domain(
+    conn: duckdb.DuckDBPyConnection, account_id: str, region: str, domain_id: str | None
+) -> dict[str, Any]:
+    """The Studio domain (of the pipeline's account and region) in the original's
+    DescribeDomain key names, or {}."""
     if not domain_id:
         return {}
     row = conn.execute(
-        "SELECT domain_arn, domain_id, domain_name, status, created_at, url "
-        "FROM sagemaker_domains WHERE region = ? AND domain_id = ? LIMIT 1",
-        [region, domain_id],
+        "SELECT domain_arn, domain_id, domain_name, status, created_at, url FROM sagemaker_domains "
+        "WHERE account_id = ? AND region = ? AND domain_id = ? LIMIT 1",
+        [account_id, region, domain_id],
     ).fetchone()
     if row is None:
         return {}
