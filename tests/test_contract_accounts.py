@@ -1,10 +1,14 @@
-"""Feature groups are looked up in the pipeline's own account: one feature group name in two
-accounts, with offline stores in different places, gives each pipeline its own account's store."""
+"""The contract reads in the pipeline's own account: one feature group name in two accounts,
+with offline stores in different places, gives each pipeline its own account's store; one
+pipeline name in two accounts is asked for by account, and each gets its snapshot."""
 
 from __future__ import annotations
 
-from lineage_assets.contract import Request, build_lineage, reads
+import pytest
+
+from lineage_assets.contract import AmbiguousName, Request, build_lineage, reads
 from lineage_assets.contract.schema import validation_errors
+from lineage_assets.contract.snapshots import pipeline_documents
 from lineage_dev.emulator import definitions as seeded
 from tests.support.twin_account import REGION, RENAMED, TWIN, TWIN_STORE_URI, crawl_both
 
@@ -61,3 +65,21 @@ def test_a_domain_is_read_in_the_pipelines_account(store):
         found = reads.domain(store.conn, account, REGION, "d-same")
         assert found["DomainArn"].split(":")[4] == account
     assert reads.domain(store.conn, "333333333333", REGION, "d-same") == {}
+
+
+def test_one_pipeline_name_in_two_accounts_is_asked_for_by_account(aws_env, store):
+    crawl_both(store, aws_env.account_id, seeded.CHURN_PIPELINE)
+    with pytest.raises(AmbiguousName, match="give account") as raised:
+        build_lineage(store.conn, Request(seeded.CHURN_PIPELINE, REGION))
+    assert raised.value.regions == sorted(
+        f"{account}/{REGION}" for account in (aws_env.account_id, TWIN)
+    )
+    for account in (aws_env.account_id, TWIN):
+        document = build_lineage(store.conn, Request(seeded.CHURN_PIPELINE, account=account))
+        assert document["pipeline"]["sourceKey"].startswith(f"sagemaker:{account}/")
+    snapshots = dict(pipeline_documents(store.conn))  # one per account, none refused
+    assert set(snapshots) == {
+        f"sagemaker:{account}/{REGION}/{seeded.CHURN_PIPELINE}"
+        for account in (aws_env.account_id, TWIN)
+    }
+    assert all(validation_errors(document) == [] for document in snapshots.values())

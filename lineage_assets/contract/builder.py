@@ -44,13 +44,15 @@ IGNORED_LABEL_CHANNELS = ("code",)
 
 @dataclass(frozen=True)
 class Request:
-    """What a caller asks for: which pipeline, view, and which execution (if any)."""
+    """What a caller asks for: which pipeline (in which region and account, when its name is
+    crawled in several), view, and which execution (if any)."""
 
     pipeline: str
     region: str | None = None
     view: str = "both"
     include_latest_execution: bool = True
     execution: str | None = None
+    account: str | None = None
 
 
 def _elapsed(start: datetime | None, end: datetime | None) -> int | None:
@@ -545,7 +547,7 @@ def build_lineage(conn: duckdb.DuckDBPyConnection, request: Request) -> dict[str
     """The contract document for one pipeline (raises UnknownName, ValueError for a bad view)."""
     if request.view not in VIEWS:
         raise ValueError(f"view must be one of {', '.join(VIEWS)}, not {request.view!r}")
-    pipeline = reads.find_pipeline(conn, request.pipeline, request.region)
+    pipeline = reads.find_pipeline(conn, request.pipeline, request.region, request.account)
     run = _choose_execution(conn, pipeline, request)
     digest = run.definition_hash if run and run.definition_hash else pipeline.definition_hash
     text = reads.definition(conn, pipeline.arn, digest)

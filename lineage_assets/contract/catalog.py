@@ -110,7 +110,11 @@ def lineage_by_domain(
             document = build_lineage(
                 conn,
                 Request(
-                    pipeline.name, pipeline.region, view, include_latest_execution=include_latest
+                    pipeline.name,
+                    pipeline.region,
+                    view,
+                    include_latest_execution=include_latest,
+                    account=pipeline.account_id,
                 ),
             )
             results.append({"pipeline": pipeline.name, "ok": True, "data": document})

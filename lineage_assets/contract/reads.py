@@ -65,12 +65,12 @@ class UnknownName(LookupError):
 
 
 class AmbiguousName(LookupError):
-    """A name the store holds in several regions, asked for without one (the API's 409):
-    answering with one of them would be a silent guess."""
+    """A name the store holds in several regions (or accounts), asked for without one (the
+    API's 409): answering with one of them would be a silent guess."""
 
-    def __init__(self, kind: str, name: str, regions: Iterable[str]) -> None:
+    def __init__(self, kind: str, name: str, regions: Iterable[str], give: str = "region") -> None:
         self.kind, self.name, self.regions = kind, name, sorted(regions)
-        super().__init__(f"{kind} {name!r} is in {', '.join(self.regions)}: give region")
+        super().__init__(f"{kind} {name!r} is in {', '.join(self.regions)}: give {give}")
 
 
 def iso(value: Any) -> str | None:
@@ -145,20 +145,23 @@ def pipeline_by_key(conn: duckdb.DuckDBPyConnection, source_key: str) -> Pipelin
 
 
 def find_pipeline(
-    conn: duckdb.DuckDBPyConnection, name: str, region: str | None = None
+    conn: duckdb.DuckDBPyConnection,
+    name: str,
+    region: str | None = None,
+    account_id: str | None = None,
 ) -> PipelineRow:
-    """The pipeline of that name (in that region); UnknownName with close matches if none,
-    AmbiguousName if several regions (or accounts in one region) hold the name."""
+    """The pipeline of that name (in that region, of that account); UnknownName with close
+    matches if none, AmbiguousName if several regions (or accounts in one region) hold it."""
     rows = conn.execute(
         _PIPELINE_SELECT + "WHERE pipeline_name = ? AND (? IS NULL OR region = ?) "
-        "ORDER BY region, account_id",
-        [name, region, region],
+        "AND (? IS NULL OR account_id = ?) ORDER BY region, account_id",
+        [name, region, region, account_id, account_id],
     ).fetchall()
     regions = {row[2] for row in rows}
     if len(regions) > 1:
         raise AmbiguousName("pipeline", name, regions)
     if len(rows) > 1:  # one region, several accounts
-        raise AmbiguousName("pipeline", name, [f"{row[1]}/{row[2]}" for row in rows])
+        raise AmbiguousName("pipeline", name, [f"{row[1]}/{row[2]}" for row in rows], "account")
     if rows:
         return _pipeline(rows[0])
     known = conn.execute(

@@ -15,7 +15,9 @@ from lineage_assets.contract.reads import PipelineRow, UnknownName
 
 def _document(conn: duckdb.DuckDBPyConnection, pipeline: PipelineRow) -> dict[str, Any] | None:
     try:
-        return build_lineage(conn, Request(pipeline.name, pipeline.region, "both"))
+        return build_lineage(
+            conn, Request(pipeline.name, pipeline.region, "both", account=pipeline.account_id)
+        )
     except UnknownName:  # its definition was never stored
         return None
 
