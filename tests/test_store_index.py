@@ -10,8 +10,12 @@ from pathlib import Path
 import pyarrow as pa
 
 from lineage_assets import config
+from lineage_assets.glue.crawl import crawl_region
 from lineage_assets.store import LineageStore
 from tests.support.demo_crawl import DemoCrawl
+from tests.support.glue_catalog import REGION, AccountClients, columns, parquet_table, presto_view
+
+GLUE_ACCOUNT = "210000000716"  # an emulator account of this module's own
 
 INDEX = "SELECT * FROM lineage_edge_index ORDER BY ALL"
 
@@ -31,15 +35,35 @@ def index_in_batches(store: LineageStore, keys: list[str], size: int) -> None:
                 conn.unregister("_batch_sources")
 
 
-def test_batches_index_what_a_full_rebuild_does(demo_crawl: DemoCrawl, tmp_path: Path) -> None:
+def glue_catalog() -> AccountClients:
+    """A Glue table and a view over it, in this module's account."""
+    clients = AccountClients(GLUE_ACCOUNT)
+    glue = clients.glue()
+    glue.create_database(DatabaseInput={"Name": "raw"})
+    cols = columns(("customer_id", "bigint"), ("email", "string"))
+    glue.create_table(
+        DatabaseName="raw", TableInput=parquet_table("customers", "s3://index-t/c/", cols, [])
+    )
+    sql = "SELECT customer_id, lower(email) AS email FROM awsdatacatalog.raw.customers"
+    glue.create_table(DatabaseName="raw", TableInput=presto_view("contacts", "raw", sql, cols))
+    return clients
+
+
+def test_batches_index_what_a_full_rebuild_does(
+    aws_env: object, demo_crawl: DemoCrawl, tmp_path: Path
+) -> None:
     db = tmp_path / "lineage.duckdb"
     shutil.copy(config.published_path(demo_crawl.home), db)
     with LineageStore.open(db) as store:
+        clients = glue_catalog()
+        assert not crawl_region(store, clients, clients.account, REGION, store.conn).errors
+        kept = store.conn.execute(INDEX).fetchall()  # as the nightly job and the crawl left it
         kinds = dict(store.conn.execute("SELECT source_key, source_kind FROM sources").fetchall())
         assert len(set(kinds.values())) >= 5, sorted(set(kinds.values()))
         print("source kinds:", sorted(set(kinds.values())))
         store.refresh_edge_index()
         rebuilt = store.conn.execute(INDEX).fetchall()
+        assert kept == rebuilt
         assert len({row[4] for row in rebuilt}) > 10  # edges of many sources
 
         keys = sorted(kinds)
