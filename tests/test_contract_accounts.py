@@ -1,14 +1,22 @@
 """The contract reads in the pipeline's own account: one feature group name in two accounts,
 with offline stores in different places, gives each pipeline its own account's store; one
-pipeline name in two accounts is asked for by account, and each gets its snapshot."""
+pipeline name in two accounts is asked for by account (library, API, CLI), and each gets
+its snapshot."""
 
 from __future__ import annotations
 
-import pytest
+import json
 
+import pytest
+from fastapi.testclient import TestClient
+
+from lineage_assets import config
+from lineage_assets.api.app import create_app
+from lineage_assets.cli import main
 from lineage_assets.contract import AmbiguousName, Request, build_lineage, reads
 from lineage_assets.contract.schema import validation_errors
 from lineage_assets.contract.snapshots import pipeline_documents
+from lineage_assets.store import LineageStore
 from lineage_dev.emulator import definitions as seeded
 from tests.support.twin_account import REGION, RENAMED, TWIN, TWIN_STORE_URI, crawl_both
 
@@ -83,3 +91,29 @@ def test_one_pipeline_name_in_two_accounts_is_asked_for_by_account(aws_env, stor
         for account in (aws_env.account_id, TWIN)
     }
     assert all(validation_errors(document) == [] for document in snapshots.values())
+
+
+def test_the_api_and_the_cli_ask_for_the_account(aws_env, tmp_path, monkeypatch, capsys):
+    with LineageStore.open(config.duckdb_path(tmp_path), config.published_path(tmp_path)) as store:
+        crawl_both(store, aws_env.account_id, seeded.CHURN_PIPELINE)
+        store.publish()
+    accounts = (aws_env.account_id, TWIN)
+    with TestClient(create_app(config.published_path(tmp_path))) as client:
+        ambiguous = client.get("/lineage", params={"pipeline": seeded.CHURN_PIPELINE})
+        assert ambiguous.status_code == 409
+        assert ambiguous.json()["detail"]["regions"] == sorted(f"{a}/{REGION}" for a in accounts)
+        for account in accounts:
+            params = {"pipeline": seeded.CHURN_PIPELINE, "account": account}
+            answer = client.get("/lineage", params=params)
+            assert answer.status_code == 200, answer.text
+            assert answer.json()["pipeline"]["sourceKey"].startswith(f"sagemaker:{account}/")
+        refused = client.get("/lineage", params={"pipeline": "x", "account": "12"})
+        assert refused.status_code == 422
+
+    monkeypatch.setenv("LINEAGE_HOME", str(tmp_path))
+    assert main(["sagemaker", "lineage", seeded.CHURN_PIPELINE]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and "--account" in err and TWIN in err
+    assert main(["sagemaker", "lineage", seeded.CHURN_PIPELINE, "--account", TWIN]) == 0
+    out, _ = capsys.readouterr()
+    assert json.loads(out)["pipeline"]["sourceKey"].startswith(f"sagemaker:{TWIN}/")

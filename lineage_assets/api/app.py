@@ -193,16 +193,18 @@ def create_app(published: Path | None = None) -> FastAPI:
         includePII: bool = False,
         execution: Annotated[str | None, Query(max_length=2048)] = None,
         profile: Annotated[str | None, Query(max_length=256)] = None,
+        account: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
     ) -> dict[str, Any]:
         """One pipeline's lineage document (schema: `lineage_assets/contract/schema.json`).
         `execution` (ARN or id) shows the definition that execution ran with its data;
         `includeLatestExec` the same for the newest execution; neither: the current
         definition. PII is always included (it is stored); `includePII` is accepted.
-        Without `region`, a name crawled in several regions is 409 listing them."""
+        Without `region`, a name crawled in several regions is 409 listing them; without
+        `account`, a name crawled in several accounts of one region likewise."""
         with connection() as conn:
             document = build_lineage(
                 conn,
-                LineageRequest(pipeline, region, view, includeLatestExec, execution),
+                LineageRequest(pipeline, region, view, includeLatestExec, execution, account),
             )
             if domain and domain.lower() not in {
                 str(document["domain"].get("DomainName", "")).lower(),

@@ -17,7 +17,7 @@ import duckdb
 from lineage_assets import config
 from lineage_assets.cli.names import names_checked
 from lineage_assets.cli.output import error, print_json
-from lineage_assets.contract import Request, UnknownName, build_lineage, catalog
+from lineage_assets.contract import AmbiguousName, Request, UnknownName, build_lineage, catalog
 from lineage_assets.sagemaker.bounds import MAX_DEFINITION_CHARS, clip
 from lineage_assets.store import StoreError, connect_published
 
@@ -48,6 +48,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--region",
         help="the pipeline's region if its name is in several (--live: default the "
         "first configured)",
+    )
+    lineage.add_argument(
+        "--account", help="the pipeline's AWS account id if its name is in several (stored only)"
     )
     lineage.add_argument("--view", choices=VIEWS, default="both")
     lineage.add_argument(
@@ -204,9 +207,14 @@ def _stored(args: argparse.Namespace) -> dict[str, Any]:
     """The pipeline's contract document from the published store."""
     with connect_published(config.published_path()) as conn:
         region = args.region or _only_region(conn, args.name)
-        return build_lineage(
-            conn, Request(args.name, region, args.view, args.latest_exec, args.execution)
+        request = Request(
+            args.name, region, args.view, args.latest_exec, args.execution, args.account
         )
+        try:
+            return build_lineage(conn, request)
+        except AmbiguousName as several:  # one region, several accounts
+            listed = ", ".join(several.regions)
+            raise StoreError(f"pipeline {args.name!r} is in {listed}: give --account") from None
 
 
 @names_checked
