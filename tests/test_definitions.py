@@ -129,6 +129,8 @@ def test_the_tracked_instance_config_limits_the_duckdb_pool_to_one_writer(tmp_pa
     try:
         assert instance.get_concurrency_config().pool_config.default_pool_limit == 1
         assert instance.run_monitoring_settings["free_slots_after_run_end_seconds"] > 0
+        coordinator = instance.run_coordinator.inst_data
+        assert coordinator is not None and coordinator.config_dict["dequeue_use_threads"]
     finally:
         instance.dispose()
     writers = [a for a in defs().assets if "duckdb" in (a.specs_by_key[a.key].kinds or set())]
