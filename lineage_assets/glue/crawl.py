@@ -42,7 +42,7 @@ from lineage_assets.glue.records import (
     table_records,
 )
 from lineage_assets.store.records import SourceRecords
-from lineage_assets.store.sink import RecordSink
+from lineage_assets.store.sink import RecordSink, replace_batch
 
 if TYPE_CHECKING:
     import duckdb
@@ -119,15 +119,12 @@ class _Region:
         if not self.pending:
             return
         batch, self.pending = self.pending, []
-        try:
-            self.sink.replace_sources(batch, self.run_id)
-        except Exception:  # retried one by one below
-            for records in batch:
-                try:
-                    self.sink.replace_source(records, self.run_id)
-                except Exception as error:  # one table at most
-                    self.report.written.remove(records.source_key)
-                    self.fail(records.source_key, TABLE_KIND, error)
+        replace_batch(self.sink, batch, self.run_id, self._failed_write)
+
+    def _failed_write(self, records: SourceRecords, error: Exception) -> None:
+        """One table's write failed: it was not written after all."""
+        self.report.written.remove(records.source_key)
+        self.fail(records.source_key, TABLE_KIND, error)
 
 
 def glue_client(factory: ClientFactory | Any, region: str) -> GlueClient:

@@ -28,7 +28,7 @@ from lineage_assets.serving.ids import LISTING_KIND, ResourceKind, listing_key, 
 from lineage_assets.serving.records import CaptureConfig, ConfigRow, EndpointRow, Place, Resource
 from lineage_assets.serving.views import StoredState, stored_state
 from lineage_assets.store.records import SourceRecords
-from lineage_assets.store.sink import RecordSink
+from lineage_assets.store.sink import RecordSink, replace_batch
 
 WRITE_BATCH = 50
 Describe = Callable[[Mapping[str, Any]], Resource]
@@ -84,18 +84,12 @@ class _Run:
         batch, self.pending = self.pending, []
         if not batch:
             return
-        try:
-            self.sink.replace_sources(batch, self.run_id)
-        except Exception:  # retried one by one below
-            for records in batch:
-                try:
-                    self.sink.replace_source(records, self.run_id)
-                except Exception as error:  # one source at most
-                    self.fail(records.source_key, records.source_kind, error, records.display_name)
-                    continue
-                self.report.written.append(records.source_key)
-            return
-        self.report.written += [records.source_key for records in batch]
+        written = replace_batch(self.sink, batch, self.run_id, self._failed_write)
+        self.report.written += [records.source_key for records in written]
+
+    def _failed_write(self, records: SourceRecords, error: Exception) -> None:
+        """One resource's write failed: its error row names it."""
+        self.fail(records.source_key, records.source_kind, error, records.display_name)
 
 
 def _listing(run: _Run, kind: ResourceKind, since: datetime | None) -> fetch.Listing | None:

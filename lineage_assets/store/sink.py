@@ -6,7 +6,7 @@ or stages its records for a single writer elsewhere.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Protocol
 
 from lineage_assets.store.records import SourceRecords
@@ -52,3 +52,26 @@ class RecordSink(Protocol):
     def remove_source(self, source_key: str) -> None:
         """Delete a source that no longer exists, and its rows."""
         ...
+
+
+def replace_batch(
+    sink: RecordSink,
+    batch: Sequence[SourceRecords],
+    run_id: str | None,
+    on_error: Callable[[SourceRecords, Exception], None],
+) -> list[SourceRecords]:
+    """Write `batch` in one transaction; if that fails, source by source, handing each
+    failure to `on_error`, so one bad source never loses the rest. Returns what was written."""
+    try:
+        sink.replace_sources(batch, run_id)
+    except Exception:  # retried one by one below
+        written = []
+        for records in batch:
+            try:
+                sink.replace_source(records, run_id)
+            except Exception as error:  # one source at most
+                on_error(records, error)
+                continue
+            written.append(records)
+        return written
+    return list(batch)
