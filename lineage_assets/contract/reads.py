@@ -8,7 +8,7 @@ import heapq
 import os
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -103,33 +103,10 @@ _PIPELINE_SELECT = (
 
 
 def _pipeline(row: tuple) -> PipelineRow:
-    (
-        key,
-        account,
-        region,
-        name,
-        arn,
-        display_name,
-        modified,
-        domain_id,
-        domain_name,
-        tags,
-        digest,
-    ) = row
-    tags = json_column(tags)
-    return PipelineRow(
-        key,
-        account,
-        region,
-        name,
-        arn,
-        display_name,
-        modified,
-        domain_id,
-        domain_name,
-        tags if isinstance(tags, dict) else {},
-        digest,
-    )
+    """A `_PIPELINE_SELECT` row as a `PipelineRow` (tags read from their JSON text)."""
+    read = PipelineRow(*row)
+    tags = json_column(read.tags)
+    return replace(read, tags=tags if isinstance(tags, dict) else {})
 
 
 def pipelines(conn: duckdb.DuckDBPyConnection) -> list[PipelineRow]:
