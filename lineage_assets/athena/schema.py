@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from lineage_assets.core.enums import NodeKind, Provenance
 from lineage_assets.core.ids import sql_node
+from lineage_assets.store.derived import column_edge_flows, column_edge_node_columns
 from lineage_assets.store.migration import Migration
 
 QUERY_HISTORY = """
@@ -126,22 +127,6 @@ EDGES: tuple[str, ...] = (
     """,
 )
 
-NODE_COLUMNS: tuple[str, ...] = (
-    f"""
-    SELECT {sql_node(NodeKind.TABLE, "c.target_table")} AS node, c.target_column AS column_name,
-           c.source_key
-    FROM athena_column_edges c WHERE c.target_column <> '*'
-    """,
-    f"""
-    SELECT {sql_node(NodeKind.TABLE, "c.source_table")}, c.source_column, c.source_key
-    FROM athena_column_edges c WHERE c.source_table IS NOT NULL AND c.source_column <> '*'
-    """,
-)
+NODE_COLUMNS: tuple[str, ...] = column_edge_node_columns("athena_column_edges")
 
-COLUMN_FLOWS: tuple[str, ...] = (
-    """
-    SELECT c.source_table, c.source_column, c.target_table, c.target_column, c.transform,
-           c.source_key
-    FROM athena_column_edges c WHERE NOT c.is_indirect AND c.source_table IS NOT NULL
-    """,
-)
+COLUMN_FLOWS: tuple[str, ...] = column_edge_flows("athena_column_edges")

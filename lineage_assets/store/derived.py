@@ -15,6 +15,9 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
+from lineage_assets.core.enums import NodeKind
+from lineage_assets.core.ids import sql_node
+
 LINEAGE_EDGES = "lineage_edges"
 NODE_COLUMNS = "node_columns"
 EDGE_COLUMNS = (
@@ -98,6 +101,34 @@ def column_flows_view(fragments: Sequence[str]) -> DerivedView:
         f"{_union(fragments, len(COLUMN_FLOW_COLUMNS))}\n) AS flows({columns})"
     )
     return DerivedView(COLUMN_FLOWS, sql)
+
+
+def column_edge_node_columns(table: str) -> tuple[str, ...]:
+    """`node_columns` fragments of a SQL source's column-edge table (`column_edges`' shape):
+    the columns its statements write and read per table (`*` names no column)."""
+    return (
+        f"""
+    SELECT {sql_node(NodeKind.TABLE, "c.target_table")} AS node, c.target_column AS column_name,
+           c.source_key
+    FROM {table} c WHERE c.target_column <> '*'
+    """,  # noqa: S608 (a table name of ours)
+        f"""
+    SELECT {sql_node(NodeKind.TABLE, "c.source_table")}, c.source_column, c.source_key
+    FROM {table} c WHERE c.source_table IS NOT NULL AND c.source_column <> '*'
+    """,  # noqa: S608 (a table name of ours)
+    )
+
+
+def column_edge_flows(table: str) -> tuple[str, ...]:
+    """`column_flows` fragments of a SQL source's column-edge table: its direct edges from a
+    known table, with their transform (PII follows the carrying ones)."""
+    return (
+        f"""
+    SELECT c.source_table, c.source_column, c.target_table, c.target_column, c.transform,
+           c.source_key
+    FROM {table} c WHERE NOT c.is_indirect AND c.source_table IS NOT NULL
+    """,  # noqa: S608 (a table name of ours)
+    )
 
 
 def fragment_tables(fragment: str) -> frozenset[str] | None:
