@@ -8,15 +8,13 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import boto3
-from botocore import xform_name
 
 from benchmarks.harness import Result, figure, header, note, report, seconds, timed
-from lineage_assets import aws
+from benchmarks.recording import Recording, plain_clients, replay
 from lineage_assets.glue.crawl import crawl_region
 from lineage_assets.glue.viewsql import ViewText, view_lineage
 from lineage_assets.store import LineageStore
@@ -26,6 +24,7 @@ from lineage_dev.emulator.server import EmulatorServer
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
+SERVICES = ("glue",)
 DATABASES = 20
 COLUMNS = 20
 PARQUET = "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat"
@@ -74,24 +73,6 @@ def _seed(glue: Any, count: int) -> None:
                 )
 
 
-class _Recording:
-    """`client(service, region)` giving the crawler's client, counting and recording calls."""
-
-    def __init__(self) -> None:
-        self.calls: Counter[str] = Counter()
-        self.record: list[tuple[str, dict[str, Any]]] = []
-        self.glue = aws.client("glue", REGION)  # made before the timing, as the replay's is
-
-        def count(model: Any, params: dict[str, Any], **_: Any) -> None:
-            self.calls[model.name] += 1
-            self.record.append((xform_name(model.name), dict(params)))
-
-        self.glue.meta.events.register("before-parameter-build.glue.*", count)
-
-    def __call__(self, service: str, region: str) -> Any:
-        return self.glue
-
-
 def run(quick: bool = False) -> list[Result]:
     """Seed, crawl everything, replay the crawl's calls raw, then re-crawl unchanged."""
     count = 200 if quick else 2000
@@ -109,15 +90,13 @@ def run(quick: bool = False) -> list[Result]:
         seed_time, _ = timed(lambda: _seed(seeder, count))
         view_lineage("db", "warm", ViewText("SELECT a FROM t", "athena"))  # imports, not timed
         with LineageStore.open(Path(folder) / "lineage.duckdb") as store:
-            first_calls = _Recording()
+            first_calls = Recording(SERVICES, REGION)
             crawl_time, first = timed(
                 lambda: crawl_region(store, first_calls, ACCOUNT, REGION, store.conn)
             )
-            raw = aws.client("glue", REGION)
-            replay_time, _ = timed(
-                lambda: [getattr(raw, op)(**params) for op, params in first_calls.record]
-            )
-            again = _Recording()
+            raw = plain_clients(SERVICES, REGION)
+            replay_time, _ = timed(lambda: replay(raw, first_calls.record))
+            again = Recording(SERVICES, REGION)
             recrawl_time, second = timed(
                 lambda: crawl_region(store, again, ACCOUNT, REGION, store.conn)
             )

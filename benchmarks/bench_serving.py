@@ -6,17 +6,15 @@ bare loop on plain clients (same run), and the calls an unchanged region costs o
 
 from __future__ import annotations
 
-import contextlib
 import os
 import tempfile
-from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import boto3
-from botocore import xform_name
 
 from benchmarks.harness import Result, figure, header, note, report, seconds, timed
+from benchmarks.recording import Recording, plain_clients, replay
 from lineage_assets import aws
 from lineage_assets.serving.crawl import crawl_serving
 from lineage_assets.store import LineageStore
@@ -25,6 +23,7 @@ from lineage_dev.emulator.server import EmulatorServer
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
+SERVICES = ("sagemaker", "s3")
 CAPTURE = "bench-serving-capture"
 PAGE = 100  # SageMaker's largest MaxResults
 KINDS = 6  # models, endpoint configs, endpoints, schedules, transform jobs, inference components
@@ -55,32 +54,6 @@ def _seed(sm: Any, s3: Any, count: int) -> None:
         sm.create_endpoint(EndpointName=name, EndpointConfigName=name)
 
 
-class _Recording:
-    """`client(service, region)` giving the crawler's clients, counting and recording calls."""
-
-    def __init__(self) -> None:
-        self.calls: Counter[str] = Counter()
-        self.record: list[tuple[str, str, dict[str, Any]]] = []
-        self.clients = {service: aws.client(service, REGION) for service in ("sagemaker", "s3")}
-        for service, client in self.clients.items():
-
-            def count(model: Any, params: dict[str, Any], _s: str = service, **_: Any) -> None:
-                self.calls[model.name] += 1
-                self.record.append((_s, xform_name(model.name), dict(params)))
-
-            client.meta.events.register(f"before-parameter-build.{service}.*", count)
-
-    def __call__(self, service: str, region: str) -> Any:
-        return self.clients[service]
-
-
-def _replay(raw: dict[str, Any], record: list[tuple[str, str, dict[str, Any]]]) -> None:
-    """The recorded calls on plain clients (a refused one, e.g. an unset posture, is fine)."""
-    for service, operation, params in record:
-        with contextlib.suppress(*aws.AWS_ERRORS):
-            getattr(raw[service], operation)(**params)
-
-
 def run(quick: bool = False) -> list[Result]:
     """Seed, crawl everything, replay the crawl's calls raw, then re-crawl unchanged."""
     count = 30 if quick else 300
@@ -98,15 +71,15 @@ def run(quick: bool = False) -> list[Result]:
         ]
         seed_time, _ = timed(lambda: _seed(*seeders, count))
         with LineageStore.open(Path(folder) / "warm.duckdb") as scratch:  # emulator warm-up
-            crawl_serving(scratch, _Recording(), ACCOUNT, REGION, scratch.conn)
+            crawl_serving(scratch, Recording(SERVICES, REGION), ACCOUNT, REGION, scratch.conn)
         with LineageStore.open(Path(folder) / "lineage.duckdb") as store:
-            first_calls = _Recording()
+            first_calls = Recording(SERVICES, REGION)
             crawl_time, first = timed(
                 lambda: crawl_serving(store, first_calls, ACCOUNT, REGION, store.conn)
             )
-            raw = {service: aws.client(service, REGION) for service in ("sagemaker", "s3")}
-            replay_time, _ = timed(lambda: _replay(raw, first_calls.record))
-            again = _Recording()
+            raw = plain_clients(SERVICES, REGION)
+            replay_time, _ = timed(lambda: replay(raw, first_calls.record, aws.AWS_ERRORS))
+            again = Recording(SERVICES, REGION)
             recrawl_time, second = timed(
                 lambda: crawl_serving(store, again, ACCOUNT, REGION, store.conn)
             )
