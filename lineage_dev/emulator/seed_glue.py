@@ -96,14 +96,16 @@ def raw_table_input() -> dict[str, Any]:
     }
 
 
-def presto_view_input(name: str, database: str, sql: str, columns: list[str]) -> dict[str, Any]:
+def presto_view_input(
+    name: str, database: str, sql: str, columns: list[str], owner_account: str = GLUE_ACCOUNT_ID
+) -> dict[str, Any]:
     """A view as Athena's CREATE VIEW stores it: `/* Presto View: <base64 JSON> */`."""
     document = {
         "originalSql": sql,
         "catalog": "awsdatacatalog",
         "schema": database,
         "columns": [{"name": column, "type": "varchar"} for column in columns],
-        "owner": f"arn:aws:iam::{GLUE_ACCOUNT_ID}:user/analyst",
+        "owner": f"arn:aws:iam::{owner_account}:user/analyst",
         "runAsInvoker": False,
         "properties": {},
     }

@@ -3,14 +3,13 @@ way Athena, Spark and crawlers make them, and a client that counts the calls it 
 
 from __future__ import annotations
 
-import base64
-import json
 from collections import Counter
 from typing import Any
 
 import boto3
 
 from lineage_assets import aws
+from lineage_dev.emulator.seed_glue import presto_view_input
 
 REGION = "us-east-1"
 PARQUET_INPUT = "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat"
@@ -97,26 +96,6 @@ def parquet_table(
 def presto_view(name: str, database: str, sql: str, cols: list[dict[str, str]]) -> dict[str, Any]:
     """A TableInput as Athena's CREATE VIEW writes it: the Presto view JSON base64-encoded in
     `ViewOriginalText`, Hive-typed columns in the storage descriptor."""
-    document = {
-        "originalSql": sql,
-        "catalog": "awsdatacatalog",
-        "schema": database,
-        "columns": [{"name": c["Name"], "type": "varchar"} for c in cols],
-        "owner": "arn:aws:iam::123456789012:user/analyst",
-        "runAsInvoker": False,
-        "properties": {},
-    }
-    encoded = base64.b64encode(json.dumps(document).encode()).decode()
-    return {
-        "Name": name,
-        "TableType": "VIRTUAL_VIEW",
-        "Parameters": {"presto_view": "true", "comment": "Presto View"},
-        "ViewOriginalText": f"/* Presto View: {encoded} */",
-        "ViewExpandedText": "/* Presto View */",
-        "StorageDescriptor": {
-            "Columns": cols,
-            "SerdeInfo": {},
-            "Location": "",
-        },
-        "PartitionKeys": [],
-    }
+    view = presto_view_input(name, database, sql, [c["Name"] for c in cols], "123456789012")
+    view["StorageDescriptor"] = {"Columns": cols, "SerdeInfo": {}, "Location": ""}
+    return view
