@@ -12,7 +12,6 @@ SQL engine costs when nothing repeats (for information).
 
 from __future__ import annotations
 
-import os
 import random
 import tempfile
 from collections import Counter
@@ -22,13 +21,13 @@ from typing import Any
 
 from botocore import xform_name
 
+from benchmarks.emulated import use_emulator
 from benchmarks.harness import Result, figure, header, note, report, seconds, timed
 from lineage_assets import aws
 from lineage_assets.athena.crawl import AthenaReport, crawl_region
 from lineage_assets.athena.settings import AthenaSettings
 from lineage_assets.store import LineageStore
 from lineage_dev.emulator import athena as athena_ext
-from lineage_dev.emulator.seed import CREDENTIALS
 from lineage_dev.emulator.server import EmulatorServer
 
 REGION = "us-east-1"
@@ -149,11 +148,7 @@ def run(quick: bool = False) -> list[Result]:
     now = datetime.now(UTC)
     start = now - timedelta(days=11)
     with EmulatorServer(seed=False) as server, tempfile.TemporaryDirectory() as folder:
-        os.environ.update(
-            AWS_ENDPOINT_URL=server.endpoint_url,
-            AWS_ACCESS_KEY_ID=CREDENTIALS["aws_access_key_id"],
-            AWS_SECRET_ACCESS_KEY=CREDENTIALS["aws_secret_access_key"],
-        )
+        use_emulator(server.endpoint_url)
         seed_time, _ = timed(lambda: seed_history(ACCOUNT, count, 400, start, 18))
         with LineageStore.open(Path(folder) / "lineage.duckdb") as store:
             first = Recorder()

@@ -13,21 +13,19 @@ processes only, so seeding is not slowed.
 
 from __future__ import annotations
 
-import json
 import multiprocessing
 import os
 import tempfile
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import boto3
 
+from benchmarks.emulated import seed_pipeline_run, seeder
 from benchmarks.harness import Result, figure, header, note, report, seconds
-from lineage_dev.emulator import EMULATOR_ENV, moto_ext
-from lineage_dev.emulator.definitions import ROLE_ARN, eu_demand_definition, sklearn_image
-from lineage_dev.emulator.seed import CREDENTIALS
+from lineage_dev.emulator import EMULATOR_ENV
 from lineage_dev.emulator.server import EmulatorServer
 
 ACCOUNT = "123456789012"  # the emulator's default account
@@ -39,39 +37,9 @@ START = datetime(2026, 11, 1, 2, tzinfo=UTC)
 def _seed(endpoint_url: str, region: str, names: list[str]) -> None:
     """Pipelines in one region, each with one succeeded execution whose one step ran a job,
     so the crawl makes its full call sequence per pipeline."""
-    sagemaker = boto3.client(
-        "sagemaker", region_name=region, endpoint_url=endpoint_url, **CREDENTIALS
-    )
-    definition = json.dumps(eu_demand_definition())
+    sagemaker = seeder("sagemaker", region, endpoint_url)
     for index, name in enumerate(names):
-        sagemaker.create_pipeline(
-            PipelineName=name, PipelineDefinition=definition, RoleArn=ROLE_ARN
-        )
-        arn = sagemaker.start_pipeline_execution(PipelineName=name)["PipelineExecutionArn"]
-        job_arn = sagemaker.create_processing_job(
-            ProcessingJobName=f"pipelines-{arn.rsplit('/', 1)[-1]}-prepare-{index:06d}",
-            RoleArn=ROLE_ARN,
-            AppSpecification={"ImageUri": sklearn_image()},
-            ProcessingResources={
-                "ClusterConfig": {
-                    "InstanceCount": 1,
-                    "InstanceType": "ml.m5.xlarge",
-                    "VolumeSizeInGB": 30,
-                }
-            },
-        )["ProcessingJobArn"]
-        end = START + timedelta(minutes=5)
-        step = {
-            "StepName": "PrepareDemandData",
-            "StartTime": START,
-            "EndTime": end,
-            "StepStatus": "Succeeded",
-            "AttemptCount": 1,
-            "Metadata": {"ProcessingJob": {"Arn": job_arn}},
-            "CacheHitResult": {"SourcePipelineExecutionArn": ""},
-        }
-        moto_ext.set_execution_steps(region, arn, [step])
-        moto_ext.set_execution_state(region, arn, status="Succeeded", start=START, end=end)
+        seed_pipeline_run(sagemaker, region, name, f"prepare-{index:06d}", START)
 
 
 def _inject_latency(delay_s: float) -> None:

@@ -6,19 +6,16 @@ GetDatabases, one GetTables listing per database, nothing else).
 
 from __future__ import annotations
 
-import os
 import tempfile
 from pathlib import Path
 from typing import Any
 
-import boto3
-
+from benchmarks.emulated import seeder, use_emulator
 from benchmarks.harness import Result, figure, header, note, report, seconds, timed
 from benchmarks.recording import Recording, plain_clients, replay
 from lineage_assets.glue.crawl import crawl_region
 from lineage_assets.glue.viewsql import ViewText, view_lineage
 from lineage_assets.store import LineageStore
-from lineage_dev.emulator.seed import CREDENTIALS
 from lineage_dev.emulator.seed_glue import presto_view_input
 from lineage_dev.emulator.server import EmulatorServer
 
@@ -79,15 +76,9 @@ def run(quick: bool = False) -> list[Result]:
     name = "glue"
     header(name, f"crawl of {count} emulated Glue tables vs a raw replay of the same calls")
     with EmulatorServer(seed=False) as server, tempfile.TemporaryDirectory() as folder:
-        os.environ.update(
-            AWS_ENDPOINT_URL=server.endpoint_url,
-            AWS_ACCESS_KEY_ID=CREDENTIALS["aws_access_key_id"],
-            AWS_SECRET_ACCESS_KEY=CREDENTIALS["aws_secret_access_key"],
-        )
-        seeder = boto3.client(
-            "glue", region_name=REGION, endpoint_url=server.endpoint_url, **CREDENTIALS
-        )
-        seed_time, _ = timed(lambda: _seed(seeder, count))
+        use_emulator(server.endpoint_url)
+        glue = seeder("glue", REGION, server.endpoint_url)
+        seed_time, _ = timed(lambda: _seed(glue, count))
         view_lineage("db", "warm", ViewText("SELECT a FROM t", "athena"))  # imports, not timed
         with LineageStore.open(Path(folder) / "lineage.duckdb") as store:
             first_calls = Recording(SERVICES, REGION)

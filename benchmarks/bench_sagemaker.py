@@ -19,19 +19,18 @@ from __future__ import annotations
 
 import json
 import multiprocessing
-import os
 import tempfile
 import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import boto3
 from botocore import xform_name
 
+from benchmarks.emulated import seed_pipeline_run, seeder, use_emulator
 from benchmarks.harness import (
     Result,
     figure,
@@ -48,15 +47,10 @@ from lineage_assets import aws
 from lineage_assets.sagemaker.crawl import crawl_region
 from lineage_assets.sagemaker.resolver import resolve_definition
 from lineage_assets.store import LineageStore
-from lineage_dev.emulator import moto_ext
 from lineage_dev.emulator.definitions import (
     ACCOUNT_ID,
-    ROLE_ARN,
     abalone_definition,
-    eu_demand_definition,
-    sklearn_image,
 )
-from lineage_dev.emulator.seed import CREDENTIALS
 from lineage_dev.emulator.server import EmulatorServer
 
 REGION = "us-east-1"
@@ -66,38 +60,9 @@ START = datetime(2026, 11, 1, 2, tzinfo=UTC)
 
 def _seed(sagemaker, count: int, region: str = REGION) -> None:
     """`count` pipelines, each with one succeeded execution whose one step ran a job."""
-    definition = json.dumps(eu_demand_definition())
     for index in range(count):
         name = f"BenchPipeline{index:04d}"
-        sagemaker.create_pipeline(
-            PipelineName=name, PipelineDefinition=definition, RoleArn=ROLE_ARN
-        )
-        arn = sagemaker.start_pipeline_execution(PipelineName=name)["PipelineExecutionArn"]
-        job = f"pipelines-{arn.rsplit('/', 1)[-1]}-preparedemanddata-{index:010d}"
-        job_arn = sagemaker.create_processing_job(
-            ProcessingJobName=job,
-            RoleArn=ROLE_ARN,
-            AppSpecification={"ImageUri": sklearn_image()},
-            ProcessingResources={
-                "ClusterConfig": {
-                    "InstanceCount": 1,
-                    "InstanceType": "ml.m5.xlarge",
-                    "VolumeSizeInGB": 30,
-                }
-            },
-        )["ProcessingJobArn"]
-        end = START + timedelta(minutes=5)
-        step = {
-            "StepName": "PrepareDemandData",
-            "StartTime": START,
-            "EndTime": end,
-            "StepStatus": "Succeeded",
-            "AttemptCount": 1,
-            "Metadata": {"ProcessingJob": {"Arn": job_arn}},
-            "CacheHitResult": {"SourcePipelineExecutionArn": ""},
-        }
-        moto_ext.set_execution_steps(region, arn, [step])
-        moto_ext.set_execution_state(region, arn, status="Succeeded", start=START, end=end)
+        seed_pipeline_run(sagemaker, region, name, f"preparedemanddata-{index:010d}", START)
 
 
 def _counting_client(calls: Counter, record: list | None = None, region: str = REGION):
@@ -201,10 +166,7 @@ def serve_latency(count: int, latency_ms: float, ready: Any, stop: Any) -> None:
     """In a process of its own, as AWS is: an emulator seeded with `count` pipelines (without
     latency), then answering every call after `latency_ms`, until `stop` is set."""
     with EmulatorServer(seed=False) as server:
-        seeder = boto3.client(
-            "sagemaker", region_name=LATENCY_REGION, endpoint_url=server.endpoint_url, **CREDENTIALS
-        )
-        _seed(seeder, count, LATENCY_REGION)
+        _seed(seeder("sagemaker", LATENCY_REGION, server.endpoint_url), count, LATENCY_REGION)
         server.latency_ms = latency_ms
         ready.put(server.endpoint_url)
         stop.wait()
@@ -235,11 +197,7 @@ def run_latency(quick: bool = False) -> list[Result]:
         _latency_emulator(count, latency_ms) as endpoint,
         tempfile.TemporaryDirectory() as folder,
     ):
-        os.environ.update(
-            AWS_ENDPOINT_URL=endpoint,
-            AWS_ACCESS_KEY_ID=CREDENTIALS["aws_access_key_id"],
-            AWS_SECRET_ACCESS_KEY=CREDENTIALS["aws_secret_access_key"],
-        )
+        use_emulator(endpoint)
         times, rows, reports = {}, {}, {}
         for threads in (1, workers):
             with LineageStore.open(Path(folder) / f"workers-{threads}.duckdb") as store:
@@ -284,15 +242,9 @@ def run_crawl(quick: bool = False) -> list[Result]:
     name = "sagemaker"
     header(name, f"crawl of {count} emulated pipelines vs the emulator's raw call rate")
     with EmulatorServer(seed=False) as server, tempfile.TemporaryDirectory() as folder:
-        os.environ.update(
-            AWS_ENDPOINT_URL=server.endpoint_url,
-            AWS_ACCESS_KEY_ID=CREDENTIALS["aws_access_key_id"],
-            AWS_SECRET_ACCESS_KEY=CREDENTIALS["aws_secret_access_key"],
-        )
-        seeder = boto3.client(
-            "sagemaker", region_name=REGION, endpoint_url=server.endpoint_url, **CREDENTIALS
-        )
-        seed_time, _ = timed(lambda: _seed(seeder, count))
+        use_emulator(server.endpoint_url)
+        sagemaker = seeder("sagemaker", REGION, server.endpoint_url)
+        seed_time, _ = timed(lambda: _seed(sagemaker, count))
         raw_client = aws.client("sagemaker", REGION)
         raw_calls = 2 * count
         raw_time, _ = timed(

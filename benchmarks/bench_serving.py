@@ -6,19 +6,16 @@ bare loop on plain clients (same run), and the calls an unchanged region costs o
 
 from __future__ import annotations
 
-import os
 import tempfile
 from pathlib import Path
 from typing import Any
 
-import boto3
-
+from benchmarks.emulated import seeder, use_emulator
 from benchmarks.harness import Result, figure, header, note, report, seconds, timed
 from benchmarks.recording import Recording, plain_clients, replay
 from lineage_assets import aws
 from lineage_assets.serving.crawl import crawl_serving
 from lineage_assets.store import LineageStore
-from lineage_dev.emulator.seed import CREDENTIALS
 from lineage_dev.emulator.server import EmulatorServer
 
 REGION = "us-east-1"
@@ -60,15 +57,8 @@ def run(quick: bool = False) -> list[Result]:
     name = "serving"
     header(name, f"crawl of {count} emulated endpoints vs a raw replay of the same calls")
     with EmulatorServer(seed=False) as server, tempfile.TemporaryDirectory() as folder:
-        os.environ.update(
-            AWS_ENDPOINT_URL=server.endpoint_url,
-            AWS_ACCESS_KEY_ID=CREDENTIALS["aws_access_key_id"],
-            AWS_SECRET_ACCESS_KEY=CREDENTIALS["aws_secret_access_key"],
-        )
-        seeders = [
-            boto3.client(s, region_name=REGION, endpoint_url=server.endpoint_url, **CREDENTIALS)
-            for s in ("sagemaker", "s3")
-        ]
+        use_emulator(server.endpoint_url)
+        seeders = [seeder(s, REGION, server.endpoint_url) for s in ("sagemaker", "s3")]
         seed_time, _ = timed(lambda: _seed(*seeders, count))
         with LineageStore.open(Path(folder) / "warm.duckdb") as scratch:  # emulator warm-up
             crawl_serving(scratch, Recording(SERVICES, REGION), ACCOUNT, REGION, scratch.conn)
