@@ -22,6 +22,15 @@ from tests.support.postgres import INSTALL_HINT, PostgresServer, running_postgre
 from tests.support.store_backends import BACKENDS, LakeTemplate, StoreBackend
 
 
+@pytest.fixture(autouse=True)
+def fresh_boto3_default_session() -> Iterator[None]:
+    """boto3's default session keeps the credentials it first resolved: a test that sets an
+    assumed role's keys (and code it runs that calls `boto3.client`) must not hand them to the
+    next test of the same worker, which would then act in the other account."""
+    yield
+    boto3.DEFAULT_SESSION = None
+
+
 @pytest.fixture(scope="session")
 def emulator() -> Iterator[tuple[EmulatorServer, SeededAccount]]:
     """A moto server on 127.0.0.1 in this process, extended and seeded (takes a few seconds)."""
