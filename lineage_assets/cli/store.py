@@ -16,6 +16,10 @@ from lineage_assets.store.console import run_read_query
 from lineage_assets.store.lake import AsOf
 
 QUERY_ADDRESS_SPACE = 2  # times LINEAGE_QUERY_MEMORY: DuckDB's buffers, then rows held for printing
+# What a thread started under the cap reserves without using it: glibc's malloc arena (64 MiB)
+# and its stack (8 MiB). DuckDB's workers and the deadline watcher each need one, or the process
+# aborts ("cannot allocate memory for thread-local data") instead of answering out of memory.
+THREAD_RESERVATION = 72 * 2**20
 QUERY_USAGE = (
     'usage: lineage-assets query "SELECT ..." (read-only SQL over the published store; '
     'try "SHOW TABLES")'
@@ -47,10 +51,12 @@ def cmd_query(args: argparse.Namespace) -> int:
         return 2
     memory = config.query_memory_bytes()
     with connect_published(config.published_path(), as_of=args.as_of) as conn:
+        threads = int(conn.execute("SELECT current_setting('threads')").fetchone()[0])  # type: ignore[index]
+        headroom = QUERY_ADDRESS_SPACE * memory + THREAD_RESERVATION * (threads + 1)
         try:
             # DuckDB's memory_limit leaves out results buffered for fetching: the process's
             # address space is capped too, so a query past both ends in an out-of-memory line.
-            with address_space_cap(QUERY_ADDRESS_SPACE * memory):
+            with address_space_cap(headroom):
                 result = run_read_query(conn, args.sql)
         except MemoryError:
             return error("the query needed more memory than LINEAGE_QUERY_MEMORY allows", 2)
