@@ -10,13 +10,11 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-import duckdb
 import pyarrow as pa
 
 from lineage_assets.store import registry
-from lineage_assets.store.derived import sync_views
 from lineage_assets.store.errors import RecordError
-from lineage_assets.store.migrate import migrate
+from lineage_assets.store.memory import empty_store
 from lineage_assets.store.writer import Catalog, json_text, quote, valid_utf8
 
 SEQ = "_seq"
@@ -51,18 +49,12 @@ class Tables:
 @cache
 def tables(schemas: registry.Registry | None = None) -> Tables:
     """The tables of a store migrated with `schemas` (by default the registry's)."""
-    schemas = schemas or registry.default()
-    conn = duckdb.connect()
-    try:
-        migrate(conn, schemas.migrations())
-        sync_views(conn, schemas.views())
+    with empty_store(schemas) as conn:
         catalog = Catalog(conn)
         arrow = {
             table: conn.execute(f"SELECT * FROM {quote(table)} LIMIT 0").to_arrow_table().schema  # noqa: S608
             for table in catalog.columns
         }
-    finally:
-        conn.close()
     return Tables(catalog.columns, arrow, frozenset(catalog.source_tables))
 
 

@@ -14,10 +14,8 @@ import duckdb
 from lineage_assets.staging.location import StagingLocation
 from lineage_assets.staging.manifest import Manifest
 from lineage_assets.staging.sink import StagingSink
-from lineage_assets.store import registry
 from lineage_assets.store.connection import open_published
-from lineage_assets.store.derived import sync_views
-from lineage_assets.store.migrate import migrate
+from lineage_assets.store.memory import empty_store
 
 SAGEMAKER = "sagemaker"
 ClientFactory = Callable[[str, str], Any]
@@ -31,14 +29,8 @@ def state_reader(published: Path) -> Iterator[duckdb.DuckDBPyConnection]:
         with open_published(published) as conn:
             yield conn
         return
-    conn = duckdb.connect()
-    try:
-        schemas = registry.default()
-        migrate(conn, schemas.migrations())
-        sync_views(conn, schemas.views())
+    with empty_store() as conn:
         yield conn
-    finally:
-        conn.close()
 
 
 def stage_sagemaker(
