@@ -130,12 +130,18 @@ def test_one_failing_pipeline_among_many_is_recorded_and_the_rest_land(many, tmp
 
 
 def test_in_order_keeps_the_items_order_whatever_finishes_first():
-    import time
+    import threading
 
-    def slow_first(item: int) -> int:
-        time.sleep(0.02 if item % 3 == 0 else 0)
+    item_one_done = threading.Event()
+
+    def first_finishes_last(item: int) -> int:
+        """Item 0 finishes only once item 1 has: the results arrive out of order."""
+        if item == 0:
+            assert item_one_done.wait(timeout=60)
+        if item == 1:
+            item_one_done.set()
         return item * 2
 
-    assert list(in_order(slow_first, range(50), 4)) == [i * 2 for i in range(50)]
-    assert list(in_order(slow_first, range(5), 1)) == [0, 2, 4, 6, 8]
-    assert list(in_order(slow_first, [], 8)) == []
+    assert list(in_order(first_finishes_last, range(50), 4)) == [i * 2 for i in range(50)]
+    assert list(in_order(lambda item: item * 2, range(5), 1)) == [0, 2, 4, 6, 8]
+    assert list(in_order(first_finishes_last, [], 8)) == []
