@@ -26,6 +26,7 @@ from lineage_assets.store import registry
 from lineage_assets.store.connection import connect
 from lineage_assets.store.derived import REBUILD_EDGE_INDEX, edges_reading, sync_views
 from lineage_assets.store.errors import DuplicateKeyError, RecordError, StoreError
+from lineage_assets.store.filecopy import copy_durably
 from lineage_assets.store.lake_schema import TableKey, table_keys
 from lineage_assets.store.migrate import migrate
 from lineage_assets.store.owner import ProcessIdentity
@@ -830,9 +831,9 @@ class LineageStore:
     def publish(self) -> Path | None:
         """Checkpoint and atomically replace the read-only copy.
 
-        The copy is the checkpointed file's bytes read through the descriptor held since open,
-        written to a temp file, fsynced and renamed into place. Readers that already have the
-        old copy open keep reading it; new readers see the new one.
+        The copy is the checkpointed file's bytes, taken through the descriptor held since
+        open and copied by the kernel into a temp file, fsynced and renamed into place. Readers
+        that already have the old copy open keep reading it; new readers see the new one.
         """
         if self.published_path is None or self.path is None or self._fd is None:
             return None  # the lake: every commit is a snapshot readers attach directly
@@ -842,7 +843,7 @@ class LineageStore:
         temporary = target.with_name(f".{target.name}.{os.getpid()}.{uuid.uuid4().hex[:6]}.tmp")
         try:
             if self._wal_is_empty():
-                self._copy_bytes(temporary)
+                copy_durably(self._fd, temporary)
             else:  # never expected after CHECKPOINT; DuckDB's own copy is always correct
                 self._copy_database(temporary)
             os.replace(temporary, target)
@@ -856,21 +857,6 @@ class LineageStore:
         assert self.path is not None
         wal = self.path.with_name(self.path.name + ".wal")
         return not wal.exists() or wal.stat().st_size == 0
-
-    def _copy_bytes(self, destination: Path, chunk: int = 1 << 22) -> None:
-        """Copy the live file through the held descriptor, then fsync the copy."""
-        assert self._fd is not None
-        size = os.fstat(self._fd).st_size
-        with open(destination, "wb") as out:
-            offset = 0
-            while offset < size:
-                data = os.pread(self._fd, min(chunk, size - offset), offset)
-                if not data:
-                    break
-                out.write(data)
-                offset += len(data)
-            out.flush()
-            os.fsync(out.fileno())
 
     def _copy_database(self, destination: Path) -> None:
         """Copy through DuckDB (ATTACH + COPY FROM DATABASE): slower, needs no checkpoint."""
