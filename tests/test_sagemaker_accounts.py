@@ -18,6 +18,7 @@ from lineage_assets.store.registry import default
 from lineage_dev.emulator import definitions as seeded
 
 ACCOUNTS_MIGRATION = 23
+NARROW_INDEX_MIGRATION = 11  # newer than the account ids: an old store has neither
 OTHER_ACCOUNT = "210987654341"  # an emulator account of its own
 OLD_KEYS = (
     ("sagemaker:us-east-1/P", "sagemaker_pipeline"),
@@ -31,7 +32,8 @@ def _old_store(path: Path) -> None:
     walk index entries beside a SQL file's."""
     con = duckdb.connect(str(path))
     try:
-        migrate(con, tuple(m for m in default().migrations() if m.version != ACCOUNTS_MIGRATION))
+        newer = (NARROW_INDEX_MIGRATION, ACCOUNTS_MIGRATION)
+        migrate(con, tuple(m for m in default().migrations() if m.version not in newer))
         for key, kind in (*OLD_KEYS, ("sql:r/a.sql", "sql_file")):
             con.execute(
                 "INSERT INTO sources (source_key, source_kind, status) VALUES (?, ?, 'ok')",

@@ -311,7 +311,7 @@ def sql_definitions(
         return {}
     found: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for target, location, commit in conn.execute(
-        "SELECT DISTINCT target_node, location, commit_sha FROM lineage_edge_index "
+        "SELECT DISTINCT target_node, location, commit_sha FROM lineage_edges "
         "WHERE provenance = 'parsed' AND list_contains(?, target_node) "
         "AND NOT starts_with(source_node, 'column:') ORDER BY ALL",
         [wanted],

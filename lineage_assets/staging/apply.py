@@ -25,9 +25,10 @@ from lineage_assets.staging.batch import Operation, StagedBatch
 from lineage_assets.staging.columns import ROW, SEQ
 from lineage_assets.staging.manifest import FileEntry
 from lineage_assets.staging.sink import LOG_ERROR, MARK_FAILED, REMOVE, REPLACE
-from lineage_assets.store.bulk import ArrowUpsert, SourceMeta, replace_arrow
+from lineage_assets.store.bulk import ArrowUpsert, replace_arrow
 from lineage_assets.store.errors import RecordError
 from lineage_assets.store.ledger import LedgerEntry, record_batch, record_operation
+from lineage_assets.store.records import SourceMeta
 from lineage_assets.store.writer import SOURCE_KEY, LineageStore, rows_to_arrow
 
 APPLIED = "applied"

@@ -13,25 +13,8 @@ from dataclasses import dataclass
 import pyarrow as pa
 
 from lineage_assets.store.errors import RecordError
-from lineage_assets.store.writer import (
-    _BOOKKEEPING_SCHEMA,
-    SOURCE_KEY,
-    LineageStore,
-    quote,
-    utcnow,
-)
-
-
-@dataclass(frozen=True)
-class SourceMeta:
-    """One replaced source without its rows: what its `sources` row records."""
-
-    source_key: str
-    source_kind: str
-    display_name: str | None
-    content_hash: str | None
-    tables: tuple[str, ...]
-    row_count: int
+from lineage_assets.store.records import SourceMeta
+from lineage_assets.store.writer import SOURCE_KEY, LineageStore
 
 
 @dataclass(frozen=True)
@@ -42,32 +25,6 @@ class ArrowUpsert:
     key_columns: tuple[str, ...]
     keep: tuple[str, ...]
     rows: pa.Table
-
-
-def _bookkeeping(sources: Sequence[SourceMeta], run_id: str | None) -> pa.Table:
-    """One `sources` row per replaced source, as the writer builds it."""
-    now = utcnow()
-    return pa.Table.from_pylist(
-        [
-            {
-                "source_key": s.source_key,
-                "source_kind": s.source_kind,
-                "display_name": s.display_name,
-                "row_count": s.row_count,
-                "tables": sorted(s.tables),
-                "content_hash": s.content_hash,
-                "last_run_id": run_id,
-                "now": now,
-            }
-            for s in sources
-        ],
-        schema=_BOOKKEEPING_SCHEMA,
-    )
-
-
-def _insert_arrow(store: LineageStore, table: str, rows: pa.Table) -> None:
-    """INSERT … SELECT from an Arrow table through the writer (keys enforced on the lake)."""
-    store.insert_arrow(table, rows)
 
 
 def upsert_arrow(store: LineageStore, upsert: ArrowUpsert) -> None:
@@ -92,38 +49,21 @@ def replace_arrow(
     parts, each one INSERT); returns the rows written."""
     if not sources:
         return 0
-    keys = [s.source_key for s in sources]
-    if len(set(keys)) != len(keys) or not all(keys):
-        raise RecordError(f"source keys must be unique and non-empty in one batch: {keys}")
     owned = set(store.catalog.source_tables)
     for table, rows in tables:
         if table not in owned:
             raise RecordError(f"table {table!r} is not a per-source table")
         if SOURCE_KEY not in rows.column_names:
             raise RecordError(f"rows for {table!r} carry no {SOURCE_KEY} column")
-    named = {t for s in sources for t in s.tables} | {table for table, _ in tables}
-    with store.transaction() as conn:
-        conn.register("_batch_sources", _bookkeeping(sources, run_id))
-        try:
-            previous = conn.execute(
-                "SELECT DISTINCT unnest(tables) FROM sources "
-                "WHERE source_key IN (SELECT source_key FROM _batch_sources)"
-            ).fetchall()
-            touched = named | {table for (table,) in previous}
-            for table in sorted(touched & owned):
-                conn.execute(
-                    f"DELETE FROM {quote(table)} "  # noqa: S608
-                    "WHERE source_key IN (SELECT source_key FROM _batch_sources)"
-                )
-            for table, rows in tables:
-                _insert_arrow(store, table, rows)
-            for upsert in upserts:
-                upsert_arrow(store, upsert)
-            store.mark_batch_ok()
-            store.index_batch(touched)
-        finally:
-            conn.unregister("_batch_sources")
-        store._touch(run_id)
+
+    def write_rows() -> None:
+        for table, rows in tables:
+            store.insert_arrow(table, rows)
+        for upsert in upserts:
+            upsert_arrow(store, upsert)
+
+    with store.transaction():
+        store.write_replaced(sources, {table for table, _ in tables}, write_rows, run_id)
     return sum(rows.num_rows for _, rows in tables)
 
 

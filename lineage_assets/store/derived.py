@@ -6,14 +6,13 @@ the writer whenever the text they compose to changes, with the walk index rebuil
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import duckdb
-import sqlglot
-from sqlglot import exp
-from sqlglot.errors import SqlglotError
 
 from lineage_assets.core.enums import NodeKind
 from lineage_assets.core.ids import sql_node
@@ -32,6 +31,7 @@ EDGE_COLUMNS = (
 )
 NODE_COLUMN_COLUMNS = ("node", "column_name", "source_key")
 COLUMN_FLOWS = "column_flows"
+_WORD = re.compile(r"[a-z_][a-z0-9_]*")
 COLUMN_FLOW_COLUMNS = (
     "source_table",
     "source_column",
@@ -41,10 +41,13 @@ COLUMN_FLOW_COLUMNS = (
     "source_key",
 )
 
-# The walk index holds the view's edges as a table; recreated from the view, its columns are
-# always the view's (less `is_stale`, which the walks read from `sources` when they need it).
+# The walk index holds what walks and graphs read of each edge: its nodes, kind, provenance
+# and source (which `is_stale` comes from). Where an edge is stated (file, commit, execution)
+# stays in `lineage_edges`: writing those long strings again per edge doubled the index's cost.
+INDEX_COLUMNS = ("source_node", "target_node", "edge_kind", "provenance", "source_key")
 REBUILD_EDGE_INDEX = (
-    "CREATE OR REPLACE TABLE lineage_edge_index AS SELECT * EXCLUDE (is_stale) FROM lineage_edges"
+    f"CREATE OR REPLACE TABLE lineage_edge_index AS SELECT {', '.join(INDEX_COLUMNS)} "  # noqa: S608
+    "FROM lineage_edges"
 )
 
 
@@ -131,33 +134,33 @@ def column_edge_flows(table: str) -> tuple[str, ...]:
     )
 
 
-def fragment_tables(fragment: str) -> frozenset[str] | None:
-    """The tables (and CTE names) a fragment reads, lowercased; None when sqlglot cannot
-    parse it (then it is read whatever was touched)."""
-    try:
-        tree = sqlglot.parse_one(fragment, read="duckdb")
-    except SqlglotError:
-        return None
-    return frozenset(table.name.lower() for table in tree.find_all(exp.Table))
+@functools.cache
+def fragment_words(fragment: str) -> frozenset[str]:
+    """Every identifier-like word of a fragment, lowercased: a superset of the tables it reads
+    (our own SQL text, so a table it reads is named as a word; found without parsing)."""
+    return frozenset(_WORD.findall(fragment.lower()))
 
 
 def edges_reading(
-    fragments: Sequence[str], tables: Iterable[str], where: str | None = None
+    fragments: Sequence[str],
+    tables: Iterable[str],
+    where: str | None = None,
+    columns: Sequence[str] = EDGE_COLUMNS,
 ) -> str | None:
-    """`lineage_edges` without `is_stale`, from only the fragments that read one of `tables`
-    (a source's edges come from the tables it wrote): on DuckLake, planning the whole view
-    costs a catalog lookup per table it names. `where` (on the edge columns) filters each
+    """`columns` of `lineage_edges` (not `is_stale`) from only the fragments that name one of
+    `tables` (a source's edges come from the tables it wrote): on DuckLake, planning the whole
+    view costs a catalog lookup per table it names. `where` (on the edge columns) filters each
     fragment before the union, so DuckDB filters each fragment's scan before its joins. None
     when no fragment reads them."""
     touched = {table.lower() for table in tables}
-    chosen = [f for f in fragments if (read := fragment_tables(f)) is None or read & touched]
+    chosen = [fragment for fragment in fragments if fragment_words(fragment) & touched]
     if not chosen:
         return None
-    columns = ", ".join(EDGE_COLUMNS)
+    named, selected = ", ".join(EDGE_COLUMNS), ", ".join(columns)
     if where is None:
-        return f"SELECT * FROM (\n{_union(chosen, len(EDGE_COLUMNS))}\n) AS e({columns})"  # noqa: S608
+        return f"SELECT {selected} FROM (\n{_union(chosen, len(EDGE_COLUMNS))}\n) AS e({named})"  # noqa: S608
     return "\nUNION ALL\n".join(
-        f"SELECT * FROM (\n{fragment.strip()}\n) AS e({columns}) WHERE {where}"  # noqa: S608
+        f"SELECT {selected} FROM (\n{fragment.strip()}\n) AS e({named}) WHERE {where}"  # noqa: S608
         for fragment in chosen
     )
 

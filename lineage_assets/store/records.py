@@ -51,3 +51,27 @@ class Upsert:
     key_columns: tuple[str, ...]
     rows: list[Any]
     keep: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SourceMeta:
+    """One replaced source without its rows: what its `sources` row records."""
+
+    source_key: str
+    source_kind: str
+    display_name: str | None
+    content_hash: str | None
+    tables: tuple[str, ...]
+    row_count: int
+
+    @classmethod
+    def of(cls, records: SourceRecords) -> SourceMeta:
+        """The `sources` row of a source's records."""
+        return cls(
+            records.source_key,
+            records.source_kind,
+            records.display_name,
+            records.content_hash,
+            tuple(records.rows),
+            sum(map(len, records.rows.values())),
+        )

@@ -165,10 +165,19 @@ CREATE TABLE derived_views (
 );
 """
 
+# The walk index keeps what walks and graphs read (see `derived.INDEX_COLUMNS`); where an edge
+# is stated is read from `lineage_edges`.
+NARROW_EDGE_INDEX = """
+ALTER TABLE lineage_edge_index DROP COLUMN location;
+ALTER TABLE lineage_edge_index DROP COLUMN commit_sha;
+ALTER TABLE lineage_edge_index DROP COLUMN execution_arn;
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "core: sources, crawl runs, crawl errors", CORE),
     Migration(6, "views and walk macros", LINEAGE_EDGES_VIEW + STALE_SOURCES_VIEW + WALK_MACROS),
     Migration(10, "derived views: text hash of each composed view", DERIVED_VIEWS),
+    Migration(11, "walk index: nodes, kind, provenance and source only", NARROW_EDGE_INDEX),
     Migration(21, "crawl runs: owner process, last activity, status reason", CRAWL_RUN_OWNERS),
 )
 

@@ -24,13 +24,18 @@ import pyarrow as pa
 
 from lineage_assets.store import registry
 from lineage_assets.store.connection import connect
-from lineage_assets.store.derived import REBUILD_EDGE_INDEX, edges_reading, sync_views
+from lineage_assets.store.derived import (
+    INDEX_COLUMNS,
+    REBUILD_EDGE_INDEX,
+    edges_reading,
+    sync_views,
+)
 from lineage_assets.store.errors import DuplicateKeyError, RecordError, StoreError
 from lineage_assets.store.filecopy import copy_durably
 from lineage_assets.store.lake_schema import TableKey, table_keys
 from lineage_assets.store.migrate import migrate
 from lineage_assets.store.owner import ProcessIdentity
-from lineage_assets.store.records import SourceRecords, Upsert, as_row
+from lineage_assets.store.records import SourceMeta, SourceRecords, Upsert, as_row
 from lineage_assets.store.sqltext import literal, quote
 
 if TYPE_CHECKING:
@@ -84,11 +89,11 @@ _INDEX_DELETE = (
 )
 _INDEX_KEYS = "source_key IN (SELECT source_key FROM _batch_sources)"
 _INDEX_INSERT = (
-    "INSERT INTO lineage_edge_index SELECT * EXCLUDE (is_stale) FROM lineage_edges "
-    "WHERE source_key IN (SELECT source_key FROM _batch_sources)"
+    f"INSERT INTO lineage_edge_index SELECT {', '.join(INDEX_COLUMNS)} FROM lineage_edges "  # noqa: S608
+    f"WHERE {_INDEX_KEYS}"
 )
 
-_BOOKKEEPING_SCHEMA = pa.schema(
+BOOKKEEPING_SCHEMA = pa.schema(
     [
         ("source_key", pa.string()),
         ("source_kind", pa.string()),
@@ -135,6 +140,24 @@ VALUES (?, ?, ?, ?, ?, ?, ?)
 def utcnow() -> datetime:
     """The current time, timezone-aware, as the store keeps every timestamp."""
     return datetime.now(UTC)
+
+
+def bookkeeping(sources: Sequence[SourceMeta], run_id: str | None) -> pa.Table:
+    """One `sources` row per replaced source, as an Arrow table upserted in one statement."""
+    count, now = len(sources), utcnow()
+    return pa.table(
+        {
+            "source_key": [s.source_key for s in sources],
+            "source_kind": [s.source_kind for s in sources],
+            "display_name": [s.display_name for s in sources],
+            "row_count": [s.row_count for s in sources],
+            "tables": [sorted(s.tables) for s in sources],
+            "content_hash": [s.content_hash for s in sources],
+            "last_run_id": [run_id] * count,
+            "now": [now] * count,
+        },
+        schema=BOOKKEEPING_SCHEMA,
+    )
 
 
 def storable_text(text: str, limit: int = MAX_MESSAGE_CHARS) -> str:
@@ -458,7 +481,7 @@ class LineageStore:
             return f"its process {pid} on {host} wrote nothing for {idle}"
         return None
 
-    def _touch(self, run_id: str | None) -> None:
+    def touch_run(self, run_id: str | None) -> None:
         """Note that a run is still writing (for runs owned on other hosts)."""
         if run_id is not None:
             self.conn.execute(
@@ -529,56 +552,47 @@ class LineageStore:
         batch = list(batch)
         if not batch:
             return 0
-        keys = [records.source_key for records in batch]
-        if len(set(keys)) != len(keys) or not all(keys):
-            raise RecordError(f"source keys must be unique and non-empty in one batch: {keys}")
         per_table = self._rows_per_table(batch)
-        bookkeeping = self._bookkeeping(batch, run_id)
+        sources = [SourceMeta.of(records) for records in batch]
 
-        def write(conn: duckdb.DuckDBPyConnection) -> None:
-            with self._registered("_batch_sources", bookkeeping):
-                previous = conn.execute(
-                    "SELECT DISTINCT unnest(tables) FROM sources "
-                    "WHERE source_key IN (SELECT source_key FROM _batch_sources)"
-                ).fetchall()
-                touched = set(per_table) | {table for (table,) in previous}
-                for table in sorted(touched & set(self.catalog.source_tables)):
-                    conn.execute(
-                        f"DELETE FROM {quote(table)} "  # noqa: S608
-                        "WHERE source_key IN (SELECT source_key FROM _batch_sources)"
-                    )
-                for table, rows in per_table.items():
-                    self._insert(table, rows)
-                for records in batch:
-                    for upsert in records.history:
-                        self._upsert(upsert)
-                self.mark_batch_ok()
-                self.index_batch(touched)
-                self._touch(run_id)
+        def write_rows() -> None:
+            for table, rows in per_table.items():
+                self._insert(table, rows)
+            for records in batch:
+                for upsert in records.history:
+                    self._upsert(upsert)
 
-        self.atomic(write)
+        self.atomic(lambda _: self.write_replaced(sources, set(per_table), write_rows, run_id))
         return sum(len(rows) for rows in per_table.values())
 
-    @staticmethod
-    def _bookkeeping(batch: list[SourceRecords], run_id: str | None) -> pa.Table:
-        """One `sources` row per replaced source, as an Arrow table upserted in one statement."""
-        now = utcnow()
-        return pa.Table.from_pylist(
-            [
-                {
-                    "source_key": records.source_key,
-                    "source_kind": records.source_kind,
-                    "display_name": records.display_name,
-                    "row_count": sum(map(len, records.rows.values())),
-                    "tables": sorted(records.rows),
-                    "content_hash": records.content_hash,
-                    "last_run_id": run_id,
-                    "now": now,
-                }
-                for records in batch
-            ],
-            schema=_BOOKKEEPING_SCHEMA,
-        )
+    def write_replaced(
+        self,
+        sources: Sequence[SourceMeta],
+        tables: set[str],
+        write_rows: Callable[[], None],
+        run_id: str | None,
+    ) -> None:
+        """Replace `sources` in the caller's transaction: delete their rows from the tables
+        they write now (`tables`, theirs) or wrote before, let `write_rows` insert the new
+        ones, then write their `sources` rows, walk index and run."""
+        keys = [source.source_key for source in sources]
+        if len(set(keys)) != len(keys) or not all(keys):
+            raise RecordError(f"source keys must be unique and non-empty in one batch: {keys}")
+        with self._registered("_batch_sources", bookkeeping(sources, run_id)):
+            previous = self.conn.execute(
+                "SELECT DISTINCT unnest(tables) FROM sources "
+                "WHERE source_key IN (SELECT source_key FROM _batch_sources)"
+            ).fetchall()
+            touched = tables | {t for s in sources for t in s.tables} | {t for (t,) in previous}
+            for table in sorted(touched & set(self.catalog.source_tables)):
+                self.conn.execute(
+                    f"DELETE FROM {quote(table)} "  # noqa: S608
+                    "WHERE source_key IN (SELECT source_key FROM _batch_sources)"
+                )
+            write_rows()
+            self.mark_batch_ok()
+            self.index_batch(touched)
+            self.touch_run(run_id)
 
     @contextmanager
     def _registered(self, name: str, table: pa.Table) -> Iterator[None]:
@@ -735,7 +749,9 @@ class LineageStore:
         if self.edge_fragments is None:
             self.conn.execute(_INDEX_INSERT)
             return
-        edges = edges_reading(self.edge_fragments, touched, where=_INDEX_KEYS)
+        edges = edges_reading(
+            self.edge_fragments, touched, where=_INDEX_KEYS, columns=INDEX_COLUMNS
+        )
         if edges is not None:
             self.conn.execute(f"INSERT INTO lineage_edge_index {edges}")
 
@@ -777,7 +793,7 @@ class LineageStore:
             conn.execute(
                 _LOG_ERROR, [run_id, source_key, source_kind, now, error_type, message, location]
             )
-            self._touch(run_id)
+            self.touch_run(run_id)
 
         self.atomic(write)
 
