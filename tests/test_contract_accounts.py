@@ -1,7 +1,7 @@
 """The contract reads in the pipeline's own account: one feature group name in two accounts,
 with offline stores in different places, gives each pipeline its own account's store; one
-pipeline name in two accounts is asked for by account (library, API, CLI), and each gets
-its snapshot."""
+pipeline name in two accounts is listed with its account and asked for by account (library,
+API, CLI), and each gets its snapshot."""
 
 from __future__ import annotations
 
@@ -109,6 +109,13 @@ def test_the_api_and_the_cli_ask_for_the_account(aws_env, tmp_path, monkeypatch,
             assert answer.json()["pipeline"]["sourceKey"].startswith(f"sagemaker:{account}/")
         refused = client.get("/lineage", params={"pipeline": "x", "account": "12"})
         assert refused.status_code == 422
+        listing = client.get("/sagemaker/pipelines", params={"name": seeded.CHURN_PIPELINE})
+        assert validation_errors(listing.json(), "pipelines") == []
+        (region,) = listing.json()["regions"]
+        assert [(p["name"], p["account"]) for p in region["pipelines"]] == [
+            (seeded.CHURN_PIPELINE, account) for account in sorted(accounts)
+        ]
+        assert all(p["arn"].split(":")[4] == p["account"] for p in region["pipelines"])
 
     monkeypatch.setenv("LINEAGE_HOME", str(tmp_path))
     assert main(["sagemaker", "lineage", seeded.CHURN_PIPELINE]) == 2

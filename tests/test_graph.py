@@ -458,6 +458,8 @@ def test_the_asset_saves_snapshots_and_its_check_fails_on_an_approved_model(stor
     assert result.success
     metadata = result.asset_materializations_for_node("lineage_graph")[0].metadata
     assert "data:image/svg+xml;base64," in metadata["pictures"].value
+    link = f"?pipeline={PIPELINE}&region={REGION}&account={ACCOUNT}&view=both"
+    assert link in metadata["pictures"].value
     assert {"nodes", "edges", "piiExposure"} <= set(metadata["snapshot"].value)
     assert f"model_package:{PACKAGE}" in metadata["summary"].value
     (check,) = result.get_asset_check_evaluations()

@@ -114,7 +114,7 @@ def test_a_range_of_partitions_is_crawled_in_one_run(aws_env, resources, tmp_pat
     events = result.asset_materializations_for_node("sagemaker_pipeline_lineage")
     assert sorted(event.partition for event in events) == all_keys(aws_env)
     for event in events:  # each partition shows its own pipeline only
-        _, region, name = parse_pipeline_partition_key(event.partition)
+        account, region, name = parse_pipeline_partition_key(event.partition)
         rows = [row.data for row in event.metadata["steps"].value.records]
         assert rows and {row["pipeline"] for row in rows} == {f"{region}/{name}"}
         assert event.metadata["dagster/row_count"].value == len(rows)
@@ -123,6 +123,7 @@ def test_a_range_of_partitions_is_crawled_in_one_run(aws_env, resources, tmp_pat
         assert {s["id"] for s in lineage["summary"]["steps"]} == {row["step"] for row in rows}
         assert event.metadata["crawled"].value == 1
         assert f"pipeline={name}" in event.metadata["viewer"].value
+        assert f"account={account}" in event.metadata["viewer"].value
     abalone = next(e for e in events if e.partition.endswith(":us-east-1:AbalonePipeline"))
     assert abalone.metadata["status_counts"].value["Failed"] == 1
     fraud = next(e for e in events if e.partition.endswith(f":{FRAUD_PIPELINE}"))

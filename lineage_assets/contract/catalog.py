@@ -31,7 +31,8 @@ def list_pipelines(
     domain_name: str | None = None,
     domain_id: str | None = None,
 ) -> dict[str, Any]:
-    """`/sagemaker/pipelines`: pipelines grouped by region, filtered like the original."""
+    """`/sagemaker/pipelines`: pipelines grouped by region, filtered like the original; each
+    also names its account (a key the original lacks), which `/lineage?account=` takes."""
     found = reads.pipelines(conn)
     wanted = {r for r in regions or [] if r}
     latest = {}
@@ -64,6 +65,7 @@ def list_pipelines(
             continue
         entry: dict[str, Any] = {
             "name": pipeline.name,
+            "account": pipeline.account_id,  # added: one name may be in several accounts
             "arn": pipeline.arn,
             "lastModifiedTime": iso(pipeline.last_modified),
             "tags": pipeline.tags or None,

@@ -91,9 +91,13 @@ def picture(scope: str, document: dict[str, Any], viewer_base: str) -> str:
     """One pipeline's picture as markdown: its name as text, a link to its interactive page in
     the viewer, the drawing as a data URI."""
     from lineage_assets.graph import svg
+    from lineage_assets.sagemaker.inventory import parse_pipeline_source_key
 
     pipeline = document.get("pipeline") or {}
-    link = viewer_url(viewer_base, pipeline.get("name", ""), pipeline.get("region"))
+    account, _, _ = parse_pipeline_source_key(str(pipeline.get("sourceKey", ""))) or (None,) * 3
+    link = viewer_url(
+        viewer_base, pipeline.get("name", ""), pipeline.get("region"), account=account
+    )
     return (
         f"**{code(scope)}** ([open in the lineage viewer]({link}))\n\n"
         f"![pipeline]({svg.data_uri(svg.render(document, 'both'))})"

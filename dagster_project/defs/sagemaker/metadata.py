@@ -98,5 +98,6 @@ def partition_metadata(
             if size <= MAX_EMBEDDED_LINEAGE
             else dg.MetadataValue.md(f"{size:,} characters, too large to embed: see `viewer`")
         )
-        metadata["viewer"] = dg.MetadataValue.url(viewer_url(viewer_base, name, region))
+        link = viewer_url(viewer_base, name, region, account=account)
+        metadata["viewer"] = dg.MetadataValue.url(link)
     return metadata

@@ -2,7 +2,7 @@
 // Everything shown is text from the API, inserted with textContent (never as HTML).
 "use strict";
 
-const state = { pipeline: null, region: null, view: "both", doc: null, global: false };
+const state = { pipeline: null, region: null, account: null, view: "both", doc: null, global: false };
 const GLOBAL = "__global__";
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
@@ -156,6 +156,7 @@ async function load() {
   if (!state.pipeline) return;
   const q = new URLSearchParams({ pipeline: state.pipeline, view: "both", includeLatestExec: $("latest").checked });
   if (state.region) q.set("region", state.region);
+  if (state.account) q.set("account", state.account);  // one name may be in several accounts
   if (params.get("execution")) q.set("execution", params.get("execution"));
   $("status").textContent = "loading…";
   try {
@@ -271,9 +272,9 @@ function showGlobal(panel, node) {
   section(panel, `Upstream (${up.length})`, table(up.map((n) => [n.id()])));
   section(panel, `Downstream (${down.length})`, table(down.map((n) => [n.id()])));
   if (ref.kind === "step") {
-    const [, region, pipeline] = ref.id.replace(/^step:/, "").split("/");
+    const [account, region, pipeline] = ref.id.replace(/^step:/, "").split("/");
     const link = el("a", "open this pipeline");
-    link.href = "?" + new URLSearchParams({ pipeline, region });
+    link.href = "?" + new URLSearchParams({ pipeline, region, account });
     panel.appendChild(link);
   }
 }
@@ -332,10 +333,26 @@ document.querySelectorAll("#views button").forEach((button) => button.addEventLi
 $("search").addEventListener("input", applySearch);
 $("fit").addEventListener("click", () => cy.fit(undefined, 30));
 $("latest").addEventListener("change", load);
+function choose(option) {
+  // A menu entry names one pipeline by account (when the store has it), region and name.
+  state.global = option.value === GLOBAL;
+  state.account = option.dataset.account || null;
+  state.region = option.dataset.region || null;
+  state.pipeline = option.dataset.pipeline || null;
+}
+
+function pipelineOption(region, p) {
+  const where = p.account ? `${region}, ${p.account}` : region;
+  const option = el("option", `${p.name} (${where})`);
+  option.value = [p.account, region, p.name].filter(Boolean).join("/");
+  option.dataset.account = p.account || "";
+  option.dataset.region = region;
+  option.dataset.pipeline = p.name;
+  return option;
+}
+
 $("pipeline").addEventListener("change", () => {
-  state.global = $("pipeline").value === GLOBAL;
-  const [region, name] = $("pipeline").value.split("/");
-  state.region = region; state.pipeline = name;
+  choose($("pipeline").selectedOptions[0]);
   load();
 });
 
@@ -344,21 +361,18 @@ $("pipeline").addEventListener("change", () => {
     const listing = await getJson("sagemaker/pipelines");
     const select = $("pipeline");
     for (const region of listing.regions) {
-      for (const p of region.pipelines) {
-        const option = el("option", `${p.name} (${region.region})`);
-        option.value = region.region + "/" + p.name;
-        select.appendChild(option);
-      }
+      for (const p of region.pipelines) select.appendChild(pipelineOption(region.region, p));
     }
     const everything = el("option", "all pipelines, SQL and datasets (global graph)");
     everything.value = GLOBAL;
     select.appendChild(everything);
-    const wanted = params.get("pipeline");
-    const region = params.get("region");
-    const choice = [...select.options].find((o) => o.value.split("/")[1] === wanted && (!region || o.value.startsWith(region + "/"))) || select.options[0];
+    const wanted = { pipeline: params.get("pipeline"), region: params.get("region"), account: params.get("account") };
+    const fits = (o) => o.dataset.pipeline === wanted.pipeline && (!wanted.region || o.dataset.region === wanted.region)
+      && (!wanted.account || o.dataset.account === wanted.account);
+    const choice = [...select.options].find(fits) || select.options[0];
     if (choice.value === GLOBAL) { $("status").textContent = "no pipelines crawled yet"; return; }
     select.value = choice.value;
-    [state.region, state.pipeline] = choice.value.split("/");
+    choose(choice);
     if (params.get("view")) {
       const button = document.querySelector(`#views button[data-view="${params.get("view")}"]`);
       if (button) { state.view = button.dataset.view; document.querySelectorAll("#views button").forEach((b) => b.classList.toggle("active", b === button)); }
