@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import dagster as dg
-from pydantic import Field
+from pydantic import Field, PrivateAttr
 
 from lineage_assets import config
 
@@ -21,6 +21,7 @@ if TYPE_CHECKING:  # the library (boto3, duckdb, git) loads when a run uses it, 
     from lineage_assets.accounts.clients import AccountClients
     from lineage_assets.accounts.estate import Estate
     from lineage_assets.accounts.settings import AccountSettings
+    from lineage_assets.accounts.shared import SharedEstates
     from lineage_assets.git_sql.repository import GitSourceConfig
     from lineage_assets.store import LineageStore
 
@@ -170,7 +171,12 @@ class LineageStoreResource(EnvironmentSettings):
 
 class AwsResource(EnvironmentSettings):
     """AWS access: regions to crawl; credentials and endpoint come from boto3's own chain
-    (`AWS_PROFILE`, `AWS_ENDPOINT_URL`, instance roles …), so nothing secret is configured here."""
+    (`AWS_PROFILE`, `AWS_ENDPOINT_URL`, instance roles …), so nothing secret is configured here.
+
+    While a run (or sensor tick) uses it, the estate is opened once and lent to every asset of
+    that run in this process; it is closed when the run's resources are torn down."""
+
+    _estates: SharedEstates | None = PrivateAttr(default=None)
 
     regions: str = Field(
         default="",
@@ -212,6 +218,18 @@ class AwsResource(EnvironmentSettings):
     def variables(self) -> dict[str, str]:
         return {"regions": "LINEAGE_AWS_REGIONS"}
 
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        """Start the run's shared estates (nothing is opened until an asset asks)."""
+        from lineage_assets.accounts.shared import SharedEstates
+
+        self._estates = SharedEstates()
+
+    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        """Close the estates the run opened."""
+        estates, self._estates = self._estates, None
+        if estates is not None:
+            estates.close()
+
     def account_settings(self) -> AccountSettings:
         """The accounts to crawl and how (read now: these settings, else the environment); a
         malformed value fails the run (or skips the tick) with one line naming it."""
@@ -232,13 +250,21 @@ class AwsResource(EnvironmentSettings):
             raise ConfigurationInvalid(description=str(error), allow_retries=False) from None
 
     def estate(self) -> Estate:
-        """Every configured account that can be acted in, with its usable regions (read now);
-        close it when done (`Estate.close`); `lineage_assets.accounts.estate.record` writes it."""
+        """Every configured account that can be acted in, with its usable regions; close it
+        when done (`Estate.close`); `lineage_assets.accounts.estate.record` writes it.
+
+        In a run, the estate its first asset opened for these settings (a loan: closing it
+        leaves it open for the next asset); outside one, opened now."""
         from lineage_assets.accounts.estate import open_estate
 
-        return open_estate(
-            self.account_settings(), self.region_list, max_attempts=self.max_attempts
-        )
+        settings, regions = self.account_settings(), self.region_list
+
+        def opened() -> Estate:
+            return open_estate(settings, regions, max_attempts=self.max_attempts)
+
+        if self._estates is None:
+            return opened()
+        return self._estates.lend((settings, tuple(regions), self.max_attempts), opened)
 
     def account_clients(self, account_id: str, region: str) -> AccountClients:
         """The clients of one configured account (the caller's default chain, or the assumed

@@ -1,7 +1,8 @@
 """The accounts in Dagster against the emulator and a real store: `aws_accounts` records every
 account and region it opens and an error row for a refused role and a throttled region, which
 the store-health check then reports, while the rest is opened; the nightly SageMaker crawl and
-the discovery sensor cover every member account with its own credentials."""
+the discovery sensor cover every member account with its own credentials; one run's AWS assets
+share one opened estate (each role assumed once per run, counted at the emulator)."""
 
 from __future__ import annotations
 
@@ -12,9 +13,12 @@ import duckdb
 import pytest
 
 from dagster_project.defs.accounts.assets import aws_accounts
+from dagster_project.defs.athena.assets import athena_query_history
+from dagster_project.defs.glue.assets import glue_catalog
 from dagster_project.defs.sagemaker.assets import sagemaker_crawl
 from dagster_project.defs.sagemaker.partitions import pipeline_partition_key, sagemaker_pipelines
 from dagster_project.defs.sagemaker.sensors import sagemaker_pipeline_discovery
+from dagster_project.defs.serving.assets import sagemaker_serving
 from dagster_project.defs.store.assets import crawl_run, lineage_store_health
 from dagster_project.defs.store.checks import no_stale_sources
 from dagster_project.resources import AwsResource, LineageStoreResource
@@ -156,8 +160,8 @@ def test_discovery_lists_every_member_account_and_adds_its_accounts_and_regions(
     ):
         kept = pipeline_partition_key(denied, "us-east-1", "DeniedPipeline")
         instance.add_dynamic_partitions(sagemaker_pipelines.name, [kept])
-        context = dg.build_sensor_context(instance=instance, resources={"aws": aws})
-        result = sagemaker_pipeline_discovery(context)
+        with dg.build_sensor_context(instance=instance, resources={"aws": aws}) as context:
+            result = sagemaker_pipeline_discovery(context)
     requests = {r.partitions_def_name: r for r in result.dynamic_partitions_requests}
     assert set(requests) == {"sagemaker_pipelines", "aws_accounts", "aws_regions"}  # none retired
     assert sorted(requests["sagemaker_pipelines"].partition_keys) == sorted(
@@ -167,3 +171,50 @@ def test_discovery_lists_every_member_account_and_adds_its_accounts_and_regions(
     )
     assert sorted(requests["aws_accounts"].partition_keys) == sorted([opened, throttled])
     assert sorted(requests["aws_regions"].partition_keys) == ["eu-west-1", "us-east-1"]
+
+
+# The nightly job's assets that open the AWS estate.
+ESTATE_ASSETS = [
+    aws_accounts,
+    sagemaker_crawl,
+    sagemaker_serving,
+    glue_catalog,
+    athena_query_history,
+]
+
+
+def test_one_run_assumes_each_role_once_for_all_its_aws_assets(emulator, members, tmp_path):
+    server, _ = emulator
+    accounts = members[:2]  # each reached by assuming the role from the seeded account
+    probes = 1 + len(accounts) * len(REGIONS.split(","))  # the caller, then each account/region
+    with server.counting_calls() as calls:
+        result = materialize(tmp_path, ",".join(accounts), [crawl_run, *ESTATE_ASSETS])
+    assert result.success
+    assert calls["sts:AssumeRole"] == len(accounts)
+    assert calls["sts:GetCallerIdentity"] == probes
+
+    # Runs of their own each open the estate afresh: nothing outlives its run.
+    with server.counting_calls() as calls:
+        for asset in (aws_accounts, glue_catalog):
+            assert materialize(tmp_path, ",".join(accounts), [asset]).success
+    assert calls["sts:AssumeRole"] == 2 * len(accounts)
+    assert calls["sts:GetCallerIdentity"] == 2 * probes
+
+
+def test_a_runs_estate_is_lent_to_each_asker_and_closed_with_the_run(members):
+    aws = AwsResource(regions=REGIONS, accounts=members[0], max_attempts=1)
+    with dg.build_resources({"aws": aws}) as resources:
+        first, second = resources.aws.estate(), resources.aws.estate()
+        (account,) = first.accounts
+        assert second.accounts == [account] and first is not second
+        client = account.client("sts", "us-east-1")
+        first.close()  # a loan: the next asset still has the account's clients
+        assert second.accounts[0].client("sts", "us-east-1") is client
+        assert client.get_caller_identity()["Account"] == members[0]
+    assert "0 clients" in repr(account)  # closed when the run's resources were torn down
+    alone, again = aws.estate(), aws.estate()  # outside a run: each its own, owned
+    try:
+        assert alone.accounts[0] is not again.accounts[0] and not alone.borrowed
+    finally:
+        alone.close()
+        again.close()

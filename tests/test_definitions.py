@@ -192,8 +192,8 @@ def test_every_sensor_skips_with_the_one_line_when_variables_are_unset(unconfigu
     assert loaded.sensors
     with dg.instance_for_test() as instance:
         for sensor in loaded.sensors:
-            context = dg.build_sensor_context(instance=instance, resources=loaded.resources)
-            result = sensor(context)
+            with dg.build_sensor_context(instance=instance, resources=loaded.resources) as context:
+                result = sensor(context)
             assert isinstance(result, dg.SkipReason), sensor.name
             assert result.skip_message == config.missing_message(["LINEAGE_AWS_REGIONS"])
     assert list(unconfigured.iterdir()) == []

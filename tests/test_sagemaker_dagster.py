@@ -53,8 +53,9 @@ def test_discovery_adds_new_pipelines_and_retires_deleted_ones(aws_env, resource
     with dg.instance_for_test() as instance:
         gone = ["123456789012:us-east-1:DeletedPipeline", "us-east-1:AbalonePipeline"]
         instance.add_dynamic_partitions(sagemaker_pipelines.name, gone)
-        context = dg.build_sensor_context(instance=instance, resources={"aws": resources["aws"]})
-        result = sagemaker_pipeline_discovery(context)
+        aws = {"aws": resources["aws"]}
+        with dg.build_sensor_context(instance=instance, resources=aws) as context:
+            result = sagemaker_pipeline_discovery(context)
     requests = {
         (type(r).__name__, r.partitions_def_name): r for r in result.dynamic_partitions_requests
     }
@@ -172,10 +173,10 @@ def test_discovery_partitions_only_names_sagemaker_could_give(aws_env, monkeypat
             PipelineName=name, PipelineDefinition=definition, RoleArn=ROLE_ARN
         )
     with dg.instance_for_test() as instance:
-        context = dg.build_sensor_context(
+        with dg.build_sensor_context(
             instance=instance, resources={"aws": AwsResource(regions="us-east-1")}
-        )
-        result = sagemaker_pipeline_discovery(context)
+        ) as context:
+            result = sagemaker_pipeline_discovery(context)
         added, *_ = result.dynamic_partitions_requests  # then the account and the region
         assert added.partitions_def_name == sagemaker_pipelines.name
         assert sorted(added.partition_keys) == sorted(f"210987654324:us-east-1:{n}" for n in valid)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from lineage_assets.accounts.clients import AccountClients
@@ -86,6 +86,8 @@ class Estate:
     targets: list[Target] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     ok_keys: list[str] = field(default_factory=list)
+    # A loan of an estate someone else owns (`SharedEstates`): closing it leaves it open.
+    borrowed: bool = field(default=False, repr=False)
 
     @property
     def errors(self) -> list[str]:
@@ -96,8 +98,22 @@ class Estate:
         """The clients of an opened account."""
         return next((a for a in self.accounts if a.account_id == account_id), None)
 
+    def lend(self) -> Estate:
+        """The same accounts and clients as a loan: its own lists, and a `close` that leaves
+        the clients open for the owner to close."""
+        return replace(
+            self,
+            accounts=list(self.accounts),
+            targets=list(self.targets),
+            problems=list(self.problems),
+            ok_keys=list(self.ok_keys),
+            borrowed=True,
+        )
+
     def close(self) -> None:
-        """Close every account's clients."""
+        """Close every account's clients (nothing for a loan: its owner closes them)."""
+        if self.borrowed:
+            return
         for account in self.accounts:
             account.close()
 

@@ -16,6 +16,7 @@ import signal
 import socket
 import sys
 import threading
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from types import FrameType, TracebackType
@@ -25,6 +26,7 @@ from moto.server import ThreadedMotoServer
 from lineage_assets.config import lineage_home
 from lineage_dev.emulator import athena as athena_ext
 from lineage_dev.emulator import faults, moto_ext
+from lineage_dev.emulator.calls import CallLog
 from lineage_dev.emulator.definitions import REGIONS
 from lineage_dev.emulator.latency import Delayed, checked, latency_from_env
 from lineage_dev.emulator.seed import LARGE_PARQUET_ROWS, SeededAccount, seed_account
@@ -63,6 +65,7 @@ class EmulatorServer:
         self.requested_port = port
         self._latency_ms = latency_from_env() if latency_ms is None else checked(latency_ms)
         self._delayed: Delayed | None = None
+        self._calls: CallLog | None = None
         self.seed = seed
         self.large_parquet_rows = large_parquet_rows
         self.quiet = quiet
@@ -110,7 +113,8 @@ class EmulatorServer:
         wsgi = server._server
         if wsgi is not None:
             self._delayed = Delayed(wsgi.app, self._latency_ms)
-            wsgi.app = self._delayed
+            self._calls = CallLog(self._delayed)
+            wsgi.app = self._calls
         try:
             if self.seed:
                 self.account = seed_account(
@@ -120,6 +124,15 @@ class EmulatorServer:
             self.stop()
             raise
         return self
+
+    @contextlib.contextmanager
+    def counting_calls(self) -> Iterator[Counter[str]]:
+        """The calls answered while the block runs, by `service:Operation` (e.g.
+        `sts:AssumeRole`), from any client in any process."""
+        if self._calls is None:
+            raise RuntimeError("the emulator is not running")
+        with self._calls.counting() as counter:
+            yield counter
 
     def stop(self) -> None:
         """Shut the server down and join its thread (idempotent)."""
