@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import accumulate
 from typing import Any
 
@@ -83,8 +84,25 @@ def bounded_json(text: str | bytes, what: str, max_chars: int, max_depth: int) -
     return json.loads(text)
 
 
+# The last definitions parsed are kept (at most this many, each at most this long) for the
+# next reader of the same text.
+CACHED_DEFINITIONS = 16
+CACHED_DEFINITION_CHARS = 128 * 1024
+
+
 def load_definition(text: str | bytes) -> Any:
-    """A definition's JSON value within the definition bounds (see `bounded_json`)."""
+    """A definition's JSON value within the definition bounds (see `bounded_json`).
+
+    One crawl reads the same text about ten times (bounds, hash, parameters, stored copy,
+    property files, resolution; for the pipeline and for each execution that ran it), so the
+    last few parsed values are kept: the value is shared, callers only read it."""
+    if len(text) <= CACHED_DEFINITION_CHARS:
+        return _cached_definition(text)
+    return bounded_json(text, "definition", MAX_DEFINITION_CHARS, MAX_JSON_DEPTH)
+
+
+@lru_cache(maxsize=CACHED_DEFINITIONS)
+def _cached_definition(text: str | bytes) -> Any:
     return bounded_json(text, "definition", MAX_DEFINITION_CHARS, MAX_JSON_DEPTH)
 
 

@@ -7,9 +7,14 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
-from lineage_assets.sagemaker.bounds import load_definition
+from lineage_assets.sagemaker.bounds import (
+    CACHED_DEFINITION_CHARS,
+    CACHED_DEFINITIONS,
+    load_definition,
+)
 from lineage_assets.sagemaker.clients import SageMakerClient
 
 
@@ -88,7 +93,18 @@ def domains_source_key(account_id: str, region: str) -> str:
 
 def definition_hash(definition: str) -> str:
     """Same JSON content → same hash; text that is not JSON (or out of the definition bounds)
-    is hashed as is."""
+    is hashed as is. The last few are kept: a crawl asks for each several times."""
+    if len(definition) <= CACHED_DEFINITION_CHARS:
+        return _cached_hash(definition)
+    return _hash(definition)
+
+
+@lru_cache(maxsize=CACHED_DEFINITIONS)
+def _cached_hash(definition: str) -> str:
+    return _hash(definition)
+
+
+def _hash(definition: str) -> str:
     try:
         canonical = json.dumps(load_definition(definition), sort_keys=True, separators=(",", ":"))
     except ValueError:
