@@ -191,6 +191,12 @@ def test_the_global_view_highlights_what_a_node_feeds(page, base_url):
     assert page.evaluate(f"cy.$id({package!r}).hasClass('faded')") is False
     unrelated = page.evaluate("cy.nodes('.faded').length")
     assert 0 < unrelated < len(nodes)
+    step = next(n for n in nodes if n.startswith("step:") and "CustomerChurnFeatures" in n)
+    click_node(page, step)
+    page.wait_for_function(f"document.querySelector('#panel h2').textContent === {step!r}")
+    href = page.get_attribute("#panel a", "href")
+    account, region = step.removeprefix("step:").split("/")[:2]
+    assert href == f"?pipeline=CustomerChurnFeatures&region={region}&account={account}"
     assert page.blocked == []
 
 

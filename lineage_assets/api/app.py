@@ -171,8 +171,8 @@ def create_app(published: Path | None = None) -> FastAPI:
         domainId: Annotated[str | None, Query(max_length=256)] = None,
         profile: Annotated[str | None, Query(max_length=256)] = None,
     ) -> dict[str, Any]:
-        """Crawled pipelines by region (the original's filters; `profile` is accepted and
-        ignored: the API never calls AWS)."""
+        """Crawled pipelines by region, each with its account (the original's filters;
+        `profile` is accepted and ignored: the API never calls AWS)."""
         with connection() as conn:
             return catalog.list_pipelines(
                 conn,
