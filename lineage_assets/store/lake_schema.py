@@ -9,13 +9,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
+from typing import TYPE_CHECKING
 
 import duckdb
-import sqlglot
-from sqlglot import exp
-from sqlglot.errors import SqlglotError
 
 from lineage_assets.store.migration import Migration
+
+if TYPE_CHECKING:  # sqlglot is imported by the lake's first translation, not by every store user
+    from sqlglot import exp
 
 DIALECT = "duckdb"
 
@@ -44,6 +45,8 @@ def _name(node: exp.Expression) -> str:
 
 def _not_null(column: exp.ColumnDef) -> None:
     """Add NOT NULL to a column definition unless it has it."""
+    from sqlglot import exp
+
     constraints = column.args.get("constraints") or []
     if not any(isinstance(c.args.get("kind"), exp.NotNullColumnConstraint) for c in constraints):
         column.append("constraints", exp.ColumnConstraint(kind=exp.NotNullColumnConstraint()))
@@ -51,6 +54,8 @@ def _not_null(column: exp.ColumnDef) -> None:
 
 def _strip_table(create: exp.Create) -> tuple[exp.Create, list[TableKey]] | None:
     """The CREATE TABLE without its keys, and the keys; None when it declares none."""
+    from sqlglot import exp
+
     schema = create.this
     if not isinstance(schema, exp.Schema):
         return None
@@ -90,6 +95,8 @@ def _strip_table(create: exp.Create) -> tuple[exp.Create, list[TableKey]] | None
 
 def _index_key(create: exp.Create) -> TableKey | None:
     """The key a CREATE UNIQUE INDEX declares (a plain index declares none)."""
+    from sqlglot import exp
+
     index = create.this
     if not create.args.get("unique") or not isinstance(index, exp.Index):
         return None
@@ -108,6 +115,10 @@ def _statements(sql: str) -> list[tuple[str, str]]:
 
 def translate(sql: str) -> LakeDDL:
     """The statements of `sql` as DuckLake takes them, with the keys they declared."""
+    import sqlglot
+    from sqlglot import exp
+    from sqlglot.errors import SqlglotError
+
     out: list[str] = []
     keys: list[TableKey] = []
     for kind, text in _statements(sql):
