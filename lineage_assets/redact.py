@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 from urllib.parse import unquote
 
@@ -84,12 +85,24 @@ def redact(text: str, secrets: Iterable[str | None] = ()) -> str:
     return _URL_USERINFO.sub(r"\g<scheme>***@", text)
 
 
+# Values with nothing inside to mask, told apart before the (slower) Mapping check.
+_LEAVES = (str, int, float, bool, type(None))
+
+
+@lru_cache(maxsize=4096)
+def secret_key(key: str) -> bool:
+    """Whether a document key looks like it names a secret (keys repeat: each is searched once)."""
+    return SECRET_KEY.search(key) is not None
+
+
 def redact_secrets(value: Any) -> Any:
     """A copy of `value` where every string under a secret-looking key is masked."""
+    if isinstance(value, _LEAVES):
+        return value
     if isinstance(value, Mapping):
         return {
             key: MASK
-            if isinstance(item, str) and isinstance(key, str) and SECRET_KEY.search(key)
+            if isinstance(item, str) and isinstance(key, str) and secret_key(key)
             else redact_secrets(item)
             for key, item in value.items()
         }
