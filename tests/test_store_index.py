@@ -11,7 +11,7 @@ import pyarrow as pa
 
 from lineage_assets import config
 from lineage_assets.glue.crawl import crawl_region
-from lineage_assets.store import LineageStore
+from lineage_assets.store import LineageStore, SourceRecords
 from tests.support.demo_crawl import DemoCrawl
 from tests.support.glue_catalog import REGION, AccountClients, columns, parquet_table, presto_view
 
@@ -75,3 +75,46 @@ def test_batches_index_what_a_full_rebuild_does(
         # again over the index as it is: each batch's rows replaced, none doubled or lost
         index_in_batches(store, keys[::-1], size=3)
         assert store.conn.execute(INDEX).fetchall() == rebuilt
+
+
+SERVING_ACCOUNT = "210000000717"
+ENDPOINT_KEY = f"serving_endpoint:{SERVING_ACCOUNT}/us-east-1/live"
+
+
+def live_endpoint(capture: str) -> SourceRecords:
+    """An endpoint capturing its requests into `capture`."""
+    arn = f"arn:aws:sagemaker:us-east-1:{SERVING_ACCOUNT}:endpoint/live"
+    row = {"account_id": SERVING_ACCOUNT, "region": "us-east-1", "endpoint_name": "live",
+           "endpoint_arn": arn, "capture_destination": capture}  # fmt: skip
+    return SourceRecords(ENDPOINT_KEY, "serving_endpoint").add("serving_endpoints", [row])
+
+
+def watching_schedule() -> SourceRecords:
+    """A monitoring schedule of that endpoint (its own source)."""
+    arn = f"arn:aws:sagemaker:us-east-1:{SERVING_ACCOUNT}:monitoring-schedule/watch"
+    row = {"account_id": SERVING_ACCOUNT, "region": "us-east-1", "schedule_name": "watch",
+           "schedule_arn": arn, "endpoint_name": "live"}  # fmt: skip
+    return SourceRecords(
+        f"serving_monitoring_schedule:{SERVING_ACCOUNT}/us-east-1/watch", "monitoring_schedule"
+    ).add("serving_monitoring_schedules", [row])
+
+
+def test_an_edge_joining_another_sources_rows_follows_that_source(tmp_path: Path) -> None:
+    """A schedule's `monitors` edge starts at its endpoint's capture destination, which the
+    endpoint's source owns: written in either order, the index holds what a rebuild holds."""
+    with LineageStore.open(tmp_path / "s.duckdb") as store:
+
+        def monitored() -> list[str]:
+            indexed = store.conn.execute(INDEX).fetchall()
+            store.refresh_edge_index()
+            assert indexed == store.conn.execute(INDEX).fetchall()
+            return [source for source, target, *_ in indexed if target.startswith("monitoring")]
+
+        store.replace_source(watching_schedule())
+        assert monitored() == []
+        store.replace_source(live_endpoint("s3://capture/live/"))
+        assert monitored() == ["data:s3://capture/live/"]
+        store.replace_source(live_endpoint("s3://capture/moved/"))
+        assert monitored() == ["data:s3://capture/moved/"]
+        store.remove_source(ENDPOINT_KEY)
+        assert monitored() == []

@@ -181,6 +181,10 @@ EDGE_INFERENCE_COMPONENT = "inference_component"
 # the pipeline crawl states those.
 _OUTSIDE_PIPELINES = "t.pipeline_execution_arn IS NULL"
 
+# A monitoring schedule's `monitors` edge starts at its endpoint's capture destination, which the
+# endpoint's source owns: the schedule's index rows are made again when an endpoint changes.
+CROSS_SOURCE_EDGES = (("serving_monitoring_schedules", "serving_endpoints"),)
+
 EDGES: tuple[str, ...] = (
     f"""
     SELECT {_PACKAGE.format("c.model_package_arn")}, {_MODEL.format("c.model_arn")},

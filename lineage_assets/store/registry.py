@@ -2,9 +2,10 @@
 
 Each module exports `MIGRATIONS` (its DDL as versioned steps), `EDGES` (SELECT fragments of
 `lineage_edges`) and `NODE_COLUMNS` (SELECT fragments of `node_columns`); a module that parses
-SQL may export `COLUMN_FLOWS` (SELECT fragments of `column_flows`). Adding a source is
-its package's `schema.py` plus one line here. Modules are imported on first use, so importing
-the store does not import every source package.
+SQL may export `COLUMN_FLOWS` (SELECT fragments of `column_flows`), and one whose edges join
+another source's rows exports `CROSS_SOURCE_EDGES` (see `Registry.cross_source_edges`).
+Adding a source is its package's `schema.py` plus one line here. Modules are imported on first
+use, so importing the store does not import every source package.
 """
 
 from __future__ import annotations
@@ -73,6 +74,14 @@ class Registry:
         """The `column_flows` fragments of the modules that have them, in module order."""
         return tuple(
             fragment for schema in self.schemas for fragment in getattr(schema, "COLUMN_FLOWS", ())
+        )
+
+    def cross_source_edges(self) -> tuple[tuple[str, str], ...]:
+        """(table, joined table) pairs: the sources owning rows of `table` have edges that join
+        rows of `joined` owned by other sources, so their walk index rows are made again when
+        `joined` changes."""
+        return tuple(
+            pair for schema in self.schemas for pair in getattr(schema, "CROSS_SOURCE_EDGES", ())
         )
 
     def views(self) -> tuple[DerivedView, ...]:

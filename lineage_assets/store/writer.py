@@ -88,10 +88,6 @@ _INDEX_DELETE = (
     "DELETE FROM lineage_edge_index WHERE source_key IN (SELECT source_key FROM _batch_sources)"
 )
 _INDEX_KEYS = "source_key IN (SELECT source_key FROM _batch_sources)"
-_INDEX_INSERT = (
-    f"INSERT INTO lineage_edge_index SELECT {', '.join(INDEX_COLUMNS)} FROM lineage_edges "  # noqa: S608
-    f"WHERE {_INDEX_KEYS}"
-)
 
 BOOKKEEPING_SCHEMA = pa.schema(
     [
@@ -317,6 +313,8 @@ class LineageStore:
         # The `lineage_edges` fragments (as composed into the view), so a batch is indexed
         # from the fragments that read the tables it wrote (None: from the whole view).
         self.edge_fragments: tuple[str, ...] | None = None
+        # (table, joined table): sources owning `table` rows have edges joining `joined` rows.
+        self.cross_source_edges: tuple[tuple[str, str], ...] = ()
         self.catalog = Catalog(conn)
 
     @property
@@ -352,6 +350,7 @@ class LineageStore:
             sync_views(conn, schemas.views())
             store = cls(conn, Path(path), Path(published_path) if published_path else None, fd)
             store.edge_fragments = schemas.edges()
+            store.cross_source_edges = schemas.cross_source_edges()
             yield store
         finally:
             conn.close()
@@ -371,6 +370,7 @@ class LineageStore:
             sync_views(conn, schemas.views())
             store = cls(conn, None, None, None, lake=lake, keys=table_keys(migrations))
             store.edge_fragments = schemas.edges()
+            store.cross_source_edges = schemas.cross_source_edges()
             yield store
         finally:
             conn.close()
@@ -742,18 +742,44 @@ class LineageStore:
 
     def index_batch(self, touched: Iterable[str]) -> None:
         """Replace the walk index rows of the sources registered as `_batch_sources`, whose
-        rows are in the `touched` tables (in the caller's transaction): only the fragments of
-        `lineage_edges` reading those tables, each filtered to the batch's keys before its
-        joins and the union (the whole view costs a scan of every table per batch)."""
+        rows are in the `touched` tables (in the caller's transaction), then those of the
+        sources whose edges join a touched table's rows (`Registry.cross_source_edges`)."""
+        touched = set(touched)
         self.conn.execute(_INDEX_DELETE)
+        self._insert_index(touched, _INDEX_KEYS)
+        self._reindex_dependents(touched)
+
+    def _insert_index(self, tables: set[str], where: str) -> None:
+        """Index rows of the sources `where` selects, from only the fragments of `lineage_edges`
+        reading their `tables`, each filtered before its joins and the union (the whole view
+        costs a scan of every table)."""
         if self.edge_fragments is None:
-            self.conn.execute(_INDEX_INSERT)
+            self.conn.execute(
+                f"INSERT INTO lineage_edge_index SELECT {', '.join(INDEX_COLUMNS)} "  # noqa: S608
+                f"FROM lineage_edges WHERE {where}"
+            )
             return
-        edges = edges_reading(
-            self.edge_fragments, touched, where=_INDEX_KEYS, columns=INDEX_COLUMNS
-        )
+        edges = edges_reading(self.edge_fragments, tables, where=where, columns=INDEX_COLUMNS)
         if edges is not None:
             self.conn.execute(f"INSERT INTO lineage_edge_index {edges}")
+
+    def _reindex_dependents(self, changed: set[str]) -> None:
+        """Index rows again, whole, of every source owning rows whose edges join a `changed`
+        table's rows (a monitoring schedule reads its endpoint's capture destination)."""
+        owners = sorted({owner for owner, joined in self.cross_source_edges if joined in changed})
+        if not owners:
+            return
+        owned = " UNION ".join(f"SELECT source_key FROM {quote(table)}" for table in owners)  # noqa: S608
+        dependents = self.conn.execute(
+            f"SELECT source_key, tables FROM sources WHERE source_key IN ({owned})"  # noqa: S608
+        ).fetchall()
+        if not dependents:
+            return
+        keys = pa.table({SOURCE_KEY: pa.array([key for key, _ in dependents], pa.string())})
+        with self._registered("_dependent_sources", keys):
+            keyed = "source_key IN (SELECT source_key FROM _dependent_sources)"
+            self.conn.execute(f"DELETE FROM lineage_edge_index WHERE {keyed}")  # noqa: S608
+            self._insert_index({t for _, tables in dependents for t in tables or ()}, keyed)
 
     def mark_batch_ok(self) -> None:
         """The `sources` rows of the sources registered as `_batch_sources`: status ok, their
@@ -827,6 +853,7 @@ class LineageStore:
                 conn.execute(f"DELETE FROM {quote(table)} WHERE source_key = ?", [source_key])  # noqa: S608
             conn.execute("DELETE FROM lineage_edge_index WHERE source_key = ?", [source_key])
             conn.execute("DELETE FROM sources WHERE source_key = ?", [source_key])
+            self._reindex_dependents(set(row[0] or []) if row else set())
 
         self.atomic(write)
 
