@@ -8,7 +8,12 @@ from __future__ import annotations
 
 from lineage_assets.core.enums import NodeKind, Provenance
 from lineage_assets.core.ids import sql_node
-from lineage_assets.store.derived import column_edge_flows, column_edge_node_columns
+from lineage_assets.store.derived import (
+    SqlEdgeTables,
+    column_edge_flows,
+    column_edge_node_columns,
+    sql_edge_fragments,
+)
 from lineage_assets.store.migration import Migration
 
 QUERY_HISTORY = """
@@ -91,34 +96,21 @@ MIGRATIONS: tuple[Migration, ...] = (
 
 _OBSERVED = f"'{Provenance.OBSERVED.value}'"
 _LOCATION = "x.workgroup || '/' || x.execution_id"
-_SOURCE_COLUMN = sql_node(NodeKind.COLUMN, "coalesce(c.source_table || '.', '') || c.source_column")
-_TARGET_COLUMN = sql_node(NodeKind.COLUMN, "c.target_table || '.' || c.target_column")
-_LOCATION_DATA = sql_node(NodeKind.DATA, "l.location_uri")
-_LOCATION_TABLE = sql_node(NodeKind.TABLE, "l.table_name")
 
 # Every edge names the execution that made it (its query node) where SageMaker edges name a
 # pipeline execution, and its location is `<workgroup>/<execution id>`.
 EDGES: tuple[str, ...] = (
-    f"""
-    SELECT {sql_node(NodeKind.TABLE, "t.source_table")} AS source_node,
-           {sql_node(NodeKind.TABLE, "t.target_table")} AS target_node,
-           'sql' AS edge_kind, {_OBSERVED} AS provenance, t.source_key,
-           {_LOCATION} AS location, NULL AS commit_sha, t.query_node AS execution_arn
-    FROM athena_table_edges t JOIN athena_executions x USING (source_key)
-    """,
-    f"""
-    SELECT {_SOURCE_COLUMN}, {_TARGET_COLUMN},
-           CASE WHEN c.is_indirect THEN 'column_' || coalesce(c.transform, 'indirect')
-                ELSE 'column' END,
-           {_OBSERVED}, c.source_key, {_LOCATION}, NULL, c.query_node
-    FROM athena_column_edges c JOIN athena_executions x USING (source_key)
-    """,
-    f"""
-    SELECT CASE WHEN l.direction = 'copy' THEN {_LOCATION_DATA} ELSE {_LOCATION_TABLE} END,
-           CASE WHEN l.direction = 'copy' THEN {_LOCATION_TABLE} ELSE {_LOCATION_DATA} END,
-           l.direction, {_OBSERVED}, l.source_key, {_LOCATION}, NULL, l.query_node
-    FROM athena_locations l JOIN athena_executions x USING (source_key)
-    """,
+    *sql_edge_fragments(
+        SqlEdgeTables(
+            table_edges="athena_table_edges",
+            column_edges="athena_column_edges",
+            locations="athena_locations",
+            provenance=Provenance.OBSERVED,
+            join="JOIN athena_executions x USING (source_key)",
+            location=_LOCATION,
+            execution="query_node",
+        )
+    ),
     # A SELECT-only query read these tables: table → the query that read it.
     f"""
     SELECT {sql_node(NodeKind.TABLE, "r.table_name")}, r.query_node, 'read', {_OBSERVED},

@@ -1,13 +1,15 @@
 """The SQL lineage tables (files, statements, table and column edges, locations, dbt nodes),
 their edges in `lineage_edges` and the columns they know per table."""
 
-# ruff: noqa: S608  (the fragments are SQL over the schema's own tables; they hold no values)
-
 from __future__ import annotations
 
-from lineage_assets.core.enums import NodeKind, Provenance
-from lineage_assets.core.ids import sql_node
-from lineage_assets.store.derived import column_edge_flows, column_edge_node_columns
+from lineage_assets.core.enums import Provenance
+from lineage_assets.store.derived import (
+    SqlEdgeTables,
+    column_edge_flows,
+    column_edge_node_columns,
+    sql_edge_fragments,
+)
 from lineage_assets.store.migration import Migration
 
 SQL_LINEAGE = """
@@ -85,35 +87,17 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(50, "dbt: project nodes with columns", DBT_NODES),
 )
 
-_PARSED = f"'{Provenance.PARSED.value}'"
-_SOURCE_COLUMN = sql_node(NodeKind.COLUMN, "coalesce(c.source_table || '.', '') || c.source_column")
-_TARGET_COLUMN = sql_node(NodeKind.COLUMN, "c.target_table || '.' || c.target_column")
-_LOCATION_DATA = sql_node(NodeKind.DATA, "l.location_uri")
-_LOCATION_TABLE = sql_node(NodeKind.TABLE, "l.table_name")
-
-EDGES: tuple[str, ...] = (
-    f"""
-    SELECT {sql_node(NodeKind.TABLE, "t.source_table")} AS source_node,
-           {sql_node(NodeKind.TABLE, "t.target_table")} AS target_node,
-           'sql' AS edge_kind, {_PARSED} AS provenance, t.source_key,
-           f.path || coalesce(':' || t.start_line, '') AS location, f.commit_sha,
-           NULL AS execution_arn
-    FROM table_edges t LEFT JOIN sql_files f USING (source_key)
-    """,
-    f"""
-    SELECT {_SOURCE_COLUMN}, {_TARGET_COLUMN},
-           CASE WHEN c.is_indirect THEN 'column_' || coalesce(c.transform, 'indirect')
-                ELSE 'column' END,
-           {_PARSED}, c.source_key, f.path, f.commit_sha, NULL
-    FROM column_edges c LEFT JOIN sql_files f USING (source_key)
-    """,
-    # LOCATION and UNLOAD: the table's rows live in (or go to) the path; COPY loads the table.
-    f"""
-    SELECT CASE WHEN l.direction = 'copy' THEN {_LOCATION_DATA} ELSE {_LOCATION_TABLE} END,
-           CASE WHEN l.direction = 'copy' THEN {_LOCATION_TABLE} ELSE {_LOCATION_DATA} END,
-           l.direction, {_PARSED}, l.source_key, f.path, f.commit_sha, NULL
-    FROM table_locations l LEFT JOIN sql_files f USING (source_key)
-    """,
+EDGES: tuple[str, ...] = sql_edge_fragments(
+    SqlEdgeTables(
+        table_edges="table_edges",
+        column_edges="column_edges",
+        locations="table_locations",
+        provenance=Provenance.PARSED,
+        join="LEFT JOIN sql_files f USING (source_key)",
+        location="f.path",
+        commit_sha="f.commit_sha",
+        line_in_location=True,
+    )
 )
 
 # The columns a table is read or written with in SQL (`*` names no column).

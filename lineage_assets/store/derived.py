@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import duckdb
 
-from lineage_assets.core.enums import NodeKind
+from lineage_assets.core.enums import NodeKind, Provenance
 from lineage_assets.core.ids import sql_node
 
 LINEAGE_EDGES = "lineage_edges"
@@ -119,6 +119,66 @@ def column_edge_node_columns(table: str) -> tuple[str, ...]:
     SELECT {sql_node(NodeKind.TABLE, "c.source_table")}, c.source_column, c.source_key
     FROM {table} c WHERE c.source_table IS NOT NULL AND c.source_column <> '*'
     """,  # noqa: S608 (a table name of ours)
+    )
+
+
+@dataclass(frozen=True)
+class SqlEdgeTables:
+    """A SQL source's edge tables, in the SQL engine's shapes (table edges `t`, column edges
+    `c`, locations `l`), and how their rows become `lineage_edges` rows: `join` adds the row
+    that says where they were stated (a file `f`, an execution `x`), which `location`,
+    `commit_sha` and each table's `execution` column read."""
+
+    table_edges: str
+    column_edges: str
+    locations: str
+    provenance: Provenance
+    join: str
+    location: str
+    commit_sha: str = "NULL"
+    execution: str | None = None
+    line_in_location: bool = False  # a table edge's location ends with `:<start line>`
+
+
+def sql_edge_fragments(tables: SqlEdgeTables) -> tuple[str, ...]:
+    """The `lineage_edges` fragments of a SQL source: table edges, column edges (indirect ones
+    with their transform), and LOCATION/UNLOAD (the table's rows live in or go to the path) or
+    COPY (the path loads the table) edges."""
+    provenance = f"'{tables.provenance.value}'"
+
+    def execution(alias: str) -> str:
+        return f"{alias}.{tables.execution}" if tables.execution else "NULL"
+
+    table_location = (
+        f"{tables.location} || coalesce(':' || t.start_line, '')"
+        if tables.line_in_location
+        else tables.location
+    )
+    data = sql_node(NodeKind.DATA, "l.location_uri")
+    table = sql_node(NodeKind.TABLE, "l.table_name")
+    return (
+        f"""
+    SELECT {sql_node(NodeKind.TABLE, "t.source_table")},
+           {sql_node(NodeKind.TABLE, "t.target_table")},
+           'sql', {provenance}, t.source_key, {table_location}, {tables.commit_sha},
+           {execution("t")}
+    FROM {tables.table_edges} t {tables.join}
+    """,  # noqa: S608 (table names and expressions of ours)
+        f"""
+    SELECT {sql_node(NodeKind.COLUMN, "coalesce(c.source_table || '.', '') || c.source_column")},
+           {sql_node(NodeKind.COLUMN, "c.target_table || '.' || c.target_column")},
+           CASE WHEN c.is_indirect THEN 'column_' || coalesce(c.transform, 'indirect')
+                ELSE 'column' END,
+           {provenance}, c.source_key, {tables.location}, {tables.commit_sha}, {execution("c")}
+    FROM {tables.column_edges} c {tables.join}
+    """,  # noqa: S608 (table names and expressions of ours)
+        f"""
+    SELECT CASE WHEN l.direction = 'copy' THEN {data} ELSE {table} END,
+           CASE WHEN l.direction = 'copy' THEN {table} ELSE {data} END,
+           l.direction, {provenance}, l.source_key, {tables.location}, {tables.commit_sha},
+           {execution("l")}
+    FROM {tables.locations} l {tables.join}
+    """,  # noqa: S608 (table names and expressions of ours)
     )
 
 
