@@ -89,7 +89,7 @@ _INDEX_DELETE = (
 )
 _INDEX_KEYS = "source_key IN (SELECT source_key FROM _batch_sources)"
 
-BOOKKEEPING_SCHEMA = pa.schema(
+_BOOKKEEPING_SCHEMA = pa.schema(
     [
         ("source_key", pa.string()),
         ("source_kind", pa.string()),
@@ -152,7 +152,7 @@ def bookkeeping(sources: Sequence[SourceMeta], run_id: str | None) -> pa.Table:
             "last_run_id": [run_id] * count,
             "now": [now] * count,
         },
-        schema=BOOKKEEPING_SCHEMA,
+        schema=_BOOKKEEPING_SCHEMA,
     )
 
 
