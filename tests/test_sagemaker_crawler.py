@@ -422,3 +422,23 @@ def test_secret_looking_values_never_reach_step_rows():
         "MODE": "full",
     }
     assert "hunter2" not in json.dumps(row, default=str)
+
+
+def test_an_s3_client_is_made_only_where_a_report_is_read(aws_env, store):
+    asked: Counter = Counter()
+
+    def make(service, region):
+        asked[(service, region)] += 1
+        return aws.client(service, region)
+
+    report = crawl_regions(store, make, ACCOUNT_ID, aws_env.regions, reads=store.conn)
+    assert report.errors == []
+    read = rows(
+        store,
+        "SELECT DISTINCT split_part(j.source_key, '/', 2) FROM sagemaker_job_metrics m "
+        "JOIN sagemaker_jobs j USING (source_key, job_arn) WHERE m.origin LIKE 'report:%'",
+    )
+    with_reports = {region for (region,) in read}
+    assert with_reports and with_reports != set(aws_env.regions)  # both kinds of region seeded
+    assert {region for service, region in asked if service == "s3"} == with_reports
+    assert all(n == 1 for n in asked.values())  # one client per service and region

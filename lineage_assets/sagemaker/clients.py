@@ -3,6 +3,7 @@ with these methods will do, and a type checker sees what each module may call.""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable
 from typing import Any, Protocol
 
@@ -69,3 +70,21 @@ class ClientFactory(Protocol):
     def __call__(self, service: str, region: str, /) -> AwsClient:
         """A client of `service` ("sagemaker" or "s3") in `region`."""
         ...
+
+
+class S3OnFirstUse:
+    """The S3 client of a region, made by the factory when a report is first read: a region
+    whose steps declare no report files never makes one (a client costs 50-150 ms of CPU)."""
+
+    def __init__(self, client: ClientFactory, region: str) -> None:
+        self._client = client
+        self._region = region
+        self._made: S3Client | None = None
+        self._lock = threading.Lock()
+
+    def get_object(self, **parameters: Any) -> Answer:
+        """GetObject through the region's S3 client, made now if not yet."""
+        with self._lock:
+            if self._made is None:
+                self._made = self._client("s3", self._region)
+        return self._made.get_object(**parameters)

@@ -27,7 +27,12 @@ import duckdb
 from lineage_assets import config
 from lineage_assets.aws import error_code
 from lineage_assets.sagemaker.bounds import DEFAULT_EXECUTIONS, BoundExceeded, clip
-from lineage_assets.sagemaker.clients import ClientFactory, S3Client, SageMakerClient
+from lineage_assets.sagemaker.clients import (
+    ClientFactory,
+    S3Client,
+    S3OnFirstUse,
+    SageMakerClient,
+)
 from lineage_assets.sagemaker.fetch import (
     CrawlCache,
     CrawlItemError,
@@ -376,7 +381,7 @@ def crawl_named(
                 domains,
                 reads=reads,
                 run_id=run_id,
-                s3=client("s3", region),
+                s3=S3OnFirstUse(client, region),
                 **options,
             )
         )
@@ -393,11 +398,11 @@ def crawl_regions(
     **options: Any,
 ) -> CrawlReport:
     """Crawl every region of one account with `client(service, region)` (SageMaker, and S3
-    for reports; one client each per region, shared by the crawl's threads); one failing
-    region never stops the others."""
+    for reports when a step declares any; one client each per region, shared by the crawl's
+    threads); one failing region never stops the others."""
     report = CrawlReport()
     for region in regions:
-        sagemaker, s3 = client("sagemaker", region), client("s3", region)
+        sagemaker, s3 = client("sagemaker", region), S3OnFirstUse(client, region)
         report.merge(
             crawl_region(sink, sagemaker, account_id, region, reads=reads, s3=s3, **options)
         )
