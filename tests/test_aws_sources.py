@@ -247,3 +247,12 @@ def test_an_unset_variable_fails_the_run_naming_it(monkeypatch, tmp_path, missin
         dg.instance_for_test() as instance,
     ):
         defs().resolve_job_def("lineage_job").execute_in_process(instance=instance)
+
+
+def test_clients_share_the_loaded_service_models_but_not_their_sessions(aws_env):
+    """Each client has a session of its own (sessions are not thread-safe), while the service
+    models and endpoint data are parsed once per process, not once per client."""
+    sts, s3 = aws.client("sts", "us-east-1"), aws.client("s3", "eu-west-1")
+    assert sts._loader is s3._loader is aws.service_models()
+    assert aws.botocore_session() is not aws.botocore_session()
+    assert sts.get_caller_identity()["Account"] == ACCOUNT_ID

@@ -8,10 +8,9 @@ import threading
 import weakref
 from collections.abc import Callable
 from datetime import datetime
-from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from lineage_assets.aws import client_config, error_code
+from lineage_assets.aws import botocore_session, client_config, error_code, service_models
 
 if TYPE_CHECKING:
     from botocore.credentials import Credentials
@@ -35,22 +34,10 @@ def creation_lock(session: Session) -> threading.Lock:
         return lock
 
 
-@cache
-def _models() -> Any:
-    """One botocore loader for the process: service models and endpoint data are parsed once
-    (0.2-0.7 s a session otherwise), whichever session asks."""
-    import botocore.session
-
-    return botocore.session.get_session().get_component("data_loader")
-
-
 def default_session() -> Session:
     """A new botocore session on boto3's standard chain (env, profile, SSO, instance role …),
     read now, with the process's loaded service models."""
-    import botocore.session
-
-    session = botocore.session.get_session()
-    session.register_component("data_loader", _models())
+    session: Session = botocore_session()
     return session
 
 
@@ -151,6 +138,6 @@ def session_with(credentials: Credentials, like: Session | None = None) -> Sessi
 
     session = botocore.session.get_session()
     session.register_component("credential_provider", CredentialResolver(providers=[Given()]))
-    loader = _models() if like is None else like.get_component("data_loader")
+    loader = service_models() if like is None else like.get_component("data_loader")
     session.register_component("data_loader", loader)
     return session
