@@ -55,6 +55,19 @@ def client(service: str, region: str | None = None, *, max_attempts: int = 5) ->
     return session.client(service, region_name=region, config=client_config(max_attempts))
 
 
+def largest_pages(client: Any, method: str) -> dict[str, Any]:
+    """`paginate` arguments asking for the largest page the operation's model allows: the
+    SageMaker list calls answer 10 items a page by default, so 1,000 pipelines took 100 calls.
+    Empty for an operation without a bounded `MaxResults`, or a client without a model."""
+    meta: Any = getattr(client, "meta", None)
+    try:
+        operation = meta.service_model.operation_model(meta.method_to_api_mapping[method])
+        most = operation.input_shape.members["MaxResults"].metadata.get("max")
+    except (AttributeError, KeyError):
+        return {}
+    return {"PaginationConfig": {"PageSize": most}} if isinstance(most, int) else {}
+
+
 def error_code(error: BaseException) -> str:
     """The AWS error code of a failed call (`AccessDenied`, …), or the exception's type name."""
     if isinstance(error, ClientError):

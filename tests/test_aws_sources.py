@@ -256,3 +256,36 @@ def test_clients_share_the_loaded_service_models_but_not_their_sessions(aws_env)
     assert sts._loader is s3._loader is aws.service_models()
     assert aws.botocore_session() is not aws.botocore_session()
     assert sts.get_caller_identity()["Account"] == ACCOUNT_ID
+
+
+def test_list_calls_ask_for_the_largest_page_the_api_allows(aws_env):
+    """SageMaker's list calls answer 10 items a page unless asked for more (up to 100): the
+    crawl asks for 100 (botocore's Stubber checks the parameters against the API model)."""
+    from botocore.stub import Stubber
+
+    from lineage_assets.sagemaker.fetch import _paged
+    from lineage_assets.serving.fetch import list_kind
+    from lineage_assets.serving.ids import ResourceKind
+
+    client = aws.client("sagemaker", "us-east-1")
+    summary = {"PipelineArn": "arn:aws:sagemaker:us-east-1:1:pipeline/p", "PipelineName": "p"}
+    with Stubber(client) as stub:
+        stub.add_response(
+            "list_pipelines",
+            {"PipelineSummaries": [summary], "NextToken": "t"},
+            {"MaxResults": 100},
+        )
+        stub.add_response("list_pipelines", {"PipelineSummaries": [summary]},
+                          {"MaxResults": 100, "NextToken": "t"})  # fmt: skip
+        stub.add_response(
+            "list_pipeline_execution_steps",
+            {"PipelineExecutionSteps": []},
+            {"PipelineExecutionArn": "arn:e", "MaxResults": 100},
+        )
+        stub.add_response("list_endpoints", {"Endpoints": []}, {"MaxResults": 100})
+        assert len(inventory.list_pipeline_summaries(client)) == 2
+        assert _paged(client, "list_pipeline_execution_steps", "PipelineExecutionSteps",
+                      PipelineExecutionArn="arn:e") == []  # fmt: skip
+        assert list_kind(client, ResourceKind.ENDPOINT).complete
+        stub.assert_no_pending_responses()
+    assert aws.largest_pages(client, "list_tags") == {}  # no bounded page size in the model

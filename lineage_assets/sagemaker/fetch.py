@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from lineage_assets.aws import AWS_ERRORS, error_code
+from lineage_assets.aws import AWS_ERRORS, error_code, largest_pages
 from lineage_assets.sagemaker.bounds import (
     DEFAULT_EXECUTIONS,
     MAX_DEFINITION_CHARS,
@@ -219,7 +219,10 @@ def _paged(sagemaker: SageMakerClient, operation: str, key: str, **kwargs: Any) 
     """Every item of a paginated list operation; BoundExceeded past MAX_LISTED items (an
     endpoint that pages forever never exhausts memory)."""
     items: list[Any] = []
-    for page in sagemaker.get_paginator(operation).paginate(**kwargs):
+    pages = sagemaker.get_paginator(operation).paginate(
+        **kwargs, **largest_pages(sagemaker, operation)
+    )
+    for page in pages:
         items.extend(page.get(key, []))
         if len(items) > MAX_LISTED:
             raise BoundExceeded("too_many_items", f"{operation} lists more than {MAX_LISTED}")

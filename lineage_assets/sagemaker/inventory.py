@@ -10,6 +10,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
+from lineage_assets.aws import largest_pages
 from lineage_assets.sagemaker.bounds import (
     CACHED_DEFINITION_CHARS,
     CACHED_DEFINITIONS,
@@ -114,7 +115,9 @@ def _hash(definition: str) -> str:
 
 def list_domains(sagemaker: SageMakerClient, account_id: str, region: str) -> list[Domain]:
     """Studio domains of the account and region (paginated)."""
-    pages = sagemaker.get_paginator("list_domains").paginate()
+    pages = sagemaker.get_paginator("list_domains").paginate(
+        **largest_pages(sagemaker, "list_domains")
+    )
     return [
         Domain(
             account_id=account_id,
@@ -145,7 +148,9 @@ def match_domain(tags: dict[str, str], domains: list[Domain]) -> Domain | None:
 
 def list_pipeline_summaries(sagemaker: SageMakerClient) -> list[dict[str, Any]]:
     """Every pipeline summary of the region (paginated; never only the first page)."""
-    pages = sagemaker.get_paginator("list_pipelines").paginate()
+    pages = sagemaker.get_paginator("list_pipelines").paginate(
+        **largest_pages(sagemaker, "list_pipelines")
+    )
     return [summary for page in pages for summary in page.get("PipelineSummaries", [])]
 
 

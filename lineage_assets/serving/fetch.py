@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from lineage_assets.aws import AWS_ERRORS
+from lineage_assets.aws import AWS_ERRORS, largest_pages
 from lineage_assets.serving import parse
 from lineage_assets.serving.clients import ServingClient
 from lineage_assets.serving.ids import ResourceKind
@@ -96,7 +96,10 @@ def list_kind(
             parameters["CreationTimeAfter"] = since
         limit = MAX_TRANSFORM_JOBS
     found: list[dict[str, Any]] = []
-    for page in sagemaker.get_paginator(operation).paginate(**parameters):
+    pages = sagemaker.get_paginator(operation).paginate(
+        **parameters, **largest_pages(sagemaker, operation)
+    )
+    for page in pages:
         found.extend(s for s in page.get(key) or [] if _usable(s, kind))
         if len(found) > limit:
             return Listing(kind, found[:limit], complete=False)
