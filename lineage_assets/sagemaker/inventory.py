@@ -10,7 +10,6 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from lineage_assets.aws import largest_pages
 from lineage_assets.sagemaker.bounds import (
     CACHED_DEFINITION_CHARS,
     CACHED_DEFINITIONS,
@@ -115,6 +114,8 @@ def _hash(definition: str) -> str:
 
 def list_domains(sagemaker: SageMakerClient, account_id: str, region: str) -> list[Domain]:
     """Studio domains of the account and region (paginated)."""
+    from lineage_assets.aws import largest_pages  # botocore, for processes that list AWS only
+
     pages = sagemaker.get_paginator("list_domains").paginate(
         **largest_pages(sagemaker, "list_domains")
     )
@@ -148,6 +149,8 @@ def match_domain(tags: dict[str, str], domains: list[Domain]) -> Domain | None:
 
 def list_pipeline_summaries(sagemaker: SageMakerClient) -> list[dict[str, Any]]:
     """Every pipeline summary of the region (paginated; never only the first page)."""
+    from lineage_assets.aws import largest_pages  # botocore, for processes that list AWS only
+
     pages = sagemaker.get_paginator("list_pipelines").paginate(
         **largest_pages(sagemaker, "list_pipelines")
     )
