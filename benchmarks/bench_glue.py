@@ -12,7 +12,7 @@ from typing import Any
 
 from benchmarks.emulated import seeder, use_emulator
 from benchmarks.harness import Result, figure, header, note, report, seconds, timed
-from benchmarks.recording import Recording, plain_clients, replay
+from benchmarks.recording import crawl_twice
 from lineage_assets.glue.crawl import crawl_region
 from lineage_assets.glue.viewsql import ViewText, view_lineage
 from lineage_assets.store import LineageStore
@@ -81,26 +81,16 @@ def run(quick: bool = False) -> list[Result]:
         seed_time, _ = timed(lambda: _seed(glue, count))
         view_lineage("db", "warm", ViewText("SELECT a FROM t", "athena"))  # imports, not timed
         with LineageStore.open(Path(folder) / "lineage.duckdb") as store:
-            first_calls = Recording(SERVICES, REGION)
-            crawl_time, first = timed(
-                lambda: crawl_region(store, first_calls, ACCOUNT, REGION, store.conn)
-            )
-            raw = plain_clients(SERVICES, REGION)
-            replay_time, _ = timed(lambda: replay(raw, first_calls.record))
-            again = Recording(SERVICES, REGION)
-            recrawl_time, second = timed(
-                lambda: crawl_region(store, again, ACCOUNT, REGION, store.conn)
+            crawled = crawl_twice(
+                lambda clients: crawl_region(store, clients, ACCOUNT, REGION, store.conn),
+                SERVICES,
+                REGION,
             )
     figure("seeding (not measured)", seconds(seed_time))
-    figure("first crawl: tables written", str(len(first.written)))
-    figure("first crawl: API calls", str(sum(first_calls.calls.values())))
-    figure("first crawl: wall time (calls, parsing, store writes)", seconds(crawl_time))
-    figure("raw replay of the same calls (reference)", seconds(replay_time))
-    figure("re-crawl: unchanged tables", str(len(second.unchanged)))
-    figure("re-crawl: calls by operation", ", ".join(f"{k} {v}" for k, v in again.calls.items()))
-    figure("re-crawl: wall time", seconds(recrawl_time))
+    crawled.print("tables")
     note("crawler and replay use the same client config (adaptive retries), one thread each;")
     note("both clients are made, and the SQL engine imported, before the timing")
+    again, crawl_time, replay_time = crawled.again, crawled.crawl_s, crawled.replay_s
     listings = again.calls["GetTables"]
     other = sum(again.calls.values()) - listings - again.calls["GetDatabases"]
     return [

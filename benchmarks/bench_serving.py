@@ -12,7 +12,7 @@ from typing import Any
 
 from benchmarks.emulated import seeder, use_emulator
 from benchmarks.harness import Result, figure, header, note, report, seconds, timed
-from benchmarks.recording import Recording, plain_clients, replay
+from benchmarks.recording import Recording, crawl_twice
 from lineage_assets import aws
 from lineage_assets.serving.crawl import crawl_serving
 from lineage_assets.store import LineageStore
@@ -63,28 +63,19 @@ def run(quick: bool = False) -> list[Result]:
         with LineageStore.open(Path(folder) / "warm.duckdb") as scratch:  # emulator warm-up
             crawl_serving(scratch, Recording(SERVICES, REGION), ACCOUNT, REGION, scratch.conn)
         with LineageStore.open(Path(folder) / "lineage.duckdb") as store:
-            first_calls = Recording(SERVICES, REGION)
-            crawl_time, first = timed(
-                lambda: crawl_serving(store, first_calls, ACCOUNT, REGION, store.conn)
-            )
-            raw = plain_clients(SERVICES, REGION)
-            replay_time, _ = timed(lambda: replay(raw, first_calls.record, aws.AWS_ERRORS))
-            again = Recording(SERVICES, REGION)
-            recrawl_time, second = timed(
-                lambda: crawl_serving(store, again, ACCOUNT, REGION, store.conn)
+            crawled = crawl_twice(
+                lambda clients: crawl_serving(store, clients, ACCOUNT, REGION, store.conn),
+                SERVICES,
+                REGION,
+                aws.AWS_ERRORS,
             )
     figure("seeding (not measured)", seconds(seed_time))
-    figure("first crawl: resources written", str(len(first.written)))
-    figure("first crawl: API calls", str(sum(first_calls.calls.values())))
-    figure("first crawl: wall time (calls, parsing, store writes)", seconds(crawl_time))
-    figure("raw replay of the same calls (reference)", seconds(replay_time))
-    figure("re-crawl: unchanged resources", str(len(second.unchanged)))
-    figure("re-crawl: calls by operation", ", ".join(f"{k} {v}" for k, v in again.calls.items()))
-    figure("re-crawl: wall time", seconds(recrawl_time))
+    crawled.print("resources")
     note("crawler and replay use the same client config (adaptive retries), one thread each;")
     note("a throwaway crawl warms the emulator first (its first Describe calls are slower)")
     note("the re-crawl reads the one capture bucket's posture again (5 S3 calls): it has no")
     note("modification time to skip it by")
+    again, crawl_time, replay_time = crawled.again, crawled.crawl_s, crawled.replay_s
     pages = sum(v for k, v in again.calls.items() if k.startswith("List"))
     needed = KINDS - 3 + 3 * -(-count // PAGE)  # models, configs, endpoints: `count` each
     describes = sum(v for k, v in again.calls.items() if k.startswith("Describe"))

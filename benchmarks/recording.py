@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import contextlib
 from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from botocore import xform_name
 
+from benchmarks.harness import figure, seconds, timed
 from lineage_assets import aws
 
 Call = tuple[str, str, dict[str, Any]]  # (service, operation as a method name, parameters)
@@ -47,3 +50,44 @@ def replay(
     for service, operation, params in record:
         with contextlib.suppress(*tolerate):
             getattr(raw[service], operation)(**params)
+
+
+@dataclass(frozen=True)
+class CrawledTwice:
+    """A first crawl, the raw replay of its calls, and an unchanged re-crawl, each timed."""
+
+    first_calls: Recording
+    first: Any  # the crawl's report: `written`, `unchanged`
+    crawl_s: float
+    replay_s: float
+    again: Recording
+    second: Any
+    recrawl_s: float
+
+    def print(self, items: str) -> None:
+        """The figures every crawl benchmark prints (`items`: what the crawl writes)."""
+        figure(f"first crawl: {items} written", str(len(self.first.written)))
+        figure("first crawl: API calls", str(sum(self.first_calls.calls.values())))
+        figure("first crawl: wall time (calls, parsing, store writes)", seconds(self.crawl_s))
+        figure("raw replay of the same calls (reference)", seconds(self.replay_s))
+        figure(f"re-crawl: unchanged {items}", str(len(self.second.unchanged)))
+        calls = ", ".join(f"{k} {v}" for k, v in self.again.calls.items())
+        figure("re-crawl: calls by operation", calls)
+        figure("re-crawl: wall time", seconds(self.recrawl_s))
+
+
+def crawl_twice(
+    crawl: Callable[[Recording], Any],
+    services: tuple[str, ...],
+    region: str,
+    tolerate: tuple[type[BaseException], ...] = (),
+) -> CrawledTwice:
+    """Crawl through recording clients, replay the recorded calls on plain ones, then crawl
+    again unchanged; each client is made before its timing."""
+    first_calls = Recording(services, region)
+    crawl_s, first = timed(lambda: crawl(first_calls))
+    raw = plain_clients(services, region)
+    replay_s, _ = timed(lambda: replay(raw, first_calls.record, tolerate))
+    again = Recording(services, region)
+    recrawl_s, second = timed(lambda: crawl(again))
+    return CrawledTwice(first_calls, first, crawl_s, replay_s, again, second, recrawl_s)
