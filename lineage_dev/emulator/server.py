@@ -25,7 +25,7 @@ from moto.server import ThreadedMotoServer
 
 from lineage_assets.config import lineage_home
 from lineage_dev.emulator import athena as athena_ext
-from lineage_dev.emulator import faults, moto_ext
+from lineage_dev.emulator import dispatch, faults, moto_ext
 from lineage_dev.emulator.calls import CallLog
 from lineage_dev.emulator.definitions import REGIONS
 from lineage_dev.emulator.latency import Delayed, checked, latency_from_env
@@ -103,6 +103,7 @@ class EmulatorServer:
         moto_ext.install()
         athena_ext.install()
         faults.install()
+        dispatch.install()
         if self.quiet:
             logging.getLogger("werkzeug").setLevel(logging.WARNING)
         server = ThreadedMotoServer(
@@ -112,6 +113,7 @@ class EmulatorServer:
         self._server, self._port = server, server.get_host_and_port()[1]
         wsgi = server._server
         if wsgi is not None:
+            dispatch.remember_backends(wsgi.app)
             self._delayed = Delayed(wsgi.app, self._latency_ms)
             self._calls = CallLog(self._delayed)
             wsgi.app = self._calls
