@@ -5,7 +5,13 @@ from __future__ import annotations
 import pytest
 
 from lineage_assets.openlineage import facets
-from lineage_assets.openlineage.naming import Naming, sagemaker_arn, sql_job, storage
+from lineage_assets.openlineage.naming import (
+    Naming,
+    athena_query_job,
+    sagemaker_arn,
+    sql_job,
+    storage,
+)
 from lineage_assets.sql import transforms
 
 
@@ -107,3 +113,16 @@ def test_the_pii_facet_is_absent_without_pii_or_bucket():
     facet = facets.pii({"b": ["phone", "email"], "a": []}, {"name": "bk", "tags": {"x": "y"}})
     assert facet.columns == {"b": ["email", "phone"]}
     assert facet.bucket == {"name": "bk"}
+
+
+def test_an_athena_query_job_is_its_text_in_its_account_region_and_workgroup():
+    name = athena_query_job("123456789012", "eu-west-1", "analytics", "SELECT 1")
+    assert name.startswith("athena.123456789012.eu-west-1.analytics.") and len(name) == 56
+    assert name == athena_query_job("123456789012", "eu-west-1", "analytics", "SELECT 1")
+    others = {
+        athena_query_job("123456789012", "eu-west-1", "analytics", "SELECT 2"),
+        athena_query_job("123456789012", "eu-west-1", "primary", "SELECT 1"),
+        athena_query_job("210987654321", "eu-west-1", "analytics", "SELECT 1"),
+        athena_query_job("123456789012", "us-east-1", "analytics", "SELECT 1"),
+    }
+    assert name not in others and len(others) == 4

@@ -7,19 +7,23 @@ check fails on that endpoint."""
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import Any
 
 import dagster as dg
 import pytest
+from openlineage.client.serde import Serde
 
 from lineage_assets import config
 from lineage_assets.core.ids import data_node, table_node
+from lineage_assets.openlineage.events import build_events
+from lineage_assets.openlineage.naming import Naming
 from lineage_assets.store import open_published
 from lineage_dev.demo_repo import build_demo_remote
 from lineage_dev.emulator.seed_accounts import MEMBER_ACCOUNT_ID, MEMBER_ROLE_NAME
-from lineage_dev.emulator.seed_athena import CTAS_LOCATION, CTAS_TABLE
+from lineage_dev.emulator.seed_athena import CTAS_LOCATION, CTAS_TABLE, QUERIES, WORKGROUP
 from lineage_dev.emulator.seed_glue import RAW_BUCKET_MEMBER, RAW_PII_TABLE
 from lineage_dev.emulator.seed_serving import (
     CAPTURE_BUCKET,
@@ -30,6 +34,7 @@ from lineage_dev.emulator.seed_serving import (
     TRAIN_STEP,
 )
 from tests.conftest import point_at_emulator
+from tests.test_openlineage_export import all_facets, validator_for
 
 PROJECT = Path(__file__).resolve().parents[1]
 QUESTION = """
@@ -105,3 +110,46 @@ def test_the_check_names_the_endpoint_model_bucket_and_path(
     details = str(check.metadata["details"].value)
     for part in (ENDPOINT, MODEL, CAPTURE_BUCKET, table_node(CTAS_TABLE)):
         assert part in details
+
+
+def test_athena_executions_are_openlineage_runs_of_their_query_jobs(
+    member_crawl: tuple[Path, Any],
+) -> None:
+    """The member's Athena history in the OpenLineage export: the CTAS is a completed run
+    writing `curated.customers_features` (in its region's Athena namespace, with column
+    lineage from `raw.customers`) and carrying its execution id; every event is valid."""
+    home, _ = member_crawl
+    with open_published(config.published_path(home)) as conn:
+        keyed = list(build_events(conn, Naming(athena_region="eu-north-1")))
+    events = [json.loads(Serde.to_json(event.event)) for event in keyed]
+    prefix = f"athena.{MEMBER_ACCOUNT_ID}.{SERVING_REGION}."
+    athena = [e for e in events if e["job"]["name"].startswith(prefix)]
+    ctas = next(s for s in QUERIES if s.name == "customers-features-ctas")
+    runs = [
+        e
+        for e in athena
+        if e["run"]["facets"]["externalQuery"]["externalQueryId"] == ctas.execution_id
+    ]
+    assert [e["eventType"] for e in runs] == ["START", "COMPLETE"]
+    assert runs[0]["run"]["runId"] == runs[1]["run"]["runId"]
+    assert runs[0]["job"]["name"] == f"{prefix}{WORKGROUP}.{runs[0]['job']['name'][-16:]}"
+    namespace = f"awsathena://athena.{SERVING_REGION}.amazonaws.com"
+    (written,) = [o for o in runs[1]["outputs"] if o["namespace"] == namespace]
+    assert written["name"] == f"awsdatacatalog.{CTAS_TABLE}"
+    fields = written["facets"]["columnLineage"]["fields"]
+    read = {(i["namespace"], i["name"]) for f in fields.values() for i in f["inputFields"]}
+    assert (namespace, f"awsdatacatalog.{RAW_PII_TABLE}") in read
+    assert "CREATE TABLE" in runs[1]["job"]["facets"]["sql"]["query"]
+    # the same text run twice is one job; a query that only reads has inputs and no outputs
+    selects = [e for e in athena if e["eventType"] == "COMPLETE" and not e["outputs"]]
+    assert any(
+        (i["namespace"], i["name"]) == (namespace, f"awsdatacatalog.{RAW_PII_TABLE}")
+        for e in selects
+        for i in e["inputs"]
+    )
+    validators: dict[str, Any] = {}
+    for event in athena:
+        for document in [event, *all_facets(event)]:
+            url = document.get("schemaURL") or document["_schemaURL"]
+            validator = validators.setdefault(url, validator_for(url))
+            assert not [e.message for e in validator.iter_errors(document)], url

@@ -1,15 +1,16 @@
 """Events from the store: a JobEvent per SQL statement from git (static lineage, with its
-text and place in the repository), a run per pipeline execution and per step run (the step's
-parent is the execution), and JobEvents for pipelines that never ran. Every id and time comes
-from the store, so building twice yields the same events."""
+text and place in the repository), a run per Athena query execution, a run per pipeline
+execution and per step run (the step's parent is the execution), and JobEvents for pipelines
+that never ran. Every id and time comes from the store, so building twice yields the same
+events."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 import duckdb
 from openlineage.client.event_v2 import (
@@ -30,6 +31,7 @@ from lineage_assets.openlineage import facets, reads
 from lineage_assets.openlineage.naming import (
     DatasetName,
     Naming,
+    athena_query_job,
     glue_table,
     sagemaker_arn,
     sql_job,
@@ -41,13 +43,17 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 Event = RunEvent | JobEvent
 InputFields = dict[str, list[column_lineage_dataset.InputField]]
 
-# SageMaker's execution and step statuses → the run state of the event that closes the run.
+# SageMaker's execution and step statuses and Athena's query states → the run state of the
+# event that closes the run.
 TERMINAL_STATES = {
     "succeeded": RunState.COMPLETE,
     "failed": RunState.FAIL,
     "stopped": RunState.ABORT,
+    "cancelled": RunState.ABORT,
 }
-RUNNING_STATUSES = frozenset({"executing", "starting", "stopping"})
+RUNNING_STATUSES = frozenset({"executing", "starting", "stopping", "queued", "running"})
+ATHENA_ENGINE = "Athena"
+ERROR = "errorMessage"
 THROUGH_STEP = "inferred: same column name in the step's input and output"
 LOCATION_MATCH = "the table's columns are read from its LOCATION"
 
@@ -171,9 +177,21 @@ class DatasetFacets:
         return dataset, self.table_facets(dataset, reference)
 
 
+class Statement(Protocol):
+    """What a statement's datasets need: its dialect, the relations and locations it writes
+    (`targets`) and reads (`sources`). A parsed statement from git or an Athena execution."""
+
+    @property
+    def dialect(self) -> str | None: ...
+    @property
+    def targets(self) -> tuple[str, ...]: ...
+    @property
+    def sources(self) -> tuple[str, ...]: ...
+
+
 def _statement_lineage(
     datasets: DatasetFacets,
-    statement: reads.StatementRow,
+    statement: Statement,
     target: str,
     edges: list[reads.ColumnEdgeRow],
 ) -> tuple[InputFields, list[column_lineage_dataset.InputField]]:
@@ -224,29 +242,87 @@ def sql_events(conn: duckdb.DuckDBPyConnection, datasets: DatasetFacets) -> Iter
         }
         if statement.sql_text:
             job_facets["sql"] = facets.sql(statement.sql_text, statement.dialect)
-        inputs = []
-        for source in statement.sources:
-            dataset, dataset_facets = datasets.reference(source, statement.dialect)
-            inputs.append(InputDataset(dataset.namespace, dataset.name, facets=dataset_facets))
-        outputs = []
         mine = edges.get((statement.source_key, statement.statement_index), [])
-        for target in statement.targets:
-            dataset, dataset_facets = datasets.reference(target, statement.dialect)
-            fields, whole = _statement_lineage(datasets, statement, target, mine)
-            extra = {
-                "columnLineage": facets.column_lineage(fields, whole),
-                "lifecycleStateChange": facets.lifecycle(statement.kind),
-            }
-            merged = {**dataset_facets, **{k: v for k, v in extra.items() if v is not None}}
-            outputs.append(OutputDataset(dataset.namespace, dataset.name, facets=merged))
         event = JobEvent(
             eventTime=iso(statement.commit_time),
             producer=facets.PRODUCER,
             job=Job(namespace, name, facets=job_facets),
-            inputs=inputs,
-            outputs=outputs,
+            inputs=_inputs(datasets, statement),
+            outputs=_outputs(datasets, statement, statement.kind, mine),
         )
         yield KeyedEvent(f"job:{namespace}/{name}", event)
+
+
+def _inputs(datasets: DatasetFacets, statement: Statement) -> list[InputDataset]:
+    """The relations and locations a statement reads, with what is known of them."""
+    found = []
+    for source in statement.sources:
+        dataset, dataset_facets = datasets.reference(source, statement.dialect)
+        found.append(InputDataset(dataset.namespace, dataset.name, facets=dataset_facets))
+    return found
+
+
+def _outputs(
+    datasets: DatasetFacets,
+    statement: Statement,
+    kind: str | None,
+    edges: list[reads.ColumnEdgeRow],
+) -> list[OutputDataset]:
+    """A statement's targets with their column lineage and the lifecycle change of `kind`."""
+    found = []
+    for target in statement.targets:
+        dataset, dataset_facets = datasets.reference(target, statement.dialect)
+        fields, whole = _statement_lineage(datasets, statement, target, edges)
+        extra = {
+            "columnLineage": facets.column_lineage(fields, whole),
+            "lifecycleStateChange": facets.lifecycle(kind),
+        }
+        merged = {**dataset_facets, **{k: v for k, v in extra.items() if v is not None}}
+        found.append(OutputDataset(dataset.namespace, dataset.name, facets=merged))
+    return found
+
+
+def athena_events(conn: duckdb.DuckDBPyConnection, datasets: DatasetFacets) -> Iterator[KeyedEvent]:
+    """A run per Athena execution that read or wrote a table or location: START at its
+    submission, COMPLETE / FAIL / ABORT at its completion (only START while it is queued or
+    running), its tables in its own region's Athena namespace, its SQL (credentials masked),
+    the execution id as `externalQuery`, and column lineage."""
+    edges = reads.athena_column_edges(conn)
+    namespace = datasets.naming.job_namespace
+    regional: dict[str, DatasetFacets] = {}
+    for execution in reads.athena_executions(conn):
+        if execution.region not in regional:
+            naming = replace(datasets.naming, athena_region=execution.region)
+            regional[execution.region] = replace(datasets, naming=naming)
+        here = regional[execution.region]
+        job_facets: dict[str, Any] = {"jobType": facets.job_type("QUERY")}
+        if execution.query_text:
+            job_facets["sql"] = facets.sql(execution.query_text, execution.dialect)
+        run_facets: dict[str, Any] = {
+            "externalQuery": facets.external_query(
+                execution.execution_id, here.naming.athena_namespace
+            )
+        }
+        if execution.engine_version:
+            run_facets["processing_engine"] = facets.processing_engine(
+                ATHENA_ENGINE, execution.engine_version
+            )
+        if execution.error:
+            run_facets[ERROR] = facets.error_message(execution.error)
+        name = athena_query_job(
+            execution.account_id, execution.region, execution.workgroup, execution.query_text
+        )
+        kind = execution.kinds[0] if len(execution.kinds) == 1 else None
+        yield from _run_events(
+            execution.query_node,
+            Run(run_id(execution.submitted_at, execution.query_node), facets=run_facets),
+            Job(namespace, name, facets=job_facets),
+            execution.state,
+            execution.submitted_at,
+            execution.completed_at,
+            _inputs(here, execution),
+            _outputs(here, execution, kind, edges.get(execution.query_node, [])),
+        )
 
 
 @dataclass(frozen=True)
@@ -339,17 +415,15 @@ def _run_events(
     inputs: list[InputDataset],
     outputs: list[OutputDataset],
 ) -> Iterator[KeyedEvent]:
-    """START at the run's start, then the state its status names at its end (none while it
-    runs: a later export sends it)."""
+    """START at the run's start (its facets but the error), then the state its status names at
+    its end (none while it runs: a later export sends it)."""
     yield KeyedEvent(
         f"run:{key}:START",
         RunEvent(
             eventType=RunState.START,
             eventTime=iso(started),
             producer=facets.PRODUCER,
-            run=Run(
-                run.runId, facets={k: v for k, v in (run.facets or {}).items() if k == "parent"}
-            ),
+            run=Run(run.runId, facets={k: v for k, v in (run.facets or {}).items() if k != ERROR}),
             job=job,
             inputs=inputs,
             outputs=outputs,
@@ -388,7 +462,7 @@ def _execution_events(
     ends = [r.ended_at for r in step_runs if r.ended_at is not None]
     run_facets: dict[str, Any] = {}
     if execution.failure_reason:
-        run_facets["errorMessage"] = facets.error_message(execution.failure_reason)
+        run_facets[ERROR] = facets.error_message(execution.failure_reason)
     yield from _run_events(
         execution.arn,
         Run(execution_run_id, facets=run_facets),
@@ -404,7 +478,7 @@ def _execution_events(
         step = step_run.step
         step_facets: dict[str, Any] = {"parent": parent}
         if step_run.failure_reason:
-            step_facets["errorMessage"] = facets.error_message(step_run.failure_reason)
+            step_facets[ERROR] = facets.error_message(step_run.failure_reason)
         inputs, outputs = _step_datasets(datasets, scope, step, execution.arn)
         started = step_run.started_at or execution.started_at
         yield from _run_events(
@@ -472,7 +546,8 @@ def pipeline_events(
 
 
 def build_events(conn: duckdb.DuckDBPyConnection, naming: Naming) -> Iterator[KeyedEvent]:
-    """Every event of the store, SQL statements first, then pipelines."""
+    """Every event of the store: SQL statements first, then Athena executions, then pipelines."""
     datasets = DatasetFacets.read(conn, naming)
     yield from sql_events(conn, datasets)
+    yield from athena_events(conn, datasets)
     yield from pipeline_events(conn, datasets)

@@ -16,11 +16,13 @@ from openlineage.client.facet_v2 import (
     column_lineage_dataset,
     datasource_dataset,
     error_message_run,
+    external_query_run,
     job_type_job,
     lifecycle_state_change_dataset,
     ownership_dataset,
     ownership_job,
     parent_run,
+    processing_engine_run,
     schema_dataset,
     source_code_location_job,
     sql_job,
@@ -324,4 +326,18 @@ def error_message(message: str) -> error_message_run.ErrorMessageRunFacet:
     """A failure reason as AWS reported it, credentials masked."""
     return error_message_run.ErrorMessageRunFacet(
         message=redact(message[:MAX_SQL_CHARS]), programmingLanguage="unknown", producer=PRODUCER
+    )
+
+
+def external_query(query_id: str, source: str) -> external_query_run.ExternalQueryRunFacet:
+    """The engine's own id of the run (an Athena execution id) and the engine that ran it."""
+    return external_query_run.ExternalQueryRunFacet(
+        externalQueryId=query_id, source=source, producer=PRODUCER
+    )
+
+
+def processing_engine(name: str, version: str) -> processing_engine_run.ProcessingEngineRunFacet:
+    """The engine and its version as it reported them (e.g. Athena engine version 3)."""
+    return processing_engine_run.ProcessingEngineRunFacet(
+        version=version, name=name, producer=PRODUCER
     )

@@ -5,11 +5,13 @@ S3 is `s3://{bucket}` + `{key}`; Athena tables `awsathena://athena.{region}.amaz
 `{database}.{schema}.{table}`. The spec has no SageMaker row: feature groups and model packages
 are named like Glue tables, by their ARN split after the account (`arn:aws:sagemaker:{region}:
 {account}` + `feature-group/{name}`). Jobs: the namespace is configured, the name unique in it
-(`sagemaker.{account}.{region}.{pipeline}[.{step}]`; SageMaker allows no dot in either name).
+(`sagemaker.{account}.{region}.{pipeline}[.{step}]`; SageMaker allows no dot in either name;
+`athena.{account}.{region}.{workgroup}.{digest of the query text}`).
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 ATHENA_CATALOG = "awsdatacatalog"
@@ -76,6 +78,14 @@ class Naming:
     def step_job(self, account: str, region: str, pipeline: str, step: str) -> str:
         """A step's job name: its pipeline's, then the step (Airflow's `{dag}.{task}` shape)."""
         return f"{self.pipeline_job(account, region, pipeline)}.{step}"
+
+
+def athena_query_job(account: str, region: str, workgroup: str, query_text: str | None) -> str:
+    """An Athena query's job name: `athena.{account}.{region}.{workgroup}.{digest}`, the
+    digest (16 hex) of its text, so each execution of the same text is a run of one job (a
+    scheduled or dashboard query); the workgroup scopes it as the account and region do."""
+    digest = hashlib.sha256((query_text or "").encode()).hexdigest()[:16]
+    return f"athena.{account}.{region}.{workgroup}.{digest}"
 
 
 def storage(uri: str) -> DatasetName:

@@ -1,11 +1,12 @@
 """Typed reads of the published store for the export: SQL statements with their file and
-column edges, SageMaker steps' inputs and outputs, schemas, PII tags and bucket posture."""
+column edges, Athena executions with theirs, SageMaker steps' inputs and outputs, schemas, PII
+tags and bucket posture."""
 
 from __future__ import annotations
 
 import json
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
@@ -77,6 +78,57 @@ class FeatureGroupRow:
     features: tuple[tuple[str, str | None], ...]
     glue_database: str | None = None
     glue_table: str | None = None
+
+
+@dataclass(frozen=True)
+class AthenaExecutionRow:
+    """One Athena query execution that read or wrote something, as the crawl recorded it."""
+
+    query_node: str
+    execution_id: str
+    account_id: str
+    region: str
+    workgroup: str
+    state: str | None
+    submitted_at: datetime | None
+    completed_at: datetime | None
+    engine_version: str | None
+    query_text: str | None
+    kinds: tuple[str, ...]
+    targets: tuple[str, ...]
+    sources: tuple[str, ...]
+    error: str | None
+    dialect: str = "athena"
+
+
+def athena_executions(conn: duckdb.DuckDBPyConnection) -> list[AthenaExecutionRow]:
+    """Every execution with a table or location read or written, oldest first."""
+    rows = conn.execute(
+        "SELECT query_node, execution_id, account_id, region, workgroup, state, submitted_at, "
+        "completed_at, engine_version, query_text, coalesce(statement_kinds, []), "
+        "coalesce(targets, []), coalesce(sources, []), error FROM athena_executions "
+        "WHERE len(coalesce(targets, [])) + len(coalesce(sources, [])) > 0 "
+        "ORDER BY submitted_at, query_node"
+    ).fetchall()
+    names = [f.name for f in fields(AthenaExecutionRow) if f.name != "dialect"]
+    found = []
+    for row in rows:
+        values = dict(zip(names, row, strict=True))
+        for listed in ("kinds", "targets", "sources"):
+            values[listed] = tuple(values[listed])
+        found.append(AthenaExecutionRow(**values))
+    return found
+
+
+def athena_column_edges(conn: duckdb.DuckDBPyConnection) -> dict[str, list[ColumnEdgeRow]]:
+    """An execution's query node → its column edges."""
+    found: dict[str, list[ColumnEdgeRow]] = defaultdict(list)
+    for node, *rest in conn.execute(
+        "SELECT query_node, source_table, source_column, target_table, target_column, "
+        "transform, coalesce(is_indirect, false) FROM athena_column_edges ORDER BY ALL"
+    ).fetchall():
+        found[node].append(ColumnEdgeRow(*rest))
+    return found
 
 
 def statements(conn: duckdb.DuckDBPyConnection) -> list[StatementRow]:
