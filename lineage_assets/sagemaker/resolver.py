@@ -34,6 +34,7 @@ from lineage_assets.sagemaker.steps import (
     FREE_FORM_TYPES,
     Channel,
     is_function_step,
+    is_notebook_job,
     step_channels,
 )
 
@@ -259,7 +260,7 @@ def _channel_io(step: Step, channel: Channel, scope: StaticScope, stores: Mappin
     if data_kind == "dataset" and uri and ("ModelArtifacts" in uri or uri.endswith("model.tar.gz")):
         data_kind = "model_artifact"  # e.g. the training channel of a RepackModel step
     free_form = step.type in FREE_FORM_TYPES or step.type not in EXTRACTORS
-    free_form = free_form or channel.data_kind == "argument"
+    free_form = free_form or channel.free_form or channel.data_kind == "argument"
     if free_form and not (uri and uri.startswith("s3://")):
         return None
     return StepIO(
@@ -289,7 +290,8 @@ def _step_io(
         if step.type == "Training" and not is_function_step(step.arguments):
             # the model artifact exists only at run time; a @step function writes none
             reference = {"Get": f"Steps.{step.name}.ModelArtifacts.S3ModelArtifacts"}
-            channels.append(Channel("output", "model", reference, "model_artifact"))
+            kind = "notebook_output" if is_notebook_job(step.arguments) else "model_artifact"
+            channels.append(Channel("output", "model", reference, kind))
     scope.step = step.name
     try:
         found = [_channel_io(step, channel, scope, stores) for channel in channels]

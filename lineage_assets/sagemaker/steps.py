@@ -25,6 +25,7 @@ class Channel:
     data_kind: str = "dataset"
     query_string: str | None = None
     engine: str | None = None  # athena | redshift for DatasetDefinition inputs
+    free_form: bool = False  # an argument, variable or free-form value: data only when S3
 
 
 def _dig(value: Any, *keys: str | int) -> Any:
@@ -49,12 +50,19 @@ def _items(value: Any) -> list[Mapping[str, Any]]:
 FUNCTION_CODE_CHANNELS = frozenset(
     {"sagemaker_remote_function_bootstrap", "pre_exec_script_and_dependencies"}
 )
+# The channel of a NotebookJobStep's training job: the input notebook, its initialization
+# script and additional dependencies, uploaded by the SDK.
+NOTEBOOK_CHANNEL = "sagemaker_headless_execution_pipelinestep"
+# Configuration files the SDK uploads for a job: a PySparkProcessor's `configuration`.
+CONFIG_CHANNELS = frozenset({"conf"})
+# Where a PySparkProcessor's container writes its Spark event logs.
+SPARK_EVENT_LOGS = "/opt/ml/processing/spark-events"
 
 
 def _kind(name: str, value: Any, default: str = "dataset") -> str:
     """`code` for a script input, else the default kind."""
     script = isinstance(value, str) and value.lower().endswith(CODE_SUFFIXES)
-    if name in ("code", *FUNCTION_CODE_CHANNELS) or script:
+    if name in ("code", NOTEBOOK_CHANNEL, *FUNCTION_CODE_CHANNELS, *CONFIG_CHANNELS) or script:
         return "code"
     return default
 
@@ -86,7 +94,11 @@ def processing_channels(args: Mapping[str, Any]) -> Iterator[Channel]:
             group = _dig(item, "FeatureStoreOutput", "FeatureGroupName")
             yield Channel("output", name, {"FeatureGroup": group}, "feature_group")
         else:
-            yield Channel("output", name, _dig(item, "S3Output", "S3Uri"))
+            local = _dig(item, "S3Output", "LocalPath")
+            logs = isinstance(local, str) and local.rstrip("/") == SPARK_EVENT_LOGS
+            yield Channel(
+                "output", name, _dig(item, "S3Output", "S3Uri"), "logs" if logs else "dataset"
+            )
 
 
 def _file_system_uri(source: Any) -> Any:
@@ -149,9 +161,41 @@ def _function_arguments(args: Mapping[str, Any]) -> Iterator[Channel]:
             yield Channel("input", name, value, "argument")
 
 
+def is_notebook_job(args: Any) -> bool:
+    """Whether a Training request runs a NotebookJobStep's notebook (the SDK's input
+    channel), whose "model" is the executed notebook and its outputs."""
+    return any(
+        item.get("ChannelName") == NOTEBOOK_CHANNEL
+        for item in _items(_dig(args, "InputDataConfig"))
+    )
+
+
+# Where a training job writes besides its model: (config, kind). The debugger and profiler
+# write under `<S3OutputPath>/<job name>/`, TensorBoard to its path itself.
+TRAINING_SIDE_OUTPUTS = (
+    ("DebugHookConfig", "debug_output"),
+    ("ProfilerConfig", "profiler_output"),
+    ("TensorBoardOutputConfig", "tensorboard"),
+)
+
+
+def _side_outputs(args: Mapping[str, Any], output: Any) -> Iterator[Channel]:
+    """Debugger, profiler and TensorBoard paths other than the model output path (which the
+    SDK uses as their default and is recorded already)."""
+    for key, kind in TRAINING_SIDE_OUTPUTS:
+        path = _dig(args, key, "S3OutputPath")
+        if path is not None and path != output:
+            yield Channel("output", kind, path, kind)
+    for index, rule in enumerate(_items(args.get("DebugRuleConfigurations"))):
+        path = rule.get("S3OutputPath")
+        if path is not None and path != output:
+            name = rule.get("RuleConfigurationName") or f"rule-{index + 1}"
+            yield Channel("output", f"rule.{name}", path, "debug_output")
+
+
 def training_channels(args: Mapping[str, Any]) -> Iterator[Channel]:
-    """Channels, code, a `@step` function's arguments, the model output path and (after a
-    run) the model artifact."""
+    """Channels, code, a `@step` function's arguments, the model output path, debugger,
+    profiler and TensorBoard paths, and (after a run) the model artifact."""
     yield from _training_inputs(args)
     yield from _submit_directory(args.get("HyperParameters"))
     if is_function_step(args):
@@ -160,12 +204,16 @@ def training_channels(args: Mapping[str, Any]) -> Iterator[Channel]:
         yield from named_value_channels(args.get("HyperParameters"), "hp")
         yield from command_line_channels(_dig(args, "AlgorithmSpecification", "ContainerArguments"))
     yield from named_value_channels(args.get("Environment"), "env")
+    notebook = is_notebook_job(args)
     output = _dig(args, "OutputDataConfig", "S3OutputPath")
     if output is not None:
-        yield Channel("output", "output", output, "model_output")
+        yield Channel("output", "output", output, "notebook_output" if notebook else "model_output")
+    yield from _side_outputs(args, output)
     artifacts = _dig(args, "ModelArtifacts", "S3ModelArtifacts")
     if artifacts is not None:
-        yield Channel("output", "model", artifacts, "model_artifact")
+        yield Channel(
+            "output", "model", artifacts, "notebook_output" if notebook else "model_artifact"
+        )
 
 
 def tuning_channels(args: Mapping[str, Any]) -> Iterator[Channel]:
@@ -276,7 +324,7 @@ def command_line_channels(arguments: Any, kind: str = "argument") -> Iterator[Ch
     previous: Any = None
     for index, arg in enumerate(arguments if isinstance(arguments, list) else []):
         direction, value = _argument_direction(previous, arg)
-        yield Channel(direction, f"arg-{index}", value, _kind("", value, kind))
+        yield Channel(direction, f"arg-{index}", value, _kind("", value, kind), free_form=True)
         previous = arg
 
 
@@ -286,7 +334,8 @@ def named_value_channels(values: Any, prefix: str) -> Iterator[Channel]:
     for name, value in values.items() if isinstance(values, Mapping) else ():
         if isinstance(name, str) and not name.startswith("sagemaker_"):
             direction = "output" if _names_output(name) else "input"
-            yield Channel(direction, f"{prefix}.{name}", value, _kind("", value, "argument"))
+            kind = _kind("", value, "argument")
+            yield Channel(direction, f"{prefix}.{name}", value, kind, free_form=True)
 
 
 def emr_channels(args: Mapping[str, Any]) -> Iterator[Channel]:
@@ -296,6 +345,9 @@ def emr_channels(args: Mapping[str, Any]) -> Iterator[Channel]:
     if jar is not None:
         yield Channel("input", "jar", jar, "code")
     yield from command_line_channels(_dig(args, "StepConfig", "HadoopJarStep", "Args"), "dataset")
+    logs = _dig(args, "ClusterConfig", "LogUri")  # a new cluster's logs, the step's among them
+    if logs is not None:
+        yield Channel("output", "logs", logs, "logs")
 
 
 def free_form_channels(args: Any, prefix: str = "") -> Iterator[Channel]:
@@ -317,7 +369,7 @@ def free_form_channels(args: Any, prefix: str = "") -> Iterator[Channel]:
         for index, value in enumerate(args):
             yield from free_form_channels(value, f"{prefix}[{index}]")
     elif prefix:
-        yield Channel("input", prefix, args, "argument")
+        yield Channel("input", prefix, args, "argument", free_form=True)
 
 
 def endpoint_config_channels(args: Mapping[str, Any]) -> Iterator[Channel]:
