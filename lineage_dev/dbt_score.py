@@ -76,13 +76,15 @@ def manifest_relations(manifest: Mapping[str, Any], target: Target) -> dict[str,
     return names
 
 
-def root_nodes(manifest: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
-    """The root project's models and snapshots (not installed packages', not disabled)."""
-    project = manifest["metadata"].get("project_name")
+def scored_nodes(
+    manifest: Mapping[str, Any], packages: frozenset[str] = frozenset()
+) -> dict[str, Mapping[str, Any]]:
+    """The models and snapshots of the root project and the given packages (not disabled)."""
+    wanted = {manifest["metadata"].get("project_name"), *packages}
     return {
         uid: n
         for uid, n in manifest["nodes"].items()
-        if n["resource_type"] in SCORED_TYPES and (project is None or n["package_name"] == project)
+        if n["resource_type"] in SCORED_TYPES and (None in wanted or n["package_name"] in wanted)
     }
 
 
@@ -104,12 +106,15 @@ def score(
     target: Target,
     dialect: str = "duckdb",
     keep: Path | None = None,
+    with_packages: bool = False,
 ) -> Score:
     """Sync the project into a temporary store (or one kept in `keep`) and compare it with the
-    manifest."""
+    manifest; `with_packages` also scores the packages we found (e.g. `local:` ones) by the
+    edges the project's graph declares for them."""
     top = git_root(project)
     inside = project.resolve().relative_to(top.resolve()).as_posix()
-    files = "sql:scored/" + ("" if inside == "." else f"{inside}/") + "%"
+    own = "" if inside == "." or with_packages else f"{inside}/"
+    files = f"sql:scored/{own}%"
     result = Score()
     with tempfile.TemporaryDirectory(prefix="dbt-score-") as scratch:
         tmp = keep or Path(scratch)
@@ -132,12 +137,23 @@ def score(
                 [files],
             ).fetchall()
             rows = store.conn.execute(
-                "SELECT unique_id, relation, error, warnings FROM dbt_nodes WHERE source_key = ?",
+                "SELECT unique_id, relation, error, warnings, package, depends_on FROM dbt_nodes"
+                " WHERE source_key = ?",
                 [f"dbt:scored/{inside}"],
             ).fetchall()
-    ours = {uid: (rel, err, warns or []) for uid, rel, err, warns in rows}
+    ours = {uid: (rel, err, warns or []) for uid, rel, err, warns, _, _ in rows}
+    root = manifest["metadata"].get("project_name")
+    found_packages = frozenset(row[4] for row in rows) if with_packages else frozenset()
+    # A package's files are statements of their own project (rendered with its own vars), so
+    # a package node's edges are the ones the consumer's graph declares for it.
+    edges += [
+        (up, rel)
+        for _, rel, _, _, package, depends in rows
+        if package in found_packages and package != root
+        for up in depends or []
+    ]
     names = manifest_relations(manifest, target)
-    scored = root_nodes(manifest)
+    scored = scored_nodes(manifest, found_packages)
     result.models = sum(1 for n in scored.values() if n["resource_type"] == "model")
     for uid, node in scored.items():
         rel = names[uid]
@@ -202,13 +218,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--schema", default="main")
     parser.add_argument("--dialect", default="duckdb")
     parser.add_argument("--limit", type=int, default=25)
+    parser.add_argument("--packages", action="store_true", help="score the packages we found")
     parser.add_argument("--keep", type=Path, help="keep the store in this (new) directory")
     args = parser.parse_args(argv)
     manifest = json.loads(args.manifest.read_text())
     target = Target(name=args.target, schema=args.schema, database=args.database)
     if args.keep:
         args.keep.mkdir(parents=True)
-    print(report(score(args.project, manifest, target, args.dialect, args.keep), args.limit))
+    scored = score(args.project, manifest, target, args.dialect, args.keep, args.packages)
+    print(report(scored, args.limit))
 
 
 if __name__ == "__main__":

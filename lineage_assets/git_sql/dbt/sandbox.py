@@ -99,6 +99,20 @@ def _sized(value: Any) -> int | None:
     return len(value) if isinstance(value, (str, bytes, list, tuple)) else None
 
 
+def _is_list(value: Any) -> bool:
+    return isinstance(value, list)
+
+
+# dbt's filters when it renders SQL (text mode): the `as_*` casts pass the value through.
+TEXT_FILTERS: dict[str, Any] = {
+    "as_text": lambda value: value,
+    "as_bool": lambda value: value,
+    "as_native": lambda value: value,
+    "as_number": lambda value: value,
+    "is_list": _is_list,
+}
+
+
 class DbtSandbox(SandboxedEnvironment):
     """dbt's sandbox plus bounds on `*`, `+`, `**` and a refusal of every module object."""
 
@@ -113,6 +127,7 @@ class DbtSandbox(SandboxedEnvironment):
             **options,
         )
         self.limits = limits
+        self.filters.update(TEXT_FILTERS)
 
     def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
         """No dunder or private name, no module, no frame or code object, ever."""

@@ -1,0 +1,62 @@
+"""dbt semantics met in real projects, each checked against what `dbt parse` (1.10) does with
+the same few lines."""
+
+from __future__ import annotations
+
+from lineage_assets.git_sql.collect import dbt_context
+from lineage_assets.git_sql.dbt import DbtGraph
+
+
+def graph_of(files: dict[str, str]) -> DbtGraph:
+    context, problems = dbt_context({"dbt_project.yml": "name: p\n", **files})
+    assert problems == []
+    return context.graph(context.projects[0])
+
+
+def test_dbt_cast_filters_pass_values_through_as_dbt_renders_sql():
+    graph = graph_of(
+        {
+            "dbt_project.yml": (
+                "name: p\nvars:\n  on_var: true\nmodels:\n  p:\n    yml_off:\n"
+                "      +enabled: \"{{ var('off_var', false) | as_bool }}\"\n"
+            ),
+            "models/yml_off/m_yml.sql": "select 1 as x",
+            "models/m_off.sql": "{{ config(enabled=var('off_var', False) | as_bool) }} select 1",
+            "models/m_on.sql": "{{ config(enabled=var('on_var', False) | as_bool) }} select 1",
+            "models/m_text.sql": (
+                "{{ config(schema='abc' | as_text, alias=('a' ~ 1) | as_native) }}"
+                "{% if var('off_var', false) | as_bool %} {{ ref('m_on') }} {% endif %}"
+                "{% if [1] | is_list %} select 1 {% endif %}"
+            ),
+        }
+    )
+    nodes = {n.unique_id: n for n in graph.nodes}
+    assert "model.p.m_off" not in nodes and "model.p.m_yml" not in nodes
+    assert nodes["model.p.m_on"].error is None
+    text = nodes["model.p.m_text"]
+    assert (text.error, text.relation, text.depends_on) == (None, "analytics_abc.a1", ())
+
+
+def test_a_macro_calling_its_neighbour_gets_the_neighbours_return_value():
+    graph = graph_of(
+        {
+            "macros/dq.sql": (
+                "{% macro dq_config(alias_name) %}\n"
+                "    {{ config(schema=dq_schema(), alias=alias_name, materialized='table') }}\n"
+                "{% endmacro %}\n"
+                "{% macro dq_schema() %}\n"
+                "    {% if var('prefix', None) is not none %}\n"
+                "        {{ return(var('prefix', None) ~ '_dq') }}\n"
+                "    {% endif %}\n"
+                "    {{ return('data_quality') }}\n"
+                "{% endmacro %}\n"
+            ),
+            "models/metric.sql": "{{ dq_config('metric_a') }}\nselect * from {{ ref('base') }}",
+            "models/base.sql": "select 1 as x",
+        }
+    )
+    metric = next(n for n in graph.nodes if n.unique_id == "model.p.metric")
+    assert (metric.relation, metric.depends_on) == (
+        "analytics_data_quality.metric_a",
+        ("analytics.base",),
+    )
