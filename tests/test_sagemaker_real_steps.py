@@ -143,3 +143,87 @@ def test_claims_emr_on_a_new_cluster_copies_data_and_writes_its_logs():
         "arg-4": "s3://archive-111122223333/claims/",
         "logs": f"{CLAIMS}/emr-logs/",
     }
+
+
+# --- loans: multi-algorithm tuning, warm start, top model of a tuning step in a two-container
+# PipelineModel (create and register), nested conditions, pipeline name and start time in paths
+
+SPLIT = f"{BUCKET}/{{Execution.PipelineName}}/{{Execution.StartDateTime}}"
+BEST = f"{BUCKET}/ensemble/xgb-refined/{{Steps.RefineXgb.TrainingJobSummaries[0].TrainingJobName}}"
+FEATURIZER = f"{BUCKET}/ensemble/featurizer/model.tar.gz"
+
+
+def test_loans_every_step_in_nested_branches_and_their_edges():
+    resolved = resolve_definition(load("loans_ensemble"))
+    assert [(s.name, s.type, s.parent, s.branch) for s in resolved.steps] == [
+        ("SplitLoans", "Processing", None, None),
+        ("TuneLoans", "Tuning", None, None),
+        ("RefineXgb", "Tuning", None, None),
+        ("CheckAuc", "Condition", None, None),
+        ("LoansTooWeak", "Fail", "CheckAuc", "IfSteps"),
+        ("LoansEnsemble-CreateModel", "Model", "CheckAuc", "ElseSteps"),
+        ("CheckExcellent", "Condition", "CheckAuc", "ElseSteps"),
+        ("RegisterLoans-RegisterModel", "RegisterModel", "CheckExcellent", "IfSteps"),
+        ("ScoreTestLoans", "Transform", "CheckExcellent", "ElseSteps"),
+    ]
+    assert edges_of(resolved) == {
+        ("SplitLoans", "TuneLoans", "reference"),
+        ("SplitLoans", "RefineXgb", "reference"),
+        ("TuneLoans", "RefineXgb", "reference"),  # warm start from its tuning job
+        ("RefineXgb", "CheckAuc", "reference"),
+        ("CheckAuc", "LoansTooWeak", "if"),
+        ("RefineXgb", "LoansEnsemble-CreateModel", "reference"),
+        ("CheckAuc", "LoansEnsemble-CreateModel", "else"),
+        ("RefineXgb", "CheckExcellent", "reference"),
+        ("CheckAuc", "CheckExcellent", "else"),
+        ("RefineXgb", "RegisterLoans-RegisterModel", "reference"),
+        ("CheckExcellent", "RegisterLoans-RegisterModel", "if"),
+        ("LoansEnsemble-CreateModel", "ScoreTestLoans", "reference"),
+        ("SplitLoans", "ScoreTestLoans", "reference"),
+        ("CheckExcellent", "ScoreTestLoans", "else"),
+    }
+    via = {(e.from_step, e.to_step): e.properties for e in resolved.edges}
+    assert via["TuneLoans", "RefineXgb"] == ("HyperParameterTuningJobName",)
+    assert resolved.warnings == ()
+
+
+def test_loans_each_algorithm_of_a_tuning_job_keeps_its_own_channels_and_output():
+    resolved = resolve_definition(load("loans_ensemble"))
+    assert io_of(resolved, "TuneLoans", "input") == {
+        f"{algorithm}.{name}": f"{SPLIT}/{name}"
+        for algorithm in ("linear", "xgb")
+        for name in ("train", "validation")
+    }
+    assert io_of(resolved, "TuneLoans", "output") == {
+        "linear.output": f"{BUCKET}/ensemble/linear",
+        "xgb.output": f"{BUCKET}/ensemble/xgb",
+    }
+    assert io_of(resolved, "RefineXgb", "input") == {
+        name: f"{SPLIT}/{name}" for name in ("train", "validation")
+    }
+
+
+def test_loans_top_model_of_the_refined_tuning_reaches_both_containers_of_the_ensemble():
+    resolved = resolve_definition(load("loans_ensemble"))
+    best = f"{BEST}/output/model.tar.gz"
+    assert io_of(resolved, "RefineXgb", "output") == {
+        "output": f"{BUCKET}/ensemble/xgb-refined",
+        "model": best,  # revealed by its readers: get_top_model_s3_uri under the output path
+    }
+    for step in ("LoansEnsemble-CreateModel", "RegisterLoans-RegisterModel"):
+        assert io_of(resolved, step, "input") == {"model": FEATURIZER, "model-2": best}
+    assert io_of(resolved, "ScoreTestLoans", "input") == {"input": f"{SPLIT}/test"}
+    assert io_of(resolved, "ScoreTestLoans", "output") == {"output": f"{SPLIT}/scored"}
+    assert connected(resolved) == {f"{SPLIT}/{n}" for n in ("train", "validation", "test")} | {best}
+
+
+def test_loans_pipeline_name_and_start_time_of_one_run_fill_every_path():
+    resolved = resolve_definition(
+        load("loans_ensemble"),
+        {"RawData": "s3://landing/loans/2024-06.csv"},
+        execution={"PipelineName": "LoansEnsemble", "StartDateTime": "2024-06-30T02:00:00Z"},
+    )
+    run = f"{BUCKET}/LoansEnsemble/2024-06-30T02:00:00Z"
+    assert io_of(resolved, "SplitLoans", "input")["input-1"] == "s3://landing/loans/2024-06.csv"
+    assert io_of(resolved, "TuneLoans", "input")["xgb.train"] == f"{run}/train"
+    assert io_of(resolved, "ScoreTestLoans", "output") == {"output": f"{run}/scored"}

@@ -661,8 +661,9 @@ def test_multi_container_model_multi_algorithm_tuning_and_endpoint_config():
         ]
     }
     result = pipeline_lineage(definition)
-    assert io(result, "Tune") == {"a": f"{BUCKET}/a", "b": f"{BUCKET}/b"}
-    assert io(result, "Tune", "outputs") == {"output": f"{BUCKET}/out"}
+    # channels of unnamed definitions are told apart by their position
+    assert io(result, "Tune") == {"definition-1.a": f"{BUCKET}/a", "definition-2.b": f"{BUCKET}/b"}
+    assert io(result, "Tune", "outputs") == {"definition-2.output": f"{BUCKET}/out"}
     assert io(result, "Pair") == {"model": f"{BUCKET}/m1.tar.gz", "model-2": f"{BUCKET}/m2/"}
     assert io(result, "Config", "outputs") == {"data_capture": f"{BUCKET}/capture"}
     assert edges(result) == {("Config", "Serve", "dependsOn")} and result["warnings"] == []

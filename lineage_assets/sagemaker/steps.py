@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 CODE_SUFFIXES = (".py", ".sh", ".ipynb", ".r", ".jar", "sourcedir.tar.gz")
@@ -216,17 +216,27 @@ def training_channels(args: Mapping[str, Any]) -> Iterator[Channel]:
         )
 
 
+def _tuning_definition_channels(definition: Mapping[str, Any]) -> Iterator[Channel]:
+    """Channels, code, static hyperparameters and the output path of one training definition."""
+    yield from _training_inputs(definition)
+    yield from _submit_directory(definition.get("StaticHyperParameters"))
+    yield from named_value_channels(definition.get("StaticHyperParameters"), "hp")
+    output = _dig(definition, "OutputDataConfig", "S3OutputPath")
+    if output is not None:
+        yield Channel("output", "output", output, "model_output")
+
+
 def tuning_channels(args: Mapping[str, Any]) -> Iterator[Channel]:
-    """TrainingJobDefinition, or each of TrainingJobDefinitions (multi-algorithm)."""
-    definitions = [args["TrainingJobDefinition"]] if "TrainingJobDefinition" in args else []
-    definitions += _items(args.get("TrainingJobDefinitions"))
-    for definition in _items(definitions):
-        yield from _training_inputs(definition)
-        yield from _submit_directory(definition.get("StaticHyperParameters"))
-        yield from named_value_channels(definition.get("StaticHyperParameters"), "hp")
-        output = _dig(definition, "OutputDataConfig", "S3OutputPath")
-        if output is not None:
-            yield Channel("output", "output", output, "model_output")
+    """TrainingJobDefinition, or each of TrainingJobDefinitions (multi-algorithm), whose
+    channels are named `<DefinitionName>.<channel>` so two algorithms' channels stay apart."""
+    single = args.get("TrainingJobDefinition")
+    if isinstance(single, Mapping):
+        yield from _tuning_definition_channels(single)
+    for index, definition in enumerate(_items(args.get("TrainingJobDefinitions"))):
+        label = definition.get("DefinitionName")
+        label = label if isinstance(label, str) and label else f"definition-{index + 1}"
+        for channel in _tuning_definition_channels(definition):
+            yield replace(channel, name=f"{label}.{channel.name}")
 
 
 def transform_channels(args: Mapping[str, Any]) -> Iterator[Channel]:
