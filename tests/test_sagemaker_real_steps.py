@@ -227,3 +227,66 @@ def test_loans_pipeline_name_and_start_time_of_one_run_fill_every_path():
     assert io_of(resolved, "SplitLoans", "input")["input-1"] == "s3://landing/loans/2024-06.csv"
     assert io_of(resolved, "TuneLoans", "input")["xgb.train"] == f"{run}/train"
     assert io_of(resolved, "ScoreTestLoans", "output") == {"output": f"{run}/scored"}
+
+
+# --- ledger: @step functions with dependencies fed by a processing output, their results
+# (JsonGet over results.json) as a later step's inputs, a property file inside an output path
+
+LEDGER = f"{BUCKET}/LedgerFunctions/{RUN}"
+
+
+def test_ledger_functions_with_dependencies_and_their_edges():
+    resolved = resolve_definition(load("ledger_functions"))
+    assert [(s.name, s.type, s.parent) for s in resolved.steps] == [
+        ("ExtractLedger", "Processing", None),
+        ("ReconciledCleanly", "Condition", None),
+        ("PublishLedger", "Processing", "ReconciledCleanly"),
+        ("LedgerOff", "Fail", "ReconciledCleanly"),
+        ("reconcile", "Training", None),
+        ("summarize", "Training", None),
+    ]
+    assert edges_of(resolved) == {
+        ("ExtractLedger", "reconcile", "reference"),
+        ("reconcile", "summarize", "dependsOn"),
+        ("reconcile", "summarize", "reference"),
+        ("reconcile", "ReconciledCleanly", "dependsOn"),
+        ("reconcile", "ReconciledCleanly", "reference"),
+        ("ReconciledCleanly", "PublishLedger", "if"),
+        ("ReconciledCleanly", "LedgerOff", "else"),
+        ("reconcile", "PublishLedger", "dependsOn"),
+        ("reconcile", "PublishLedger", "reference"),
+        ("summarize", "PublishLedger", "dependsOn"),  # depends_on=[summary]
+        ("summarize", "PublishLedger", "reference"),
+        ("ExtractLedger", "PublishLedger", "reference"),  # the property file in its output path
+        ("reconcile", "LedgerOff", "dependsOn"),
+        ("reconcile", "LedgerOff", "reference"),
+    }
+    assert resolved.warnings == ()
+
+
+def test_ledger_function_reads_a_processing_output_and_its_dependencies_are_code():
+    resolved = resolve_definition(load("ledger_functions"))
+    entries = f"{LEDGER}/ExtractLedger/output/entries"
+    reconcile = {io.channel: io for io in resolved.io if io.step == "reconcile"}
+    assert reconcile[
+        "Steps.ExtractLedger.ProcessingOutputConfig.Outputs['entries'].S3Output.S3Uri"
+    ].uri == (entries)
+    assert reconcile["pre_exec_script_and_dependencies"].data_kind == "code"
+    assert reconcile["sagemaker_remote_function_bootstrap"].data_kind == "code"
+    assert reconcile["env.LEDGER_BUCKET"].uri == f"{BUCKET}/ledger/"
+    assert io_of(resolved, "reconcile", "output") == {"output": f"{LEDGER}/reconcile/results"}
+    assert "model" not in io_of(resolved, "summarize", "output")  # a function trains no model
+    assert connected(resolved) == {entries, f"{LEDGER}/reconcile/results"}
+
+
+def test_ledger_function_results_and_a_property_file_stay_symbolic_in_paths():
+    resolved = resolve_definition(load("ledger_functions"))
+    assert io_of(resolved, "PublishLedger", "input") == {
+        "input-1": f"{{Std:JsonGet({LEDGER}/reconcile/results/results.json, Result[0])}}",
+        "input-2": f"{{Std:JsonGet({LEDGER}/summarize/results/results.json, Result['uri'])}}",
+        "code": f"{BUCKET}/ledger/code/publish.py",
+    }
+    period = "{Std:JsonGet(Steps.ExtractLedger.PropertyFiles.Manifest, period)}"
+    assert io_of(resolved, "PublishLedger", "output") == {
+        "published": f"{BUCKET}/ledger/published/{period}/{RUN}"
+    }
