@@ -101,7 +101,7 @@ def test_the_api_and_the_cli_ask_for_the_account(aws_env, tmp_path, monkeypatch,
     with TestClient(create_app(config.published_path(tmp_path))) as client:
         ambiguous = client.get("/lineage", params={"pipeline": seeded.CHURN_PIPELINE})
         assert ambiguous.status_code == 409
-        assert ambiguous.json()["detail"]["regions"] == sorted(f"{a}/{REGION}" for a in accounts)
+        assert ambiguous.json()["regions"] == sorted(f"{a}/{REGION}" for a in accounts)
         for account in accounts:
             params = {"pipeline": seeded.CHURN_PIPELINE, "account": account}
             answer = client.get("/lineage", params=params)

@@ -3,15 +3,19 @@ parameters, the graph, impact, PII and snapshot answers, and the viewer at `/`.
 
 One read-only connection to the published copy, reopened when the writer republishes, and a
 cursor per request; nothing here writes the store or calls AWS. Errors reach clients as
-short JSON (404 with close matches, 422, 413/414, 503 when nothing is published, 500 without
-a trace); the trace goes to the server log only.
+JSON of one shape: `detail` as the original service gave it for that status (a one-line string
+for 404 and 409, FastAPI's list for 422, an object for 5xx) beside a top-level `type` and
+one-line `message`, plus what helps (`matches`, `regions`): 404 with close matches, 409, 422,
+413/414, 501 for the original's write endpoints, 503 when nothing is published, 500 without a
+trace (the trace goes to the server log only). Any origin may read (CORS, without credentials);
+HEAD is answered like GET.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from importlib import metadata
 from pathlib import Path
@@ -19,12 +23,18 @@ from typing import Annotated, Any, Literal
 
 import duckdb
 from fastapi import Body, FastAPI, HTTPException, Query, Request
+from fastapi import Path as PathParam
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from lineage_assets import config
-from lineage_assets.api.limits import BodyTooLarge, RequestLimits
+from lineage_assets.api.head import HeadAsGet
+from lineage_assets.api.limits import BodyTooLarge, RequestLimits, error_body
 from lineage_assets.contract import AmbiguousName, UnknownName, build_lineage, catalog
 from lineage_assets.contract import Request as LineageRequest
 from lineage_assets.isolated import IsolationBusy, IsolationError, shared_pool
@@ -36,11 +46,24 @@ STATIC = Path(__file__).with_name("static")
 SWAGGER_JS = "static/vendor/swagger-ui-bundle-5.36.0.js"
 SWAGGER_CSS = "static/vendor/swagger-ui-5.36.0.css"
 MAX_SQL_BYTES = 100_000
+MAX_BUCKET_CHARS = 255  # S3 allows 63; a longer one is refused before any read
+MAX_PREFIX_CHARS = 1024  # S3's longest key
 LOG = logging.getLogger("lineage_assets.api")
 View = Literal["pipeline", "data", "both"]
+Bucket = Annotated[str, PathParam(max_length=MAX_BUCKET_CHARS)]
+Prefix = Annotated[str, PathParam(max_length=MAX_PREFIX_CHARS)]
 WRITE_JOBS = (
     "Scans and refreshes are Dagster jobs, not API calls: launch `lineage_job` (or one asset, "
     "e.g. `s3_datasets`) from the Dagster UI, or `dagster job launch -j lineage_job`."
+)
+
+SCAN_JOB = (
+    "this API only reads: a schema scan is the Dagster job `s3_schema_scan_job` "
+    "(config {s3_uri}) or the nightly asset `s3_dataset_schemas`"
+)
+RETENTION_REPORTS = (
+    "this API only reads and proxies no collector: put the collectors' reports where "
+    "LINEAGE_RETENTION_REPORTS points; the asset `retention_reports` loads them"
 )
 
 
@@ -51,11 +74,32 @@ def _version() -> str:
         return "0"
 
 
-def _not_found(error: UnknownName) -> HTTPException:
-    return HTTPException(
-        404,
-        {"type": "NotFound", "message": str(error), "kind": error.kind, "matches": error.matches},
-    )
+def error_response(
+    status: int,
+    detail: Any,
+    type_: str | None = None,
+    headers: Mapping[str, str] | None = None,
+    message: str | None = None,
+    **extra: Any,
+) -> JSONResponse:
+    """An error in the API's one shape: `detail` as given, `type` and a one-line `message`
+    taken from it (or from the status), and any extra keys."""
+    if isinstance(detail, dict):
+        type_ = type_ or detail.get("type")
+        message = message or detail.get("message")
+    elif isinstance(detail, str):
+        message = message or detail
+    body = error_body(status, detail, type_, message)
+    return JSONResponse({**body, **extra}, status_code=status, headers=headers)
+
+
+def _one_line(errors: list[dict[str, Any]]) -> str:
+    """FastAPI's validation errors as one line: `query.view: Input should be …; …`."""
+    parts = [
+        ".".join(str(part) for part in error.get("loc", ())) + ": " + str(error.get("msg", ""))
+        for error in errors[:5]
+    ]
+    return "; ".join(parts) or "invalid request"
 
 
 def _csv(value: str | None) -> list[str]:
@@ -115,43 +159,54 @@ def create_app(published: Path | None = None) -> FastAPI:
         finally:
             cursor.close()
 
+    app.add_middleware(HeadAsGet)
+    app.add_middleware(
+        CORSMiddleware,  # the original's browser clients call from their own origin
+        allow_origins=["*"],
+        allow_credentials=False,  # no cookies: a page elsewhere cannot ride a proxy's login
+        allow_methods=["GET", "HEAD", "POST", "OPTIONS"],
+        allow_headers=["*"],
+        max_age=600,
+    )
+
     @app.exception_handler(UnknownName)
     async def unknown(request: Request, error: UnknownName) -> JSONResponse:
-        return JSONResponse({"detail": _not_found(error).detail}, status_code=404)
+        return error_response(404, str(error), "NotFound", kind=error.kind, matches=error.matches)
 
     @app.exception_handler(AmbiguousName)
     async def ambiguous(request: Request, error: AmbiguousName) -> JSONResponse:
-        detail = {
-            "type": "AmbiguousName",
-            "message": str(error),
-            "kind": error.kind,
-            "regions": error.regions,
-        }
-        return JSONResponse({"detail": detail}, status_code=409)
+        return error_response(
+            409, str(error), "AmbiguousName", kind=error.kind, regions=error.regions
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, error: RequestValidationError) -> JSONResponse:
+        errors = jsonable_encoder(error.errors())
+        return error_response(422, errors, "ValidationError", message=_one_line(errors))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
+        return error_response(error.status_code, error.detail, headers=error.headers)
 
     @app.exception_handler(QueryInterrupted)
     async def interrupted(request: Request, error: QueryInterrupted) -> JSONResponse:
         message = f"request interrupted after {timeout_s:g} s (LINEAGE_API_TIMEOUT)"
-        return JSONResponse({"detail": {"type": "Timeout", "message": message}}, status_code=503)
+        return error_response(503, {"type": "Timeout", "message": message})
 
     @app.exception_handler(duckdb.OutOfMemoryException)
     async def out_of_memory(request: Request, error: duckdb.OutOfMemoryException) -> JSONResponse:
         message = "request needed more memory than LINEAGE_QUERY_MEMORY allows"
-        return JSONResponse(
-            {"detail": {"type": "OutOfMemory", "message": message}}, status_code=503
-        )
+        return error_response(503, {"type": "OutOfMemory", "message": message})
 
     @app.exception_handler(BodyTooLarge)
     async def too_large(request: Request, error: BodyTooLarge) -> JSONResponse:
-        return JSONResponse({"detail": "request body too large"}, status_code=413)
+        return error_response(413, "request body too large")
 
     @app.exception_handler(Exception)
     async def server_error(request: Request, error: Exception) -> JSONResponse:
         LOG.exception("unhandled error on %s", request.url.path)
-        return JSONResponse(
-            {"detail": {"type": "ServerError", "message": "internal error; see the server log"}},
-            status_code=500,
-        )
+        message = "internal error; see the server log"
+        return error_response(500, {"type": "ServerError", "message": message})
 
     @app.get("/health", tags=["service"])
     def health() -> dict[str, Any]:
@@ -210,9 +265,7 @@ def create_app(published: Path | None = None) -> FastAPI:
                 str(document["domain"].get("DomainName", "")).lower(),
                 str(document["pipeline"]["tags"].get("DomainName", "")).lower(),
             }:
-                raise HTTPException(
-                    404, {"type": "NotFound", "message": f"{pipeline} is not in domain {domain}"}
-                )
+                raise UnknownName(f"pipeline in domain {domain}", pipeline, [])
             return document
 
     @app.get("/lineage/by-domain", tags=["lineage"])
@@ -231,14 +284,17 @@ def create_app(published: Path | None = None) -> FastAPI:
             )
 
     @app.get("/datasets/{bucket}/{prefix:path}/schema/versions", tags=["datasets"])
-    def dataset_schema_versions(bucket: str, prefix: str) -> list[dict[str, Any]]:
-        """Every schema version of a sampled dataset, newest first."""
+    def dataset_schema_versions(bucket: Bucket, prefix: Prefix) -> list[dict[str, Any]]:
+        """Every schema version of a sampled dataset, newest first (`[]` for a dataset never
+        sampled, as the original answered)."""
         with connection() as conn:
             return catalog.schema_versions(conn, bucket, prefix)
 
     @app.get("/datasets/{bucket}/{prefix:path}/schema", tags=["datasets"])
     def dataset_schema(
-        bucket: str, prefix: str, version: Annotated[str | None, Query(max_length=128)] = None
+        bucket: Bucket,
+        prefix: Prefix,
+        version: Annotated[str | None, Query(max_length=128)] = None,
     ) -> dict[str, Any]:
         """A sampled dataset's latest (or given) schema version."""
         with connection() as conn:
@@ -271,6 +327,17 @@ def create_app(published: Path | None = None) -> FastAPI:
             raise HTTPException(503, {"type": "Busy", "message": str(error)}) from None
         except IsolationError as error:
             raise HTTPException(422, {"type": "ParseBound", "message": str(error)}) from None
+
+    @app.post("/datasets/schema/scan", tags=["datasets"], status_code=501, deprecated=True)
+    def schema_scan() -> JSONResponse:
+        """The original's on-demand scan: this API only reads. Always 501."""
+        return error_response(501, SCAN_JOB, "ReadOnly")
+
+    @app.post("/api/v2/scan/rds-auto", tags=["retention"], status_code=501, deprecated=True)
+    @app.post("/api/v2/scan/cross-check", tags=["retention"], status_code=501, deprecated=True)
+    def collector_proxy() -> JSONResponse:
+        """The original's proxies to external collectors: not carried over. Always 501."""
+        return error_response(501, RETENTION_REPORTS, "ReadOnly")
 
     @app.get("/graph", tags=["graph"])
     def graph() -> dict[str, Any]:

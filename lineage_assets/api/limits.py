@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import json
 from collections.abc import Awaitable, Callable
+from http import HTTPStatus
 from typing import Any
 
 MAX_BODY_BYTES = 256 * 1024
@@ -22,8 +23,36 @@ class BodyTooLarge(Exception):
     """The body passed the limit while it was being read."""
 
 
+ERROR_TYPES = {
+    400: "BadRequest",
+    404: "NotFound",
+    405: "MethodNotAllowed",
+    409: "Conflict",
+    413: "TooLarge",
+    414: "URITooLong",
+    422: "ValidationError",
+    500: "ServerError",
+    501: "NotImplemented",
+    503: "Unavailable",
+}
+
+
+def error_body(
+    status: int, detail: Any, type_: str | None = None, message: str | None = None
+) -> dict[str, Any]:
+    """The API's error shape: `detail` (the original service's, per status) beside a `type`
+    and a one-line `message` every error has."""
+    return {
+        "detail": detail,
+        "type": type_ or ERROR_TYPES.get(status, "Error"),
+        "message": " ".join(
+            (message or (detail if isinstance(detail, str) else HTTPStatus(status).phrase)).split()
+        ),
+    }
+
+
 async def _refuse(send: Send, status: int, message: str) -> None:
-    body = json.dumps({"detail": message}).encode()
+    body = json.dumps(error_body(status, message)).encode()
     await send(
         {
             "type": "http.response.start",

@@ -185,8 +185,12 @@ def dataset_schema(
 def schema_versions(
     conn: duckdb.DuckDBPyConnection, bucket: str, prefix: str
 ) -> list[dict[str, Any]]:
-    """`…/schema/versions`: every schema version of a dataset, newest first."""
-    uri = _dataset_uri(conn, bucket, prefix)
+    """`…/schema/versions`: every schema version of a dataset, newest first; `[]` for one
+    never sampled (the original's answer, which clients walking up a prefix rely on)."""
+    try:
+        uri = _dataset_uri(conn, bucket, prefix)
+    except UnknownName:
+        return []
     rows = conn.execute(
         "SELECT version, first_seen_at, last_seen_at, sampled_from FROM s3_schema_versions "
         "WHERE dataset_uri = ? ORDER BY last_seen_at DESC NULLS LAST, version",

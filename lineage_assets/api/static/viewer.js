@@ -143,7 +143,7 @@ function draw() {
 async function getJson(url) {
   const response = await fetch(url);
   const body = await response.json();
-  if (!response.ok) throw new Error((body.detail && body.detail.message) || JSON.stringify(body.detail));
+  if (!response.ok) throw new Error(body.message || JSON.stringify(body.detail));
   return body;
 }
 

@@ -1,0 +1,130 @@
+"""The original service's HTTP contract as its unchanged clients use it: error bodies of the
+shape it documented (with our `type`/`message` beside), its routes that only read answered
+from the store, its write routes refused plainly, HEAD and CORS, and hostile input of every
+kind answered with a 4xx in that shape, never a 500."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+from lineage_assets import config
+from lineage_assets.api.app import bounded_app
+from lineage_assets.contract.schema import validation_errors
+
+PIPELINE, REGION = "CustomerChurnFeatures", "us-east-1"
+
+
+@pytest.fixture(scope="module")
+def client(demo_crawl, tmp_path_factory):
+    home = demo_crawl.copy(tmp_path_factory.mktemp("api-contract"))
+    with TestClient(bounded_app(config.published_path(home)), raise_server_exceptions=False) as c:
+        yield c
+
+
+def error(response, status):
+    """The body of an error answer, checked against the contract's error shape."""
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert validation_errors(body, "error") == [], body
+    return body
+
+
+def test_a_miss_has_the_originals_string_detail_with_close_matches_beside(client):
+    body = error(client.get("/lineage", params={"pipeline": "CustomerChurn"}), 404)
+    assert isinstance(body["detail"], str) and "CustomerChurn" in body["detail"]
+    assert body["type"] == "NotFound" and body["matches"] == [PIPELINE]
+    body = error(client.get("/lineage/by-domain", params={"region": REGION, "domain": "x"}), 404)
+    assert isinstance(body["detail"], str)
+    body = error(client.get("/datasets/acme-raw-landing/nope/schema"), 404)
+    assert "s3://acme-raw-landing/customers/" in body["matches"]
+
+
+def test_validation_and_routing_errors_keep_fastapis_detail_and_say_what_in_one_line(client):
+    body = error(client.get("/lineage", params={"region": REGION}), 422)
+    assert body["detail"][0]["loc"] == ["query", "pipeline"]  # FastAPI's list, as before
+    assert body["type"] == "ValidationError" and "pipeline" in body["message"]
+    body = error(client.get("/impact", params={"node": "x", "depth": "1e9"}), 422)
+    assert "depth" in body["message"]
+    assert error(client.get("/no/such/route"), 404)["detail"] == "Not Found"
+    refused = client.post("/lineage")
+    assert error(refused, 405)["type"] == "MethodNotAllowed"
+    assert refused.headers["allow"] == "GET"
+
+
+def test_the_originals_write_routes_are_501_naming_what_replaces_them(client):
+    scan = client.post(
+        "/datasets/schema/scan", params={"region": REGION, "s3_uri": "s3://acme-raw-landing/x/"}
+    )
+    assert "s3_schema_scan_job" in error(scan, 501)["detail"]
+    for path in ("/api/v2/scan/rds-auto", "/api/v2/scan/cross-check"):
+        proxied = client.post(path, json={"collector_api": "http://169.254.169.254"})
+        assert "LINEAGE_RETENTION_REPORTS" in error(proxied, 501)["message"]
+
+
+def test_versions_of_a_dataset_never_sampled_are_an_empty_list(client):
+    response = client.get("/datasets/acme-raw-landing/never-sampled/schema/versions")
+    assert response.status_code == 200 and response.json() == []
+    known = client.get("/datasets/acme-raw-landing/customers/schema/versions").json()
+    assert known and validation_errors(known, "schemaVersions") == []
+
+
+def test_head_is_get_without_a_body_and_any_origin_may_read(client):
+    got = client.get("/health")
+    head = client.head("/health")
+    assert head.status_code == 200 and head.content == b""
+    assert head.headers["content-length"] == got.headers["content-length"]
+    assert client.head("/lineage", params={"pipeline": "Nope"}).status_code == 404
+    preflight = client.options(
+        "/lineage",
+        headers={"Origin": "https://ui.example", "Access-Control-Request-Method": "GET"},
+    )
+    assert preflight.status_code == 200
+    assert preflight.headers["access-control-allow-origin"] == "*"
+    answer = client.get("/health", headers={"Origin": "https://ui.example"})
+    assert answer.headers["access-control-allow-origin"] == "*"
+    assert "access-control-allow-credentials" not in answer.headers  # no cookies cross-site
+
+
+HOSTILE = [
+    ("GET", "/lineage?pipeline=%00&region=us-east-1"),
+    ("GET", "/lineage?pipeline=%ff%fe%fd&region=us-east-1"),
+    ("GET", "/lineage?pipeline=..%2F..%2Fetc%2Fpasswd"),
+    ("GET", "/lineage?pipeline=a%0d%0aSet-Cookie:%20x=1"),
+    ("GET", "/lineage?pipeline=" + "p" * 5000),
+    ("GET", "/lineage?pipeline=CustomerChurnFeatures&includeLatestExec=%7B%22a%22%3A1%7D"),
+    ("GET", "/lineage?pipeline=CustomerChurnFeatures&view=graph"),
+    ("GET", "/lineage?pipeline=CustomerChurnFeatures&execution=%00..%2F"),
+    ("GET", "/lineage?pipeline=CustomerChurnFeatures&account=-1"),
+    ("GET", "/lineage/by-domain?region=%00&domain=%ff"),
+    ("GET", "/sagemaker/pipelines?includeLatestExec=2"),
+    ("GET", "/sagemaker/pipelines?regions=" + "r," * 2000),
+    ("GET", "/datasets/%00/%ff%fe/schema"),
+    ("GET", "/datasets/acme-raw-landing/..%2F..%2Fetc/schema"),
+    ("GET", "/datasets/" + "b" * 300 + "/x/schema"),
+    ("GET", "/datasets/b/" + "k/" * 600 + "schema/versions"),
+    ("GET", "/datasets/acme-raw-landing/customers/schema?version=%00"),
+    ("GET", "/datasets/acme-raw-landing/customers/schema?version=-1"),
+    ("GET", "/impact?node=%00"),
+    ("GET", "/impact?node=x&depth=-1"),
+    ("GET", "/impact?node=x&depth=99999999999999999999999"),
+    ("GET", "/impact?node=x&depth=%5B1%5D"),
+    ("GET", "/snapshots?limit=-5"),
+    ("GET", "/snapshots?limit=1e400"),
+    ("GET", "/snapshots/diff?scope=global&from=%00&to=..%2F"),
+    ("GET", "/featurestore/feature-groups/%00?region=us-east-1"),
+    ("GET", "/featurestore/feature-groups?region=" + "r" * 500),
+    ("GET", "/pipelines/%ff%fe/sql-lineage"),
+    ("GET", "/schema?pipeline=%00&region=us-east-1"),
+    ("GET", "/schema?pipeline=CustomerChurnFeatures&region=us-east-1&timeout_s=1e999"),
+    ("GET", "/lineage/schema?pipeline=CustomerChurnFeatures&region=us-east-1&timeout_s=-3"),
+    ("POST", "/sql/lineage?dialect=%00"),
+]
+
+
+@pytest.mark.parametrize(("method", "url"), HOSTILE, ids=[u[:60] for _, u in HOSTILE])
+def test_hostile_input_is_a_4xx_in_the_error_shape(client, method, url):
+    response = client.request(method, url)
+    assert 400 <= response.status_code < 500, response.text
+    error(response, response.status_code)
+    assert "Traceback" not in response.text
