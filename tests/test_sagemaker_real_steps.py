@@ -290,3 +290,68 @@ def test_ledger_function_results_and_a_property_file_stay_symbolic_in_paths():
     assert io_of(resolved, "PublishLedger", "output") == {
         "published": f"{BUCKET}/ledger/published/{period}/{RUN}"
     }
+
+
+# --- credit: a baseline check feeding a drift check's supplied baselines, SHAP explainability
+# of a created model, an inference component on an endpoint
+
+CREDIT = f"{BUCKET}/credit"
+
+
+def test_credit_edges_through_baselines_model_names_and_the_endpoint():
+    resolved = resolve_definition(load("credit_explained"))
+    assert [(s.name, s.type) for s in resolved.steps] == [
+        ("BaselineTrain", "QualityCheck"),
+        ("DriftFresh", "QualityCheck"),
+        ("TrainCredit", "Training"),
+        ("CreditModel-CreateModel", "Model"),
+        ("ExplainCredit", "ClarifyCheck"),
+        ("CreditEndpointConfig", "EndpointConfig"),
+        ("CreditEndpoint", "Endpoint"),
+        ("CreditComponent", "InferenceComponent"),
+    ]
+    assert edges_of(resolved) == {
+        ("BaselineTrain", "DriftFresh", "reference"),
+        ("DriftFresh", "TrainCredit", "dependsOn"),
+        ("TrainCredit", "CreditModel-CreateModel", "reference"),
+        ("CreditModel-CreateModel", "ExplainCredit", "reference"),  # step-level ModelName
+        ("CreditModel-CreateModel", "CreditEndpointConfig", "reference"),
+        ("CreditEndpointConfig", "CreditEndpoint", "reference"),
+        ("CreditEndpoint", "CreditComponent", "reference"),
+        ("CreditModel-CreateModel", "CreditComponent", "reference"),
+        ("ExplainCredit", "CreditComponent", "dependsOn"),
+    }
+    assert resolved.warnings == ()
+
+
+def test_credit_calculated_baselines_of_one_check_are_the_supplied_baselines_of_the_next():
+    resolved = resolve_definition(load("credit_explained"))
+    statistics = "{Steps.BaselineTrain.CalculatedBaselineStatistics}"
+    constraints = "{Steps.BaselineTrain.CalculatedBaselineConstraints}"
+    assert io_of(resolved, "BaselineTrain", "input") == {
+        "baseline_dataset_input": f"{CREDIT}/train/"
+    }
+    assert io_of(resolved, "BaselineTrain", "output") == {
+        "quality_check_output": f"{CREDIT}/{RUN}/baseline",
+        "CalculatedBaselineStatistics": statistics,
+        "CalculatedBaselineConstraints": constraints,
+    }
+    assert io_of(resolved, "DriftFresh", "input") == {
+        "baseline_dataset_input": f"{CREDIT}/fresh/",
+        "SuppliedBaselineStatistics": statistics,
+        "SuppliedBaselineConstraints": constraints,
+    }
+    assert connected(resolved) == {
+        statistics,
+        constraints,
+        "{Steps.TrainCredit.ModelArtifacts.S3ModelArtifacts}",
+    }
+
+
+def test_credit_explainability_reads_the_training_data_and_writes_its_analysis():
+    resolved = resolve_definition(load("credit_explained"))
+    assert io_of(resolved, "ExplainCredit", "input")["dataset"] == f"{CREDIT}/train/"
+    assert io_of(resolved, "ExplainCredit", "output") == {
+        "analysis_result": f"{CREDIT}/{RUN}/explainability"
+    }
+    assert io_of(resolved, "CreditComponent", "input") == {}  # the model is named, not a file
