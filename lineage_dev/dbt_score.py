@@ -113,8 +113,7 @@ def score(
     edges the project's graph declares for them."""
     top = git_root(project)
     inside = project.resolve().relative_to(top.resolve()).as_posix()
-    own = "" if inside == "." or with_packages else f"{inside}/"
-    files = f"sql:scored/{own}%"
+    files = "sql:scored/" + ("" if inside == "." else f"{inside}/") + "%"
     result = Score()
     with tempfile.TemporaryDirectory(prefix="dbt-score-") as scratch:
         tmp = keep or Path(scratch)

@@ -60,3 +60,35 @@ def test_a_macro_calling_its_neighbour_gets_the_neighbours_return_value():
         "analytics_data_quality.metric_a",
         ("analytics.base",),
     )
+
+
+def test_a_project_overriding_ref_and_source_reaches_dbts_own_through_builtins():
+    graph = graph_of(
+        {
+            "macros/ref.sql": (
+                "{% macro ref() %}\n"
+                "    {% set version = kwargs.get('version') or kwargs.get('v') %}\n"
+                "    {%- if (varargs | length) == 1 -%}\n"
+                "        {% set rel = builtins.ref(varargs[0], version=version) %}\n"
+                "    {%- else -%}\n"
+                "        {% set rel = builtins.ref(varargs[0], varargs[1], version=version) %}\n"
+                "    {% endif %}\n"
+                "    {% if (rel.database | lower).startswith('staging') %}\n"
+                "        {% do return(rel.include(database=false)) %}\n"
+                "    {% endif %}\n"
+                "    {% do return(rel) %}\n"
+                "{% endmacro %}\n"
+                "{% macro source(source_name, table_name) %}\n"
+                "    {% do return(builtins.source(source_name, table_name)) %}\n"
+                "{% endmacro %}\n"
+            ),
+            "models/base.sql": "select 1 as id",
+            "models/sources.yml": "sources:\n  - name: raw\n    tables: [{name: orders}]\n",
+            "models/top.sql": (
+                "select * from {{ ref('base') }} join {{ ref('p', 'base') }} using (id)"
+                " join {{ source('raw', 'orders') }} using (id)"
+            ),
+        }
+    )
+    top = next(n for n in graph.nodes if n.unique_id == "model.p.top")
+    assert (top.error, set(top.depends_on)) == (None, {"analytics.base", "raw.orders"})

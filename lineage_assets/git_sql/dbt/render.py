@@ -320,6 +320,8 @@ class ProjectRenderer:
         self.load_warnings: list[str] = []
         self._naming_cache: dict[str, bool] = {}
         self.base = self._base_context()
+        # dbt's own members under `builtins`, for macros that override `ref`/`source`/`config`
+        self.base["builtins"] = MappingProxyType(dict(self.base))
         templates = self._compile_macro_files()
         self._register(templates)
 
