@@ -355,3 +355,41 @@ def test_credit_explainability_reads_the_training_data_and_writes_its_analysis()
         "analysis_result": f"{CREDIT}/{RUN}/explainability"
     }
     assert io_of(resolved, "CreditComponent", "input") == {}  # the model is named, not a file
+
+
+# --- churn-dw: a Data Wrangler flow, manifest and augmented-manifest inputs
+
+DW = f"{BUCKET}/churn-dw"
+PREPARED = f"{DW}/prepared/{RUN}"
+MANIFEST = f"{BUCKET}/ChurnDataWrangler/{RUN}/BuildManifest/output/manifest"
+
+
+def test_churn_dw_flow_recipe_is_code_and_its_named_source_is_read():
+    resolved = resolve_definition(load("churn_wrangler"))
+    flow = {io.channel: (io.uri, io.data_kind) for io in resolved.io if io.step == "RunChurnFlow"}
+    assert flow == {
+        "flow": (f"{DW}/flows/churn.flow", "code"),
+        "customers.csv": (f"{DW}/raw/customers.csv", "dataset"),
+        "8b392709-d2c4-4b8e-bdda-e75b2d14f35e.default": (PREPARED, "dataset"),
+    }
+    assert edges_of(resolved) == {
+        ("RunChurnFlow", "BuildManifest", "reference"),
+        ("BuildManifest", "TrainFromManifest", "reference"),
+        ("RunChurnFlow", "TrainFromManifest", "reference"),
+    }
+    assert resolved.warnings == ()
+
+
+def test_churn_dw_manifests_are_named_as_manifests_and_joined_inside_an_output():
+    resolved = resolve_definition(load("churn_wrangler"))
+    kinds = {(io.step, io.channel): io.data_kind for io in resolved.io}
+    assert kinds["BuildManifest", "listing"] == "manifest"  # S3DataType ManifestFile
+    assert kinds["TrainFromManifest", "train"] == "manifest"  # AugmentedManifestFile
+    assert kinds["TrainFromManifest", "validation"] == "dataset"
+    assert io_of(resolved, "TrainFromManifest", "input") == {
+        "train": f"{MANIFEST}/train.manifest",
+        "validation": PREPARED,
+    }
+    # the file named inside BuildManifest's output is what it wrote for the training job
+    assert kinds["BuildManifest", "manifest/train.manifest"] == "manifest"
+    assert connected(resolved) == {PREPARED, f"{MANIFEST}/train.manifest"}

@@ -12,7 +12,11 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-CODE_SUFFIXES = (".py", ".sh", ".ipynb", ".r", ".jar", "sourcedir.tar.gz")
+CODE_SUFFIXES = (".py", ".sh", ".ipynb", ".r", ".jar", ".flow", "sourcedir.tar.gz")
+# S3 data types whose object is a list of the objects the job reads, not the data itself.
+MANIFEST_TYPES = frozenset({"ManifestFile", "AugmentedManifestFile"})
+# Where a DataWranglerProcessor's job reads its `.flow` recipe.
+FLOW_LOCAL_PATH = "/opt/ml/processing/flow"
 
 
 @dataclass(frozen=True)
@@ -67,13 +71,20 @@ def _kind(name: str, value: Any, default: str = "dataset") -> str:
     return default
 
 
+def _manifest_or(data_type: Any, default: str = "dataset") -> str:
+    """`manifest` for a manifest S3 data type (the objects it lists are read), else default."""
+    return "manifest" if isinstance(data_type, str) and data_type in MANIFEST_TYPES else default
+
+
 def processing_channels(args: Mapping[str, Any]) -> Iterator[Channel]:
     """ProcessingInputs (S3 or Athena/Redshift DatasetDefinition) and ProcessingOutputConfig."""
     for index, item in enumerate(_items(args.get("ProcessingInputs"))):
         name = str(item.get("InputName") or f"input-{index + 1}")
         if "S3Input" in item:
             uri = _dig(item, "S3Input", "S3Uri")
-            yield Channel("input", name, uri, _kind(name, uri))
+            kind = _kind(name, uri, _manifest_or(_dig(item, "S3Input", "S3DataType")))
+            recipe = _dig(item, "S3Input", "LocalPath") == FLOW_LOCAL_PATH and name == "flow"
+            yield Channel("input", name, uri, "code" if recipe else kind)
         for engine in ("Athena", "Redshift"):
             spec = _dig(item, "DatasetDefinition", f"{engine}DatasetDefinition")
             if isinstance(spec, Mapping):
@@ -118,7 +129,8 @@ def _training_inputs(definition: Mapping[str, Any]) -> Iterator[Channel]:
         uri = _dig(item, "DataSource", "S3DataSource", "S3Uri")
         if uri is None:
             uri = _file_system_uri(_dig(item, "DataSource", "FileSystemDataSource"))
-        yield Channel("input", name, uri, _kind(name, uri))
+        data_type = _dig(item, "DataSource", "S3DataSource", "S3DataType")
+        yield Channel("input", name, uri, _kind(name, uri, _manifest_or(data_type)))
     checkpoint = _dig(definition, "CheckpointConfig", "S3Uri")
     if checkpoint is not None:
         yield Channel("output", "checkpoints", checkpoint, "checkpoint")
