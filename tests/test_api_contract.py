@@ -62,6 +62,95 @@ def test_the_originals_write_routes_are_501_naming_what_replaces_them(client):
         assert "LINEAGE_RETENTION_REPORTS" in error(proxied, 501)["message"]
 
 
+def answer(client, path, definition, **params):
+    response = client.get(path, params=params)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert validation_errors(body, definition) == []
+    return body
+
+
+def test_feature_groups_are_listed_and_described_from_the_store(client):
+    listed = answer(
+        client, "/featurestore/feature-groups", "featureGroups", region=REGION, nameContains="CHURN"
+    )
+    assert [i["name"] for i in listed["items"]] == ["customer-churn-features"]
+    assert (
+        answer(client, "/featurestore/feature-groups", "featureGroups", region="eu-west-1")["items"]
+        == []
+    )
+    group = answer(
+        client,
+        "/featurestore/feature-groups/customer-churn-features",
+        "featureGroup",
+        region=REGION,
+    )
+    assert group["recordIdentifier"] == "customer_id" and group["eventTime"] == "event_time"
+    types = {f["name"]: f["type"] for f in group["features"]}
+    assert types["customer_id"] == "Integral" and types["email"] == "String"
+    assert group["offlineStore"]["s3_uri"] == "s3://acme-feature-store/customer-churn-features"
+    assert group["offlineStore"]["resolvedS3Uri"].endswith("/data")  # the original dropped it
+    assert group["onlineStore"] == {"enabled": True}
+    missing = client.get("/featurestore/feature-groups/customer-churn", params={"region": REGION})
+    assert error(missing, 404)["matches"] == ["customer-churn-features"]  # the original: 500
+    assert error(client.get("/featurestore/feature-groups"), 422)["detail"][0]["loc"] == [
+        "query",
+        "region",
+    ]
+
+
+def test_a_pipelines_sql_lineage_lists_each_step_running_sql(client):
+    body = answer(client, f"/pipelines/{PIPELINE}/sql-lineage", "pipelineSqlLineage")
+    assert body["ok"] is True and body["pipeline"] == PIPELINE
+    (step,) = body["steps"]
+    assert step["step"] == "PrepareCustomerFeatures"
+    assert step["sources"] == ["analytics.customer_features"]
+    assert step["file"] == "athena/04_customer_features.sql"
+    assert error(client.get("/pipelines/CustomerChurn/sql-lineage"), 404)["matches"] == [PIPELINE]
+
+
+def test_the_schema_layer_has_tables_columns_sql_tables_and_the_pipelines_feature_groups(client):
+    for path in ("/schema", "/lineage/schema"):
+        layer = answer(client, path, "schemaLayer", pipeline=PIPELINE, region=REGION)
+        tables = {t["id"]: t for t in layer["tables"]}
+        raw = tables["table:s3://acme-raw-landing/customers/"]
+        assert raw["name"] == "customers" and raw["links"] == [
+            "data:s3://acme-raw-landing/customers/"
+        ]
+        email = next(
+            c for c in layer["columns"] if c["tableId"] == raw["id"] and c["name"] == "email"
+        )
+        assert email["id"] == "column:s3://acme-raw-landing/customers/.email"
+        assert "email" in email["pii"]
+        sql = tables["table:analytics.customer_features"]
+        assert sql["source"] == "sql" and sql["step"] == "PrepareCustomerFeatures"
+        (group,) = layer["featureGroups"]
+        assert group["id"] == "featureGroup:customer-churn-features" and group["links"]
+        # the original's features were always []
+        assert "feature:customer-churn-features.email" in {f["id"] for f in layer["features"]}
+        assert any("no schema sampled" in w for w in layer["warnings"])
+    bare = answer(
+        client,
+        "/schema",
+        "schemaLayer",
+        pipeline=PIPELINE,
+        region=REGION,
+        include_sql="false",
+        include_featurestore="false",
+        scan_if_missing="true",
+    )
+    assert all(t.get("source") != "sql" for t in bare["tables"]) and bare["features"] == []
+    assert any("s3_schema_scan_job" in w for w in bare["warnings"])
+    error(client.get("/schema", params={"pipeline": PIPELINE, "timeout_s": "2"}), 422)
+    error(client.get("/schema", params={"pipeline": "Nope", "region": REGION}), 404)
+
+
+def test_the_cross_check_report_without_reports_is_the_originals_empty_report(client):
+    body = answer(client, "/api/v2/scan/cross-check/report", "crossCheckReport")
+    assert body["summary"] == {"deletedIdsTotal": 0, "s3ObjectsChecked": 0, "affectedObjects": 0}
+    assert body["affected"] == []
+
+
 def test_versions_of_a_dataset_never_sampled_are_an_empty_list(client):
     response = client.get("/datasets/acme-raw-landing/never-sampled/schema/versions")
     assert response.status_code == 200 and response.json() == []
@@ -119,6 +208,11 @@ HOSTILE = [
     ("GET", "/schema?pipeline=CustomerChurnFeatures&region=us-east-1&timeout_s=1e999"),
     ("GET", "/lineage/schema?pipeline=CustomerChurnFeatures&region=us-east-1&timeout_s=-3"),
     ("POST", "/sql/lineage?dialect=%00"),
+    ("GET", "/schema?pipeline=CustomerChurnFeatures&timeout_s=nan"),
+    ("GET", "/schema?pipeline=CustomerChurnFeatures&include_sql=%5B%5D"),
+    ("GET", "/featurestore/feature-groups/" + "g" * 100 + "?region=us-east-1"),
+    ("GET", "/featurestore/feature-groups?region=us-east-1&account=1%3B"),
+    ("GET", "/pipelines/" + "p" * 300 + "/sql-lineage"),
 ]
 
 

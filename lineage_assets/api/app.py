@@ -35,7 +35,15 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from lineage_assets import config
 from lineage_assets.api.head import HeadAsGet
 from lineage_assets.api.limits import BodyTooLarge, RequestLimits, error_body
-from lineage_assets.contract import AmbiguousName, UnknownName, build_lineage, catalog
+from lineage_assets.contract import (
+    AmbiguousName,
+    UnknownName,
+    build_lineage,
+    catalog,
+    feature_store,
+    retention_report,
+    schema_layer,
+)
 from lineage_assets.contract import Request as LineageRequest
 from lineage_assets.isolated import IsolationBusy, IsolationError, shared_pool
 from lineage_assets.store import StoreError, connect_published, reader_cursor
@@ -52,6 +60,7 @@ LOG = logging.getLogger("lineage_assets.api")
 View = Literal["pipeline", "data", "both"]
 Bucket = Annotated[str, PathParam(max_length=MAX_BUCKET_CHARS)]
 Prefix = Annotated[str, PathParam(max_length=MAX_PREFIX_CHARS)]
+Account = Annotated[str | None, Query(pattern=r"^\d{12}$")]
 WRITE_JOBS = (
     "Scans and refreshes are Dagster jobs, not API calls: launch `lineage_job` (or one asset, "
     "e.g. `s3_datasets`) from the Dagster UI, or `dagster job launch -j lineage_job`."
@@ -248,7 +257,7 @@ def create_app(published: Path | None = None) -> FastAPI:
         includePII: bool = False,
         execution: Annotated[str | None, Query(max_length=2048)] = None,
         profile: Annotated[str | None, Query(max_length=256)] = None,
-        account: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
+        account: Account = None,
     ) -> dict[str, Any]:
         """One pipeline's lineage document (schema: `lineage_assets/contract/schema.json`).
         `execution` (ARN or id) shows the definition that execution ran with its data;
@@ -299,6 +308,75 @@ def create_app(published: Path | None = None) -> FastAPI:
         """A sampled dataset's latest (or given) schema version."""
         with connection() as conn:
             return catalog.dataset_schema(conn, bucket, prefix, version)
+
+    @app.get("/featurestore/feature-groups", tags=["featurestore"])
+    def feature_groups(
+        region: Annotated[str, Query(max_length=64)],
+        nameContains: Annotated[str | None, Query(max_length=256)] = None,
+        account: Account = None,
+        profile: Annotated[str | None, Query(max_length=256)] = None,
+    ) -> dict[str, Any]:
+        """The region's crawled feature groups `{"items":[{name, arn, account}]}` (`profile`
+        is accepted and ignored)."""
+        with connection() as conn:
+            return feature_store.feature_groups(conn, region, nameContains, account)
+
+    @app.get("/featurestore/feature-groups/{name}", tags=["featurestore"])
+    def feature_group(
+        name: Annotated[str, PathParam(max_length=64)],
+        region: Annotated[str, Query(max_length=64)],
+        account: Account = None,
+        profile: Annotated[str | None, Query(max_length=256)] = None,
+    ) -> dict[str, Any]:
+        """One feature group, normalised as the original did (404 when unknown)."""
+        with connection() as conn:
+            return feature_store.feature_group(conn, region, name, account)
+
+    @app.get("/pipelines/{name}/sql-lineage", tags=["sql"])
+    def pipeline_sql_lineage(
+        name: Annotated[str, PathParam(max_length=256)],
+        region: Annotated[str | None, Query(max_length=64)] = None,
+        account: Account = None,
+    ) -> dict[str, Any]:
+        """The SQL each step of a pipeline runs: `{"ok", "pipeline", "steps":[{step, dst,
+        sources, columns, file, ts, …}]}` (`region`, ignored by the original, picks one of
+        a name crawled in several)."""
+        with connection() as conn:
+            return schema_layer.sql_lineage(conn, name, region, account)
+
+    @app.get("/schema", tags=["lineage"])
+    @app.get("/lineage/schema", tags=["lineage"])
+    def pipeline_schema(
+        pipeline: Annotated[str, Query(max_length=256)],
+        region: Annotated[str | None, Query(max_length=64)] = None,
+        include_featurestore: bool = True,
+        include_sql: bool = True,
+        scan_if_missing: bool = False,
+        timeout_s: Annotated[float, Query(ge=3.0, le=120.0)] = 15.0,
+        account: Account = None,
+    ) -> dict[str, Any]:
+        """A pipeline's schema layer `{"tables","columns","featureGroups","features",
+        "warnings"}` from its lineage document. Nothing is scanned here (`scan_if_missing`
+        adds a warning saying so); `timeout_s` is accepted: the API's own bound applies."""
+        with connection() as conn:
+            layer = schema_layer.schema_layer(
+                conn,
+                pipeline,
+                region,
+                account=account,
+                include_featurestore=include_featurestore,
+                include_sql=include_sql,
+            )
+        if scan_if_missing:
+            layer["warnings"].append("scan_if_missing: " + SCAN_JOB)
+        return layer
+
+    @app.get("/api/v2/scan/cross-check/report", tags=["retention"])
+    def cross_check_report() -> dict[str, Any]:
+        """The loaded retention reports summarised as the original's cross-check report (id
+        samples are salted hashes: raw ids are never stored)."""
+        with connection() as conn:
+            return retention_report.cross_check_report(conn)
 
     @app.post("/sql/lineage", tags=["sql"])
     def sql_lineage(
