@@ -92,3 +92,31 @@ def test_a_project_overriding_ref_and_source_reaches_dbts_own_through_builtins()
     )
     top = next(n for n in graph.nodes if n.unique_id == "model.p.top")
     assert (top.error, set(top.depends_on)) == (None, {"analytics.base", "raw.orders"})
+
+
+def test_yaml_config_values_render_to_native_values_as_in_dbt():
+    graph = graph_of(
+        {
+            "dbt_project.yml": (
+                "name: p\nmodels:\n  p:\n    a:\n"
+                "      +schema: \"{{ 'x' if target.name == 'ci' else none }}\"\n"
+                "    b:\n      +schema: \"{{ var('b_schema', none) }}\"\n"
+                '      +alias: "{{ none }}"\n'
+                "      +enabled: \"{{ var('b_on', 'True') }}\"\n"
+            ),
+            "models/a/m_a.sql": "select 1 as id",
+            "models/b/m_b.sql": "select * from {{ ref('m_a') }}, {{ source('s', 't') }}",
+            "models/sources.yml": (
+                "sources:\n  - name: s\n    database: \"{{ var('src_db', none) }}\"\n"
+                "    schema: \"{{ 'raw' if target.name == 'ci' else none }}\"\n"
+                "    tables: [{name: t}]\n"
+            ),
+        }
+    )
+    nodes = {n.unique_id: n for n in graph.nodes}
+    assert nodes["model.p.m_a"].relation == "analytics.m_a"
+    assert (nodes["model.p.m_b"].relation, set(nodes["model.p.m_b"].depends_on)) == (
+        "analytics.m_b",
+        {"analytics.m_a", "s.t"},
+    )
+    assert nodes["source.p.s.t"].relation == "s.t"

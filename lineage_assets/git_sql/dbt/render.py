@@ -7,6 +7,7 @@ into `RenderedNode`s. Refs and `this` render as placeholders the collector resol
 
 from __future__ import annotations
 
+import ast
 import copy
 import datetime
 import hashlib
@@ -44,6 +45,7 @@ ADAPTER_PARENTS = {
 }
 HOOK_KEYS = ("pre_hook", "post_hook", "pre-hook", "post-hook")
 MAX_HOOKS = 50
+MAX_NATIVE_CHARS = 10_000  # a rendered config value read as a Python literal, at most
 MACRO_NAME = re.compile(r"\{%-?\s*macro\s+(\w+)")
 # Exceptions a failing macro must not swallow: the sandbox and the bounds stay in charge.
 FATAL = (SecurityError, RenderLimitError, RecursionError, MemoryError)
@@ -636,7 +638,7 @@ class ProjectRenderer:
             if error:
                 state.warnings.append(f"config {key}: {error[0]}")
             else:
-                rendered[key] = (text or "").strip()
+                rendered[key] = _native((text or "").strip())
         return rendered
 
     def _render_hooks(
@@ -670,8 +672,10 @@ class ProjectRenderer:
         self.model_info.clear()
         self.model_info.update(node)
         if request.resource_type == "source":  # sources skip the naming macros
+            _, source, table = ("", *request.fqn[-2:]) if len(request.fqn) >= 2 else ("", "", "")
             database = config.get("database") or self.bundle.target.database
-            return str(database), str(config.get("schema")), str(config.get("identifier"))
+            schema = config.get("schema") or source
+            return str(database), str(schema), str(config.get("identifier") or table)
         legacy_snapshot = request.resource_type == "snapshot" and config.get("target_schema")
         if legacy_snapshot:  # target_schema/target_database win over the naming macros
             schema = str(config["target_schema"])
@@ -712,6 +716,17 @@ class ProjectRenderer:
                 value = self.wrappers[package][macro](None if custom is None else custom, node)
                 return "" if value is None else str(value).strip()
         return ""
+
+
+def _native(text: str) -> Any:
+    """A YAML config value rendered as dbt renders it (its native environment): a Python
+    literal (`None`, `False`, `3`, `['a']`) becomes that value, any other text stays text."""
+    if len(text) > MAX_NATIVE_CHARS:
+        return text
+    try:
+        return ast.literal_eval(text)
+    except Exception:
+        return text
 
 
 def _default_name(
