@@ -5,8 +5,17 @@ as the definition says them."""
 
 from __future__ import annotations
 
+import json
+
+from lineage_assets.core.ids import data_node, model_package_node
+from lineage_assets.sagemaker.fetch import Execution, PipelineCrawl, StepRun
+from lineage_assets.sagemaker.inventory import Pipeline
+from lineage_assets.sagemaker.records import crawl_records
 from lineage_assets.sagemaker.resolver import resolve_definition
 from tests.test_sagemaker_real_definitions import BUCKET, RUN, connected, edges_of, io_of, load
+
+ACCOUNT = "111122223333"
+PIPELINE_ARN = f"arn:aws:sagemaker:us-east-1:{ACCOUNT}:pipeline/LoansEnsemble"
 
 # --- claims: PySpark and Framework processors, NotebookJobStep, debugger/profiler/TensorBoard,
 # legacy CreateModelStep, RegisterModel and EstimatorTransformer collections, EMR ClusterConfig
@@ -393,3 +402,51 @@ def test_churn_dw_manifests_are_named_as_manifests_and_joined_inside_an_output()
     # the file named inside BuildManifest's output is what it wrote for the training job
     assert kinds["BuildManifest", "manifest/train.manifest"] == "manifest"
     assert connected(resolved) == {PREPARED, f"{MANIFEST}/train.manifest"}
+
+
+def test_loans_registered_pipeline_model_points_every_container_at_its_package(store):
+    """A run that registered the two-container ensemble: the package's own containers (as
+    DescribeModelPackage gives them) each point their model data at the package."""
+    definition = json.dumps(load("loans_ensemble"))
+    pipeline = Pipeline(ACCOUNT, "us-east-1", "LoansEnsemble", PIPELINE_ARN, definition)
+    package = f"arn:aws:sagemaker:us-east-1:{ACCOUNT}:model-package/loanensembles/3"
+    best = f"{BUCKET}/ensemble/xgb-refined/loans-refine-007/output/model.tar.gz"
+    register = StepRun(
+        {"StepName": "RegisterLoans-RegisterModel", "StepStatus": "Succeeded"},
+        None,
+        None,
+        package,
+        None,
+    )
+    run = Execution(
+        f"{PIPELINE_ARN}/execution/k2j4h6g8f0",
+        {"PipelineExecutionStatus": "Succeeded"},
+        {},
+        definition,
+        {},
+        (register,),
+    )
+    containers = [
+        {"Image": "sklearn", "ModelDataUrl": FEATURIZER},
+        {"Image": "xgboost", "ModelDataUrl": best},
+    ]
+    described = {
+        "ModelPackageGroupName": "LoanEnsembles",
+        "ModelPackageVersion": 3,
+        "InferenceSpecification": {"Containers": containers},
+    }
+    crawl = PipelineCrawl(pipeline, (run,), {}, {package: described}, ())
+    store.replace_source(crawl_records(crawl))
+    edges = store.conn.execute(
+        "SELECT source_node, location FROM lineage_edges "
+        "WHERE edge_kind = 'model_data' AND target_node = ?",
+        [model_package_node(package)],
+    ).fetchall()
+    assert set(edges) == {
+        (data_node(FEATURIZER), f"ModelDataUrl of {package}"),
+        (data_node(best), f"ModelDataUrl of container 2 of {package}"),
+    }
+    rows = store.conn.execute(
+        "SELECT position, image, model_data_url FROM sagemaker_model_package_containers"
+    ).fetchall()
+    assert sorted(rows) == [(1, "sklearn", FEATURIZER), (2, "xgboost", best)]

@@ -372,6 +372,38 @@ def _job_rows(crawl: PipelineCrawl) -> tuple[list[dict], list[dict]]:
     return jobs, metrics
 
 
+# CreateModelPackage takes at most 15 containers in an InferenceSpecification.
+MAX_PACKAGE_CONTAINERS = 15
+
+
+def _text(value: Any) -> str | None:
+    """A described string value; anything else as None."""
+    return value if isinstance(value, str) else None
+
+
+def _container_rows(crawl: PipelineCrawl) -> list[dict]:
+    """sagemaker_model_package_containers rows: each container of each registered package
+    (1-based position; the first one's model data is also the package row's)."""
+    rows = []
+    arns = dict.fromkeys(step.model_package_arn for run in crawl.executions for step in run.steps)
+    for arn in (arn for arn in arns if arn):
+        package = crawl.model_packages.get(arn, {})
+        containers = (package.get("InferenceSpecification") or {}).get("Containers")
+        listed = containers[:MAX_PACKAGE_CONTAINERS] if isinstance(containers, list) else []
+        for position, container in enumerate(listed, start=1):
+            if isinstance(container, Mapping):
+                rows.append(
+                    {
+                        "account_id": crawl.pipeline.account_id,
+                        "model_package_arn": arn,
+                        "position": position,
+                        "image": _text(container.get("Image")),
+                        "model_data_url": _text(container.get("ModelDataUrl")),
+                    }
+                )
+    return rows
+
+
 def _package_rows(crawl: PipelineCrawl) -> list[dict]:
     """sagemaker_model_packages rows with the registering step (for the `registers` edge)."""
     rows = {}
@@ -550,6 +582,7 @@ def crawl_records(crawl: PipelineCrawl) -> SourceRecords:
     jobs, metrics = _job_rows(crawl)
     records.add("sagemaker_jobs", jobs).add("sagemaker_job_metrics", metrics)
     records.add("sagemaker_model_packages", _package_rows(crawl))
+    records.add("sagemaker_model_package_containers", _container_rows(crawl))
     groups, features = _feature_rows(linked_feature_groups(crawl.feature_groups, io_rows))
     records.add("feature_groups", groups).add("features", features)
     return records

@@ -247,11 +247,25 @@ DELETE FROM sources
 WHERE source_kind IN ('sagemaker_pipeline', 'sagemaker_region', 'sagemaker_domains');
 """
 
+# Every container of a registered model package: a PipelineModel registers several models,
+# and the trained one is seldom the first (sagemaker_model_packages keeps the first only).
+SAGEMAKER_PACKAGE_CONTAINERS = """
+CREATE TABLE sagemaker_model_package_containers (
+    source_key        VARCHAR NOT NULL,
+    account_id        VARCHAR,
+    model_package_arn VARCHAR NOT NULL,
+    position          INTEGER NOT NULL,
+    image             VARCHAR,
+    model_data_url    VARCHAR
+);
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(3, "sagemaker: pipelines, executions, steps, jobs, models, features", SAGEMAKER),
     Migration(20, "sagemaker: pipeline warnings", SAGEMAKER_WARNINGS),
     Migration(22, "sagemaker: tables read by step input queries", SAGEMAKER_STEP_QUERIES),
     Migration(23, "sagemaker: account ids in keys and rows", SAGEMAKER_ACCOUNTS),
+    Migration(24, "sagemaker: every container of a model package", SAGEMAKER_PACKAGE_CONTAINERS),
 )
 
 _IO_STEP = sql_step_node("io.account_id", "io.region", "io.pipeline_name", "io.step_name")
@@ -321,6 +335,14 @@ EDGES: tuple[str, ...] = (
            {sql_node(NodeKind.MODEL_PACKAGE, "m.model_package_arn")}, 'model_data', '{_INFERRED}',
            m.source_key, 'ModelDataUrl of ' || m.model_package_arn, NULL, NULL
     FROM sagemaker_model_packages m WHERE m.model_data_url IS NOT NULL
+    """,
+    f"""
+    SELECT {sql_node(NodeKind.DATA, "c.model_data_url")},
+           {sql_node(NodeKind.MODEL_PACKAGE, "c.model_package_arn")}, 'model_data', '{_INFERRED}',
+           c.source_key,
+           'ModelDataUrl of container ' || c.position || ' of ' || c.model_package_arn, NULL, NULL
+    FROM sagemaker_model_package_containers c
+    WHERE c.model_data_url IS NOT NULL AND c.position > 1
     """,
 )
 
