@@ -520,7 +520,7 @@ def test_function_steps_their_arguments_results_and_edges():
     assert split["Parameters.SourceUri"] == (f"{BUCKET}/reviews/raw/", "argument")
     assert split["sagemaker_remote_function_bootstrap"][1] == "code"
     assert split["pre_exec_script_and_dependencies"][1] == "code"
-    assert split["output"] == (results, "model_output")
+    assert split["output"] == (results, "function_result")
     assert "model" not in split  # a function writes no model artifact
     assert (
         io_of(resolved, "score-reviews", "input")[

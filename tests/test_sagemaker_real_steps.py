@@ -145,9 +145,12 @@ def test_claims_legacy_collections_repack_register_and_transform():
     assert connected(resolved) == {CLEANED, TRAIN, HOLDOUT, model, repacked}
 
 
-def test_claims_emr_on_a_new_cluster_copies_data_and_writes_its_logs():
+def test_claims_emr_on_a_new_cluster_runs_its_bootstrap_copies_data_and_writes_logs():
     resolved = resolve_definition(load("claims_legacy"))
-    assert io_of(resolved, "ArchiveClaims", "input") == {"arg-2": CLEANED}
+    assert io_of(resolved, "ArchiveClaims", "input") == {
+        "arg-2": CLEANED,
+        "bootstrap.install-libs": f"{CLAIMS}/emr/bootstrap.sh",  # a new cluster's set-up script
+    }
     assert io_of(resolved, "ArchiveClaims", "output") == {
         "arg-4": "s3://archive-111122223333/claims/",
         "logs": f"{CLAIMS}/emr-logs/",
@@ -284,6 +287,8 @@ def test_ledger_function_reads_a_processing_output_and_its_dependencies_are_code
     assert reconcile["sagemaker_remote_function_bootstrap"].data_kind == "code"
     assert reconcile["env.LEDGER_BUCKET"].uri == f"{BUCKET}/ledger/"
     assert io_of(resolved, "reconcile", "output") == {"output": f"{LEDGER}/reconcile/results"}
+    kinds = {io.channel: io.data_kind for io in resolved.io if io.step == "reconcile"}
+    assert kinds["output"] == "function_result"  # its pickled return value, not a model
     assert "model" not in io_of(resolved, "summarize", "output")  # a function trains no model
     assert connected(resolved) == {entries, f"{LEDGER}/reconcile/results"}
 

@@ -219,7 +219,9 @@ def training_channels(args: Mapping[str, Any]) -> Iterator[Channel]:
     notebook = is_notebook_job(args)
     output = _dig(args, "OutputDataConfig", "S3OutputPath")
     if output is not None:
-        yield Channel("output", "output", output, "notebook_output" if notebook else "model_output")
+        # a `@step` function writes its pickled result and exception there, not a model
+        written = "function_result" if is_function_step(args) else "model_output"
+        yield Channel("output", "output", output, "notebook_output" if notebook else written)
     yield from _side_outputs(args, output)
     artifacts = _dig(args, "ModelArtifacts", "S3ModelArtifacts")
     if artifacts is not None:
@@ -370,6 +372,12 @@ def emr_channels(args: Mapping[str, Any]) -> Iterator[Channel]:
     logs = _dig(args, "ClusterConfig", "LogUri")  # a new cluster's logs, the step's among them
     if logs is not None:
         yield Channel("output", "logs", logs, "logs")
+    for index, action in enumerate(_items(_dig(args, "ClusterConfig", "BootstrapActions"))):
+        path = _dig(action, "ScriptBootstrapAction", "Path")
+        if path is not None:
+            name = action.get("Name")
+            label = name if isinstance(name, str) and name else str(index + 1)
+            yield Channel("input", f"bootstrap.{label}", path, "code")
 
 
 def free_form_channels(args: Any, prefix: str = "") -> Iterator[Channel]:
