@@ -5,12 +5,19 @@ kind answered with a 4xx in that shape, never a 500."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
+from botocore.exceptions import ClientError
 from fastapi.testclient import TestClient
 
-from lineage_assets import config
+from lineage_assets import aws, config
 from lineage_assets.api.app import bounded_app
 from lineage_assets.contract.schema import validation_errors
+from lineage_assets.sagemaker.crawl import crawl_regions
+from lineage_assets.store import LineageStore
+from lineage_dev.emulator import definitions as seeded
+from tests.conftest import point_at_emulator
 
 PIPELINE, REGION = "CustomerChurnFeatures", "us-east-1"
 
@@ -151,6 +158,17 @@ def test_the_cross_check_report_without_reports_is_the_originals_empty_report(cl
     assert body["affected"] == []
 
 
+def test_a_dataset_schema_names_its_sampled_files_as_the_original_did(client):
+    body = answer(client, "/datasets/acme-raw-landing/customers/schema", "datasetSchema")
+    files = {f["key"].rsplit("/", 1)[-1]: f["format"] for f in body["schema"]["sampled_files"]}
+    assert files == {
+        "customers-2026-11-01.csv": "csv",
+        "customers-2026-11-02.csv.gz": "csv",
+        "customers-2026-11-03.jsonl": "json",
+    }
+    assert body["policy"]["s3_uri"] == body["dataset_id"]
+
+
 def test_versions_of_a_dataset_never_sampled_are_an_empty_list(client):
     response = client.get("/datasets/acme-raw-landing/never-sampled/schema/versions")
     assert response.status_code == 200 and response.json() == []
@@ -222,3 +240,64 @@ def test_hostile_input_is_a_4xx_in_the_error_shape(client, method, url):
     assert 400 <= response.status_code < 500, response.text
     error(response, response.status_code)
     assert "Traceback" not in response.text
+
+
+DENIED_ACCOUNT = "210987654331"  # an emulator account of its own
+
+
+def crawl_denying(store, denied_region: str | None) -> None:
+    """Crawl both regions of DENIED_ACCOUNT; SageMaker refuses to list `denied_region` as an
+    IAM deny does (the emulator allows everything, so the deny is raised before the call)."""
+
+    def deny(**_):
+        raise ClientError(
+            {"Error": {"Code": "AccessDeniedException", "Message": "not authorized"}},
+            "ListDomains",
+        )
+
+    def client(service, region):
+        made = aws.client(service, region)
+        if service == "sagemaker" and region == denied_region:
+            made.meta.events.register("before-call.sagemaker.ListDomains", deny)
+        return made
+
+    run_id = store.begin_run("test")
+    crawl_regions(store, client, DENIED_ACCOUNT, ("us-east-1", "eu-west-1"), run_id=run_id,
+                  reads=store.conn)  # fmt: skip
+    store.finish_run(run_id)
+    store.publish()
+
+
+def test_a_region_whose_listing_fails_has_the_originals_error_and_its_last_good_pipelines(
+    emulator, tmp_path, monkeypatch
+):
+    server, _ = emulator
+    point_at_emulator(monkeypatch, server.endpoint_url)
+    monkeypatch.setenv("MOTO_ACCOUNT_ID", DENIED_ACCOUNT)
+    for region in ("us-east-1", "eu-west-1"):
+        sagemaker = aws.client("sagemaker", region)
+        if not sagemaker.list_pipelines()["PipelineSummaries"]:
+            sagemaker.create_pipeline(
+                PipelineName=f"Listed-{region}",
+                PipelineDefinition=json.dumps(seeded.abalone_definition()),
+                RoleArn=seeded.ROLE_ARN,
+            )
+    published = config.published_path(tmp_path)
+    with LineageStore.open(config.duckdb_path(tmp_path), published) as store:
+        crawl_denying(store, None)
+        with TestClient(bounded_app(published)) as api:  # one API across the republishes
+            assert "error" not in answer(api, "/sagemaker/pipelines", "pipelines")["regions"][0]
+            crawl_denying(store, "eu-west-1")
+            body = answer(api, "/sagemaker/pipelines", "pipelines")
+            regions = {r["region"]: r for r in body["regions"]}
+            assert "error" not in regions["us-east-1"]
+            failed = regions["eu-west-1"]
+            assert failed["error"].startswith(f"{DENIED_ACCOUNT}: ")
+            assert "AccessDeniedException" in failed["error"] and "\n" not in failed["error"]
+            # the original answered [] here; the last good listing stays, as the store keeps it
+            assert [p["name"] for p in failed["pipelines"]] == ["Listed-eu-west-1"]
+            only = answer(api, "/sagemaker/pipelines", "pipelines", regions="us-east-1")
+            assert [r["region"] for r in only["regions"]] == ["us-east-1"]
+            crawl_denying(store, None)  # listed fine again: no error any more
+            body = answer(api, "/sagemaker/pipelines", "pipelines")
+            assert all("error" not in r for r in body["regions"]), body["regions"]

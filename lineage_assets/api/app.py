@@ -46,7 +46,7 @@ from lineage_assets.contract import (
 )
 from lineage_assets.contract import Request as LineageRequest
 from lineage_assets.isolated import IsolationBusy, IsolationError, shared_pool
-from lineage_assets.store import StoreError, connect_published, reader_cursor
+from lineage_assets.store import StoreError, connect_published_private, reader_cursor
 from lineage_assets.store.deadline import QueryInterrupted, interrupted_after
 
 STATIC = Path(__file__).with_name("static")
@@ -135,7 +135,9 @@ class PublishedStore:
             identity = None
         with self._lock:
             if self._conn is None or identity != self._identity:
-                self._conn = connect_published(self.path)  # the old one closes when unused
+                # an instance of its own: DuckDB would hand back the replaced file's instance
+                # while a cursor on it is open; the old one closes when unused
+                self._conn = connect_published_private(self.path)
                 self._identity = identity
             return reader_cursor(self._conn)
 

@@ -15,10 +15,16 @@ from lineage_assets.contract.reads import UnknownName, iso
 from lineage_assets.core.uris import normalize
 from lineage_assets.graph import views
 from lineage_assets.graph.snapshot import GLOBAL_SCOPE, diff
+from lineage_assets.sagemaker import views as sagemaker_views
 
 MAX_IMPACT_DEPTH = 30
 MAX_IMPACT_NODES = 5000
 MAX_GRAPH_EDGES = 20000
+SAMPLED_FORMATS = (
+    ((".json", ".jsonl", ".ndjson"), "json"),
+    ((".csv", ".tsv"), "csv"),
+    ((".parquet", ".pq"), "parquet"),
+)
 MAX_COMPARED_NODES = 20000  # known nodes an unknown one is compared with for close matches
 
 
@@ -32,7 +38,9 @@ def list_pipelines(
     domain_id: str | None = None,
 ) -> dict[str, Any]:
     """`/sagemaker/pipelines`: pipelines grouped by region, filtered like the original; each
-    also names its account (a key the original lacks), which `/lineage?account=` takes."""
+    also names its account (a key the original lacks), which `/lineage?account=` takes. A
+    region whose last listing failed has the original's `error` (per account), with the
+    pipelines of its last good listing rather than the original's `[]`."""
     found = reads.pipelines(conn)
     wanted = {r for r in regions or [] if r}
     latest = {}
@@ -50,6 +58,12 @@ def list_pipelines(
                 "lastModifiedTime": iso(modified),
             }
     by_region: dict[str, list[dict[str, Any]]] = {region: [] for region in sorted(wanted)}
+    errors: dict[str, list[str]] = {}
+    for place, error in sagemaker_views.failed_regions(conn).items():
+        account, _, region = place.partition("/")
+        if not wanted or region in wanted:
+            errors.setdefault(region, []).append(f"{account}: {error}")
+            by_region.setdefault(region, [])
     for pipeline in found:
         if wanted and pipeline.region not in wanted:
             continue
@@ -78,7 +92,12 @@ def list_pipelines(
         by_region.setdefault(pipeline.region, []).append(entry)
     return {
         "regions": [
-            {"region": region, "pipelines": items} for region, items in sorted(by_region.items())
+            {
+                "region": region,
+                **({"error": "; ".join(errors[region])} if region in errors else {}),
+                "pipelines": items,
+            }
+            for region, items in sorted(by_region.items())
         ]
     }
 
@@ -138,6 +157,15 @@ def _dataset_uri(conn: duckdb.DuckDBPyConnection, bucket: str, prefix: str) -> s
     raise UnknownName("dataset", f"s3://{bucket}/{prefix}", [u for (u,) in known])
 
 
+def _file_format(key: str, dataset_format: str | None) -> str | None:
+    """A sampled file's format as the original named it (by extension), else the dataset's."""
+    name = key.lower().removesuffix(".gz").removesuffix(".snappy")
+    for suffixes, fmt in SAMPLED_FORMATS:
+        if name.endswith(suffixes):
+            return fmt
+    return dataset_format
+
+
 def dataset_schema(
     conn: duckdb.DuckDBPyConnection, bucket: str, prefix: str, version: str | None = None
 ) -> dict[str, Any]:
@@ -170,10 +198,14 @@ def dataset_schema(
     return {
         "dataset_id": uri,
         "version": found,
-        "policy": {"sampledFrom": list(sampled or []), "lastSeenAt": iso(seen)},
+        "policy": {"s3_uri": uri, "sampledFrom": list(sampled or []), "lastSeenAt": iso(seen)},
         "schema": {
             "format": fmt[0] if fmt else None,
             "fields": {c: {"types": [t]} for c, t, _, _ in columns},
+            "sampled_files": [
+                {"key": key, "format": _file_format(key, fmt[0] if fmt else None)}
+                for key in sampled or []
+            ],
             "columns": [
                 {"name": c, "type": t, "nullable": n, "partition": p} for c, t, n, p in columns
             ],

@@ -12,7 +12,12 @@ import duckdb
 
 from lineage_assets.sagemaker.bounds import definition_text
 from lineage_assets.sagemaker.fetch import PipelineState
-from lineage_assets.sagemaker.inventory import PIPELINE_KIND, pipeline_source_key
+from lineage_assets.sagemaker.inventory import (
+    DOMAINS_KIND,
+    PIPELINE_KIND,
+    REGION_KIND,
+    pipeline_source_key,
+)
 from lineage_assets.sagemaker.reports import Report
 
 
@@ -221,3 +226,25 @@ def warning_lines(
     if len(rows) > limit:
         lines.append(f"… and {len(rows) - limit} more in sagemaker_pipeline_warnings")
     return lines
+
+
+MAX_REGION_ERROR_CHARS = 500
+
+
+def failed_regions(conn: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """`<account>/<region>` → the error of its last listing, for each region whose last
+    listing failed after its last good one (its pipelines stay, stale). A region listed
+    fine since is not failed: the failure row stays, older than the domains' success."""
+    rows = conn.execute(
+        "SELECT r.place, r.last_error FROM ("
+        "SELECT *, substr(source_key, length(?) + 1) AS place FROM sources WHERE source_kind = ?"
+        ") r LEFT JOIN sources d ON d.source_key = ? || r.place "
+        "WHERE r.status IN ('failed', 'stale') "
+        "AND (d.last_success_at IS NULL OR r.last_attempt_at > d.last_success_at) "
+        "ORDER BY r.place",
+        [f"{REGION_KIND}:", REGION_KIND, f"{DOMAINS_KIND}:"],
+    ).fetchall()
+    return {
+        key: " ".join((error or "listing failed").split())[:MAX_REGION_ERROR_CHARS]
+        for key, error in rows
+    }

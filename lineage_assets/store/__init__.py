@@ -1,7 +1,12 @@
 """The DuckDB lineage store: versioned schema, atomic per-source writes, a published read copy."""
 
 from lineage_assets.store.configured import open_store
-from lineage_assets.store.connection import connect_published, open_published, reader_cursor
+from lineage_assets.store.connection import (
+    connect_published,
+    connect_published_private,
+    open_published,
+    reader_cursor,
+)
 from lineage_assets.store.errors import (
     DuplicateKeyError,
     RecordError,
@@ -24,6 +29,7 @@ __all__ = [
     "StoreVersionError",
     "Upsert",
     "connect_published",
+    "connect_published_private",
     "open_published",
     "open_store",
     "reader_cursor",

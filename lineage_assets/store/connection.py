@@ -14,6 +14,7 @@ from lineage_assets import config
 from lineage_assets.store import lake as lakes
 from lineage_assets.store.errors import StoreError, StoreLockedError, StoreNotPublishedError
 from lineage_assets.store.lake import AsOf, LakeLocation
+from lineage_assets.store.sqltext import literal, quote
 
 _LOCK_MESSAGE = "Could not set lock"
 
@@ -91,6 +92,32 @@ def connect_published(
     return duckdb.connect(str(path), read_only=True, config=reader_config())
 
 
+def connect_published_private(path: Path) -> duckdb.DuckDBPyConnection:
+    """`connect_published` in a DuckDB instance of its own: the file attached read-only into
+    a fresh in-memory instance, then locked down like any reader. DuckDB shares one instance
+    per file path within a process, so a long-lived reader (the API) that reconnects after a
+    republish would otherwise get the replaced file back for as long as any cursor on it is
+    open. With a lake, the lake reader (which has no such cache)."""
+    lake = lakes.configured()
+    if lake is not None:
+        return connect_lake_reader(lake)
+    if not path.exists():
+        return connect_published(path)  # its error says how to publish one
+    locked = ("enable_external_access", "lock_configuration")
+    conn = duckdb.connect(
+        ":memory:", config={k: v for k, v in reader_config().items() if k not in locked}
+    )
+    try:
+        alias = quote(path.stem)
+        conn.execute(f"ATTACH {literal(str(path))} AS {alias} (READ_ONLY)")
+        conn.execute(f"USE {alias}")
+        lakes.apply_settings(conn, {name: READER_CONFIG[name] for name in locked})
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
 def connect_lake_reader(lake: LakeLocation, as_of: AsOf | None = None) -> duckdb.DuckDBPyConnection:
     """The lake attached read-only (at `as_of`, if given), then locked down like a reader of
     the published copy: files only under the lake's data path, no other setting changeable."""
@@ -116,14 +143,18 @@ def connect_lake_reader(lake: LakeLocation, as_of: AsOf | None = None) -> duckdb
 
 def reader_cursor(conn: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
     """A cursor of a reader connection, on the same store: a cursor starts on DuckDB's
-    in-memory catalog, so on the lake it is pointed at the attached lake again."""
+    in-memory catalog, so on the lake (or a privately attached published copy) it is pointed
+    at the attached store again."""
     cursor = conn.cursor()
     attached = cursor.execute(
-        "SELECT count(*) FROM duckdb_databases() WHERE database_name = ? AND type = 'ducklake'",
-        [lakes.ALIAS],
+        "SELECT database_name FROM duckdb_databases() WHERE current_database() = 'memory' "
+        "AND ((database_name = ? AND type = 'ducklake') "
+        "OR (type = 'duckdb' AND NOT internal AND readonly AND path IS NOT NULL)) "
+        "ORDER BY database_name <> ? LIMIT 1",
+        [lakes.ALIAS, lakes.ALIAS],
     ).fetchall()
-    if attached[0][0]:
-        cursor.execute(f"USE {lakes.quote(lakes.ALIAS)}")
+    if attached:
+        cursor.execute(f"USE {lakes.quote(attached[0][0])}")
     return cursor
 
 
