@@ -120,3 +120,28 @@ def test_yaml_config_values_render_to_native_values_as_in_dbt():
         {"analytics.m_a", "s.t"},
     )
     assert nodes["source.p.s.t"].relation == "s.t"
+
+
+def test_model_config_at_parse_time_holds_dbt_project_configs_and_defaults():
+    branch = (
+        "{% if model.config.materialized == 'view' %} {{ ref('a') }} {% endif %}"
+        "{% if model.config.materialized == 'table' %} {{ ref('b') }} {% endif %}"
+        "{% if config.get('materialized') == 'view' %} {{ ref('c') }} {% endif %}"
+        "select 1"
+    )
+    graph = graph_of(
+        {
+            "dbt_project.yml": "name: p\nmodels:\n  p:\n    marts:\n      +materialized: table\n",
+            "models/a.sql": "select 1",
+            "models/b.sql": "select 1",
+            "models/c.sql": "select 1",
+            "models/plain.sql": branch,
+            "models/yaml_table.sql": branch,
+            "models/props.yml": "models: [{name: yaml_table, config: {materialized: table}}]",
+            "models/marts/project_table.sql": branch,
+        }
+    )
+    depends = {n.name: set(n.depends_on) for n in graph.nodes}
+    assert depends["plain"] == {"analytics.a"}
+    assert depends["yaml_table"] == {"analytics.a"}  # property YAML applies after the render
+    assert depends["project_table"] == {"analytics.b"}

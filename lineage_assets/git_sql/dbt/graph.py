@@ -153,7 +153,8 @@ def _requests(
             if kind == "model" and fqn[-1] in versioned[owner.name]:
                 name, version = versioned[owner.name][fqn[-1]]
             entry = owner.properties.get(name, {})
-            base = {**resource_config(owner.settings, kind, fqn), **entry.get("config", {})}
+            project_config = resource_config(owner.settings, kind, fqn)
+            base = {**project_config, **entry.get("config", {})}
             text = "" if kind == "seed" else files[path]
             if path.endswith(".py"):  # its config, refs and sources come from its syntax tree
                 base.update(read_python_model(text).config)
@@ -170,6 +171,7 @@ def _requests(
                     base_config=base,
                     override_config=override,
                     version=version,
+                    parse_config={**project_config, **override},
                 )
             )
     for owner in _all_projects(project):

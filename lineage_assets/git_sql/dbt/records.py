@@ -89,6 +89,9 @@ class NodeRequest:
     base_config: Mapping[str, Any]
     override_config: Mapping[str, Any] = field(default_factory=dict)
     version: str | None = None
+    # `model.config` while the node renders: dbt_project.yml only (its own project's, then
+    # the root's), before property YAML and `config()` calls apply (as dbt parse shows it)
+    parse_config: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

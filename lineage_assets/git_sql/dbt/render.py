@@ -45,6 +45,17 @@ ADAPTER_PARENTS = {
 }
 HOOK_KEYS = ("pre_hook", "post_hook", "pre-hook", "post-hook")
 MAX_HOOKS = 50
+PARSE_CONFIG_DEFAULTS: dict[str, Any] = {
+    "enabled": True,
+    "tags": [],
+    "meta": {},
+    "persist_docs": {},
+    "quoting": {},
+    "column_types": {},
+    "full_refresh": None,
+    "on_schema_change": "ignore",
+    "grants": {},
+}
 MAX_NATIVE_CHARS = 10_000  # a rendered config value read as a Python literal, at most
 MACRO_NAME = re.compile(r"\{%-?\s*macro\s+(\w+)")
 # Exceptions a failing macro must not swallow: the sandbox and the bounds stay in charge.
@@ -564,8 +575,12 @@ class ProjectRenderer:
             return None, (_describe(error), _error_line(error))
 
     def _set_model(self, request: NodeRequest, name: str) -> None:
+        """`model` as dbt parse shows it: the node with dbt's config defaults and the
+        dbt_project.yml configs (a model may branch on `model.config.materialized`)."""
+        defaults = {**PARSE_CONFIG_DEFAULTS, "materialized": _default_kind(request)}
         self.model_info.clear()
-        self.model_info.update(self._node(request, name, {}))
+        config = copy.deepcopy({**defaults, **request.parse_config})
+        self.model_info.update(self._node(request, name, config))
 
     def _node(self, request: NodeRequest, name: str, config: Mapping[str, Any]) -> dict:
         return {
@@ -716,6 +731,11 @@ class ProjectRenderer:
                 value = self.wrappers[package][macro](None if custom is None else custom, node)
                 return "" if value is None else str(value).strip()
         return ""
+
+
+def _default_kind(request: NodeRequest) -> str:
+    """dbt's default `materialized` of a resource type."""
+    return request.resource_type if request.resource_type in ("seed", "snapshot") else "view"
 
 
 def _native(text: str) -> Any:
