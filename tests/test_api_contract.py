@@ -169,6 +169,25 @@ def test_a_dataset_schema_names_its_sampled_files_as_the_original_did(client):
     assert body["policy"]["s3_uri"] == body["dataset_id"]
 
 
+def test_the_summary_counts_nodes_without_run_data_as_unknown_as_the_original_did(client):
+    body = answer(client, "/lineage", "lineage", pipeline=PIPELINE, view="pipeline")
+    count = len(body["graphPipeline"]["nodes"])
+    assert {k: body["summary"][k] for k in ("overallStatus", "nodeStatus", "elapsedSec")} == {
+        "overallStatus": "Unknown",
+        "nodeStatus": {"Unknown": count},
+        "elapsedSec": None,
+    }
+    assert "graphData" not in body and body["graph"] == body["graphPipeline"]
+    latest = answer(client, "/lineage", "lineage", pipeline="AbalonePipeline",
+                    includeLatestExec="true")  # fmt: skip
+    statuses = [n["run"]["status"] for n in latest["graphPipeline"]["nodes"]]
+    assert "NotRun" in statuses  # a step the execution did not reach says so on its node
+    assert latest["summary"]["nodeStatus"]["Unknown"] == statuses.count("NotRun")
+    assert "NotRun" not in latest["summary"]["nodeStatus"]
+    data = answer(client, "/lineage", "lineage", pipeline=PIPELINE, view="data")
+    assert "graphPipeline" not in data and "graph" not in data and data["graphData"]["nodes"]
+
+
 def test_versions_of_a_dataset_never_sampled_are_an_empty_list(client):
     response = client.get("/datasets/acme-raw-landing/never-sampled/schema/versions")
     assert response.status_code == 200 and response.json() == []

@@ -31,6 +31,7 @@ VIEWS = ("pipeline", "data", "both")
 CONTRACT_VERSION = "1"
 STATUS_ORDER = ("Failed", "Executing", "Stopping", "Stopped", "Starting", "Succeeded")
 NOT_RUN = "NotRun"
+UNKNOWN = "Unknown"  # the original's count of nodes without a run status
 # The original's PII categories: national identifiers first, then any other personal data.
 IDENTIFIER_CLASSES = frozenset({PiiClass.KR_RRN, PiiClass.PASSPORT})
 VIA = {
@@ -81,9 +82,14 @@ def _run(step: StepRunDetail | None) -> dict[str, Any]:
 
 def summary(nodes: list[dict[str, Any]]) -> dict[str, Any]:
     """Overall status (Failed > Executing > Stopping > Stopped > Starting > Succeeded), status
-    counts over the step nodes (by status name), and whole seconds from the first start to the
-    last end (None when either is missing or one has a time zone and the other not)."""
-    counts = Counter((node.get("run") or {}).get("status") or NOT_RUN for node in nodes)
+    counts over the step nodes (by status name; a node with no run data counts as `Unknown`,
+    as the original counted it, though its own `run.status` says `NotRun`), and whole seconds
+    from the first start to the last end (None when either is missing or one has a time zone
+    and the other not)."""
+    counts = Counter(
+        UNKNOWN if status in (None, "", NOT_RUN) else status
+        for status in ((node.get("run") or {}).get("status") for node in nodes)
+    )
     overall = next((status for status in STATUS_ORDER if status in counts), "Unknown")
     starts = [n["run"]["startTime"] for n in nodes if (n.get("run") or {}).get("startTime")]
     ends = [n["run"]["endTime"] for n in nodes if (n.get("run") or {}).get("endTime")]
