@@ -5,14 +5,26 @@ as the definition says them."""
 
 from __future__ import annotations
 
+import copy
 import json
+import random
 
+from lineage_assets.contract.definition import pipeline_lineage
 from lineage_assets.core.ids import data_node, model_package_node
 from lineage_assets.sagemaker.fetch import Execution, PipelineCrawl, StepRun
 from lineage_assets.sagemaker.inventory import Pipeline
-from lineage_assets.sagemaker.records import crawl_records
+from lineage_assets.sagemaker.records import crawl_records, pipeline_records
 from lineage_assets.sagemaker.resolver import resolve_definition
-from tests.test_sagemaker_real_definitions import BUCKET, RUN, connected, edges_of, io_of, load
+from tests.test_sagemaker_real_definitions import (
+    BUCKET,
+    FIXTURES,
+    RUN,
+    connected,
+    edges_of,
+    io_of,
+    load,
+)
+from tests.test_sagemaker_resolver import JUNK, _paths
 
 ACCOUNT = "111122223333"
 PIPELINE_ARN = f"arn:aws:sagemaker:us-east-1:{ACCOUNT}:pipeline/LoansEnsemble"
@@ -455,3 +467,53 @@ def test_loans_registered_pipeline_model_points_every_container_at_its_package(s
         "SELECT position, image, model_data_url FROM sagemaker_model_package_containers"
     ).fetchall()
     assert sorted(rows) == [(1, "sklearn", FEATURIZER), (2, "xgboost", best)]
+
+
+# --- every real definition, damaged at random, still resolves, records and renders
+
+
+def test_randomly_damaged_real_definitions_never_raise_in_the_resolver_or_the_records():
+    rng = random.Random(416)
+    names = sorted(path.stem for path in FIXTURES.glob("*.json"))
+    assert len(names) >= 11
+    warned = 0
+    for index in range(330):
+        document = load(names[index % len(names)])
+        for _ in range(rng.randint(1, 4)):
+            path = rng.choice(list(_paths(document))[1:])
+            parent = document
+            for key in path[:-1]:
+                parent = parent[key]
+            if rng.random() < 0.2 and isinstance(parent, dict):
+                del parent[path[-1]]
+            else:
+                parent[path[-1]] = copy.deepcopy(rng.choice(JUNK))
+        result = pipeline_lineage(document)
+        assert json.loads(json.dumps(result)) == result
+        nodes = {node["id"] for node in result["graphPipeline"]["nodes"]}
+        assert {e["from"] for e in result["graphPipeline"]["edges"]} <= nodes
+        text = json.dumps(document)
+        run = Execution(f"{PIPELINE_ARN}/execution/x{index}", {}, {}, text, {}, ())
+        pipeline = Pipeline(ACCOUNT, "us-east-1", "Damaged", PIPELINE_ARN, text)
+        records = crawl_records(PipelineCrawl(pipeline, (run,), {}, {}, ()))
+        assert records.rows["sagemaker_steps"] is not None
+        warned += bool(result["warnings"])
+    assert warned > 100  # the damage reaches the resolver's checks
+
+
+def test_damaged_parameter_declarations_are_skipped_or_cleaned_not_fatal(store):
+    """Found by the fuzzing above: `EnumValues: true` stopped the whole pipeline's records."""
+    document = load("abalone")
+    document["Parameters"] += [
+        {"Name": "Mode", "Type": "String", "DefaultValue": "a", "EnumValues": True},
+        {"Name": {"Get": "Parameters.X"}, "Type": "String"},
+        {"Name": "Odd", "Type": ["String"], "DefaultValue": {"k": 1}},
+    ]
+    text = json.dumps(document)
+    pipeline = Pipeline(ACCOUNT, "us-east-1", "Abalone", PIPELINE_ARN, text)
+    store.replace_source(pipeline_records(pipeline))
+    rows = store.conn.execute(
+        "SELECT name, type, default_value, enum_values FROM sagemaker_pipeline_parameters "
+        "WHERE name IN ('Mode', 'Odd') ORDER BY name"
+    ).fetchall()
+    assert rows == [("Mode", "String", "a", None), ("Odd", None, "{'k': 1}", None)]

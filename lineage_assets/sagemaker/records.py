@@ -55,14 +55,19 @@ def _parameters(definition: str) -> list[dict[str, Any]]:
         return []
     return [
         {
-            "name": p.get("Name"),
-            "type": p.get("Type"),
+            "name": p["Name"],
+            "type": p.get("Type") if isinstance(p.get("Type"), str) else None,
             "default_value": None if p.get("DefaultValue") is None else str(p["DefaultValue"]),
-            "enum_values": [str(v) for v in p.get("EnumValues") or []] or None,
+            "enum_values": [str(v) for v in _as_list(p.get("EnumValues"))] or None,
         }
         for p in declared
-        if isinstance(p, dict) and p.get("Name")
+        if isinstance(p, dict) and isinstance(p.get("Name"), str) and p["Name"]
     ]
+
+
+def _as_list(value: Any) -> list[Any]:
+    """A list as is; anything else (a damaged `EnumValues`) as an empty list."""
+    return value if isinstance(value, list) else []
 
 
 def pipeline_records(pipeline: Pipeline) -> SourceRecords:
