@@ -63,7 +63,7 @@ Prefix = Annotated[str, PathParam(max_length=MAX_PREFIX_CHARS)]
 Account = Annotated[str | None, Query(pattern=r"^\d{12}$")]
 WRITE_JOBS = (
     "Scans and refreshes are Dagster jobs, not API calls: launch `lineage_job` (or one asset, "
-    "e.g. `s3_datasets`) from the Dagster UI, or `dagster job launch -j lineage_job`."
+    "e.g. `s3_dataset_schemas`) from the Dagster UI, or `dagster job launch -j lineage_job`."
 )
 
 SCAN_JOB = (
