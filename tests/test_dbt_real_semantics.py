@@ -145,3 +145,18 @@ def test_model_config_at_parse_time_holds_dbt_project_configs_and_defaults():
     assert depends["plain"] == {"analytics.a"}
     assert depends["yaml_table"] == {"analytics.a"}  # property YAML applies after the render
     assert depends["project_table"] == {"analytics.b"}
+
+
+def test_a_macro_defined_in_a_model_is_not_callable_as_in_dbt():
+    graph = graph_of(
+        {
+            "models/local.sql": (
+                "{% macro helper(x) %}{{ ref(x) }}{% endmacro %}\n"
+                "select * from {{ ref('e') }} {{ helper('c') }}"
+            ),
+            "models/c.sql": "select 1",
+            "models/e.sql": "select 1",
+        }
+    )
+    local = next(n for n in graph.nodes if n.name == "local")
+    assert local.depends_on == ("analytics.e",)

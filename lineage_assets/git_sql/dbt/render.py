@@ -418,7 +418,8 @@ class ProjectRenderer:
                 continue
             for name, value in defined.items():
                 if isinstance(value, jinja2.runtime.Macro):
-                    self.macros.setdefault(package, {})[name] = _returning(value)
+                    name = name.removeprefix(sandbox.MACRO_PREFIX)
+                    self.macros.setdefault(package, {})[name] = value
 
     def context_for(self, package: str) -> dict[str, Any]:
         """The names a template of `package` sees: its own macros, then root's, then dbt's."""
@@ -771,22 +772,6 @@ def _guard_parse(parse: Callable[[str], Any], text: Any, default: Any) -> Any:
         return parse(str(text))
     except Exception:
         return default
-
-
-def _returning(macro: jinja2.runtime.Macro) -> jinja2.runtime.Macro:
-    """A macro whose `return()` ends its own call, however it is called. dbt renders each
-    macro on its own, so a macro calls its neighbour in the same file through the context;
-    Jinja binds the neighbour directly, and its `return()` would end the caller instead."""
-    func = macro._func
-
-    def call(*args: Any) -> Any:
-        try:
-            return func(*args)
-        except ReturnValue as returned:
-            return returned.value
-
-    macro._func = call
-    return macro
 
 
 def _defined_names(template: jinja2.Template, context: Mapping[str, Any]) -> dict[str, Any]:

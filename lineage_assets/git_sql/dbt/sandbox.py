@@ -13,6 +13,7 @@ from typing import Any
 import jinja2
 import jinja2.ext
 import jinja2.nodes as nodes
+from jinja2.parser import Parser
 from jinja2.sandbox import SandboxedEnvironment, SecurityError
 
 
@@ -113,6 +114,20 @@ TEXT_FILTERS: dict[str, Any] = {
 }
 
 
+MACRO_PREFIX = "dbt_macro__"
+
+
+class DbtParser(Parser):
+    """dbt's parser: `{% macro x %}` defines `dbt_macro__x`, so a template reaches macros,
+    its own included, only through the context (dbt's macro registry): a macro file's
+    neighbours as registered macros, a model's own macros not at all (dbt parse too)."""
+
+    def parse_macro(self) -> nodes.Macro:
+        node = super().parse_macro()
+        node.name = MACRO_PREFIX + node.name
+        return node
+
+
 class DbtSandbox(SandboxedEnvironment):
     """dbt's sandbox plus bounds on `*`, `+`, `**` and a refusal of every module object."""
 
@@ -128,6 +143,9 @@ class DbtSandbox(SandboxedEnvironment):
         )
         self.limits = limits
         self.filters.update(TEXT_FILTERS)
+
+    def _parse(self, source: str, name: str | None, filename: str | None) -> nodes.Template:
+        return DbtParser(self, source, name, filename).parse()
 
     def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
         """No dunder or private name, no module, no frame or code object, ever."""
