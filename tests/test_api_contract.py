@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 
 from lineage_assets import aws, config
 from lineage_assets.api.app import bounded_app
+from lineage_assets.api.limits import RequestLimits
 from lineage_assets.contract.schema import validation_errors
 from lineage_assets.sagemaker.crawl import crawl_regions
 from lineage_assets.store import LineageStore
@@ -210,6 +211,17 @@ def test_head_is_get_without_a_body_and_any_origin_may_read(client):
     answer = client.get("/health", headers={"Origin": "https://ui.example"})
     assert answer.headers["access-control-allow-origin"] == "*"
     assert "access-control-allow-credentials" not in answer.headers  # no cookies cross-site
+    with TestClient(RequestLimits(client.app.app, max_query=1000)) as small:
+        too_long = small.get("/lineage", params={"pipeline": "p" * 2000})
+    assert error(too_long, 414)["type"] == "URITooLong"
+    assert too_long.headers["access-control-allow-origin"] == "*"  # refused before CORS runs
+
+
+def test_a_validation_error_echoes_a_bounded_part_of_the_input(client):
+    body = error(client.get("/lineage", params={"pipeline": "p" * 60_000}), 422)
+    echoed = body["detail"][0]["input"]
+    assert echoed.startswith("p" * 100) and len(echoed) < 300
+    assert len(client.get("/lineage", params={"pipeline": "p" * 60_000}).content) < 2000
 
 
 HOSTILE = [

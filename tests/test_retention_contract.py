@@ -62,3 +62,31 @@ def test_an_artifact_holding_a_deleted_id_is_expired_with_both_reports(demo_craw
         assert {k: v for k, v in old.items() if k != "retention"} == {
             k: v for k, v in new.items() if k != "retention"
         }
+
+
+def test_the_cross_check_report_route_summarises_the_loaded_reports(demo_crawl, tmp_path):
+    from fastapi.testclient import TestClient
+
+    from lineage_assets.api.app import create_app
+
+    (tmp_path / "home").mkdir()
+    home = demo_crawl.copy(tmp_path / "home")
+    rds = tmp_path / "rds.json"
+    rds.write_text(json.dumps({"deleted_ids": [DELETED, "customer-0001"]}))
+    xcheck = tmp_path / "xcheck.json"
+    inside = f"s3://{RAW_BUCKET}/customers/part-00000.csv"
+    other = f"s3://{RAW_BUCKET}/customers/part-00001.csv"
+    xcheck.write_text(
+        json.dumps(
+            [{"file": inside, "matched_ids": [DELETED, "kept"]}, {"file": other, "ids": ["kept"]}]
+        )
+    )
+    with LineageStore.open(config.published_path(home)) as store:  # the copy, written in place
+        load_reports(store, [str(rds), str(xcheck)])
+    with TestClient(create_app(config.published_path(home))) as api:
+        body = api.get("/api/v2/scan/cross-check/report").json()
+    assert validation_errors(body, "crossCheckReport") == []
+    assert body["summary"] == {"deletedIdsTotal": 2, "s3ObjectsChecked": 2, "affectedObjects": 1}
+    (affected,) = body["affected"]
+    assert affected["s3"] == inside and affected["count"] == 1
+    assert DELETED not in json.dumps(body)  # samples are salted hashes, never the ids

@@ -56,6 +56,7 @@ SWAGGER_CSS = "static/vendor/swagger-ui-5.36.0.css"
 MAX_SQL_BYTES = 100_000
 MAX_BUCKET_CHARS = 255  # S3 allows 63; a longer one is refused before any read
 MAX_PREFIX_CHARS = 1024  # S3's longest key
+MAX_ECHO_CHARS = 200  # of an invalid parameter, sent back in a 422
 LOG = logging.getLogger("lineage_assets.api")
 View = Literal["pipeline", "data", "both"]
 Bucket = Annotated[str, PathParam(max_length=MAX_BUCKET_CHARS)]
@@ -100,6 +101,19 @@ def error_response(
         message = message or detail
     body = error_body(status, detail, type_, message)
     return JSONResponse({**body, **extra}, status_code=status, headers=headers)
+
+
+def _bounded_input(error: dict[str, Any]) -> dict[str, Any]:
+    """FastAPI's error with the offending input cut to MAX_ECHO_CHARS: a 64 KiB parameter is
+    not sent back whole."""
+    value = error.get("input")
+    if isinstance(value, str) and len(value) > MAX_ECHO_CHARS:
+        return {**error, "input": value[:MAX_ECHO_CHARS] + "…"}
+    if not isinstance(value, str | int | float | bool | None):
+        text = repr(value)
+        if len(text) > MAX_ECHO_CHARS:
+            return {**error, "input": text[:MAX_ECHO_CHARS] + "…"}
+    return error
 
 
 def _one_line(errors: list[dict[str, Any]]) -> str:
@@ -192,7 +206,7 @@ def create_app(published: Path | None = None) -> FastAPI:
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, error: RequestValidationError) -> JSONResponse:
-        errors = jsonable_encoder(error.errors())
+        errors = [_bounded_input(e) for e in jsonable_encoder(error.errors())]
         return error_response(422, errors, "ValidationError", message=_one_line(errors))
 
     @app.exception_handler(StarletteHTTPException)

@@ -60,6 +60,8 @@ async def _refuse(send: Send, status: int, message: str) -> None:
             "headers": [
                 (b"content-type", b"application/json"),
                 (b"content-length", b"%d" % len(body)),
+                # answered before the app's CORS layer: a page elsewhere can still read why
+                (b"access-control-allow-origin", b"*"),
             ],
         }
     )
