@@ -62,6 +62,9 @@ View = Literal["pipeline", "data", "both"]
 Bucket = Annotated[str, PathParam(max_length=MAX_BUCKET_CHARS)]
 Prefix = Annotated[str, PathParam(max_length=MAX_PREFIX_CHARS)]
 Account = Annotated[str | None, Query(pattern=r"^\d{12}$")]
+# A name that could be one: no control character and no U+FFFD (what an invalid UTF-8
+# percent-encoding decodes to).
+PRINTABLE_NAME = r"^[^\x00-\x1f\x7f\ufffd]+$"
 WRITE_JOBS = (
     "Scans and refreshes are Dagster jobs, not API calls: launch `lineage_job` (or one asset, "
     "e.g. `s3_dataset_schemas`) from the Dagster UI, or `dagster job launch -j lineage_job`."
@@ -350,7 +353,7 @@ def create_app(published: Path | None = None) -> FastAPI:
 
     @app.get("/pipelines/{name}/sql-lineage", tags=["sql"])
     def pipeline_sql_lineage(
-        name: Annotated[str, PathParam(max_length=256)],
+        name: Annotated[str, PathParam(max_length=256, pattern=PRINTABLE_NAME)],
         region: Annotated[str | None, Query(max_length=64)] = None,
         account: Account = None,
     ) -> dict[str, Any]:

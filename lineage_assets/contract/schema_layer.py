@@ -12,6 +12,7 @@ import duckdb
 
 from lineage_assets.contract.builder import Request, build_lineage
 from lineage_assets.contract.feature_store import feature_group
+from lineage_assets.contract.reads import UnknownName
 
 MAX_WARNINGS = 100
 NOT_DATA = (".py", ".ipynb", ".tar.gz", ".model")  # code and model files, as the original skipped
@@ -31,8 +32,13 @@ def sql_lineage(
 ) -> dict[str, Any]:
     """`/pipelines/{name}/sql-lineage`: each step that runs SQL, with the location its
     result goes to (`dst`), the tables it reads, the query and where those tables' SQL lives.
-    `columns` stays `[]`: the original's were projection texts, not lineage."""
-    document = _document(conn, pipeline, region, account)
+    `columns` stays `[]`: the original's were projection texts, not lineage. A pipeline the
+    store does not know (or whose definition it never read) runs no SQL it knows of: the
+    original answered every name so, from a store of SQL records filtered by pipeline."""
+    try:
+        document = _document(conn, pipeline, region, account)
+    except UnknownName:
+        return {"ok": True, "pipeline": pipeline, "steps": []}
     sql_of = {n["id"]: n.get("sql") or {} for n in document["graphPipeline"]["nodes"]}
     ts = document["pipeline"].get("lastModifiedTime")
     steps = []
