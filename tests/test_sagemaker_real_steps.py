@@ -472,7 +472,9 @@ def test_loans_registered_pipeline_model_points_every_container_at_its_package(s
 # --- every real definition, damaged at random, still resolves, records and renders
 
 
-def test_randomly_damaged_real_definitions_never_raise_in_the_resolver_or_the_records():
+def test_randomly_damaged_real_definitions_never_raise_in_the_resolver_or_the_records(store):
+    """Damaged copies of each definition through the contract and the records; one in eleven
+    also lands in a real store (typed columns: a list where a name was, a string Arguments)."""
     rng = random.Random(416)
     names = sorted(path.stem for path in FIXTURES.glob("*.json"))
     assert len(names) >= 11
@@ -496,7 +498,8 @@ def test_randomly_damaged_real_definitions_never_raise_in_the_resolver_or_the_re
         run = Execution(f"{PIPELINE_ARN}/execution/x{index}", {}, {}, text, {}, ())
         pipeline = Pipeline(ACCOUNT, "us-east-1", "Damaged", PIPELINE_ARN, text)
         records = crawl_records(PipelineCrawl(pipeline, (run,), {}, {}, ()))
-        assert records.rows["sagemaker_steps"] is not None
+        if index % 11 == 0:
+            store.replace_source(records)
         warned += bool(result["warnings"])
     assert warned > 100  # the damage reaches the resolver's checks
 
@@ -517,3 +520,21 @@ def test_damaged_parameter_declarations_are_skipped_or_cleaned_not_fatal(store):
         "WHERE name IN ('Mode', 'Odd') ORDER BY name"
     ).fetchall()
     assert rows == [("Mode", "String", "a", None), ("Odd", None, "{'k': 1}", None)]
+
+
+def test_damaged_step_names_and_arguments_land_in_typed_columns(store):
+    """Found by fuzzing: a list DisplayName and a bare-string Arguments stopped the records
+    of the whole pipeline at the store."""
+    document = load("abalone")
+    document["Steps"][0]["DisplayName"] = ["not", "text"]
+    document["Steps"][1]["Arguments"] = "s3://x/y"
+    text = json.dumps(document)
+    run = Execution(f"{PIPELINE_ARN}/execution/d1", {}, {}, text, {}, ())
+    pipeline = Pipeline(ACCOUNT, "us-east-1", "Abalone", PIPELINE_ARN, text)
+    store.replace_source(crawl_records(PipelineCrawl(pipeline, (run,), {}, {}, ())))
+    rows = store.conn.execute(
+        "SELECT step_name, display_name, arguments::VARCHAR FROM sagemaker_steps "
+        "WHERE step_name IN ('AbaloneProcess', 'AbaloneTrain') ORDER BY step_name"
+    ).fetchall()
+    assert rows[0][:2] == ("AbaloneProcess", None)
+    assert rows[1] == ("AbaloneTrain", None, '"s3://x/y"')

@@ -198,10 +198,10 @@ def _step_rows(pipeline: Pipeline, digest: str, resolved: ResolvedPipeline) -> l
                 "step_type": step.type,
                 "parent_step": step.parent,
                 "branch": step.branch,
-                "display_name": step.item.get("DisplayName"),
-                "description": step.item.get("Description"),
+                "display_name": _text(step.item.get("DisplayName")),
+                "description": _text(step.item.get("Description")),
                 "cache_enabled": bool(cache.get("Enabled")) if isinstance(cache, Mapping) else None,
-                "arguments": redact_secrets(step.arguments),
+                "arguments": _json_value(redact_secrets(step.arguments)),
             }
         )
     return rows
@@ -379,6 +379,12 @@ def _job_rows(crawl: PipelineCrawl) -> tuple[list[dict], list[dict]]:
 
 # CreateModelPackage takes at most 15 containers in an InferenceSpecification.
 MAX_PACKAGE_CONTAINERS = 15
+
+
+def _json_value(value: Any) -> Any:
+    """A value for a JSON column: a bare string (damaged Arguments) as its JSON text, since
+    the store takes a string there as JSON text already."""
+    return json.dumps(value) if isinstance(value, str) else value
 
 
 def _text(value: Any) -> str | None:
