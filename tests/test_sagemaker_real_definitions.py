@@ -246,7 +246,7 @@ def test_churn_tuning_check_and_registration_io():
     assert (
         register["ModelQuality.Statistics"] == f"{BUCKET}/customer-churn/{RUN}/eval/evaluation.json"
     )
-    assert register["ModelDataQuality.Statistics"] == (
+    assert register["DriftCheckBaselines.ModelDataQuality.Statistics"] == (
         "{Steps.DataQualityCheck.BaselineUsedForDriftCheckStatistics}"
     )
     assert io_of(resolved, "ChurnDeploy", "input") == {

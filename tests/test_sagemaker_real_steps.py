@@ -335,6 +335,7 @@ def test_credit_edges_through_baselines_model_names_and_the_endpoint():
         ("CreditEndpointConfig", "EndpointConfig"),
         ("CreditEndpoint", "Endpoint"),
         ("CreditComponent", "InferenceComponent"),
+        ("RegisterCredit-RegisterModel", "RegisterModel"),
     ]
     assert edges_of(resolved) == {
         ("BaselineTrain", "DriftFresh", "reference"),
@@ -346,6 +347,9 @@ def test_credit_edges_through_baselines_model_names_and_the_endpoint():
         ("CreditEndpoint", "CreditComponent", "reference"),
         ("CreditModel-CreateModel", "CreditComponent", "reference"),
         ("ExplainCredit", "CreditComponent", "dependsOn"),
+        ("TrainCredit", "RegisterCredit-RegisterModel", "reference"),
+        ("DriftFresh", "RegisterCredit-RegisterModel", "reference"),  # metrics and baselines
+        ("ExplainCredit", "RegisterCredit-RegisterModel", "reference"),
     }
     assert resolved.warnings == ()
 
@@ -367,18 +371,71 @@ def test_credit_calculated_baselines_of_one_check_are_the_supplied_baselines_of_
         "SuppliedBaselineStatistics": statistics,
         "SuppliedBaselineConstraints": constraints,
     }
+    registered = {
+        "{Steps.DriftFresh." + name + "}"
+        for name in (
+            "CalculatedBaselineStatistics",
+            "CalculatedBaselineConstraints",
+            "BaselineUsedForDriftCheckStatistics",
+            "BaselineUsedForDriftCheckConstraints",
+        )
+    } | {
+        "{Steps.ExplainCredit.CalculatedBaselineConstraints}",
+        "{Steps.ExplainCredit.BaselineUsedForDriftCheckConstraints}",
+    }
     assert connected(resolved) == {
         statistics,
         constraints,
         "{Steps.TrainCredit.ModelArtifacts.S3ModelArtifacts}",
+        *registered,  # what the registration reads, revealed as the checks' outputs
     }
+
+
+def test_credit_registration_keeps_calculated_metrics_and_drift_baselines_apart():
+    """ModelMetrics and DriftCheckBaselines both hold ModelDataQuality.Statistics/Constraints:
+    each section's file is its own input (one used to hide the other)."""
+    resolved = resolve_definition(load("credit_explained"))
+    register = {
+        io.channel: (io.uri, io.data_kind)
+        for io in resolved.io
+        if io.step == "RegisterCredit-RegisterModel"
+    }
+    drift, explain = "{Steps.DriftFresh.", "{Steps.ExplainCredit."
+    assert register == {
+        "model": ("{Steps.TrainCredit.ModelArtifacts.S3ModelArtifacts}", "model_artifact"),
+        "ModelDataQuality.Statistics": (drift + "CalculatedBaselineStatistics}", "report"),
+        "ModelDataQuality.Constraints": (drift + "CalculatedBaselineConstraints}", "report"),
+        "Explainability.Report": (explain + "CalculatedBaselineConstraints}", "report"),
+        "DriftCheckBaselines.ModelDataQuality.Statistics": (
+            drift + "BaselineUsedForDriftCheckStatistics}",
+            "baseline",
+        ),
+        "DriftCheckBaselines.ModelDataQuality.Constraints": (
+            drift + "BaselineUsedForDriftCheckConstraints}",
+            "baseline",
+        ),
+        "DriftCheckBaselines.Explainability.Constraints": (
+            explain + "BaselineUsedForDriftCheckConstraints}",
+            "baseline",
+        ),
+        "DriftCheckBaselines.Explainability.ConfigFile": (
+            f"{CREDIT}/clarify-config/analysis_config.json",
+            "code",
+        ),
+    }
+    assert ("DriftFresh", "RegisterCredit-RegisterModel", "reference") in edges_of(resolved)
+    assert ("ExplainCredit", "RegisterCredit-RegisterModel", "reference") in edges_of(resolved)
 
 
 def test_credit_explainability_reads_the_training_data_and_writes_its_analysis():
     resolved = resolve_definition(load("credit_explained"))
     assert io_of(resolved, "ExplainCredit", "input")["dataset"] == f"{CREDIT}/train/"
     assert io_of(resolved, "ExplainCredit", "output") == {
-        "analysis_result": f"{CREDIT}/{RUN}/explainability"
+        "analysis_result": f"{CREDIT}/{RUN}/explainability",
+        "CalculatedBaselineConstraints": "{Steps.ExplainCredit.CalculatedBaselineConstraints}",
+        "BaselineUsedForDriftCheckConstraints": (
+            "{Steps.ExplainCredit.BaselineUsedForDriftCheckConstraints}"
+        ),
     }
     assert io_of(resolved, "CreditComponent", "input") == {}  # the model is named, not a file
 

@@ -286,12 +286,19 @@ def model_channels(args: Mapping[str, Any]) -> Iterator[Channel]:
 def register_model_channels(args: Mapping[str, Any]) -> Iterator[Channel]:
     """CreateModelPackage: container models, metric and baseline files, the sample payload."""
     yield from _container_models(_items(_dig(args, "InferenceSpecification", "Containers")))
-    for section in ("ModelMetrics", "DriftCheckBaselines"):
+    # Both sections use the same group and file names (ModelDataQuality.Statistics …): the
+    # drift baselines are named with their section so neither hides the other.
+    for section, prefix, kind in (
+        ("ModelMetrics", "", "report"),
+        ("DriftCheckBaselines", "DriftCheckBaselines.", "baseline"),
+    ):
         groups = args.get(section)
         for group, files in groups.items() if isinstance(groups, Mapping) else []:
             for file_name, spec in files.items() if isinstance(files, Mapping) else []:
                 if isinstance(spec, Mapping) and "S3Uri" in spec:
-                    yield Channel("input", f"{group}.{file_name}", spec["S3Uri"], "report")
+                    config = file_name == "ConfigFile"  # a Clarify analysis configuration
+                    name = f"{prefix}{group}.{file_name}"
+                    yield Channel("input", name, spec["S3Uri"], "code" if config else kind)
     if args.get("SamplePayloadUrl") is not None:
         yield Channel("input", "sample_payload", args["SamplePayloadUrl"], "sample")
 
