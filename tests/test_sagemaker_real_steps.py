@@ -595,3 +595,13 @@ def test_damaged_step_names_and_arguments_land_in_typed_columns(store):
     ).fetchall()
     assert rows[0][:2] == ("AbaloneProcess", None)
     assert rows[1] == ("AbaloneTrain", None, '"s3://x/y"')
+
+
+def test_every_real_definition_names_each_input_and_output_of_a_step_once():
+    """Observed I/O is keyed by (step, direction, channel): a repeated channel would hide data
+    (two tuning algorithms' outputs, ModelMetrics and DriftCheckBaselines files did)."""
+    for path in sorted(FIXTURES.glob("*.json")):
+        resolved = resolve_definition(load(path.stem))
+        keys = [(io.step, io.direction, io.channel) for io in resolved.io]
+        assert len(keys) == len(set(keys)), path.stem
+        assert all(io.uri is None or io.uri.startswith(("s3://", "{")) for io in resolved.io)
