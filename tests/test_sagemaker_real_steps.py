@@ -427,7 +427,7 @@ def test_credit_registration_keeps_calculated_metrics_and_drift_baselines_apart(
     assert ("ExplainCredit", "RegisterCredit-RegisterModel", "reference") in edges_of(resolved)
 
 
-def test_credit_explainability_reads_the_training_data_and_writes_its_analysis():
+def test_credit_explainability_and_asynchronous_endpoint_inputs_and_outputs():
     resolved = resolve_definition(load("credit_explained"))
     assert io_of(resolved, "ExplainCredit", "input")["dataset"] == f"{CREDIT}/train/"
     assert io_of(resolved, "ExplainCredit", "output") == {
@@ -438,6 +438,10 @@ def test_credit_explainability_reads_the_training_data_and_writes_its_analysis()
         ),
     }
     assert io_of(resolved, "CreditComponent", "input") == {}  # the model is named, not a file
+    assert io_of(resolved, "CreditEndpointConfig", "output") == {
+        "async_output": f"{CREDIT}/async/results",  # asynchronous inference results
+        "async_failures": f"{CREDIT}/async/failures",
+    }
 
 
 # --- churn-dw: a Data Wrangler flow, manifest and augmented-manifest inputs

@@ -410,10 +410,15 @@ def free_form_channels(args: Any, prefix: str = "") -> Iterator[Channel]:
 
 
 def endpoint_config_channels(args: Mapping[str, Any]) -> Iterator[Channel]:
-    """CreateEndpointConfig: where data capture writes requests and responses."""
+    """CreateEndpointConfig: where data capture writes requests and responses, and where an
+    asynchronous endpoint writes its inference results and failures."""
     capture = _dig(args, "DataCaptureConfig", "DestinationS3Uri")
     if capture is not None:
         yield Channel("output", "data_capture", capture, "data_capture")
+    for key, name in (("S3OutputPath", "async_output"), ("S3FailurePath", "async_failures")):
+        path = _dig(args, "AsyncInferenceConfig", "OutputConfig", key)
+        if path is not None:
+            yield Channel("output", name, path, "predictions")
 
 
 def inference_component_channels(args: Mapping[str, Any]) -> Iterator[Channel]:
