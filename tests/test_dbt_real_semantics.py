@@ -3,8 +3,17 @@ the same few lines."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import git
+
 from lineage_assets.git_sql.collect import dbt_context
 from lineage_assets.git_sql.dbt import DbtGraph
+from lineage_assets.git_sql.repository import GitSourceConfig
+from lineage_assets.git_sql.sync import sync_repository
+from lineage_assets.store import LineageStore
+
+AUTHOR = git.Actor("Dee Bee", "dee@example.com")
 
 
 def graph_of(files: dict[str, str]) -> DbtGraph:
@@ -160,3 +169,33 @@ def test_a_macro_defined_in_a_model_is_not_callable_as_in_dbt():
     )
     local = next(n for n in graph.nodes if n.name == "local")
     assert local.depends_on == ("analytics.e",)
+
+
+def test_resource_paths_outside_the_project_folder_are_read_as_dbt_reads_them(tmp_path):
+    files = {
+        "shared/sources/raw.yml": "sources:\n  - name: raw\n    tables: [{name: orders}]\n",
+        "shared/macros/pick.sql": "{% macro pick(name) %}{{ return(ref(name)) }}{% endmacro %}\n",
+        "projects/p/dbt_project.yml": (
+            "name: p\nmodel-paths: [models, ../../shared/sources]\n"
+            "macro-paths: [macros, ../../shared/macros, ../../../outside]\n"
+        ),
+        "projects/p/models/a.sql": "select * from {{ source('raw', 'orders') }}\n",
+        "projects/p/models/b.sql": "select * from {{ pick('a') }}\n",
+    }
+    work = git.Repo.init(tmp_path / "work", initial_branch="main")
+    for path, text in files.items():
+        target = Path(work.working_dir, path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text)
+    work.git.add("-A")
+    work.index.commit("monorepo", author=AUTHOR, committer=AUTHOR)
+    config = GitSourceConfig(remote=str(work.working_dir), name="mono", dialect="duckdb")
+    with LineageStore.open(tmp_path / "lineage.duckdb") as store:
+        result = sync_repository(config, store, tmp_path / "cache")
+        assert result.error is None
+        edges = set(
+            store.conn.execute("SELECT source_table, target_table FROM table_edges").fetchall()
+        )
+        counts = dict(store.conn.execute("SELECT path, statement_count FROM sql_files").fetchall())
+    assert edges == {("raw.orders", "analytics.a"), ("analytics.a", "analytics.b")}
+    assert counts["shared/macros/pick.sql"] == 0  # a macro of the project, not a SQL script

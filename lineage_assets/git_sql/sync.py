@@ -28,6 +28,7 @@ from lineage_assets.git_sql.collect import (
     parse_file,
 )
 from lineage_assets.git_sql.content import FileContent, load
+from lineage_assets.git_sql.dbt.project import outside_folders
 from lineage_assets.git_sql.plan import DBT_FILES, CheckoutState, StoredState, SyncPlan, plan_sync
 from lineage_assets.git_sql.records import ParsedUnit, file_records
 from lineage_assets.git_sql.repository import (
@@ -123,13 +124,23 @@ def _dbt_context(checkout: Checkout, config: GitSourceConfig) -> tuple[DbtContex
     roots = {str(Path(f.path).parent) for f in listing if f.path.endswith("dbt_project.yml")}
     if not roots:
         return DbtContext(), []
+    texts: dict[str, str] = {}
+    project_files = [f for f in listing if f.path.endswith("dbt_project.yml")]
+    for chunk, reader in _prefetched(checkout, project_files):
+        for file in chunk:
+            loaded = load(file, reader.read)
+            if loaded.text is not None:
+                texts[file.path] = loaded.text
+        del reader
+    folders = {f"{r}/" if r != "." else "" for r in roots}
+    folders |= {f"{f}/" for path, text in texts.items() for f in outside_folders(path, text)}
     relevant = [
         f
         for f in listing
-        if any(f.path.startswith(r if r != "." else "") for r in roots)
+        if any(f.path.startswith(folder) for folder in folders)
         and f.path.endswith(DBT_INPUTS)
+        and f.path not in texts
     ]
-    texts = {}
     for chunk, reader in _prefetched(checkout, relevant):
         for file in chunk:
             loaded = load(file, reader.read)

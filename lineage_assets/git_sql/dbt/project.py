@@ -61,8 +61,30 @@ class DbtProject:
         return tuple(self.join(str(v).strip("/")) for v in values)
 
     def join(self, relative: str) -> str:
-        """A repository path from a project-relative one."""
-        return str(PurePosixPath(self.root, relative)) if self.root else relative
+        """A repository path from a project-relative one (`../shared/macros` resolved, as dbt
+        resolves resource paths against the project folder)."""
+        joined = posixpath.normpath(posixpath.join(self.root or ".", relative))
+        return "" if joined == "." else joined
+
+    @property
+    def resource_paths(self) -> tuple[str, ...]:
+        """Every folder dbt reads this project's models, seeds, snapshots, analyses, macros
+        and tests from."""
+        return (*self.model_paths, *self.seed_paths, *self.snapshot_paths,
+                *self.analysis_paths, *self.macro_paths, *self.test_paths)  # fmt: skip
+
+    @property
+    def outside_paths(self) -> tuple[str, ...]:
+        """Resource folders outside the project's own folder but inside the repository
+        (`model-paths: ["models", "../../sources"]`); one leaving the repository is never read."""
+        return tuple(
+            folder
+            for folder in self.resource_paths
+            if folder not in ("", ".")
+            and folder != ".."
+            and not folder.startswith("../")
+            and not (not self.root or folder.startswith(f"{self.root}/") or folder == self.root)
+        )
 
     @property
     def model_paths(self) -> tuple[str, ...]:
@@ -113,8 +135,11 @@ class DbtProject:
         return orders
 
     def owns(self, path: str) -> bool:
-        """Whether a repository path lies inside this project's folder."""
-        return not self.root or path.startswith(f"{self.root}/")
+        """Whether dbt reads a repository path as part of this project: inside its folder, or
+        in one of its resource folders that lie outside it."""
+        if not self.root or path.startswith(f"{self.root}/"):
+            return True
+        return any(_under(path, folder) for folder in self.outside_paths)
 
     def kind_of(self, path: str) -> str | None:
         """What dbt makes of a file: model, snapshot, seed, analysis, macro, test, package,
@@ -282,6 +307,20 @@ def _versions(entry: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
 
 def _text(value: Any) -> str | None:
     return None if value is None else str(value)
+
+
+def outside_folders(project_file: str, text: str) -> tuple[str, ...]:
+    """The resource folders a `dbt_project.yml` names outside its own folder (read before the
+    rest of the project, so their files are read too); none if it does not load."""
+    try:
+        settings = load_yaml(project_file, text) or {}
+    except Exception:  # reported when the project is read
+        return ()
+    if not isinstance(settings, Mapping):
+        return ()
+    parent = str(PurePosixPath(project_file).parent)
+    project = DbtProject(root="" if parent == "." else parent, name="", settings=settings)
+    return project.outside_paths
 
 
 def read_project(
