@@ -199,3 +199,23 @@ def test_resource_paths_outside_the_project_folder_are_read_as_dbt_reads_them(tm
         counts = dict(store.conn.execute("SELECT path, statement_count FROM sql_files").fetchall())
     assert edges == {("raw.orders", "analytics.a"), ("analytics.a", "analytics.b")}
     assert counts["shared/macros/pick.sql"] == 0  # a macro of the project, not a SQL script
+
+
+def test_a_macro_file_jinja_cannot_compile_whole_still_gives_its_macros_as_dbt_does():
+    graph = graph_of(
+        {
+            "macros/net.sql": (
+                "{% macro first(x) %}select * from {{ ref(x) }}{% endmacro %}\n"
+                "{% ############################################ %}\n"
+                "{% macro second(x) %}{{ return(source('raw', x).replace_path(database='d')) }}"
+                "{% endmacro %}\n"
+            ),
+            "models/sources.yml": "sources:\n  - name: raw\n    tables: [{name: t}]\n",
+            "models/a.sql": "select 1",
+            "models/b.sql": "{{ first('a') }} join {{ second('t') }} using (id)",
+        }
+    )
+    b = next(n for n in graph.nodes if n.name == "b")
+    assert set(b.depends_on) == {"analytics.a", "raw.t"}
+    assert not any("macro not found" in w for w in b.warnings)
+    assert any("macro syntax" in w for w in graph.warnings)  # the file is still named

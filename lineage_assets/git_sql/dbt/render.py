@@ -58,6 +58,8 @@ PARSE_CONFIG_DEFAULTS: dict[str, Any] = {
 }
 MAX_NATIVE_CHARS = 10_000  # a rendered config value read as a Python literal, at most
 MACRO_NAME = re.compile(r"\{%-?\s*macro\s+(\w+)")
+BLOCK_START = re.compile(r"\{%-?\s*(macro|materialization|test|data_test)\s")
+BLOCK_END = r"\{{%-?\s*end{}\s*-?%\}}"
 # Exceptions a failing macro must not swallow: the sandbox and the bounds stay in charge.
 FATAL = (SecurityError, RenderLimitError, RecursionError, MemoryError)
 
@@ -143,7 +145,7 @@ class RelationStub(Mapping[str, Any]):
     def include(self, *args: Any, **kwargs: Any) -> RelationStub:
         return self
 
-    quote = incorporate = include
+    quote = incorporate = replace_path = include
 
 
 class LiteralRelation(RelationStub):
@@ -399,8 +401,24 @@ class ProjectRenderer:
                 compiled.append((package, path, text, self.env.from_string(text)))
             except jinja2.TemplateSyntaxError as error:
                 self.load_warnings.append(f"{path}:{error.lineno}: macro syntax: {error.message}")
+                compiled += self._compile_blocks(package, path, text)
             except Exception as error:
                 self.load_warnings.append(f"{path}: macro file unreadable: {error}")
+        return compiled
+
+    def _compile_blocks(
+        self, package: str, path: str, text: str
+    ) -> list[tuple[str, str, str, jinja2.Template]]:
+        """A macro file Jinja cannot compile whole, block by block as dbt reads macro files
+        (only its top-level `{% macro %}`… blocks count; text between them never compiles)."""
+        compiled = []
+        for block in _top_level_blocks(text):
+            try:
+                compiled.append((package, path, block, self.env.from_string(block)))
+            except jinja2.TemplateSyntaxError:
+                continue  # that block's own error: the file's warning names the first
+            except Exception as error:
+                self.load_warnings.append(f"{path}: macro block unreadable: {error}")
         return compiled
 
     def _register(self, templates: list[tuple[str, str, str, jinja2.Template]]) -> None:
@@ -737,6 +755,17 @@ class ProjectRenderer:
 def _default_kind(request: NodeRequest) -> str:
     """dbt's default `materialized` of a resource type."""
     return request.resource_type if request.resource_type in ("seed", "snapshot") else "view"
+
+
+def _top_level_blocks(text: str) -> Iterator[str]:
+    """`{% macro %}…{% endmacro %}` (and materialization/test) blocks in order, in one pass."""
+    position = 0
+    while start := BLOCK_START.search(text, position):
+        end = re.compile(BLOCK_END.format(start.group(1))).search(text, start.end())
+        if end is None:
+            return
+        yield text[start.start() : end.end()]
+        position = end.end()
 
 
 def _native(text: str) -> Any:
