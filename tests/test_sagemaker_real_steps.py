@@ -5,7 +5,6 @@ as the definition says them."""
 
 from __future__ import annotations
 
-import copy
 import json
 import random
 
@@ -24,7 +23,7 @@ from tests.test_sagemaker_real_definitions import (
     io_of,
     load,
 )
-from tests.test_sagemaker_resolver import JUNK, _paths
+from tests.test_sagemaker_resolver import damage
 
 ACCOUNT = "111122223333"
 PIPELINE_ARN = f"arn:aws:sagemaker:us-east-1:{ACCOUNT}:pipeline/LoansEnsemble"
@@ -542,15 +541,7 @@ def test_randomly_damaged_real_definitions_never_raise_in_the_resolver_or_the_re
     warned = 0
     for index in range(330):
         document = load(names[index % len(names)])
-        for _ in range(rng.randint(1, 4)):
-            path = rng.choice(list(_paths(document))[1:])
-            parent = document
-            for key in path[:-1]:
-                parent = parent[key]
-            if rng.random() < 0.2 and isinstance(parent, dict):
-                del parent[path[-1]]
-            else:
-                parent[path[-1]] = copy.deepcopy(rng.choice(JUNK))
+        damage(document, rng)
         result = pipeline_lineage(document)
         assert json.loads(json.dumps(result)) == result
         nodes = {node["id"] for node in result["graphPipeline"]["nodes"]}

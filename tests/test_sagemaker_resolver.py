@@ -701,6 +701,19 @@ def _paths(value, prefix=()):
         yield from _paths(child, (*prefix, key))
 
 
+def damage(document: dict, rng: random.Random) -> None:
+    """Damage a definition in place at 1 to 4 random places: a value deleted or replaced by junk."""
+    for _ in range(rng.randint(1, 4)):
+        path = rng.choice(list(_paths(document))[1:])
+        parent = document
+        for key in path[:-1]:
+            parent = parent[key]
+        if rng.random() < 0.2 and isinstance(parent, dict):
+            del parent[path[-1]]
+        else:
+            parent[path[-1]] = copy.deepcopy(rng.choice(JUNK))
+
+
 def test_randomly_damaged_seeded_definitions_never_raise():
     """A small seeded slice of mutation fuzzing (24,000 cases ran clean while developing)."""
     rng = random.Random(2026)
@@ -708,15 +721,7 @@ def test_randomly_damaged_seeded_definitions_never_raise():
     bases = [seeded.abalone_definition(), seeded.churn_definition(), seeded.fraud_definition()]
     for _ in range(300):
         document = copy.deepcopy(rng.choice(bases))
-        for _ in range(rng.randint(1, 4)):
-            path = rng.choice(list(_paths(document))[1:])
-            parent = document
-            for key in path[:-1]:
-                parent = parent[key]
-            if rng.random() < 0.2 and isinstance(parent, dict):
-                del parent[path[-1]]
-            else:
-                parent[path[-1]] = copy.deepcopy(rng.choice(JUNK))
+        damage(document, rng)
         result = pipeline_lineage(document, {"BatchData": "s3://z/"})
         assert json.loads(json.dumps(result)) == result  # plain JSON, nothing lost on the way
         assert set(result) == {"graphPipeline", "graph", "graphData", "parameters", "warnings"}

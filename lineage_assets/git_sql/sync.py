@@ -124,14 +124,7 @@ def _dbt_context(checkout: Checkout, config: GitSourceConfig) -> tuple[DbtContex
     roots = {str(Path(f.path).parent) for f in listing if f.path.endswith("dbt_project.yml")}
     if not roots:
         return DbtContext(), []
-    texts: dict[str, str] = {}
-    project_files = [f for f in listing if f.path.endswith("dbt_project.yml")]
-    for chunk, reader in _prefetched(checkout, project_files):
-        for file in chunk:
-            loaded = load(file, reader.read)
-            if loaded.text is not None:
-                texts[file.path] = loaded.text
-        del reader
+    texts = _texts(checkout, [f for f in listing if f.path.endswith("dbt_project.yml")])
     folders = {f"{r}/" if r != "." else "" for r in roots}
     folders |= {f"{f}/" for path, text in texts.items() for f in outside_folders(path, text)}
     relevant = [
@@ -141,13 +134,20 @@ def _dbt_context(checkout: Checkout, config: GitSourceConfig) -> tuple[DbtContex
         and f.path.endswith(DBT_INPUTS)
         and f.path not in texts
     ]
-    for chunk, reader in _prefetched(checkout, relevant):
+    texts |= _texts(checkout, relevant)
+    return dbt_context(texts, dbt_settings(config))
+
+
+def _texts(checkout: Checkout, files: Iterable[RepoFile]) -> dict[str, str]:
+    """The text of each of `files` that loads as text, by path."""
+    texts: dict[str, str] = {}
+    for chunk, reader in _prefetched(checkout, files):
         for file in chunk:
             loaded = load(file, reader.read)
             if loaded.text is not None:
                 texts[file.path] = loaded.text
         del reader
-    return dbt_context(texts, dbt_settings(config))
+    return texts
 
 
 def checkout_state(
