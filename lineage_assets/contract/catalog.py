@@ -15,7 +15,6 @@ from lineage_assets.contract.reads import UnknownName, iso
 from lineage_assets.core.uris import normalize
 from lineage_assets.graph import views
 from lineage_assets.graph.snapshot import GLOBAL_SCOPE, diff
-from lineage_assets.sagemaker import views as sagemaker_views
 
 MAX_IMPACT_DEPTH = 30
 MAX_IMPACT_NODES = 5000
@@ -58,8 +57,12 @@ def list_pipelines(
                 "lastModifiedTime": iso(modified),
             }
     by_region: dict[str, list[dict[str, Any]]] = {region: [] for region in sorted(wanted)}
+    # here, not at import: the SageMaker views load the AWS client code, which the CLI and a
+    # SQL sync never need (tests/test_cli.py)
+    from lineage_assets.sagemaker.views import failed_regions
+
     errors: dict[str, list[str]] = {}
-    for place, error in sagemaker_views.failed_regions(conn).items():
+    for place, error in failed_regions(conn).items():
         account, _, region = place.partition("/")
         if not wanted or region in wanted:
             errors.setdefault(region, []).append(f"{account}: {error}")
