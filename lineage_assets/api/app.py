@@ -100,8 +100,6 @@ def error_response(
     if isinstance(detail, dict):
         type_ = type_ or detail.get("type")
         message = message or detail.get("message")
-    elif isinstance(detail, str):
-        message = message or detail
     body = error_body(status, detail, type_, message)
     return JSONResponse({**body, **extra}, status_code=status, headers=headers)
 

@@ -27,7 +27,7 @@ from lineage_assets.sagemaker.inventory import (
     domains_source_key,
 )
 from lineage_assets.sagemaker.query_inputs import QueryInput, query_inputs
-from lineage_assets.sagemaker.resolver import ResolvedPipeline, StepIO, resolve_definition
+from lineage_assets.sagemaker.resolver import ResolvedPipeline, StepIO, as_list, resolve_definition
 from lineage_assets.store import SourceRecords, Upsert
 
 EDGE_VIA = {
@@ -58,16 +58,11 @@ def _parameters(definition: str) -> list[dict[str, Any]]:
             "name": p["Name"],
             "type": p.get("Type") if isinstance(p.get("Type"), str) else None,
             "default_value": None if p.get("DefaultValue") is None else str(p["DefaultValue"]),
-            "enum_values": [str(v) for v in _as_list(p.get("EnumValues"))] or None,
+            "enum_values": [str(v) for v in as_list(p.get("EnumValues"))] or None,
         }
         for p in declared
         if isinstance(p, dict) and isinstance(p.get("Name"), str) and p["Name"]
     ]
-
-
-def _as_list(value: Any) -> list[Any]:
-    """A list as is; anything else (a damaged `EnumValues`) as an empty list."""
-    return value if isinstance(value, list) else []
 
 
 def pipeline_records(pipeline: Pipeline) -> SourceRecords:

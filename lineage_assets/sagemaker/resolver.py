@@ -169,7 +169,7 @@ def _dependencies(step: Step, known: set[str], warnings: list[PipelineWarning]) 
     depending on itself is a warning."""
     edges = []
     depends = step.item.get("DependsOn") or []
-    for name in [depends] if isinstance(depends, str) else _as_list(depends):
+    for name in [depends] if isinstance(depends, str) else as_list(depends):
         if name == step.name:
             _warn(warnings, "dependency_cycle", f"step {step.name!r} depends on itself")
         elif isinstance(name, str) and name in known:
@@ -188,8 +188,8 @@ def _dependencies(step: Step, known: set[str], warnings: list[PipelineWarning]) 
     return edges
 
 
-def _as_list(value: Any) -> list[Any]:
-    """A list as is; anything else as an empty list."""
+def as_list(value: Any) -> list[Any]:
+    """A list as is; anything else (a damaged definition's value) as an empty list."""
     return value if isinstance(value, list) else []
 
 

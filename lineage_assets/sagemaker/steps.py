@@ -71,6 +71,11 @@ def _kind(name: str, value: Any, default: str = "dataset") -> str:
     return default
 
 
+def _label(name: Any, default: str) -> str:
+    """A name the definition gives, when it is a non-empty string; else `default`."""
+    return name if isinstance(name, str) and name else default
+
+
 def _manifest_or(data_type: Any, default: str = "dataset") -> str:
     """`manifest` for a manifest S3 data type (the objects it lists are read), else default."""
     return "manifest" if isinstance(data_type, str) and data_type in MANIFEST_TYPES else default
@@ -247,8 +252,7 @@ def tuning_channels(args: Mapping[str, Any]) -> Iterator[Channel]:
     if isinstance(single, Mapping):
         yield from _tuning_definition_channels(single)
     for index, definition in enumerate(_items(args.get("TrainingJobDefinitions"))):
-        label = definition.get("DefinitionName")
-        label = label if isinstance(label, str) and label else f"definition-{index + 1}"
+        label = _label(definition.get("DefinitionName"), f"definition-{index + 1}")
         for channel in _tuning_definition_channels(definition):
             yield replace(channel, name=f"{label}.{channel.name}")
 
@@ -382,8 +386,7 @@ def emr_channels(args: Mapping[str, Any]) -> Iterator[Channel]:
     for index, action in enumerate(_items(_dig(args, "ClusterConfig", "BootstrapActions"))):
         path = _dig(action, "ScriptBootstrapAction", "Path")
         if path is not None:
-            name = action.get("Name")
-            label = name if isinstance(name, str) and name else str(index + 1)
+            label = _label(action.get("Name"), str(index + 1))
             yield Channel("input", f"bootstrap.{label}", path, "code")
 
 

@@ -30,6 +30,8 @@ READER_CONFIG: dict[str, str | bool] = {
 }
 
 READER_THREADS = 2
+# Settings that freeze a connection: applied last, once a store is attached to it.
+LOCKING = ("enable_external_access", "lock_configuration")
 
 
 def reader_config() -> dict[str, str | bool | int | float | list[str]]:
@@ -43,6 +45,12 @@ def reader_config() -> dict[str, str | bool | int | float | list[str]]:
         "max_temp_directory_size": "0KB",
     }
     return {**READER_CONFIG, **bounds}  # in this order: DuckDB refuses temp_directory first
+
+
+def unlocked_reader_config() -> dict[str, str | bool | int | float | list[str]]:
+    """`reader_config()` without the LOCKING settings: for a connection that attaches its store
+    first and locks itself after."""
+    return {k: v for k, v in reader_config().items() if k not in LOCKING}
 
 
 def connect(
@@ -103,15 +111,12 @@ def connect_published_private(path: Path) -> duckdb.DuckDBPyConnection:
         return connect_lake_reader(lake)
     if not path.exists():
         return connect_published(path)  # its error says how to publish one
-    locked = ("enable_external_access", "lock_configuration")
-    conn = duckdb.connect(
-        ":memory:", config={k: v for k, v in reader_config().items() if k not in locked}
-    )
+    conn = duckdb.connect(":memory:", config=unlocked_reader_config())
     try:
         alias = quote(path.stem)
         conn.execute(f"ATTACH {literal(str(path))} AS {alias} (READ_ONLY)")
         conn.execute(f"USE {alias}")
-        lakes.apply_settings(conn, {name: READER_CONFIG[name] for name in locked})
+        lakes.apply_settings(conn, {name: READER_CONFIG[name] for name in LOCKING})
     except BaseException:
         conn.close()
         raise
@@ -124,11 +129,7 @@ def connect_lake_reader(lake: LakeLocation, as_of: AsOf | None = None) -> duckdb
     conn = lakes.connect(lake, read_only=True, as_of=as_of)
     try:
         data_path = lakes.data_path(conn)
-        settings = {
-            k: v
-            for k, v in reader_config().items()
-            if k not in ("enable_external_access", "lock_configuration")
-        }
+        settings = unlocked_reader_config()
         settings.update(
             allowed_directories=[str(data_path)],
             enable_external_access=False,  # after the allowed directory, then locked

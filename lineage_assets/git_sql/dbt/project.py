@@ -77,13 +77,15 @@ class DbtProject:
     def outside_paths(self) -> tuple[str, ...]:
         """Resource folders outside the project's own folder but inside the repository
         (`model-paths: ["models", "../../sources"]`); one leaving the repository is never read."""
+        if not self.root:  # a project at the repository's root holds every folder in it
+            return ()
         return tuple(
             folder
             for folder in self.resource_paths
-            if folder not in ("", ".")
-            and folder != ".."
+            if folder not in ("", ".", "..")
             and not folder.startswith("../")
-            and not (not self.root or folder.startswith(f"{self.root}/") or folder == self.root)
+            and folder != self.root
+            and not folder.startswith(f"{self.root}/")
         )
 
     @property

@@ -706,7 +706,7 @@ class ProjectRenderer:
         self.model_info.clear()
         self.model_info.update(node)
         if request.resource_type == "source":  # sources skip the naming macros
-            _, source, table = ("", *request.fqn[-2:]) if len(request.fqn) >= 2 else ("", "", "")
+            source, table = request.fqn[-2:] if len(request.fqn) >= 2 else ("", "")
             database = config.get("database") or self.bundle.target.database
             schema = config.get("schema") or source
             return str(database), str(schema), str(config.get("identifier") or table)
